@@ -1,0 +1,246 @@
+"""Array backends: which array libraries convalg can compute with, and which one a call uses.
+
+A backend is the array library a result is computed by and returned in. convalg never
+imports a library just to look for its arrays: it checks ``sys.modules`` first (the einops
+rule), so ``import convalg`` costs nothing and cupy is imported only when a cupy array
+is passed or the backend is asked for by name.
+
+The computation itself is written once against the array API standard; what differs
+between backends is small and lives here: how to recognise an array, how to move an array
+into a library, and which FFT module to use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+
+__all__ = ["BackendStatus", "available", "namespace", "fft_module", "is_numpy", "to_numpy"]
+
+#: Backends convalg knows, in order of preference for reporting.
+KNOWN_BACKENDS = ("numpy", "cupy", "array_api_strict")
+
+_INSTALL_HINT = {
+    "numpy": "pip install numpy",
+    "cupy": "pip install 'convalg[gpu]' (cupy for CUDA 12)",
+    "array_api_strict": "pip install array-api-strict",
+}
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """Whether a backend can be used here, and why not if it cannot.
+
+    Attributes
+    ----------
+    name : str
+        The backend's name, as accepted by the ``backend=`` keyword.
+    usable : bool
+        True when arrays of this library can be computed with on this machine.
+    detail : str
+        The library's version (and device) when usable, else the reason it is not.
+    """
+
+    name: str
+    usable: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {'usable' if self.usable else 'not usable'} ({self.detail})"
+
+
+def _cupy_status() -> BackendStatus:
+    if importlib.util.find_spec("cupy") is None:
+        return BackendStatus("cupy", False, f"cupy is not installed; {_INSTALL_HINT['cupy']}")
+    try:
+        cupy = importlib.import_module("cupy")
+    except Exception as exc:  # a broken install must not break convalg
+        return BackendStatus("cupy", False, f"cupy is installed but cannot be imported: {exc}")
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDARuntimeError without a driver or device
+        return BackendStatus(
+            "cupy", False, f"cupy is installed but no CUDA device was found ({exc})"
+        )
+    if count < 1:
+        return BackendStatus("cupy", False, "cupy is installed but no CUDA device was found")
+    return BackendStatus("cupy", True, f"cupy {cupy.__version__}, {count} CUDA device(s)")
+
+
+def _module_status(name: str) -> BackendStatus:
+    if name == "cupy":
+        return _cupy_status()
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        return BackendStatus(name, False, f"{name} is not installed; {_INSTALL_HINT[name]}")
+    return BackendStatus(name, True, f"{name} {getattr(module, '__version__', '?')}")
+
+
+def available() -> dict[str, BackendStatus]:
+    """Report every backend convalg knows: whether it is usable here, and why not.
+
+    Returns
+    -------
+    dict of str to BackendStatus
+        One entry per known backend (``numpy``, ``cupy``, ``array_api_strict``).
+
+    Examples
+    --------
+    >>> import convalg
+    >>> status = convalg.backends.available()
+    >>> status["numpy"].usable
+    True
+    >>> sorted(status)
+    ['array_api_strict', 'cupy', 'numpy']
+    """
+    return {name: _module_status(name) for name in KNOWN_BACKENDS}
+
+
+def _library_of(x: Any) -> str:
+    """Name the array library an input belongs to, without importing any library."""
+    module = type(x).__module__.split(".")[0]
+    if module in ("cupy", "array_api_strict", "dask"):
+        return module
+    if module == "torch":
+        return "torch"
+    # NumPy arrays and scalars, Python numbers and nested lists are all NumPy input,
+    # exactly as scipy.signal treats them.
+    return "numpy"
+
+
+def _require_usable(name: str) -> None:
+    if name not in KNOWN_BACKENDS:
+        raise ValueError(
+            f"backend must be None or one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}"
+        )
+    if name == "numpy":
+        return
+    status = _module_status(name)
+    if not status.usable:
+        raise RuntimeError(f"backend {name!r} is not usable: {status.detail}")
+
+
+def _convert(x: Any, source: str, target: str) -> Any:
+    if source == target:
+        return x
+    if target == "numpy":
+        return to_numpy(x)
+    module = importlib.import_module(target)
+    return module.asarray(to_numpy(x))
+
+
+def to_numpy(x: Any) -> Any:
+    """Return ``x`` as a NumPy array, copying from a device where needed."""
+    import numpy as np
+
+    library = _library_of(x)
+    if library == "cupy":
+        return x.get()
+    if library == "array_api_strict":
+        return np.asarray(x._array)  # array-api-strict wraps a NumPy array
+    return np.asarray(x)
+
+
+def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tuple[Any, ...]]:
+    """Choose the array namespace for a call and bring its inputs into it.
+
+    Parameters
+    ----------
+    *arrays : array_like
+        The call's array inputs. NumPy arrays, scalars and nested lists count as NumPy.
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        None computes in the library of the inputs; a name forces that library and
+        converts the inputs into it.
+
+    Returns
+    -------
+    xp : module
+        The array-API-compatible namespace (from ``array_api_compat``).
+    arrays : tuple
+        The inputs as arrays of that namespace.
+
+    Raises
+    ------
+    TypeError
+        If the inputs come from different array libraries and no backend is forced.
+    ValueError
+        If ``backend`` is not a known name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.backends import namespace
+    >>> xp, (a, b) = namespace(np.ones(3), [1, 2])
+    >>> xp.__name__
+    'array_api_compat.numpy'
+    >>> type(b).__name__
+    'ndarray'
+    """
+    libraries = [_library_of(x) for x in arrays]
+    if "torch" in libraries:
+        raise TypeError(
+            "torch tensors are not a convalg backend; pass tensor.numpy() (CPU) or use "
+            "convalg.nn for layers"
+        )
+    if "dask" in libraries:
+        raise TypeError("dask arrays are handled by the public functions, not by namespace()")
+    if backend is None:
+        distinct = sorted(set(libraries))
+        if len(distinct) > 1:
+            described = ", ".join(f"argument {i} is {lib}" for i, lib in enumerate(libraries))
+            raise TypeError(
+                f"inputs come from different array libraries ({described}); convert them to "
+                "one library, or force one with backend='numpy' or backend='cupy'"
+            )
+        target = distinct[0] if distinct else "numpy"
+    else:
+        _require_usable(backend)
+        target = backend
+    if target == "numpy":
+        import numpy as np
+
+        converted = tuple(np.asarray(_convert(x, lib, "numpy")) for x, lib in zip(arrays, libraries))
+    else:
+        converted = tuple(_convert(x, lib, target) for x, lib in zip(arrays, libraries))
+    return array_api_compat.array_namespace(*converted), converted
+
+
+def is_numpy(xp: ModuleType) -> bool:
+    """True when ``xp`` is NumPy's namespace (compat-wrapped or not)."""
+    return array_api_compat.is_numpy_namespace(xp)
+
+
+def fft_module(xp: ModuleType) -> ModuleType:
+    """The FFT module for a namespace: scipy.fft for NumPy, cupyx.scipy.fft for CuPy.
+
+    scipy.fft is preferred over ``numpy.fft`` for its ``workers`` argument and real-to-real
+    speed; for any other namespace the standard's ``xp.fft`` extension is used.
+    """
+    if is_numpy(xp):
+        import scipy.fft
+
+        return scipy.fft
+    if array_api_compat.is_cupy_namespace(xp):
+        return importlib.import_module("cupyx.scipy.fft")
+    return xp.fft
+
+
+def library_name(xp: ModuleType) -> str:
+    """The backend name of a namespace (``'numpy'``, ``'cupy'``, ``'array_api_strict'``)."""
+    if is_numpy(xp):
+        return "numpy"
+    if array_api_compat.is_cupy_namespace(xp):
+        return "cupy"
+    return xp.__name__.split(".")[-1]
+
+
+def loaded(name: str) -> bool:
+    """True when the library has already been imported by someone (it is in ``sys.modules``)."""
+    return name in sys.modules

@@ -1,0 +1,353 @@
+"""Rigorous floating-point error bounds for computed convolutions, in one place.
+
+Every check in convalg (``crosscheck``, ``convalg check``, the law tests, ``convalg verify``)
+takes its tolerance from this module, and every report names the bound it applied. There
+is no ad-hoc ``rtol`` anywhere else.
+
+The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u / (1 - k u)``):
+
+* **exact** -- integer results must equal the exact integer result.
+* **direct (componentwise)** -- each output is a sum of at most ``m`` products, so, for
+  any summation order, ``|c_hat - c| <= gamma_m (|a| * |b|) + m * eta`` where ``*`` is the
+  same convolution applied to the magnitudes and ``eta`` is half the smallest subnormal
+  (the absolute error a product may suffer under gradual underflow). Complex data use
+  ``gamma_{m+2}`` (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+  section 3.6; Lemma 3.5 for the complex product).
+* **FFT (normwise)** -- for ``c = F^-1(F a . F b)`` computed with an FFT of ``L`` stages
+  (``L <= log2 n``), ``||c_hat - c||_2 <= (2 eps_F + sqrt(2) gamma_2 + u)(1 + eps_F)^3 S``
+  with ``S = ||a||_2 ||b||_1 + ||a||_1 ||b||_2`` and ``eps_F = L eta / (1 - L eta)`` the
+  normwise relative error of one transform (Higham, Theorem 24.2). ``eta`` bounds one
+  stage: a radix-``r`` butterfly is an ``r``-point DFT (relative 2-norm error at most
+  ``sqrt(r) gamma_{r+2}``) followed by twiddle factors accurate to ``mu`` and one complex
+  product (``sqrt(2) gamma_2``). We take ``mu = u`` (pocketfft and cuFFT compute twiddles
+  in working precision from accurate tables) and count real-to-complex pre- and
+  post-processing as two further stages per axis. Since ``max|e_k| <= ||e||_2`` the
+  normwise bound also bounds every element.
+* **overlap-add** -- the sum of per-block FFT convolutions: the per-block bounds add in
+  the 2-norm, with at most ``q`` blocks overlapping at any output, giving
+  ``sqrt(q)`` times the FFT bound of one block, plus ``gamma_q`` for the additions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "Bound",
+    "unit_roundoff",
+    "gamma",
+    "exact",
+    "direct",
+    "fft",
+    "overlap_add",
+    "fft_stages",
+]
+
+Kind = Literal["exact", "componentwise", "normwise"]
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An error bound a computed result must satisfy, and the words that name it.
+
+    Attributes
+    ----------
+    kind : {'exact', 'componentwise', 'normwise'}
+        ``exact``: equality. ``componentwise``: ``|result - exact| <= value`` elementwise.
+        ``normwise``: ``||result - exact||_2 <= value``.
+    value : float or numpy.ndarray
+        The bound: 0 for exact, an array shaped like the result for componentwise, a
+        float for normwise.
+    description : str
+        What was applied, e.g. ``'componentwise gamma_9 (|a|*|b|), float64'``.
+    """
+
+    kind: Kind
+    value: float | np.ndarray
+    description: str
+
+    def deviation(self, result, reference) -> float:
+        """The measured quantity this bound limits: max |error|, or ||error||_2 if normwise."""
+        err = _error(result, reference)
+        if err.size == 0:
+            return 0.0
+        if self.kind == "normwise":
+            return float(np.sqrt(np.sum(np.abs(err) ** 2)))
+        return float(np.max(np.abs(err)))
+
+    def holds(self, result, reference) -> bool:
+        """True when ``result`` is within this bound of ``reference``.
+
+        Non-finite values must agree exactly in position and value (NaN with NaN, +inf
+        with +inf); the bound applies to the finite elements.
+        """
+        result = np.asarray(result)
+        reference = np.asarray(reference)
+        if result.shape != reference.shape:
+            return False
+        finite = np.isfinite(reference)
+        if not np.array_equal(np.isfinite(result), finite):
+            return False
+        nonfinite = ~finite
+        if nonfinite.any():
+            same = (result[nonfinite] == reference[nonfinite]) | (
+                np.isnan(result[nonfinite]) & np.isnan(reference[nonfinite])
+            )
+            if not same.all():
+                return False
+        if self.kind == "exact":
+            return bool(np.array_equal(result[finite], reference[finite]))
+        err = np.abs(_error(result, reference))
+        err = np.where(finite, err, 0.0)
+        if self.kind == "componentwise":
+            return bool(np.all(err <= np.broadcast_to(self.value, err.shape)))
+        return bool(math.sqrt(float(np.sum(err**2))) <= float(self.value))
+
+    def ratio(self, result, reference) -> float:
+        """Deviation divided by the bound (<= 1 means the bound holds); 0/0 counts as 0."""
+        dev = self.deviation(result, reference)
+        if self.kind == "exact":
+            return 0.0 if dev == 0 else math.inf
+        if self.kind == "componentwise":
+            err = np.abs(_error(result, reference))
+            value = np.broadcast_to(np.asarray(self.value, dtype=np.float64), err.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = np.where(err == 0, 0.0, err / value)
+            return float(np.nanmax(r)) if r.size else 0.0
+        bound = float(self.value)
+        return 0.0 if dev == 0 else (dev / bound if bound > 0 else math.inf)
+
+
+def _error(result, reference) -> np.ndarray:
+    result = np.asarray(result)
+    reference = np.asarray(reference)
+    wide = np.clongdouble if np.iscomplexobj(result) or np.iscomplexobj(reference) else np.longdouble
+    finite = np.isfinite(result) & np.isfinite(reference)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.where(finite, result.astype(wide) - reference.astype(wide), 0)
+    return np.abs(diff).astype(np.float64)
+
+
+def _real_dtype(dtype) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        return np.empty(0, dtype).real.dtype
+    return dtype
+
+
+def unit_roundoff(dtype) -> float:
+    """Unit roundoff ``u = eps / 2`` of a floating dtype (of its components if complex).
+
+    Examples
+    --------
+    >>> unit_roundoff("float64") == 2.0**-53
+    True
+    >>> unit_roundoff("complex64") == 2.0**-24
+    True
+    """
+    real = _real_dtype(dtype)
+    if real.kind != "f":
+        raise TypeError(f"dtype must be a floating or complex dtype; got {np.dtype(dtype)}")
+    return float(np.finfo(real).eps) / 2
+
+
+def gamma(m: int, dtype) -> float:
+    """Higham's ``gamma_m = m u / (1 - m u)`` for the unit roundoff of ``dtype``.
+
+    Raises
+    ------
+    ValueError
+        If ``m u >= 1``: no bound of this form exists (the sum is too long for the precision).
+
+    Examples
+    --------
+    >>> round(gamma(10, "float32") / 2.0**-24, 6)
+    10.000006
+    """
+    if m < 0:
+        raise ValueError(f"m must be non-negative; got {m}")
+    u = unit_roundoff(dtype)
+    if m * u >= 1:
+        raise ValueError(f"gamma_m needs m*u < 1; got m={m} with u={u:g} ({np.dtype(dtype)})")
+    return m * u / (1 - m * u)
+
+
+def _underflow_eta(dtype) -> float:
+    real = _real_dtype(dtype)
+    return float(np.finfo(real).smallest_subnormal) / 2
+
+
+def exact(dtype) -> Bound:
+    """The bound for integer results: exact equality.
+
+    Examples
+    --------
+    >>> exact("int64").holds([1, 2], [1, 2])
+    True
+    """
+    return Bound("exact", 0.0, f"exact equality ({np.dtype(dtype)})")
+
+
+def direct(magnitude, *, terms: int, dtype) -> Bound:
+    """Componentwise bound for a directly summed convolution.
+
+    Parameters
+    ----------
+    magnitude : array_like
+        The same convolution applied to ``|a|`` and ``|b|`` (and ``|fillvalue|``),
+        evaluated in float64 or wider. Its own rounding (relative ``gamma_m`` in float64)
+        is absorbed by a factor ``1 + 2 gamma_m(float64)``.
+    terms : int
+        ``m``, the largest number of products summed into one output (for a kernel of
+        shape ``k`` and signal ``n``: ``prod(min(n_i, k_i))``).
+    dtype : dtype
+        The computing precision of the result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = direct(np.array([3.0, 5.0]), terms=2, dtype="float64")
+    >>> b.kind, b.holds([3.0, 5.0 + 1e-15], [3.0, 5.0])
+    ('componentwise', True)
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iub":
+        return exact(dtype)
+    m = max(int(terms), 1)
+    g = gamma(m + 2 if dtype.kind == "c" else m, dtype)
+    mag = np.asarray(magnitude, dtype=np.float64)
+    inflate = 1 + 2 * gamma(m, np.float64)
+    value = g * mag * inflate + m * _underflow_eta(dtype) * (1 + g)
+    label = f"gamma_{m + 2 if dtype.kind == 'c' else m}"
+    return Bound(
+        "componentwise",
+        value,
+        f"componentwise {label} (|a|*|b|) + {m} eta (direct, {dtype})",
+    )
+
+
+def _prime_factors(n: int) -> list[int]:
+    factors, p = [], 2
+    while p * p <= n:
+        while n % p == 0:
+            factors.append(p)
+            n //= p
+        p += 1
+    if n > 1:
+        factors.append(n)
+    return factors
+
+
+def fft_stages(fft_shape) -> tuple[int, int]:
+    """Stages ``L`` and largest radix ``r`` of an N-D real FFT of the given shape.
+
+    A length with a prime factor above 11 is assumed to be done by Bluestein's algorithm
+    (three transforms of a power of two at least ``2n - 1``), and counted as such.
+
+    Examples
+    --------
+    >>> fft_stages((8,))
+    (5, 2)
+    >>> fft_stages((12, 10))
+    (9, 5)
+    """
+    stages, radix = 0, 2
+    for n in fft_shape:
+        n = int(n)
+        if n <= 1:
+            continue
+        factors = _prime_factors(n)
+        if max(factors) > 11:
+            m = 1 << (2 * n - 1).bit_length()
+            stages += 3 * int(math.log2(m)) + 2
+        else:
+            stages += len(factors) + 2
+            radix = max(radix, max(factors))
+    return stages, radix
+
+
+def _eps_fft(fft_shape, dtype) -> float:
+    u = unit_roundoff(dtype)
+    stages, radix = fft_stages(fft_shape)
+    eta = u + math.sqrt(radix) * gamma(radix + 2, dtype) + math.sqrt(2) * gamma(2, dtype)
+    if stages * eta >= 1:
+        raise ValueError(f"FFT of shape {tuple(fft_shape)} is too long for {np.dtype(dtype)}")
+    return stages * eta / (1 - stages * eta)
+
+
+def _norms(x) -> tuple[float, float]:
+    x = np.abs(np.asarray(x)).astype(np.float64)
+    return float(np.sqrt(np.sum(x * x))), float(np.sum(x))
+
+
+def fft(a, b, *, fft_shape, dtype) -> Bound:
+    """Normwise bound for ``c = F^-1(F a . F b)`` computed in ``dtype``.
+
+    Parameters
+    ----------
+    a, b : array_like
+        The two inputs (only their 1- and 2-norms are used).
+    fft_shape : tuple of int
+        The transform lengths along the convolved axes.
+    dtype : dtype
+        The computing precision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bound = fft(np.ones(100), np.ones(5), fft_shape=(128,), dtype="float64")
+    >>> bound.kind, bound.value < 1e-10
+    ('normwise', True)
+    """
+    dtype = np.dtype(dtype)
+    a2, a1 = _norms(a)
+    b2, b1 = _norms(b)
+    eps_f = _eps_fft(fft_shape, dtype)
+    u = unit_roundoff(dtype)
+    coefficient = (2 * eps_f + math.sqrt(2) * gamma(2, dtype) + u) * (1 + eps_f) ** 3
+    stages, radix = fft_stages(fft_shape)
+    return Bound(
+        "normwise",
+        coefficient * (a2 * b1 + a1 * b2),
+        f"normwise FFT bound, {stages} stages of radix <= {radix}, "
+        f"(2 eps_F + sqrt2 gamma_2 + u) (||a||2 ||b||1 + ||a||1 ||b||2), {dtype}",
+    )
+
+
+def overlap_add(a, b, *, block_fft_shape, overlaps: int, dtype) -> Bound:
+    """Normwise bound for overlap-add: ``sqrt(q)`` block FFT bounds plus ``gamma_q`` adds.
+
+    Parameters
+    ----------
+    a, b : array_like
+        The two inputs.
+    block_fft_shape : tuple of int
+        The FFT lengths of one block.
+    overlaps : int
+        ``q``, the largest number of blocks that add into one output.
+    dtype : dtype
+        The computing precision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> overlap_add(np.ones(1000), np.ones(9), block_fft_shape=(64,), overlaps=2,
+    ...             dtype="float64").kind
+    'normwise'
+    """
+    q = max(int(overlaps), 1)
+    block = fft(a, b, fft_shape=block_fft_shape, dtype=dtype)
+    a2, a1 = _norms(a)
+    b2, b1 = _norms(b)
+    g = gamma(q, dtype) if q > 1 else 0.0
+    value = math.sqrt(q) * float(block.value) * (1 + g) + g * a2 * b1
+    return Bound(
+        "normwise",
+        value,
+        f"normwise overlap-add bound: sqrt({q}) x block FFT {tuple(block_fft_shape)} "
+        f"+ gamma_{q} adds, {np.dtype(dtype)}",
+    )

@@ -1,0 +1,78 @@
+"""Shared test configuration: hypothesis profiles and the backends every test runs on.
+
+Hypothesis profiles (choose with ``HYPOTHESIS_PROFILE=...``):
+
+* ``ci`` -- the default when ``CI`` is set: few examples, derandomised, so CI is
+  reproducible and the whole suite stays within its time budget;
+* ``dev`` -- the default elsewhere: more examples, fresh randomness;
+* ``thorough`` -- nightly or before a release: many more examples.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=20,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "dev",
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def _cupy_usable() -> tuple[bool, str]:
+    from convalg.backends import available
+
+    status = available()["cupy"]
+    return status.usable, status.detail
+
+
+def _backend_params():
+    usable, detail = _cupy_usable()
+    return [
+        pytest.param("numpy", id="numpy"),
+        pytest.param("array_api_strict", id="array_api_strict"),
+        pytest.param(
+            "cupy",
+            id="cupy",
+            marks=[pytest.mark.gpu, pytest.mark.skipif(not usable, reason=detail)],
+        ),
+    ]
+
+
+@pytest.fixture(params=_backend_params())
+def backend(request) -> str:
+    """The name of an array backend usable here (cupy is skipped, with its reason, without a GPU)."""
+    return request.param
+
+
+@pytest.fixture
+def xp(backend):
+    """The array namespace of ``backend`` (array-api-compat's wrapper for NumPy and CuPy)."""
+    import importlib
+
+    import array_api_compat
+
+    module = importlib.import_module(backend)
+    return array_api_compat.array_namespace(module.asarray([0]))

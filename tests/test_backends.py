@@ -1,0 +1,95 @@
+"""Backend discovery and dispatch: which library computes a call, and clear errors when none can."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from convalg import backends
+
+
+def test_numpy_and_array_api_strict_are_usable():
+    status = backends.available()
+    assert status["numpy"].usable
+    assert status["array_api_strict"].usable
+
+
+def test_every_unusable_backend_says_why():
+    for status in backends.available().values():
+        assert status.detail, status
+        if not status.usable:
+            assert status.name in status.detail
+            assert any(word in status.detail for word in ("not installed", "cannot", "no CUDA device"))
+
+
+def test_cupy_without_a_device_is_reported_unusable(monkeypatch):
+    """A cupy whose runtime finds no CUDA device (as on CI) is unusable, with that reason."""
+
+    class NoDevice(RuntimeError):
+        pass
+
+    def get_device_count():
+        raise NoDevice("cudaErrorNoDevice: no CUDA-capable device is detected")
+
+    fake = types.ModuleType("cupy")
+    fake.__version__ = "0.test"
+    fake.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=get_device_count))
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: object())
+    status = backends.available()["cupy"]
+    assert not status.usable
+    assert "cupy is installed but no CUDA device was found" in status.detail
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        backends.namespace(np.ones(3), backend="cupy")
+
+
+def test_installed_cupy_without_device_leaves_numpy_working():
+    """With the real cupy package installed on this GPU-less machine (if it is)."""
+    pytest.importorskip("cupy", reason="cupy is not installed in this environment")
+    status = backends.available()["cupy"]
+    if status.usable:
+        pytest.skip("a CUDA device is present; this test is about machines without one")
+    assert "no CUDA device" in status.detail
+    xp, (a,) = backends.namespace(np.arange(3.0))
+    assert backends.library_name(xp) == "numpy"
+    assert isinstance(a, np.ndarray)
+
+
+def test_lists_and_scalars_count_as_numpy():
+    xp, (a, b) = backends.namespace([1, 2, 3], 2.5)
+    assert backends.is_numpy(xp)
+    assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+
+
+def test_mixing_array_libraries_is_a_type_error():
+    strict = pytest.importorskip("array_api_strict")
+    with pytest.raises(TypeError, match="different array libraries"):
+        backends.namespace(np.ones(3), strict.ones(3))
+
+
+def test_forcing_a_backend_converts_the_inputs():
+    strict = pytest.importorskip("array_api_strict")
+    xp, (a, b) = backends.namespace(np.ones(3), strict.ones(2), backend="numpy")
+    assert backends.is_numpy(xp)
+    assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+    xp, (c,) = backends.namespace(np.ones(3), backend="array_api_strict")
+    assert backends.library_name(xp) == "array_api_strict"
+
+
+def test_unknown_backend_name_is_a_value_error_naming_the_argument():
+    with pytest.raises(ValueError, match="backend must be"):
+        backends.namespace(np.ones(3), backend="jax")
+
+
+def test_import_convalg_imports_no_heavy_library():
+    code = (
+        "import sys, convalg; "
+        "heavy = [m for m in ('cupy', 'torch', 'scipy', 'sympy', 'matplotlib', 'dask') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

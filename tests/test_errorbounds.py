@@ -1,0 +1,89 @@
+"""The error bounds: sound on worst cases we can compute exactly, and not vacuous."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from convalg import errorbounds
+
+
+def _exact_convolution(a, b):
+    a = [Fraction(float(x)) for x in a]
+    b = [Fraction(float(x)) for x in b]
+    out = [Fraction(0)] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] += x * y
+    return out
+
+
+def _naive_float(a, b, dtype):
+    out = np.zeros(len(a) + len(b) - 1, dtype=dtype)
+    for i, x in enumerate(a.astype(dtype)):
+        for j, y in enumerate(b.astype(dtype)):
+            out[i + j] = dtype(out[i + j] + dtype(x * y))
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_direct_bound_holds_for_float_sums_against_rational_arithmetic(dtype):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(40).astype(dtype)
+    b = rng.standard_normal(9).astype(dtype)
+    exact = np.array([float(v) for v in _exact_convolution(a, b)])
+    computed = _naive_float(a, b, dtype)
+    magnitude = np.abs(np.convolve(np.abs(a.astype(np.float64)), np.abs(b.astype(np.float64))))
+    bound = errorbounds.direct(magnitude, terms=9, dtype=dtype)
+    assert bound.holds(computed, exact)
+    assert 0 < bound.ratio(computed, exact) <= 1
+
+
+def test_direct_bound_detects_an_error_larger_than_rounding():
+    a = np.ones(5)
+    b = np.ones(3)
+    exact = np.convolve(a, b)
+    wrong = exact.copy()
+    wrong[2] += 1e-6
+    bound = errorbounds.direct(np.convolve(a, b), terms=3, dtype=np.float64)
+    assert not bound.holds(wrong, exact)
+
+
+def test_fft_bound_holds_and_is_tight_enough_to_catch_float32_accumulation():
+    import scipy.fft as sfft
+
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(1000)
+    b = rng.standard_normal(31)
+    n = sfft.next_fast_len(1030, real=True)
+    computed = sfft.irfft(sfft.rfft(a, n) * sfft.rfft(b, n), n)[:1030]
+    exact = np.convolve(a, b)
+    bound = errorbounds.fft(a, b, fft_shape=(n,), dtype=np.float64)
+    assert bound.holds(computed, exact)
+    float32_result = np.convolve(a.astype(np.float32), b.astype(np.float32)).astype(np.float64)
+    assert not bound.holds(float32_result, exact)
+
+
+def test_integer_bound_is_exact_equality():
+    bound = errorbounds.exact(np.int64)
+    assert bound.holds(np.array([1, 2, 3]), np.array([1, 2, 3]))
+    assert not bound.holds(np.array([1, 2, 4]), np.array([1, 2, 3]))
+
+
+def test_non_finite_values_must_match_in_place():
+    bound = errorbounds.direct(np.ones(3), terms=1, dtype=np.float64)
+    assert bound.holds(np.array([np.nan, 1.0, np.inf]), np.array([np.nan, 1.0, np.inf]))
+    assert not bound.holds(np.array([np.nan, np.nan, np.inf]), np.array([np.nan, 1.0, np.inf]))
+
+
+def test_gamma_refuses_sums_too_long_for_the_precision():
+    with pytest.raises(ValueError, match="m\\*u < 1"):
+        errorbounds.gamma(2**24, np.float32)
+
+
+def test_every_bound_names_what_it_applied():
+    assert "gamma_3" in errorbounds.direct(np.ones(2), terms=3, dtype="float64").description
+    assert "gamma_5" in errorbounds.direct(np.ones(2), terms=3, dtype="complex128").description
+    assert "normwise" in errorbounds.fft(np.ones(4), np.ones(2), fft_shape=(8,), dtype="float32").description
