@@ -21,7 +21,16 @@ from typing import Any
 
 import array_api_compat
 
-__all__ = ["BackendStatus", "available", "namespace", "fft_module", "is_numpy", "to_numpy"]
+__all__ = [
+    "BackendStatus",
+    "available",
+    "namespace",
+    "fft_module",
+    "is_numpy",
+    "is_dask",
+    "library_name",
+    "to_numpy",
+]
 
 #: Backends convalg knows, in order of preference for reporting.
 KNOWN_BACKENDS = ("numpy", "cupy", "array_api_strict")
@@ -239,6 +248,21 @@ def library_name(xp: ModuleType) -> str:
     if array_api_compat.is_cupy_namespace(xp):
         return "cupy"
     return xp.__name__.split(".")[-1]
+
+
+def is_dask(*arrays: Any) -> bool:
+    """True when any input is a dask array (checked without importing dask).
+
+    Public functions route such calls to :mod:`convalg.chunked`, which builds a lazy
+    ``map_overlap`` graph whose chunks are computed by convalg itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_dask(np.ones(3), [1, 2])
+    False
+    """
+    return "dask" in sys.modules and any(_library_of(x) == "dask" for x in arrays)
 
 
 def loaded(name: str) -> bool:
