@@ -1,0 +1,353 @@
+"""Time convalg's convolution against scipy.signal, numpy and torch, side by side in one process.
+
+Run on demand (never as a timed unit test)::
+
+    python benchmarks/bench_signal.py                      # the full table (a few minutes)
+    python benchmarks/bench_signal.py --quick              # one timed run per cell
+    python benchmarks/bench_signal.py --case 2d            # only cases whose name contains '2d'
+    python benchmarks/bench_signal.py --markdown docs/benchmarks.md
+
+Every cell is the best of N runs after one warm-up run, on the same input arrays, timed with
+``time.perf_counter``. The ratio columns are convalg time / scipy time (below 1 means convalg is
+faster); the summary gives their geometric means. ``auto chose`` names the method
+``convalg.signal.plan`` picked (and scipy's ``choose_conv_method`` for comparison).
+
+The issue's target for ``convolve(method="auto")``: geometric-mean ratio <= 0.5 and no case
+above 1.0. Each convalg result is also compared with scipy's (a sanity flag, not a rigorous
+check: ``convalg check`` is the rigorous one), so that a fast wrong answer cannot pass unseen.
+While ``convalg.signal`` does not exist yet the convalg columns are skipped, and the output says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import scipy
+import scipy.fft
+import scipy.signal
+
+RERUN = "python benchmarks/bench_signal.py --markdown docs/benchmarks.md"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark input: signal and kernel shapes, dtype and the mode used for every library."""
+
+    name: str
+    signal_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    dtype: str = "float64"
+    mode: str = "full"
+    kernel: str = "random"  # or 'sobel': the separable 3x3 Sobel kernel
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(20261125)
+        if np.dtype(self.dtype).kind in "iu":
+            a = rng.integers(-100, 101, self.signal_shape).astype(self.dtype)
+            b = rng.integers(-100, 101, self.kernel_shape).astype(self.dtype)
+            return a, b
+        a = rng.standard_normal(self.signal_shape).astype(self.dtype)
+        if self.kernel == "sobel":
+            b = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]).astype(self.dtype)
+        else:
+            b = rng.standard_normal(self.kernel_shape).astype(self.dtype)
+        return a, b
+
+
+# The issue's cases. 1-D uses mode 'full'; images and volumes use 'same' (filtering).
+FULL_CASES = [
+    Case("1d 1e5 x 31", (100_000,), (31,)),
+    Case("1d 1e6 x 1001", (1_000_000,), (1001,)),
+    Case("1d 1e6 x 1e6", (1_000_000,), (1_000_000,)),
+    Case("2d 512^2 x 3^2", (512, 512), (3, 3), mode="same"),
+    Case("2d 512^2 x 11^2", (512, 512), (11, 11), mode="same"),
+    Case("2d 2048^2 x 5^2", (2048, 2048), (5, 5), mode="same"),
+    Case("2d 2048^2 x sobel 3x3", (2048, 2048), (3, 3), mode="same", kernel="sobel"),
+    Case("2d 1024^2 x 64^2", (1024, 1024), (64, 64), mode="same"),
+    Case("3d 128^3 x 5^3", (128, 128, 128), (5, 5, 5), mode="same"),
+    Case("int 1d 1e5 x 1e3", (100_000,), (1000,), dtype="int64"),
+]
+
+# The same cases at toy sizes: a smoke test of the script itself (ratios mean nothing here).
+TINY_CASES = [
+    Case("1d 1e3 x 31", (1000,), (31,)),
+    Case("1d 2e3 x 101", (2000,), (101,)),
+    Case("1d 1e3 x 1e3", (1000,), (1000,)),
+    Case("2d 32^2 x 3^2", (32, 32), (3, 3), mode="same"),
+    Case("2d 32^2 x sobel 3x3", (32, 32), (3, 3), mode="same", kernel="sobel"),
+    Case("3d 8^3 x 3^3", (8, 8, 8), (3, 3, 3), mode="same"),
+    Case("int 1d 500 x 50", (500,), (50,), dtype="int64"),
+]
+
+
+@dataclass
+class Row:
+    """The timings (seconds) of one case; None where a library does not apply or was skipped."""
+
+    case: Case
+    times: dict[str, float | None] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    convalg_method: str = "-"
+    scipy_method: str = "-"
+    agrees: str = "-"
+
+    def ratio(self, ours: str, theirs: str) -> float | None:
+        a, b = self.times.get(ours), self.times.get(theirs)
+        if a is None or b is None or b <= 0:
+            return None
+        return a / b
+
+
+def _best_of(func: Callable[[], object], *, quick: bool) -> float:
+    """Best wall time of ``func`` after a warm-up run; fewer repeats for slow calls."""
+    start = time.perf_counter()
+    func()  # warm-up: imports, plan caches, FFT twiddle tables, page faults
+    first = time.perf_counter() - start
+    repeats = 1 if quick else max(2, min(7, int(1.5 / max(first, 1e-9))))
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _load_convalg():
+    """convalg.signal, or None (with the reason) while the numeric core has not landed."""
+    try:
+        import convalg.signal as signal
+    except ImportError as exc:
+        return None, f"convalg.signal is not available yet ({exc}); convalg columns skipped"
+    return signal, ""
+
+
+def _load_torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def _torch_conv(torch, a: np.ndarray, b: np.ndarray, mode: str) -> Callable[[], object]:
+    """torch.nn.functional.conv{1,2,3}d computing the same convolution (flipped kernel)."""
+    conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d,
+            3: torch.nn.functional.conv3d}[a.ndim]
+    x = torch.from_numpy(np.ascontiguousarray(a))[None, None]
+    w = torch.from_numpy(np.ascontiguousarray(b[(slice(None, None, -1),) * b.ndim]))[None, None]
+    if mode == "full":
+        padding = tuple(k - 1 for k in b.shape)
+    else:  # 'same' with odd kernels, as in the cases above
+        padding = tuple((k - 1) // 2 for k in b.shape)
+
+    def run():
+        with torch.no_grad():
+            return conv(x, w, padding=padding)
+
+    return run
+
+
+def _sanity_agrees(ours: np.ndarray, theirs: np.ndarray, a: np.ndarray, b: np.ndarray) -> str:
+    """Whether two results agree within a loose, non-rigorous multiple of the FFT error bound."""
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    if ours.shape != theirs.shape:
+        return f"NO: shape {ours.shape} != scipy {theirs.shape}"
+    if np.issubdtype(ours.dtype, np.integer) and np.issubdtype(theirs.dtype, np.integer):
+        return "yes (exact)" if np.array_equal(ours, theirs) else "NO: integers differ"
+    from convalg import errorbounds
+
+    dtype = np.result_type(ours.dtype, np.float64) if ours.dtype.kind in "iu" else ours.dtype
+    full = tuple(n + k - 1 for n, k in zip(a.shape, b.shape))
+    fshape = tuple(scipy.fft.next_fast_len(n, real=True) for n in full)
+    a64, b64 = np.abs(a.astype(np.float64)), np.abs(b.astype(np.float64))
+    terms = math.prod(min(n, k) for n, k in zip(a.shape, b.shape))
+    # Either side may be direct (componentwise, at most gamma_m ||a||_2 ||b||_1 in the
+    # 2-norm by Young's inequality) or FFT-based; allow both for each side.
+    direct_norm = errorbounds.gamma(terms, dtype) * float(np.linalg.norm(a64.ravel())) * float(b64.sum())
+    tolerance = 2 * (errorbounds.fft(a, b, fft_shape=fshape, dtype=dtype).value + direct_norm)
+    diff = float(np.linalg.norm((ours.astype(np.float64) - theirs.astype(np.float64)).ravel()))
+    return "yes" if diff <= tolerance else f"NO: ||diff||_2 = {diff:.3g} > {tolerance:.3g}"
+
+
+def run_case(case: Case, *, signal, torch, quick: bool) -> Row:
+    """Time every library on one case."""
+    a, b = case.arrays()
+    row = Row(case)
+    mode = case.mode
+    timers: dict[str, Callable[[], object]] = {
+        "scipy convolve": lambda: scipy.signal.convolve(a, b, mode=mode),
+        "scipy fftconvolve": lambda: scipy.signal.fftconvolve(a, b, mode=mode),
+        "scipy oaconvolve": lambda: scipy.signal.oaconvolve(a, b, mode=mode),
+    }
+    if a.ndim == 1:
+        if a.size * b.size > 1e10:
+            row.notes["numpy convolve"] = "skipped: O(n k) = {:.0e} multiply-adds".format(a.size * b.size)
+        else:
+            timers["numpy convolve"] = lambda: np.convolve(a, b, mode=mode)
+    if signal is not None:
+        timers["convalg convolve"] = lambda: signal.convolve(a, b, mode=mode)
+        timers["convalg fftconvolve"] = lambda: signal.fftconvolve(a, b, mode=mode)
+        timers["convalg oaconvolve"] = lambda: signal.oaconvolve(a, b, mode=mode)
+    if torch is not None and a.dtype.kind == "f":
+        timers["torch conv"] = _torch_conv(torch, a, b, mode)
+    for name, func in timers.items():
+        try:
+            row.times[name] = _best_of(func, quick=quick)
+        except Exception as exc:  # a failing library is reported, not fatal to the table
+            row.times[name] = None
+            row.notes[name] = f"{type(exc).__name__}: {exc}"
+    row.scipy_method = scipy.signal.choose_conv_method(a, b, mode=mode)
+    if signal is not None:
+        try:
+            row.convalg_method = signal.plan("convolve", a, b, mode=mode).method
+        except Exception as exc:
+            row.convalg_method = f"? ({type(exc).__name__})"
+        try:
+            row.agrees = _sanity_agrees(signal.convolve(a, b, mode=mode),
+                                        scipy.signal.convolve(a, b, mode=mode), a, b)
+        except Exception as exc:
+            row.agrees = f"NO: {type(exc).__name__}: {exc}"
+    return row
+
+
+RATIOS = [
+    ("convolve", "convalg convolve", "scipy convolve"),
+    ("fftconvolve", "convalg fftconvolve", "scipy fftconvolve"),
+    ("oaconvolve", "convalg oaconvolve", "scipy oaconvolve"),
+]
+TIME_COLUMNS = ["convalg convolve", "scipy convolve", "convalg fftconvolve", "scipy fftconvolve",
+                "convalg oaconvolve", "scipy oaconvolve", "numpy convolve", "torch conv"]
+
+
+def geometric_mean(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None and v > 0]
+    if not values:
+        return None
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1e3:.3g}"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table_lines(rows: list[Row]) -> list[str]:
+    """The results as a Markdown table (which also reads well as plain text)."""
+    columns = [c for c in TIME_COLUMNS if any(c in r.times for r in rows)]
+    header = (["case", "mode", "dtype"] + [f"{c} (ms)" for c in columns]
+              + [f"ratio {label}" for label, *_ in RATIOS] + ["auto chose (convalg / scipy)", "agrees"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        cells = [r.case.name, r.case.mode, r.case.dtype]
+        cells += [_ms(r.times.get(c)) for c in columns]
+        cells += [_ratio(r.ratio(ours, theirs)) for _, ours, theirs in RATIOS]
+        cells += [f"{r.convalg_method} / {r.scipy_method}", r.agrees]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def summary_lines(rows: list[Row]) -> list[str]:
+    lines = []
+    for label, ours, theirs in RATIOS:
+        ratios = [r.ratio(ours, theirs) for r in rows]
+        known = [x for x in ratios if x is not None]
+        gm = geometric_mean(known)
+        if gm is None:
+            lines.append(f"- {label}: no convalg timings")
+            continue
+        worst = max(known)
+        lines.append(f"- {label}: geometric-mean ratio convalg/scipy = {gm:.2f} over {len(known)} "
+                     f"cases; largest {worst:.2f}")
+    gm = geometric_mean([r.ratio("convalg convolve", "scipy convolve") for r in rows])
+    if gm is not None:
+        worst = max(x for r in rows if (x := r.ratio("convalg convolve", "scipy convolve")) is not None)
+        met = gm <= 0.5 and worst <= 1.0
+        lines.append(f"- target for convolve(method='auto') (geometric mean <= 0.5, no case above 1.0): "
+                     f"{'MET' if met else 'NOT MET'}")
+    notes = [f"- {r.case.name}, {name}: {note}" for r in rows for name, note in r.notes.items()]
+    return lines + notes
+
+
+def machine_lines() -> list[str]:
+    """CPU model, cores, library versions and date, for the record."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    torch = sys.modules.get("torch")
+    versions = (f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
+                + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ""))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [f"- machine: {cpu}, {cores} cores usable ({platform.system()} {platform.machine()})",
+            f"- software: {versions}", f"- date: {now}"]
+
+
+def markdown(rows: list[Row], *, quick: bool, skipped: str) -> str:
+    parts = ["# Benchmarks", "",
+             "Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
+             "against scipy.signal, numpy.convolve and torch (CPU, conv1d/2d/3d with a flipped kernel). "
+             "Ratios are convalg time / scipy time: below 1 convalg is faster. `auto chose` is the "
+             "method `convalg.signal.plan` picked for `convolve(method='auto')`, next to scipy's "
+             "`choose_conv_method`. `agrees` compares convalg's result with scipy's (a sanity flag; "
+             "`convalg check` is the rigorous check).", "",
+             "Rerun with:", "", "```bash", RERUN + (" --quick" if quick else ""), "```", "",
+             "## Machine", ""] + machine_lines() + ["", "## Results", ""] + table_lines(rows)
+    parts += ["", "## Summary", ""] + summary_lines(rows)
+    if skipped:
+        parts += ["", f"Note: {skipped}."]
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one timed run per cell after the warm-up")
+    parser.add_argument("--sizes", choices=("full", "tiny"), default="full",
+                        help="'tiny' runs toy sizes: a smoke test of this script, not a measurement")
+    parser.add_argument("--case", action="append", default=[], metavar="TEXT",
+                        help="only cases whose name contains TEXT (repeatable)")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the table and machine to PATH")
+    parser.add_argument("--no-torch", action="store_true", help="leave out the torch column")
+    args = parser.parse_args(argv)
+
+    cases = TINY_CASES if args.sizes == "tiny" else FULL_CASES
+    if args.case:
+        cases = [c for c in cases if any(text in c.name for text in args.case)]
+        if not cases:
+            parser.error(f"--case {args.case} matches no case; names: "
+                         + ", ".join(c.name for c in (TINY_CASES if args.sizes == 'tiny' else FULL_CASES)))
+    signal, skipped = _load_convalg()
+    if skipped:
+        print(f"NOTE: {skipped}", flush=True)
+    torch = None if args.no_torch else _load_torch()
+
+    rows = []
+    for case in cases:
+        print(f"... {case.name}", file=sys.stderr, flush=True)
+        rows.append(run_case(case, signal=signal, torch=torch, quick=args.quick))
+    print("\n".join(machine_lines() + [""] + table_lines(rows) + [""] + summary_lines(rows)))
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(rows, quick=args.quick, skipped=skipped))
+        print(f"wrote {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
