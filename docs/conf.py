@@ -1,0 +1,137 @@
+"""Sphinx configuration of the convalg documentation site.
+
+Build it with ``sphinx-build -W --keep-going -b html docs docs/_build/html`` (warnings are
+errors, as in CI); run its examples with ``-b doctest``. Pages are MyST markdown; the API
+reference is autodoc over the numpydoc docstrings; the concept figures are drawn by
+matplotlib at build time from ``docs/figures.py``.
+
+Some pages are written by other parts of the project (the benchmark table, the proofs, the
+audit of the source notes, the page on chunked arrays); the index lists each one only once
+it exists, so that the site builds at every commit.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS.parent))
+
+project = "convalg"
+author = "the convalg developers"
+copyright = "2026, the convalg developers"
+
+from convalg import __version__ as release  # noqa: E402
+
+version = release
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.doctest",
+    "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # ships MathJax with the site: pages must render offline
+    "numpydoc",
+    "matplotlib.sphinxext.plot_directive",
+]
+
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+root_doc = "index"
+exclude_patterns = ["_build", "**/_build", "README.md"]
+
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# numpydoc renders the docstrings; it must not invent autosummary stubs for class members.
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+autodoc_typehints = "none"
+autodoc_member_order = "bysource"
+
+# The doctest builder runs the ```{doctest} blocks of the pages. Docstring examples are
+# already run by ``pytest --doctest-modules``; running them twice would only cost time.
+doctest_test_doctest_blocks = ""
+doctest_global_setup = "import numpy as np"
+
+# Figures: one PNG each, drawn at build time, without source or format links.
+plot_basedir = str(DOCS)
+plot_formats = [("png", 100)]
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_include_source = False
+plot_rcparams = {"figure.autolayout": True}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"convalg {release}"
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": [],
+}
+html_sidebars = {"**": ["sidebar-nav-bs"]}
+html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"
+# An explicit mode: without one the theme logs a console error in a fresh browser profile.
+html_context = {"default_mode": "light"}
+html_show_sourcelink = False
+html_copy_source = False
+
+#: Pages other parts of the project write; each is listed once it exists, in this order.
+GENERATED_PAGES = ("notes-audit", "proofs", "benchmarks", "chunked")
+
+_MARKER = "<!-- pages written by other parts of convalg -->"
+
+
+def _existing_generated_pages() -> list[str]:
+    return [name for name in GENERATED_PAGES if (DOCS / f"{name}.md").exists()]
+
+
+def _list_generated_pages(app, docname: str, source: list[str]) -> None:
+    if docname == "index" and _MARKER in source[0]:
+        listed = "\n".join(_existing_generated_pages())
+        source[0] = source[0].replace(_MARKER, listed)
+
+
+# Docstrings write magnitudes as ``|a| * |b|``, which reStructuredText would read as
+# substitution references. Escape those bars, except where the text is literal: code
+# (``...``), roles (:math:`...`), doctest lines and indented literal or math blocks.
+_VERBATIM = re.compile(r"(``.*?``|:\w+:`[^`]*`|`[^`]*`)")
+
+
+def _escape_bars(line: str) -> str:
+    parts = _VERBATIM.split(line)
+    return "".join(p if i % 2 else p.replace("|", r"\|") for i, p in enumerate(parts))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _escape_magnitude_bars(app, what, name, obj, options, lines: list[str]) -> None:
+    literal_indent = None  # indentation of the line that opened a literal block
+    in_doctest = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if literal_indent is not None:
+            if not stripped or _indent(line) > literal_indent:
+                continue
+            literal_indent = None
+        if stripped.startswith(">>>"):
+            in_doctest = True
+        if in_doctest:
+            in_doctest = bool(stripped)
+            continue
+        if "|" in line and not stripped.startswith(("+", "|")):  # tables keep their bars
+            lines[i] = _escape_bars(line)
+        if stripped.endswith("::"):
+            literal_indent = _indent(line)
+
+
+def setup(app):
+    app.connect("source-read", _list_generated_pages)
+    app.connect("autodoc-process-docstring", _escape_magnitude_bars)
+    return {"parallel_read_safe": True}

@@ -1,0 +1,176 @@
+"""The built site in a real headless browser: every page loads, no broken links or images.
+
+Debian's chromium and chromium-driver drive it through selenium; the site is served on
+127.0.0.1 by a server this test starts and stops. Every page is opened; its images must
+have decoded, the browser console must show no error (a missing stylesheet, script or
+image is logged there), and every link to the site itself must lead to a page that
+exists, and to an element that exists when it names a fragment. Links that leave the site
+are not fetched (CI has no network) but must be well-formed https URLs.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+_NO_BROWSER = (
+    "needs Debian's chromium and chromium-driver "
+    "(apt-get install -y chromium chromium-driver) and selenium (pip install -e '.[docs]')"
+)
+
+#: The flags of a quiet, reproducible headless browser that phones nobody.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+def _selenium_available() -> bool:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None or not _selenium_available(), reason=_NO_BROWSER
+)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+    def handle(self):
+        # A browser that moves on to the next page drops the loads it no longer needs.
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture(scope="module")
+def served_site(html_site):
+    """The built site on http://127.0.0.1:PORT/, for the duration of this module."""
+    assert html_site.returncode == 0, html_site.log
+    handler = functools.partial(_QuietHandler, directory=str(html_site.out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield html_site.out, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+_PAGE_FACTS = """
+return {
+  title: document.title,
+  ready: document.readyState,
+  ids: Array.from(document.querySelectorAll('[id]'), e => e.id),
+  links: Array.from(document.querySelectorAll('a[href]'), a => a.href),
+  images: Array.from(document.images, i => ({src: i.currentSrc || i.src,
+                                             ok: i.complete && i.naturalWidth > 0})),
+  resources: Array.from(document.querySelectorAll('link[href][rel~="stylesheet"], script[src]'),
+                        e => e.href || e.src),
+};
+"""
+
+
+def _fetch_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_every_page_loads_without_errors_and_no_link_or_image_is_broken(served_site, browser):
+    root, base = served_site
+    # _static/ holds the theme's template fragments, which are not pages of the site.
+    pages = sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*.html") if "_static" not in p.parts
+    )
+    assert "index.html" in pages and len(pages) >= 10
+    problems: list[str] = []
+    ids: dict[str, set[str]] = {}
+    links: set[tuple[str, str]] = set()
+    resources: set[tuple[str, str]] = set()
+    for page in pages:
+        browser.get(base + page)
+        facts = browser.execute_script(_PAGE_FACTS)
+        if facts["ready"] != "complete" or not facts["title"].strip():
+            problems.append(f"{page}: did not load (readyState {facts['ready']!r}, title {facts['title']!r})")
+        for image in facts["images"]:
+            if not image["ok"]:
+                problems.append(f"{page}: image did not load: {image['src']}")
+        for entry in browser.get_log("browser"):
+            if entry["level"] == "SEVERE":
+                problems.append(f"{page}: browser console error: {entry['message']}")
+        ids[page] = set(facts["ids"])
+        links.update((page, link) for link in facts["links"])
+        resources.update((page, url) for url in facts["resources"])
+
+    statuses: dict[str, int] = {}
+    for page, url in sorted(links | resources):
+        parsed = urllib.parse.urlsplit(url)
+        if not url.startswith(base):
+            if parsed.scheme not in ("https", "mailto") or (parsed.scheme == "https" and not parsed.netloc):
+                problems.append(f"{page}: link leaving the site is not a well-formed https URL: {url}")
+            continue
+        target = urllib.parse.unquote(parsed.path[len(urllib.parse.urlsplit(base).path) :])
+        if target == "" or target.endswith("/"):
+            target += "index.html"
+        address = base + urllib.parse.quote(target)
+        if address not in statuses:
+            statuses[address] = _fetch_status(address)
+        if statuses[address] != 200:
+            problems.append(f"{page}: broken link {url} (HTTP {statuses[address]})")
+        elif parsed.fragment and target in ids and parsed.fragment not in ids[target]:
+            problems.append(f"{page}: link {url} names a fragment that {target} does not have")
+    assert not problems, "\n".join(problems)
+    assert len(statuses) >= len(pages)  # the link check saw the site, not just one page
+
+
+def test_the_browser_is_the_one_ci_installs():
+    # The check above must run in CI, not skip: .ci/run installs Debian's chromium.
+    assert os.path.realpath(CHROMIUM).startswith("/usr/")
