@@ -1,0 +1,675 @@
+"""Batched multi-channel convolution (PyTorch semantics) and its gradients, on any array backend.
+
+``conv1d``, ``conv2d`` and ``conv3d`` compute what deep-learning libraries call convolution,
+which is *cross-correlation*: ``out[n, o, j] = bias[o] + sum_{c, i} weight[o, c, i] *
+input_padded[n, c, j * stride + i * dilation]`` with channels split into ``groups``.
+
+Their gradients are again correlations and convolutions of the upstream gradient:
+
+* ``grad_input`` is the *full convolution* of the (stride-dilated) upstream gradient with the
+  kernel, i.e. a correlation with the flipped, channel-transposed kernel: the adjoint of
+  correlation is convolution;
+* ``grad_weight`` is the correlation of the padded input with the upstream gradient (the
+  gradient plays the kernel, the stride becomes its dilation);
+* ``grad_bias`` is the upstream gradient summed over the batch and space.
+
+Everything is written once against the array API (NumPy, CuPy, array-api-strict). Two engines
+compute a correlation: *direct* gathers the strided windows (im2col, batch-chunked so no more
+than a bounded block of columns exists at a time) and contracts them by matrix multiplication
+(BLAS); *fft* uses the correlation theorem and wins for large kernels. NumPy has one small,
+explicit fast path for the window gathering (``sliding_window_view``), tested against the
+generic gathering.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from convalg import backends
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv1d_grad",
+    "conv2d_grad",
+    "conv3d_grad",
+]
+
+_METHODS = ("auto", "direct", "fft")
+
+# Upper bound on the number of im2col elements that exist at one time (per batch chunk):
+# 2**23 float32 values are 32 MiB, large enough for BLAS to run near its peak and small
+# enough to stay in the last-level cache on the machines we measured (benchmarks/bench_nn.py).
+_COLUMN_BLOCK = 2**23
+
+# Cost-model constants of ``_choose_method``, measured with benchmarks/bench_nn.py on a
+# 2-core x86-64 machine with OpenBLAS: a multiply-add in a BLAS matrix product costs about
+# one unit; one complex multiply-add of the spectral contraction (small batched complex
+# matrix products, memory bound) about 40 units; an FFT about 8 units per element and log2(length).
+_FFT_UNIT = 8.0
+_SPECTRAL_UNIT = 40.0
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """The validated shape parameters of one convolution call."""
+
+    nd: int
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    pad_before: tuple[int, ...]
+    pad_after: tuple[int, ...]
+    groups: int
+    kernel: tuple[int, ...]
+    spatial: tuple[int, ...]
+
+    @property
+    def padded(self) -> tuple[int, ...]:
+        return tuple(n + a + b for n, a, b in zip(self.spatial, self.pad_before, self.pad_after))
+
+    @property
+    def out(self) -> tuple[int, ...]:
+        return _output_shape(self.padded, self.kernel, self.stride, self.dilation)
+
+
+def _output_shape(padded, kernel, stride, dilation) -> tuple[int, ...]:
+    return tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(padded, kernel, stride, dilation))
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _int_tuple(value: Any, nd: int, name: str, minimum: int) -> tuple[int, ...]:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int or a tuple of {nd} ints; got {value!r}")
+    if isinstance(value, int):
+        value = (value,) * nd
+    if not isinstance(value, (tuple, list)) or len(value) != nd:
+        raise TypeError(f"{name} must be an int or a tuple of {nd} ints; got {value!r}")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise TypeError(f"{name} must be an int or a tuple of {nd} ints; got {value!r}")
+    if any(v < minimum for v in value):
+        raise ValueError(f"{name} must be >= {minimum} in every dimension; got {tuple(value)!r}")
+    return tuple(value)
+
+
+def _geometry(input_shape, weight_shape, stride, padding, dilation, groups, nd) -> _Geometry:
+    if len(input_shape) != nd + 2:
+        raise ValueError(
+            f"input must have {nd + 2} dimensions (N, C_in, {nd} spatial); got shape {tuple(input_shape)}"
+        )
+    if len(weight_shape) != nd + 2:
+        raise ValueError(
+            f"weight must have {nd + 2} dimensions (C_out, C_in/groups, {nd} kernel); "
+            f"got shape {tuple(weight_shape)}"
+        )
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"groups must be a positive int; got {groups!r}")
+    channels, out_channels = input_shape[1], weight_shape[0]
+    if channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups={groups} must divide both the input channels ({channels}) and the output "
+            f"channels ({out_channels})"
+        )
+    if weight_shape[1] * groups != channels:
+        raise ValueError(
+            f"weight has {weight_shape[1]} input channels per group but input has {channels} "
+            f"channels in {groups} group(s); weight.shape[1] must be {channels // groups}"
+        )
+    stride = _int_tuple(stride, nd, "stride", 1)
+    dilation = _int_tuple(dilation, nd, "dilation", 1)
+    kernel = tuple(int(k) for k in weight_shape[2:])
+    if any(k < 1 for k in kernel):
+        raise ValueError(f"weight must have a non-empty kernel; got kernel shape {kernel}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            before = after = (0,) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"padding='same' needs stride 1 in every dimension; got stride={stride}")
+            total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            before = tuple(t // 2 for t in total)
+            after = tuple(t - b for t, b in zip(total, before))
+        else:
+            raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid'; got {padding!r}")
+    else:
+        before = after = _int_tuple(padding, nd, "padding", 0)
+    spatial = tuple(int(n) for n in input_shape[2:])
+    geometry = _Geometry(nd, stride, dilation, before, after, groups, kernel, spatial)
+    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(r > p for r, p in zip(reach, geometry.padded)):
+        raise ValueError(
+            f"the dilated kernel (extent {reach}) is larger than the padded input "
+            f"(shape {geometry.padded}); use more padding or a smaller kernel/dilation"
+        )
+    if input_shape[0] < 1 or channels < 1 or out_channels < 1:
+        raise ValueError(
+            f"input and weight must have a non-empty batch and channels; got input shape "
+            f"{tuple(input_shape)} and weight shape {tuple(weight_shape)}"
+        )
+    return geometry
+
+
+def _check_floating(xp, name: str, x) -> None:
+    if not xp.isdtype(x.dtype, "real floating"):
+        raise TypeError(f"{name} must be a real floating-point array; got dtype {x.dtype}")
+
+
+def _check_method(method: str) -> None:
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
+
+
+def _arrays(nd, input, weight, bias=None, grad_output=None):
+    named = {"input": input, "weight": weight}
+    if bias is not None:
+        named["bias"] = bias
+    if grad_output is not None:
+        named["grad_output"] = grad_output
+    xp, arrays = backends.namespace(*named.values())
+    for name, array in zip(named, arrays):
+        _check_floating(xp, name, array)
+    dtype = xp.result_type(*arrays)
+    arrays = tuple(xp.astype(a, dtype, copy=False) for a in arrays)
+    return xp, dict(zip(named, arrays))
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def _pad(xp, x, before, after):
+    """Zero-pad the trailing ``len(before)`` axes of ``x``."""
+    if not any(before) and not any(after):
+        return x
+    nd = len(before)
+    lead = x.shape[: x.ndim - nd]
+    shape = lead + tuple(n + a + b for n, a, b in zip(x.shape[x.ndim - nd :], before, after))
+    padded = xp.zeros(shape, dtype=x.dtype, device=x.device)
+    inner = tuple(slice(b, b + n) for b, n in zip(before, x.shape[x.ndim - nd :]))
+    padded[(...,) + inner] = x
+    return padded
+
+
+def _dilate(xp, x, factor, nd):
+    """Insert ``factor - 1`` zeros between neighbours along the trailing ``nd`` axes."""
+    if all(f == 1 for f in factor):
+        return x
+    spatial = x.shape[x.ndim - nd :]
+    shape = x.shape[: x.ndim - nd] + tuple(f * (n - 1) + 1 for f, n in zip(factor, spatial))
+    dilated = xp.zeros(shape, dtype=x.dtype, device=x.device)
+    dilated[(...,) + tuple(slice(None, None, f) for f in factor)] = x
+    return dilated
+
+
+def _windows_generic(xp, x, kernel, stride, dilation, out):
+    """im2col: ``x`` (B, G, C, *spatial) -> (B, G, C * prod(kernel), prod(out)).
+
+    Loops over whichever is shorter, the kernel taps or the output positions, so the number of
+    Python-level slices is min(prod(kernel), prod(out)), never one per pixel and tap.
+    """
+    lead = x.shape[:3]
+    taps, positions = math.prod(kernel), math.prod(out)
+    if taps <= positions:
+        pieces = []
+        for tap in _indices(kernel):
+            window = tuple(
+                slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in zip(tap, dilation, stride, out)
+            )
+            pieces.append(xp.reshape(x[(...,) + window], lead + (positions,)))
+        columns = xp.stack(pieces, axis=3)
+    else:
+        pieces = []
+        for position in _indices(out):
+            window = tuple(
+                slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(position, stride, dilation, kernel)
+            )
+            pieces.append(xp.reshape(x[(...,) + window], lead + (taps,)))
+        columns = xp.stack(pieces, axis=4)  # (B, G, C, taps, positions)
+    return xp.reshape(columns, lead[:2] + (lead[2] * taps, positions))
+
+
+def _windows_numpy(x, kernel, stride, dilation, out):
+    """The NumPy fast path of ``_windows_generic``: one strided view, one copy."""
+    import numpy as np
+
+    nd = len(kernel)
+    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    view = np.lib.stride_tricks.sliding_window_view(x, reach, axis=tuple(range(3, 3 + nd)))
+    step = tuple(slice(None, s * (o - 1) + 1, s) for s, o in zip(stride, out))
+    taps = tuple(slice(None, None, d) for d in dilation)
+    view = view[(slice(None),) * 3 + step + taps]
+    # (B, G, C, *out, *kernel) -> (B, G, C, *kernel, *out)
+    order = (0, 1, 2) + tuple(range(3 + nd, 3 + 2 * nd)) + tuple(range(3, 3 + nd))
+    columns = np.ascontiguousarray(view.transpose(order))
+    return columns.reshape(x.shape[:2] + (x.shape[2] * math.prod(kernel), math.prod(out)))
+
+
+def _windows(xp, x, kernel, stride, dilation, out):
+    if backends.is_numpy(xp):
+        return _windows_numpy(x, kernel, stride, dilation, out)
+    return _windows_generic(xp, x, kernel, stride, dilation, out)
+
+
+def _windows_adjoint(xp, columns, shape, kernel, stride, dilation, out):
+    """col2im, the adjoint of ``_windows``: add every column entry back where it was gathered from.
+
+    ``columns`` (B, G, C * prod(kernel), prod(out)) -> array of ``shape`` (B, G, C, *spatial).
+    """
+    lead = tuple(shape[:3])
+    taps = math.prod(kernel)
+    columns = xp.reshape(columns, lead + (taps,) + tuple(out))
+    result = xp.zeros(tuple(shape), dtype=columns.dtype, device=columns.device)
+    for t, tap in enumerate(_indices(kernel)):
+        window = (...,) + tuple(
+            slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in zip(tap, dilation, stride, out)
+        )
+        result[window] = result[window] + columns[:, :, :, t, ...]
+    return result
+
+
+def _indices(shape):
+    if not shape:
+        yield ()
+        return
+    for i in range(shape[0]):
+        for rest in _indices(shape[1:]):
+            yield (i,) + rest
+
+
+def _batch_chunks(batch, per_item):
+    step = max(1, _COLUMN_BLOCK // max(per_item, 1))
+    return [(start, min(batch, start + step)) for start in range(0, batch, step)]
+
+
+# --------------------------------------------------------------------------- engines
+# Every engine works on grouped arrays: x (B, G, C, *spatial) already padded and w
+# (G, O, C, *kernel); a correlation returns (B, G, O, *out).
+
+
+def _correlate_direct(xp, x, w, stride, dilation):
+    kernel = tuple(w.shape[3:])
+    out = _output_shape(x.shape[3:], kernel, stride, dilation)
+    batch, groups, channels = x.shape[:3]
+    out_channels = w.shape[1]
+    matrix = xp.reshape(w, (groups, out_channels, channels * math.prod(kernel)))
+    per_item = groups * channels * math.prod(kernel) * math.prod(out)
+    results = []
+    for start, stop in _batch_chunks(batch, per_item):
+        columns = _windows(xp, x[start:stop, ...], kernel, stride, dilation, out)
+        results.append(xp.matmul(matrix, columns))
+    result = results[0] if len(results) == 1 else xp.concat(results, axis=0)
+    return xp.reshape(result, (batch, groups, out_channels) + out)
+
+
+def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
+    """sum_b correlation of x[b] with g[b]: x (B, G, C, *sp), g (B, G, O, *out) -> (G, O, C, *kernel)."""
+    out = tuple(g.shape[3:])
+    batch, groups, channels = x.shape[:3]
+    out_channels = g.shape[2]
+    per_item = groups * channels * math.prod(kernel) * math.prod(out)
+    total = None
+    for start, stop in _batch_chunks(batch, per_item):
+        columns = _windows(xp, x[start:stop, ...], kernel, stride, dilation, out)
+        upstream = xp.reshape(g[start:stop, ...], (stop - start, groups, out_channels, math.prod(out)))
+        part = xp.sum(xp.matmul(upstream, xp.matrix_transpose(columns)), axis=0)
+        total = part if total is None else total + part
+    return xp.reshape(total, (groups, out_channels, channels) + tuple(kernel))
+
+
+def _fft_shape(xp, shape):
+    if backends.is_numpy(xp) or backends.library_name(xp) == "cupy":
+        fft = backends.fft_module(xp)
+        return tuple(fft.next_fast_len(n, real=True) for n in shape)
+    return tuple(shape)
+
+
+def _rfftn(xp, x, shape):
+    fft = backends.fft_module(xp)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    if backends.is_numpy(xp):
+        return fft.rfftn(x, s=shape, axes=axes, workers=-1)
+    return fft.rfftn(x, s=shape, axes=axes)
+
+
+def _irfftn(xp, x, shape):
+    fft = backends.fft_module(xp)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    if backends.is_numpy(xp):
+        return fft.irfftn(x, s=shape, axes=axes, workers=-1)
+    return fft.irfftn(x, s=shape, axes=axes)
+
+
+def _spectral_contract(xp, a, b, a_axes, b_axes, result_order):
+    """Contract spectra with a batched matrix product over the frequency axis (no einsum in the standard)."""
+    left = xp.permute_dims(a, a_axes)
+    right = xp.permute_dims(b, b_axes)
+    return xp.permute_dims(xp.matmul(left, right), result_order)
+
+
+def _correlate_fft(xp, x, w, stride, dilation):
+    """Correlation theorem: valid correlation of length n - reach + 1 never wraps in a length-n cyclic one."""
+    nd = w.ndim - 3
+    kernel = tuple(w.shape[3:])
+    spatial = tuple(x.shape[3:])
+    out = _output_shape(spatial, kernel, stride, dilation)
+    shape = _fft_shape(xp, spatial)
+    x_hat = _rfftn(xp, x, shape)  # (B, G, C, *F)
+    w_hat = xp.conj(_rfftn(xp, _dilate(xp, w, dilation, nd), shape))  # (G, O, C, *F)
+    f_axes = tuple(range(3, 3 + nd))
+    # (G, *F, B, C) @ (G, *F, C, O) -> (G, *F, B, O) -> (B, G, O, *F)
+    product = _spectral_contract(
+        xp,
+        x_hat,
+        w_hat,
+        (1,) + f_axes + (0, 2),
+        (0,) + f_axes + (2, 1),
+        (nd + 1, 0, nd + 2) + tuple(range(1, nd + 1)),
+    )
+    full = _irfftn(xp, product, shape)
+    keep = tuple(slice(0, s * (o - 1) + 1, s) for s, o in zip(stride, out))
+    return full[(...,) + keep]
+
+
+def _weight_correlate_fft(xp, x, g, kernel, stride, dilation):
+    nd = len(kernel)
+    spatial = tuple(x.shape[3:])
+    shape = _fft_shape(xp, spatial)
+    x_hat = _rfftn(xp, x, shape)  # (B, G, C, *F)
+    g_hat = xp.conj(_rfftn(xp, _dilate(xp, g, stride, nd), shape))  # (B, G, O, *F)
+    f_axes = tuple(range(3, 3 + nd))
+    # (G, *F, O, B) @ (G, *F, B, C) -> (G, *F, O, C) -> (G, O, C, *F)
+    product = _spectral_contract(
+        xp,
+        g_hat,
+        x_hat,
+        (1,) + f_axes + (2, 0),
+        (1,) + f_axes + (0, 2),
+        (0, nd + 1, nd + 2) + tuple(range(1, nd + 1)),
+    )
+    full = _irfftn(xp, product, shape)
+    keep = tuple(slice(0, d * (k - 1) + 1, d) for d, k in zip(dilation, kernel))
+    return full[(...,) + keep]
+
+
+def _choose_method(batch, groups, channels, out_channels, spatial, kernel, out) -> str:
+    """Pick the cheaper engine by a documented operation count (see the constants above)."""
+    direct = batch * groups * out_channels * channels * math.prod(kernel) * math.prod(out)
+    length = math.prod(spatial)
+    transforms = (batch * channels + out_channels * channels + batch * out_channels) * groups
+    fft = _FFT_UNIT * transforms * length * math.log2(max(length, 2))
+    fft += _SPECTRAL_UNIT * batch * groups * out_channels * channels * length / 2
+    return "fft" if fft < direct else "direct"
+
+
+def _correlate(xp, x, w, stride, dilation, method):
+    if method == "auto":
+        kernel = tuple(w.shape[3:])
+        out = _output_shape(x.shape[3:], kernel, stride, dilation)
+        method = _choose_method(
+            x.shape[0], x.shape[1], x.shape[2], w.shape[1], x.shape[3:], kernel, out
+        )
+    engine = _correlate_fft if method == "fft" else _correlate_direct
+    return engine(xp, x, w, stride, dilation)
+
+
+def _weight_correlate(xp, x, g, kernel, stride, dilation, method):
+    if method == "auto":
+        # the upstream gradient plays the kernel: its extent decides, as in the forward pass
+        out = tuple(g.shape[3:])
+        method = _choose_method(
+            x.shape[2], x.shape[1], x.shape[0], g.shape[2], x.shape[3:], out, kernel
+        )
+    engine = _weight_correlate_fft if method == "fft" else _weight_correlate_direct
+    return engine(xp, x, g, kernel, stride, dilation)
+
+
+# --------------------------------------------------------------------------- public operations
+
+
+def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method):
+    _check_method(method)
+    xp, arrays = _arrays(nd, input, weight, bias)
+    x, w = arrays["input"], arrays["weight"]
+    geometry = _geometry(x.shape, w.shape, stride, padding, dilation, groups, nd)
+    out_channels = w.shape[0]
+    if bias is not None:
+        b = arrays["bias"]
+        if tuple(b.shape) != (out_channels,):
+            raise ValueError(f"bias must have shape ({out_channels},) (one per output channel); got {tuple(b.shape)}")
+    batch, channels = x.shape[:2]
+    grouped = xp.reshape(_pad(xp, x, geometry.pad_before, geometry.pad_after),
+                         (batch, groups, channels // groups) + geometry.padded)
+    kernels = xp.reshape(w, (groups, out_channels // groups, channels // groups) + geometry.kernel)
+    result = _correlate(xp, grouped, kernels, geometry.stride, geometry.dilation, method)
+    result = xp.reshape(result, (batch, out_channels) + geometry.out)
+    if bias is not None:
+        result = result + xp.reshape(arrays["bias"], (1, out_channels) + (1,) * nd)
+    return result
+
+
+def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups, method):
+    _check_method(method)
+    xp, arrays = _arrays(nd, input, weight, grad_output=grad_output)
+    x, w, g = arrays["input"], arrays["weight"], arrays["grad_output"]
+    geometry = _geometry(x.shape, w.shape, stride, padding, dilation, groups, nd)
+    batch, channels = x.shape[:2]
+    out_channels = w.shape[0]
+    expected = (batch, out_channels) + geometry.out
+    if tuple(g.shape) != expected:
+        raise ValueError(f"grad_output must have the output's shape {expected}; got {tuple(g.shape)}")
+    per_group, out_per_group = channels // groups, out_channels // groups
+    grouped_g = xp.reshape(g, (batch, groups, out_per_group) + geometry.out)
+    kernels = xp.reshape(w, (groups, out_per_group, per_group) + geometry.kernel)
+
+    # grad_input: full convolution of the stride-dilated upstream gradient with the kernel,
+    # i.e. correlation with the flipped kernel whose in/out channels are swapped.
+    spread = _dilate(xp, grouped_g, geometry.stride, nd)
+    reach = tuple(d * (k - 1) for k, d in zip(geometry.kernel, geometry.dilation))
+    # positions of the padded input that no window reached get zero gradient (right padding)
+    tail = tuple(p - (n + r) for p, n, r in zip(geometry.padded, spread.shape[3:], reach))
+    spread = _pad(xp, spread, reach, tuple(r + t for r, t in zip(reach, tail)))
+    flipped = xp.flip(kernels, axis=tuple(range(3, 3 + nd)))
+    adjoint = xp.permute_dims(flipped, (0, 2, 1) + tuple(range(3, 3 + nd)))
+    grad_padded = _correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method)
+    crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
+    grad_input = xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop]
+
+    # grad_weight: correlation of the padded input with the upstream gradient.
+    grouped_x = xp.reshape(_pad(xp, x, geometry.pad_before, geometry.pad_after),
+                           (batch, groups, per_group) + geometry.padded)
+    grad_weight = _weight_correlate(
+        xp, grouped_x, grouped_g, geometry.kernel, geometry.stride, geometry.dilation, method
+    )
+    grad_weight = xp.reshape(grad_weight, tuple(w.shape))
+    grad_bias = xp.sum(g, axis=(0,) + tuple(range(2, 2 + nd)))
+    return grad_input, grad_weight, grad_bias
+
+
+def _dask_route(function, input, weight, bias, stride, padding, dilation, groups):
+    from convalg import chunked
+
+    return chunked.apply(
+        function, input, weight, bias=bias, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+    """1-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of signals.
+
+    ``out[n, o, j] = bias[o] + sum_{c, i} weight[o, c, i] * x[n, g*C/G + c, j*stride + i*dilation]``
+    where ``x`` is ``input`` zero-padded and ``g`` the group of output channel ``o``.
+
+    Parameters
+    ----------
+    input : array, shape (N, C_in, L)
+    weight : array, shape (C_out, C_in / groups, K)
+    bias : array, shape (C_out,), optional
+    stride, dilation : int or tuple of 1 int, optional
+        Step between output positions, and between kernel taps. Both >= 1.
+    padding : int, tuple of 1 int, 'same' or 'valid', optional
+        Zeros added on both sides; 'same' (stride 1 only) keeps the length, putting any odd
+        extra zero on the right, as PyTorch does.
+    groups : int, optional
+        Input and output channels are split into this many groups, connected group by group.
+    method : {'auto', 'direct', 'fft'}, optional
+        The engine: matrix products over gathered windows (BLAS), or the correlation theorem
+        (cheaper for large kernels). 'auto' chooses by operation count.
+
+    Returns
+    -------
+    array, shape (N, C_out, L_out)
+        ``L_out = (L + 2 * padding - dilation * (K - 1) - 1) // stride + 1``, in the inputs'
+        library and common floating dtype.
+
+    Raises
+    ------
+    TypeError
+        If an array is not real floating point, or stride/padding/dilation is not an int or tuple.
+    ValueError
+        If shapes, channels and groups disagree, or the dilated kernel exceeds the padded input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.nn.functional import conv1d
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> conv1d(x, np.array([[[1.0, -1.0]]]))  # correlation: x[j] - x[j + 1]
+    array([[[-1., -1., -1.]]])
+    """
+    if backends.is_dask(input, weight):
+        return _dask_route(conv1d, input, weight, bias, stride, padding, dilation, groups)
+    return _forward(1, input, weight, bias, stride, padding, dilation, groups, method)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+    """2-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of images.
+
+    Same parameters as :func:`conv1d` with two spatial axes: ``input`` (N, C_in, H, W),
+    ``weight`` (C_out, C_in / groups, KH, KW), and ``stride``, ``padding``, ``dilation`` an
+    int or a pair (or ``padding`` 'same'/'valid').
+
+    Returns
+    -------
+    array, shape (N, C_out, H_out, W_out)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.nn.functional import conv2d
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> sobel_x = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]])
+    >>> conv2d(x, sobel_x)  # the ramp rises by 1 per column
+    array([[[[-8., -8.],
+             [-8., -8.]]]])
+    >>> conv2d(x, sobel_x, padding="same", stride=1).shape
+    (1, 1, 4, 4)
+    """
+    if backends.is_dask(input, weight):
+        return _dask_route(conv2d, input, weight, bias, stride, padding, dilation, groups)
+    return _forward(2, input, weight, bias, stride, padding, dilation, groups, method)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+    """3-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of volumes.
+
+    Same parameters as :func:`conv1d` with three spatial axes: ``input`` (N, C_in, D, H, W),
+    ``weight`` (C_out, C_in / groups, KD, KH, KW).
+
+    Returns
+    -------
+    array, shape (N, C_out, D_out, H_out, W_out)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.nn.functional import conv3d
+    >>> x = np.ones((2, 3, 4, 4, 4))
+    >>> w = np.ones((5, 3, 2, 2, 2))
+    >>> y = conv3d(x, w, stride=2)
+    >>> y.shape, float(y[0, 0, 0, 0, 0])
+    ((2, 5, 2, 2, 2), 24.0)
+    """
+    if backends.is_dask(input, weight):
+        return _dask_route(conv3d, input, weight, bias, stride, padding, dilation, groups)
+    return _forward(3, input, weight, bias, stride, padding, dilation, groups, method)
+
+
+def conv1d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto"):
+    """Gradients of :func:`conv1d` with respect to its input, weight and bias.
+
+    The adjoint of correlation is convolution: ``grad_input`` is the full *convolution* of the
+    upstream gradient (zeros inserted between its samples when ``stride > 1``) with the kernel,
+    computed as a correlation with the flipped kernel whose input and output channels are
+    swapped, then cropped by the padding. ``grad_weight`` is the *correlation* of the padded
+    input with the upstream gradient, which plays the kernel with dilation ``stride``.
+    ``grad_bias`` sums the upstream gradient over the batch and the positions.
+
+    Parameters
+    ----------
+    grad_output : array, shape (N, C_out, L_out)
+        The gradient of a scalar loss with respect to ``conv1d(input, weight, ...)``.
+    input, weight : arrays
+        As passed to :func:`conv1d`.
+    stride, padding, dilation, groups, method
+        As passed to :func:`conv1d`.
+
+    Returns
+    -------
+    grad_input : array, shape of ``input``
+    grad_weight : array, shape of ``weight``
+    grad_bias : array, shape (C_out,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.nn.functional import conv1d_grad
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> w = np.array([[[1.0, -1.0]]])
+    >>> gx, gw, gb = conv1d_grad(np.ones((1, 1, 3)), x, w)
+    >>> gx  # the full convolution of [1, 1, 1] with [1, -1]
+    array([[[ 1.,  0.,  0., -1.]]])
+    >>> gw, gb  # correlation of x with [1, 1, 1]; the sum of the upstream gradient
+    (array([[[6., 9.]]]), array([3.]))
+    """
+    return _backward(1, grad_output, input, weight, stride, padding, dilation, groups, method)
+
+
+def conv2d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto"):
+    """Gradients of :func:`conv2d` with respect to its input, weight and bias.
+
+    As :func:`conv1d_grad` with two spatial axes: ``grad_input`` is the full convolution of the
+    (stride-dilated) upstream gradient with the kernel (the adjoint of correlation is
+    convolution), ``grad_weight`` the correlation of the padded input with the upstream gradient.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.nn.functional import conv2d, conv2d_grad
+    >>> rng = np.random.default_rng(0)
+    >>> x, w = rng.standard_normal((2, 4, 6, 6)), rng.standard_normal((6, 2, 3, 3))
+    >>> g = rng.standard_normal(conv2d(x, w, stride=2, padding=1, groups=2).shape)
+    >>> gx, gw, gb = conv2d_grad(g, x, w, stride=2, padding=1, groups=2)
+    >>> # adjoint identity: <conv(x), g> == <x, grad_input> for the linear map x -> conv(x)
+    >>> bool(np.isclose(np.vdot(conv2d(x, w, stride=2, padding=1, groups=2), g), np.vdot(x, gx)))
+    True
+    """
+    return _backward(2, grad_output, input, weight, stride, padding, dilation, groups, method)
+
+
+def conv3d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto"):
+    """Gradients of :func:`conv3d` with respect to its input, weight and bias.
+
+    As :func:`conv1d_grad` with three spatial axes (the adjoint of correlation is convolution).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.nn.functional import conv3d_grad
+    >>> gx, gw, gb = conv3d_grad(np.ones((1, 1, 1, 1, 1)), np.ones((1, 1, 2, 2, 2)), np.ones((1, 1, 2, 2, 2)))
+    >>> gx.shape, float(gw.sum()), gb
+    ((1, 1, 2, 2, 2), 8.0, array([1.]))
+    """
+    return _backward(3, grad_output, input, weight, stride, padding, dilation, groups, method)

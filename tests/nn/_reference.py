@@ -1,0 +1,74 @@
+"""Independent references for the nn tests: convolution by explicit loops over output positions."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from convalg import errorbounds
+
+
+def padding_amounts(padding, kernel, dilation):
+    nd = len(kernel)
+    if padding == "valid":
+        return [(0, 0)] * nd
+    if padding == "same":
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return [(t // 2, t - t // 2) for t in totals]
+    padding = (padding,) * nd if isinstance(padding, int) else padding
+    return [(p, p) for p in padding]
+
+
+def reference_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """PyTorch's convolution by its definition, one output position at a time (float64)."""
+    nd = x.ndim - 2
+    stride = (stride,) * nd if isinstance(stride, int) else tuple(stride)
+    dilation = (dilation,) * nd if isinstance(dilation, int) else tuple(dilation)
+    kernel = w.shape[2:]
+    pads = padding_amounts(padding, kernel, dilation)
+    xp_ = np.pad(np.asarray(x, dtype=np.float64), [(0, 0), (0, 0)] + pads)
+    out = [(p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(xp_.shape[2:], kernel, stride, dilation)]
+    n, c = x.shape[:2]
+    co = w.shape[0]
+    cg, og = c // groups, co // groups
+    y = np.zeros((n, co) + tuple(out))
+    for o in range(co):
+        g = o // og
+        for pos in itertools.product(*map(range, out)):
+            window = tuple(slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel))
+            patch = xp_[(slice(None), slice(g * cg, (g + 1) * cg)) + window]
+            y[(slice(None), o) + pos] = np.sum(patch * w[o], axis=tuple(range(1, patch.ndim)))
+    if b is not None:
+        y += np.reshape(b, (1, co) + (1,) * nd)
+    return y
+
+
+def direct_bound(x, w, b, dtype, **options):
+    """Componentwise bound for a direct computation compared with the float64 reference."""
+    magnitude = reference_conv(np.abs(x), np.abs(w), None if b is None else np.abs(b), **options)
+    terms = w.shape[1] * math.prod(w.shape[2:]) + (b is not None)
+    computed = errorbounds.direct(magnitude, terms=terms, dtype=dtype)
+    oracle = errorbounds.direct(magnitude, terms=terms, dtype="float64")
+    return errorbounds.combine(computed, oracle)
+
+
+def fft_bound(x, w, dtype, fft_shape, groups=1):
+    """Normwise bound for the spectral engine: one FFT product bound per channel pair, plus the
+    rounding of the channel sum in the frequency domain (gamma_{C+2} of the pair's S)."""
+    n, c = x.shape[:2]
+    co = w.shape[0]
+    cg, og = c // groups, co // groups
+    total = 0.0
+    g = errorbounds.gamma(cg + 2, dtype)
+    for i in range(n):
+        for o in range(co):
+            grp = o // og
+            for j in range(cg):
+                a, k = x[i, grp * cg + j], w[o, j]
+                bound = errorbounds.fft(a, k, fft_shape=fft_shape, dtype=dtype)
+                a2, a1 = np.linalg.norm(a.ravel()), np.abs(a).sum()
+                k2, k1 = np.linalg.norm(k.ravel()), np.abs(k).sum()
+                total += float(bound.value) + g * (a2 * k1 + a1 * k2)
+    return total

@@ -1,0 +1,187 @@
+"""conv1d/conv2d/conv3d compute PyTorch's convolution (a cross-correlation) on every backend."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from convalg import backends
+from convalg.nn import functional as F
+
+from ._reference import direct_bound, fft_bound, padding_amounts, reference_conv
+
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+SPATIAL = {1: (9,), 2: (7, 6), 3: (5, 6, 4)}
+KERNEL = {1: (3,), 2: (3, 2), 3: (2, 3, 2)}
+
+
+def _settings():
+    for nd, stride, padding, dilation, groups in itertools.product(
+        (1, 2, 3), (1, 2), (0, 1, "same", "valid"), (1, 2), (1, 2)
+    ):
+        if padding == "same" and stride != 1:
+            continue
+        yield pytest.param(nd, stride, padding, dilation, groups, id=f"{nd}d-s{stride}-p{padding}-d{dilation}-g{groups}")
+
+
+SETTINGS = list(_settings())
+
+
+def _case(rng, nd, groups, dtype="float64", bias=True):
+    x = rng.standard_normal((2, 4) + SPATIAL[nd]).astype(dtype)
+    w = rng.standard_normal((6, 4 // groups) + KERNEL[nd]).astype(dtype)
+    b = rng.standard_normal(6).astype(dtype) if bias else None
+    return x, w, b
+
+
+@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS)
+def test_direct_engine_matches_the_definition_within_the_direct_bound(rng, nd, stride, padding, dilation, groups):
+    x, w, b = _case(rng, nd, groups)
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    result = CONV[nd](x, w, b, method="direct", **options)
+    reference = reference_conv(x, w, b, **options)
+    bound = direct_bound(x, w, b, "float64", **options)
+    assert result.shape == reference.shape
+    assert bound.holds(result, reference), bound.ratio(result, reference)
+
+
+@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::3])
+def test_fft_engine_matches_the_definition_within_the_fft_bound(rng, nd, stride, padding, dilation, groups):
+    x, w, _ = _case(rng, nd, groups)
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    result = CONV[nd](x, w, method="fft", **options)
+    reference = reference_conv(x, w, **options)
+    pads = padding_amounts(padding, w.shape[2:], (dilation,) * nd)
+    padded = tuple(n + a + c for n, (a, c) in zip(x.shape[2:], pads))
+    import scipy.fft
+
+    fft_shape = tuple(scipy.fft.next_fast_len(n, real=True) for n in padded)
+    tolerance = fft_bound(x, w, "float64", fft_shape, groups) + float(
+        np.linalg.norm(direct_bound(x, w, None, "float64", **options).value)
+    )
+    assert np.linalg.norm((result - reference).ravel()) <= tolerance
+
+
+def test_float32_inputs_give_float32_results_within_the_float32_bound(rng):
+    x, w, b = _case(rng, 2, 1, dtype="float32")
+    result = F.conv2d(x, w, b, padding=1)
+    assert result.dtype == np.float32
+    reference = reference_conv(x, w, b, padding=1)
+    assert direct_bound(x, w, b, "float32", padding=1).holds(result, reference)
+
+
+def test_auto_chooses_fft_for_a_large_kernel_and_direct_for_a_small_one():
+    assert F._choose_method(1, 1, 1, 1, (512, 512), (63, 63), (450, 450)) == "fft"
+    assert F._choose_method(32, 1, 64, 64, (58, 58), (3, 3), (56, 56)) == "direct"
+
+
+def test_numpy_window_fast_path_equals_the_generic_gathering(rng):
+    import array_api_compat.numpy as xp
+
+    x = rng.standard_normal((3, 2, 2, 11, 9))
+    for kernel, stride, dilation in [((3, 2), (1, 1), (1, 1)), ((2, 3), (2, 3), (2, 1)), ((5, 5), (1, 1), (2, 2))]:
+        out = F._output_shape(x.shape[3:], kernel, stride, dilation)
+        fast = F._windows_numpy(x, kernel, stride, dilation, out)
+        generic = F._windows_generic(xp, x, kernel, stride, dilation, out)
+        assert np.array_equal(fast, generic)
+
+
+def test_generic_gathering_by_positions_equals_gathering_by_taps(rng):
+    """When the output is smaller than the kernel, windows are gathered per position instead."""
+    import array_api_compat.numpy as xp
+
+    x = rng.standard_normal((2, 1, 3, 12, 10))
+    kernel, out = (10, 9), (3, 2)
+    by_positions = F._windows_generic(xp, x, kernel, (1, 1), (1, 1), out)
+    fast = F._windows_numpy(x, kernel, (1, 1), (1, 1), out)
+    assert np.array_equal(by_positions, fast)
+
+
+def test_batches_are_chunked_without_changing_the_result(rng, monkeypatch):
+    x, w, b = _case(rng, 2, 2)
+    whole = F.conv2d(x, w, b, groups=2, padding=1)
+    monkeypatch.setattr(F, "_COLUMN_BLOCK", 1)  # one sample per chunk
+    assert np.array_equal(F.conv2d(x, w, b, groups=2, padding=1), whole)
+    grads = F.conv2d_grad(np.ones_like(whole), x, w, groups=2, padding=1)
+    monkeypatch.undo()
+    for chunked, whole_grad in zip(grads, F.conv2d_grad(np.ones_like(whole), x, w, groups=2, padding=1)):
+        np.testing.assert_allclose(chunked, whole_grad, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft"])
+def test_every_backend_computes_the_numpy_result(backend, rng, method):
+    x, w, b = _case(rng, 2, 2)
+    options = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
+    expected = F.conv2d(x, w, b, method=method, **options)
+    _, (xb, wb, bb) = backends.namespace(x, w, b, backend=backend)
+    result = F.conv2d(xb, wb, bb, method=method, **options)
+    assert backends.library_name(__import__("array_api_compat").array_namespace(result)) == backend
+    np.testing.assert_allclose(backends.to_numpy(result), expected, rtol=1e-12, atol=1e-12)
+    g = np.ones(expected.shape)
+    _, (gb,) = backends.namespace(g, backend=backend)
+    for got, want in zip(F.conv2d_grad(gb, xb, wb, method=method, **options),
+                         F.conv2d_grad(g, x, w, method=method, **options)):
+        np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
+
+
+def test_inputs_are_not_modified(rng):
+    x, w, b = _case(rng, 2, 1)
+    copies = [a.copy() for a in (x, w, b)]
+    y = F.conv2d(x, w, b, padding=2, dilation=2)
+    F.conv2d_grad(np.ones_like(y), x, w, padding=2, dilation=2)
+    for original, copy in zip((x, w, b), copies):
+        assert np.array_equal(original, copy)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(input=np.ones((1, 2, 5))), ValueError, "input must have 4 dimensions"),
+        (dict(weight=np.ones((3, 2, 3))), ValueError, "weight must have 4 dimensions"),
+        (dict(weight=np.ones((3, 1, 3, 3))), ValueError, "weight.shape[1] must be 2"),
+        (dict(groups=2, weight=np.ones((3, 1, 3, 3))), ValueError, "groups=2 must divide"),
+        (dict(groups=0), ValueError, "groups must be a positive int"),
+        (dict(stride=0), ValueError, "stride must be >= 1"),
+        (dict(stride=(1, 2, 3)), TypeError, "stride must be an int or a tuple of 2 ints"),
+        (dict(stride=1.5), TypeError, "stride must be an int"),
+        (dict(padding=-1), ValueError, "padding must be >= 0"),
+        (dict(padding="full"), ValueError, "padding must be an int, a tuple, 'same' or 'valid'"),
+        (dict(padding="same", stride=2), ValueError, "padding='same' needs stride 1"),
+        (dict(dilation=9), ValueError, "larger than the padded input"),
+        (dict(input=np.ones((1, 2, 5, 5), dtype=np.int64)), TypeError, "input must be a real floating-point"),
+        (dict(bias=np.ones(4)), ValueError, "bias must have shape (3,)"),
+        (dict(method="winograd"), ValueError, "method must be one of"),
+    ],
+)
+def test_bad_input_raises_a_typed_error_naming_the_argument(kwargs, error, words):
+    arguments = dict(input=np.ones((1, 2, 5, 5)), weight=np.ones((3, 2, 3, 3)), bias=None)
+    arguments.update(kwargs)
+    with pytest.raises(error) as info:
+        F.conv2d(**arguments)
+    assert words in str(info.value)
+
+
+def test_grad_output_of_the_wrong_shape_is_rejected():
+    with pytest.raises(ValueError, match=r"grad_output must have the output's shape \(1, 3, 3, 3\)"):
+        F.conv2d_grad(np.ones((1, 3, 4, 4)), np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3)))
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::2])
+def test_forward_and_gradients_agree_with_torch_autograd(rng, nd, stride, padding, dilation, groups):
+    torch = pytest.importorskip("torch", reason="torch is the optional oracle (pip install 'convalg[torch]')")
+    x, w, b = _case(rng, nd, groups)
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ty = getattr(torch.nn.functional, f"conv{nd}d")(tx, tw, tb, **options)
+    g = rng.standard_normal(tuple(ty.shape))
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(CONV[nd](x, w, b, **options), ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+    grads = getattr(F, f"conv{nd}d_grad")(g, x, w, **options)
+    for ours, theirs in zip(grads, (tx.grad, tw.grad, tb.grad)):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
