@@ -42,7 +42,6 @@ root_doc = "index"
 exclude_patterns = ["_build", "**/_build", "README.md"]
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
-myst_heading_anchors = 3
 
 # numpydoc renders the docstrings; it must not invent autosummary stubs for class members.
 numpydoc_show_class_members = False
@@ -111,6 +110,17 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _module_sections_as_rubrics(app, what, name, obj, options, lines: list[str]) -> None:
+    # A module docstring's "Examples" heading would become a section whose implicit label
+    # collides with the next module's; a rubric is a heading without a label.
+    if what != "module":
+        return
+    for i in range(len(lines) - 1):
+        title, underline = lines[i].strip(), lines[i + 1].strip()
+        if title and underline and set(underline) == {"-"} and len(underline) >= len(title):
+            lines[i], lines[i + 1] = f".. rubric:: {title}", ""
+
+
 def _escape_magnitude_bars(app, what, name, obj, options, lines: list[str]) -> None:
     literal_indent = None  # indentation of the line that opened a literal block
     in_doctest = False
@@ -134,4 +144,5 @@ def _escape_magnitude_bars(app, what, name, obj, options, lines: list[str]) -> N
 def setup(app):
     app.connect("source-read", _list_generated_pages)
     app.connect("autodoc-process-docstring", _escape_magnitude_bars)
+    app.connect("autodoc-process-docstring", _module_sections_as_rubrics)
     return {"parallel_read_safe": True}

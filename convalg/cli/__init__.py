@@ -17,6 +17,8 @@ import sys
 # subcommand -> module that registers it
 _COMMANDS = {
     "backends": "convalg.cli._backends",
+    "verify": "convalg.cli._verify",
+    "tour": "convalg.cli._tour",
 }
 
 

@@ -1,0 +1,141 @@
+"""``convalg tour``: every step runs through its part's public API, and the report stands alone."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from convalg.backends import available
+from convalg.cli import main
+from convalg.tour import STEPS, Step, _module_exists, run_tour
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def quick_tour(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tour") / "report"
+    return run_tour(out, quick=True)
+
+
+def test_every_step_passes_unless_its_part_is_not_installed(quick_tour):
+    assert [r.key for r in quick_tour.results] == [step.key for step in STEPS]
+    for step, result in zip(STEPS, quick_tour.results):
+        part_installed = all(_module_exists(name) for name in step.requires)
+        if part_installed:
+            assert result.status == "passed", f"{step.key}: {result.summary}\n" + "\n".join(result.notes)
+        else:
+            assert result.status == "missing" and "MISSING" in result.summary
+
+
+def test_the_tour_fails_while_any_part_is_missing(quick_tour):
+    missing = [r.key for r in quick_tour.results if r.status == "missing"]
+    assert quick_tour.ok == (not missing)
+    assert quick_tour.exit_status == (1 if missing else 0)
+
+
+class _Resources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.urls.append(value)
+            if name == "id":
+                self.ids.add(value)
+
+
+def test_index_html_is_self_contained_with_every_figure_inline(quick_tour):
+    html = (quick_tour.out / "index.html").read_text()
+    parser = _Resources()
+    parser.feed(html)
+    figures = [f for r in quick_tour.results for f in r.figures]
+    inline = [u for u in parser.urls if u.startswith("data:image/png;base64,")]
+    anchors = [u for u in parser.urls if u.startswith("#")]
+    assert len(inline) == len(figures)
+    assert sorted(inline + anchors) == sorted(parser.urls), "index.html refers to a file or the network"
+    assert all(a[1:] in parser.ids for a in anchors)
+    assert "<link" not in html and "<script" not in html
+
+
+def test_report_md_and_the_figure_files_show_every_figure(quick_tour):
+    markdown = (quick_tour.out / "report.md").read_text()
+    linked = re.findall(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", markdown)
+    assert len(linked) == sum(len(r.figures) for r in quick_tour.results)
+    for path in linked:
+        assert (quick_tour.out / path).read_bytes().startswith(PNG_MAGIC)
+    assert sorted(p.name for p in (quick_tour.out / "figures").glob("*.png")) == sorted(
+        p.split("/")[-1] for p in linked
+    )
+    for result in quick_tour.results:
+        assert result.summary in markdown
+
+
+def test_a_step_that_raises_fails_the_tour_with_its_error(monkeypatch, tmp_path):
+    def broken(context):
+        raise ZeroDivisionError("a part broke")
+
+    monkeypatch.setattr("convalg.tour._steps.STEPS", [Step("broken", "Broken", (), broken, "none")])
+    report = run_tour(tmp_path / "out")
+    (result,) = report.results
+    assert result.status == "failed" and "ZeroDivisionError: a part broke" in result.summary
+    assert report.exit_status == 1
+    assert "FAILED" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_a_step_whose_part_is_not_installed_is_reported_missing(monkeypatch):
+    def never(context):
+        raise AssertionError("must not run without its part")
+
+    step = Step("absent", "Absent", ("convalg.no_such_part",), never, "issue 99")
+    monkeypatch.setattr("convalg.tour._steps.STEPS", [step])
+    (result,) = run_tour(None).results
+    assert result.status == "missing"
+    assert "convalg.no_such_part is not installed (issue 99)" in result.summary
+
+
+def test_cli_runs_the_chosen_steps_and_returns_the_exit_status(tmp_path, capsys):
+    assert main(["tour", "--quick", "--step", "backends", "--out", str(tmp_path / "r")]) == 0
+    assert "every step passed" in capsys.readouterr().out
+    assert (tmp_path / "r" / "index.html").exists()
+
+
+def test_an_unknown_step_or_backend_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"steps must be among .*got \['nope'\]"):
+        run_tour(None, steps=["nope"])
+    with pytest.raises(ValueError, match="backend must be one of .*got 'torch'"):
+        run_tour(None, backend="torch")
+    with pytest.raises(SystemExit) as exit_:
+        main(["tour", "--backend", "torch"])
+    assert exit_.value.code == 2
+
+
+def test_the_out_folder_must_not_be_a_file(tmp_path):
+    clash = tmp_path / "report"
+    clash.write_text("not a folder")
+    with pytest.raises(ValueError, match="out must be a folder"):
+        run_tour(clash, steps=["backends"])
+
+
+_CUPY = available()["cupy"]
+
+
+def test_a_backend_that_is_not_usable_is_refused_with_its_reason():
+    if _CUPY.usable:
+        pytest.skip("cupy is usable here; the GPU tour below runs instead")
+    with pytest.raises(ValueError, match="backend 'cupy' is not usable here: cupy"):
+        run_tour(None, backend="cupy")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _CUPY.usable, reason=_CUPY.detail)
+def test_the_tour_runs_on_the_gpu(tmp_path):
+    report = run_tour(tmp_path, backend="cupy", quick=True)
+    assert report.backend == "cupy"
+    assert all(r.status in ("passed", "missing") for r in report.results), [r.summary for r in report.results]
+
