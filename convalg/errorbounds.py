@@ -26,6 +26,15 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 * **overlap-add** -- the sum of per-block FFT convolutions: the per-block bounds add in
   the 2-norm, with at most ``q`` blocks overlapping at any output, giving
   ``sqrt(q)`` times the FFT bound of one block, plus ``gamma_q`` for the additions.
+* **FFT underflow** -- the normwise FFT bound is relative; under gradual underflow each
+  real product may in addition err by ``eta`` absolutely. Propagated through the
+  transforms this adds ``K (||a||_1 + ||b||_1 + 2)`` with
+  ``K = 8 sqrt(2) (r + 1) L sqrt(N) eta`` (``fft_underflow``).
+* **chains** -- for laws that chain two convolutions, ``fl(fl(a*b)*c)``: direct sums give
+  ``gamma_{m1+m2} (|a|*|b|*|c|)`` (Higham, Lemma 3.3) plus the propagated underflow terms
+  (``compose_direct``); otherwise the normwise bounds propagate by Young's inequality,
+  ``||E2|| + ||E1||_2 ||c||_1`` (``compose``). ``combine`` adds bounds by the triangle
+  inequality (for instance a method's bound and the oracle's own error).
 """
 
 from __future__ import annotations
@@ -45,6 +54,10 @@ __all__ = [
     "fft",
     "overlap_add",
     "fft_stages",
+    "fft_underflow",
+    "combine",
+    "compose",
+    "compose_direct",
 ]
 
 Kind = Literal["exact", "componentwise", "normwise"]
@@ -350,4 +363,164 @@ def overlap_add(a, b, *, block_fft_shape, overlaps: int, dtype) -> Bound:
         value,
         f"normwise overlap-add bound: sqrt({q}) x block FFT {tuple(block_fft_shape)} "
         f"+ gamma_{q} adds, {np.dtype(dtype)}",
+    )
+
+
+def fft_underflow(a, b, *, fft_shape, dtype, blocks: int = 1) -> Bound:
+    """Normwise absolute term an FFT convolution may add under gradual underflow.
+
+    The relative FFT bound (``fft``) models each product as ``xy (1 + delta)``; with
+    subnormal intermediates a real product errs in addition by up to ``eta`` (half the
+    smallest subnormal). Each of the ``L`` stages adds at most ``4 sqrt(2) (r + 1) eta`` per
+    element, the later stages amplify a 2-norm by at most ``2 sqrt(N)``, the pointwise
+    product multiplies the error of one transform by the other's largest coefficient (at
+    most its 1-norm), and the scaled inverse transform contracts by ``sqrt(N)``. In total
+    at most ``K (||a||_1 + blocks ||b||_1 + 2)`` with ``K = 8 sqrt(2) (r + 1) L sqrt(N) eta``;
+    ``blocks`` counts the block transforms of an overlap-add (whose errors add).
+
+    Parameters
+    ----------
+    a, b : array_like
+        The inputs (only their 1-norms are used).
+    fft_shape : tuple of int
+        The transform lengths (of one block for overlap-add).
+    dtype : dtype
+        The computing precision.
+    blocks : int, optional
+        The number of block transforms (1 for a plain FFT convolution).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fft_underflow(np.ones(4), np.ones(2), fft_shape=(8,), dtype="float64").value < 1e-300
+    True
+    """
+    dtype = np.dtype(dtype)
+    stages, radix = fft_stages(fft_shape)
+    n = math.prod(int(v) for v in fft_shape) if len(fft_shape) else 1
+    k = 8 * math.sqrt(2) * (radix + 1) * max(stages, 1) * math.sqrt(n) * _underflow_eta(dtype)
+    a1 = _norms(a)[1]
+    b1 = _norms(b)[1]
+    blocks = max(int(blocks), 1)
+    return Bound(
+        "normwise",
+        k * (a1 + blocks * b1 + 2),
+        f"normwise FFT underflow term 8 sqrt2 (r+1) L sqrt(N) eta (||a||1 + {blocks} ||b||1 + 2), "
+        f"{stages} stages, {dtype}",
+    )
+
+
+def _as_normwise(bound: Bound) -> float:
+    if bound.kind == "normwise":
+        return float(bound.value)
+    value = np.abs(np.asarray(bound.value, dtype=np.float64))
+    return float(np.sqrt(np.sum(value * value)))
+
+
+def combine(*bounds: Bound) -> Bound:
+    """The sum of error bounds (triangle inequality), componentwise when all of them are.
+
+    Used when two errors add, for instance a computed result's own error and the error of
+    the reference it is compared with. A componentwise bound ``v`` enters a normwise sum
+    as ``||v||_2``, which bounds the 2-norm of any error it bounds elementwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = combine(direct(np.ones(2), terms=2, dtype="float64"), exact("float64"))
+    >>> b.kind
+    'componentwise'
+    >>> combine(fft(np.ones(3), np.ones(2), fft_shape=(4,), dtype="float64"),
+    ...         direct(np.ones(4), terms=2, dtype="float64")).kind
+    'normwise'
+    """
+    if not bounds:
+        raise ValueError("combine needs at least one bound; got none")
+    inexact = [b for b in bounds if b.kind != "exact"]
+    if not inexact:
+        return bounds[0]
+    description = " + ".join(b.description for b in inexact)
+    if all(b.kind == "componentwise" for b in inexact):
+        total = sum(np.asarray(b.value, dtype=np.float64) for b in inexact)
+        return Bound("componentwise", total, description)
+    return Bound("normwise", sum(_as_normwise(b) for b in inexact), description)
+
+
+def compose(first: Bound, second: Bound, *, outer_norm1: float) -> Bound:
+    """Normwise bound for a chain ``fl(fl(a*b)*c)`` from the bounds of its two steps.
+
+    ``first`` bounds ``fl(a*b) - a*b``; ``second`` bounds the second step computed on
+    the *computed* intermediate, ``fl(d*c) - d*c`` with ``d = fl(a*b)``. Then
+    ``fl(d*c) - (a*b)*c = E2 + E1*c`` and Young's inequality gives
+    ``||E2||_2 + ||E1||_2 ||c||_1``.
+
+    Parameters
+    ----------
+    first, second : Bound
+        The bounds of the two steps (any kind).
+    outer_norm1 : float
+        ``||c||_1``, the 1-norm of the operand of the second step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = fft(np.ones(3), np.ones(3), fft_shape=(8,), dtype="float64")
+    >>> two = fft(np.ones(5), np.ones(2), fft_shape=(8,), dtype="float64")
+    >>> chained = compose(one, two, outer_norm1=2.0)
+    >>> chained.kind, chained.value == two.value + 2 * one.value
+    ('normwise', True)
+    """
+    if first.kind == "exact" and second.kind == "exact":
+        return Bound("exact", 0.0, f"exact chain ({first.description}; {second.description})")
+    value = _as_normwise(second) + _as_normwise(first) * float(outer_norm1)
+    return Bound(
+        "normwise",
+        value,
+        f"normwise chain: [{second.description}] + [{first.description}] x ||c||1",
+    )
+
+
+def compose_direct(magnitude, *, terms, dtype, outer_norm1: float) -> Bound:
+    """Componentwise bound for a chain of two direct convolutions ``fl(fl(a*b)*c)``.
+
+    ``|fl(fl(a*b)*c) - a*b*c| <= gamma_{m1+m2} (|a|*|b|*|c|) + m2 eta + m1 eta ||c||_1``
+    (up to the factor ``1 + gamma``): the first step's relative error ``gamma_{m1}`` and
+    the second's ``gamma_{m2}`` combine as ``gamma_{m1} + gamma_{m2} + gamma_{m1} gamma_{m2}
+    <= gamma_{m1+m2}`` (Higham, Lemma 3.3); the first step's underflow term is summed by
+    the second convolution. Complex data use ``gamma_{m+2}`` per step.
+
+    Parameters
+    ----------
+    magnitude : array_like
+        ``|a|*|b|*|c|`` evaluated in float64 or wider, shaped like the result.
+    terms : tuple of int
+        ``(m1, m2)``, the products per output of each step.
+    dtype : dtype
+        The computing precision.
+    outer_norm1 : float
+        ``||c||_1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = compose_direct(np.array([6.0]), terms=(2, 3), dtype="float64", outer_norm1=1.0)
+    >>> b.description.split(" (")[0]
+    'componentwise gamma_5'
+    """
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iub":
+        return exact(dtype)
+    steps = [max(int(m), 1) for m in terms]
+    extra = 2 if dtype.kind == "c" else 0
+    total = sum(m + extra for m in steps)
+    g = gamma(total, dtype)
+    mag = np.asarray(magnitude, dtype=np.float64)
+    inflate = 1 + 2 * gamma(sum(steps), np.float64)
+    eta = _underflow_eta(dtype)
+    underflow = (steps[-1] + sum(steps[:-1]) * float(outer_norm1)) * eta * (1 + g)
+    return Bound(
+        "componentwise",
+        g * mag * inflate + underflow,
+        f"componentwise gamma_{total} (|a|*|b|*|c|) + underflow (direct chain of "
+        f"{len(steps)}, {dtype})",
     )
