@@ -1,0 +1,71 @@
+"""Chunked convolution on a distributed LocalCluster of local processes, and dask stays optional."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array", reason="the chunked path needs the dask extra: pip install 'convalg[dask]'")
+distributed = pytest.importorskip("distributed", reason="the cluster tests need the dask extra")
+
+from chunked_support import (  # noqa: E402
+    NN_FUNCTIONS,
+    SIGNAL_FUNCTIONS,
+    assert_within,
+    floats,
+    integers,
+    nn_difference_bound,
+)
+
+from convalg import chunked, errorbounds  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two worker processes on the loopback interface, started here and closed at the end."""
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+def test_a_cluster_of_processes_gives_the_exact_integer_result(client, name):
+    rng = np.random.default_rng(8)
+    func = SIGNAL_FUNCTIONS[name]
+    x, k = integers(rng, (31, 27)), integers(rng, (4, 5))
+    result = chunked.apply(func, da.from_array(x, chunks=(8, (10, 2, 15))), k, mode="same")
+    computed = client.compute(result).result()
+    assert errorbounds.exact(np.int64).holds(computed, func(x, k, mode="same"))
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_a_cluster_of_processes_computes_a_strided_layer(client):
+    rng = np.random.default_rng(9)
+    func = NN_FUNCTIONS[2]
+    x, w, b = floats(rng, (2, 3, 21, 18)), floats(rng, (4, 3, 3, 3)), floats(rng, (4,))
+    options = {"stride": 2, "padding": 1, "dilation": (1, 2)}
+    result = chunked.apply(func, da.from_array(x, chunks=(1, 3, 6, 7)), w, bias=b, **options)
+    bound = nn_difference_bound(func, x, w, b, dtype="float64", **options)
+    assert_within(bound, client.compute(result).result(), func(x, w, b, **options))
+
+
+def test_importing_convalg_does_not_import_dask():
+    code = (
+        "import sys, numpy, convalg; from convalg import backends; "
+        "assert not backends.is_dask(numpy.ones(3)); "
+        "assert 'dask' not in sys.modules, sorted(m for m in sys.modules if m.startswith('dask'))"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_the_chunked_module_imports_dask_only_when_called():
+    completed = subprocess.run(
+        [sys.executable, "-c", "import sys, convalg.chunked; assert 'dask' not in sys.modules"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr

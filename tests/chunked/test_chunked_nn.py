@@ -1,0 +1,82 @@
+"""Chunked PyTorch-style layers: stride, dilation, padding and groups hold across chunk boundaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array", reason="the chunked path needs the dask extra: pip install 'convalg[dask]'")
+
+from chunked_support import NN_FUNCTIONS, assert_within, floats, nn_difference_bound  # noqa: E402
+
+from convalg import chunked  # noqa: E402
+
+# spatial rank, input shape, weight shape, input chunks, options
+CASES = [
+    (1, (2, 3, 29), (4, 3, 5), (1, 3, (6, 2, 9, 5, 7)), {"stride": 3, "padding": 2, "dilation": 2}),
+    (1, (3, 4, 20), (4, 2, 3), (2, 2, 3), {"padding": "same", "dilation": 3, "groups": 2}),
+    (1, (4, 17), (2, 4, 4), (4, 5), {"stride": 2, "padding": "valid"}),  # unbatched (C, L)
+    (2, (2, 2, 15, 13), (3, 2, 3, 4), (1, 2, (4, 4, 7), 5), {"stride": (2, 3), "padding": (1, 2)}),
+    (2, (1, 4, 12, 14), (4, 1, 3, 3), (1, 1, 2, (3, 11)), {"padding": "same", "groups": 4}),
+    (2, (2, 1, 11, 9), (2, 1, 2, 3), (1, 1, 5, 4), {"stride": 2, "dilation": (2, 1), "padding": 1}),
+    (3, (1, 2, 7, 8, 9), (2, 2, 3, 2, 3), (1, 1, 3, (5, 3), 2), {"stride": (1, 2, 2), "padding": 1}),
+    (3, (2, 1, 6, 6, 6), (1, 1, 2, 2, 2), (1, 1, 2, 4, 5), {"padding": "same", "dilation": 2}),
+]
+
+
+@pytest.mark.parametrize("with_bias", [False, True], ids=["no-bias", "bias"])
+@pytest.mark.parametrize(
+    ("spatial", "shape", "weight_shape", "chunks", "options"),
+    [pytest.param(*case, id=f"{case[0]}d-{i}") for i, case in enumerate(CASES)],
+)
+def test_layer_results_are_within_the_direct_bound(spatial, shape, weight_shape, chunks, options, with_bias):
+    rng = np.random.default_rng(spatial)
+    func = NN_FUNCTIONS[spatial]
+    x, w = floats(rng, shape), floats(rng, weight_shape)
+    b = floats(rng, weight_shape[:1]) if with_bias else None
+    result = chunked.apply(func, da.from_array(x, chunks=chunks), w, bias=b, **options)
+    expected = func(x, w, b, **options)
+    assert isinstance(result, da.Array)
+    assert result.shape == expected.shape and result.dtype == expected.dtype
+    bound = nn_difference_bound(func, x, w, b, dtype="float64", **options)
+    assert_within(bound, result.compute(scheduler="synchronous"), expected)
+
+
+def test_batch_chunks_stay_chunks_and_channels_become_one_chunk():
+    func = NN_FUNCTIONS[2]
+    x = da.zeros((6, 4, 20, 20), chunks=(2, 1, 10, 10))
+    result = chunked.apply(func, x, np.zeros((5, 4, 3, 3)), padding=1)
+    assert result.chunks[0] == (2, 2, 2) and result.chunks[1] == (5,)
+    assert result.shape == (6, 5, 20, 20)
+
+
+def test_a_dask_weight_and_bias_are_broadcast():
+    rng = np.random.default_rng(7)
+    func = NN_FUNCTIONS[1]
+    x, w, b = floats(rng, (2, 2, 30)), floats(rng, (3, 2, 4)), floats(rng, (3,))
+    result = chunked.apply(
+        func, da.from_array(x, chunks=(1, 2, 7)), da.from_array(w, chunks=(1, 2, 4)),
+        bias=da.from_array(b, chunks=1), stride=2,
+    )
+    bound = nn_difference_bound(func, x, w, b, dtype="float64", stride=2)
+    assert_within(bound, result.compute(scheduler="synchronous"), func(x, w, b, stride=2))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"stride": 0}, "stride must be an int >= 1 or a tuple of 2 such ints; got 0"),
+        ({"dilation": (1,)}, "dilation must be an int >= 1 or a tuple of 2 such ints; got (1,)"),
+        ({"padding": "full"}, "padding must be 'same', 'valid', an int or a tuple of ints; got 'full'"),
+        ({"padding": "same", "stride": 2}, "padding='same' needs stride 1"),
+        ({"padding": -1}, "padding must be an int >= 0"),
+    ],
+)
+def test_bad_layer_arguments_are_named(options, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        chunked.apply(NN_FUNCTIONS[2], da.zeros((1, 1, 8, 8), chunks=4), np.ones((1, 1, 3, 3)), **options)
+
+
+def test_an_input_smaller_than_the_kernel_is_refused_before_computing():
+    with pytest.raises(ValueError, match="smaller than the dilated kernel"):
+        chunked.apply(NN_FUNCTIONS[1], da.zeros((1, 1, 4), chunks=2), np.ones((1, 1, 3)), dilation=2)

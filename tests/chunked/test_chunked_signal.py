@@ -1,0 +1,175 @@
+"""Chunked scipy.signal-style convolution equals the whole-array result, lazily, for any chunking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array", reason="the chunked path needs the dask extra: pip install 'convalg[dask]'")
+
+from chunked_support import (  # noqa: E402
+    SIGNAL_FUNCTIONS,
+    assert_within,
+    direct_difference_bound,
+    fft_difference_bound,
+    floats,
+    integers,
+)
+
+from convalg import chunked, errorbounds  # noqa: E402
+
+MODES = ("full", "same", "valid")
+
+# (signal shape, kernel shape, chunks): uneven chunks, chunks smaller than the kernel, one chunk
+CASES = {
+    1: [((23,), (5,), (4, 7, 1, 6, 5)), ((17,), (6,), 2), ((9,), (4,), -1)],
+    2: [((13, 11), (3, 4), ((5, 1, 7), (2, 6, 3))), ((9, 10), (5, 2), 3)],
+    3: [((7, 6, 5), (3, 2, 3), ((3, 4), (1, 2, 3), 2)), ((5, 6, 7), (2, 3, 2), (5, (4, 2), (3, 4)))],
+}
+SHAPES = [pytest.param(nd, *case, id=f"{nd}d-{i}") for nd, cases in CASES.items() for i, case in enumerate(cases)]
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("ndim", "shape", "kernel_shape", "chunks"), SHAPES)
+def test_integer_results_equal_the_whole_array_result_exactly(name, mode, ndim, shape, kernel_shape, chunks):
+    rng = np.random.default_rng(ndim)
+    func = SIGNAL_FUNCTIONS[name]
+    x, k = integers(rng, shape), integers(rng, kernel_shape)
+    result = chunked.apply(func, da.from_array(x, chunks=chunks), k, mode=mode)
+    expected = func(x, k, mode=mode)
+    assert result.shape == expected.shape and result.dtype == expected.dtype
+    assert errorbounds.exact(expected.dtype).holds(result.compute(scheduler="synchronous"), expected)
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", ["float32", "complex128"])
+@pytest.mark.parametrize(("ndim", "shape", "kernel_shape", "chunks"), SHAPES[::2])
+def test_direct_float_results_are_within_the_direct_bound(name, mode, dtype, ndim, shape, kernel_shape, chunks):
+    rng = np.random.default_rng(10 + ndim)
+    func = SIGNAL_FUNCTIONS[name]
+    x, k = floats(rng, shape, dtype), floats(rng, kernel_shape, dtype)
+    result = chunked.apply(func, da.from_array(x, chunks=chunks), k, mode=mode, method="direct")
+    expected = func(x, k, mode=mode, method="direct")
+    assert result.dtype == expected.dtype
+    bound = direct_difference_bound(func, x, k, mode=mode, dtype=dtype)
+    assert_within(bound, result.compute(scheduler="synchronous"), expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("ndim", "shape", "kernel_shape", "chunks"), SHAPES[1::2])
+def test_fft_results_are_within_the_per_block_fft_bound(mode, dtype, ndim, shape, kernel_shape, chunks):
+    rng = np.random.default_rng(20 + ndim)
+    func = SIGNAL_FUNCTIONS["fftconvolve"]
+    x, k = floats(rng, shape, dtype), floats(rng, kernel_shape, dtype)
+    result = chunked.apply(func, da.from_array(x, chunks=chunks), k, mode=mode)
+    expected = func(x, k, mode=mode)
+    bound = fft_difference_bound(x, k, result, mode=mode, dtype=dtype)
+    assert_within(bound, result.compute(scheduler="synchronous"), expected)
+
+
+@pytest.mark.parametrize("name", ["convolve", "correlate"])
+@pytest.mark.parametrize("mode", MODES)
+def test_a_larger_dask_second_operand_gives_the_same_result(name, mode):
+    """``convolve(small, big)``: the roles swap, and the mode's window is cut from the full result."""
+    rng = np.random.default_rng(3)
+    func = SIGNAL_FUNCTIONS[name]
+    small = integers(rng, (4, 3)) + 1j * integers(rng, (4, 3))
+    big = integers(rng, (15, 12))
+    result = chunked.apply(func, small, da.from_array(big, chunks=(4, 5)), mode=mode)
+    expected = func(small, big, mode=mode)
+    assert result.shape == expected.shape
+    assert errorbounds.exact(np.int64).holds(result.compute(scheduler="synchronous"), expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unconvolved_axes_broadcast_and_split_the_kernel_by_chunk(mode):
+    """fftconvolve(axes=1): axis 0 pairs chunk rows with kernel rows, exactly as the whole call."""
+    rng = np.random.default_rng(4)
+    func = SIGNAL_FUNCTIONS["fftconvolve"]
+    x, k = floats(rng, (6, 40)), floats(rng, (6, 5))
+    for kernel in (k, k[:1]):
+        result = chunked.apply(func, da.from_array(x, chunks=(4, 9)), kernel, mode=mode, axes=1)
+        expected = func(x, kernel, mode=mode, axes=1)
+        bound = fft_difference_bound(x, kernel, result, mode=mode, dtype="float64")
+        # the per-row FFTs are independent, so the all-axes bound is an upper bound here
+        assert result.shape == expected.shape
+        assert_within(bound, result.compute(scheduler="synchronous"), expected)
+
+
+def test_a_small_dask_kernel_is_broadcast_as_one_block():
+    rng = np.random.default_rng(5)
+    x, k = integers(rng, (30,)), integers(rng, (7,))
+    func = SIGNAL_FUNCTIONS["convolve"]
+    result = chunked.apply(func, da.from_array(x, chunks=8), da.from_array(k, chunks=3))
+    assert errorbounds.exact(np.int64).holds(result.compute(scheduler="synchronous"), func(x, k))
+
+
+def test_a_dask_kernel_larger_than_the_limit_is_refused_with_its_size(monkeypatch):
+    monkeypatch.setattr(chunked, "MAX_KERNEL_BYTES", 1000)
+    x = da.zeros(10_000, chunks=1000)
+    kernel = da.zeros(200, chunks=50)  # 1600 bytes
+    with pytest.raises(ValueError, match=r"the kernel is a dask array of shape \(200,\).*MAX_KERNEL_BYTES"):
+        chunked.apply(SIGNAL_FUNCTIONS["convolve"], x, kernel)
+
+
+def test_the_result_is_lazy_until_computed():
+    computed = []
+
+    def chunk(block_info=None):
+        computed.append(block_info[None]["chunk-location"])
+        return np.ones(block_info[None]["chunk-shape"])
+
+    x = da.map_blocks(chunk, chunks=((5, 5, 5),), dtype=float, meta=np.empty(0))
+    result = chunked.apply(SIGNAL_FUNCTIONS["convolve"], x, np.ones(3), mode="same")
+    assert isinstance(result, da.Array) and computed == []
+    values = result.compute(scheduler="synchronous")
+    assert len(computed) == 3
+    assert errorbounds.exact(np.int64).holds(values.astype(np.int64), [2] + [3] * 13 + [2])
+
+
+def test_threaded_scheduler_gives_the_synchronous_result():
+    rng = np.random.default_rng(6)
+    x, k = integers(rng, (40, 30)), integers(rng, (5, 4))
+    result = chunked.apply(SIGNAL_FUNCTIONS["correlate"], da.from_array(x, chunks=(7, 6)), k, mode="same")
+    threaded = result.compute(scheduler="threads", num_workers=2)
+    assert errorbounds.exact(np.int64).holds(threaded, result.compute(scheduler="synchronous"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"mode": "middle"}, "mode must be 'full', 'same' or 'valid'; got 'middle'"),
+        ({"mode": "full", "axes": (0, 0)}, "axes must be unique"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, message):
+    func = SIGNAL_FUNCTIONS["fftconvolve" if "axes" in kwargs else "convolve"]
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        chunked.apply(func, da.zeros((8, 8), chunks=4), np.ones((2, 2)), **kwargs)
+
+
+def test_valid_mode_needs_one_operand_larger_along_every_axis():
+    with pytest.raises(ValueError, match="mode='valid'"):
+        chunked.apply(SIGNAL_FUNCTIONS["convolve"], da.zeros((8, 2), chunks=4), np.ones((3, 3)), mode="valid")
+
+
+def test_operands_of_different_rank_are_refused():
+    with pytest.raises(ValueError, match="same dimensionality"):
+        chunked.apply(SIGNAL_FUNCTIONS["convolve"], da.zeros((8, 8), chunks=4), np.ones(3))
+
+
+def test_an_unknown_function_is_refused_by_name():
+    def smooth(a, b):
+        return a
+
+    with pytest.raises(ValueError, match="func must be one of .*; got .smooth."):
+        chunked.apply(smooth, da.zeros(4, chunks=2), np.ones(2))
+
+
+def test_same_mode_keeps_the_signal_chunks():
+    x = da.zeros((20, 13), chunks=((6, 6, 8), (5, 8)))
+    for name in ("convolve", "correlate", "fftconvolve", "oaconvolve"):
+        assert chunked.apply(SIGNAL_FUNCTIONS[name], x, np.ones((3, 4)), mode="same").chunks == x.chunks
