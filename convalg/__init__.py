@@ -9,6 +9,8 @@ Examples
 >>> import convalg
 >>> convalg.backends.available()["numpy"].usable
 True
+>>> convalg.convolve([1, 2, 3], [0, 1, 0.5])
+array([0. , 1. , 2.5, 4. , 1.5])
 """
 
 from __future__ import annotations

@@ -1,0 +1,473 @@
+"""The public functions: scipy.signal's convolution API, computed by convalg's engines.
+
+Each function resolves the array namespace (``backend=``), plans the call once
+(:func:`convalg.signal._plan.prepare`) and executes the plan; :func:`plan` reports the
+same plan without executing it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import operator
+from typing import Any
+
+import numpy as np
+
+from convalg import backends
+from convalg.signal import _direct, _dtypes, _fft, _overlap_add
+from convalg.signal._plan import FUNCTIONS, Plan, Recipe, estimate_costs, prepare
+
+__all__ = [
+    "convolve",
+    "correlate",
+    "fftconvolve",
+    "oaconvolve",
+    "convolve2d",
+    "correlate2d",
+    "choose_conv_method",
+    "correlation_lags",
+    "plan",
+]
+
+
+def _chunked(function, in1, in2, **kwargs):
+    from convalg import chunked  # dask support lives there; imported only for dask input
+
+    return chunked.apply(function, in1, in2, **kwargs)
+
+
+def _run(function: str, in1, in2, backend, **kwargs):
+    xp, (a, b) = backends.namespace(in1, in2, backend=backend)
+    return execute(prepare(function, xp, a, b, **kwargs))
+
+
+def convolve(in1, in2, mode="full", method="auto", *, backend=None):
+    """Convolve two N-dimensional arrays (a drop-in for ``scipy.signal.convolve``).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs, with the same number of dimensions.
+    mode : {'full', 'valid', 'same'}, optional
+        'full' returns every output, 'valid' only those not depending on zero padding
+        (the inputs are swapped if ``in2`` is the larger), 'same' the size of ``in1``,
+        centred on the full output.
+    method : {'auto', 'direct', 'fft', 'oa'}, optional
+        'auto' picks the fastest exact-enough method (:func:`choose_conv_method`); 'oa'
+        (overlap-add) is an extension to scipy's choices. Integer inputs use 'fft' or
+        'oa' only when an error bound proves the rounded result exact, else 'direct'.
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library to compute in; None uses the inputs' own.
+
+    Returns
+    -------
+    array
+        The convolution. Floating inputs give ``numpy.result_type(in1, in2)``; integer
+        inputs give exact int64 (uint64 for unsigned with a uint64) results.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``mode`` or ``method``, inputs of different dimensionality, empty
+        inputs, or 'valid' mode when neither input is the larger in every dimension.
+    TypeError
+        For inputs of string, bytes or datetime dtype.
+    OverflowError
+        When an exact integer result could exceed the int64 (or uint64) range.
+    MemoryError
+        When the result or workspace would not fit in memory (checked before computing).
+
+    Examples
+    --------
+    >>> import convalg
+    >>> convalg.convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> convalg.convolve([1, 2, 3], [1, 1], mode="valid")
+    array([3, 5])
+    """
+    if backends.is_dask(in1, in2):
+        return _chunked(convolve, in1, in2, mode=mode, method=method, backend=backend)
+    return _run("convolve", in1, in2, backend, mode=mode, method=method)
+
+
+def correlate(in1, in2, mode="full", method="auto", *, backend=None):
+    """Cross-correlate two N-dimensional arrays (a drop-in for ``scipy.signal.correlate``).
+
+    ``correlate(in1, in2)[k] = sum_n in1[n + k] * conj(in2[n])``: the second input is
+    conjugated, and the result equals ``convolve(in1, flip(conj(in2)))``.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs, with the same number of dimensions.
+    mode : {'full', 'valid', 'same'}, optional
+        As in :func:`convolve`.
+    method : {'auto', 'direct', 'fft', 'oa'}, optional
+        As in :func:`convolve`.
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library to compute in; None uses the inputs' own.
+
+    Returns
+    -------
+    array
+        The cross-correlation, with the dtype rules of :func:`convolve`.
+
+    Examples
+    --------
+    >>> import convalg
+    >>> convalg.correlate([1, 2, 3], [0, 1, 0.5])
+    array([0.5, 2. , 3.5, 3. , 0. ])
+    >>> convalg.correlate([1j, 2], [1j, 1], mode="valid")
+    array([2.+1.j])
+    """
+    if backends.is_dask(in1, in2):
+        return _chunked(correlate, in1, in2, mode=mode, method=method, backend=backend)
+    return _run("correlate", in1, in2, backend, mode=mode, method=method)
+
+
+def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+    """Convolve two N-dimensional arrays by FFT (a drop-in for ``scipy.signal.fftconvolve``).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs, with the same number of dimensions. Axes not in ``axes`` broadcast.
+    mode : {'full', 'valid', 'same'}, optional
+        As in :func:`convolve`.
+    axes : int or sequence of int, optional
+        The axes to convolve over (default: all).
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library to compute in; None uses the inputs' own.
+
+    Returns
+    -------
+    array
+        A floating array (integer inputs are converted to float64, as in scipy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convalg
+    >>> out = convalg.fftconvolve(np.ones((2, 4)), np.ones((1, 3)), axes=1)
+    >>> out.shape, bool(np.allclose(out[0], [1, 2, 3, 3, 2, 1]))
+    ((2, 6), True)
+    """
+    if backends.is_dask(in1, in2):
+        return _chunked(fftconvolve, in1, in2, mode=mode, axes=axes, backend=backend)
+    return _run("fftconvolve", in1, in2, backend, mode=mode, axes=axes)
+
+
+def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+    """Convolve two N-dimensional arrays by overlap-add (a drop-in for ``scipy.signal.oaconvolve``).
+
+    The long input is cut into blocks that are transformed in one batched FFT; axes where
+    blocking does not pay are transformed whole. See :mod:`convalg.signal._overlap_add`
+    for the block-length rule.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs, with the same number of dimensions. Axes not in ``axes`` broadcast.
+    mode : {'full', 'valid', 'same'}, optional
+        As in :func:`convolve`.
+    axes : int or sequence of int, optional
+        The axes to convolve over (default: all).
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library to compute in; None uses the inputs' own.
+
+    Returns
+    -------
+    array
+        A floating array, as :func:`fftconvolve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convalg
+    >>> out = convalg.oaconvolve(np.ones(1000), np.ones(5))
+    >>> out.shape, bool(np.allclose(out[:6], [1, 2, 3, 4, 5, 5]))
+    ((1004,), True)
+    """
+    if backends.is_dask(in1, in2):
+        return _chunked(oaconvolve, in1, in2, mode=mode, axes=axes, backend=backend)
+    return _run("oaconvolve", in1, in2, backend, mode=mode, axes=axes)
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=None):
+    """Convolve two 2-D arrays with a boundary rule (a drop-in for ``scipy.signal.convolve2d``).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Two 2-D inputs.
+    mode : {'full', 'valid', 'same'}, optional
+        As in :func:`convolve`.
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        How ``in1`` is extended beyond its edges: by ``fillvalue``, periodically, or by
+        reflection with the edge repeated ('circular' and 'symmetric' are aliases).
+    fillvalue : scalar, optional
+        The value outside ``in1`` for boundary='fill' (default 0).
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library to compute in; None uses the inputs' own.
+
+    Returns
+    -------
+    array
+        The convolution, with the dtype rules of :func:`convolve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convalg
+    >>> convalg.convolve2d(np.arange(4).reshape(2, 2), [[1, 1]], boundary="wrap", mode="same")
+    array([[1, 1],
+           [5, 5]])
+    """
+    return _run("convolve2d", in1, in2, backend, mode=mode, boundary=boundary,
+                fillvalue=fillvalue)
+
+
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=None):
+    """Cross-correlate two 2-D arrays with a boundary rule (``scipy.signal.correlate2d``).
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        Two 2-D inputs; ``in2`` is conjugated.
+    mode : {'full', 'valid', 'same'}, optional
+        As in :func:`convolve`; 'same' is centred as scipy's correlate2d centres it.
+    boundary : {'fill', 'wrap', 'symm'}, optional
+        As in :func:`convolve2d`.
+    fillvalue : scalar, optional
+        As in :func:`convolve2d`.
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library to compute in; None uses the inputs' own.
+
+    Returns
+    -------
+    array
+        The cross-correlation.
+
+    Examples
+    --------
+    >>> import convalg
+    >>> convalg.correlate2d([[1, 2, 3]], [[1, 1]], mode="valid")
+    array([[3, 5]])
+    """
+    return _run("correlate2d", in1, in2, backend, mode=mode, boundary=boundary,
+                fillvalue=fillvalue)
+
+
+def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
+    """The method ``convolve``/``correlate`` with method='auto' would use (``scipy.signal`` API).
+
+    The choice follows correctness rules first (no FFT when an input has NaN or Inf; for
+    integers FFT only with a proof of exactness) and then a cost model in seconds; see
+    :mod:`convalg.signal._choose`.
+
+    Parameters
+    ----------
+    in1, in2 : array_like
+        The inputs, as for :func:`convolve`.
+    mode : {'full', 'valid', 'same'}, optional
+        As in :func:`convolve`.
+    measure : bool, optional
+        If True, time every allowed method and return the fastest with the timings.
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library to compute in; None uses the inputs' own.
+
+    Returns
+    -------
+    method : {'direct', 'fft', 'oa'}
+        The method.
+    times : dict of str to float
+        Only with ``measure=True``: seconds per call of each allowed method.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import convalg
+    >>> convalg.choose_conv_method(np.ones(10), np.ones(3))
+    'direct'
+    >>> convalg.choose_conv_method(np.r_[1.0, np.nan, np.ones(10**5)], np.ones(10**4))
+    'direct'
+    """
+    xp, (a, b) = backends.namespace(in1, in2, backend=backend)
+    recipe = prepare("convolve", xp, a, b, mode=mode, method="auto")
+    if not measure:
+        return recipe.plan.method
+    import timeit
+
+    candidates = ["direct"] + [
+        m for m in ("fft", "oa")
+        if m in _allowed_methods(xp, a, b, mode)
+    ]
+    times = {}
+    for method in candidates:
+        timer = timeit.Timer(lambda: convolve(a, b, mode=mode, method=method))
+        number = 1
+        while (elapsed := timer.timeit(number)) < 5e-3 and number < 10**6:
+            number *= 4  # enough calls to last 5 ms, like scipy's measurement
+        times[method] = min([elapsed] + timer.repeat(2, number)) / number
+    return min(times, key=times.get), times
+
+
+def _allowed_methods(xp, a, b, mode) -> list[str]:
+    methods = []
+    for method in ("fft", "oa"):
+        if prepare("convolve", xp, a, b, mode=mode, method=method).plan.method == method:
+            methods.append(method)
+    return methods
+
+
+def correlation_lags(in1_len, in2_len, mode="full", *, backend=None):
+    """Lag indices of a 1-D cross-correlation's outputs (``scipy.signal.correlation_lags``).
+
+    Parameters
+    ----------
+    in1_len, in2_len : int
+        The lengths of the two inputs.
+    mode : {'full', 'valid', 'same'}, optional
+        The mode the correlation was computed with.
+    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+        The array library of the returned lags (default NumPy).
+
+    Returns
+    -------
+    array of int
+        ``lags[i]`` is the displacement of ``in2`` against ``in1`` at output ``i``.
+
+    Examples
+    --------
+    >>> import convalg
+    >>> convalg.correlation_lags(4, 3)
+    array([-2, -1,  0,  1,  2,  3])
+    >>> convalg.correlation_lags(4, 3, mode="same")
+    array([-1,  0,  1,  2])
+    """
+    from convalg.signal import _validate
+
+    mode = _validate.check_mode(mode)
+    lengths = []
+    for name, value in (("in1_len", in1_len), ("in2_len", in2_len)):
+        try:
+            value = operator.index(value)
+        except TypeError as exc:
+            raise TypeError(f"{name} must be an integer; got {value!r}") from exc
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1; got {value}")
+        lengths.append(value)
+    n1, n2 = lengths
+    if mode == "full":
+        start, stop = -n2 + 1, n1
+    elif mode == "same":
+        # the n1 lags centred in the full range, as scipy.signal centres them
+        full = n1 + n2 - 1
+        mid, half = full // 2, n1 // 2
+        first = mid - half
+        start, stop = -n2 + 1 + first, -n2 + 1 + first + n1
+    else:
+        bound = n1 - n2
+        start, stop = (0, bound + 1) if bound >= 0 else (bound, 1)
+    lags = np.arange(start, stop)
+    if backend is None or backend == "numpy":
+        return lags
+    xp, (converted,) = backends.namespace(lags, backend=backend)
+    return converted
+
+
+def plan(func_name: str, in1, in2, **kwargs) -> Plan:
+    """The plan the public function ``func_name`` would execute for these arguments.
+
+    Parameters
+    ----------
+    func_name : {'convolve', 'correlate', 'fftconvolve', 'oaconvolve', 'convolve2d', 'correlate2d'}
+        The public function.
+    in1, in2 : array_like
+        Its inputs.
+    **kwargs
+        Its keyword arguments (``mode``, ``method``, ``axes``, ``boundary``, ``fillvalue``,
+        ``backend``), exactly as the function accepts them.
+
+    Returns
+    -------
+    Plan
+        ``method``, ``terms``, ``fft_shape``, ``overlaps``, ``dtype`` and ``exact``: what
+        the call computes and what an error bound for it needs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convalg.signal import plan
+    >>> p = plan("convolve", np.ones(100, dtype=np.int8), np.ones(3, dtype=np.int8))
+    >>> p.method, p.terms, p.dtype, p.exact
+    ('direct', 3, dtype('int64'), True)
+    >>> plan("fftconvolve", np.ones(100), np.ones(3), mode="valid").fft_shape
+    (100,)
+    """
+    if func_name not in FUNCTIONS:
+        raise ValueError(f"func_name must be one of {', '.join(FUNCTIONS)}; got {func_name!r}")
+    function = globals()[func_name]
+    try:
+        bound = inspect.signature(function).bind(in1, in2, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"plan({func_name!r}, ...): {exc}") from exc
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    backend = arguments.pop("backend")
+    a, b = arguments.pop("in1"), arguments.pop("in2")
+    xp, (a, b) = backends.namespace(a, b, backend=backend)
+    return prepare(func_name, xp, a, b, **arguments).plan
+
+
+def execute(recipe: Recipe):
+    """Compute a prepared recipe (internal; the public functions call it)."""
+    xp = recipe.xp
+    rule = recipe.rule
+    result_dtype = _dtypes.namespace_dtype(xp, rule.result)
+    if recipe.special == "empty":
+        return xp.zeros(recipe.empty_shape, dtype=result_dtype, device=_device(recipe.a))
+    method = recipe.plan.method
+    through_float = rule.exact and method != "direct"
+    compute = np.dtype(np.float64) if through_float else rule.compute
+    compute_dtype = _dtypes.namespace_dtype(xp, compute)
+    a = xp.astype(recipe.a, compute_dtype, copy=False)
+    b = xp.astype(recipe.b, compute_dtype, copy=False)
+    if recipe.special == "scalar":
+        _dtypes.check_integer_range(xp, a, b, rule, recipe.function)
+        out = a * b
+    elif method == "direct":
+        out = _run_direct(recipe, a, b)
+    elif method == "fft":
+        shape = [recipe.fft_lengths[ax] for ax in recipe.axes]
+        out = _fft.convolve(xp, a, b, recipe.axes, shape, recipe.region, compute.kind == "c")
+    else:
+        out = _overlap_add.convolve(xp, a, b, recipe.axes, recipe.blocks, recipe.fft_lengths,
+                                    recipe.region, compute.kind == "c")
+    if through_float:
+        out = xp.astype(xp.round(out), _dtypes.namespace_dtype(xp, rule.compute))
+    if rule.result.kind == "b":
+        return out != 0
+    return xp.astype(out, result_dtype, copy=False)
+
+
+def _device(x):
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def _run_direct(recipe: Recipe, a, b):
+    xp = recipe.xp
+    extended = recipe.boundary != "fill" or recipe.fillvalue != 0
+    if not extended and math.prod(b.shape) > math.prod(a.shape):
+        a, b = b, a  # loop over the taps of the smaller input
+    skip = recipe.finite and recipe.rule.compute.kind != "O"
+    if recipe.factors is not None:
+        return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip)
+    if backends.is_numpy(xp) and a.ndim == 1:
+        return _direct.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
+                                fillvalue=recipe.fillvalue)
+    return _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,
+                                        fillvalue=recipe.fillvalue, skip_zero_taps=skip)

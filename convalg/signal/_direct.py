@@ -1,0 +1,237 @@
+"""The direct method: each output summed from the products it needs, written once against the array API.
+
+The generic path is *shifted accumulation*: for every kernel tap ``b[j]`` the output gains
+``b[j]`` times a shifted view of the (boundary-extended) input, so a call costs one
+multiply-add over the output per tap, with no Python loop over outputs. It runs unchanged
+on NumPy, CuPy and array-api-strict.
+
+Special cases, each small and tested against the generic path:
+
+* separable kernels (exactly an outer product of 1-D vectors, e.g. Sobel) run as one 1-D
+  pass per axis: ``sum(k_i)`` instead of ``prod(k_i)`` taps per output;
+* on NumPy, 1-D problems use ``numpy.convolve`` (a compiled dot-product loop).
+
+All functions take a *region*: per axis, ``(start, length)`` of the wanted outputs in the
+coordinates of the full convolution (length ``n + k - 1``), so 'same' and 'valid' never
+compute outputs they throw away.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from types import ModuleType
+from typing import Any, Sequence
+
+import numpy as np
+
+from convalg import backends
+
+Region = Sequence[tuple[int, int]]
+
+
+def _boundary_indices(lo: int, hi: int, n: int, boundary: str) -> np.ndarray:
+    """Source indices of positions ``lo..hi-1`` of a length-``n`` axis extended by ``boundary``."""
+    positions = np.arange(lo, hi)
+    if boundary == "wrap":
+        return positions % n
+    # symmetric: ... a1 a0 | a0 a1 ... a(n-1) | a(n-1) a(n-2) ..., period 2n
+    folded = positions % (2 * n)
+    return np.where(folded < n, folded, 2 * n - 1 - folded)
+
+
+def extend_axis(
+    xp: ModuleType,
+    x: Any,
+    axis: int,
+    lo: int,
+    hi: int,
+    boundary: str = "fill",
+    fillvalue: Any = 0,
+) -> Any:
+    """Positions ``lo..hi-1`` of ``x`` along ``axis``, where positions outside ``0..n-1``
+    are filled by ``boundary`` ('fill' with ``fillvalue``, 'wrap' or 'symm')."""
+    n = x.shape[axis]
+    if lo >= 0 and hi <= n:
+        if lo == 0 and hi == n:
+            return x
+        return x[(slice(None),) * axis + (slice(lo, hi), ...)]
+    if boundary != "fill":
+        indices = xp.asarray(_boundary_indices(lo, hi, n, boundary), device=_device(x))
+        return xp.take(x, indices, axis=axis)
+    inside = x[(slice(None),) * axis + (slice(max(lo, 0), min(hi, n)), ...)]
+    parts = []
+    for count in (max(0, -lo), max(0, hi - n)):
+        shape = list(x.shape)
+        shape[axis] = count
+        parts.append(_filled(xp, tuple(shape), fillvalue, x))
+    pieces = [p for p in (parts[0], inside, parts[1]) if p.shape[axis] > 0]
+    return xp.concat(pieces, axis=axis) if len(pieces) > 1 else pieces[0]
+
+
+def _device(x: Any) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def _filled(xp: ModuleType, shape: tuple[int, ...], value: Any, like: Any) -> Any:
+    if value == 0:
+        return xp.zeros(shape, dtype=like.dtype, device=_device(like))
+    return xp.full(shape, value, dtype=like.dtype, device=_device(like))
+
+
+def window(
+    xp: ModuleType,
+    a: Any,
+    kernel_shape: Sequence[int],
+    region: Region,
+    boundary: str = "fill",
+    fillvalue: Any = 0,
+) -> Any:
+    """The part of ``a`` (boundary-extended) that the outputs in ``region`` read.
+
+    Along each axis the outputs ``start .. start+length-1`` of the full convolution with a
+    kernel of length ``k`` read input positions ``start-k+1 .. start+length-1``.
+    """
+    for axis, ((start, length), k) in enumerate(zip(region, kernel_shape)):
+        a = extend_axis(xp, a, axis, start - k + 1, start + length, boundary, fillvalue)
+    return a
+
+
+def shifted_accumulation(
+    xp: ModuleType,
+    a: Any,
+    b: Any,
+    region: Region,
+    *,
+    boundary: str = "fill",
+    fillvalue: Any = 0,
+    skip_zero_taps: bool = False,
+) -> Any:
+    """The generic direct convolution: one multiply-add of a shifted window per tap of ``b``.
+
+    ``skip_zero_taps`` may be set only when ``a`` is finite (``0 * inf`` is NaN).
+    """
+    lengths = tuple(length for _, length in region)
+    win = window(xp, a, b.shape, region, boundary, fillvalue)
+    out = xp.zeros(lengths, dtype=a.dtype, device=_device(a))
+    taps = backends.to_numpy(b) if skip_zero_taps else None
+    for tap in np.ndindex(*b.shape):
+        if taps is not None and taps[tap] == 0:
+            continue
+        view = tuple(
+            slice(k - 1 - j, k - 1 - j + length) for j, k, length in zip(tap, b.shape, lengths)
+        )
+        out += b[tap] * win[view]
+    return out
+
+
+def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", fillvalue=0):
+    """NumPy fast path for 1-D: ``numpy.convolve`` of the window with the kernel."""
+    win = window(backends_numpy(), a, b.shape, region, boundary, fillvalue)
+    return np.convolve(np.asarray(win), b, mode="valid")
+
+
+def backends_numpy() -> ModuleType:
+    import array_api_compat.numpy
+
+    return array_api_compat.numpy
+
+
+def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
+    """1-D factors whose outer product is *exactly* ``kernel``, or None.
+
+    Only axes where the kernel is longer than 1 get a factor (others are None in the list).
+    Exactness is checked in rational arithmetic, so the passes compute the same sums as
+    the 2-D kernel would (up to the order of rounding, which the direct bound covers).
+    """
+    kernel = np.asarray(kernel)
+    long_axes = [axis for axis, k in enumerate(kernel.shape) if k > 1]
+    if len(long_axes) < 2 or kernel.dtype.kind not in "fiu" or kernel.size > 4096:
+        return None
+    if kernel.dtype.kind == "f" and not np.all(np.isfinite(kernel)):
+        return None
+    pivot = np.unravel_index(np.argmax(np.abs(kernel)), kernel.shape)
+    pivot_value = kernel[pivot]
+    if pivot_value == 0:
+        return None
+    factors: list[np.ndarray | None] = [None] * kernel.ndim
+    for number, axis in enumerate(long_axes):
+        line = tuple(slice(None) if i == axis else pivot[i] for i in range(kernel.ndim))
+        vector = kernel[line]
+        if number > 0:
+            if kernel.dtype.kind in "iu":
+                if np.any(vector % pivot_value):
+                    return None
+                vector = vector // pivot_value
+            else:
+                vector = vector / pivot_value
+        factors[axis] = vector
+    # cheap floating check first, then the exact one
+    outer = _outer([f for f in factors if f is not None])
+    if not np.array_equal(outer.reshape(kernel.shape), kernel):
+        return None
+    if kernel.dtype.kind == "f" and not _exact_outer(factors, kernel, long_axes):
+        return None
+    return factors
+
+
+def _outer(vectors: list[np.ndarray]) -> np.ndarray:
+    result = vectors[0]
+    for vector in vectors[1:]:
+        result = np.multiply.outer(result, vector)
+    return result
+
+
+def _exact_outer(factors, kernel: np.ndarray, long_axes: list[int]) -> bool:
+    rational = [[Fraction(float(v)) for v in factors[axis]] for axis in long_axes]
+    flat = kernel.reshape([kernel.shape[axis] for axis in long_axes])
+    for index in np.ndindex(*flat.shape):
+        product = Fraction(1)
+        for vector, i in zip(rational, index):
+            product *= vector[i]
+        if product != Fraction(float(flat[index])):
+            return False
+    return True
+
+
+def separable(
+    xp: ModuleType,
+    a: Any,
+    factors: list[Any],
+    region: Region,
+    *,
+    skip_zero_taps: bool = False,
+    pass_function=None,
+) -> Any:
+    """Convolve with a separable kernel as successive 1-D passes (one per factor).
+
+    ``factors[axis]`` is a 1-D array in ``xp`` (or None for axes of kernel length 1).
+    Each pass computes only the wanted outputs of its own axis.
+    """
+    run = pass_function or shifted_accumulation
+    ndim = a.ndim
+    for axis in range(ndim):
+        if factors[axis] is None:
+            continue
+        vector = factors[axis]
+        shape = [1] * ndim
+        shape[axis] = vector.shape[0]
+        kernel = xp.reshape(vector, tuple(shape))
+        pass_region = [(0, a.shape[i]) for i in range(ndim)]
+        pass_region[axis] = region[axis]
+        a = run(xp, a, kernel, pass_region, skip_zero_taps=skip_zero_taps)
+    # axes with kernel length 1 keep their region as a plain crop
+    crop = tuple(
+        slice(start, start + length) if factors[i] is None else slice(None)
+        for i, (start, length) in enumerate(region)
+    )
+    return a[crop]
+
+
+def taps_cost(kernel_shape: Sequence[int], factors: list | None) -> int:
+    """Multiply-adds per output: the kernel size, or the sum of factor lengths if separable."""
+    if factors is None:
+        return math.prod(kernel_shape)
+    return sum(len(f) for f in factors if f is not None)

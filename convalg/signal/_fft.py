@@ -1,0 +1,71 @@
+"""The FFT method: pointwise products of transforms, through the backend's FFT module.
+
+Real inputs use real transforms (``rfftn``/``irfftn``), complex ones ``fftn``/``ifftn``;
+on NumPy the transforms are ``scipy.fft`` with ``workers=-1`` (all cores). Axes that are
+not convolved broadcast, as in ``scipy.signal.fftconvolve``.
+
+Only the wanted outputs must be free of wrap-around: for outputs ``s .. s+L-1`` of a full
+convolution of length ``F`` a circular convolution of length ``N >= max(F - s, s + L)``
+suffices, so mode='valid' needs transforms of only the larger input's length.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Sequence
+
+from convalg import backends
+
+
+def transform_length(
+    n1: int, n2: int, start: int, length: int, real: bool, fast_len=None
+) -> int:
+    """The FFT length for one convolved axis: no wrap-around into the wanted outputs."""
+    if fast_len is None:
+        from scipy.fft import next_fast_len as fast_len
+    full = n1 + n2 - 1
+    needed = max(full - start, start + length, n1, n2)
+    return int(fast_len(needed, real))
+
+
+def transform_shape(
+    shape1: Sequence[int], shape2: Sequence[int], axes: Sequence[int], region, real: bool
+) -> tuple[int, ...]:
+    """The FFT lengths, one per convolved axis, in the order of ``axes``."""
+    return tuple(
+        transform_length(shape1[a], shape2[a], region[a][0], region[a][1], real) for a in axes
+    )
+
+
+def _transforms(xp: ModuleType, complex_data: bool):
+    module = backends.fft_module(xp)
+    extra = {"workers": -1} if backends.is_numpy(xp) else {}
+    if complex_data:
+        return module.fftn, module.ifftn, extra
+    return module.rfftn, module.irfftn, extra
+
+
+def convolve(
+    xp: ModuleType,
+    a: Any,
+    b: Any,
+    axes: Sequence[int],
+    fft_shape: Sequence[int],
+    region,
+    complex_data: bool,
+) -> Any:
+    """FFT convolution of ``a`` and ``b`` (same ndim, floating ``dtype``) cropped to ``region``.
+
+    ``region`` covers every axis; on axes not in ``axes`` the full length is the broadcast
+    length ``max(n1, n2)``.
+    """
+    crop = tuple(slice(start, start + length) for start, length in region)
+    if not axes:
+        return (a * b)[crop]
+    forward, inverse, extra = _transforms(xp, complex_data)
+    shape = tuple(int(n) for n in fft_shape)
+    axes = tuple(axes)
+    spectrum = forward(a, s=shape, axes=axes, **extra)
+    spectrum = spectrum * forward(b, s=shape, axes=axes, **extra)
+    result = inverse(spectrum, s=shape, axes=axes, **extra)
+    return result[crop]

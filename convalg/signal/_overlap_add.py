@@ -1,0 +1,152 @@
+"""The overlap-add method: a long input cut into blocks, all blocks transformed in one call.
+
+Along an axis where one input is much longer than the other, the long input is reshaped
+into ``nb`` blocks of length ``L`` (an extra axis), every block is convolved with the
+short input by FFTs of length ``N >= L + k - 1`` in a single batched transform, and the
+block results are added back at offsets ``0, L, 2L, ...``. Axes where blocking does not
+pay are transformed whole, as in the FFT method.
+
+Block-length rule (ours): for an axis with long length ``n`` and short length ``k``,
+the candidates are ``L = N - k + 1`` for the fast FFT lengths ``N`` between ``2k`` and
+``n + k - 1`` (a geometric sweep, factor 1.25); the cost of a candidate is
+``ceil(n / L) * N * log2(N)`` (transforms of all blocks; the short input's transform is
+done once). The axis is blocked when the cheapest candidate costs less than
+``0.8 *`` the single transform of length ``next_fast_len(n + k - 1)``, the margin paying
+for the extra reshapes and additions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Sequence
+
+from convalg.signal import _fft
+
+
+@dataclass(frozen=True)
+class AxisBlocks:
+    """How one convolved axis is cut: ``long`` input (1 or 2), block length, FFT length."""
+
+    long: int
+    block: int
+    fft_length: int
+    count: int
+
+
+def _cost(n: int) -> float:
+    return n * math.log2(max(n, 2))
+
+
+def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
+    """The block plan of one axis, or None when one transform of the whole axis is cheaper."""
+    from scipy.fft import next_fast_len
+
+    n, k = max(n1, n2), min(n1, n2)
+    if k <= 1 or n < 4 * k:
+        return None
+    whole = _cost(next_fast_len(n + k - 1, real))
+    best = None
+    target = 2 * k
+    while target < n + k - 1:
+        fft_length = next_fast_len(target, real)
+        block = fft_length - k + 1
+        count = -(-n // block)
+        cost = count * _cost(fft_length)
+        if best is None or cost < best[0]:
+            best = (cost, block, fft_length, count)
+        target = int(target * 1.25) + 1
+    if best is None or best[0] >= 0.8 * whole:
+        return None
+    return AxisBlocks(1 if n1 >= n2 else 2, best[1], best[2], best[3])
+
+
+def blocks_overlapping(plan: AxisBlocks, k: int) -> int:
+    """How many blocks add into one output along this axis: ``ceil((L + k - 1) / L)``."""
+    return -(-(plan.block + k - 1) // plan.block)
+
+
+def convolve(
+    xp: ModuleType,
+    a: Any,
+    b: Any,
+    axes: Sequence[int],
+    blocks: dict[int, AxisBlocks],
+    fft_shape: dict[int, int],
+    region,
+    complex_data: bool,
+) -> Any:
+    """Overlap-add convolution cropped to ``region`` (same conventions as :func:`_fft.convolve`).
+
+    ``blocks`` maps a blocked axis to its plan; ``fft_shape`` gives the transform length
+    of every other convolved axis.
+    """
+    ndim = a.ndim
+    short_length = {axis: min(a.shape[axis], b.shape[axis]) for axis in blocks}
+    full_length = {axis: a.shape[axis] + b.shape[axis] - 1 for axis in blocks}
+    # Cut: descending axes, so inserting a block axis never shifts an axis still to do.
+    for axis in sorted(blocks, reverse=True):
+        plan = blocks[axis]
+        a = _cut(xp, a, axis, plan if plan.long == 1 else None)
+        b = _cut(xp, b, axis, plan if plan.long == 2 else None)
+    # positions after cutting: original axis i sits at i + (number of blocked axes <= i)
+    position = {i: i + sum(1 for axis in blocks if axis <= i) for i in range(ndim)}
+    transform_axes = [position[axis] for axis in axes]
+    shape = [blocks[axis].fft_length if axis in blocks else fft_shape[axis] for axis in axes]
+    forward, inverse, extra = _fft._transforms(xp, complex_data)
+    spectrum = forward(a, s=shape, axes=transform_axes, **extra)
+    spectrum = spectrum * forward(b, s=shape, axes=transform_axes, **extra)
+    y = inverse(spectrum, s=shape, axes=transform_axes, **extra)
+    # Add the blocks back, again in descending order of axes.
+    for axis in sorted(blocks, reverse=True):
+        y = _add_blocks(xp, y, position[axis] - 1, blocks[axis], short_length[axis],
+                        full_length[axis])
+    crop = tuple(slice(start, start + length) for start, length in region)
+    return y[crop]
+
+
+def _cut(xp: ModuleType, x: Any, axis: int, plan: AxisBlocks | None) -> Any:
+    """Reshape ``axis`` into (blocks, block length), zero-padding the end; or add a unit axis."""
+    shape = list(x.shape)
+    if plan is None:
+        return xp.reshape(x, tuple(shape[:axis] + [1] + shape[axis:]))
+    pad = plan.count * plan.block - shape[axis]
+    if pad:
+        zeros_shape = shape.copy()
+        zeros_shape[axis] = pad
+        x = xp.concat([x, xp.zeros(tuple(zeros_shape), dtype=x.dtype, device=_device(x))], axis=axis)
+    return xp.reshape(x, tuple(shape[:axis] + [plan.count, plan.block] + shape[axis + 1:]))
+
+
+def _device(x: Any) -> Any:
+    import array_api_compat
+
+    return array_api_compat.device(x)
+
+
+def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, full: int) -> Any:
+    """Merge axes (``axis``, ``axis + 1``) = (blocks, N) into one axis by overlap-add.
+
+    Only the first ``L + k - 1`` samples of a block are nonzero in exact arithmetic; the
+    rest is rounding noise and is dropped.
+    """
+    block, count = plan.block, plan.count
+    used = block + k - 1
+    pieces = -(-used // block)
+    lead = (slice(None),) * axis
+    y = y[lead + (slice(None), slice(0, used), ...)]
+    if pieces * block > used:
+        shape = list(y.shape)
+        shape[axis + 1] = pieces * block - used
+        y = xp.concat([y, xp.zeros(tuple(shape), dtype=y.dtype, device=_device(y))], axis=axis + 1)
+    shape = list(y.shape)
+    split = shape[: axis] + [count, pieces, block] + shape[axis + 2:]
+    y = xp.reshape(y, tuple(split))
+    out_shape = shape[: axis] + [count + pieces - 1, block] + shape[axis + 2:]
+    out = xp.zeros(tuple(out_shape), dtype=y.dtype, device=_device(y))
+    for piece in range(pieces):
+        target = lead + (slice(piece, piece + count), ...)
+        out[target] = out[target] + y[lead + (slice(None), piece, ...)]
+    merged = xp.reshape(out, tuple(shape[: axis] + [(count + pieces - 1) * block] + shape[axis + 2:]))
+    return merged[lead + (slice(0, full), ...)]

@@ -1,0 +1,152 @@
+"""Argument checking for the public functions, done once at the top of every call.
+
+Every error names the argument, the bad value, and what would be right. Nothing here
+modifies an input. The memory check runs before any large allocation: a call whose result
+or workspace would not fit gets a ``MemoryError`` naming the size instead of an attempt.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+from collections.abc import Sequence
+from typing import Any
+
+MODES = ("full", "valid", "same")
+METHODS = ("auto", "direct", "fft", "oa")
+BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap", "symm": "symm",
+              "symmetric": "symm"}
+
+#: Environment variable that caps the memory one call may use, in bytes (for tests and
+#: shared machines). Without it the cap is the memory the operating system reports available.
+MEMORY_LIMIT_ENV = "CONVALG_MEMORY_LIMIT"
+
+
+def check_mode(mode: Any) -> str:
+    """Return ``mode`` if it is one of 'full', 'valid', 'same'; else ValueError."""
+    if not isinstance(mode, str) or mode not in MODES:
+        raise ValueError(f"mode must be one of 'full', 'valid', 'same'; got {mode!r}")
+    return mode
+
+
+def check_method(method: Any) -> str:
+    """Return ``method`` if it is 'auto', 'direct', 'fft' or 'oa'; else ValueError."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(
+            f"method must be one of 'auto', 'direct', 'fft' or 'oa' (overlap-add); got {method!r}"
+        )
+    return method
+
+
+def check_boundary(boundary: Any) -> str:
+    """Return the canonical boundary name ('fill', 'wrap' or 'symm'); else ValueError."""
+    if not isinstance(boundary, str) or boundary not in BOUNDARIES:
+        raise ValueError(
+            "boundary must be 'fill', 'wrap' (or 'circular') or 'symm' (or 'symmetric'); "
+            f"got {boundary!r}"
+        )
+    return BOUNDARIES[boundary]
+
+
+def check_fillvalue(fillvalue: Any, result_kind: str) -> complex | float | int:
+    """Return ``fillvalue`` as a Python scalar, as scipy accepts it (a scalar or a 1-element array)."""
+    import numpy as np
+
+    try:
+        value = np.asarray(fillvalue)
+    except Exception as exc:
+        raise ValueError(f"fillvalue must be a number; got {fillvalue!r}") from exc
+    if value.size != 1:
+        raise ValueError(
+            f"fillvalue must be a scalar or an array with one element; got shape {value.shape}"
+        )
+    if value.dtype.kind not in "biufc":
+        raise ValueError(f"fillvalue must be a number; got {fillvalue!r}")
+    scalar = value.reshape(()).item()
+    if isinstance(scalar, complex) and result_kind not in "cO":
+        if scalar.imag != 0:
+            raise ValueError(
+                f"fillvalue {fillvalue!r} is complex but the inputs are real; pass a real "
+                "fillvalue or complex inputs"
+            )
+        scalar = scalar.real
+    return scalar
+
+
+def check_axes(axes: Any, ndim: int) -> list[int]:
+    """Normalise ``axes`` (None, an int, or a sequence of ints) to a list of non-negative axes."""
+    if axes is None:
+        return list(range(ndim))
+    if isinstance(axes, Sequence) or hasattr(axes, "__iter__"):
+        items = list(axes)
+    else:
+        items = [axes]
+    if not items:
+        raise ValueError("axes, when given, must not be empty")
+    normalised = []
+    for axis in items:
+        try:
+            axis = operator.index(axis)
+        except TypeError as exc:
+            raise TypeError(f"axes must be integers; got {axis!r}") from exc
+        if not -ndim <= axis < ndim:
+            raise ValueError(f"axes entry {axis} is out of range for inputs with {ndim} dimensions")
+        normalised.append(axis % ndim)
+    if len(set(normalised)) != len(normalised):
+        raise ValueError(f"axes must be unique; got {items}")
+    return normalised
+
+
+def valid_swap_needed(shape1: Sequence[int], shape2: Sequence[int], axes: Sequence[int]) -> bool:
+    """In 'valid' mode: must the inputs swap so that the first is the larger on every axis?"""
+    first_larger = all(shape1[i] >= shape2[i] for i in axes)
+    second_larger = all(shape2[i] >= shape1[i] for i in axes)
+    if not (first_larger or second_larger):
+        raise ValueError(
+            "for mode='valid', one input must be at least as large as the other in every "
+            f"convolved dimension; got in1.shape={tuple(shape1)} and in2.shape={tuple(shape2)}"
+        )
+    return not first_larger
+
+
+def memory_limit() -> int:
+    """Bytes one call may allocate: ``CONVALG_MEMORY_LIMIT`` if set, else available memory."""
+    configured = os.environ.get(MEMORY_LIMIT_ENV)
+    if configured:
+        return int(float(configured))
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """MemoryError naming the size when ``nbytes`` would not fit in :func:`memory_limit`."""
+    limit = memory_limit()
+    if nbytes > limit:
+        raise MemoryError(
+            f"{what} would need about {_human(nbytes)}, more than the {_human(limit)} available "
+            f"(set {MEMORY_LIMIT_ENV} to change the limit); use smaller inputs, mode='valid' or "
+            "'same', or a chunked (dask) input"
+        )
+
+
+def _human(nbytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.1f} {unit}" if unit != "B" else f"{int(nbytes)} B"
+        nbytes /= 1024
+    return f"{nbytes:.1f} EiB"
+
+
+def size(shape: Sequence[int]) -> int:
+    """Number of elements of a shape (a Python int, so it never overflows)."""
+    return math.prod(int(n) for n in shape)

@@ -1,0 +1,95 @@
+"""Integer convolution is exact and never wraps: widened to int64 (uint64), checked against
+exact Python-integer arithmetic, and an OverflowError before computing when even int64
+could overflow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import convalg
+from convalg.signal import plan
+from signal_oracle import crop_like_scipy, exact_full
+
+
+@pytest.mark.parametrize("method", ["auto", "direct", "fft", "oa"])
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int32, np.uint32])
+def test_narrow_integers_widen_to_int64_and_never_wrap(backend, method, dtype):
+    info = np.iinfo(dtype)
+    a = np.full(40, info.max, dtype=dtype)
+    b = np.full(5, min(info.max, 2**20), dtype=dtype)  # 2**31 * 2**20 * 5 fits in int64
+    out = convalg.backends.to_numpy(convalg.convolve(a, b, method=method, backend=backend))
+    assert out.dtype == np.int64
+    expected = crop_like_scipy(exact_full(a, b), a.shape, b.shape, "full")
+    assert out.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize(("s1", "s2"), [((30,), (4,)), ((9, 8), (3, 2)), ((4, 5, 3), (2, 2, 2))])
+def test_int64_near_the_limit_equals_python_integers(backend, mode, s1, s2):
+    rng = np.random.default_rng(0)
+    kernel_size = int(np.prod(s2))
+    big = (2**62) // (kernel_size * 3)
+    a = rng.integers(-big, big, size=s1, dtype=np.int64)
+    b = rng.integers(-3, 4, size=s2, dtype=np.int64)
+    for function in ("convolve", "correlate"):
+        out = getattr(convalg, function)(a, b, mode=mode, backend=backend)
+        kernel = b if function == "convolve" else np.flip(b)
+        expected = crop_like_scipy(exact_full(a, kernel), a.shape, b.shape, mode)
+        assert convalg.backends.to_numpy(out).tolist() == expected.tolist()
+
+
+def test_uint64_stays_uint64_and_exact():
+    a = np.array([2**63, 3, 2**62], dtype=np.uint64)
+    b = np.array([1, 1], dtype=np.uint64)
+    out = convalg.convolve(a, b)
+    assert out.dtype == np.uint64
+    assert out.tolist() == [2**63, 2**63 + 3, 3 + 2**62, 2**62]
+
+
+def test_overflow_error_names_the_magnitudes_before_computing():
+    a = np.full(10, 2**40, dtype=np.int64)
+    b = np.full(10, 2**30, dtype=np.int64)
+    with pytest.raises(OverflowError, match=r"int64 range"):
+        convalg.convolve(a, b)
+    with pytest.raises(OverflowError):
+        plan("convolve", a, b)
+
+
+def test_integer_fft_only_with_a_proof_of_exactness():
+    small = np.arange(1000, dtype=np.int64) % 7
+    p = plan("convolve", small, small[:500], method="fft")
+    assert p.method == "fft" and p.exact
+    huge = np.full(2000, 2**40, dtype=np.int64)
+    p = plan("convolve", huge, np.full(1000, 2**10, dtype=np.int64), method="fft")
+    assert p.method == "direct", "no proof that rounding recovers the exact integers"
+    out = convalg.convolve(huge, np.full(1000, 2**10, dtype=np.int64), method="fft")
+    assert int(out[1500]) == 1000 * 2**50
+
+
+def test_fft_result_of_integers_is_exact_when_proven():
+    rng = np.random.default_rng(1)
+    a = rng.integers(-1000, 1000, size=3000)
+    b = rng.integers(-1000, 1000, size=2000)
+    assert plan("convolve", a, b, method="fft").method == "fft"
+    out = convalg.convolve(a, b, method="fft")
+    assert out.tolist() == exact_full(a, b).tolist()
+
+
+def test_booleans_give_boolean_or_of_ands():
+    a = np.array([True, False, False, True])
+    b = np.array([True, True])
+    out = convalg.convolve(a, b)
+    assert out.dtype == bool
+    assert out.tolist() == np.convolve(a, b).tolist()
+
+
+def test_object_arrays_of_fractions_are_exact():
+    from fractions import Fraction
+
+    a = np.array([Fraction(1, 3), Fraction(1, 2)], dtype=object)
+    b = np.array([Fraction(3, 1), Fraction(1, 7)], dtype=object)
+    out = convalg.convolve(a, b)
+    assert out.tolist() == [Fraction(1), Fraction(1, 21) + Fraction(3, 2), Fraction(1, 14)]
+    out2d = convalg.convolve(a.reshape(1, 2), b.reshape(2, 1))
+    assert out2d.tolist() == [[Fraction(1), Fraction(3, 2)], [Fraction(1, 21), Fraction(1, 14)]]
