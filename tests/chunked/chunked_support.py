@@ -16,9 +16,9 @@ import math
 import numpy as np
 import scipy.fft
 import scipy.signal
-import torch
 
 from convalg import errorbounds
+from convalg.nn import functional
 
 #: The scipy.signal-compatible functions the chunked path is tested with, by name.
 SIGNAL_FUNCTIONS = {
@@ -29,25 +29,8 @@ SIGNAL_FUNCTIONS = {
 }
 
 
-def _torch_conv(spatial):
-    functional = getattr(torch.nn.functional, f"conv{spatial}d")
-
-    def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        def tensor(x):
-            return None if x is None else torch.from_numpy(np.ascontiguousarray(x))
-
-        result = functional(tensor(input), tensor(weight), tensor(bias), stride, padding, dilation, groups)
-        return result.numpy()
-
-    conv.__name__ = f"conv{spatial}d"
-    conv.__qualname__ = f"conv{spatial}d"
-    return conv
-
-
-#: The PyTorch-semantics layer functions the chunked path is tested with, by spatial rank.
-NN_FUNCTIONS = {spatial: _torch_conv(spatial) for spatial in (1, 2, 3)}
-
-conv1d, conv2d, conv3d = NN_FUNCTIONS[1], NN_FUNCTIONS[2], NN_FUNCTIONS[3]
+#: The PyTorch-semantics layer functions (convalg.nn.functional), by spatial rank.
+NN_FUNCTIONS = {1: functional.conv1d, 2: functional.conv2d, 3: functional.conv3d}
 
 
 def integers(rng, shape, dtype=np.int64):
@@ -99,10 +82,13 @@ def fft_difference_bound(x, k, chunked_result, *, mode, dtype) -> errorbounds.Bo
 
 
 def nn_difference_bound(func, x, w, b, *, dtype, **options) -> errorbounds.Bound:
-    """Twice the direct bound of a layer: ``C_in/groups * prod(k)`` products and a bias per output."""
+    """Twice the direct bound of a layer: ``C_in/groups * prod(k)`` products and a bias per output.
+
+    It bounds results computed with ``method='direct'`` (the chunked and the whole one).
+    """
     magnitude = func(
         np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
-        None if b is None else np.abs(b).astype(np.float64), **options,
+        None if b is None else np.abs(b).astype(np.float64), method="direct", **options,
     )
     terms = math.prod(w.shape[1:]) + (b is not None)
     single = errorbounds.direct(magnitude, terms=terms, dtype=dtype)
