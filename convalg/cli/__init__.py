@@ -17,6 +17,7 @@ import sys
 # subcommand -> module that registers it
 _COMMANDS = {
     "backends": "convalg.cli._backends",
+    "learn": "convalg.cli._learn",
     "check": "convalg.cli._check",
     "verify": "convalg.cli._verify",
     "tour": "convalg.cli._tour",

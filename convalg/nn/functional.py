@@ -450,7 +450,7 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
     return result
 
 
-def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups, method):
+def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups, method, input_grad=True):
     _check_method(method)
     xp, arrays = _arrays(nd, input, weight, grad_output=grad_output)
     x, w, g = arrays["input"], arrays["weight"], arrays["grad_output"]
@@ -466,16 +466,7 @@ def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups,
 
     # grad_input: full convolution of the stride-dilated upstream gradient with the kernel,
     # i.e. correlation with the flipped kernel whose in/out channels are swapped.
-    spread = _dilate(xp, grouped_g, geometry.stride, nd)
-    reach = tuple(d * (k - 1) for k, d in zip(geometry.kernel, geometry.dilation))
-    # positions of the padded input that no window reached get zero gradient (right padding)
-    tail = tuple(p - (n + r) for p, n, r in zip(geometry.padded, spread.shape[3:], reach))
-    spread = _pad(xp, spread, reach, tuple(r + t for r, t in zip(reach, tail)))
-    flipped = xp.flip(kernels, axis=tuple(range(3, 3 + nd)))
-    adjoint = xp.permute_dims(flipped, (0, 2, 1) + tuple(range(3, 3 + nd)))
-    grad_padded = _correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method)
-    crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
-    grad_input = xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop]
+    grad_input = _input_gradient(xp, grouped_g, kernels, geometry, method) if input_grad else None
 
     # grad_weight: correlation of the padded input with the upstream gradient.
     grouped_x = xp.reshape(_pad(xp, x, geometry.pad_before, geometry.pad_after),
@@ -486,6 +477,22 @@ def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups,
     grad_weight = xp.reshape(grad_weight, tuple(w.shape))
     grad_bias = xp.sum(g, axis=(0,) + tuple(range(2, 2 + nd)))
     return grad_input, grad_weight, grad_bias
+
+
+def _input_gradient(xp, grouped_g, kernels, geometry, method):
+    nd = geometry.nd
+    batch, groups = grouped_g.shape[:2]
+    channels = groups * kernels.shape[2]
+    spread = _dilate(xp, grouped_g, geometry.stride, nd)
+    reach = tuple(d * (k - 1) for k, d in zip(geometry.kernel, geometry.dilation))
+    # positions of the padded input that no window reached get zero gradient (right padding)
+    tail = tuple(p - (n + r) for p, n, r in zip(geometry.padded, spread.shape[3:], reach))
+    spread = _pad(xp, spread, reach, tuple(r + t for r, t in zip(reach, tail)))
+    flipped = xp.flip(kernels, axis=tuple(range(3, 3 + nd)))
+    adjoint = xp.permute_dims(flipped, (0, 2, 1) + tuple(range(3, 3 + nd)))
+    grad_padded = _correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method)
+    crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
+    return xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop]
 
 
 def _dask_route(function, input, weight, bias, stride, padding, dilation, groups):
@@ -597,7 +604,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return _forward(3, input, weight, bias, stride, padding, dilation, groups, method)
 
 
-def conv1d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto"):
+def conv1d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto",
+                input_grad=True):
     """Gradients of :func:`conv1d` with respect to its input, weight and bias.
 
     The adjoint of correlation is convolution: ``grad_input`` is the full *convolution* of the
@@ -615,6 +623,9 @@ def conv1d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, 
         As passed to :func:`conv1d`.
     stride, padding, dilation, groups, method
         As passed to :func:`conv1d`.
+    input_grad : bool, optional
+        False skips ``grad_input`` (returned as None): a network's first layer needs no
+        gradient for its input, and this saves one full convolution per step.
 
     Returns
     -------
@@ -634,10 +645,11 @@ def conv1d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, 
     >>> gw, gb  # correlation of x with [1, 1, 1]; the sum of the upstream gradient
     (array([[[6., 9.]]]), array([3.]))
     """
-    return _backward(1, grad_output, input, weight, stride, padding, dilation, groups, method)
+    return _backward(1, grad_output, input, weight, stride, padding, dilation, groups, method, input_grad)
 
 
-def conv2d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto"):
+def conv2d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto",
+                input_grad=True):
     """Gradients of :func:`conv2d` with respect to its input, weight and bias.
 
     As :func:`conv1d_grad` with two spatial axes: ``grad_input`` is the full convolution of the
@@ -656,10 +668,11 @@ def conv2d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, 
     >>> bool(np.isclose(np.vdot(conv2d(x, w, stride=2, padding=1, groups=2), g), np.vdot(x, gx)))
     True
     """
-    return _backward(2, grad_output, input, weight, stride, padding, dilation, groups, method)
+    return _backward(2, grad_output, input, weight, stride, padding, dilation, groups, method, input_grad)
 
 
-def conv3d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto"):
+def conv3d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto",
+                input_grad=True):
     """Gradients of :func:`conv3d` with respect to its input, weight and bias.
 
     As :func:`conv1d_grad` with three spatial axes (the adjoint of correlation is convolution).
@@ -672,4 +685,4 @@ def conv3d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, 
     >>> gx.shape, float(gw.sum()), gb
     ((1, 1, 2, 2, 2), 8.0, array([1.]))
     """
-    return _backward(3, grad_output, input, weight, stride, padding, dilation, groups, method)
+    return _backward(3, grad_output, input, weight, stride, padding, dilation, groups, method, input_grad)

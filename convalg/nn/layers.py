@@ -131,8 +131,9 @@ class _ConvNd(Module):
     _nd = 0
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, *, seed=None, backend=None, dtype="float64"):
+                 groups=1, bias=True, *, seed=None, backend=None, dtype="float64", input_grad=True):
         nd = self._nd
+        self.input_grad = bool(input_grad)
         _positive_int(in_channels, "in_channels")
         _positive_int(out_channels, "out_channels")
         _positive_int(groups, "groups")
@@ -164,7 +165,9 @@ class _ConvNd(Module):
 
     def backward(self, grad):
         gradient = (F.conv1d_grad, F.conv2d_grad, F.conv3d_grad)[self._nd - 1]
-        grad_input, grad_weight, grad_bias = gradient(grad, self._cached(), self.weight.value, **self.options)
+        grad_input, grad_weight, grad_bias = gradient(
+            grad, self._cached(), self.weight.value, input_grad=self.input_grad, **self.options
+        )
         self.weight.grad = grad_weight
         if self.bias is not None:
             self.bias.grad = grad_bias
@@ -187,6 +190,9 @@ class Conv1d(_ConvNd):
     backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
         The array library the parameters live in.
     dtype : {'float64', 'float32'}, optional
+    input_grad : bool, optional
+        False when nothing upstream needs the input's gradient (a first layer): ``backward``
+        then returns None and skips a full convolution.
 
     Examples
     --------
