@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from convalg.tour._model import Context, Figure, PartMissing, Step, StepResult, Table
+from convalg.tour._model import Context, Figure, Step, StepResult, Table
 
 
 def _png(fig) -> bytes:
@@ -44,33 +44,279 @@ def backends(context: Context) -> StepResult:
     )
 
 
-def _not_wired(part: str) -> StepResult:
-    raise PartMissing(f"this version of the tour does not call {part} yet")
-
-
 def laws(context: Context) -> StepResult:
     """Prove the laws of convolution and refute the false ones (the symbolic layer)."""
-    return _not_wired("convalg.symbolic")
+    from convalg.symbolic import LAWS, prove_law
+
+    runs = [(law, dims) for law in LAWS for dims in law.dims]
+    rows, disagreements, verdicts = [], [], {}
+    for done, (law, dims) in enumerate(runs):
+        context.progress(done, len(runs), f"{law.operator} {law.name} ({dims}-D)")
+        # The exhaustive certificate is a second, independent proof; the quick run keeps the first.
+        verdict = prove_law(law.name, law.operator, dims, certify=not context.quick, numeric=True)
+        verdicts[(law.operator, law.name, dims)] = verdict.status
+        evidence = ""
+        if verdict.status == "refuted" and verdict.counterexample is not None:
+            evidence = f"counterexample: {verdict.counterexample}"
+        elif verdict.status == "unknown":
+            evidence = verdict.reason
+        elif verdict.proof is not None:
+            evidence = f"{len(verdict.proof.steps)} sympy-checked steps"
+        if verdict.status != law.expected:
+            disagreements.append(f"{law.key} ({dims}-D): expected {law.expected}, got {verdict.status}")
+        rows.append((law.operator, law.name, f"{dims}-D", law.text(dims), verdict.status, evidence))
+    proved = sum(1 for r in rows if r[4] == "proved")
+    refuted = sum(1 for r in rows if r[4] == "refuted")
+    summary = (
+        f"{proved} statements proved for sequences of arbitrary length and {refuted} refuted with an "
+        f"exact counterexample, out of {len(rows)}"
+    )
+    if disagreements:
+        summary += f"; {len(disagreements)} verdicts differ from what convalg states"
+    return StepResult(
+        "laws",
+        "Laws: proved and refuted",
+        "failed" if disagreements else "passed",
+        summary + ".",
+        tables=[Table(("operator", "law", "dims", "statement", "verdict", "evidence"), tuple(rows))],
+        figures=[_verdict_grid(verdicts)],
+        notes=disagreements,
+    )
+
+
+def _verdict_grid(verdicts: dict) -> Figure:
+    import numpy as np
+
+    plt = _pyplot()
+    laws = sorted({(op, name) for op, name, _ in verdicts})
+    colour = {"proved": 2, "refuted": 0, "unknown": 1}
+    grid = np.full((len(laws), 2), np.nan)
+    for (op, name, dims), status in verdicts.items():
+        grid[laws.index((op, name)), dims - 1] = colour[status]
+    fig, ax = plt.subplots(figsize=(5.5, 0.28 * len(laws) + 1.2))
+    ax.imshow(grid, cmap=plt.get_cmap("RdYlGn", 3), vmin=0, vmax=2, aspect="auto")
+    for (op, name, dims), status in verdicts.items():
+        ax.text(dims - 1, laws.index((op, name)), status, ha="center", va="center", fontsize=7)
+    ax.set_xticks([0, 1], ["1-D", "2-D"])
+    ax.set_yticks(range(len(laws)), [f"{op}: {name}" for op, name in laws], fontsize=7)
+    ax.set_title("verdicts: green proved, red refuted (with a counterexample)", fontsize=9)
+    return Figure("verdicts", "Every named law, proved or refuted, in 1-D and 2-D", _png(fig))
 
 
 def crosscheck(context: Context) -> StepResult:
     """Cross-check every backend and method against scipy.signal with the derived bounds."""
-    return _not_wired("convalg.crosscheck")
+    import contextlib
+    import json
+
+    from convalg.cli import main
+
+    report_file = context.workdir / "check.json"
+    arguments = ["check", "--json", str(report_file)] + (["--quick"] if context.quick else [])
+    printed = io.StringIO()
+    context.progress(0, 1, "the battery of `convalg check`")
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
+        status = main(arguments)
+    payload = json.loads(report_file.read_text())
+    rows, ratios = [], []
+    for check in payload["checks"]:
+        counted = [row for row in check["rows"] if row.get("counted", True)]
+        worst = max((float(row["ratio"]) for row in counted), default=0.0)
+        engines = sorted({f"{row['engine']}/{row['backend']}" for row in counted})
+        methods = sorted({row["chosen"] for row in counted if row["engine"] == "convalg"})
+        verdict = "ok" if check["ok"] else ("ERROR " + check["error"] if check.get("error") else "FAILED")
+        rows.append((check["label"], ", ".join(methods) or "-", str(len(counted)), f"{worst:.3g}", verdict))
+        ratios.extend((row["chosen"], float(row["ratio"])) for row in counted if row["engine"] == "convalg")
+    failed = [r for r in rows if r[-1] != "ok"]
+    ok = status == 0 and payload["ok"] and not failed
+    backends_seen = sorted({row["backend"] for c in payload["checks"] for row in c["rows"]})
+    summary = (
+        f"{payload['calls'] - payload['failures']} of {payload['calls']} calls within their error bounds on "
+        f"{', '.join(backends_seen)} (every method, against scipy.signal and an exact or long-double reference)"
+    )
+    return StepResult(
+        "crosscheck",
+        "Cross-checks against scipy.signal",
+        "passed" if ok else "failed",
+        summary + ".",
+        tables=[Table(("call", "convalg methods", "rows", "worst deviation/bound", "status"), tuple(rows))],
+        figures=[_ratio_figure(ratios)] if ratios else [],
+        notes=[f"failed: {r[0]} ({r[-1]})" for r in failed],
+    )
+
+
+def _ratio_figure(ratios: list[tuple[str, float]]) -> Figure:
+    import numpy as np
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    methods = sorted({m for m, _ in ratios})
+    floor = 1e-6  # exact results (ratio 0) are drawn at the floor
+    for i, method in enumerate(methods):
+        values = np.array([r for m, r in ratios if m == method])
+        jitter = np.random.default_rng(i).uniform(-0.25, 0.25, values.size)
+        ax.semilogy(i + jitter, np.maximum(values, floor), ".", alpha=0.6, label=method)
+    ax.axhline(1.0, color="C3", lw=1, ls="--")
+    ax.text(len(methods) - 0.5, 1.15, "bound", color="C3", ha="right", fontsize=8)
+    ax.set_xticks(range(len(methods)), methods)
+    ax.set_ylabel("deviation / bound")
+    ax.set_title(f"every convalg result of the battery ({len(ratios)}), exact ones at {floor:g}", fontsize=9)
+    return Figure("ratios", "Deviation over its rigorous bound for every convalg result (<= 1 holds)", _png(fig))
 
 
 def law_suite(context: Context) -> StepResult:
-    """Run the law suite's quick profile on every backend and method."""
-    return _not_wired("convalg.testing")
+    """Run the law suite's quick profile on every usable backend and every method."""
+    from convalg.backends import available
+    from convalg.tour import _law_suite
+
+    usable = [name for name, status in available().items() if status.usable]
+    runs = [(law, backend, method) for law in _law_suite.LAWS for backend in usable for method in _law_suite.METHODS]
+    examples = 6 if context.quick else 15
+    results = []
+    for done, (law, backend, method) in enumerate(runs):
+        context.progress(done, len(runs), f"{law} ({backend}, {method})")
+        results.append(_law_suite.run_law(law, backend, method, max_examples=examples))
+    rows = []
+    for law in _law_suite.LAWS:
+        mine = [r for r in results if r.law == law]
+        failed = [f"{r.backend}/{r.method}" for r in mine if r.failure]
+        bounds = sorted(set().union(*(r.bounds for r in mine)))
+        rows.append((law, str(sum(r.examples for r in mine)), "; ".join(bounds),
+                     "holds" if not failed else "FAILS on " + ", ".join(failed)))
+    failures = [r for r in results if r.failure]
+    total = sum(r.examples for r in results)
+    return StepResult(
+        "law-suite",
+        "Law suite, quick profile",
+        "failed" if failures else "passed",
+        f"{len(_law_suite.LAWS)} laws x {len(usable)} backends ({', '.join(usable)}) x "
+        f"{len(_law_suite.METHODS)} methods, {total} hypothesis examples over int64, float32/64 and "
+        f"complex64/128 in 1-3 dimensions: "
+        + ("every law holds within its derived bound" if not failures else f"{len(failures)} runs failed"),
+        tables=[Table(("law", "examples", "bounds applied", "verdict"), tuple(rows))],
+        notes=[f"{r.law} on {r.backend} with method={r.method}: ```{r.failure[:2000]}```" for r in failures],
+    )
+
+
+def _torch_conv1d(signal, kernel):
+    """torch.nn.functional.conv1d on 1-D arrays: the few-line wrapper to its (N, C, L) tensors."""
+    import torch
+
+    x = torch.as_tensor(signal)[None, None]
+    w = torch.as_tensor(kernel)[None, None]
+    return torch.nn.functional.conv1d(x, w).numpy()[0, 0]
+
+
+def _unpadded_fft_convolution(signal, kernel):
+    """A classic bug: an FFT convolution padded to the signal's length only (circular aliasing)."""
+    import numpy as np
+
+    size = len(signal) + len(kernel) - 1
+    n = max(len(signal), len(kernel))
+    out = np.fft.ifft(np.fft.fft(signal, n) * np.fft.fft(kernel, n))
+    out = out if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else out.real
+    return np.concatenate([out, np.zeros(size - n, out.dtype)])
+
+
+def _well_known() -> list[tuple[str, object, dict, bool]]:
+    """(name, function, what it is meant to compute, whether verify must find it consistent)."""
+    import importlib.util
+
+    import numpy as np
+    import scipy.ndimage
+    import scipy.signal
+
+    cases = [
+        ("numpy.convolve", np.convolve, {"expect": "convolution", "mode": "full"}, True),
+        ("numpy.correlate", np.correlate, {"expect": "correlation", "mode": "valid"}, True),
+        ("scipy.signal.convolve", scipy.signal.convolve, {"expect": "convolution", "mode": "full"}, True),
+        ("scipy.signal.correlate", scipy.signal.correlate, {"expect": "correlation", "mode": "full"}, True),
+        ("scipy.signal.fftconvolve", scipy.signal.fftconvolve, {"expect": "convolution", "mode": "full"}, True),
+        ("scipy.ndimage.convolve1d", scipy.ndimage.convolve1d, {"expect": "convolution"}, True),
+    ]
+    if importlib.util.find_spec("torch") is not None:
+        cases.append(("torch.nn.functional.conv1d", _torch_conv1d, {"expect": "correlation", "mode": "valid"}, True))
+    cases.append(("FFT convolution without zero padding (a planted bug)", _unpadded_fft_convolution,
+                  {"expect": "convolution", "mode": "full"}, False))
+    return cases
 
 
 def verify(context: Context) -> StepResult:
     """Classify and check well-known convolutions with ``convalg.testing.verify``."""
-    return _not_wired("convalg.testing.verify")
+    from convalg.testing import verify as verify_function
+
+    cases = _well_known()
+    rows, wrong = [], []
+    for done, (name, fn, meant, must_be_consistent) in enumerate(cases):
+        context.progress(done, len(cases), name)
+        report = verify_function(fn, max_examples=10 if context.quick else 30, name=name, **meant)
+        convention = report.convention.describe() if report.convention is not None else "none detected"
+        first = str(report.violations[0]).splitlines()[0] if report.violations else ""
+        verdict = "consistent" if report.consistent else f"{len(report.violations)} violation(s): {first}"
+        rows.append((name, convention, verdict))
+        if report.consistent != must_be_consistent:
+            wrong.append(
+                f"{name}: verify found it {'consistent' if report.consistent else 'inconsistent'}, "
+                f"expected {'consistent' if must_be_consistent else 'a violation'}"
+            )
+    return StepResult(
+        "verify",
+        "Well-known convolutions verified",
+        "failed" if wrong else "passed",
+        f"{sum(1 for c in cases if c[3])} well-known implementations classified and found consistent with their "
+        f"documented convention; the planted bug was caught" if not wrong else "; ".join(wrong),
+        tables=[Table(("function", "detected convention", "verdict"), tuple(rows))],
+        notes=wrong,
+    )
+
+
+#: Demos whose promise is made for the full run only; a quick run reports, but does not hold them to it.
+FULL_RUN_PROMISES = {"digits": "the >= 97% test accuracy promise is for the full 25-epoch run"}
 
 
 def learn(context: Context) -> StepResult:
-    """Run the ERM demos: kernels recovered by gradient descent."""
-    return _not_wired("convalg.nn.demos")
+    """Run the ERM demos: kernels recovered by gradient descent, a small CNN, parameter counts."""
+    from convalg.nn import demos
+
+    rows, figures, problems, caveats = [], [], [], []
+    names = list(demos.DEMOS)
+    for done, demo in enumerate(names):
+        context.progress(done, len(names), demo)
+        out = context.workdir / demo
+        report = demos.run(demo, out, backend=context.backend, quick=context.quick)
+        holds = report.get("holds")
+        if holds is True:
+            verdict = "holds"
+        elif context.quick and demo in FULL_RUN_PROMISES:
+            verdict = f"quick run: {FULL_RUN_PROMISES[demo]}"
+            caveats.append(f"{demo}: {verdict}; run `convalg tour` without --quick to check it")
+        else:
+            verdict = "FAILED"
+            problems.append(f"{demo}: its promises do not hold (report['holds'] = {holds!r})")
+        rows.append((demo, demos.DEMOS[demo], verdict, f"{report.get('seconds', float('nan')):.1f}",
+                     _demo_figures_of_note(report)))
+        for png in sorted(out.glob("*.png")):
+            figures.append(Figure(f"{demo}-{png.stem}", f"{demo}: {png.stem.replace('_', ' ')}", png.read_bytes()))
+    kept = "every promise holds" if not problems else "; ".join(problems)
+    return StepResult(
+        "learn",
+        "ERM demos",
+        "failed" if problems else "passed",
+        f"{len(rows)} demos run on {context.backend}: {kept}" + (" (quick run)" if context.quick else "") + ".",
+        tables=[Table(("demo", "what it shows", "verdict", "seconds", "figures of note"), tuple(rows))],
+        figures=figures,
+        notes=problems + caveats,
+    )
+
+
+def _demo_figures_of_note(report: dict) -> str:
+    keys = ("test_accuracy", "conv_parameters", "dense_parameters", "max_deviation",
+            "max_abs_learned_vs_least_squares", "max_abs_learned_without_noise_vs_true")
+    found = [f"{k} = {report[k]:.4g}" if isinstance(report[k], float) else f"{k} = {report[k]}"
+             for k in keys if k in report]
+    if "kernels" in report:
+        worst = max(k["max_abs_learned_vs_least_squares"] for k in report["kernels"].values())
+        found.append(f"max |learned - least squares| = {worst:.2e} over {len(report['kernels'])} kernels")
+    return "; ".join(found)
 
 
 STEPS = [

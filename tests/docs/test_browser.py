@@ -174,3 +174,32 @@ def test_every_page_loads_without_errors_and_no_link_or_image_is_broken(served_s
 def test_the_browser_is_the_one_ci_installs():
     # The check above must run in CI, not skip: .ci/run installs Debian's chromium.
     assert os.path.realpath(CHROMIUM).startswith("/usr/")
+
+
+def test_the_tour_report_opens_in_the_browser_with_its_figures_inline(browser, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from convalg.tour import Figure, StepResult, Table, TourReport
+    from convalg.tour._report import write_report
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    png = tmp_path / "figure.png"
+    fig.savefig(png)
+    plt.close(fig)
+    result = StepResult(
+        "demo", "Demo", "passed", "a step with a table and a figure",
+        tables=[Table(("a", "b"), (("1", "2"),))],
+        figures=[Figure("line", "a line", png.read_bytes())],
+    )  # fmt: skip
+    out = write_report(TourReport([result], "numpy", {"python": "3"}, 1.0), tmp_path / "report")
+    (out / "figures").rename(tmp_path / "moved")  # index.html must not need the PNG files
+    browser.get((out / "index.html").as_uri())
+    facts = browser.execute_script(_PAGE_FACTS)
+    assert facts["ready"] == "complete" and "convalg tour" in facts["title"]
+    assert len(facts["images"]) == 1 and all(image["ok"] for image in facts["images"]), facts["images"]
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors

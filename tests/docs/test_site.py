@@ -41,9 +41,8 @@ class _Ids(HTMLParser):
 def _api_pages() -> dict[str, Path]:
     pages = {}
     for page in sorted((DOCS / "api").glob("*.md")):
-        found = re.search(r"automodule:: (\S+)", page.read_text())
-        if found:
-            pages[found.group(1)] = page
+        for module in re.findall(r"automodule:: (\S+)", page.read_text()):
+            pages[module] = page
     return pages
 
 
