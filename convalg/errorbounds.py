@@ -191,7 +191,11 @@ def gamma(m: int, dtype) -> float:
 
 def _underflow_eta(dtype) -> float:
     real = _real_dtype(dtype)
-    return float(np.finfo(real).smallest_subnormal) / 2
+    # Half the smallest float64 subnormal rounds to 0 as a Python float (and a longdouble
+    # subnormal underflows to 0 entirely), which would drop the underflow term: round eta
+    # up to the smallest positive float64 instead, which still bounds it.
+    eta = float(np.finfo(real).smallest_subnormal) / 2
+    return max(eta, float(np.finfo(np.float64).smallest_subnormal))
 
 
 def exact(dtype) -> Bound:
