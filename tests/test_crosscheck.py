@@ -253,3 +253,49 @@ def test_unknown_function_method_or_backend_is_a_clear_error():
             crosscheck("convolve", [1.0], [1.0], backend="cupy")
     with pytest.raises(TypeError, match="scipy's signature"):
         crosscheck("convolve", [1.0], [1.0], boundary="wrap")
+
+
+# --------------------------------------------------------------------------- documented differences from scipy
+
+
+def test_correlate2d_follows_correlates_definition_where_scipy_conjugates():
+    a = RNG.standard_normal((4, 5)) + 1j * RNG.standard_normal((4, 5))
+    b = RNG.standard_normal((6, 9)) + 1j * RNG.standard_normal((6, 9))
+    check = crosscheck("correlate2d", a, b, mode="valid", backend="numpy")
+    assert check.ok, str(check)
+    (theirs,) = [row for row in check.rows if row.engine == "scipy.signal"]
+    assert not theirs.ok and not theirs.counted and "conjugates" in theirs.note
+
+
+def test_boolean_results_say_whether_the_exact_sum_is_nonzero(monkeypatch):
+    a, b = RNG.random(60) < 0.3, RNG.random(6) < 0.5
+    assert crosscheck("convolve", a, b, method="direct", backend="numpy").ok
+    original = signal.convolve
+
+    def flipped(*args, **kwargs):
+        out = np.array(original(*args, **kwargs), copy=True)
+        out[3] = ~out[3]
+        return out
+
+    monkeypatch.setattr(signal, "convolve", flipped)
+    assert not crosscheck("convolve", a, b, method="direct", backend="numpy").ok
+
+
+def test_object_arrays_of_fractions_are_checked_exactly(monkeypatch):
+    a = np.array([[Fraction(1, 3), Fraction(-2, 7)], [Fraction(5, 2), 4]], dtype=object)
+    b = np.array([[Fraction(1, 9), 2, Fraction(3, 4)]], dtype=object)
+    check = crosscheck("convolve", a, b, method="direct", backend="numpy")
+    assert check.ok, str(check)
+    assert check.reference.startswith("reference: exact") and _convalg_rows(check)[0].dtype == "object"
+    _add_error(monkeypatch, "convolve", Fraction(1, 10**30))
+    assert not crosscheck("convolve", a, b, method="direct", backend="numpy").ok
+
+
+def test_float16_in_2d_is_held_to_its_bound_although_scipy_raises():
+    a = RNG.standard_normal((12, 10)).astype(np.float16)
+    b = RNG.standard_normal((3, 3)).astype(np.float16)
+    with pytest.raises(ValueError):
+        scipy.signal.convolve2d(a, b)
+    check = crosscheck("convolve2d", a, b, mode="same", backend="numpy")
+    (ours,) = _convalg_rows(check)
+    assert check.ok and ours.dtype == "float16" and "float16" in ours.description and 0 < ours.ratio <= 1

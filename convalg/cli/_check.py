@@ -58,6 +58,20 @@ def _ints(shape, dtype="int64", low=-100, high=100):
     return draw
 
 
+def _fractions(shape):
+    def draw(rng):
+        import numpy as np
+        from fractions import Fraction
+
+        values = [Fraction(int(p), int(q)) for p, q in zip(rng.integers(-20, 20, np.prod(shape)),
+                                                           rng.integers(1, 12, np.prod(shape)))]
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out.reshape(shape)
+
+    return draw
+
+
 def _pair(first, second):
     return lambda rng: (first(rng), second(rng))
 
@@ -102,6 +116,12 @@ def _battery(quick: bool) -> list[_Case]:
         _pair(_ints(200, "uint8", 0, 255), _ints(9, "int16", -30000, 30000)))
     add("1-D convolve int64 near 2**62 (overflow)", "convolve",
         _pair(_ints(20, "int64", 2**61, 2**62), _ints(5, "int64", 2, 4)))
+    # Inputs scipy does not cover everywhere, where convalg documents a result.
+    add("1-D convolve bool x bool 100x7", "convolve",
+        lambda rng: (rng.random(100) < 0.3, rng.random(7) < 0.5), quick=True)
+    add("2-D convolve2d float16 20x20 x 3x3 same (scipy raises)", "convolve2d",
+        _pair(_real((20, 20), "float16"), _real((3, 3), "float16")), mode="same")
+    add("2-D convolve Fractions (object) 6x5 x 3x2", "convolve", _pair(_fractions((6, 5)), _fractions((3, 2))))
     # Tiny and large magnitudes (products stay inside the normal range).
     for scale, name in ((1e-150, "tiny"), (1e140, "large")):
         add(f"1-D convolve {name} float64 600x17", "convolve", _pair(_real(600, scale=scale), _real(17)),
