@@ -22,9 +22,9 @@ integer results to int64.
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 import types
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ _REFERENCE_NOTE = (
     "reference: the same function evaluated directly in long double by scipy.signal; "
     "each bound includes the reference's own bound (triangle inequality)"
 )
-_EXACT_NOTE = "reference: exact, the same function on Python integers (object arrays)"
+_EXACT_NOTE = "reference: exact, the same function on Python integers or Fractions (object arrays)"
 
 
 @dataclass(frozen=True)
@@ -755,7 +755,10 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     Float results are compared with the same function evaluated directly in long double;
     that reference's own componentwise bound is added to each bound (triangle inequality).
     Integer results must equal the exact result computed with Python integers. A call that
-    scipy rejects must be rejected by convalg with the same exception type.
+    scipy rejects must be rejected by convalg with the same exception type, unless convalg
+    documents a result for it (float16, booleans in 2-D, object arrays in N-D), which is then
+    held to the reference. The references sum directly (long double, or Python objects), so
+    crosscheck is meant for inputs of moderate size: seconds for ~10^7 products.
 
     Examples
     --------

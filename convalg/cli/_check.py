@@ -37,8 +37,6 @@ class _Case:
 
 def _real(shape, dtype="float64", scale=1.0):
     def draw(rng):
-        import numpy as np
-
         return (scale * rng.standard_normal(shape)).astype(dtype)
 
     return draw
