@@ -91,3 +91,13 @@ def test_benchmark_script_prints_ratios_in_tiny_mode(tmp_path):
     assert all(re.search(r"\| \d+\.\d\d \|", line) for line in table)  # a ratio in every row
     text = markdown.read_text()
     assert "## Machine" in text and "python benchmarks/bench_signal.py" in text and "| case |" in text
+
+
+def test_check_prints_a_plain_table_without_rich(monkeypatch, capsys):
+    # `pip install . && convalg check` has no rich (it is a test/learn extra): plain text then.
+    for name in ("rich", "rich.console", "rich.progress", "rich.table"):
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["check", "--quick", "--backend", "numpy"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["case", "convalg", "methods", "rows", "worst", "ratio", "status"]
+    assert len([line for line in lines if line.rstrip().endswith(" ok")]) == len(_battery(quick=True))
