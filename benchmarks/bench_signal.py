@@ -109,12 +109,13 @@ class Row:
         return a / b
 
 
-def _best_of(func: Callable[[], object], *, quick: bool) -> float:
+def _best_of(func: Callable[[], object], *, quick: bool, repeats: int | None = None) -> float:
     """Best wall time of ``func`` after a warm-up run; fewer repeats for slow calls."""
     start = time.perf_counter()
     func()  # warm-up: imports, plan caches, FFT twiddle tables, page faults
     first = time.perf_counter() - start
-    repeats = 1 if quick else max(2, min(7, int(1.5 / max(first, 1e-9))))
+    if repeats is None:
+        repeats = 1 if quick else max(2, min(7, int(1.5 / max(first, 1e-9))))
     best = math.inf
     for _ in range(repeats):
         start = time.perf_counter()
@@ -180,7 +181,7 @@ def _sanity_agrees(ours: np.ndarray, theirs: np.ndarray, a: np.ndarray, b: np.nd
     return "yes" if diff <= tolerance else f"NO: ||diff||_2 = {diff:.3g} > {tolerance:.3g}"
 
 
-def run_case(case: Case, *, signal, torch, quick: bool) -> Row:
+def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = None) -> Row:
     """Time every library on one case."""
     a, b = case.arrays()
     row = Row(case)
@@ -209,7 +210,7 @@ def run_case(case: Case, *, signal, torch, quick: bool) -> Row:
             timers["torch conv"] = _torch_conv(torch, a, b, mode)
     for name, func in timers.items():
         try:
-            row.times[name] = _best_of(func, quick=quick)
+            row.times[name] = _best_of(func, quick=quick, repeats=repeats)
         except Exception as exc:  # a failing library is reported, not fatal to the table
             row.times[name] = None
             row.notes[name] = f"{type(exc).__name__}: {exc}"
@@ -333,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only cases whose name contains TEXT (repeatable)")
     parser.add_argument("--markdown", metavar="PATH", help="also write the table and machine to PATH")
     parser.add_argument("--no-torch", action="store_true", help="leave out the torch column")
+    parser.add_argument("--repeats", type=int, metavar="N",
+                        help="timed runs per cell after the warm-up (default: 2-7, fewer for slow calls)")
     args = parser.parse_args(argv)
 
     cases = TINY_CASES if args.sizes == "tiny" else FULL_CASES
@@ -349,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for case in cases:
         print(f"... {case.name}", file=sys.stderr, flush=True)
-        rows.append(run_case(case, signal=signal, torch=torch, quick=args.quick))
+        rows.append(run_case(case, signal=signal, torch=torch, quick=args.quick, repeats=args.repeats))
     print("\n".join(machine_lines() + [""] + table_lines(rows) + [""] + summary_lines(rows)))
     if args.markdown:
         Path(args.markdown).write_text(markdown(rows, quick=args.quick, skipped=skipped))
