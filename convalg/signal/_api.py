@@ -465,9 +465,17 @@ def _run_direct(recipe: Recipe, a, b):
         a, b = b, a  # loop over the taps of the smaller input
     skip = recipe.finite and recipe.rule.compute.kind != "O"
     if recipe.factors is not None:
-        return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip)
+        numpy_pass = None
+        if backends.is_numpy(xp):
+            def numpy_pass(xp_, x, kernel, region, skip_zero_taps):
+                return _direct.numpy_nd(x, kernel, region, skip_zero_taps=skip_zero_taps)
+        return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip,
+                                 pass_function=numpy_pass)
     if backends.is_numpy(xp) and a.ndim == 1:
         return _direct.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
                                 fillvalue=recipe.fillvalue)
+    if backends.is_numpy(xp) and recipe.rule.compute.kind != "O":
+        return _direct.numpy_nd(a, b, recipe.region, boundary=recipe.boundary,
+                                fillvalue=recipe.fillvalue, skip_zero_taps=skip)
     return _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,
                                         fillvalue=recipe.fillvalue, skip_zero_taps=skip)

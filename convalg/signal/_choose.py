@@ -6,19 +6,24 @@ Rules first (they are about correctness, not speed):
 * exact integer results may use 'fft'/'oa' only with the error-bound proof (``_plan``);
 * object arrays (e.g. Fractions) are only computed directly.
 
-Then the cheapest method under the model wins. Each method's time is modelled as a
-per-call overhead plus a per-operation cost::
+Then the cheapest method under the model wins. Each method's time is modelled in
+seconds as a per-call overhead plus per-operation costs::
 
-    direct (numpy.convolve, 1-D NumPy):  DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
-    direct (shifted accumulation):       taps * (DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
-    fft / oa:                            FFT_CALL + FFT_ELEMENT * sum over transforms of P log2 P
+    direct, numpy.convolve (1-D NumPy):  DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
+    direct, shifted accumulation:        taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
+    fft / oa:                            FFT_CALL + FFT_ELEMENT * (work of every transform)
 
-where ``taps`` is the kernel size, or the sum of its 1-D factors when it is separable, and
-the transforms are the two forward and one inverse transform (for 'oa': of every block).
-The constants were measured by ``benchmarks/bench_signal.py`` style micro-timings on the
-development machine (2-core x86-64 VM, NumPy 2.4 with OpenBLAS, scipy 1.17 pocketfft with
-``workers=-1``); see docs/benchmarks.md. They only need the right order of magnitude: the
-chooser compares methods whose costs differ by large factors except near the crossover.
+``taps`` is the kernel size, or the sum of its 1-D factors when it is separable (zero taps
+of a finite problem are skipped); ``slabs`` are the cache-sized pieces of
+``_direct.numpy_nd`` (one per 32k outputs). The work of an N-D transform is, per axis,
+``rows * (N log2 N * c(N) + FFT_ROW)`` where ``c(N)`` is 2.5 once a 1-D line of ``N``
+complex values leaves a 512 KiB cache (else 1); three transforms per FFT convolution,
+``2 * blocks + 1`` for overlap-add. Complex data cost twice real data.
+
+The constants are medians of timings of the issue's benchmark cases (``benchmarks/
+bench_signal.py`` and per-method timings of each case) on the development machine: a
+shared 2-core AMD EPYC VM, NumPy 2.4 (OpenBLAS), scipy 1.17 (pocketfft). They need only the
+right order of magnitude: near a crossover either method is about as fast.
 """
 
 from __future__ import annotations
@@ -27,41 +32,51 @@ import math
 from typing import Sequence
 
 #: seconds per call of numpy.convolve, and per multiply-add inside it
-DIRECT_1D_CALL = 2e-6
-DIRECT_1D_MAC = 2.5e-10
-#: seconds per tap (Python-level array operation) and per output element per tap
-DIRECT_TAP_CALL = 6e-6
-DIRECT_TAP_ELEMENT = 1.2e-9
-#: seconds per FFT-based call, and per P*log2(P) of one transform (real; complex costs 2x)
-FFT_CALL = 4e-5
-FFT_ELEMENT = 1.0e-9
+DIRECT_1D_CALL = 5e-6
+DIRECT_1D_MAC = 3e-10
+#: seconds per tap and slab (two NumPy calls), and per output element per tap
+DIRECT_TAP_CALL = 3e-6
+DIRECT_TAP_ELEMENT = 2e-9
+#: seconds per FFT-based call, per unit of transform work, and work per 1-D line
+FFT_CALL = 5e-5
+FFT_ELEMENT = 0.8e-9
+FFT_ROW = 2000
+#: outputs per slab of the shifted accumulation (``_direct.numpy_nd``)
+SLAB = 1 << 15
 
 
 def direct_cost(outputs: int, taps: int, numpy_1d: bool) -> float:
     """Modelled seconds of the direct method."""
     if numpy_1d:
         return DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
-    return taps * (DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
+    slabs = -(-outputs // SLAB)
+    return taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
 
 
-def _transform(points: int) -> float:
-    return points * math.log2(max(points, 2))
+def line_cost(n: int) -> float:
+    """Work of one 1-D transform of length ``n``."""
+    in_cache = 16 * n <= 512 * 1024
+    return n * math.log2(max(n, 2)) * (1.0 if in_cache else 2.5) + FFT_ROW
+
+
+def transform_work(shape: Sequence[int]) -> float:
+    """Work of one N-D transform: every axis's 1-D lines."""
+    points = math.prod(shape)
+    return sum(points // n * line_cost(n) for n in shape if n > 1)
 
 
 def fft_cost(batch: int, fft_shape: Sequence[int], complex_data: bool, transforms: int = 3) -> float:
     """Modelled seconds of ``transforms`` transforms of shape ``fft_shape`` for ``batch`` signals."""
-    points = math.prod(fft_shape)
     factor = 2.0 if complex_data else 1.0
-    return FFT_CALL + FFT_ELEMENT * factor * transforms * batch * _transform(points)
+    return FFT_CALL + FFT_ELEMENT * factor * transforms * batch * transform_work(fft_shape)
 
 
 def oa_cost(batch: int, block_counts: Sequence[int], block_shape: Sequence[int],
             complex_data: bool) -> float:
     """Modelled seconds of overlap-add: forward+inverse of every block, one kernel transform."""
-    points = math.prod(block_shape)
     blocks = math.prod(block_counts)
     factor = 2.0 if complex_data else 1.0
-    work = batch * (2 * blocks + 1) * _transform(points)
+    work = batch * (2 * blocks + 1) * transform_work(block_shape)
     return FFT_CALL + FFT_ELEMENT * factor * work
 
 

@@ -26,6 +26,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from convalg import backends
+from convalg.signal._parallel import parallel_map, workers
 
 Region = Sequence[tuple[int, int]]
 
@@ -128,9 +129,100 @@ def shifted_accumulation(
 
 
 def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", fillvalue=0):
-    """NumPy fast path for 1-D: ``numpy.convolve`` of the window with the kernel."""
-    win = window(backends_numpy(), a, b.shape, region, boundary, fillvalue)
-    return np.convolve(np.asarray(win), b, mode="valid")
+    """NumPy fast path for 1-D: ``numpy.convolve`` of the window with the kernel.
+
+    Long outputs are split into one piece per core, computed in the shared thread pool
+    (``numpy.convolve`` releases the GIL).
+    """
+    (start, length), = region
+    k = b.shape[0]
+    pieces = [(start + lo, start + hi) for lo, hi in _pieces(length, length * k, PARALLEL_WORK)]
+    if boundary == "fill" and fillvalue == 0:
+        # no window copy: each piece convolves just the input it reads, zeros are implicit
+        n = a.shape[0]
+
+        def piece_of_full(piece: tuple[int, int]) -> np.ndarray:
+            lo, hi = piece
+            first = max(0, lo - k + 1)
+            full = np.convolve(a[first:min(n, hi)], b, mode="full")
+            return full[lo - first:hi - first]
+    else:
+        win = np.asarray(window(backends_numpy(), a, b.shape, region, boundary, fillvalue))
+
+        def piece_of_full(piece: tuple[int, int]) -> np.ndarray:
+            lo, hi = piece[0] - start, piece[1] - start
+            return np.convolve(win[lo:hi + k - 1], b, mode="valid")
+
+    parts = parallel_map(piece_of_full, pieces)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def numpy_nd(
+    a: np.ndarray,
+    b: np.ndarray,
+    region: Region,
+    *,
+    boundary: str = "fill",
+    fillvalue: Any = 0,
+    skip_zero_taps: bool = False,
+) -> np.ndarray:
+    """NumPy fast path for N-D shifted accumulation: in place, in cache-sized slabs, in parallel.
+
+    The same sum as :func:`shifted_accumulation`, tap by tap, but the output is cut along
+    its first axis into slabs of about 32k elements that stay in cache while every tap is
+    added (``numpy.multiply``/``numpy.add`` with ``out=``, no temporaries per tap), and the
+    slabs are spread over the cores.
+    """
+    win = np.asarray(window(backends_numpy(), a, b.shape, region, boundary, fillvalue))
+    lengths = tuple(length for _, length in region)
+    out = np.empty(lengths, dtype=np.result_type(win, b))
+    taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]
+    row = math.prod(lengths[1:])
+    rows_per_slab = max(1, (1 << 15) // max(row, 1))
+    slabs = [(lo, min(lo + rows_per_slab, lengths[0])) for lo in range(0, lengths[0], rows_per_slab)]
+    k0 = b.shape[0]
+    rest_kernel = b.shape[1:]
+
+    def accumulate(slab: tuple[int, int]) -> None:
+        lo, hi = slab
+        target = out[lo:hi]
+        scratch = np.empty_like(target)
+        first = True
+        for tap, weight in taps:
+            view = (slice(k0 - 1 - tap[0] + lo, k0 - 1 - tap[0] + hi),) + tuple(
+                slice(k - 1 - j, k - 1 - j + n) for j, k, n in zip(tap[1:], rest_kernel, lengths[1:])
+            )
+            if first:
+                np.multiply(win[view], weight, out=target)
+                first = False
+            else:
+                np.multiply(win[view], weight, out=scratch)
+                target += scratch
+        if first:
+            target[...] = 0
+
+    work = math.prod(lengths) * max(len(taps), 1)
+    if work < PARALLEL_WORK or len(slabs) == 1:
+        for slab in slabs:
+            accumulate(slab)
+    else:
+        groups = _group(slabs, workers())
+        parallel_map(lambda group: [accumulate(slab) for slab in group], groups)
+    return out
+
+
+#: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)
+PARALLEL_WORK = 1 << 21
+
+def _pieces(length: int, work: int, minimum_work: int) -> list[tuple[int, int]]:
+    count = 1 if work < minimum_work else min(workers(), length)
+    step = -(-length // count)
+    return [(lo, min(lo + step, length)) for lo in range(0, length, step)]
+
+
+def _group(slabs, count):
+    step = -(-len(slabs) // count)
+    return [slabs[i:i + step] for i in range(0, len(slabs), step)]
 
 
 def backends_numpy() -> ModuleType:
@@ -157,17 +249,25 @@ def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
     if pivot_value == 0:
         return None
     factors: list[np.ndarray | None] = [None] * kernel.ndim
+    integer = kernel.dtype.kind in "iu"
+    scale = 1
     for number, axis in enumerate(long_axes):
         line = tuple(slice(None) if i == axis else pivot[i] for i in range(kernel.ndim))
         vector = kernel[line]
         if number > 0:
-            if kernel.dtype.kind in "iu":
-                if np.any(vector % pivot_value):
-                    return None
-                vector = vector // pivot_value
+            if integer:
+                # a primitive integer factor (gcd 1) leaves an integer first factor
+                divisor = int(np.gcd.reduce(np.abs(vector.astype(np.int64))))
+                vector = vector // divisor
+                scale *= int(vector[pivot[axis]])
             else:
                 vector = vector / pivot_value
         factors[axis] = vector
+    if integer:
+        first = factors[long_axes[0]]
+        if np.any(first % scale):
+            return None
+        factors[long_axes[0]] = first // scale
     # cheap floating check first, then the exact one
     outer = _outer([f for f in factors if f is not None])
     if not np.array_equal(outer.reshape(kernel.shape), kernel):

@@ -1,7 +1,8 @@
 """The FFT method: pointwise products of transforms, through the backend's FFT module.
 
 Real inputs use real transforms (``rfftn``/``irfftn``), complex ones ``fftn``/``ifftn``;
-on NumPy the transforms are ``scipy.fft`` with ``workers=-1`` (all cores). Axes that are
+on NumPy the transforms are ``scipy.fft`` with ``workers`` set to the idle cores
+(:mod:`convalg.signal._parallel`). Axes that are
 not convolved broadcast, as in ``scipy.signal.fftconvolve``.
 
 Only the wanted outputs must be free of wrap-around: for outputs ``s .. s+L-1`` of a full
@@ -39,7 +40,11 @@ def transform_shape(
 
 def _transforms(xp: ModuleType, complex_data: bool):
     module = backends.fft_module(xp)
-    extra = {"workers": -1} if backends.is_numpy(xp) else {}
+    extra = {}
+    if backends.is_numpy(xp):
+        from convalg.signal._parallel import workers
+
+        extra = {"workers": workers()}
     if complex_data:
         return module.fftn, module.ifftn, extra
     return module.rfftn, module.irfftn, extra

@@ -6,13 +6,15 @@ short input by FFTs of length ``N >= L + k - 1`` in a single batched transform, 
 block results are added back at offsets ``0, L, 2L, ...``. Axes where blocking does not
 pay are transformed whole, as in the FFT method.
 
-Block-length rule (ours): for an axis with long length ``n`` and short length ``k``,
-the candidates are ``L = N - k + 1`` for the fast FFT lengths ``N`` between ``2k`` and
-``n + k - 1`` (a geometric sweep, factor 1.25); the cost of a candidate is
-``ceil(n / L) * N * log2(N)`` (transforms of all blocks; the short input's transform is
-done once). The axis is blocked when the cheapest candidate costs less than
-``0.8 *`` the single transform of length ``next_fast_len(n + k - 1)``, the margin paying
-for the extra reshapes and additions.
+Block-length rule (ours): for an axis with long length ``n`` and short length ``k``, the
+candidates are ``L = N - k + 1`` for the fast FFT lengths ``N`` from ``max(2k, 64)`` up to
+``n + k - 1`` (a geometric sweep, factor 1.25). A transform of ``P`` points costs
+``_choose.line_cost(P)`` (``P log2 P``, times 2.5 out of cache, plus a per-line overhead);
+the candidate cost is ``ceil(n / L)`` such transforms.
+The axis is blocked when the cheapest candidate costs less than ``0.8 *`` the whole-axis
+transform of length ``next_fast_len(n + k - 1)``, the margin paying for the reshapes and
+additions. At most one axis is blocked (the one that saves most): blocking several axes
+makes every transform strided and measured slower than one whole transform.
 """
 
 from __future__ import annotations
@@ -33,10 +35,14 @@ class AxisBlocks:
     block: int
     fft_length: int
     count: int
+    saving: float = 0.0
 
 
-def _cost(n: int) -> float:
-    return n * math.log2(max(n, 2))
+def transform_cost(points: int) -> float:
+    """Modelled work of one 1-D FFT of ``points`` points (``_choose.line_cost``)."""
+    from convalg.signal._choose import line_cost
+
+    return line_cost(points)
 
 
 def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
@@ -46,20 +52,20 @@ def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
     n, k = max(n1, n2), min(n1, n2)
     if k <= 1 or n < 4 * k:
         return None
-    whole = _cost(next_fast_len(n + k - 1, real))
+    whole = transform_cost(next_fast_len(n + k - 1, real))
     best = None
-    target = 2 * k
+    target = max(2 * k, 64)
     while target < n + k - 1:
         fft_length = next_fast_len(target, real)
         block = fft_length - k + 1
         count = -(-n // block)
-        cost = count * _cost(fft_length)
+        cost = count * transform_cost(fft_length)
         if best is None or cost < best[0]:
             best = (cost, block, fft_length, count)
         target = int(target * 1.25) + 1
     if best is None or best[0] >= 0.8 * whole:
         return None
-    return AxisBlocks(1 if n1 >= n2 else 2, best[1], best[2], best[3])
+    return AxisBlocks(1 if n1 >= n2 else 2, best[1], best[2], best[3], whole - best[0])
 
 
 def blocks_overlapping(plan: AxisBlocks, k: int) -> int:

@@ -93,6 +93,10 @@ def _all_finite(xp: ModuleType, x: Any) -> bool:
     kind = _dtypes.numpy_dtype(x.dtype).kind
     if kind not in "fc":
         return True
+    # A finite sum proves every element finite (NaN and Inf propagate through sums); only
+    # an overflowing sum needs the elementwise test.
+    if _size(x) > 0 and bool(xp.isfinite(xp.sum(x))):
+        return True
     return bool(xp.all(xp.isfinite(x)))
 
 
@@ -208,10 +212,15 @@ def prepare(
     fft_shape = _fft.transform_shape(s1, s2, conv_axes, region, real=not complex_data)
     recipe.fft_lengths = dict(zip(conv_axes, fft_shape))
     recipe.blocks = {}
-    for ax in conv_axes:
-        blocks = _overlap_add.axis_blocks(s1[ax], s2[ax], real=not complex_data)
-        if blocks is not None:
-            recipe.blocks[ax] = blocks
+    if method in ("auto", "oa"):
+        candidates = {}
+        for ax in conv_axes:
+            blocks = _overlap_add.axis_blocks(s1[ax], s2[ax], real=not complex_data)
+            if blocks is not None:
+                candidates[ax] = blocks
+        if candidates:  # block the one axis that saves most
+            best = max(candidates, key=lambda ax: candidates[ax].saving)
+            recipe.blocks = {best: candidates[best]}
 
     if not frequency_domain and rule.compute.kind in "fciu" and not extended:
         recipe.factors = _separable(recipe)

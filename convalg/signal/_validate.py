@@ -22,6 +22,9 @@ BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap",
 #: shared machines). Without it the cap is the memory the operating system reports available.
 MEMORY_LIMIT_ENV = "CONVALG_MEMORY_LIMIT"
 
+#: Calls needing less than this (256 MiB) are not checked against the available memory.
+_ALWAYS_FITS = 1 << 28
+
 
 def check_mode(mode: Any) -> str:
     """Return ``mode`` if it is one of 'full', 'valid', 'same'; else ValueError."""
@@ -130,6 +133,8 @@ def memory_limit() -> int:
 
 def check_memory(nbytes: int, what: str) -> None:
     """MemoryError naming the size when ``nbytes`` would not fit in :func:`memory_limit`."""
+    if nbytes < _ALWAYS_FITS and MEMORY_LIMIT_ENV not in os.environ:
+        return  # skip reading /proc/meminfo for small calls
     limit = memory_limit()
     if nbytes > limit:
         raise MemoryError(

@@ -84,7 +84,7 @@ def test_plan_is_what_the_call_executes(monkeypatch):
 
 
 def test_plan_fields_follow_the_contract():
-    p = plan("oaconvolve", np.ones(5000), np.ones(20))
+    p = plan("oaconvolve", np.ones(100000), np.ones(20))
     assert isinstance(p, Plan)
     assert p.method == "oa" and p.overlaps >= 2 and len(p.fft_shape) == 1
     assert p.terms == 20 and p.dtype == np.float64 and not p.exact

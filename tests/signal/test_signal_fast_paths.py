@@ -1,0 +1,138 @@
+"""Every fast path computes what the generic path computes: numpy.convolve for 1-D,
+separable passes, overlap-add against one FFT; and hypothesis properties of the API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import convalg
+from convalg import errorbounds
+from convalg.signal import _direct, plan
+from signal_oracle import check, crop_like_scipy, exact_full
+
+xp_numpy = _direct.backends_numpy()
+
+
+def _regions(n, k):
+    full = n + k - 1
+    return [[(0, full)], [((k - 1) // 2, n)], [(k - 1, n - k + 1)] if n >= k else [(0, full)],
+            [(full - 1, 1)], [(0, 1)]]
+
+
+@pytest.mark.parametrize(("n", "k"), [(1, 1), (10, 3), (3, 10), (50, 8), (9, 9)])
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+def test_numpy_1d_fast_path_equals_shifted_accumulation_exactly_on_integers(n, k, boundary):
+    rng = np.random.default_rng(n * k)
+    a = rng.integers(-100, 100, n)
+    b = rng.integers(-100, 100, k)
+    for region in _regions(n, k):
+        fast = _direct.numpy_1d(a, b, region, boundary=boundary, fillvalue=7)
+        generic = _direct.shifted_accumulation(xp_numpy, a, b, region, boundary=boundary, fillvalue=7)
+        assert np.array_equal(fast, generic)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("shape", [(40, 30), (7, 9, 11)])
+def test_separable_passes_equal_the_full_kernel_exactly_on_integers(mode, shape):
+    rng = np.random.default_rng(5)
+    a = rng.integers(-1000, 1000, shape)
+    vectors = [rng.integers(-4, 5, 3) for _ in shape]
+    vectors = [np.where(v == 0, 1, v) for v in vectors]
+    kernel = vectors[0]
+    for v in vectors[1:]:
+        kernel = np.multiply.outer(kernel, v)
+    factors = _direct.separable_factors(kernel)
+    assert factors is not None
+    full_region = [(0, n + k - 1) for n, k in zip(shape, kernel.shape)]
+    generic = _direct.shifted_accumulation(xp_numpy, a, kernel, full_region)
+    fast = _direct.separable(xp_numpy, a, factors, full_region)
+    assert np.array_equal(fast, generic)
+    out = convalg.convolve(a, kernel, mode=mode, method="direct")
+    assert np.array_equal(out, crop_like_scipy(exact_full(a, kernel), a.shape, kernel.shape, mode).astype(np.int64))
+
+
+def test_sobel_is_separable_and_a_generic_kernel_is_not():
+    sobel = np.array([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]])
+    factors = _direct.separable_factors(sobel)
+    assert np.array_equal(np.outer(factors[0], factors[1]), sobel)
+    assert _direct.separable_factors(np.array([[1.0, 2], [3, 4]])) is None
+    # rank one only after rounding: 0.1 * 3 != 0.3 exactly, so not used
+    assert _direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7])) is None or np.array_equal(
+        np.multiply.outer(*[f for f in _direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7]))]),
+        np.outer([1.0, 3.0], [0.1, 0.7]))
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize(("n", "k"), [(50000, 100), (200000, 9), (100000, 31)])
+def test_overlap_add_agrees_with_one_fft_within_both_bounds(mode, n, k):
+    rng = np.random.default_rng(k)
+    a, b = rng.standard_normal(n), rng.standard_normal(k)
+    p = plan("convolve", a, b, mode=mode, method="oa")
+    assert p.method == "oa"
+    oa = convalg.convolve(a, b, mode=mode, method="oa")
+    fft = convalg.convolve(a, b, mode=mode, method="fft")
+    q = plan("convolve", a, b, mode=mode, method="fft")
+    bound_oa = errorbounds.overlap_add(a, b, block_fft_shape=p.fft_shape, overlaps=p.overlaps, dtype=np.float64)
+    bound_fft = errorbounds.fft(a, b, fft_shape=q.fft_shape, dtype=np.float64)
+    assert np.linalg.norm(oa - fft) <= float(bound_oa.value) + float(bound_fft.value)
+
+
+@given(
+    a=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=12),
+                 elements=st.floats(-1e6, 1e6, allow_subnormal=False)),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    method=st.sampled_from(["auto", "direct", "fft", "oa"]),
+    function=st.sampled_from(["convolve", "correlate"]),
+)
+def test_any_float_arrays_match_scipy_within_bound(a, data, mode, method, function):
+    kshape = data.draw(hnp.array_shapes(min_dims=a.ndim, max_dims=a.ndim, min_side=1, max_side=6))
+    b = data.draw(hnp.arrays(np.float64, kshape, elements=st.floats(-1e3, 1e3, allow_subnormal=False)))
+    if mode == "valid" and not (all(x >= y for x, y in zip(a.shape, b.shape))
+                                or all(y >= x for x, y in zip(a.shape, b.shape))):
+        with pytest.raises(ValueError):
+            getattr(convalg, function)(a, b, mode=mode, method=method)
+        return
+    check(function, a, b, getattr(convalg, function)(a, b, mode=mode, method=method),
+          mode=mode, method=method)
+
+
+@given(
+    a=hnp.arrays(np.int64, st.integers(1, 40), elements=st.integers(-(2**40), 2**40)),
+    b=hnp.arrays(np.int64, st.integers(1, 40), elements=st.integers(-(2**15), 2**15)),
+    method=st.sampled_from(["auto", "direct", "fft", "oa"]),
+)
+def test_any_int64_arrays_convolve_exactly(a, b, method):
+    out = convalg.convolve(a, b, method=method)
+    assert out.tolist() == exact_full(a, b).tolist()
+
+
+@given(
+    a=hnp.arrays(np.float64, st.integers(1, 30), elements=st.floats(-10, 10)),
+    b=hnp.arrays(np.float64, st.integers(1, 30), elements=st.floats(-10, 10)),
+)
+def test_convolution_commutes_up_to_the_bound_and_correlate_is_convolve_of_the_flip(a, b):
+    ab, ba = convalg.convolve(a, b), convalg.convolve(b, a)
+    bound = errorbounds.direct(np.convolve(np.abs(a), np.abs(b)), terms=min(a.size, b.size), dtype=np.float64)
+    assert bound.holds(ab, np.convolve(a, b)) and bound.holds(ba, np.convolve(a, b))
+    assert np.array_equal(convalg.correlate(a, b, method="direct"), convalg.convolve(a, b[::-1], method="direct"))
+
+
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize(("shape", "kshape"), [((9, 8), (3, 2)), ((300, 200), (5, 5)), ((6, 5, 7), (2, 3, 2))])
+def test_numpy_nd_fast_path_equals_shifted_accumulation_exactly(boundary, shape, kshape):
+    rng = np.random.default_rng(11)
+    a = rng.integers(-100, 100, shape)
+    b = rng.integers(-3, 3, kshape)
+    full = [(0, n + k - 1) for n, k in zip(shape, kshape)]
+    same = [((k - 1) // 2, n) for n, k in zip(shape, kshape)]
+    corner = [(n + k - 2, 1) for n, k in zip(shape, kshape)]
+    for region in (full, same, corner):
+        for skip in (False, True):
+            fast = _direct.numpy_nd(a, b, region, boundary=boundary, fillvalue=-2, skip_zero_taps=skip)
+            generic = _direct.shifted_accumulation(xp_numpy, a, b, region, boundary=boundary, fillvalue=-2)
+            assert np.array_equal(fast, generic)
