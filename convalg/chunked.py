@@ -79,16 +79,23 @@ def apply(func: Callable, a: Any, b: Any, **kwargs: Any) -> Any:
 
     Examples
     --------
+    ``convalg.convolve`` calls it for a dask input; the result is lazy:
+
     >>> import dask.array as da
     >>> import numpy as np
-    >>> import scipy.signal
-    >>> from convalg import chunked
+    >>> import convalg
     >>> x = da.arange(10, chunks=3)
-    >>> y = chunked.apply(scipy.signal.convolve, x, np.array([1, 1, 1]), mode="same")
-    >>> y.chunks == x.chunks  # 'same' keeps the signal's chunks
-    True
+    >>> y = convalg.convolve(x, np.array([1, 1, 1]), mode="same")
+    >>> type(y).__name__, y.chunks == x.chunks  # 'same' keeps the signal's chunks
+    ('Array', True)
     >>> y.compute()
     array([ 1,  3,  6,  9, 12, 15, 18, 21, 24, 17])
+
+    Calling it directly does the same:
+
+    >>> from convalg import chunked
+    >>> chunked.apply(convalg.correlate, x, np.array([1, 2]), mode="valid").compute()
+    array([ 2,  5,  8, 11, 14, 17, 20, 23, 26])
     """
     name = getattr(func, "__name__", None)
     if name in _SIGNAL_FUNCTIONS:

@@ -1,12 +1,12 @@
 """Helpers of the chunked tests: the functions under test, data, and the error bounds a result must meet.
 
-The bounds compare a chunked result with the whole-array result. Both are within a derived
-bound of the exact convolution, so they are within the sum of the two bounds of each other:
-
-* direct summation: each is within ``convalg.errorbounds.direct`` (componentwise) of exact;
-* FFT: the chunked result is a set of independent FFT convolutions, one per output block of
-  a zero-padded input piece, so its error is within the 2-norm of the per-block
-  ``convalg.errorbounds.fft`` bounds; the whole result within one such bound.
+A chunked result is a set of independent computations, one per output block: the public
+function applied in ``mode='valid'`` to the piece of the (zero-padded) input that the block's
+outputs read. So each block gets the bound of *its own* plan (``convalg.signal.plan`` on that
+piece, via ``convalg.testing.tolerance``) against the extended-precision oracle, and the
+whole-array result the bound of the whole call's plan. Both within their bounds of the exact
+result means the chunked and the whole result are within the sum of the bounds of each other
+(``convalg.errorbounds.combine``); the helpers check all three.
 """
 
 from __future__ import annotations
@@ -14,19 +14,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.fft
-import scipy.signal
 
-from convalg import errorbounds
+import convalg
+from convalg import errorbounds, signal
 from convalg.nn import functional
+from convalg.testing import reference, tolerance
 
-#: The scipy.signal-compatible functions the chunked path is tested with, by name.
-SIGNAL_FUNCTIONS = {
-    "convolve": scipy.signal.convolve,
-    "correlate": scipy.signal.correlate,
-    "fftconvolve": scipy.signal.fftconvolve,
-    "oaconvolve": scipy.signal.oaconvolve,
-}
+#: The scipy.signal-compatible public functions, by name.
+SIGNAL_FUNCTIONS = {name: getattr(convalg, name) for name in ("convolve", "correlate", "fftconvolve", "oaconvolve")}
 
 
 #: The PyTorch-semantics layer functions (convalg.nn.functional), by spatial rank.
@@ -44,41 +39,53 @@ def floats(rng, shape, dtype=np.float64):
     return rng.standard_normal(shape).astype(dtype)
 
 
-def direct_difference_bound(func, x, k, *, mode, dtype) -> errorbounds.Bound:
-    """Twice the direct-summation bound: both results are within one bound of the exact result."""
-    magnitude = func(np.abs(x).astype(np.float64), np.abs(k).astype(np.float64), mode=mode, method="direct")
-    single = errorbounds.direct(magnitude, terms=math.prod(k.shape), dtype=dtype)
-    return errorbounds.Bound(
-        "componentwise", 2 * single.value, f"twice [{single.description}]: chunked and whole result"
-    )
+def _op(name: str) -> str:
+    return "correlation" if name == "correlate" else "convolution"
 
 
-def fft_difference_bound(x, k, chunked_result, *, mode, dtype) -> errorbounds.Bound:
-    """Per-block FFT bounds of the chunked result (in the 2-norm) plus the whole result's bound.
+def _restricted(bound: errorbounds.Bound, index) -> errorbounds.Bound:
+    """A whole result's bound, as it applies to one block of it."""
+    if bound.kind != "componentwise":
+        return bound  # a normwise bound of the whole bounds every part's 2-norm
+    value = np.broadcast_to(bound.value, np.shape(bound.value))[index]
+    return errorbounds.Bound("componentwise", value, bound.description)
 
-    An output block ``[o, o + count)`` of the full-coordinate result ``t = o + offset`` reads
-    the inputs ``t - (K - 1) ... t``, i.e. the piece ``[t, t + count + K - 1)`` of ``x``
-    zero-padded by ``K - 1`` on each side; its FFT has length ``next_fast_len(count + 2K - 2)``.
+
+def blocks(x_shape, k_shape, mode, chunks):
+    """Per output block: its index in the result, and the slice of ``x`` padded by ``K - 1``.
+
+    Output ``o`` of a mode is output ``t = o + offset`` of the full result, which reads the
+    inputs ``t - (K - 1) ... t``; so a block ``[o, o + count)`` reads the piece
+    ``[o + offset, o + offset + count + K - 1)`` of ``x`` zero-padded by ``K - 1`` on each side.
     """
-    offsets = [{"full": 0, "same": (kn - 1) // 2, "valid": kn - 1}[mode] for kn in k.shape]
-    padded = np.pad(x, [(kn - 1, kn - 1) for kn in k.shape])
-    squares = 0.0
-    block_starts = [np.cumsum((0,) + c[:-1]) for c in chunked_result.chunks]
-    for index in np.ndindex(*[len(c) for c in chunked_result.chunks]):
-        piece, shape = [], []
-        for axis, i in enumerate(index):
-            count = chunked_result.chunks[axis][i]
-            start = int(block_starts[axis][i]) + offsets[axis]
-            piece.append(slice(start, start + count + k.shape[axis] - 1))
-            shape.append(scipy.fft.next_fast_len(count + 2 * k.shape[axis] - 2, real=True))
-        squares += float(errorbounds.fft(padded[tuple(piece)], k, fft_shape=shape, dtype=dtype).value) ** 2
-    whole_shape = [scipy.fft.next_fast_len(n + kn - 1, real=True) for n, kn in zip(x.shape, k.shape)]
-    whole = errorbounds.fft(x, k, fft_shape=whole_shape, dtype=dtype)
-    return errorbounds.Bound(
-        "normwise",
-        math.sqrt(squares) + float(whole.value),
-        f"2-norm of per-block FFT bounds + whole FFT bound [{whole.description}]",
-    )
+    offsets = [{"full": 0, "same": (k - 1) // 2, "valid": k - 1}[mode] for k in k_shape]
+    starts = [np.cumsum((0,) + tuple(c[:-1])) for c in chunks]
+    for position in np.ndindex(*[len(c) for c in chunks]):
+        index, piece = [], []
+        for axis, i in enumerate(position):
+            start, count = int(starts[axis][i]), chunks[axis][i]
+            index.append(slice(start, start + count))
+            first = start + offsets[axis]
+            piece.append(slice(first, first + count + k_shape[axis] - 1))
+        yield tuple(index), tuple(piece)
+
+
+def assert_chunked_within_bounds(name, x, k, computed, chunks, whole, *, mode, **kwargs) -> None:
+    """Every block (``chunks``) of ``computed`` within its own plan's bound; ``whole`` within the whole plan's.
+
+    ``kwargs`` are the call's other arguments (``method``), passed to ``convalg.signal.plan``.
+    """
+    op = _op(name)
+    whole_bound = tolerance(x, k, op=op, mode=mode, plan=signal.plan(name, x, k, mode=mode, **kwargs))
+    assert_within(whole_bound, whole, reference(x, k, op=op, mode=mode))
+    padded = np.pad(x, [(n - 1, n - 1) for n in k.shape])
+    for index, piece_index in blocks(x.shape, k.shape, mode, chunks):
+        piece = padded[piece_index]
+        plan = signal.plan(name, piece, k, mode="valid", **kwargs)
+        bound = tolerance(piece, k, op=op, mode="valid", plan=plan)
+        block = computed[index]
+        assert_within(bound, block, reference(piece, k, op=op, mode="valid"))
+        assert_within(errorbounds.combine(bound, _restricted(whole_bound, index)), block, whole[index])
 
 
 def nn_difference_bound(func, x, w, b, *, dtype, **options) -> errorbounds.Bound:

@@ -14,6 +14,7 @@ distributed = pytest.importorskip("distributed", reason="the cluster tests need 
 from chunked_support import (  # noqa: E402
     NN_FUNCTIONS,
     SIGNAL_FUNCTIONS,
+    assert_chunked_within_bounds,
     assert_within,
     floats,
     integers,
@@ -37,10 +38,19 @@ def test_a_cluster_of_processes_gives_the_exact_integer_result(client, name):
     rng = np.random.default_rng(8)
     func = SIGNAL_FUNCTIONS[name]
     x, k = integers(rng, (31, 27)), integers(rng, (4, 5))
-    result = chunked.apply(func, da.from_array(x, chunks=(8, (10, 2, 15))), k, mode="same")
+    result = func(da.from_array(x, chunks=(8, (10, 2, 15))), k, mode="same")
     computed = client.compute(result).result()
     assert errorbounds.exact(np.int64).holds(computed, func(x, k, mode="same"))
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_a_cluster_of_processes_gives_float_blocks_within_their_bounds(client):
+    rng = np.random.default_rng(10)
+    x, k = floats(rng, (40, 33), "float32"), floats(rng, (6, 5), "float32")
+    result = SIGNAL_FUNCTIONS["fftconvolve"](da.from_array(x, chunks=(9, 11)), k, mode="valid")
+    computed = client.compute(result).result()
+    expected = SIGNAL_FUNCTIONS["fftconvolve"](x, k, mode="valid")
+    assert_chunked_within_bounds("fftconvolve", x, k, computed, result.chunks, expected, mode="valid")
 
 
 def test_a_cluster_of_processes_computes_a_strided_layer(client):
