@@ -139,3 +139,19 @@ def test_the_tour_runs_on_the_gpu(tmp_path):
     assert report.backend == "cupy"
     assert all(r.status in ("passed", "missing") for r in report.results), [r.summary for r in report.results]
 
+
+
+def test_the_law_suite_catches_a_convolution_that_is_off_by_more_than_its_bound(monkeypatch):
+    from convalg.tour import _law_suite
+
+    honest = _law_suite._compute
+
+    def off_by_a_little(function, a, b, backend, method):
+        result, executed = honest(function, a, b, backend, method)
+        return result + (1 if result.dtype.kind in "iu" else 1e-3 * (1 + abs(result))), executed
+
+    holds = _law_suite.run_law("commutativity", "numpy", "direct", max_examples=5)
+    assert holds.failure == "" and holds.examples == 5
+    monkeypatch.setattr(_law_suite, "_compute", off_by_a_little)
+    broken = _law_suite.run_law("commutativity", "numpy", "direct", max_examples=5)
+    assert "AssertionError" in broken.failure and "commutativity, backend=numpy, method=direct" in broken.failure
