@@ -21,6 +21,7 @@ _COMMANDS = {
     "check": "convalg.cli._check",
     "verify": "convalg.cli._verify",
     "tour": "convalg.cli._tour",
+    "prove": "convalg.cli._prove",
 }
 
 

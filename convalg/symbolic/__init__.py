@@ -1,0 +1,23 @@
+"""Symbolic layer: prove or refute convolution identities for sequences of arbitrary length.
+
+``check("f*(g+h) == f*g + f*h")`` returns a :class:`Verdict`: ``proved`` with a chain of
+sympy-checked rewrites, ``refuted`` with the smallest exact counterexample (re-checked
+numerically on convalg's NumPy backend), or ``unknown`` with the reason. Named laws
+(:mod:`convalg.symbolic.laws`) are proved with :func:`prove_law`. sympy is imported here and
+only here: ``import convalg`` does not load this package.
+
+Examples
+--------
+>>> from convalg.symbolic import check
+>>> check("shift(f, k)*g == shift(f*g, k)", certify=False).status
+'proved'
+"""
+
+from __future__ import annotations
+
+from convalg.symbolic.decide import battery, check, prove_law
+from convalg.symbolic.language import StatementError, parse
+from convalg.symbolic.laws import LAWS, OPERATORS
+from convalg.symbolic.proof import Proof, Verdict
+
+__all__ = ["check", "prove_law", "battery", "parse", "StatementError", "Verdict", "Proof", "LAWS", "OPERATORS"]

@@ -1,0 +1,438 @@
+"""Exact evaluation of a parsed statement on concrete finitely supported sequences.
+
+A sequence on Z^d is a :class:`Finite`: a box (``start``, ``shape``) and its nonzero entries.
+Entries live in one exact ring, :class:`Arithmetic` -- a sympy polynomial ring over the
+Gaussian rationals whose generators are symbolic entries (for the certificates), their
+complex conjugates, the scalars, and a primitive root of unity ``zeta`` (for ``dft``). Integer
+counterexamples are the same code path with constant entries.
+
+Conventions (sequences on Z^d, so they hold for any length and any start):
+
+* ``(a * b)(n) = sum_k a(k) b(n - k)``;
+* ``corr(a, b)(m) = sum_n a(n + m) conj(b(n))`` (scipy.signal.correlate's 'full' output);
+* ``shift(a, k)(n) = a(n - k)``, ``flip(a)(n) = a(-n)``, ``down(a, s)(n) = a(s n)``;
+* ``circ(a, b, N)`` is ``a * b`` wrapped modulo N onto ``[0, N)^d`` (the product in Z/N);
+* ``dft(a, N)(k) = sum_{n in [0,N)^d} a_N(n) exp(-2 pi i <k, n> / N)`` with ``a_N`` = ``a``
+  wrapped modulo N;
+* ``conv(a, b, mode="same"|"valid")`` is scipy.signal.convolve's array, placed at the start
+  index ``start(a) + start(b) + offset in the full result``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import product
+
+from sympy import QQ_I, cyclotomic_poly, ring
+
+from convalg.symbolic.language import Node, Statement
+
+__all__ = ["Arithmetic", "Finite", "Undefined", "evaluate", "equal"]
+
+
+class Undefined(ArithmeticError):
+    """The expression has no value on this input (scipy's 'valid' mode with no dominant input)."""
+
+
+class Arithmetic:
+    """An exact ring of entries: generators, their conjugates, and complex conjugation.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.evaluate import Arithmetic
+    >>> arithmetic = Arithmetic(["x0"], conjugates=True)
+    >>> x0 = arithmetic.generator("x0")
+    >>> arithmetic.conj(arithmetic.constant(2, 3) * x0)
+    (2 + -3*I)*x0_c
+    """
+
+    def __init__(self, names: list[str], conjugates: bool = False, root_order: int = 1):
+        self.names = list(names)
+        self.conjugates = conjugates
+        gens = list(self.names)
+        if conjugates:
+            gens += [f"{name}_c" for name in self.names]
+        self.root_order = root_order
+        self.has_zeta = root_order > 2
+        if self.has_zeta:
+            gens.append("zeta")
+        self.ring, *generators = ring(",".join(gens) if gens else "_unused", QQ_I)
+        self._generators = dict(zip(gens, generators))
+        count = len(self.names)
+        self._swap = list(range(len(gens)))
+        if conjugates:
+            self._swap[:count] = range(count, 2 * count)
+            self._swap[count : 2 * count] = range(count)
+        self._modulus = None
+        if self.has_zeta:
+            coefficients = cyclotomic_poly(root_order, polys=True).all_coeffs()
+            zeta = self._generators["zeta"]
+            self._modulus = sum(
+                (int(c) * zeta ** (len(coefficients) - 1 - i) for i, c in enumerate(coefficients)),
+                self.ring.zero,
+            )
+
+    @property
+    def zero(self):
+        return self.ring.zero
+
+    @property
+    def one(self):
+        return self.ring.one
+
+    def generator(self, name: str):
+        return self._generators[name]
+
+    def constant(self, real, imag=0):
+        return self.ring(QQ_I(real, imag))
+
+    def number(self, value):
+        """The ring element of a ``Fraction``."""
+        return self.ring(QQ_I(value.numerator, 1) / QQ_I(value.denominator, 1))
+
+    def root(self, exponent: int):
+        """``exp(2 pi i exponent / root_order)`` exactly."""
+        exponent %= self.root_order
+        if self.root_order == 1 or exponent == 0:
+            return self.one
+        if self.root_order == 2:
+            return -self.one
+        return self._generators["zeta"] ** exponent
+
+    def conj(self, value):
+        """The complex conjugate (generators map to their conjugate generators)."""
+        if not self.conjugates and not self.has_zeta:
+            if all(c.y == 0 for c in value.values()):
+                return value
+        result = {}
+        zeta_index = len(self._swap) - 1 if self.has_zeta else None
+        for monom, coefficient in value.items():
+            exponents = [0] * len(monom)
+            for index, power in enumerate(monom):
+                if power:
+                    if index == zeta_index:
+                        exponents[index] += (power * (self.root_order - 1)) % self.root_order
+                    else:
+                        if not self.conjugates and index < len(self.names):
+                            raise ValueError("conjugating a symbolic entry needs conjugates=True")
+                        exponents[self._swap[index]] += power
+            key = tuple(exponents)
+            result[key] = result.get(key, QQ_I.zero) + QQ_I(coefficient.x, -coefficient.y)
+        return self.ring.from_dict(result)
+
+    def normal(self, value):
+        """The canonical representative (reduced modulo the cyclotomic polynomial)."""
+        if self.has_zeta and value:
+            return value.rem(self._modulus)
+        return value
+
+
+class PlainArithmetic:
+    """Exact constants without a polynomial ring: ints and Fractions, or Gaussian rationals.
+
+    Much faster than :class:`Arithmetic` for the counterexample search; it has no roots of
+    unity beyond -1 (``dft`` of order above 2 needs :class:`Arithmetic`).
+
+    Examples
+    --------
+    >>> from convalg.symbolic.evaluate import PlainArithmetic
+    >>> arithmetic = PlainArithmetic(complex_values=True)
+    >>> arithmetic.conj(arithmetic.constant(1, 2)) == arithmetic.constant(1, -2)
+    True
+    """
+
+    root_order = 1
+
+    def __init__(self, complex_values: bool = False, root_order: int = 1):
+        if root_order > 2:
+            raise ValueError(f"PlainArithmetic has roots of unity of order 1 and 2 only, got {root_order}")
+        self.root_order = root_order
+        self.complex_values = complex_values
+        self.zero = QQ_I.zero if complex_values else 0
+        self.one = QQ_I.one if complex_values else 1
+
+    def constant(self, real, imag=0):
+        if self.complex_values:
+            return QQ_I(real, imag)
+        if imag:
+            raise ValueError("a complex constant needs complex_values=True")
+        return real
+
+    def number(self, value):
+        if self.complex_values:
+            return QQ_I(value.numerator, 1) / QQ_I(value.denominator, 1)
+        return value.numerator if value.denominator == 1 else value
+
+    def root(self, exponent: int):
+        return self.one if self.root_order == 1 or exponent % 2 == 0 else -self.one
+
+    def conj(self, value):
+        return QQ_I(value.x, -value.y) if self.complex_values else value
+
+    def normal(self, value):
+        return value
+
+
+@dataclass(frozen=True)
+class Finite:
+    """A finitely supported sequence on Z^d: a box and its entries (zeros may be left out)."""
+
+    start: tuple[int, ...]
+    shape: tuple[int, ...]
+    data: dict
+
+    @property
+    def dims(self) -> int:
+        return len(self.start)
+
+    def support(self, arithmetic: Arithmetic) -> dict:
+        """The nonzero entries, normalised."""
+        out = {}
+        for index, value in self.data.items():
+            value = arithmetic.normal(value)
+            if value:
+                out[index] = value
+        return out
+
+    def to_array(self, arithmetic: Arithmetic | None = None):
+        """Entries as a nested list over the box (for display)."""
+        if not self.shape or 0 in self.shape:
+            return []
+        if self.dims == 1:
+            return [self.data.get((self.start[0] + i,), 0) for i in range(self.shape[0])]
+        return [
+            [self.data.get((self.start[0] + i, self.start[1] + j), 0) for j in range(self.shape[1])]
+            for i in range(self.shape[0])
+        ]
+
+
+def equal(left: Finite, right: Finite, arithmetic: Arithmetic) -> bool:
+    """Whether two sequences agree at every index of Z^d."""
+    return left.support(arithmetic) == right.support(arithmetic)
+
+
+def evaluate(node: Node, env: dict, arithmetic: Arithmetic, dims: int):
+    """The value of ``node`` (a :class:`Finite`, a ring element or an int) in ``env``.
+
+    ``env`` maps sequence names to :class:`Finite`, scalar names to ring elements and
+    parameter names to ints.
+    """
+    return _Evaluator(env, arithmetic, dims).eval(node)
+
+
+def evaluate_sides(statement: Statement, env: dict, arithmetic: Arithmetic, dims: int) -> list:
+    """The values of every side of ``statement``."""
+    evaluator = _Evaluator(env, arithmetic, dims)
+    return [evaluator.eval(side) for side in statement.sides]
+
+
+def _box(start, shape):
+    return product(*(range(s, s + n) for s, n in zip(start, shape)))
+
+
+class _Evaluator:
+    def __init__(self, env: dict, arithmetic: Arithmetic, dims: int):
+        self.env = env
+        self.ar = arithmetic
+        self.dims = dims
+
+    def param(self, node: Node) -> int:
+        value = node.value
+        if isinstance(value, int):
+            return value
+        if isinstance(value, tuple):
+            return -self.env[value[1]]
+        return self.env[value]
+
+    def offset(self, node: Node) -> tuple[int, ...]:
+        if node.op == "tuple":
+            return tuple(self.param(a) for a in node.args)
+        return (self.param(node),) * self.dims
+
+    def eval(self, node: Node):
+        op = node.op
+        method = getattr(self, f"_{op}")
+        return method(node)
+
+    # scalars
+    def _scalar(self, node):
+        return self.env[node.value]
+
+    def _number(self, node):
+        return self.ar.number(node.value)
+
+    def _smul(self, node):
+        return self.eval(node.args[0]) * self.eval(node.args[1])
+
+    def _param(self, node):
+        return self.param(node)
+
+    # sequences
+    def _seq(self, node):
+        return self.env[node.value]
+
+    def _delta(self, node):
+        zero = (0,) * self.dims
+        return Finite(zero, (1,) * self.dims, {zero: self.ar.one})
+
+    def _combine(self, a, b, sign):
+        if not isinstance(a, Finite):
+            return a + b if sign > 0 else a - b
+        if 0 in a.shape:
+            return b if sign > 0 else self._scaled(b, -self.ar.one)
+        if 0 in b.shape:
+            return a
+        start = tuple(min(x, y) for x, y in zip(a.start, b.start))
+        stop = tuple(max(x + m, y + n) for x, y, m, n in zip(a.start, b.start, a.shape, b.shape))
+        data = dict(a.data)
+        for index, value in b.data.items():
+            data[index] = data.get(index, self.ar.zero) + (value if sign > 0 else -value)
+        return Finite(start, tuple(e - s for s, e in zip(start, stop)), data)
+
+    def _add(self, node):
+        return self._combine(self.eval(node.args[0]), self.eval(node.args[1]), 1)
+
+    def _sub(self, node):
+        return self._combine(self.eval(node.args[0]), self.eval(node.args[1]), -1)
+
+    def _scaled(self, a: Finite, c):
+        return Finite(a.start, a.shape, {i: c * v for i, v in a.data.items()})
+
+    def _neg(self, node):
+        value = self.eval(node.args[0])
+        if isinstance(value, Finite):
+            return self._scaled(value, -self.ar.one)
+        return -value
+
+    def _scale(self, node):
+        return self._scaled(self.eval(node.args[1]), self.eval(node.args[0]))
+
+    def conv(self, a: Finite, b: Finite) -> Finite:
+        if 0 in a.shape or 0 in b.shape:
+            return Finite((0,) * self.dims, (0,) * self.dims, {})
+        data: dict = {}
+        zero = self.ar.zero
+        for i, x in a.data.items():
+            if not x:
+                continue
+            for j, y in b.data.items():
+                k = tuple(p + q for p, q in zip(i, j))
+                data[k] = data.get(k, zero) + x * y
+        start = tuple(p + q for p, q in zip(a.start, b.start))
+        shape = tuple(m + n - 1 for m, n in zip(a.shape, b.shape))
+        return Finite(start, shape, data)
+
+    def flip(self, a: Finite) -> Finite:
+        start = tuple(-(s + n - 1) for s, n in zip(a.start, a.shape))
+        return Finite(start, a.shape, {tuple(-p for p in i): v for i, v in a.data.items()})
+
+    def conj(self, a: Finite) -> Finite:
+        return Finite(a.start, a.shape, {i: self.ar.conj(v) for i, v in a.data.items()})
+
+    def _conv(self, node):
+        return self.conv(self.eval(node.args[0]), self.eval(node.args[1]))
+
+    def _corr(self, node):
+        a, b = self.eval(node.args[0]), self.eval(node.args[1])
+        return self.conv(a, self.conj(self.flip(b)))
+
+    def _flip(self, node):
+        return self.flip(self.eval(node.args[0]))
+
+    def _conj(self, node):
+        value = self.eval(node.args[0])
+        if isinstance(value, Finite):
+            return self.conj(value)
+        return self.ar.conj(value)
+
+    def _shift(self, node):
+        a = self.eval(node.args[0])
+        k = self.offset(node.args[1])
+        return Finite(
+            tuple(s + d for s, d in zip(a.start, k)),
+            a.shape,
+            {tuple(p + d for p, d in zip(i, k)): v for i, v in a.data.items()},
+        )
+
+    def wrap(self, a: Finite, n: int) -> Finite:
+        data: dict = {}
+        for i, v in a.data.items():
+            key = tuple(p % n for p in i)
+            data[key] = data.get(key, self.ar.zero) + v
+        return Finite((0,) * self.dims, (n,) * self.dims, data)
+
+    def _circ(self, node):
+        n = self.param(node.args[2])
+        return self.wrap(self.conv(self.eval(node.args[0]), self.eval(node.args[1])), n)
+
+    def _dft(self, node):
+        n = self.param(node.args[1])
+        a = self.wrap(self.eval(node.args[0]), n)
+        step = self.ar.root_order // n
+        data = {}
+        for k in _box((0,) * self.dims, (n,) * self.dims):
+            total = self.ar.zero
+            for i, v in a.data.items():
+                total += v * self.ar.root(-step * sum(p * q for p, q in zip(k, i)))
+            data[k] = total
+        return Finite((0,) * self.dims, (n,) * self.dims, data)
+
+    def _hadamard(self, node):
+        a, b = self.eval(node.args[0]), self.eval(node.args[1])
+        start = tuple(max(x, y) for x, y in zip(a.start, b.start))
+        stop = tuple(min(x + m, y + n) for x, y, m, n in zip(a.start, b.start, a.shape, b.shape))
+        shape = tuple(max(e - s, 0) for s, e in zip(start, stop))
+        data = {i: v * b.data[i] for i, v in a.data.items() if i in b.data}
+        return Finite(start, shape, data)
+
+    def _down(self, node):
+        a = self.eval(node.args[0])
+        s = self.param(node.args[1])
+        lo = tuple(-((-p) // s) for p in a.start)
+        hi = tuple((p + n - 1) // s for p, n in zip(a.start, a.shape))
+        shape = tuple(max(h - l + 1, 0) for l, h in zip(lo, hi))
+        data = {
+            tuple(p // s for p in i): v for i, v in a.data.items() if all(p % s == 0 for p in i)
+        }
+        return Finite(lo, shape, data)
+
+    def _convmode(self, node):
+        a, b = self.eval(node.args[0]), self.eval(node.args[1])
+        full = self.conv(a, b)
+        if node.value == "same":
+            offset = tuple((n - 1) // 2 for n in b.shape)
+            shape = a.shape
+        else:
+            if all(m >= n for m, n in zip(a.shape, b.shape)):
+                small = b.shape
+            elif all(n >= m for m, n in zip(a.shape, b.shape)):
+                small = a.shape
+            else:
+                raise Undefined("mode='valid' needs one input at least as large as the other in every axis")
+            offset = tuple(n - 1 for n in small)
+            shape = tuple(abs(m - n) + 1 for m, n in zip(a.shape, b.shape))
+        start = tuple(s + o for s, o in zip(full.start, offset))
+        data = {
+            i: v
+            for i, v in full.data.items()
+            if all(s <= p < s + n for p, s, n in zip(i, start, shape))
+        }
+        return Finite(start, shape, data)
+
+
+def root_order(statement: Statement, env: dict) -> int:
+    """The order of the root of unity the statement's ``dft`` calls need in ``env``."""
+    orders = [1]
+
+    def visit(node: Node) -> None:
+        if node.op == "dft":
+            value = node.args[1].value
+            orders.append(value if isinstance(value, int) else env[value])
+        for arg in node.args:
+            if isinstance(arg, Node):
+                visit(arg)
+
+    for side in statement.sides:
+        visit(side)
+    return math.lcm(*orders)

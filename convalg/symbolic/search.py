@@ -1,0 +1,237 @@
+"""The smallest exact integer counterexample to a statement, by ordered exhaustive search.
+
+Candidates are tried in a fixed order, so the first one found is the smallest in that order:
+first by the total length of the sequences, then by the largest entry magnitude (real integers
+before Gaussian integers, which are tried only when the statement can see complex values),
+then by the integer parameters and scalars, then lexicographically with entries ordered
+``0, 1, -1, 2, -2``. Sequences start at index 0 (``shift`` moves them). Every candidate is
+evaluated exactly (:mod:`convalg.symbolic.evaluate`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import product
+
+from convalg.symbolic.evaluate import Arithmetic, Finite, PlainArithmetic, Undefined, equal, evaluate_sides, root_order
+from convalg.symbolic.language import POSITIVE_PARAMETERS, Statement
+
+__all__ = ["Counterexample", "find_counterexample"]
+
+_POSITIVE_VALUES = (1, 2, 3, 4)
+_STRIDES = (1, 2, 3)
+_OFFSETS = (0, 1, -1, 2)
+_REAL_SCALARS = (2, -1, 3)
+_COMPLEX_SCALARS = (1j, 1 + 1j)
+_ENTRIES = {1: (0, 1, -1), 2: (0, 1, -1, 2, -2)}
+_COMPLEX_ENTRIES = (0, 1, 1j, -1, -1j)
+
+
+@dataclass
+class Counterexample:
+    """An exact assignment under which the sides of a statement differ.
+
+    ``sequences`` maps each name to its entries (index 0 first; nested lists in 2-D),
+    ``scalars`` and ``parameters`` the other names; ``sides`` holds each side's value as
+    ``(start, entries)``; ``numeric`` is filled by the numeric re-check.
+    """
+
+    statement: str
+    dims: int
+    sequences: dict
+    scalars: dict
+    parameters: dict
+    sides: list
+    numeric: object = None
+    tried: int = 0
+    notes: list = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line per name and per side."""
+        lines = [f"{name} = {value}" for name, value in self.sequences.items()]
+        lines += [f"{name} = {value}" for name, value in {**self.scalars, **self.parameters}.items()]
+        for index, (start, entries) in enumerate(self.sides):
+            lines.append(f"side {index + 1} = {entries} (first index {list(start) if len(start) > 1 else start[0]})")
+        return "\n".join(lines)
+
+
+def _to_python(value, arithmetic):
+    value = arithmetic.normal(value)
+    if isinstance(value, (int, Fraction)):
+        return value
+    if not hasattr(value, "is_ground"):  # a Gaussian rational
+        value = Arithmetic([]).ring(value)
+    if not value:
+        return 0
+    if value.is_ground:
+        c = value.LC
+        real, imag = Fraction(int(c.x.numerator), int(c.x.denominator)), Fraction(int(c.y.numerator), int(c.y.denominator))
+        real = int(real) if real.denominator == 1 else real
+        imag = int(imag) if imag.denominator == 1 else imag
+        return real if imag == 0 else complex(real, imag) if isinstance(real, int) and isinstance(imag, int) else (real, imag)
+    import sympy
+
+    zeta = sympy.exp(2 * sympy.pi * sympy.I / arithmetic.root_order)
+    return sympy.nsimplify(value.as_expr().subs(sympy.Symbol("zeta"), zeta))
+
+
+def _constant(arithmetic, value):
+    if isinstance(value, complex) or getattr(arithmetic, "complex_values", False) or isinstance(arithmetic, Arithmetic):
+        return arithmetic.constant(int(value.real), int(value.imag))
+    return arithmetic.constant(value)
+
+
+def _compositions(total: int, parts: int, dims: int):
+    """Shapes for ``parts`` sequences whose sizes sum to ``total`` (1-D) or whose total cell count is ``total``."""
+    if parts == 0:
+        if total == 0:
+            yield ()
+        return
+    for first in range(1, total - parts + 2):
+        for shape in _shapes(first, dims):
+            for rest in _compositions(total - first, parts - 1, dims):
+                yield (shape, *rest)
+
+
+def _shapes(cells: int, dims: int):
+    if dims == 1:
+        yield (cells,)
+        return
+    for rows in range(1, cells + 1):
+        if cells % rows == 0:
+            yield (rows, cells // rows)
+
+
+def find_counterexample(
+    statement: Statement,
+    dims: int = 1,
+    *,
+    max_total: int | None = None,
+    max_candidates: int = 60_000,
+    time_limit: float = 8.0,
+    shapes: tuple | None = None,
+    parameters: dict | None = None,
+) -> tuple[Counterexample | None, int]:
+    """The smallest counterexample in the search order, or None; and the number of candidates tried.
+
+    ``shapes`` (one per sequence) and ``parameters`` restrict the search to one size, e.g. the
+    size at which the exhaustive certificate found the sides to differ.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.language import parse
+    >>> from convalg.symbolic.search import find_counterexample
+    >>> found, tried = find_counterexample(parse("f*(g+h) == (f*g)+(f*g)"))
+    >>> found.sequences
+    {'f': [1], 'g': [0], 'h': [1]}
+    """
+    names = statement.names("seq")
+    scalars = statement.names("scalar")
+    params = statement.names("param")
+    complex_sensitive = statement.uses("corr", "conj", "dft")
+    if max_total is None:
+        max_total = max(len(names), 1) + (3 if dims == 1 else 4)
+    param_domains = [
+        _STRIDES if p == "s" else _POSITIVE_VALUES if p in POSITIVE_PARAMETERS else _OFFSETS for p in params
+    ]
+    if parameters is not None:
+        param_domains = [(parameters[p],) for p in params]
+    if shapes is not None:
+        max_total = sum(_size(shape) for shape in shapes)
+    scalar_domains = [_REAL_SCALARS] * len(scalars)
+    # each stage tries only candidates that no earlier stage tried
+    stages = [
+        (_ENTRIES[1], scalar_domains, lambda flat, scalars: True, False),
+        (_ENTRIES[2], scalar_domains, lambda flat, scalars: 2 in flat or -2 in flat, False),
+    ]
+    if complex_sensitive:
+        stages.append(
+            (
+                _COMPLEX_ENTRIES,
+                [_REAL_SCALARS + _COMPLEX_SCALARS] * len(scalars),
+                lambda flat, scalars: any(isinstance(x, complex) for x in (*flat, *scalars)),
+                True,
+            )
+        )
+    tried = 0
+    deadline = time.monotonic() + time_limit
+    arithmetics: dict = {}
+    first_total = max(len(names), 1) if shapes is None else max_total
+    for total in range(first_total, max_total + 1):
+        for entries, scalar_domain, is_new, complex_values in stages:
+            for param_values in product(*param_domains):
+                env_params = dict(zip(params, param_values))
+                order = root_order(statement, env_params)
+                key = (order, complex_values)
+                if key not in arithmetics:
+                    arithmetics[key] = (
+                        Arithmetic([], root_order=order) if order > 2 else PlainArithmetic(complex_values, order)
+                    )
+                arithmetic = arithmetics[key]
+                for scalar_values in product(*scalar_domain):
+                    env_scalars = {n: _constant(arithmetic, v) for n, v in zip(scalars, scalar_values)}
+                    choices = _compositions(total, len(names), dims) if shapes is None else [tuple(shapes)]
+                    for shape_choice in choices if names else [()]:
+                        sizes = [_size(shape) for shape in shape_choice]
+                        for flat in product(entries, repeat=sum(sizes)):
+                            if not is_new(flat, scalar_values):
+                                continue
+                            tried += 1
+                            if tried > max_candidates or time.monotonic() > deadline:
+                                return None, tried
+                            sequences = _build(names, shape_choice, flat, arithmetic, dims)
+                            env = {**sequences, **env_scalars, **env_params}
+                            try:
+                                sides = evaluate_sides(statement, env, arithmetic, dims)
+                            except Undefined:
+                                continue
+                            if all(equal(sides[0], other, arithmetic) for other in sides[1:]):
+                                continue
+                            return (
+                                Counterexample(
+                                    statement=str(statement),
+                                    dims=dims,
+                                    sequences={n: s.to_array() for n, s in _plain(sequences, arithmetic).items()},
+                                    scalars=dict(zip(scalars, scalar_values)),
+                                    parameters=env_params,
+                                    sides=[(side.start, _plain({"x": side}, arithmetic)["x"].to_array()) for side in sides],
+                                    tried=tried,
+                                ),
+                                tried,
+                            )
+        if not names:
+            break
+    return None, tried
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    size = 1
+    for n in shape:
+        size *= n
+    return size
+
+
+def _build(names, shapes, flat, arithmetic, dims) -> dict:
+    sequences = {}
+    position = 0
+    for name, shape in zip(names, shapes):
+        size = _size(shape)
+        values = flat[position : position + size]
+        position += size
+        data = {}
+        for offset, value in enumerate(values):
+            if value:
+                index = (offset,) if dims == 1 else divmod(offset, shape[1])
+                data[tuple(index)] = _constant(arithmetic, value)
+        sequences[name] = Finite((0,) * dims, shape, data)
+    return sequences
+
+
+def _plain(sequences: dict, arithmetic: Arithmetic) -> dict:
+    """The same sequences with Python numbers as entries."""
+    return {
+        name: Finite(s.start, s.shape, {i: _to_python(v, arithmetic) for i, v in s.data.items()})
+        for name, s in sequences.items()
+    }

@@ -1,0 +1,46 @@
+"""Negative controls: each proof recipe, applied to a false statement, must fail to prove it."""
+
+from __future__ import annotations
+
+import pytest
+
+from convalg.symbolic.decide import check
+from convalg.symbolic.language import parse
+from convalg.symbolic.laws import LAWS
+from convalg.symbolic.proof import by_generating_functions, by_rewriting
+
+_RECIPES = [law for law in LAWS if law.recipe is not None and law.expected == "proved"]
+
+
+@pytest.mark.parametrize("law", _RECIPES, ids=[law.key for law in _RECIPES])
+@pytest.mark.parametrize("dims", [1, 2])
+def test_each_recipe_proves_its_law_and_fails_on_its_control(law, dims):
+    assert by_rewriting(parse(law.text(dims), dims), dims, law.recipe).verified
+    control = parse(law.control_text(dims), dims)
+    proof = by_rewriting(control, dims, law.recipe)
+    assert not proof.verified
+    assert proof.failures()
+    # and the control is really false: convalg refutes it with a counterexample
+    verdict = check(control, dims, certify=False, numeric=False, recipe=law.recipe)
+    assert verdict.status == "refuted"
+
+
+def test_generating_functions_fail_on_the_notes_distributivity():
+    proof = by_generating_functions(parse("f*(g+h) == (f*g)+(f*g)"), 1)
+    assert not proof.verified
+    assert "expand" in proof.meet_how
+
+
+def test_a_failing_step_makes_the_verdict_unknown_not_proved():
+    # a recipe whose change of index is not a bijection of Z cannot prove anything
+    statement = parse("f*g == g*f")
+    proof = by_rewriting(statement, 1, ((0, "change_index", "k0", "2*k0"),))
+    assert not proof.verified
+    assert "not a bijection" in proof.failures()[0]
+
+
+def test_a_true_statement_outside_every_method_is_unknown_with_the_certificate_as_evidence():
+    verdict = check("down(f, 2) + down(g, 2) == down(f + g, 2)", numeric=False)
+    assert verdict.status == "unknown"
+    assert verdict.certificate.holds
+    assert "no counterexample" in verdict.reason
