@@ -62,15 +62,58 @@ def convolve(
     """FFT convolution of ``a`` and ``b`` (same ndim, floating ``dtype``) cropped to ``region``.
 
     ``region`` covers every axis; on axes not in ``axes`` the full length is the broadcast
-    length ``max(n1, n2)``.
+    length ``max(n1, n2)``. The transforms go one axis at a time, as an N-D FFT does
+    internally, but skipping work that is known to be zero: a forward transform handles
+    the last axis first while the other axes still have their unpadded lengths (a small
+    kernel transforms a few lines, not the whole padded grid), and the inverse crops each
+    axis to the wanted outputs before the next axis is transformed.
     """
     crop = tuple(slice(start, start + length) for start, length in region)
     if not axes:
         return (a * b)[crop]
-    forward, inverse, extra = _transforms(xp, complex_data)
-    shape = tuple(int(n) for n in fft_shape)
-    axes = tuple(axes)
-    spectrum = forward(a, s=shape, axes=axes, **extra)
-    spectrum = spectrum * forward(b, s=shape, axes=axes, **extra)
-    result = inverse(spectrum, s=shape, axes=axes, **extra)
-    return result[crop]
+    module, extra = _module(xp)
+    shape = dict(zip(axes, (int(n) for n in fft_shape)))
+    order = sorted(axes)
+    last = order[-1]
+
+    def forward(x: Any) -> Any:
+        if complex_data:
+            x = module.fft(x, n=shape[last], axis=last, **extra)
+        else:
+            x = module.rfft(x, n=shape[last], axis=last, **extra)
+        for axis in reversed(order[:-1]):
+            x = module.fft(x, n=shape[axis], axis=axis, **extra)
+        return x
+
+    from convalg.signal._parallel import parallel_map, workers
+
+    if backends.is_numpy(xp) and len(order) == 1 and workers() > 1:
+        # a 1-D transform uses one core: transform the two inputs side by side
+        spectra = parallel_map(forward, [a, b])
+        spectrum = spectra[0] * spectra[1]
+    else:
+        spectrum = forward(a) * forward(b)
+    for axis in order[:-1]:
+        spectrum = module.ifft(spectrum, n=shape[axis], axis=axis, **extra)
+        spectrum = spectrum[_along(axis, crop[axis])]
+    if complex_data:
+        result = module.ifft(spectrum, n=shape[last], axis=last, **extra)
+    else:
+        result = module.irfft(spectrum, n=shape[last], axis=last, **extra)
+    others = tuple(crop[ax] if ax not in axes or ax == last else slice(None)
+                   for ax in range(result.ndim))
+    return result[others]
+
+
+def _along(axis: int, index: slice) -> tuple:
+    return (slice(None),) * axis + (index, ...)
+
+
+def _module(xp: ModuleType):
+    module = backends.fft_module(xp)
+    extra = {}
+    if backends.is_numpy(xp):
+        from convalg.signal._parallel import workers
+
+        extra = {"workers": workers()}
+    return module, extra

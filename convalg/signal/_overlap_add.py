@@ -19,6 +19,7 @@ makes every transform strided and measured slower than one whole transform.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from types import ModuleType
@@ -45,6 +46,7 @@ def transform_cost(points: int) -> float:
     return line_cost(points)
 
 
+@functools.lru_cache(maxsize=256)
 def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
     """The block plan of one axis, or None when one transform of the whole axis is cheaper."""
     from scipy.fft import next_fast_len

@@ -136,3 +136,29 @@ def test_numpy_nd_fast_path_equals_shifted_accumulation_exactly(boundary, shape,
             fast = _direct.numpy_nd(a, b, region, boundary=boundary, fillvalue=-2, skip_zero_taps=skip)
             generic = _direct.shifted_accumulation(xp_numpy, a, b, region, boundary=boundary, fillvalue=-2)
             assert np.array_equal(fast, generic)
+
+
+def test_parallel_slabs_and_pieces_equal_the_serial_result(monkeypatch):
+    from convalg.signal import _parallel
+
+    rng = np.random.default_rng(12)
+    a2 = rng.integers(-50, 50, (400, 300))
+    b2 = rng.integers(-3, 3, (5, 5))
+    a1 = rng.integers(-50, 50, 200_000)
+    b1 = rng.integers(-3, 3, 31)
+    region2 = [((5 - 1) // 2, 400), (2, 300)]
+    region1 = [(0, 200_030)]
+    serial = (_direct.numpy_nd(a2, b2, region2), _direct.numpy_1d(a1, b1, region1))
+    monkeypatch.setattr(_parallel, "workers", lambda: 2)
+    monkeypatch.setattr(_direct, "workers", lambda: 2)
+    parallel = (_direct.numpy_nd(a2, b2, region2), _direct.numpy_1d(a1, b1, region1))
+    assert np.array_equal(serial[0], parallel[0]) and np.array_equal(serial[1], parallel[1])
+    x, y = rng.standard_normal(20_000), rng.standard_normal(3_000)
+    assert np.allclose(convalg.convolve(x, y, method="fft"), np.convolve(x, y))
+
+
+def test_workers_is_at_least_one_and_at_most_the_cores():
+    from convalg.signal import _parallel
+
+    assert 1 <= _parallel.workers() <= _parallel.cores()
+    assert _parallel.parallel_map(lambda v: v * 2, [1, 2, 3]) == [2, 4, 6]
