@@ -290,6 +290,13 @@ def _batch_chunks(batch, per_item):
 
 
 def _correlate_direct(xp, x, w, stride, dilation):
+    if backends.is_numpy(xp) and all(s == 1 for s in stride):
+        return _correlate_shifted_numpy(x, w, dilation)
+    return _correlate_windows(xp, x, w, stride, dilation)
+
+
+def _correlate_windows(xp, x, w, stride, dilation):
+    """The generic direct engine: im2col of strided windows, one matrix product per batch chunk."""
     kernel = tuple(w.shape[3:])
     out = _output_shape(x.shape[3:], kernel, stride, dilation)
     batch, groups, channels = x.shape[:3]
@@ -306,6 +313,8 @@ def _correlate_direct(xp, x, w, stride, dilation):
 
 def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
     """sum_b correlation of x[b] with g[b]: x (B, G, C, *sp), g (B, G, O, *out) -> (G, O, C, *kernel)."""
+    if backends.is_numpy(xp) and all(s == 1 for s in stride):
+        return _weight_correlate_shifted_numpy(x, g, kernel, dilation)
     out = tuple(g.shape[3:])
     batch, groups, channels = x.shape[:3]
     out_channels = g.shape[2]
@@ -317,6 +326,97 @@ def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
         part = xp.sum(xp.matmul(upstream, xp.matrix_transpose(columns)), axis=0)
         total = part if total is None else total + part
     return xp.reshape(total, (groups, out_channels, channels) + tuple(kernel))
+
+
+# NumPy fast path for stride 1: "shifted" im2col. In the row-major flattened padded input, the
+# window of output position p starts at flat index p + offset(tap), so every column block is one
+# *contiguous* slice (a memcpy, not a strided gather), and one matrix product computes the output
+# on the whole padded plane; the positions past the output's extent in the trailing axes are
+# computed and cropped away (for 3x3 on 56x56 that is 4% extra work). The column blocks are
+# small enough to stay in cache and the product writes straight into the result (``out=``).
+_SHIFTED_BLOCK = 2**21
+
+
+def _shifted_layout(spatial, kernel, dilation):
+    nd = len(spatial)
+    steps = [math.prod(spatial[i + 1 :]) for i in range(nd)]
+    offsets = [sum(t * d * s for t, d, s in zip(tap, dilation, steps)) for tap in _indices(kernel)]
+    out = _output_shape(spatial, kernel, (1,) * nd, dilation)
+    length = out[0] * steps[0]  # every flat position of the first out[0] leading-axis slabs
+    return offsets, out, length
+
+
+def _shifted_columns(flat, offsets, start, stop, first, last):
+    """Column block of samples [start, stop) and flat positions [first, last): one slice per tap."""
+    import numpy as np
+
+    b, g, c = stop - start, flat.shape[1], flat.shape[2]
+    columns = np.empty((b, g, c, len(offsets), last - first), dtype=flat.dtype)
+    for t, offset in enumerate(offsets):
+        columns[:, :, :, t, :] = flat[start:stop, :, :, offset + first : offset + last]
+    return columns.reshape(b, g, c * len(offsets), last - first)
+
+
+def _shifted_blocks(batch, per_position, length):
+    """(start, stop, first, last) blocks whose columns hold at most about _SHIFTED_BLOCK values."""
+    per_item = per_position * length
+    if per_item <= _SHIFTED_BLOCK:
+        step = max(1, _SHIFTED_BLOCK // per_item)
+        return [(start, min(batch, start + step), 0, length) for start in range(0, batch, step)]
+    span = max(1, _SHIFTED_BLOCK // per_position)
+    return [(start, start + 1, first, min(length, first + span))
+            for start in range(batch) for first in range(0, length, span)]
+
+
+def _flat_with_room(x, need):
+    import numpy as np
+
+    batch, groups, channels = x.shape[:3]
+    flat = x.reshape(batch, groups, channels, -1)
+    if need > flat.shape[-1]:  # the last taps' slices run past the end: zeros there
+        room = np.zeros((batch, groups, channels, need - flat.shape[-1]), dtype=x.dtype)
+        flat = np.concatenate([flat, room], axis=-1)
+    return flat
+
+
+def _correlate_shifted_numpy(x, w, dilation):
+    import numpy as np
+
+    kernel, spatial = tuple(w.shape[3:]), tuple(x.shape[3:])
+    offsets, out, length = _shifted_layout(spatial, kernel, dilation)
+    batch, groups, channels = x.shape[:3]
+    out_channels, taps = w.shape[1], len(offsets)
+    flat = _flat_with_room(np.asarray(x), offsets[-1] + length)
+    matrix = np.ascontiguousarray(w).reshape(groups, out_channels, channels * taps)
+    result = np.empty((batch, groups, out_channels, length), dtype=x.dtype)
+    for start, stop, first, last in _shifted_blocks(batch, groups * channels * taps, length):
+        columns = _shifted_columns(flat, offsets, start, stop, first, last)
+        if (first, last) == (0, length):
+            np.matmul(matrix, columns, out=result[start:stop])  # straight into the result
+        else:
+            result[start:stop, :, :, first:last] = np.matmul(matrix, columns)
+    plane = result.reshape((batch, groups, out_channels, out[0]) + spatial[1:])
+    return np.ascontiguousarray(plane[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])])
+
+
+def _weight_correlate_shifted_numpy(x, g, kernel, dilation):
+    import numpy as np
+
+    spatial = tuple(x.shape[3:])
+    offsets, out, length = _shifted_layout(spatial, kernel, dilation)
+    batch, groups, channels = x.shape[:3]
+    out_channels, taps = g.shape[2], len(offsets)
+    flat = _flat_with_room(np.asarray(x), offsets[-1] + length)
+    # the upstream gradient laid out on the padded plane, zero where no output position is
+    spread = np.zeros((batch, groups, out_channels, out[0]) + spatial[1:], dtype=x.dtype)
+    spread[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])] = g
+    spread = spread.reshape(batch, groups, out_channels, length)
+    total = np.zeros((groups, out_channels, channels * taps), dtype=x.dtype)
+    for start, stop, first, last in _shifted_blocks(batch, groups * channels * taps, length):
+        columns = _shifted_columns(flat, offsets, start, stop, first, last)
+        upstream = spread[start:stop, :, :, first:last]
+        total += np.matmul(upstream, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+    return total.reshape((groups, out_channels, channels) + tuple(kernel))
 
 
 def _fft_shape(xp, shape):
@@ -480,6 +580,16 @@ def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups,
 
 
 def _input_gradient(xp, grouped_g, kernels, geometry, method):
+    """The full convolution of the upstream gradient with the kernel, cropped by the padding.
+
+    Two forms of the same convolution: a correlation of the stride-dilated, padded upstream
+    gradient with the flipped, channel-transposed kernel (its columns have one row per output
+    channel and tap), or shift-and-add, ``sum_t shift_t(W_t^T g)`` (one matrix product, then each
+    tap's block added back at its offset: col2im; its columns have one row per *input* channel
+    and tap). The smaller column matrix decides; the FFT engine uses the first form.
+    """
+    if method != "fft" and kernels.shape[2] < kernels.shape[1]:
+        return _input_gradient_shift_add(xp, grouped_g, kernels, geometry)
     nd = geometry.nd
     batch, groups = grouped_g.shape[:2]
     channels = groups * kernels.shape[2]
@@ -493,6 +603,24 @@ def _input_gradient(xp, grouped_g, kernels, geometry, method):
     grad_padded = _correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method)
     crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
     return xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop]
+
+
+def _input_gradient_shift_add(xp, grouped_g, kernels, geometry):
+    batch, groups, out_per_group = grouped_g.shape[:3]
+    per_group = kernels.shape[2]
+    taps, positions = math.prod(geometry.kernel), math.prod(geometry.out)
+    # (G, O, C, *k) -> (G, C * taps, O): row (c, t) of W^T
+    matrix = xp.matrix_transpose(xp.reshape(kernels, (groups, out_per_group, per_group * taps)))
+    upstream = xp.reshape(grouped_g, (batch, groups, out_per_group, positions))
+    shape = (batch, groups, per_group) + geometry.padded
+    pieces = []
+    for start, stop in _batch_chunks(batch, groups * per_group * taps * positions):
+        columns = xp.matmul(matrix, upstream[start:stop, ...])
+        pieces.append(_windows_adjoint(xp, columns, (stop - start,) + shape[1:], geometry.kernel,
+                                       geometry.stride, geometry.dilation, geometry.out))
+    grad_padded = pieces[0] if len(pieces) == 1 else xp.concat(pieces, axis=0)
+    crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
+    return xp.reshape(grad_padded, (batch, groups * per_group) + geometry.padded)[(...,) + crop]
 
 
 def _dask_route(function, input, weight, bias, stride, padding, dilation, groups):

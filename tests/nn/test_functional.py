@@ -88,6 +88,27 @@ def test_numpy_window_fast_path_equals_the_generic_gathering(rng):
         assert np.array_equal(fast, generic)
 
 
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("block", [2**21, 1])
+def test_numpy_shifted_engine_equals_the_generic_windows_engine(rng, nd, block, monkeypatch):
+    """The stride-1 NumPy fast path (contiguous shifted slices) against the generic im2col."""
+    import array_api_compat.numpy as xp
+
+    monkeypatch.setattr(F, "_SHIFTED_BLOCK", block)  # 1: one sample per chunk
+    x = rng.standard_normal((3, 2, 2) + SPATIAL[nd])
+    w = rng.standard_normal((2, 3, 2) + KERNEL[nd])
+    for dilation in [(1,) * nd, (2,) + (1,) * (nd - 1)]:
+        generic = F._correlate_windows(xp, x, w, (1,) * nd, dilation)
+        fast = F._correlate_shifted_numpy(x, w, dilation)
+        np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=1e-13)
+        out = generic.shape[3:]
+        g = rng.standard_normal(generic.shape)
+        columns = F._windows_generic(xp, x, KERNEL[nd], (1,) * nd, dilation, out)
+        expected = np.einsum("bgop,bgkp->gok", g.reshape(g.shape[:3] + (-1,)), columns).reshape(w.shape)
+        weight_fast = F._weight_correlate_shifted_numpy(x, g, KERNEL[nd], dilation)
+        np.testing.assert_allclose(weight_fast, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_generic_gathering_by_positions_equals_gathering_by_taps(rng):
     """When the output is smaller than the kernel, windows are gathered per position instead."""
     import array_api_compat.numpy as xp

@@ -8,7 +8,7 @@ import pytest
 from convalg import nn
 from convalg.nn import functional as F
 
-from .test_functional import CONV, SETTINGS, _case
+from .test_functional import CONV, KERNEL, SETTINGS, SPATIAL, _case
 
 GRAD = {1: F.conv1d_grad, 2: F.conv2d_grad, 3: F.conv3d_grad}
 STEP = 1e-6
@@ -48,6 +48,26 @@ def test_convolution_gradients_equal_central_differences(rng, nd, stride, paddin
     _agree(_central(lambda t: loss(t, w, b), x, vx), float(np.vdot(gx, vx)), scale)
     _agree(_central(lambda t: loss(x, t, b), w, vw), float(np.vdot(gw, vw)), scale)
     _agree(_central(lambda t: loss(x, w, t), b, vb), float(np.vdot(gb, vb)), scale)
+
+
+@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::2])
+def test_both_forms_of_the_input_gradient_are_the_same_convolution(rng, nd, stride, padding, dilation, groups):
+    """Correlation with the flipped kernel (chosen when the layer narrows channels) and
+    shift-and-add (chosen when it widens them) give the same grad_input; check the first
+    against central differences with fewer output than input channels."""
+    x = rng.standard_normal((2, 4) + SPATIAL[nd])
+    w = rng.standard_normal((2, 4 // groups) + KERNEL[nd])
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    g = rng.standard_normal(CONV[nd](x, w, **options).shape)
+    gx = GRAD[nd](g, x, w, method="direct", **options)[0]
+    v = rng.standard_normal(x.shape)
+    numeric = _central(lambda t: float(np.vdot(CONV[nd](t, w, **options), g)), x, v)
+    _agree(numeric, float(np.vdot(gx, v)), float(np.abs(g).sum() * (np.abs(w).max() + 1)))
+    # the same gradient by shift-and-add, forced through the wide-layer form
+    wide = np.concatenate([w] * 3, axis=0)  # 6 outputs > 4 inputs: shift-and-add
+    g_wide = np.concatenate([g.reshape((2, groups, 2 // groups, -1))] + [np.zeros_like(g.reshape((2, groups, 2 // groups, -1)))] * 2, axis=2)
+    g_wide = g_wide.reshape((2, 6) + g.shape[2:])
+    np.testing.assert_allclose(GRAD[nd](g_wide, x, wide, method="direct", **options)[0], gx, rtol=1e-12, atol=1e-12)
 
 
 def test_input_gradient_entries_equal_central_differences_entry_by_entry(rng):
