@@ -104,7 +104,7 @@ def convolve_rule(dtype1: np.dtype, dtype2: np.dtype) -> DtypeRule:
 def fftconvolve_rule(dtype1: np.dtype, dtype2: np.dtype) -> DtypeRule:
     """The dtype rule of ``fftconvolve``/``oaconvolve``: always floating, as in scipy.
 
-    Integers and booleans are converted to float64 and float16 to float32 (what
+    Integers, booleans and objects are converted to float64 and float16 to float32 (what
     ``scipy.fft`` computes in) before the result type is formed.
     """
 
@@ -115,7 +115,7 @@ def fftconvolve_rule(dtype1: np.dtype, dtype2: np.dtype) -> DtypeRule:
         if dtype == np.float16:
             return np.dtype(np.float32)
         if dtype.kind == "O":
-            raise TypeError("object arrays cannot be convolved by FFT; use convolve(method='direct')")
+            return np.dtype(np.float64)  # scipy converts object arrays to float64 here too
         return dtype
 
     result = np.result_type(promoted(dtype1), promoted(dtype2))

@@ -154,7 +154,8 @@ def prepare(
         b = _reverse_conj(xp, b)
 
     if a.ndim == 0:
-        return _scalar_recipe(function, xp, a, b, rule)
+        # zero-rank inputs multiply (scipy returns in1 * in2 unconverted, even from fftconvolve)
+        return _scalar_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2))
     if _size(a) == 0 or _size(b) == 0:
         return _empty_recipe(function, xp, a, b, mode, rule)
 

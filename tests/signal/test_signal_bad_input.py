@@ -172,3 +172,31 @@ def test_complex_correlate2d_with_larger_second_input_follows_correlate():
     ours = convalg.correlate2d(a, b, "valid")
     assert np.allclose(ours, ss.correlate(a, b, "valid"))
     assert np.allclose(ours, np.conj(ss.correlate2d(a, b, "valid")))
+
+
+@pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
+def test_object_and_zero_rank_inputs_of_fftconvolve_follow_scipy(function):
+    a, b = np.array([1, 2, 3], dtype=object), np.array([1, 1], dtype=object)
+    ours, theirs = getattr(convalg, function)(a, b), getattr(ss, function)(a, b)
+    assert ours.dtype == theirs.dtype == np.float64 and np.allclose(ours, theirs)
+    ours = getattr(convalg, function)(np.array(3), np.array(4))
+    assert np.asarray(ours).dtype == np.asarray(ss.fftconvolve(np.array(3), np.array(4))).dtype
+    assert int(ours) == 12
+
+
+def test_non_integer_fillvalue_for_integer_inputs_is_an_error_not_a_silent_truncation():
+    # scipy truncates 1.5 to 1 without a word; convalg refuses (README: where convalg differs)
+    with pytest.raises(ValueError, match="fillvalue 1.5 is not an integer"):
+        convalg.convolve2d(np.ones((3, 3), int), np.ones((2, 2), int), fillvalue=1.5)
+    assert convalg.convolve2d(np.ones((3, 3), int), np.ones((2, 2), int), fillvalue=2.0)[0, 0] == 7
+
+
+def test_cupy_without_a_device_is_refused_by_name_and_numpy_still_works():
+    from convalg import backends
+
+    status = backends.available()["cupy"]
+    if status.usable:
+        pytest.skip("a CUDA device is present; the unusable case cannot be shown here")
+    with pytest.raises(RuntimeError, match="cupy"):
+        convalg.convolve(np.ones(3), np.ones(2), backend="cupy")
+    assert convalg.convolve(np.ones(3), np.ones(2), backend=None).tolist() == [1, 2, 2, 1]
