@@ -155,3 +155,9 @@ def test_the_law_suite_catches_a_convolution_that_is_off_by_more_than_its_bound(
     monkeypatch.setattr(_law_suite, "_compute", off_by_a_little)
     broken = _law_suite.run_law("commutativity", "numpy", "direct", max_examples=5)
     assert "AssertionError" in broken.failure and "commutativity, backend=numpy, method=direct" in broken.failure
+
+
+def test_the_cli_names_the_extra_to_install_when_a_tour_dependency_is_missing(monkeypatch, capsys):
+    monkeypatch.setitem(__import__("convalg.cli._tour").cli._tour._TOUR_EXTRA, "no_such_module", "no-such-package")
+    assert main(["tour", "--step", "backends"]) == 2
+    assert "convalg tour needs no-such-package: pip install 'convalg[tour]'" in capsys.readouterr().err

@@ -35,7 +35,20 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+#: What the tour needs beyond convalg's own dependencies: the ``tour`` extra.
+_TOUR_EXTRA = {"matplotlib": "matplotlib", "rich": "rich", "hypothesis": "hypothesis",
+               "skimage": "scikit-image", "sklearn": "scikit-learn"}
+
+
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
+    import sys
+
+    missing = [package for module, package in _TOUR_EXTRA.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(f"convalg tour needs {', '.join(missing)}: pip install 'convalg[tour]'", file=sys.stderr)
+        return 2
+
     from rich.console import Console
     from rich.table import Table
 
