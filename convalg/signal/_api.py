@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from convalg import backends
-from convalg.signal import _direct, _dtypes, _fft, _overlap_add
-from convalg.signal._plan import FUNCTIONS, Plan, Recipe, estimate_costs, prepare
+from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add
+from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
 __all__ = [
     "convolve",
@@ -472,6 +472,9 @@ def _run_direct(recipe: Recipe, a, b):
         return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip,
                                  pass_function=numpy_pass)
     if backends.is_numpy(xp) and a.ndim == 1:
+        outputs = recipe.region[0][1]
+        if blas_allowed(recipe) and _choose.use_blas_1d(outputs, b.shape[0]):
+            return _direct.numpy_blas_1d(a, b, recipe.region)
         return _direct.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
                                 fillvalue=recipe.fillvalue)
     if backends.is_numpy(xp) and recipe.rule.compute.kind != "O":

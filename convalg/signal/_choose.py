@@ -10,6 +10,7 @@ Then the cheapest method under the model wins. Each method's time is modelled in
 seconds as a per-call overhead plus per-operation costs::
 
     direct, numpy.convolve (1-D NumPy):  DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
+    direct, Toeplitz BLAS (1-D float):   DIRECT_1D_CALL + calls * BLAS_CALL + outputs * (R+1) B * BLAS_MAC
     direct, shifted accumulation:        taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
     fft / oa:                            FFT_CALL + FFT_ELEMENT * (work of every transform)
 
@@ -34,6 +35,9 @@ from typing import Sequence
 #: seconds per call of numpy.convolve, and per multiply-add inside it
 DIRECT_1D_CALL = 5e-6
 DIRECT_1D_MAC = 3e-10
+#: seconds per small matrix product and per multiply-add inside it (``numpy_blas_1d``)
+BLAS_CALL = 1.5e-6
+BLAS_MAC = 1.2e-10
 #: seconds per tap and slab (two NumPy calls), and per output element per tap
 DIRECT_TAP_CALL = 3e-6
 DIRECT_TAP_ELEMENT = 2e-9
@@ -45,10 +49,27 @@ FFT_ROW = 2000
 SLAB = 1 << 15
 
 
-def direct_cost(outputs: int, taps: int, numpy_1d: bool) -> float:
-    """Modelled seconds of the direct method."""
+def blas_1d_cost(outputs: int, taps: int) -> float:
+    """Modelled seconds of ``_direct.numpy_blas_1d`` (Toeplitz rows times small matrices)."""
+    from convalg.signal._direct import toeplitz_block
+
+    block = toeplitz_block(taps)
+    reach = -(-(taps - 1) // block)
+    rows = -(-outputs // block)
+    calls = (reach + 1) * -(-rows // max(1, (1 << 18) // (block * block) - 1))
+    return DIRECT_1D_CALL + calls * BLAS_CALL + outputs * (reach + 1) * block * BLAS_MAC
+
+
+def use_blas_1d(outputs: int, taps: int) -> bool:
+    """Whether the 1-D direct method should run as matrix products rather than numpy.convolve."""
+    return taps >= 16 and blas_1d_cost(outputs, taps) < DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
+
+
+def direct_cost(outputs: int, taps: int, numpy_1d: bool, blas: bool = False) -> float:
+    """Modelled seconds of the direct method (``blas``: finite floating data, BLAS allowed)."""
     if numpy_1d:
-        return DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
+        plain = DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
+        return min(plain, blas_1d_cost(outputs, taps)) if blas and taps >= 16 else plain
     slabs = -(-outputs // SLAB)
     return taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
 

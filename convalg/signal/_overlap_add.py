@@ -137,24 +137,20 @@ def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, ful
     """Merge axes (``axis``, ``axis + 1``) = (blocks, N) into one axis by overlap-add.
 
     Only the first ``L + k - 1`` samples of a block are nonzero in exact arithmetic; the
-    rest is rounding noise and is dropped.
+    rest is rounding noise and is dropped. Block ``i`` sample ``t`` lands at ``iL + t``:
+    the samples are added in ``ceil((L + k - 1) / L)`` strips of width ``L``, each strip
+    of every block at once.
     """
     block, count = plan.block, plan.count
     used = block + k - 1
     pieces = -(-used // block)
     lead = (slice(None),) * axis
-    y = y[lead + (slice(None), slice(0, used), ...)]
-    if pieces * block > used:
-        shape = list(y.shape)
-        shape[axis + 1] = pieces * block - used
-        y = xp.concat([y, xp.zeros(tuple(shape), dtype=y.dtype, device=_device(y))], axis=axis + 1)
     shape = list(y.shape)
-    split = shape[: axis] + [count, pieces, block] + shape[axis + 2:]
-    y = xp.reshape(y, tuple(split))
-    out_shape = shape[: axis] + [count + pieces - 1, block] + shape[axis + 2:]
+    out_shape = shape[:axis] + [count + pieces - 1, block] + shape[axis + 2:]
     out = xp.zeros(tuple(out_shape), dtype=y.dtype, device=_device(y))
     for piece in range(pieces):
-        target = lead + (slice(piece, piece + count), ...)
-        out[target] = out[target] + y[lead + (slice(None), piece, ...)]
-    merged = xp.reshape(out, tuple(shape[: axis] + [(count + pieces - 1) * block] + shape[axis + 2:]))
+        width = min(block, used - piece * block)
+        target = lead + (slice(piece, piece + count), slice(0, width), ...)
+        out[target] += y[lead + (slice(None), slice(piece * block, piece * block + width), ...)]
+    merged = xp.reshape(out, tuple(shape[:axis] + [(count + pieces - 1) * block] + shape[axis + 2:]))
     return merged[lead + (slice(0, full), ...)]

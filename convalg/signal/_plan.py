@@ -227,18 +227,22 @@ def prepare(
         recipe.factors = _separable(recipe)
     allowed = ["direct"]
     if rule.compute.kind != "O" and not extended:
-        allowed += ["fft", "oa"]
-    if rule.exact:
-        allowed = [m for m in allowed if m == "direct" or _fft_is_exact(recipe, m)]
+        allowed += ["fft", "oa"] if recipe.blocks else ["fft"]
+    if method == "oa" and not recipe.blocks:
+        method = "fft"  # no axis where blocking pays: one transform is overlap-add's best
     if method == "auto":
         if not finite:
             allowed = ["direct"]
-        method = _choose_by_cost(recipe, allowed)
-    elif method not in allowed:
+        costs = estimate_costs(recipe, allowed)
+        while True:  # the cheapest method that is allowed (integers: with the proof)
+            method = _choose.cheapest(costs)
+            if method == "direct" or not rule.exact or _fft_is_exact(recipe, method):
+                break
+            del costs[method]
+    elif method not in allowed or (method != "direct" and rule.exact
+                                   and not _fft_is_exact(recipe, method)):
         if not frequency_domain or rule.compute.kind == "O":
             method = "direct"  # documented fallback: integers without the proof, objects
-    if method == "oa" and not recipe.blocks:
-        method = "fft"
     if method != "direct":
         recipe.factors = None
 
@@ -303,11 +307,6 @@ def _batch(recipe: Recipe) -> int:
     )
 
 
-def _choose_by_cost(recipe: Recipe, allowed: list[str]) -> str:
-    costs = estimate_costs(recipe, allowed)
-    return _choose.cheapest(costs)
-
-
 def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
     """Modelled seconds of each allowed method for this recipe."""
     xp = recipe.xp
@@ -318,7 +317,7 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
         kernel_shape = recipe.b.shape if _size(recipe.b) <= _size(recipe.a) else recipe.a.shape
         taps = _direct.taps_cost(kernel_shape, recipe.factors)
         numpy_1d = backends.is_numpy(xp) and recipe.a.ndim == 1
-        costs["direct"] = _choose.direct_cost(outputs, taps, numpy_1d)
+        costs["direct"] = _choose.direct_cost(outputs, taps, numpy_1d, blas=blas_allowed(recipe))
     batch = math.prod(
         max(recipe.a.shape[ax], recipe.b.shape[ax])
         for ax in range(recipe.a.ndim) if ax not in recipe.axes
@@ -333,6 +332,16 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
         ]
         costs["oa"] = _choose.oa_cost(batch, counts, shape, complex_data)
     return costs
+
+
+def blas_allowed(recipe: Recipe) -> bool:
+    """Whether the direct method may use BLAS (finite floating data, no boundary extension)."""
+    return (
+        recipe.finite
+        and recipe.rule.compute.kind in "fc"
+        and recipe.boundary == "fill"
+        and recipe.fillvalue == 0
+    )
 
 
 def _separable(recipe: Recipe) -> list | None:
@@ -395,8 +404,6 @@ def _fft_is_exact(recipe: Recipe, method: str) -> bool:
     for x in (a, b):
         if x.dtype.kind != "b" and (int(x.max()) > limit or int(x.min()) < -limit):
             return False
-    a = a.astype(np.float64)
-    b = b.astype(np.float64)
     try:
         if method == "fft":
             shape = tuple(recipe.fft_lengths[ax] for ax in recipe.axes)

@@ -162,3 +162,32 @@ def test_workers_is_at_least_one_and_at_most_the_cores():
 
     assert 1 <= _parallel.workers() <= _parallel.cores()
     assert _parallel.parallel_map(lambda v: v * 2, [1, 2, 3]) == [2, 4, 6]
+
+
+@pytest.mark.parametrize(("n", "k"), [(1000, 16), (5000, 31), (300, 250), (4000, 700), (20, 40)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_blas_toeplitz_fast_path_equals_shifted_accumulation_on_exact_data(n, k, dtype):
+    # small integers in floating point: every product and partial sum is exact, so any
+    # summation order gives the same result and the paths must agree exactly
+    rng = np.random.default_rng(n + k)
+    a = rng.integers(-8, 8, n).astype(dtype)
+    b = rng.integers(-8, 8, k).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.integers(-8, 8, n)
+        b = b - 1j * rng.integers(-8, 8, k)
+    full = n + k - 1
+    for region in ([(0, full)], [((k - 1) // 2, n)], [(min(n, k) - 1, abs(n - k) + 1)], [(full - 1, 1)]):
+        fast = _direct.numpy_blas_1d(a, b, region)
+        generic = _direct.shifted_accumulation(xp_numpy, a, b, region)
+        assert fast.dtype == generic.dtype and np.array_equal(fast, generic)
+
+
+def test_blas_path_is_not_used_with_non_finite_data():
+    from convalg.signal import _choose
+
+    a = np.ones(100_000)
+    a[500] = np.inf
+    b = np.ones(31)
+    assert _choose.use_blas_1d(a.size + 30, 31)
+    out = convalg.convolve(a, b, method="direct")
+    assert np.isinf(out[500:531]).all() and np.isfinite(out[:500]).all() and np.isfinite(out[531:]).all()
