@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 import convalg.signal
@@ -19,11 +19,14 @@ MAX_SIDE = {1: 8, 2: 5, 3: 3}
 OA_SHAPES = {1: ((40,), (3,)), 2: ((20, 20), (3, 3)), 3: ((12, 12, 12), (2, 2, 2))}
 
 
-def examples(fraction: float = 1.0):
+def examples(fraction: float = 1.0, *, shrink: bool = True):
     """Settings with a fraction of the active profile's examples (ci: few, thorough: many)."""
     # the `backend` fixture is a plain string: nothing to reset between examples
     checks = list(settings.default.suppress_health_check) + [HealthCheck.function_scoped_fixture]
-    return settings(max_examples=max(3, int(settings.default.max_examples * fraction)), suppress_health_check=checks)
+    phases = [p for p in settings.default.phases if shrink or p not in (Phase.shrink, Phase.explain)]
+    return settings(
+        max_examples=max(3, int(settings.default.max_examples * fraction)), suppress_health_check=checks, phases=phases
+    )
 
 
 def cases(*, kinds: str = "ifc", chained: bool = False, magnitude: str = "wide"):

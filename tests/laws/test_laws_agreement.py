@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.fft
 import scipy.signal
-from hypothesis import find, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from convalg import errorbounds
@@ -147,7 +147,7 @@ def _reach(nonfinite_mask: np.ndarray, partner: np.ndarray) -> np.ndarray:
     "engine multiplies a NaN by the zero padding, so convolve([0., 0.], [nan, 0.]) gives "
     "[nan, nan, nan] instead of [nan, nan, 0.] (numpy.convolve gives [nan, nan, 0.])",
 )
-@examples()
+@examples(shrink=False)  # unshrunk while the xfail bug stands, to keep CI within budget
 @given(data=st.data(), method=st.sampled_from(["auto", "direct"]))
 def test_nan_and_inf_stay_local_under_auto_and_direct(backend, data, method):
     dims = data.draw(st.sampled_from(DIMS))
@@ -182,22 +182,14 @@ def test_separable_kernels_work_on_array_api_strict(dtype):
     assert_within_bound(result, reference(a, b), tolerance(a, b, plan=plan))
 
 
-def test_correlation_is_neither_commutative_nor_associative():
+@pytest.mark.parametrize("backend_name", ["numpy", "array_api_strict"])
+def test_correlation_is_neither_commutative_nor_associative(backend_name):
     # the lecture notes call convolution a commutative, associative product; correlation is not
-    from hypothesis import HealthCheck, settings
-
-    config = settings(max_examples=200, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
-    ints = strategies.signal_kernel_pairs("int64", max_side=3, chained=True)
-    a, b = find(ints, lambda p: reference(p[0], p[1], op="correlation").tolist()
-                != reference(p[1], p[0], op="correlation").tolist(), settings=config)
-    assert reference(a, b, op="correlation").tolist() != reference(b, a, op="correlation").tolist()
-    triples = st.tuples(ints, ints)
-    (a, b), (c, _) = find(
-        triples,
-        lambda t: reference(reference(t[0][0], t[0][1], op="correlation"), t[1][0], op="correlation").tolist()
-        != reference(t[0][0], reference(t[0][1], t[1][0], op="correlation"), op="correlation").tolist(),
-        settings=config,
-    )
-    lhs, _ = run("correlate", run("correlate", a, b, "numpy")[0], c, "numpy")
-    rhs, _ = run("correlate", a, run("correlate", b, c, "numpy")[0], "numpy")
-    assert lhs.tolist() != rhs.tolist()
+    a, b, c = np.array([1, 2]), np.array([1, 1]), np.array([1, 3])
+    ab, _ = run("correlate", a, b, backend_name)
+    ba, _ = run("correlate", b, a, backend_name)
+    assert ab.tolist() == [1, 3, 2] and ba.tolist() == [2, 3, 1]
+    lhs, _ = run("correlate", ab, c, backend_name)
+    rhs, _ = run("correlate", a, run("correlate", b, c, backend_name)[0], backend_name)
+    assert lhs.tolist() == reference(reference(a, b, op="correlation"), c, op="correlation").tolist() == [3, 10, 9, 2]
+    assert rhs.tolist() == [1, 6, 11, 6]

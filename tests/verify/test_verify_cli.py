@@ -17,7 +17,7 @@ def test_cli_exit_status_is_0_for_a_consistent_function(capsys):
 
 def test_cli_passes_keyword_arguments_and_checks_the_expected_mode(capsys):
     status = main(["verify", "scipy.ndimage:convolve1d", "--kwarg", "mode=constant", "--mode", "same",
-                   "--max-examples", "10"])
+                   "--max-examples", "5"])
     out = capsys.readouterr().out
     assert status == 1
     assert "VIOLATION" in out and "convolve1d(signal, kernel, mode='constant')" in out
