@@ -27,6 +27,7 @@ def register(subparsers) -> None:
         "--max-examples", type=int, default=50, metavar="N", help="hypothesis examples per law (default 50)"
     )
     parser.add_argument(
+        "-k",
         "--kwarg",
         action="append",
         default=[],
