@@ -208,7 +208,9 @@ class Finite:
 
 
 def equal(left: Finite, right: Finite, arithmetic: Arithmetic) -> bool:
-    """Whether two sequences agree at every index of Z^d."""
+    """Whether two sequences agree at every index of Z^d (or two scalars are equal)."""
+    if not isinstance(left, Finite):
+        return arithmetic.normal(left - right) == arithmetic.zero
     return left.support(arithmetic) == right.support(arithmetic)
 
 

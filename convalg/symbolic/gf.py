@@ -198,6 +198,8 @@ class _GF:
         )
 
     def _down(self, node):
+        if self.param(node.args[1]) == 1:
+            return self.translate(node.args[0])
         return Down(self.param(node.args[1]), self.inner(self.translate(node.args[0])), *self.z)
 
     def _hadamard(self, node):

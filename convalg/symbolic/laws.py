@@ -128,6 +128,8 @@ LAWS: tuple[Law, ...] = (
         summary="corr(f,g+h) = corr(f,g) + corr(f,h)"),
     Law("right-distributivity", "correlation", "corr(f+g, h) == corr(f, h) + corr(g, h)", "proved",
         _DISTRIBUTE, "corr(f+g, h) == corr(f, h) + corr(f, h)", summary="corr(f+g,h) = corr(f,h) + corr(g,h)"),
+    Law("notes-distributivity", "correlation", "corr(f, g+h) == corr(f, g) + corr(f, g)", "refuted",
+        summary="the notes' distributivity, correlation"),
     Law("homogeneity", "correlation", "alpha*corr(f, g) == corr(alpha*f, g) == corr(f, alpha*g)", "refuted",
         summary="alpha corr(f,g) = corr(alpha f,g) = corr(f,alpha g) (complex alpha)"),
     Law("conjugate-homogeneity", "correlation",
@@ -163,6 +165,8 @@ LAWS: tuple[Law, ...] = (
         _DISTRIBUTE, "circ(f, g+h, N) == circ(f, g, N) + circ(f, g, N)", summary="distributivity on Z/N"),
     Law("right-distributivity", "circular", "circ(f+g, h, N) == circ(f, h, N) + circ(g, h, N)", "proved",
         _DISTRIBUTE, "circ(f+g, h, N) == circ(f, h, N) + circ(f, h, N)", summary="distributivity on Z/N"),
+    Law("notes-distributivity", "circular", "circ(f, g+h, N) == circ(f, g, N) + circ(f, g, N)", "refuted",
+        summary="the notes' distributivity, circular"),
     Law("homogeneity", "circular",
         "alpha*circ(f, g, N) == circ(alpha*f, g, N) == circ(f, alpha*g, N)", "proved", _HOMOGENEOUS,
         "alpha*circ(f, g, N) == circ(alpha*f, alpha*g, N)", summary="scalars move freely"),
@@ -186,10 +190,6 @@ LAWS: tuple[Law, ...] = (
         ),
         "dft(circ(f, g, N), N) == hadamard(dft(f, N), dft(flip(g), N))",
         summary="DFT_N(f (*)_N g) = DFT_N(f) . DFT_N(g), symbolic N"),
-    Law("notes-distributivity", "circular", "circ(f, g+h, N) == circ(f, g, N) + circ(f, g, N)", "refuted",
-        summary="the notes' distributivity, circular"),
-    Law("notes-distributivity", "correlation", "corr(f, g+h) == corr(f, g) + corr(f, g)", "refuted",
-        summary="the notes' distributivity, correlation"),
 )
 
 

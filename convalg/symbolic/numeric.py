@@ -33,12 +33,12 @@ class NumericCheck:
     reproduces_exact: bool
     difference: float
     bound: str
-    functions: str = "convalg.convolve / convalg.correlate (NumPy backend, method='direct')"
+    functions: str = "convalg.convolve / convalg.correlate"
 
     def __str__(self) -> str:
         state = "confirmed" if self.confirmed else "NOT confirmed"
         return (
-            f"{state} with {self.functions}: computed sides "
+            f"{state} with {self.functions} (NumPy backend, float, method='direct'): computed sides "
             f"{'reproduce' if self.reproduces_exact else 'do NOT reproduce'} the exact values and differ by "
             f"{self.difference:g} (bound: {self.bound})"
         )
@@ -71,6 +71,7 @@ class _Numeric:
         self.dims = dims
         self.magnitude = magnitude
         self.dtype = dtype
+        self.used: set[str] = set()
 
     def param(self, node: Node) -> int:
         value = node.value
@@ -158,6 +159,7 @@ class _Numeric:
         if xa.size == 0 or xb.size == 0:
             return ((0,) * self.dims, np.zeros((0,) * self.dims, dtype=self.dtype))
         out = np.asarray(self.convalg.convolve(xa, xb, mode=mode, method="direct"))
+        self.used.add("convalg.convolve")
         return (tuple(p + q for p, q in zip(sa, sb)), out.astype(self.dtype))
 
     def _conv(self, node):
@@ -168,11 +170,13 @@ class _Numeric:
         if self.magnitude:  # |corr(a, b)| <= |a| * flip(|b|)
             return self.convolve((sa, xa), (tuple(-(s + n - 1) for s, n in zip(sb, xb.shape)), np.flip(xb)))
         out = np.asarray(self.convalg.correlate(xa, xb, mode="full", method="direct")).astype(self.dtype)
+        self.used.add("convalg.correlate")
         return (tuple(p - (q + n - 1) for p, q, n in zip(sa, sb, xb.shape)), out)
 
     def _convmode(self, node):
         (sa, xa), (sb, xb) = self.eval(node.args[0]), self.eval(node.args[1])
         out = np.asarray(self.convalg.convolve(xa, xb, mode=node.value, method="direct")).astype(self.dtype)
+        self.used.add(f"convalg.convolve(mode={node.value!r})")
         if node.value == "same":
             offset = tuple((n - 1) // 2 for n in xb.shape)
         else:
@@ -198,6 +202,7 @@ class _Numeric:
         start, x = self.wrap(self.eval(node.args[0]), n)
         if self.magnitude:  # |dft(a)(k)| <= sum |a|
             return (start, np.full(x.shape, np.sum(np.abs(x)), dtype=self.dtype))
+        self.used.add("convalg.backends.fft_module(numpy).fftn")
         return (start, np.asarray(fft_module(np).fftn(x)).astype(self.dtype))
 
     def _hadamard(self, node):
@@ -263,7 +268,8 @@ def recheck(statement: Statement, counterexample) -> NumericCheck:
         "dft", "corr", "conj"
     )
     dtype = np.complex128 if is_complex else np.float64
-    computed = [_Numeric(env, dims, False, dtype).eval(side) for side in statement.sides]
+    evaluator = _Numeric(env, dims, False, dtype)
+    computed = [evaluator.eval(side) for side in statement.sides]
     magnitudes = [_Numeric(env, dims, True, dtype).eval(side) for side in statement.sides]
     exact_sides = [_exact_array(side, dims) for side in counterexample.sides]
     boxes = computed + magnitudes + exact_sides
@@ -291,7 +297,8 @@ def recheck(statement: Statement, counterexample) -> NumericCheck:
     difference = float(max(np.max(d, initial=0.0) for d in differences))
     limit = 2 * np.asarray(bound.value) if bound.kind != "exact" else 0.0
     differ = any(bool(np.any(d > limit)) for d in differences)
-    return NumericCheck(reproduces and differ, reproduces, difference, bound.description)
+    functions = ", ".join(sorted(evaluator.used)) or "NumPy array bookkeeping only (no convolution in the statement)"
+    return NumericCheck(reproduces and differ, reproduces, difference, bound.description, functions)
 
 
 def recheck_layers(example: dict) -> str:

@@ -53,6 +53,9 @@ class Counterexample:
         lines = [f"{name} = {value}" for name, value in self.sequences.items()]
         lines += [f"{name} = {value}" for name, value in {**self.scalars, **self.parameters}.items()]
         for index, (start, entries) in enumerate(self.sides):
+            if not start:
+                lines.append(f"side {index + 1} = {entries}")
+                continue
             lines.append(f"side {index + 1} = {entries} (first index {list(start) if len(start) > 1 else start[0]})")
         return "\n".join(lines)
 
@@ -109,14 +112,15 @@ def find_counterexample(
     dims: int = 1,
     *,
     max_total: int | None = None,
-    max_candidates: int = 60_000,
-    time_limit: float = 8.0,
+    max_candidates: int | None = None,
+    time_limit: float | None = None,
     shapes: tuple | None = None,
     parameters: dict | None = None,
 ) -> tuple[Counterexample | None, int]:
     """The smallest counterexample in the search order, or None; and the number of candidates tried.
 
-    ``shapes`` (one per sequence) and ``parameters`` restrict the search to one size, e.g. the
+    The search stops after ``max_candidates`` (default 20,000 in 1-D, 8,000 in 2-D), so its
+    result does not depend on the machine. ``shapes`` (one per sequence) and ``parameters`` restrict the search to one size, e.g. the
     size at which the exhaustive certificate found the sides to differ.
 
     Examples
@@ -155,8 +159,11 @@ def find_counterexample(
                 True,
             )
         )
+    if max_candidates is None:
+        max_candidates = 20_000 if dims == 1 else 8_000
     tried = 0
-    deadline = time.monotonic() + time_limit
+    # a time limit makes the result depend on the machine's load: off unless asked for
+    deadline = time.monotonic() + time_limit if time_limit is not None else float("inf")
     arithmetics: dict = {}
     first_total = max(len(names), 1) if shapes is None else max_total
     for total in range(first_total, max_total + 1):
@@ -196,7 +203,7 @@ def find_counterexample(
                                     sequences={n: s.to_array() for n, s in _plain(sequences, arithmetic).items()},
                                     scalars=dict(zip(scalars, scalar_values)),
                                     parameters=env_params,
-                                    sides=[(side.start, _plain({"x": side}, arithmetic)["x"].to_array()) for side in sides],
+                                    sides=[_side(side, arithmetic) for side in sides],
                                     tried=tried,
                                 ),
                                 tried,
@@ -204,6 +211,13 @@ def find_counterexample(
         if not names:
             break
     return None, tried
+
+
+def _side(value, arithmetic):
+    """``(start, entries)`` of a sequence; ``((), value)`` of a scalar."""
+    if isinstance(value, Finite):
+        return (value.start, _plain({"x": value}, arithmetic)["x"].to_array())
+    return ((), _to_python(value, arithmetic))
 
 
 def _size(shape: tuple[int, ...]) -> int:

@@ -284,9 +284,10 @@ def _change_index(expr, name, substitution):
         checks.append(sympy.expand(after_sum.function - before_axis.function.subs(var, new)) == 0)
     return (
         expr.xreplace({the_sum: after_sum}),
-        "none: k -> ±k + c is a bijection of the index set",
+        "",
         all(checks),
-        f"sympy Sum.change_index; the summand equals the old one at the new {name}",
+        f"sympy Sum.change_index; k -> ±k + c is a bijection of the index set and the summand equals "
+        f"the old one at the new {name}",
     )
 
 
