@@ -10,12 +10,10 @@ from __future__ import annotations
 import inspect
 import math
 import operator
-from typing import Any
-
 import numpy as np
 
 from convalg import backends
-from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add
+from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add
 from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
 __all__ = [
@@ -464,21 +462,18 @@ def _run_direct(recipe: Recipe, a, b):
     if not extended and math.prod(b.shape) > math.prod(a.shape):
         a, b = b, a  # loop over the taps of the smaller input
     skip = recipe.finite and recipe.rule.compute.kind != "O"
+    numpy = backends.is_numpy(xp)
     if recipe.factors is not None:
-        numpy_pass = None
-        if backends.is_numpy(xp):
-            def numpy_pass(xp_, x, kernel, region, skip_zero_taps):
-                return _direct.numpy_nd(x, kernel, region, skip_zero_taps=skip_zero_taps)
         return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip,
-                                 pass_function=numpy_pass)
-    if backends.is_numpy(xp) and a.ndim == 1:
+                                 pass_function=_direct_numpy.numpy_pass if numpy else None)
+    if numpy and a.ndim == 1:
         outputs = recipe.region[0][1]
         if blas_allowed(recipe) and _choose.use_blas_1d(outputs, b.shape[0]):
-            return _direct.numpy_blas_1d(a, b, recipe.region)
-        return _direct.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
-                                fillvalue=recipe.fillvalue)
-    if backends.is_numpy(xp) and recipe.rule.compute.kind != "O":
-        return _direct.numpy_nd(a, b, recipe.region, boundary=recipe.boundary,
-                                fillvalue=recipe.fillvalue, skip_zero_taps=skip)
+            return _direct_numpy.numpy_blas_1d(a, b, recipe.region)
+        return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
+                                      fillvalue=recipe.fillvalue)
+    if numpy and recipe.rule.compute.kind != "O":
+        return _direct_numpy.numpy_nd(a, b, recipe.region, boundary=recipe.boundary,
+                                      fillvalue=recipe.fillvalue, skip_zero_taps=skip)
     return _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,
                                         fillvalue=recipe.fillvalue, skip_zero_taps=skip)

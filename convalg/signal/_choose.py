@@ -16,7 +16,7 @@ seconds as a per-call overhead plus per-operation costs::
 
 ``taps`` is the kernel size, or the sum of its 1-D factors when it is separable (zero taps
 of a finite problem are skipped); ``slabs`` are the cache-sized pieces of
-``_direct.numpy_nd`` (one per 32k outputs). The work of an N-D transform is, per axis,
+``_direct_numpy.numpy_nd`` (one per 32k outputs). The work of an N-D transform is, per axis,
 ``rows * (N log2 N * c(N) + FFT_ROW)`` where ``c(N)`` is 2.5 once a 1-D line of ``N``
 complex values leaves a 512 KiB cache (else 1); three transforms per FFT convolution,
 ``2 * blocks + 1`` for overlap-add. Complex data cost twice real data.
@@ -45,13 +45,13 @@ DIRECT_TAP_ELEMENT = 2e-9
 FFT_CALL = 5e-5
 FFT_ELEMENT = 0.8e-9
 FFT_ROW = 2000
-#: outputs per slab of the shifted accumulation (``_direct.numpy_nd``)
+#: outputs per slab of the shifted accumulation (``_direct_numpy.numpy_nd``)
 SLAB = 1 << 15
 
 
 def blas_1d_cost(outputs: int, taps: int) -> float:
-    """Modelled seconds of ``_direct.numpy_blas_1d`` (Toeplitz rows times small matrices)."""
-    from convalg.signal._direct import toeplitz_block
+    """Modelled seconds of ``_direct_numpy.numpy_blas_1d`` (Toeplitz rows times small matrices)."""
+    from convalg.signal._direct_numpy import toeplitz_block
 
     block = toeplitz_block(taps)
     reach = -(-(taps - 1) // block)

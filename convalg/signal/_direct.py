@@ -9,7 +9,8 @@ Special cases, each small and tested against the generic path:
 
 * separable kernels (exactly an outer product of 1-D vectors, e.g. Sobel) run as one 1-D
   pass per axis: ``sum(k_i)`` instead of ``prod(k_i)`` taps per output;
-* on NumPy, 1-D problems use ``numpy.convolve`` (a compiled dot-product loop).
+* NumPy-only fast paths (``numpy.convolve``, Toeplitz BLAS products, in-place slabs on the
+  idle cores) live in :mod:`convalg.signal._direct_numpy`.
 
 All functions take a *region*: per axis, ``(start, length)`` of the wanted outputs in the
 coordinates of the full convolution (length ``n + k - 1``), so 'same' and 'valid' never
@@ -26,7 +27,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from convalg import backends
-from convalg.signal._parallel import parallel_map, workers
 
 Region = Sequence[tuple[int, int]]
 
@@ -126,154 +126,6 @@ def shifted_accumulation(
         )
         out += b[tap] * win[view]
     return out
-
-
-def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", fillvalue=0):
-    """NumPy fast path for 1-D: ``numpy.convolve`` of the window with the kernel.
-
-    Long outputs are split into one piece per core, computed in the shared thread pool
-    (``numpy.convolve`` releases the GIL).
-    """
-    (start, length), = region
-    k = b.shape[0]
-    pieces = [(start + lo, start + hi) for lo, hi in _pieces(length, length * k, PARALLEL_WORK)]
-    if boundary == "fill" and fillvalue == 0:
-        # no window copy: each piece convolves just the input it reads, zeros are implicit
-        n = a.shape[0]
-
-        def piece_of_full(piece: tuple[int, int]) -> np.ndarray:
-            lo, hi = piece
-            first = max(0, lo - k + 1)
-            full = np.convolve(a[first:min(n, hi)], b, mode="full")
-            return full[lo - first:hi - first]
-    else:
-        win = np.asarray(window(backends_numpy(), a, b.shape, region, boundary, fillvalue))
-
-        def piece_of_full(piece: tuple[int, int]) -> np.ndarray:
-            lo, hi = piece[0] - start, piece[1] - start
-            return np.convolve(win[lo:hi + k - 1], b, mode="valid")
-
-    parts = parallel_map(piece_of_full, pieces)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-def toeplitz_block(k: int) -> int:
-    """Row length ``B`` of :func:`numpy_blas_1d` for a kernel of length ``k`` (measured best)."""
-    return 16 if k <= 200 else 32
-
-
-def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
-    """NumPy fast path for 1-D floating data: the convolution as small matrix products (BLAS).
-
-    The window ``w`` (length ``L + k - 1``) is cut into rows of ``B`` samples. Output row
-    ``i`` (outputs ``iB .. iB+B-1``) reads window rows ``i .. i+R`` with
-    ``R = ceil((k - 1) / B)``, so ``out = sum_r W[r : r + rows] @ M_r`` where ``M_r`` is the
-    ``B x B`` slice of the banded Toeplitz matrix of the kernel that meets row ``r``. Every
-    operand is a contiguous slice of the reshaped window (no copies), and the products are
-    cut into chunks small enough (``m B^2 < 2**18``) that OpenBLAS keeps each on one
-    thread: a busy machine does not stall on BLAS threads.
-
-    The band's zeros give exact zero products, so each output is the same sum of ``k``
-    products as the direct method; the inputs must be finite (``0 * inf`` is NaN).
-    """
-    (start, length), = region
-    k = b.shape[0]
-    block = toeplitz_block(k)
-    reach = -(-(k - 1) // block)
-    rows_out = -(-length // block)
-    total = rows_out + reach
-    win = np.zeros(total * block, dtype=np.result_type(a, b))
-    part = np.asarray(window(backends_numpy(), a, b.shape, region))
-    win[: part.shape[0]] = part
-    rows = win.reshape(total, block)
-    taps = b[::-1]
-    t = np.arange(block)[:, None]
-    offset = np.arange((reach + 1) * block)[None, :] - t
-    band = np.where((offset >= 0) & (offset < k), taps[np.clip(offset, 0, k - 1)], 0).astype(win.dtype)
-    matrices = [np.ascontiguousarray(band[:, r * block:(r + 1) * block].T) for r in range(reach + 1)]
-    out = np.empty((rows_out, block), dtype=win.dtype)
-    chunk = max(1, (1 << 18) // (block * block) - 1)
-    for lo in range(0, rows_out, chunk):
-        hi = min(rows_out, lo + chunk)
-        target = out[lo:hi]
-        np.matmul(rows[lo:hi], matrices[0], out=target)
-        for r in range(1, reach + 1):
-            target += rows[lo + r:hi + r] @ matrices[r]
-    return out.reshape(-1)[:length]
-
-
-def numpy_nd(
-    a: np.ndarray,
-    b: np.ndarray,
-    region: Region,
-    *,
-    boundary: str = "fill",
-    fillvalue: Any = 0,
-    skip_zero_taps: bool = False,
-) -> np.ndarray:
-    """NumPy fast path for N-D shifted accumulation: in place, in cache-sized slabs, in parallel.
-
-    The same sum as :func:`shifted_accumulation`, tap by tap, but the output is cut along
-    its first axis into slabs of about 32k elements that stay in cache while every tap is
-    added (``numpy.multiply``/``numpy.add`` with ``out=``, no temporaries per tap), and the
-    slabs are spread over the cores.
-    """
-    win = np.asarray(window(backends_numpy(), a, b.shape, region, boundary, fillvalue))
-    lengths = tuple(length for _, length in region)
-    out = np.empty(lengths, dtype=np.result_type(win, b))
-    taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]
-    row = math.prod(lengths[1:])
-    rows_per_slab = max(1, (1 << 15) // max(row, 1))
-    slabs = [(lo, min(lo + rows_per_slab, lengths[0])) for lo in range(0, lengths[0], rows_per_slab)]
-    k0 = b.shape[0]
-    rest_kernel = b.shape[1:]
-
-    def accumulate(slab: tuple[int, int]) -> None:
-        lo, hi = slab
-        target = out[lo:hi]
-        scratch = np.empty_like(target)
-        first = True
-        for tap, weight in taps:
-            view = (slice(k0 - 1 - tap[0] + lo, k0 - 1 - tap[0] + hi),) + tuple(
-                slice(k - 1 - j, k - 1 - j + n) for j, k, n in zip(tap[1:], rest_kernel, lengths[1:])
-            )
-            if first:
-                np.multiply(win[view], weight, out=target)
-                first = False
-            else:
-                np.multiply(win[view], weight, out=scratch)
-                target += scratch
-        if first:
-            target[...] = 0
-
-    work = math.prod(lengths) * max(len(taps), 1)
-    if work < PARALLEL_WORK or len(slabs) == 1:
-        for slab in slabs:
-            accumulate(slab)
-    else:
-        groups = _group(slabs, workers())
-        parallel_map(lambda group: [accumulate(slab) for slab in group], groups)
-    return out
-
-
-#: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)
-PARALLEL_WORK = 1 << 21
-
-def _pieces(length: int, work: int, minimum_work: int) -> list[tuple[int, int]]:
-    count = 1 if work < minimum_work else min(workers(), length)
-    step = -(-length // count)
-    return [(lo, min(lo + step, length)) for lo in range(0, length, step)]
-
-
-def _group(slabs, count):
-    step = -(-len(slabs) // count)
-    return [slabs[i:i + step] for i in range(0, len(slabs), step)]
-
-
-def backends_numpy() -> ModuleType:
-    import array_api_compat.numpy
-
-    return array_api_compat.numpy
 
 
 def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:

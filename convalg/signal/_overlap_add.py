@@ -20,7 +20,6 @@ makes every transform strided and measured slower than one whole transform.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Sequence
