@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import os
 import sys
 
 
@@ -43,6 +44,9 @@ def _load(target: str):
     module_name, colon, attribute = target.partition(":")
     if not colon or not module_name or not attribute:
         raise ValueError(f"target must look like package.module:function; got {target!r}")
+    # like `python -m`, find modules in the current directory (a console script does not)
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         obj = importlib.import_module(module_name)
     except ImportError as exc:

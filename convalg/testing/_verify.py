@@ -45,7 +45,7 @@ class Violation:
     snippet: str = ""
 
     def __str__(self) -> str:
-        lines = [f"VIOLATION  {self.law}", f"  {self.message}"]
+        lines = [f"VIOLATION  {self.law}"] + [f"  {line}" for line in self.message.splitlines()]
         if self.signal is not None:
             lines.append(f"  minimal counterexample: signal={_literal(self.signal)}, kernel={_literal(self.kernel)}")
         if self.snippet:
@@ -132,6 +132,8 @@ class VerifyReport:
 
 def _number(v) -> str:
     if isinstance(v, complex):
+        if math.isfinite(v.real) and math.isfinite(v.imag):
+            return repr(v)
         return f"complex({_number(v.real)}, {_number(v.imag)})"
     if isinstance(v, float) and not math.isfinite(v):
         return f"float({str(v)!r})"
@@ -268,7 +270,8 @@ def _check_call(fn, convention: Convention, signal: np.ndarray, kernel: np.ndarr
     for bound in bounds:
         if bound.holds(out, reference):
             return _Outcome(None, bound.description, call, reference)
-    return _Outcome(" | ".join(bound_report(out, reference, b) for b in bounds), call=call, reference=reference)
+    reports = "\n".join(f"- {bound_report(out, reference, b)}" for b in bounds)
+    return _Outcome(f"outside every bound a correct implementation meets:\n{reports}", call=call, reference=reference)
 
 
 # ---------------------------------------------------------------- the laws
