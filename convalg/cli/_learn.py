@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     from convalg.nn import demos
 
-    report = demos.run(args.demo, Path(args.out), backend=args.backend, quick=args.quick, seed=args.seed)
+    report = demos.run(args.demo, Path(args.out), backend=args.backend, quick=args.quick, seed=args.seed,
+                       progress=True)
     print((Path(args.out) / "report.txt").read_text(), end="")
     return 0 if report["holds"] else 1

@@ -45,12 +45,15 @@ _METHODS = ("auto", "direct", "fft")
 # enough to stay in the last-level cache on the machines we measured (benchmarks/bench_nn.py).
 _COLUMN_BLOCK = 2**23
 
-# Cost-model constants of ``_choose_method``, measured with benchmarks/bench_nn.py on a
-# 2-core x86-64 machine with OpenBLAS: a multiply-add in a BLAS matrix product costs about
-# one unit; one complex multiply-add of the spectral contraction (small batched complex
-# matrix products, memory bound) about 40 units; an FFT about 8 units per element and log2(length).
-_FFT_UNIT = 8.0
-_SPECTRAL_UNIT = 40.0
+# Cost-model constants of ``_choose_method``, in units of one multiply-add of the BLAS matrix
+# product, fitted to timings of the cases of benchmarks/bench_nn.py on a quiet 2-core AMD EPYC
+# (OpenBLAS, scipy.fft with 2 workers); they only need to be right within a factor of ~2:
+# writing one im2col entry costs about 16 multiply-adds (it is memory bound, and each entry
+# serves out_channels products); one element of an FFT costs about 20 per log2(length); one
+# complex multiply-add of the spectral contraction (many small batched products) about 8.
+_COLUMN_UNIT = 16.0
+_FFT_UNIT = 20.0
+_SPECTRAL_UNIT = 8.0
 
 
 @dataclass(frozen=True)
@@ -295,8 +298,21 @@ def _correlate_direct(xp, x, w, stride, dilation):
     return _correlate_windows(xp, x, w, stride, dilation)
 
 
+def _row_blocks(per_item, rows):
+    """Split the first output axis so that one sample's columns stay near _COLUMN_BLOCK values."""
+    if per_item <= _COLUMN_BLOCK:
+        return [(0, rows)]
+    step = max(1, _COLUMN_BLOCK // (per_item // rows))
+    return [(first, min(rows, first + step)) for first in range(0, rows, step)]
+
+
+def _input_rows(first, last, kernel, stride, dilation):
+    """The slice of the first spatial axis that output rows [first, last) read."""
+    return slice(first * stride[0], (last - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1)
+
+
 def _correlate_windows(xp, x, w, stride, dilation):
-    """The generic direct engine: im2col of strided windows, one matrix product per batch chunk."""
+    """The generic direct engine: im2col of strided windows, one matrix product per block."""
     kernel = tuple(w.shape[3:])
     out = _output_shape(x.shape[3:], kernel, stride, dilation)
     batch, groups, channels = x.shape[:3]
@@ -305,10 +321,14 @@ def _correlate_windows(xp, x, w, stride, dilation):
     per_item = groups * channels * math.prod(kernel) * math.prod(out)
     results = []
     for start, stop in _batch_chunks(batch, per_item):
-        columns = _windows(xp, x[start:stop, ...], kernel, stride, dilation, out)
-        results.append(xp.matmul(matrix, columns))
-    result = results[0] if len(results) == 1 else xp.concat(results, axis=0)
-    return xp.reshape(result, (batch, groups, out_channels) + out)
+        rows = []
+        for first, last in _row_blocks(per_item, out[0]):
+            part = (last - first,) + out[1:]
+            block = x[start:stop, :, :, _input_rows(first, last, kernel, stride, dilation), ...]
+            columns = _windows(xp, block, kernel, stride, dilation, part)
+            rows.append(xp.reshape(xp.matmul(matrix, columns), (stop - start, groups, out_channels) + part))
+        results.append(rows[0] if len(rows) == 1 else xp.concat(rows, axis=3))
+    return results[0] if len(results) == 1 else xp.concat(results, axis=0)
 
 
 def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
@@ -321,10 +341,14 @@ def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
     per_item = groups * channels * math.prod(kernel) * math.prod(out)
     total = None
     for start, stop in _batch_chunks(batch, per_item):
-        columns = _windows(xp, x[start:stop, ...], kernel, stride, dilation, out)
-        upstream = xp.reshape(g[start:stop, ...], (stop - start, groups, out_channels, math.prod(out)))
-        part = xp.sum(xp.matmul(upstream, xp.matrix_transpose(columns)), axis=0)
-        total = part if total is None else total + part
+        for first, last in _row_blocks(per_item, out[0]):
+            part = (last - first,) + out[1:]
+            block = x[start:stop, :, :, _input_rows(first, last, kernel, stride, dilation), ...]
+            columns = _windows(xp, block, kernel, stride, dilation, part)
+            upstream = xp.reshape(g[start:stop, :, :, first:last, ...],
+                                  (stop - start, groups, out_channels, math.prod(part)))
+            piece = xp.sum(xp.matmul(upstream, xp.matrix_transpose(columns)), axis=0)
+            total = piece if total is None else total + piece
     return xp.reshape(total, (groups, out_channels, channels) + tuple(kernel))
 
 
@@ -496,7 +520,8 @@ def _weight_correlate_fft(xp, x, g, kernel, stride, dilation):
 
 def _choose_method(batch, groups, channels, out_channels, spatial, kernel, out) -> str:
     """Pick the cheaper engine by a documented operation count (see the constants above)."""
-    direct = batch * groups * out_channels * channels * math.prod(kernel) * math.prod(out)
+    products = batch * groups * out_channels * channels * math.prod(kernel) * math.prod(out)
+    direct = products * (1 + _COLUMN_UNIT / out_channels)
     length = math.prod(spatial)
     transforms = (batch * channels + out_channels * channels + batch * out_channels) * groups
     fft = _FFT_UNIT * transforms * length * math.log2(max(length, 2))
@@ -608,17 +633,25 @@ def _input_gradient(xp, grouped_g, kernels, geometry, method):
 def _input_gradient_shift_add(xp, grouped_g, kernels, geometry):
     batch, groups, out_per_group = grouped_g.shape[:3]
     per_group = kernels.shape[2]
-    taps, positions = math.prod(geometry.kernel), math.prod(geometry.out)
+    kernel, stride, dilation, out = geometry.kernel, geometry.stride, geometry.dilation, geometry.out
+    taps = math.prod(kernel)
     # (G, O, C, *k) -> (G, C * taps, O): row (c, t) of W^T
     matrix = xp.matrix_transpose(xp.reshape(kernels, (groups, out_per_group, per_group * taps)))
-    upstream = xp.reshape(grouped_g, (batch, groups, out_per_group, positions))
-    shape = (batch, groups, per_group) + geometry.padded
-    pieces = []
-    for start, stop in _batch_chunks(batch, groups * per_group * taps * positions):
-        columns = xp.matmul(matrix, upstream[start:stop, ...])
-        pieces.append(_windows_adjoint(xp, columns, (stop - start,) + shape[1:], geometry.kernel,
-                                       geometry.stride, geometry.dilation, geometry.out))
-    grad_padded = pieces[0] if len(pieces) == 1 else xp.concat(pieces, axis=0)
+    grad_padded = xp.zeros((batch, groups, per_group) + geometry.padded, dtype=grouped_g.dtype,
+                           device=grouped_g.device)
+    per_item = groups * per_group * taps * math.prod(out)
+    for start, stop in _batch_chunks(batch, per_item):
+        for first, last in _row_blocks(per_item, out[0]):
+            part = (last - first,) + out[1:]
+            upstream = xp.reshape(grouped_g[start:stop, :, :, first:last, ...],
+                                  (stop - start, groups, out_per_group, math.prod(part)))
+            columns = xp.matmul(matrix, upstream)
+            rows = _input_rows(first, last, kernel, stride, dilation)
+            region = (slice(start, stop), slice(None), slice(None), rows, ...)
+            extent = (rows.stop - rows.start,) + geometry.padded[1:]
+            grad_padded[region] = grad_padded[region] + _windows_adjoint(
+                xp, columns, (stop - start, groups, per_group) + extent, kernel, stride, dilation, part
+            )
     crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
     return xp.reshape(grad_padded, (batch, groups * per_group) + geometry.padded)[(...,) + crop]
 

@@ -147,6 +147,29 @@ def test_every_backend_computes_the_numpy_result(backend, rng, method):
         np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("stride", [1, (2, 3)])
+def test_blocking_samples_and_rows_keeps_every_result(backend, rng, monkeypatch, stride):
+    """With a tiny column budget the engines split samples and output rows; nothing changes."""
+    x, w, b = _case(rng, 2, 2)
+    x = np.concatenate([x, x[:, :, ::-1]], axis=2)  # 14 rows, so there are several row blocks
+    options = dict(stride=stride, padding=1, dilation=(2, 1), groups=2)
+    expected = F.conv2d(x, w, b, method="direct", **options)
+    g = rng.standard_normal(expected.shape)
+    expected_grads = F.conv2d_grad(g, x, w, method="direct", **options)
+    wide = np.concatenate([w] * 2, axis=0)  # 12 outputs: the shift-and-add input gradient
+    g_wide = rng.standard_normal((2, 12) + expected.shape[2:])
+    expected_wide = F.conv2d_grad(g_wide, x, wide, method="direct", **options)
+    monkeypatch.setattr(F, "_COLUMN_BLOCK", 40)
+    monkeypatch.setattr(F, "_SHIFTED_BLOCK", 40)
+    _, (xb, wb, bb, gb, wideb, g_wideb) = backends.namespace(x, w, b, g, wide, g_wide, backend=backend)
+    np.testing.assert_allclose(backends.to_numpy(F.conv2d(xb, wb, bb, method="direct", **options)), expected,
+                               rtol=1e-12, atol=1e-12)
+    for got, want in zip(F.conv2d_grad(gb, xb, wb, method="direct", **options), expected_grads):
+        np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
+    for got, want in zip(F.conv2d_grad(g_wideb, xb, wideb, method="direct", **options), expected_wide):
+        np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
+
+
 def test_inputs_are_not_modified(rng):
     x, w, b = _case(rng, 2, 1)
     copies = [a.copy() for a in (x, w, b)]

@@ -26,9 +26,13 @@ DEMOS = {
 }
 
 
-def run(name: str, out, *, backend=None, quick=False, seed=0) -> dict:
-    """Run the demo ``name`` (one of :data:`DEMOS`) into the folder ``out``; return its report."""
+def run(name: str, out, *, backend=None, quick=False, seed=0, progress=False) -> dict:
+    """Run the demo ``name`` (one of :data:`DEMOS`) into the folder ``out``; return its report.
+
+    ``progress`` shows a progress bar where a demo trains for long (``digits``).
+    """
     if name not in DEMOS:
         raise ValueError(f"demo must be one of {sorted(DEMOS)}; got {name!r}")
     module = importlib.import_module(f"convalg.nn.demos.{name}")
-    return module.run(out, backend=backend, quick=quick, seed=seed)
+    options = dict(progress=progress) if name == "digits" else {}
+    return module.run(out, backend=backend, quick=quick, seed=seed, **options)

@@ -18,6 +18,7 @@ from convalg import backends, nn
 from convalg.nn.demos import _common
 
 TARGET_ACCURACY = 0.97
+QUICK_TARGET_ACCURACY = 0.85  # after the 3 epochs of a quick run (the promise is for the full run)
 TIME_LIMIT = 60.0
 
 
@@ -92,16 +93,17 @@ def run(out, *, backend=None, quick=False, seed=0, progress=False) -> dict:
         "train_accuracy": train_accuracy,
         "test_accuracy": test_accuracy,
         "seconds": seconds,
-        "target_accuracy": TARGET_ACCURACY,
+        "target_accuracy": QUICK_TARGET_ACCURACY if quick else TARGET_ACCURACY,
         "time_limit_seconds": TIME_LIMIT,
-        "holds": bool(test_accuracy >= TARGET_ACCURACY and seconds < TIME_LIMIT),
+        "holds": bool(test_accuracy >= (QUICK_TARGET_ACCURACY if quick else TARGET_ACCURACY) and seconds < TIME_LIMIT),
     }
     _figures(out, model, history, x_test)
     lines = [
         f"digits: {report['network']} ({report['parameters']} parameters)",
         f"data: {report['data']}",
         f"{epochs} epochs, {report['optimizer']}, seed {seed}",
-        f"train accuracy {train_accuracy:.4f}, test accuracy {test_accuracy:.4f} (promise >= {TARGET_ACCURACY})",
+        f"train accuracy {train_accuracy:.4f}, test accuracy {test_accuracy:.4f} (promise >= {report['target_accuracy']}"
+        + (", quick run)" if quick else ")"),
         f"seconds: {seconds:.1f} (promise < {TIME_LIMIT:.0f})",
         f"promise holds: {report['holds']}",
     ]
