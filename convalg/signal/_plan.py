@@ -223,26 +223,10 @@ def prepare(
             best = max(candidates, key=lambda ax: candidates[ax].saving)
             recipe.blocks = {best: candidates[best]}
 
-    if not frequency_domain and rule.compute.kind in "fciu" and not extended:
+    if method in ("auto", "direct") and not frequency_domain and rule.compute.kind in "fciu" \
+            and not extended:
         recipe.factors = _separable(recipe)
-    allowed = ["direct"]
-    if rule.compute.kind != "O" and not extended:
-        allowed += ["fft", "oa"] if recipe.blocks else ["fft"]
-    if method == "oa" and not recipe.blocks:
-        method = "fft"  # no axis where blocking pays: one transform is overlap-add's best
-    if method == "auto":
-        if not finite:
-            allowed = ["direct"]
-        costs = estimate_costs(recipe, allowed)
-        while True:  # the cheapest method that is allowed (integers: with the proof)
-            method = _choose.cheapest(costs)
-            if method == "direct" or not rule.exact or _fft_is_exact(recipe, method):
-                break
-            del costs[method]
-    elif method not in allowed or (method != "direct" and rule.exact
-                                   and not _fft_is_exact(recipe, method)):
-        if not frequency_domain or rule.compute.kind == "O":
-            method = "direct"  # documented fallback: integers without the proof, objects
+    method = _resolve_method(recipe, method, frequency_domain, extended)
     if method != "direct":
         recipe.factors = None
 
@@ -256,6 +240,34 @@ def prepare(
         exact=rule.exact,
     )
     return recipe
+
+
+def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extended: bool) -> str:
+    """The method a call runs: the requested one, or for 'auto' the cheapest allowed one.
+
+    Rules before cost: no FFT/overlap-add for object data or boundary extensions, none
+    under 'auto' when an input is not finite, and for exact integers only with the proof
+    of :func:`_fft_is_exact` (an explicit 'fft'/'oa' without it computes directly).
+    """
+    rule = recipe.rule
+    allowed = ["direct"]
+    if rule.compute.kind != "O" and not extended:
+        allowed += ["fft", "oa"] if recipe.blocks else ["fft"]
+    if method == "oa" and not recipe.blocks:
+        method = "fft"  # no axis where blocking pays: one transform is overlap-add's best
+    if method == "auto":
+        if not recipe.finite:
+            allowed = ["direct"]
+        costs = estimate_costs(recipe, allowed)
+        while True:  # the cheapest allowed method (integers: only with the proof)
+            method = _choose.cheapest(costs)
+            if method == "direct" or not rule.exact or _fft_is_exact(recipe, method):
+                return method
+            del costs[method]
+    unproven = method != "direct" and rule.exact and not _fft_is_exact(recipe, method)
+    if (method not in allowed or unproven) and (not frequency_domain or rule.compute.kind == "O"):
+        return "direct"  # documented fallback: integers without the proof, objects
+    return method
 
 
 def _axis_region(n1: int, n2: int, mode: str, convolved: bool, centre_up: bool) -> tuple[int, int]:
