@@ -277,6 +277,12 @@ def _sliding(
     size changes (by default an unconvolved axis keeps the signal's chunks).
     """
     da = _dask()
+    library = type(meta).__module__.split(".")[0]
+    if library not in ("numpy", "cupy"):
+        raise ValueError(
+            f"backend={library!r} cannot compute dask chunks: dask arrays hold NumPy or CuPy "
+            "chunks; use backend=None, 'numpy' or 'cupy'"
+        )
     lengths = _known_shape(signal, "the signal")
     plans = {axis: _plan_axis(signal.chunks[axis], w, lengths[axis]) for axis, w in windows.items()}
     wanted = {axis: tuple(b - a for a, b in zip(p.starts, p.stops)) for axis, p in plans.items()}

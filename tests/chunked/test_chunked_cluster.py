@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -27,9 +28,14 @@ from convalg import chunked, errorbounds  # noqa: E402
 @pytest.fixture(scope="module")
 def client():
     """Two worker processes on the loopback interface, started here and closed at the end."""
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:
+    with warnings.catch_warnings():
+        # without a dashboard the scheduler still serves /health on 127.0.0.1, moving off a
+        # port another cluster on this machine holds (and saying so)
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+        )
+    with cluster, distributed.Client(cluster) as client:
         yield client
 
 
@@ -39,7 +45,7 @@ def test_a_cluster_of_processes_gives_the_exact_integer_result(client, name):
     func = SIGNAL_FUNCTIONS[name]
     x, k = integers(rng, (31, 27)), integers(rng, (4, 5))
     result = func(da.from_array(x, chunks=(8, (10, 2, 15))), k, mode="same")
-    computed = client.compute(result).result()
+    computed = client.compute(result).result(timeout=120)
     assert errorbounds.exact(np.int64).holds(computed, func(x, k, mode="same"))
     assert len(client.scheduler_info()["workers"]) == 2
 
@@ -48,7 +54,7 @@ def test_a_cluster_of_processes_gives_float_blocks_within_their_bounds(client):
     rng = np.random.default_rng(10)
     x, k = floats(rng, (40, 33), "float32"), floats(rng, (6, 5), "float32")
     result = SIGNAL_FUNCTIONS["fftconvolve"](da.from_array(x, chunks=(9, 11)), k, mode="valid")
-    computed = client.compute(result).result()
+    computed = client.compute(result).result(timeout=120)
     expected = SIGNAL_FUNCTIONS["fftconvolve"](x, k, mode="valid")
     assert_chunked_within_bounds("fftconvolve", x, k, computed, result.chunks, expected, mode="valid")
 
@@ -60,7 +66,7 @@ def test_a_cluster_of_processes_computes_a_strided_layer(client):
     options = {"stride": 2, "padding": 1, "dilation": (1, 2)}
     result = chunked.apply(func, da.from_array(x, chunks=(1, 3, 6, 7)), w, bias=b, method="direct", **options)
     bound = nn_difference_bound(func, x, w, b, dtype="float64", **options)
-    assert_within(bound, client.compute(result).result(), func(x, w, b, method="direct", **options))
+    assert_within(bound, client.compute(result).result(timeout=120), func(x, w, b, method="direct", **options))
 
 
 def test_importing_convalg_does_not_import_dask():

@@ -167,6 +167,15 @@ def test_bad_arguments_are_named(kwargs, message):
         chunked.apply(func, da.zeros((8, 8), chunks=4), np.ones((2, 2)), **kwargs)
 
 
+def test_a_backend_dask_cannot_hold_is_refused_and_numpy_is_accepted():
+    x, k = da.arange(12, chunks=5), np.array([1, 2, 3])
+    with pytest.raises(ValueError, match="backend='array_api_strict' cannot compute dask chunks"):
+        convalg.convolve(x, k, backend="array_api_strict")
+    result = convalg.convolve(x, k, backend="numpy")
+    assert errorbounds.exact(np.int64).holds(result.compute(scheduler="synchronous"),
+                                             convalg.convolve(np.arange(12), k))
+
+
 def test_valid_mode_needs_one_operand_larger_along_every_axis():
     with pytest.raises(ValueError, match="mode='valid'"):
         chunked.apply(SIGNAL_FUNCTIONS["convolve"], da.zeros((8, 2), chunks=4), np.ones((3, 3)), mode="valid")
