@@ -292,12 +292,6 @@ def _batch_chunks(batch, per_item):
 # (G, O, C, *kernel); a correlation returns (B, G, O, *out).
 
 
-def _correlate_direct(xp, x, w, stride, dilation):
-    if backends.is_numpy(xp) and all(s == 1 for s in stride):
-        return _correlate_shifted_numpy(x, w, dilation)
-    return _correlate_windows(xp, x, w, stride, dilation)
-
-
 def _row_blocks(per_item, rows):
     """Split the first output axis so that one sample's columns stay near _COLUMN_BLOCK values."""
     if per_item <= _COLUMN_BLOCK:
@@ -333,8 +327,6 @@ def _correlate_windows(xp, x, w, stride, dilation):
 
 def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
     """sum_b correlation of x[b] with g[b]: x (B, G, C, *sp), g (B, G, O, *out) -> (G, O, C, *kernel)."""
-    if backends.is_numpy(xp) and all(s == 1 for s in stride):
-        return _weight_correlate_shifted_numpy(x, g, kernel, dilation)
     out = tuple(g.shape[3:])
     batch, groups, channels = x.shape[:3]
     out_channels = g.shape[2]
@@ -392,25 +384,37 @@ def _shifted_blocks(batch, per_position, length):
             for start in range(batch) for first in range(0, length, span)]
 
 
-def _flat_with_room(x, need):
+def _flat_padded(x, before, after, need):
+    """x (B, G, C, *spatial) zero-padded and flattened to (B, G, C, >= need), in one pass."""
     import numpy as np
 
-    batch, groups, channels = x.shape[:3]
-    flat = x.reshape(batch, groups, channels, -1)
-    if need > flat.shape[-1]:  # the last taps' slices run past the end: zeros there
-        room = np.zeros((batch, groups, channels, need - flat.shape[-1]), dtype=x.dtype)
-        flat = np.concatenate([flat, room], axis=-1)
+    lead, spatial = tuple(x.shape[:3]), tuple(x.shape[3:])
+    padded = tuple(n + a + b for n, a, b in zip(spatial, before, after))
+    total = math.prod(padded)
+    if not any(before) and not any(after) and need <= total and x.flags.c_contiguous:
+        return x.reshape(lead + (total,))
+    flat = np.zeros(lead + (max(total, need),), dtype=x.dtype)
+    # splitting the last axis is always a view, so this writes into ``flat``
+    interior = tuple(slice(b, b + n) for b, n in zip(before, spatial))
+    flat[..., :total].reshape(lead + padded)[(Ellipsis,) + interior] = x
     return flat
 
 
-def _correlate_shifted_numpy(x, w, dilation):
+def _correlate_shifted_numpy(x, w, dilation, before=None, after=None):
+    """Stride-1 correlation of x (B, G, C, *spatial), zero-padded by before/after, with w (G, O, C, *k).
+
+    Returns a (B, G, O, *out) view into the product's buffer (the trailing axes are cropped).
+    """
     import numpy as np
 
-    kernel, spatial = tuple(w.shape[3:]), tuple(x.shape[3:])
+    nd = w.ndim - 3
+    before, after = before or (0,) * nd, after or (0,) * nd
+    kernel = tuple(w.shape[3:])
+    spatial = tuple(n + a + b for n, a, b in zip(x.shape[3:], before, after))
     offsets, out, length = _shifted_layout(spatial, kernel, dilation)
     batch, groups, channels = x.shape[:3]
     out_channels, taps = w.shape[1], len(offsets)
-    flat = _flat_with_room(np.asarray(x), offsets[-1] + length)
+    flat = _flat_padded(np.asarray(x), before, after, offsets[-1] + length)
     matrix = np.ascontiguousarray(w).reshape(groups, out_channels, channels * taps)
     result = np.empty((batch, groups, out_channels, length), dtype=x.dtype)
     for start, stop, first, last in _shifted_blocks(batch, groups * channels * taps, length):
@@ -420,17 +424,19 @@ def _correlate_shifted_numpy(x, w, dilation):
         else:
             result[start:stop, :, :, first:last] = np.matmul(matrix, columns)
     plane = result.reshape((batch, groups, out_channels, out[0]) + spatial[1:])
-    return np.ascontiguousarray(plane[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])])
+    return plane[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])]
 
 
-def _weight_correlate_shifted_numpy(x, g, kernel, dilation):
+def _weight_correlate_shifted_numpy(x, g, kernel, dilation, before=None, after=None):
     import numpy as np
 
-    spatial = tuple(x.shape[3:])
+    nd = len(kernel)
+    before, after = before or (0,) * nd, after or (0,) * nd
+    spatial = tuple(n + a + b for n, a, b in zip(x.shape[3:], before, after))
     offsets, out, length = _shifted_layout(spatial, kernel, dilation)
     batch, groups, channels = x.shape[:3]
     out_channels, taps = g.shape[2], len(offsets)
-    flat = _flat_with_room(np.asarray(x), offsets[-1] + length)
+    flat = _flat_padded(np.asarray(x), before, after, offsets[-1] + length)
     # the upstream gradient laid out on the padded plane, zero where no output position is
     spread = np.zeros((batch, groups, out_channels, out[0]) + spatial[1:], dtype=x.dtype)
     spread[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])] = g
@@ -529,26 +535,30 @@ def _choose_method(batch, groups, channels, out_channels, spatial, kernel, out) 
     return "fft" if fft < direct else "direct"
 
 
-def _correlate(xp, x, w, stride, dilation, method):
+def _correlate(xp, x, w, stride, dilation, method, before, after):
+    """Correlate x (B, G, C, *spatial), zero-padded by before/after, with w (G, O, C, *kernel)."""
+    kernel = tuple(w.shape[3:])
+    padded = tuple(n + a + b for n, a, b in zip(x.shape[3:], before, after))
     if method == "auto":
-        kernel = tuple(w.shape[3:])
-        out = _output_shape(x.shape[3:], kernel, stride, dilation)
-        method = _choose_method(
-            x.shape[0], x.shape[1], x.shape[2], w.shape[1], x.shape[3:], kernel, out
-        )
-    engine = _correlate_fft if method == "fft" else _correlate_direct
-    return engine(xp, x, w, stride, dilation)
+        out = _output_shape(padded, kernel, stride, dilation)
+        method = _choose_method(x.shape[0], x.shape[1], x.shape[2], w.shape[1], padded, kernel, out)
+    if method == "direct" and backends.is_numpy(xp) and all(s == 1 for s in stride):
+        return _correlate_shifted_numpy(x, w, dilation, before, after)
+    engine = _correlate_fft if method == "fft" else _correlate_windows
+    return engine(xp, _pad(xp, x, before, after), w, stride, dilation)
 
 
-def _weight_correlate(xp, x, g, kernel, stride, dilation, method):
+def _weight_correlate(xp, x, g, kernel, stride, dilation, method, before, after):
+    """sum_b correlation of x[b] (zero-padded by before/after) with g[b]: -> (G, O, C, *kernel)."""
+    padded = tuple(n + a + b for n, a, b in zip(x.shape[3:], before, after))
     if method == "auto":
         # the upstream gradient plays the kernel: its extent decides, as in the forward pass
         out = tuple(g.shape[3:])
-        method = _choose_method(
-            x.shape[2], x.shape[1], x.shape[0], g.shape[2], x.shape[3:], out, kernel
-        )
+        method = _choose_method(x.shape[2], x.shape[1], x.shape[0], g.shape[2], padded, out, kernel)
+    if method == "direct" and backends.is_numpy(xp) and all(s == 1 for s in stride):
+        return _weight_correlate_shifted_numpy(x, g, kernel, dilation, before, after)
     engine = _weight_correlate_fft if method == "fft" else _weight_correlate_direct
-    return engine(xp, x, g, kernel, stride, dilation)
+    return engine(xp, _pad(xp, x, before, after), g, kernel, stride, dilation)
 
 
 # --------------------------------------------------------------------------- public operations
@@ -565,14 +575,24 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
         if tuple(b.shape) != (out_channels,):
             raise ValueError(f"bias must have shape ({out_channels},) (one per output channel); got {tuple(b.shape)}")
     batch, channels = x.shape[:2]
-    grouped = xp.reshape(_pad(xp, x, geometry.pad_before, geometry.pad_after),
-                         (batch, groups, channels // groups) + geometry.padded)
+    grouped = xp.reshape(x, (batch, groups, channels // groups) + geometry.spatial)
     kernels = xp.reshape(w, (groups, out_channels // groups, channels // groups) + geometry.kernel)
-    result = _correlate(xp, grouped, kernels, geometry.stride, geometry.dilation, method)
+    result = _correlate(xp, grouped, kernels, geometry.stride, geometry.dilation, method,
+                        geometry.pad_before, geometry.pad_after)
     result = xp.reshape(result, (batch, out_channels) + geometry.out)
     if bias is not None:
-        result = result + xp.reshape(arrays["bias"], (1, out_channels) + (1,) * nd)
-    return result
+        # a fresh array, so the NumPy fast path's cropped view is copied exactly once
+        return result + xp.reshape(arrays["bias"], (1, out_channels) + (1,) * nd)
+    return _contiguous(xp, result)
+
+
+def _contiguous(xp, x):
+    """NumPy's fast path returns cropped views; hand out compact arrays as every other path does."""
+    if backends.is_numpy(xp):
+        import numpy as np
+
+        return np.ascontiguousarray(x)
+    return x
 
 
 def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups, method, input_grad=True):
@@ -594,10 +614,10 @@ def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups,
     grad_input = _input_gradient(xp, grouped_g, kernels, geometry, method) if input_grad else None
 
     # grad_weight: correlation of the padded input with the upstream gradient.
-    grouped_x = xp.reshape(_pad(xp, x, geometry.pad_before, geometry.pad_after),
-                           (batch, groups, per_group) + geometry.padded)
+    grouped_x = xp.reshape(x, (batch, groups, per_group) + geometry.spatial)
     grad_weight = _weight_correlate(
-        xp, grouped_x, grouped_g, geometry.kernel, geometry.stride, geometry.dilation, method
+        xp, grouped_x, grouped_g, geometry.kernel, geometry.stride, geometry.dilation, method,
+        geometry.pad_before, geometry.pad_after,
     )
     grad_weight = xp.reshape(grad_weight, tuple(w.shape))
     grad_bias = xp.sum(g, axis=(0,) + tuple(range(2, 2 + nd)))
@@ -622,12 +642,12 @@ def _input_gradient(xp, grouped_g, kernels, geometry, method):
     reach = tuple(d * (k - 1) for k, d in zip(geometry.kernel, geometry.dilation))
     # positions of the padded input that no window reached get zero gradient (right padding)
     tail = tuple(p - (n + r) for p, n, r in zip(geometry.padded, spread.shape[3:], reach))
-    spread = _pad(xp, spread, reach, tuple(r + t for r, t in zip(reach, tail)))
     flipped = xp.flip(kernels, axis=tuple(range(3, 3 + nd)))
     adjoint = xp.permute_dims(flipped, (0, 2, 1) + tuple(range(3, 3 + nd)))
-    grad_padded = _correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method)
+    grad_padded = _correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method,
+                             reach, tuple(r + t for r, t in zip(reach, tail)))
     crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
-    return xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop]
+    return _contiguous(xp, xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop])
 
 
 def _input_gradient_shift_add(xp, grouped_g, kernels, geometry):
@@ -653,7 +673,7 @@ def _input_gradient_shift_add(xp, grouped_g, kernels, geometry):
                 xp, columns, (stop - start, groups, per_group) + extent, kernel, stride, dilation, part
             )
     crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
-    return xp.reshape(grad_padded, (batch, groups * per_group) + geometry.padded)[(...,) + crop]
+    return _contiguous(xp, xp.reshape(grad_padded, (batch, groups * per_group) + geometry.padded)[(...,) + crop])
 
 
 def _dask_route(function, input, weight, bias, stride, padding, dilation, groups):

@@ -170,6 +170,15 @@ def test_blocking_samples_and_rows_keeps_every_result(backend, rng, monkeypatch,
         np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_numpy_results_are_compact_arrays_not_views_of_a_padded_buffer(rng, with_bias):
+    x, w, b = _case(rng, 2, 1)
+    y = F.conv2d(x, w, b if with_bias else None, padding=1)
+    gx, gw, gb = F.conv2d_grad(np.ones_like(y), x, w, padding=1)
+    for a in (y, gx, gw, gb):
+        assert a.flags.c_contiguous and (a.base is None or a.base.size == a.size)
+
+
 def test_inputs_are_not_modified(rng):
     x, w, b = _case(rng, 2, 1)
     copies = [a.copy() for a in (x, w, b)]
