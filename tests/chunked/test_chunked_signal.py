@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 da = pytest.importorskip("dask.array", reason="the chunked path needs the dask extra: pip install 'convalg[dask]'")
 
@@ -198,3 +200,38 @@ def test_same_mode_keeps_the_signal_chunks():
     x = da.zeros((20, 13), chunks=((6, 6, 8), (5, 8)))
     for name in ("convolve", "correlate", "fftconvolve", "oaconvolve"):
         assert SIGNAL_FUNCTIONS[name](x, np.ones((3, 4)), mode="same").chunks == x.chunks
+
+
+@st.composite
+def _chunked_problems(draw):
+    """A signal with random (uneven, possibly tiny) chunks, a kernel, a mode and an argument order."""
+    ndim = draw(st.integers(1, 3))
+    shape = tuple(draw(st.lists(st.integers(1, 12 if ndim < 3 else 6), min_size=ndim, max_size=ndim)))
+    kernel_shape = tuple(draw(st.lists(st.integers(1, 5), min_size=ndim, max_size=ndim)))
+    chunks = []
+    for n in shape:
+        sizes, left = [], n
+        while left:
+            sizes.append(draw(st.integers(1, left)))
+            left -= sizes[-1]
+        chunks.append(tuple(sizes))
+    return shape, kernel_shape, tuple(chunks), draw(st.sampled_from(MODES)), draw(st.booleans())
+
+
+@given(problem=_chunked_problems(), name=st.sampled_from(["convolve", "correlate"]), seed=st.integers(0, 2**16))
+def test_any_chunking_of_either_operand_gives_the_exact_integer_result(problem, name, seed):
+    shape, kernel_shape, chunks, mode, dask_second = problem
+    rng = np.random.default_rng(seed)
+    func = SIGNAL_FUNCTIONS[name]
+    x, k = integers(rng, shape), integers(rng, kernel_shape)
+    args = (k, da.from_array(x, chunks=chunks)) if dask_second else (da.from_array(x, chunks=chunks), k)
+    try:
+        expected = func(*[np.asarray(a) for a in args], mode=mode)
+    except ValueError as error:  # 'valid' with neither operand larger: the same refusal
+        with pytest.raises(ValueError, match="valid"):
+            func(*args, mode=mode)
+        assert "valid" in str(error)
+        return
+    result = func(*args, mode=mode)
+    assert result.shape == expected.shape
+    assert errorbounds.exact(np.int64).holds(result.compute(scheduler="synchronous"), expected)
