@@ -43,14 +43,16 @@ def _valid_ok(s1, s2):
     return all(a >= b for a, b in zip(s1, s2)) or all(b >= a for a, b in zip(s1, s2))
 
 
+@pytest.mark.parametrize("dtype", ["f8", "c16"])
 @pytest.mark.parametrize("function", ["convolve", "correlate"])
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("s1", "s2"), SHAPES, ids=str)
-def test_float64_matches_scipy_within_bound(backend, function, method, mode, s1, s2):
+def test_every_shape_mode_and_method_matches_scipy_within_bound(backend, function, method, mode, s1,
+                                                                s2, dtype):
     if mode == "valid" and not _valid_ok(s1, s2):
         pytest.skip("shapes not comparable for 'valid' (tested in test_signal_bad_input)")
-    a, b = _data(s1, "f8", 1), _data(s2, "f8", 2)
+    a, b = _data(s1, dtype, 1), _data(s2, dtype, 2)
     result = getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend)
     check(function, a, b, result, mode=mode, method=method, backend=backend)
 
