@@ -193,9 +193,7 @@ def _dtype_problem(in_dtype: np.dtype, out_dtype: np.dtype) -> str | None:
         return f"returns dtype {out_dtype} for {in_dtype} inputs (not a numeric dtype)"
     if in_dtype.kind == "c" and out_dtype.kind != "c":
         return f"returns {out_dtype} for {in_dtype} inputs: the imaginary part is lost"
-    if in_dtype.kind in "fc" and (out_dtype.kind in "iu" or out_dtype.itemsize < in_dtype.itemsize
-                                  if out_dtype.kind == in_dtype.kind else
-                                  _real_size(out_dtype) < _real_size(in_dtype) or out_dtype.kind in "iu"):
+    if in_dtype.kind in "fc" and (out_dtype.kind in "iu" or _real_size(out_dtype) < _real_size(in_dtype)):
         return f"returns {out_dtype} for {in_dtype} inputs: precision is lost"
     return None
 
@@ -216,12 +214,6 @@ def _bounds(convention: Convention, signal, kernel, dtype: np.dtype) -> list[err
     ]
 
 
-def _as_comparable(x: np.ndarray) -> np.ndarray:
-    if x.dtype == object:
-        return np.array([int(v) for v in x.ravel()], dtype=object).reshape(x.shape)
-    return x
-
-
 def _integer_equal(result: np.ndarray, reference: np.ndarray) -> bool:
     return all(int(r) == int(e) for r, e in zip(result.ravel().tolist(), reference.ravel().tolist()))
 
@@ -234,8 +226,8 @@ class _Outcome:
     reference: np.ndarray | None = None
 
 
-def _check_call(fn, convention: Convention, signal: np.ndarray, kernel: np.ndarray, scale=1) -> _Outcome:
-    """Call ``fn`` once and compare with ``scale`` times the convention's reference."""
+def _check_call(fn, convention: Convention, signal: np.ndarray, kernel: np.ndarray) -> _Outcome:
+    """Call ``fn`` once and compare with the convention's reference within the bounds."""
     call = call_quietly(fn, signal, kernel)
     expected_shape = convention.output_shape(signal.shape, kernel.shape)
     if call.mutated:
@@ -243,13 +235,15 @@ def _check_call(fn, convention: Convention, signal: np.ndarray, kernel: np.ndarr
     if call.error is not None:
         return _Outcome(f"raises {type(call.error).__name__}: {call.error}", call=call)
     out = call.output
+    if expected_shape is None:
+        return _Outcome(None, "no output defined for these shapes", call)
     if tuple(out.shape) != tuple(expected_shape):
         return _Outcome(f"returns shape {tuple(out.shape)}; the convention gives {tuple(expected_shape)}", call=call)
     dtype = np.result_type(signal, kernel)
     problem = _dtype_problem(dtype, out.dtype)
     if problem:
         return _Outcome(problem, call=call)
-    reference = convention.reference(signal, kernel) * scale
+    reference = convention.reference(signal, kernel)
     if out.dtype.kind in "iu" and dtype.kind in "iu":
         bound = errorbounds.exact(out.dtype)
         if _integer_equal(out, reference):
@@ -264,8 +258,6 @@ def _check_call(fn, convention: Convention, signal: np.ndarray, kernel: np.ndarr
         )
     compute = dtype if dtype.kind in "fc" else out.dtype
     bounds = _bounds(convention, signal, kernel, compute)
-    if scale != 1:
-        bounds = [errorbounds.Bound(b.kind, b.value * abs(scale), f"{abs(scale)} x ({b.description})") for b in bounds]
     reference = np.asarray(reference, dtype=np.clongdouble if np.iscomplexobj(reference) or out.dtype.kind == "c" else np.longdouble)
     for bound in bounds:
         if bound.holds(out, reference):
@@ -312,7 +304,7 @@ def _translation(fn, convention, signal, kernel):
     return outcome, shifted, kernel
 
 
-def _is_full_zero(convention: Convention) -> bool:
+def _is_full(convention: Convention) -> bool:
     return convention.window.name == "full"
 
 
@@ -320,12 +312,12 @@ _LAWS = (
     _Law("agrees with the convention's exact result within the error bound", lambda c: True, _agreement),
     _Law(
         "commutativity: fn(kernel, signal) == fn(signal, kernel)",
-        lambda c: c.operation == "convolution" and not c.transform.flip_signal and _is_full_zero(c)
+        lambda c: c.operation == "convolution" and not c.transform.flip_signal and _is_full(c)
         and c.transform.conj_signal == c.transform.conj_kernel,
         _commutativity,
     ),
     _Law("homogeneity: fn(-2 signal, kernel) == -2 fn(signal, kernel)", lambda c: True, _homogeneity),
-    _Law("translation equivariance: a zero prepended shifts the output", _is_full_zero, _translation),
+    _Law("translation equivariance: a zero prepended shifts the output", _is_full, _translation),
 )
 
 

@@ -19,7 +19,6 @@ from law_helpers import (
     METHODS,
     OA_SHAPES,
     assert_law,
-    bound_of,
     examples,
     method_and_pair,
     run,

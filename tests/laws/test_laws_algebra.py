@@ -8,7 +8,6 @@ the sum of the two bounds. Integer results must be exactly equal.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
