@@ -346,6 +346,7 @@ def _checked_dtype(result: Any, dtype: np.dtype) -> Any:
 
 
 def _apply_signal(func, name, in1, in2, kwargs):
+    """convolve, correlate, fftconvolve, oaconvolve: validate as scipy.signal, then build the graph."""
     mode = kwargs.pop("mode", "full")
     if mode not in _MODES:
         raise ValueError(f"mode must be 'full', 'same' or 'valid'; got {mode!r}")
@@ -382,6 +383,7 @@ def _centred(length: int, keep: int) -> slice:
 
 
 def _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs):
+    """The larger operand is the chunked signal; the smaller one the broadcast kernel."""
     ndim = len(shape1)
     swapped = math.prod(shape2) > math.prod(shape1)
     signal, kernel = (in2, in1) if swapped else (in1, in2)
@@ -501,6 +503,7 @@ def _int_tuple(value, spatial, argument, smallest):
 
 
 def _apply_nn(func, spatial, x, weight, kwargs):
+    """conv1d/2d/3d: padding, stride and dilation become windows; channels one chunk."""
     bias = kwargs.pop("bias", None)
     stride = _int_tuple(kwargs.pop("stride", 1), spatial, "stride", 1)
     dilation = _int_tuple(kwargs.pop("dilation", 1), spatial, "dilation", 1)
@@ -540,8 +543,7 @@ def _apply_nn(func, spatial, x, weight, kwargs):
             )
     signal = _signal_chunks(x).rechunk({channel_axis: -1})  # every output channel needs all inputs
     options = dict(kwargs, stride=stride, padding=0, dilation=dilation, groups=groups)
-    probe_shape = shape[:channel_axis] and (1,) + shape[channel_axis:first_spatial] + extents
-    probe_shape = probe_shape or shape[channel_axis:first_spatial] + extents
+    probe_shape = (1,) * channel_axis + (shape[channel_axis],) + extents  # one output position
     probe = func(
         _sample(signal, probe_shape), _concrete_sample(weight),
         bias=None if bias is None else _concrete_sample(_as_array(bias)), **options,
