@@ -14,11 +14,13 @@ Their gradients are again correlations and convolutions of the upstream gradient
 * ``grad_bias`` is the upstream gradient summed over the batch and space.
 
 Everything is written once against the array API (NumPy, CuPy, array-api-strict). Two engines
-compute a correlation: *direct* gathers the strided windows (im2col, batch-chunked so no more
-than a bounded block of columns exists at a time) and contracts them by matrix multiplication
-(BLAS); *fft* uses the correlation theorem and wins for large kernels. NumPy has one small,
-explicit fast path for the window gathering (``sliding_window_view``), tested against the
-generic gathering.
+compute a correlation: *direct* gathers the strided windows (im2col, blocked over samples and
+output rows so only a bounded block of columns exists at a time) and contracts them by matrix
+multiplication (BLAS); *fft* uses the correlation theorem and wins for large kernels
+(``method='auto'`` chooses by a documented operation count). NumPy has two small, explicit fast
+paths, each tested against the generic code: ``sliding_window_view`` gathers the windows in one
+copy, and for stride 1 the columns are contiguous shifted slices of the flattened padded input
+(no strided gather at all) multiplied straight into the result.
 """
 
 from __future__ import annotations
@@ -40,9 +42,9 @@ __all__ = [
 
 _METHODS = ("auto", "direct", "fft")
 
-# Upper bound on the number of im2col elements that exist at one time (per batch chunk):
-# 2**23 float32 values are 32 MiB, large enough for BLAS to run near its peak and small
-# enough to stay in the last-level cache on the machines we measured (benchmarks/bench_nn.py).
+# Upper bound on the number of im2col entries the generic engine holds at one time (2**23
+# float32 values are 32 MiB): the matrix products stay large enough for BLAS to run near its
+# peak while memory stays bounded whatever the input size.
 _COLUMN_BLOCK = 2**23
 
 # Cost-model constants of ``_choose_method``, in units of one multiply-add of the BLAS matrix
@@ -350,7 +352,7 @@ def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
 # on the whole padded plane; the positions past the output's extent in the trailing axes are
 # computed and cropped away (for 3x3 on 56x56 that is 4% extra work). The column blocks are
 # small enough to stay in cache and the product writes straight into the result (``out=``).
-_SHIFTED_BLOCK = 2**21
+_SHIFTED_BLOCK = 2**21  # column entries per block: 8 MiB of float32, cache-sized for the product
 
 
 def _shifted_layout(spatial, kernel, dilation):

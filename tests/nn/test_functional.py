@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from convalg import backends
 from convalg.nn import functional as F
@@ -238,3 +240,39 @@ def test_forward_and_gradients_agree_with_torch_autograd(rng, nd, stride, paddin
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-12)
 
 
+
+
+@st.composite
+def _convolutions(draw):
+    """A random valid convolution call: shapes, stride, padding, dilation and groups."""
+    nd = draw(st.integers(1, 3))
+    groups = draw(st.integers(1, 3))
+    channels = groups * draw(st.integers(1, 2))
+    out_channels = groups * draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(nd))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(nd))
+    padding = draw(st.one_of(st.sampled_from(["valid", "same"]), st.integers(0, 2)))
+    if padding == "same":
+        stride = (1,) * nd
+    pads = padding_amounts(padding, kernel, dilation)
+    spatial = tuple(
+        draw(st.integers(max(1, d * (k - 1) + 1 - a - b), 7)) for k, d, (a, b) in zip(kernel, dilation, pads)
+    )
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((draw(st.integers(1, 2)), channels) + spatial)
+    w = rng.standard_normal((out_channels, channels // groups) + kernel)
+    b = rng.standard_normal(out_channels) if draw(st.booleans()) else None
+    options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return nd, x, w, b, options
+
+
+@given(_convolutions())
+def test_any_valid_call_matches_the_definition_within_the_direct_bound(call):
+    nd, x, w, b, options = call
+    result = CONV[nd](x, w, b, method="direct", **options)
+    reference = reference_conv(x, w, b, **options)
+    bound = direct_bound(x, w, b, "float64", **options)
+    assert result.shape == reference.shape
+    assert bound.holds(result, reference), bound.ratio(result, reference)
