@@ -42,6 +42,9 @@ root_doc = "index"
 exclude_patterns = ["_build", "**/_build", "README.md"]
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+# The generated pages (proofs, audit of the notes) come from ``convalg prove --format
+# markdown``; their heading levels follow the proof structure, which is not an error.
+suppress_warnings = ["myst.header"]
 
 # numpydoc renders the docstrings; it must not invent autosummary stubs for class members.
 numpydoc_show_class_members = False
@@ -89,10 +92,20 @@ def _existing_generated_pages() -> list[str]:
     return [name for name in GENERATED_PAGES if (DOCS / f"{name}.md").exists()]
 
 
+# In generated pages, a formula such as ``FT[phi_t](xi)`` is text, not a markdown link:
+# brackets followed by a parenthesis that is not a URL, an anchor or a file are escaped.
+_CODE_OR_MATH = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.S)
+_FORMULA_LINK = re.compile(r"\[([^\]\n]*)\]\((?!https?://|#|[\w./-]+\.(?:md|html|png)\))")
+
+
 def _list_generated_pages(app, docname: str, source: list[str]) -> None:
     if docname == "index" and _MARKER in source[0]:
         listed = "\n".join(_existing_generated_pages())
         source[0] = source[0].replace(_MARKER, listed)
+    if docname in GENERATED_PAGES:
+        # Code spans and math are left alone: only plain text is read as markdown links.
+        parts = _CODE_OR_MATH.split(source[0])
+        source[0] = "".join(p if i % 2 else _FORMULA_LINK.sub(r"\[\1\](", p) for i, p in enumerate(parts))
 
 
 # Docstrings write magnitudes as ``|a| * |b|``, which reStructuredText would read as
