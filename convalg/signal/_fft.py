@@ -39,12 +39,8 @@ def transform_shape(
 
 
 def _transforms(xp: ModuleType, complex_data: bool):
-    module = backends.fft_module(xp)
-    extra = {}
-    if backends.is_numpy(xp):
-        from convalg.signal._parallel import workers
-
-        extra = {"workers": workers()}
+    """The N-D forward and inverse transforms (and their keywords) for real or complex data."""
+    module, extra = _module(xp)
     if complex_data:
         return module.fftn, module.ifftn, extra
     return module.rfftn, module.irfftn, extra
