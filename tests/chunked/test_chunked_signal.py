@@ -235,3 +235,23 @@ def test_any_chunking_of_either_operand_gives_the_exact_integer_result(problem, 
     result = func(*args, mode=mode)
     assert result.shape == expected.shape
     assert errorbounds.exact(np.int64).holds(result.compute(scheduler="synchronous"), expected)
+
+
+_CUPY = convalg.backends.available()["cupy"]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _CUPY.usable, reason=_CUPY.detail)
+@pytest.mark.parametrize("mode", MODES)
+def test_cupy_chunks_stay_on_the_device_and_give_the_exact_result(mode):
+    """The NumPy-chunk tests above run the same code path; this one needs a CUDA device."""
+    import cupy
+
+    rng = np.random.default_rng(13)
+    x, k = cupy.asarray(integers(rng, (30, 17))), cupy.asarray(integers(rng, (4, 3)))
+    result = convalg.convolve(da.from_array(x, chunks=(7, 5)), k, mode=mode)
+    assert type(result._meta).__module__.startswith("cupy")
+    computed = result.compute(scheduler="synchronous")
+    assert isinstance(computed, cupy.ndarray)
+    expected = convalg.convolve(x, k, mode=mode)
+    assert errorbounds.exact(np.int64).holds(computed.get(), expected.get())
