@@ -6,7 +6,7 @@ from __future__ import annotations
 import array_api_compat.numpy
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -82,6 +82,8 @@ def test_overlap_add_agrees_with_one_fft_within_both_bounds(mode, n, k):
     assert np.linalg.norm(oa - fft) <= float(bound_oa.value) + float(bound_fft.value)
 
 
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.data_too_large])
 @given(
     a=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=12),
                  elements=st.floats(-1e6, 1e6, allow_subnormal=False)),
@@ -90,16 +92,16 @@ def test_overlap_add_agrees_with_one_fft_within_both_bounds(mode, n, k):
     method=st.sampled_from(["auto", "direct", "fft", "oa"]),
     function=st.sampled_from(["convolve", "correlate"]),
 )
-def test_any_float_arrays_match_scipy_within_bound(a, data, mode, method, function):
+def test_any_float_arrays_match_scipy_within_bound(backend, a, data, mode, method, function):
     kshape = data.draw(hnp.array_shapes(min_dims=a.ndim, max_dims=a.ndim, min_side=1, max_side=6))
     b = data.draw(hnp.arrays(np.float64, kshape, elements=st.floats(-1e3, 1e3, allow_subnormal=False)))
     if mode == "valid" and not (all(x >= y for x, y in zip(a.shape, b.shape))
                                 or all(y >= x for x, y in zip(a.shape, b.shape))):
         with pytest.raises(ValueError):
-            getattr(convalg, function)(a, b, mode=mode, method=method)
+            getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend)
         return
-    check(function, a, b, getattr(convalg, function)(a, b, mode=mode, method=method),
-          mode=mode, method=method)
+    check(function, a, b, getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend),
+          mode=mode, method=method, backend=backend)
 
 
 @given(
