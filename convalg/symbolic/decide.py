@@ -150,7 +150,15 @@ def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certif
 
 
 def battery(operators=_laws.OPERATORS, dims=(1, 2), *, certify: bool = True, numeric: bool = True):
-    """Every named law for ``operators`` in ``dims``: a list of ``(law, dims, verdict, seconds)``."""
+    """Every named law for ``operators`` in ``dims``: a list of ``(law, dims, verdict, seconds)``.
+
+    Examples
+    --------
+    >>> from convalg.symbolic import battery
+    >>> results = battery(operators=("circular",), dims=(1,), certify=False, numeric=False)
+    >>> all(verdict.status == law.expected for law, _, verdict, _ in results)
+    True
+    """
     results = []
     for entry in _laws.LAWS:
         if entry.operator not in operators:

@@ -208,7 +208,14 @@ class Finite:
 
 
 def equal(left: Finite, right: Finite, arithmetic: Arithmetic) -> bool:
-    """Whether two sequences agree at every index of Z^d (or two scalars are equal)."""
+    """Whether two sequences agree at every index of Z^d (or two scalars are equal).
+
+    Examples
+    --------
+    >>> from convalg.symbolic.evaluate import Finite, PlainArithmetic, equal
+    >>> equal(Finite((0,), (2,), {(0,): 1}), Finite((0,), (1,), {(0,): 1}), PlainArithmetic())
+    True
+    """
     if not isinstance(left, Finite):
         return arithmetic.normal(left - right) == arithmetic.zero
     return left.support(arithmetic) == right.support(arithmetic)
@@ -219,12 +226,29 @@ def evaluate(node: Node, env: dict, arithmetic: Arithmetic, dims: int):
 
     ``env`` maps sequence names to :class:`Finite`, scalar names to ring elements and
     parameter names to ints.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.evaluate import Finite, PlainArithmetic, evaluate
+    >>> from convalg.symbolic.language import parse
+    >>> f = Finite((0,), (2,), {(0,): 1, (1,): 2})
+    >>> evaluate(parse("f*f == f").sides[0], {"f": f}, PlainArithmetic(), 1).to_array()
+    [1, 4, 4]
     """
     return _Evaluator(env, arithmetic, dims).eval(node)
 
 
 def evaluate_sides(statement: Statement, env: dict, arithmetic: Arithmetic, dims: int) -> list:
-    """The values of every side of ``statement``."""
+    """The values of every side of ``statement``.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.evaluate import Finite, PlainArithmetic, evaluate_sides
+    >>> from convalg.symbolic.language import parse
+    >>> f = Finite((0,), (2,), {(0,): 1, (1,): 2})
+    >>> [side.to_array() for side in evaluate_sides(parse("flip(f) == f"), {"f": f}, PlainArithmetic(), 1)]
+    [[2, 1], [1, 2]]
+    """
     evaluator = _Evaluator(env, arithmetic, dims)
     return [evaluator.eval(side) for side in statement.sides]
 
@@ -424,7 +448,15 @@ class _Evaluator:
 
 
 def root_order(statement: Statement, env: dict) -> int:
-    """The order of the root of unity the statement's ``dft`` calls need in ``env``."""
+    """The order of the root of unity the statement's ``dft`` calls need in ``env``.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.evaluate import root_order
+    >>> from convalg.symbolic.language import parse
+    >>> root_order(parse("dft(f, N) == dft(f, 6)"), {"N": 4})
+    12
+    """
     orders = [1]
 
     def visit(node: Node) -> None:

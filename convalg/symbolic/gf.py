@@ -37,16 +37,38 @@ _W = {1: (Symbol("w"),), 2: (Symbol("w1"), Symbol("w2"))}
 
 
 def variables(dims: int) -> tuple[Symbol, ...]:
-    """The generating-function variables ``z`` (1-D) or ``z1, z2`` (2-D)."""
+    """The generating-function variables ``z`` (1-D) or ``z1, z2`` (2-D).
+
+    Examples
+    --------
+    >>> from convalg.symbolic.gf import variables
+    >>> variables(2)
+    (z1, z2)
+    """
     return _Z[dims]
 
 
 def parameter_symbol(name: str) -> Symbol:
-    """The sympy symbol of an integer parameter (``N M K s`` positive)."""
+    """The sympy symbol of an integer parameter (``N M K s`` positive).
+
+    Examples
+    --------
+    >>> from convalg.symbolic.gf import parameter_symbol
+    >>> parameter_symbol("N").is_positive, parameter_symbol("k").is_integer
+    (True, True)
+    """
     return Symbol(name, integer=True, positive=name in POSITIVE_PARAMETERS or None)
 
 
 def scalar_symbol(name: str) -> Symbol:
+    """The sympy symbol of a scalar (complex).
+
+    Examples
+    --------
+    >>> from convalg.symbolic.gf import scalar_symbol
+    >>> scalar_symbol("alpha").is_complex
+    True
+    """
     return Symbol(name, complex=True)
 
 

@@ -194,7 +194,14 @@ LAWS: tuple[Law, ...] = (
 
 
 def names(operator: str | None = None) -> list[str]:
-    """The law names (for one operator, or all), in registry order."""
+    """The law names (for one operator, or all), in registry order.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.laws import names
+    >>> names("circular")[:3]
+    ['commutativity', 'associativity', 'left-distributivity']
+    """
     out: list[str] = []
     for law in LAWS:
         if (operator is None or law.operator == operator) and law.name not in out:

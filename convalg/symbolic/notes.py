@@ -59,11 +59,13 @@ def continuous_identity() -> tuple[tuple[str, bool], ...]:
     checks.append(("convolution theorem instance: phi_s * phi_t = phi_(s+t) for Gaussians (sympy integral)",
                    sympy.simplify(convolved - phi(s + t, x)) == 0))
     laplace_hat = fourier_transform(exp(-abs(x)), x, xi)
-    checks.append(("Riemann-Lebesgue instance: FT[exp(-|x|)] = 2/(1 + 4 pi^2 xi^2) tends to 0, not 1",
+    checks.append(("Riemann-Lebesgue instance: the Fourier transform of exp(-|x|) is 2/(1 + 4 pi^2 xi^2), "
+                   "which tends to 0, not 1",
                    sympy.simplify(laplace_hat - 2 / (1 + 4 * pi**2 * xi**2)) == 0 and limit(laplace_hat, xi, oo) == 0))
     phi_hat = fourier_transform(phi(t, x), x, xi)
-    checks.append(("approximate identity: FT[phi_t](xi) = exp(-2 pi^2 t xi^2) -> 0 as xi -> oo for each t > 0, "
-                   "-> 1 as t -> 0 (the limit, delta, is not in L^1)",
+    checks.append(("approximate identity: the Gaussian phi_t of variance t has integral 1 and Fourier "
+                   "transform exp(-2 pi^2 t xi^2), which tends to 0 as xi -> oo for each t > 0 and to 1 as "
+                   "t -> 0 (the limit, delta, is not in L^1)",
                    sympy.simplify(phi_hat - exp(-2 * pi**2 * t * xi**2)) == 0
                    and limit(phi_hat, xi, oo) == 0 and limit(phi_hat, t, 0) == 1
                    and sympy.simplify(integrate(phi(t, x), (x, -oo, oo)) - 1) == 0))
@@ -80,6 +82,12 @@ def libraries_correlate(seed: int = 0) -> tuple[str, list[str]]:
 
     Returns ``('proved' | 'refuted' | 'skipped', evidence)``; 'skipped' (with the reason)
     when torch is not installed.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.notes import libraries_correlate
+    >>> libraries_correlate()[0] in ("proved", "skipped")
+    True
     """
     try:
         import torch
@@ -216,6 +224,8 @@ def render_audit(rows: list[Claim], fmt: str = "markdown") -> str:
     <BLANKLINE>
     """
     if fmt == "markdown":
+        from convalg.symbolic.render import _md
+
         out = [
             "# The notes' claims, checked",
             "",
@@ -224,10 +234,10 @@ def render_audit(rows: list[Claim], fmt: str = "markdown") -> str:
             "| claim in the notes | convalg's verdict | status |",
             "|---|---|---|",
         ]
-        out += [f"| {r.claim} | {r.verdict} | {r.status} |" for r in rows]
+        out += [f"| {_md(r.claim)} | {_md(r.verdict)} | {r.status} |" for r in rows]
         for r in rows:
-            out += ["", f"## {r.claim}", "", f"**{r.status}**: {r.verdict}", ""]
-            out += [f"- {e}" for e in r.evidence]
+            out += ["", f"## {_md(r.claim)}", "", f"**{r.status}**: {_md(r.verdict)}", ""]
+            out += [f"- {_md(e)}" for e in r.evidence]
         return "\n".join(out) + "\n"
     if fmt == "latex":
         from convalg.symbolic.render import _tex_escape

@@ -302,7 +302,15 @@ def recheck(statement: Statement, counterexample) -> NumericCheck:
 
 
 def recheck_layers(example: dict) -> str:
-    """Compose two 2-channel layers of length-1 kernels both ways with ``convalg.convolve``."""
+    """Compose two 2-channel layers of length-1 kernels both ways with ``convalg.convolve``.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.numeric import recheck_layers
+    >>> example = {"U": [[0, 0], [0, 1]], "V": [[0, 0], [1, 0]], "UV": [[0, 0], [1, 0]], "VU": [[0, 0], [0, 0]]}
+    >>> recheck_layers(example).split(" ")[0]
+    'confirmed'
+    """
     import convalg
 
     def compose(a, b):

@@ -20,14 +20,39 @@ from convalg.symbolic.language import Statement
 
 __all__ = ["Proof", "Verdict", "by_rewriting", "by_generating_functions"]
 
-# The generating-function rules and the laws (in convalg.symbolic.laws) that prove them.
-GF_LEMMAS = (
-    ("a * b  ->  A(z) B(z)", "generating-function"),
-    ("corr(a, b)  ->  A(z) conj(B)(1/z)", "correlation-generating-function"),
-    ("shift(a, k)  ->  z^k A(z)", "translation-equivariance"),
-    ("flip(a)  ->  A(1/z);  conj(a)  ->  conj(A)(z);  delta  ->  1", "definition"),
-    ("circ(a, b, N)  ->  A(z) B(z) mod (z^N - 1)", "circular-generating-function"),
+# The generating-function rules: (operations, rule, the law that proves it or None for a
+# rule that is a definition or a one-line change of index).
+GF_RULES = (
+    (("conv",), "a * b  ->  A(z) B(z)", ("generating_function", "convolution/generating-function")),
+    (("corr",), "corr(a, b)  ->  A(z) conj(B)(1/z)",
+     ("correlation_generating_function", "correlation/correlation-generating-function")),
+    (("shift",), "shift(a, k)  ->  z^k A(z)  (change of index n -> n + k)", None),
+    (("flip",), "flip(a)  ->  A(1/z)  (change of index n -> -n)", None),
+    (("conj",), "conj(a)  ->  conj(A)(z): coefficients conjugated", None),
+    (("delta",), "delta  ->  1", None),
+    (("circ",), "circ(a, b, N)  ->  A(z) B(z) reduced modulo z^N - 1 (circ wraps a*b modulo N; "
+                "the reduction is a ring homomorphism)", None),
+    (("down", "hadamard", "dft"), "down, hadamard, dft  ->  opaque atoms of their (normalised) arguments", None),
 )
+
+
+def _rule_checked(law, dims: int) -> bool:
+    if law is None:
+        return True
+    return _lemma(law[0], dims)
+
+
+_LEMMAS: dict = {}
+
+
+def _lemma(law: str, dims: int) -> bool:
+    """Whether the transform law ``law`` (a function in convalg.symbolic.extra) is verified."""
+    if (law, dims) not in _LEMMAS:
+        from convalg.symbolic import extra
+
+        verdict = getattr(extra, law)(dims, numeric=False)
+        _LEMMAS[law, dims] = verdict.status == "proved" and verdict.proof.verified
+    return _LEMMAS[law, dims]
 
 
 @dataclass
@@ -86,7 +111,18 @@ class Verdict:
 
 
 def by_rewriting(statement: Statement, dims: int, recipe, hypotheses=None) -> Proof:
-    """Unfold every side into sums and apply ``recipe``: ``(side, rule, *args)`` entries."""
+    """Unfold every side into sums and apply ``recipe``: ``(side, rule, *args)`` entries.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.language import parse
+    >>> from convalg.symbolic.proof import by_rewriting
+    >>> recipe = ((0, "change_index", "k0", "n - k0"),)
+    >>> by_rewriting(parse("f*g == g*f"), 1, recipe).verified
+    True
+    >>> by_rewriting(parse("corr(f, g) == corr(g, f)"), 1, recipe).verified
+    False
+    """
     index = sums.index_symbols(dims)
     fresh = sums._Fresh(dims)
     chains = [sums.Chain(sums.value(side, index, dims, fresh)) for side in statement.sides]
@@ -114,19 +150,40 @@ def by_rewriting(statement: Statement, dims: int, recipe, hypotheses=None) -> Pr
 def by_generating_functions(statement: Statement, dims: int) -> Proof:
     """Translate every side to its generating function and expand the differences.
 
+    The translation of each side is one step; it is checked when every rule it uses is a
+    definition or a transform law whose own sum proof verifies.
+
     Raises :class:`convalg.symbolic.gf.NotAlgebraic` for truncated modes.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.language import parse
+    >>> from convalg.symbolic.proof import by_generating_functions
+    >>> proof = by_generating_functions(parse("corr(g, f) == conj(flip(corr(f, g)))"), 1)
+    >>> proof.verified, str(proof.sides[0].current)
+    (True, 'fbar(1/z)*g(z)')
     """
     transforms = [gf.generating_function(side, dims) for side in statement.sides]
-    chains = [sums.Chain(t) for t in transforms]
+    used = [(ops, rule, law) for ops, rule, law in GF_RULES if statement.uses(*ops)]
+    translated = all(_rule_checked(law, dims) for _, _, law in used)
+    chains = []
+    z = ", ".join(map(str, gf.variables(dims)))
+    for side, transform in zip(statement.sides, transforms):
+        chain = sums.Chain(sympy.Symbol(f"GF[{side}]({z})"))
+        chain.steps.append(sums.Step(
+            "take generating functions", chain.start, transform,
+            "finite support: every generating function is a Laurent polynomial",
+            translated,
+            "by the rules listed, each a definition or a transform law verified by its own sum proof",
+        ))
+        chains.append(chain)
     differences = [sympy.expand(transforms[0] - t) for t in transforms[1:]]
     meet = all(d == 0 for d in differences)
-    used = [(rule, law) for rule, law in GF_LEMMAS if _uses(statement, law)]
-    z = ", ".join(map(str, gf.variables(dims)))
     return Proof(
         claim=str(statement),
         method="generating functions",
         sides=chains,
-        labels=[f"GF[{side}]({z})" for side in statement.sides],
+        labels=[f"side {i + 1}" for i in range(len(statement.sides))],
         meet=meet,
         meet_how="sympy expand(side 1 - side j) == 0"
         if meet
@@ -135,16 +192,5 @@ def by_generating_functions(statement: Statement, dims: int) -> Proof:
             "finitely supported sequences: a sequence is determined by its (Laurent) generating "
             "function, so equal generating functions mean equal sequences"
         ],
-        lemmas=used,
+        lemmas=[(rule, law[1] if law else "definition") for _, rule, law in used],
     )
-
-
-def _uses(statement: Statement, law: str) -> bool:
-    ops = {
-        "generating-function": ("conv",),
-        "correlation-generating-function": ("corr",),
-        "translation-equivariance": ("shift",),
-        "definition": ("flip", "conj", "delta"),
-        "circular-generating-function": ("circ",),
-    }[law]
-    return statement.uses(*ops)

@@ -17,6 +17,11 @@ def _math(expr, fmt: str) -> str:
     return sympy.latex(expr)
 
 
+def _md(text: str) -> str:
+    """Plain text for markdown: brackets such as ``T[i, j](x)`` must not become links."""
+    return text.replace("[", "\\[").replace("]", "\\]").replace("|", "\\|")
+
+
 def _mark(ok: bool, fmt: str) -> str:
     return ("checked" if ok else "NOT CHECKED") if fmt != "latex" else (r"\checkmark" if ok else r"\times")
 
@@ -25,7 +30,7 @@ def _steps(proof, fmt: str) -> list[str]:
     lines = []
     for label, chain in zip(proof.labels, proof.sides):
         if fmt == "text":
-            lines.append(f"  side: {label} = {_math(chain.start, fmt)}")
+            lines.append(f"  {label} = {_math(chain.start, fmt)}")
             for step in chain.steps:
                 lines.append(f"      = {_math(step.after, fmt)}")
                 cond = f"; relies on: {step.condition}" if step.condition else ""
@@ -36,12 +41,12 @@ def _steps(proof, fmt: str) -> list[str]:
             lines.append(f"  $$ {_math(chain.start, fmt)} $$")
             for step in chain.steps:
                 cond = f" Relies on: {step.condition}." if step.condition else ""
-                lines.append(f"  - {step.rule} ({_mark(step.checked, fmt)}: {step.how}).{cond}")
+                lines.append(_md(f"  - {step.rule} ({_mark(step.checked, fmt)}: {step.how}).{cond}"))
                 lines.append("")
                 lines.append(f"    $$ = {_math(step.after, fmt)} $$")
             lines.append("")
         else:
-            lines.append(r"\paragraph{Side " + _tex_escape(label) + "}")
+            lines.append(r"\paragraph{" + _tex_escape(label) + "}")
             lines.append(r"\begin{align*}")
             lines.append(f"  & {_math(chain.start, fmt)} \\\\")
             for step in chain.steps:
@@ -60,7 +65,15 @@ def _tex_escape(text: str) -> str:
 
 
 def render_verdict(verdict, fmt: str = "text") -> str:
-    """One verdict with its evidence: the proof's steps, or the counterexample."""
+    """One verdict with its evidence: the proof's steps, or the counterexample.
+
+    Examples
+    --------
+    >>> from convalg.symbolic import check
+    >>> from convalg.symbolic.render import render_verdict
+    >>> print(render_verdict(check("f*delta == f", certify=False), "text").splitlines()[1])
+      verdict: PROVED
+    """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
     title = f"{verdict.statement}   ({verdict.dims}-D)"
@@ -69,7 +82,7 @@ def render_verdict(verdict, fmt: str = "text") -> str:
     if fmt == "text":
         lines.append(f"{title}\n  verdict: {verdict.status.upper()}{law}")
     elif fmt == "markdown":
-        lines.append(f"### `{verdict.statement}` ({verdict.dims}-D){law}")
+        lines.append(f"## `{verdict.statement}` ({verdict.dims}-D){law}")
         lines.append("")
         lines.append(f"**Verdict: {verdict.status}.**")
     else:
@@ -83,7 +96,7 @@ def render_verdict(verdict, fmt: str = "text") -> str:
         for hypothesis in proof.hypotheses:
             lines.append(f"{prefix}hypothesis: {hypothesis}")
         for rule, lemma in proof.lemmas:
-            lines.append(f"{prefix}uses: {rule} (law {lemma})")
+            lines.append(f"{prefix}rule: {rule} ({'law ' + lemma if lemma != 'definition' else 'definition'})")
         for note in proof.notes:
             lines.append(f"{prefix}note: {note}")
         if fmt != "text":
@@ -111,14 +124,38 @@ def render_verdict(verdict, fmt: str = "text") -> str:
         lines.append(("  " if fmt == "text" else "") + f"certificate: {verdict.certificate}")
     if verdict.reason:
         lines.append(("  " if fmt == "text" else "") + f"reason: {verdict.reason}")
-    separator = "\n" if fmt == "text" else "\n\n"
     if fmt == "text":
         return "\n".join(lines)
-    return separator.join(line for line in lines if line != "") + "\n"
+    if fmt == "markdown":
+        lines = [_md(line) if line.startswith(_PLAIN) else line for line in lines]
+    if fmt == "latex":
+        return "\n".join(_tex_paragraph(line) for line in lines if line != "") + "\n"
+    return "\n\n".join(line for line in lines if line != "") + "\n"
+
+
+_PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificate:", "reason:", "numeric re-check:")
+
+
+def _tex_paragraph(line: str) -> str:
+    """Plain-text lines become escaped paragraphs; LaTeX lines pass through."""
+    if line.startswith("\\") or line.startswith("  &") or line.startswith("Smallest") or "\\end{" in line:
+        return line
+    if line.startswith(_PLAIN):
+        return _tex_escape(line) + "\\par"
+    return line
 
 
 def render_table(results, fmt: str = "text", timings: bool = True) -> str:
-    """The verdict table of a battery: one row per law, one column per dimension."""
+    """The verdict table of a battery: one row per law, one column per dimension.
+
+    Examples
+    --------
+    >>> from convalg.symbolic import battery
+    >>> from convalg.symbolic.render import render_table
+    >>> results = battery(operators=("correlation",), dims=(1,), certify=False, numeric=False)[:1]
+    >>> print(render_table(results, "markdown", timings=False).splitlines()[2])
+    | correlation | commutativity | corr(f,g) = corr(g,f) | refuted | - |
+    """
     rows: dict = {}
     for law, dims, verdict, seconds in results:
         row = rows.setdefault((law.operator, law.name), {"law": law, "cells": {}, "seconds": 0.0})
@@ -148,7 +185,16 @@ def render_table(results, fmt: str = "text", timings: bool = True) -> str:
 
 
 def render_document(results, fmt: str = "markdown", title: str = "Proofs of the convolution laws") -> str:
-    """The verdict table followed by every verdict written out (Markdown or LaTeX)."""
+    """The verdict table followed by every verdict written out (Markdown or LaTeX).
+
+    Examples
+    --------
+    >>> from convalg.symbolic import battery
+    >>> from convalg.symbolic.render import render_document
+    >>> results = battery(operators=("correlation",), dims=(1,), certify=False, numeric=False)[:1]
+    >>> render_document(results, "markdown").splitlines()[0]
+    '# Proofs of the convolution laws'
+    """
     intro = (
         "Generated by `convalg prove --all --format {fmt}`: do not edit by hand. Every step below was "
         "checked by sympy; a step's side condition (absolute summability, periodicity, ...) is stated "

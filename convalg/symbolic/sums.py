@@ -64,7 +64,14 @@ class Chain:
 
 
 def index_symbols(dims: int, name: str = "n") -> tuple[Symbol, ...]:
-    """The output index ``n`` (1-D) or ``n1, n2`` (2-D) as integer symbols."""
+    """The output index ``n`` (1-D) or ``n1, n2`` (2-D) as integer symbols.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.sums import index_symbols
+    >>> index_symbols(2)
+    (n1, n2)
+    """
     if dims == 1:
         return (Symbol(name, integer=True),)
     return tuple(Symbol(f"{name}{i}", integer=True) for i in (1, 2))
@@ -239,7 +246,20 @@ def _axis_locals(expr, axis: int, dims: int):
 
 
 def rewrite(expr: sympy.Expr, rule: str, *args) -> Step:
-    """Apply ``rule`` to ``expr`` and check the result with sympy; never raises for a bad step."""
+    """Apply ``rule`` to ``expr`` and check the result with sympy; never raises for a bad step.
+
+    Examples
+    --------
+    >>> from sympy import Function, Sum, Symbol, oo
+    >>> from convalg.symbolic.sums import rewrite
+    >>> k, n = Symbol("k0", integer=True), Symbol("n", integer=True)
+    >>> f, g = Function("f"), Function("g")
+    >>> step = rewrite(Sum(f(k) * g(n - k), (k, -oo, oo)), "change_index", "k0", "n - k0")
+    >>> step.checked, step.after
+    (True, Sum(f(-k0 + n)*g(k0), (k0, -oo, oo)))
+    >>> rewrite(step.after, "change_index", "k0", "2*k0").checked
+    False
+    """
     try:
         after, condition, checked, how = _RULES[rule](expr, *args)
     except _NotApplicable as reason:
@@ -477,7 +497,15 @@ _RULES = {
 
 
 def canonical(expr: sympy.Expr) -> sympy.Expr:
-    """``expr`` with summation variables renamed ``_b0, _b1, ...`` in preorder, summands expanded."""
+    """``expr`` with summation variables renamed by depth (``_b0, _b1, ...``), summands expanded.
+
+    Examples
+    --------
+    >>> from sympy import Function, Sum, Symbol, oo
+    >>> from convalg.symbolic.sums import canonical
+    >>> canonical(Sum(Function("f")(Symbol("j")), (Symbol("j"), -oo, oo)))
+    Sum(f(_b0), (_b0, -oo, oo))
+    """
     counter = [0]
 
     def visit(e):
@@ -496,6 +524,15 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
 
 
 def same_up_to_renaming(left: sympy.Expr, right: sympy.Expr) -> bool:
-    """Whether two expressions are equal after renaming bound variables and expanding."""
+    """Whether two expressions are equal after renaming bound variables and expanding.
+
+    Examples
+    --------
+    >>> from sympy import Function, Sum, Symbol, oo
+    >>> from convalg.symbolic.sums import same_up_to_renaming
+    >>> f, j, k = Function("f"), Symbol("j"), Symbol("k")
+    >>> same_up_to_renaming(Sum(f(j), (j, -oo, oo)), Sum(f(k), (k, -oo, oo)))
+    True
+    """
     difference = sympy.expand(canonical(left) - canonical(right))
     return difference == 0
