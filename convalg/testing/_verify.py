@@ -461,6 +461,7 @@ def verify(
     max_examples: int = 50,
     derandomize: bool = True,
     name: str | None = None,
+    examples=(),
 ) -> VerifyReport:
     """Detect the convention of ``fn(signal, kernel)`` and check it against the exact oracle.
 
@@ -482,6 +483,9 @@ def verify(
         Deterministic search (the default), so runs reproduce.
     name : str, optional
         ``'module:function'`` for the reproducing snippets.
+    examples : sequence of (signal, kernel), optional
+        Inputs checked against the convention's exact result before the search, as
+        hypothesis's ``@example`` does (reported as given, not shrunk).
 
     Returns
     -------
@@ -558,6 +562,13 @@ def verify(
         phases=[Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
+    given = [(np.asarray(s), np.asarray(k)) for s, k in examples]
+    for signal, kernel in given:
+        outcome, _, _ = _agreement(fn, checked, signal, kernel)
+        if outcome.problem is not None:
+            report.violations.append(_violation(fn, name, _LAWS[0], checked, convention, (signal, kernel)))
+    if given:
+        report.checks.append(Check(_LAWS[0].name + " [given examples]", len(given), not report.violations))
     for law in _LAWS:
         if not law.applies(checked):
             continue

@@ -9,6 +9,7 @@ import pytest
 import scipy.ndimage
 import scipy.signal
 
+from convalg import errorbounds
 from convalg.testing import detect_convention, verify
 
 CONV, CORR = "convolution (conj neither)", "correlation (conj kernel)"
@@ -117,3 +118,18 @@ def test_fft_methods_are_reported_to_spread_nan_and_direct_ones_not():
     direct_notes = verify(np.convolve, max_examples=3).notes
     assert any("spreads" in note for note in fft_notes)
     assert any("stays local" in note for note in direct_notes)
+
+
+def test_given_examples_expose_ndimage_treating_nearly_symmetric_kernels_as_symmetric():
+    # found by a 300-example run of verify: scipy.ndimage's 1-D filters take taps that differ
+    # by less than an absolute epsilon for equal, so a kernel of tiny taps gets the symmetric
+    # shortcut; the bound of the exact result exposes it (and stays quiet once scipy fixes it)
+    signal, kernel = np.ones(5), np.array([0.0, 1e-88, 1e-88])
+    exact = np.full(5, 2e-88)  # every output sees taps 0, 1e-88, 1e-88 of a constant signal
+    bound = errorbounds.direct(exact, terms=3, dtype="float64")
+    scipy_is_wrong = not bound.holds(scipy.ndimage.convolve1d(signal, kernel), exact)
+    report = verify(scipy.ndimage.convolve1d, examples=[(signal, kernel)], max_examples=3)
+    assert report.consistent is not scipy_is_wrong
+    if scipy_is_wrong:
+        assert "given examples" in report.checks[0].law and not report.checks[0].passed
+        assert "VIOLATED" in report.violations[0].message
