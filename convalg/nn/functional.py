@@ -582,10 +582,15 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
     result = _correlate(xp, grouped, kernels, geometry.stride, geometry.dilation, method,
                         geometry.pad_before, geometry.pad_after)
     result = xp.reshape(result, (batch, out_channels) + geometry.out)
-    if bias is not None:
-        # a fresh array, so the NumPy fast path's cropped view is copied exactly once
-        return result + xp.reshape(arrays["bias"], (1, out_channels) + (1,) * nd)
-    return _contiguous(xp, result)
+    if bias is None:
+        return _contiguous(xp, result)
+    bias = xp.reshape(arrays["bias"], (1, out_channels) + (1,) * nd)
+    if backends.is_numpy(xp):
+        import numpy as np
+
+        # one pass that adds the bias and compacts the fast path's cropped, reordered view
+        return np.add(result, bias, out=np.empty(result.shape, dtype=result.dtype))
+    return result + bias
 
 
 def _contiguous(xp, x):
