@@ -588,7 +588,7 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
     if backends.is_numpy(xp):
         import numpy as np
 
-        # one pass that adds the bias and compacts the fast path's cropped, reordered view
+        # one pass that adds the bias and compacts the fast path's cropped view
         return np.add(result, bias, out=np.empty(result.shape, dtype=result.dtype))
     return result + bias
 
