@@ -32,6 +32,7 @@ __all__ = [
     "shapes",
     "signal_kernel_pairs",
     "with_nonfinite",
+    "array_api_pairs",
     "to_backend",
 ]
 
@@ -206,6 +207,33 @@ def with_nonfinite(draw, pair_strategy, *, values=(math.nan, math.inf, -math.inf
     if which == 0:
         return target, kernel, which, index
     return signal, target, which, index
+
+
+@st.composite
+def array_api_pairs(draw, xp, dtype="float64", *, dims: int = 1, max_side: int = 8, magnitude: str = "wide"):
+    """A signal and a kernel generated directly in the array namespace ``xp``.
+
+    Built on :mod:`hypothesis.extra.array_api` (``make_strategies_namespace(xp)``) with the
+    same elements as :func:`signal_kernel_pairs`, so a law test can run on any array-API
+    library without going through NumPy.
+
+    Examples
+    --------
+    >>> import array_api_strict
+    >>> from hypothesis import find, settings
+    >>> pair = find(array_api_pairs(array_api_strict, "int64"), lambda p: True,
+    ...             settings=settings(database=None))
+    >>> type(pair[0]).__module__.split(".")[0], pair[0].dtype == array_api_strict.int64
+    ('array_api_strict', True)
+    """
+    from hypothesis.extra.array_api import make_strategies_namespace
+
+    xps = make_strategies_namespace(xp)
+    dtype = np.dtype(dtype)
+    values = elements(dtype, magnitude=magnitude, max_terms=max_side**dims)
+    shape = xps.array_shapes(min_dims=dims, max_dims=dims, min_side=1, max_side=max_side)
+    native = getattr(xp, dtype.name)
+    return draw(xps.arrays(native, shape, elements=values)), draw(xps.arrays(native, shape, elements=values))
 
 
 def to_backend(x: np.ndarray, backend: str):
