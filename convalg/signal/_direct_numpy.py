@@ -83,8 +83,10 @@ def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
     rows_out = -(-length // block)
     total = rows_out + reach
     win = np.zeros(total * block, dtype=np.result_type(a, b))
-    part = np.asarray(window(_numpy_namespace(), a, b.shape, region))
-    win[: part.shape[0]] = part
+    # the window (input positions start-k+1 .. start+length-1, zero outside) written in place
+    first, n = start - k + 1, a.shape[0]
+    lo, hi = max(first, 0), min(start + length, n)
+    win[lo - first:hi - first] = a[lo:hi]
     rows = win.reshape(total, block)
     taps = b[::-1]
     t = np.arange(block)[:, None]
