@@ -69,8 +69,11 @@ def _powers(z, sign=1):
     return lambda index: sympy.Mul(*(zi ** (sign * i) for zi, i in zip(z, index)))
 
 
-def generating_function(dims: int = 1, numeric: bool = True) -> Verdict:
+def generating_function(dims: int = 1, numeric: bool = True, *, control: bool = False) -> Verdict:
     """``sum_n (f*g)(n) z^n = F(z) G(z)``: convolution is polynomial multiplication.
+
+    ``control=True`` runs the same recipe on a false law (correlation in place of convolution),
+    which must not be proved.
 
     Examples
     --------
@@ -80,7 +83,7 @@ def generating_function(dims: int = 1, numeric: bool = True) -> Verdict:
     """
     z = (Symbol("z", nonzero=True),) if dims == 1 else (Symbol("z1", nonzero=True), Symbol("z2", nonzero=True))
     return _transform(
-        dims, "f*g == f*g", _powers(z),
+        dims, "corr(f, g) == f" if control else "f*g == f*g", _powers(z),
         lambda fresh: _series("f", fresh, dims, _powers(z)) * _series("g", fresh, dims, _powers(z)),
         ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n + k0"), (0, "expand"),
          (1, "merge")),
@@ -88,8 +91,10 @@ def generating_function(dims: int = 1, numeric: bool = True) -> Verdict:
     )
 
 
-def correlation_generating_function(dims: int = 1, numeric: bool = True) -> Verdict:
+def correlation_generating_function(dims: int = 1, numeric: bool = True, *, control: bool = False) -> Verdict:
     """``sum_n corr(f,g)(n) z^n = F(z) conj(G)(1/z)``.
+
+    ``control=True`` drops the conjugation on the right side (a false law).
 
     Examples
     --------
@@ -100,15 +105,18 @@ def correlation_generating_function(dims: int = 1, numeric: bool = True) -> Verd
     z = (Symbol("z", nonzero=True),) if dims == 1 else (Symbol("z1", nonzero=True), Symbol("z2", nonzero=True))
     return _transform(
         dims, "corr(f, g) == f", _powers(z),
-        lambda fresh: _series("f", fresh, dims, _powers(z)) * _series("g", fresh, dims, _powers(z, -1), conj=True),
+        lambda fresh: _series("f", fresh, dims, _powers(z)) * _series("g", fresh, dims, _powers(z, -1),
+                                                                    conj=not control),
         ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n - k0"), (0, "expand"),
          (1, "merge"), (1, "reorder", "k1", "k2")),
         "sum_n corr(f,g)(n) z^n == F(z) conj(G)(1/z)", "correlation/correlation-generating-function",
     )
 
 
-def dtft_theorem(dims: int = 1, numeric: bool = True) -> Verdict:
+def dtft_theorem(dims: int = 1, numeric: bool = True, *, control: bool = False) -> Verdict:
     """The DTFT of ``f*g`` is the product of the DTFTs (``theta`` real).
+
+    ``control=True`` takes the DTFT of ``corr(f, g)`` instead (a false law).
 
     Examples
     --------
@@ -122,7 +130,7 @@ def dtft_theorem(dims: int = 1, numeric: bool = True) -> Verdict:
         return exp(-sympy.I * sum((t * i for t, i in zip(theta, index)), sympy.Integer(0)))
 
     return _transform(
-        dims, "f*g == f*g", kernel,
+        dims, "corr(f, g) == f" if control else "f*g == f*g", kernel,
         lambda fresh: _series("f", fresh, dims, kernel) * _series("g", fresh, dims, kernel),
         ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n + k0"), (0, "expand"),
          (1, "merge")),
@@ -132,8 +140,10 @@ def dtft_theorem(dims: int = 1, numeric: bool = True) -> Verdict:
     )
 
 
-def toeplitz(dims: int = 1, numeric: bool = True, bound: int = 6) -> Verdict:
+def toeplitz(dims: int = 1, numeric: bool = True, bound: int = 6, *, control: bool = False) -> Verdict:
     """A convolution layer is a fully connected layer whose matrix is (doubly block) Toeplitz.
+
+    ``control=True`` claims the Hankel matrix ``T[i, j] = w(i + j)`` instead (a false law).
 
     Examples
     --------
@@ -150,14 +160,21 @@ def toeplitz(dims: int = 1, numeric: bool = True, bound: int = 6) -> Verdict:
         j = (Symbol("k0", integer=True),)
     w, x = Function("w"), Function("x")
     lhs = Sum(w(*j) * x(*(i - k for i, k in zip(index, j))), *((v, -oo, oo) for v in j))
-    matrix = sympy.Lambda((*index, *j), w(*(i - k for i, k in zip(index, j))))  # T[i, j] = w(i - j)
+    sign = 1 if control else -1
+    matrix = sympy.Lambda((*index, *j), w(*(i + sign * k for i, k in zip(index, j))))  # T[i, j] = w(i - j)
     rhs = Sum(matrix(*index, *j) * x(*j), *((v, -oo, oo) for v in j))
     chains = [sums.Chain(lhs).apply("change_index", "k0", "i - k0"), sums.Chain(rhs)]
-    shifted = matrix(*(i + 1 for i in index), *(k + 1 for k in j)) - matrix(*index, *j)
-    toeplitz_ok = sympy.simplify(shifted) == 0
+    # one axis at a time: in 2-D, shifting (i1, j1) together is the block-Toeplitz structure,
+    # shifting (i2, j2) together the Toeplitz structure of every block
+    toeplitz_ok = True
+    for axis in range(dims):
+        step_i = tuple(i + int(a == axis) for a, i in enumerate(index))
+        step_j = tuple(k + int(a == axis) for a, k in enumerate(j))
+        toeplitz_ok &= sympy.simplify(matrix(*step_i, *step_j) - matrix(*index, *j)) == 0
     chains[1].steps.append(
         sums.Step("T[i, j] = w(i - j) depends only on i - j: T is Toeplitz" + (" (doubly block Toeplitz)" if dims == 2 else ""),
-                  rhs, rhs, "", bool(toeplitz_ok), "sympy: T[i+1, j+1] - T[i, j] simplifies to 0")
+                  rhs, rhs, "", bool(toeplitz_ok),
+                  "sympy: T[i + e, j + e] - T[i, j] simplifies to 0 for each unit vector e")
     )
     # exact certificate against scipy.linalg.convolution_matrix, symbolic entries, every size
     cases, exact = 0, True
@@ -223,8 +240,10 @@ def _direct(w, x):
     return out
 
 
-def multichannel(dims: int = 1, numeric: bool = True) -> Verdict:
+def multichannel(dims: int = 1, numeric: bool = True, *, control: bool = False) -> Verdict:
     """Multi-channel layers: associative composition, identity ``delta * I``, not commutative.
+
+    ``control=True`` compares ``(U o V) o W`` with ``U o (W o V)`` (a false law).
 
     A layer with weights ``W[o, c]`` maps channels ``x[c]`` to ``y[o] = sum_c W[o, c] * x[c]``;
     the composition of layers is ``(U o V)[o, c] = sum_j U[o, j] * V[j, c]``.
@@ -254,6 +273,8 @@ def multichannel(dims: int = 1, numeric: bool = True) -> Verdict:
         return compose(layer(U), layer(V), c1, ch_out, ch_in, at)
 
     def vw(ch_out, ch_in, at):
+        if control:
+            return compose(layer(W), layer(V), c2, ch_out, ch_in, at)
         return compose(layer(V), layer(W), c2, ch_out, ch_in, at)
 
     lhs = compose(uv, layer(W), c2, o, c, index)  # ((U o V) o W)[o, c](n)

@@ -404,6 +404,9 @@ def _delta(expr, name):
         if len(solutions) != 1:
             raise _NotApplicable("the delta does not fix the variable")
         point = solutions[0]
+        if point.is_integer is not True:
+            # e.g. delta(2k - n) fixes k = n/2, an integer only for even n
+            raise _NotApplicable(f"the delta fixes {var} = {point}, which sympy cannot show is an integer")
         low, high = next(lim[1:] for lim in target.limits if lim[0] == var)
         if not (low == -oo and high == oo):
             raise _NotApplicable(f"{var} = {point} may lie outside the summation range")

@@ -44,3 +44,27 @@ def test_a_true_statement_outside_every_method_is_unknown_with_the_certificate_a
     assert verdict.status == "unknown"
     assert verdict.certificate.holds
     assert "no counterexample" in verdict.reason
+
+
+def test_a_delta_that_fixes_a_non_integer_index_is_not_evaluated():
+    from sympy import Function, KroneckerDelta, Sum, Symbol, oo
+
+    from convalg.symbolic.sums import rewrite
+
+    k, n = Symbol("k0", integer=True), Symbol("n", integer=True)
+    step = rewrite(Sum(KroneckerDelta(2 * k, n) * Function("f")(k), (k, -oo, oo)), "delta", "k0")
+    assert not step.checked and "cannot show is an integer" in step.how
+
+
+@pytest.mark.parametrize(
+    "law", ["generating_function", "correlation_generating_function", "dtft_theorem", "toeplitz", "multichannel"]
+)
+@pytest.mark.parametrize("dims", [1, 2])
+def test_each_transform_and_layer_recipe_fails_on_its_false_variant(law, dims):
+    from convalg.symbolic import extra
+
+    function = getattr(extra, law)
+    assert function(dims, numeric=False).status == "proved"
+    control = function(dims, numeric=False, control=True)
+    assert control.status == "unknown"
+    assert not control.proof.verified
