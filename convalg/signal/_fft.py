@@ -72,30 +72,37 @@ def convolve(
     order = sorted(axes)
     last = order[-1]
 
+    # our own intermediate arrays may be overwritten (never an input: the first transform)
+    own = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra
+
     def forward(x: Any) -> Any:
         if complex_data:
             x = module.fft(x, n=shape[last], axis=last, **extra)
         else:
             x = module.rfft(x, n=shape[last], axis=last, **extra)
         for axis in reversed(order[:-1]):
-            x = module.fft(x, n=shape[axis], axis=axis, **extra)
+            x = module.fft(x, n=shape[axis], axis=axis, **own)
         return x
 
     from convalg.signal._parallel import parallel_map, workers
 
     if backends.is_numpy(xp) and len(order) == 1 and workers() > 1:
         # a 1-D transform uses one core: transform the two inputs side by side
-        spectra = parallel_map(forward, [a, b])
-        spectrum = spectra[0] * spectra[1]
+        first, second = parallel_map(forward, [a, b])
     else:
-        spectrum = forward(a) * forward(b)
+        first, second = forward(a), forward(b)
+    if first.shape == second.shape:
+        first *= second  # in place: one large allocation fewer
+        spectrum = first
+    else:
+        spectrum = first * second  # broadcasting over axes that are not convolved
     for axis in order[:-1]:
-        spectrum = module.ifft(spectrum, n=shape[axis], axis=axis, **extra)
+        spectrum = module.ifft(spectrum, n=shape[axis], axis=axis, **own)
         spectrum = spectrum[_along(axis, crop[axis])]
     if complex_data:
-        result = module.ifft(spectrum, n=shape[last], axis=last, **extra)
+        result = module.ifft(spectrum, n=shape[last], axis=last, **own)
     else:
-        result = module.irfft(spectrum, n=shape[last], axis=last, **extra)
+        result = module.irfft(spectrum, n=shape[last], axis=last, **own)
     others = tuple(crop[ax] if ax not in axes or ax == last else slice(None)
                    for ax in range(result.ndim))
     return result[others]

@@ -200,3 +200,22 @@ def test_cupy_without_a_device_is_refused_by_name_and_numpy_still_works():
     with pytest.raises(RuntimeError, match="cupy"):
         convalg.convolve(np.ones(3), np.ones(2), backend="cupy")
     assert convalg.convolve(np.ones(3), np.ones(2), backend=None).tolist() == [1, 2, 2, 1]
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "oa"])
+@pytest.mark.parametrize("shape", [(3000,), (40, 300), (6, 7, 300)])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.float32])
+def test_no_method_modifies_its_inputs(method, shape, dtype):
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal(shape).astype(dtype)
+    b = rng.standard_normal(tuple(max(1, n // 20) for n in shape)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j
+        b = b - 2j
+    a_copy, b_copy = a.copy(), b.copy()
+    for function in ("convolve", "correlate"):
+        for mode in ("full", "same", "valid"):
+            getattr(convalg, function)(a, b, mode=mode, method=method)
+    convalg.fftconvolve(a, b)
+    convalg.oaconvolve(a, b)
+    assert np.array_equal(a, a_copy) and np.array_equal(b, b_copy)
