@@ -6,6 +6,7 @@ Run on demand (never as a timed unit test)::
     python benchmarks/bench_signal.py --quick              # one timed run per cell
     python benchmarks/bench_signal.py --case 2d            # only cases whose name contains '2d'
     python benchmarks/bench_signal.py --markdown docs/benchmarks.md
+    python benchmarks/bench_signal.py --scipy-workers 2       # scipy's FFTs threaded too
 
 Every cell is the best of N runs after one warm-up run, on the same input arrays, timed with
 ``time.perf_counter``. The ratio columns are convalg time / scipy time (below 1 means convalg is
@@ -181,15 +182,31 @@ def _sanity_agrees(ours: np.ndarray, theirs: np.ndarray, a: np.ndarray, b: np.nd
     return "yes" if diff <= tolerance else f"NO: ||diff||_2 = {diff:.3g} > {tolerance:.3g}"
 
 
-def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = None) -> Row:
+def _with_workers(func: Callable[[], object], workers: int) -> Callable[[], object]:
+    """Run ``func`` with scipy.fft using ``workers`` threads (scipy.signal's default is 1)."""
+    if workers == 1:
+        return func
+
+    def run():
+        with scipy.fft.set_workers(workers):
+            return func()
+
+    return run
+
+
+def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = None,
+             scipy_workers: int = 1) -> Row:
     """Time every library on one case."""
     a, b = case.arrays()
     row = Row(case)
     mode = case.mode
     timers: dict[str, Callable[[], object]] = {
-        "scipy convolve": lambda: scipy.signal.convolve(a, b, mode=mode),
-        "scipy fftconvolve": lambda: scipy.signal.fftconvolve(a, b, mode=mode),
-        "scipy oaconvolve": lambda: scipy.signal.oaconvolve(a, b, mode=mode),
+        name: _with_workers(func, scipy_workers)
+        for name, func in {
+            "scipy convolve": lambda: scipy.signal.convolve(a, b, mode=mode),
+            "scipy fftconvolve": lambda: scipy.signal.fftconvolve(a, b, mode=mode),
+            "scipy oaconvolve": lambda: scipy.signal.oaconvolve(a, b, mode=mode),
+        }.items()
     }
     if a.ndim == 1:
         if a.size * b.size > 1e10:
@@ -289,8 +306,8 @@ def summary_lines(rows: list[Row]) -> list[str]:
     return lines + notes
 
 
-def machine_lines() -> list[str]:
-    """CPU model, cores, library versions and date, for the record."""
+def machine_lines(scipy_workers: int = 1) -> list[str]:
+    """CPU model, cores, load, library versions and date, for the record."""
     cpu = platform.processor() or "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -304,11 +321,16 @@ def machine_lines() -> list[str]:
                 + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ""))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return [f"- machine: {cpu}, {cores} cores usable ({platform.system()} {platform.machine()})",
-            f"- software: {versions}", f"- date: {now}"]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+    return [f"- machine: {cpu}, {cores} cores usable ({platform.system()} {platform.machine()}); "
+            f"load average at the end: {load}",
+            f"- software: {versions}",
+            f"- threads: convalg uses the cores it finds idle (scipy.fft workers, direct-method slabs); "
+            f"scipy.signal ran with scipy.fft workers={scipy_workers}",
+            f"- date: {now}"]
 
 
-def markdown(rows: list[Row], *, quick: bool, skipped: str) -> str:
+def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1) -> str:
     # 'orphan': the page is generated, and the site's toctree is not ours to edit from here.
     parts = ["---", "orphan: true", "---", "", "# Benchmarks", "",
              "Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
@@ -318,7 +340,7 @@ def markdown(rows: list[Row], *, quick: bool, skipped: str) -> str:
              "`choose_conv_method`. `agrees` compares convalg's result with scipy's (a sanity flag; "
              "`convalg check` is the rigorous check).", "",
              "Rerun with:", "", "```bash", RERUN + (" --quick" if quick else ""), "```", "",
-             "## Machine", ""] + machine_lines() + ["", "## Results", ""] + table_lines(rows)
+             "## Machine", ""] + machine_lines(scipy_workers) + ["", "## Results", ""] + table_lines(rows)
     parts += ["", "## Summary", ""] + summary_lines(rows)
     if skipped:
         parts += ["", f"Note: {skipped}."]
@@ -334,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only cases whose name contains TEXT (repeatable)")
     parser.add_argument("--markdown", metavar="PATH", help="also write the table and machine to PATH")
     parser.add_argument("--no-torch", action="store_true", help="leave out the torch column")
+    parser.add_argument("--scipy-workers", type=int, default=1, metavar="N",
+                        help="run scipy.signal with scipy.fft.set_workers(N) (default 1, scipy's own default)")
     parser.add_argument("--repeats", type=int, metavar="N",
                         help="timed runs per cell after the warm-up (default: 2-7, fewer for slow calls)")
     args = parser.parse_args(argv)
@@ -352,10 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for case in cases:
         print(f"... {case.name}", file=sys.stderr, flush=True)
-        rows.append(run_case(case, signal=signal, torch=torch, quick=args.quick, repeats=args.repeats))
-    print("\n".join(machine_lines() + [""] + table_lines(rows) + [""] + summary_lines(rows)))
+        rows.append(run_case(case, signal=signal, torch=torch, quick=args.quick, repeats=args.repeats,
+                             scipy_workers=args.scipy_workers))
+    print("\n".join(machine_lines(args.scipy_workers) + [""] + table_lines(rows) + [""] + summary_lines(rows)))
     if args.markdown:
-        Path(args.markdown).write_text(markdown(rows, quick=args.quick, skipped=skipped))
+        Path(args.markdown).write_text(markdown(rows, quick=args.quick, skipped=skipped,
+                                                scipy_workers=args.scipy_workers))
         print(f"wrote {args.markdown}")
     return 0
 
