@@ -133,3 +133,20 @@ def test_given_examples_expose_ndimage_treating_nearly_symmetric_kernels_as_symm
     if scipy_is_wrong:
         assert "given examples" in report.checks[0].law and not report.checks[0].passed
         assert "VIOLATED" in report.violations[0].message
+
+
+@pytest.mark.parametrize(
+    "fn, label, words",
+    [
+        pytest.param(lambda s, k: scipy.signal.correlate(k, s), "correlation swapped (conj signal), full",
+                     "arguments swapped", id="swapped-correlation"),
+        pytest.param(lambda s, k: np.convolve(np.conj(s), k), "convolution (conj signal), full",
+                     "conjugates signal", id="conjugated-signal"),
+        pytest.param(lambda s, k: np.conj(np.convolve(s, k)), "convolution (conj both), full",
+                     "conjugates both", id="conjugated-output"),
+    ],
+)
+def test_detects_swapped_arguments_and_which_argument_is_conjugated(fn, label, words):
+    convention = detect_convention(fn).convention
+    assert convention.short() == label
+    assert words in convention.describe()
