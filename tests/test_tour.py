@@ -9,7 +9,7 @@ import pytest
 
 from convalg.backends import available
 from convalg.cli import main
-from convalg.tour import STEPS, Step, _module_exists, run_tour
+from convalg.tour import STEPS, Step, StepResult, _module_exists, run_tour
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -161,3 +161,17 @@ def test_the_cli_names_the_extra_to_install_when_a_tour_dependency_is_missing(mo
     monkeypatch.setitem(__import__("convalg.cli._tour").cli._tour._TOUR_EXTRA, "no_such_module", "no-such-package")
     assert main(["tour", "--step", "backends"]) == 2
     assert "convalg tour needs no-such-package: pip install 'convalg[tour]'" in capsys.readouterr().err
+
+
+
+def test_every_step_gets_the_backend_and_size_asked_for(monkeypatch):
+    # The path a GPU run (--backend cupy) takes, on a backend that exists everywhere.
+    seen = []
+
+    def record(context):
+        seen.append((context.backend, context.quick, context.workdir.is_dir()))
+        return StepResult("record", "Record", "passed", "recorded")
+
+    monkeypatch.setattr("convalg.tour._steps.STEPS", [Step("record", "Record", (), record, "none")])
+    assert run_tour(None, backend="array_api_strict", quick=True).ok
+    assert seen == [("array_api_strict", True, True)]
