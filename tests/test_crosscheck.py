@@ -8,6 +8,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import scipy.signal
 
 import convalg.signal as signal
@@ -299,3 +301,60 @@ def test_float16_in_2d_is_held_to_its_bound_although_scipy_raises():
     check = crosscheck("convolve2d", a, b, mode="same", backend="numpy")
     (ours,) = _convalg_rows(check)
     assert check.ok and ours.dtype == "float16" and "float16" in ours.description and 0 < ours.ratio <= 1
+
+
+# --------------------------------------------------------------------------- any small call
+
+
+@st.composite
+def _calls(draw):
+    function = draw(st.sampled_from(sorted(FUNCTIONS)))
+    ndim = 2 if function.endswith("2d") else draw(st.integers(1, 3))
+    kind = draw(st.sampled_from(["float64", "float32", "complex128", "int64"]))
+    # Known and reported: for integer fftconvolve/oaconvolve with a one-element input scipy
+    # keeps the integer dtype and convalg returns float64 (crosscheck flags it); sizes >= 2 here.
+    least = 2 if kind == "int64" and function in ("fftconvolve", "oaconvolve") else 1
+    shape1 = tuple(draw(st.lists(st.integers(least, 7), min_size=ndim, max_size=ndim)))
+    shape2 = tuple(draw(st.lists(st.integers(least, 5), min_size=ndim, max_size=ndim)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+
+    def array(shape):
+        if kind == "int64":
+            return rng.integers(-99, 100, shape)
+        x = rng.standard_normal(shape)
+        if kind == "complex128":
+            x = x + 1j * rng.standard_normal(shape)
+        return x.astype(kind)
+
+    options = {"mode": draw(st.sampled_from(["full", "same", "valid"]))}
+    if function.endswith("2d"):
+        options["boundary"] = draw(st.sampled_from(["fill", "wrap", "symm"]))
+        options["fillvalue"] = draw(st.sampled_from([0, 2, -1.5]))
+    return function, array(shape1), array(shape2), options
+
+
+@given(_calls())
+def test_any_small_call_is_within_its_bounds_and_leaves_its_inputs_alone(call):
+    function, a, b, options = call
+    a_before, b_before = a.copy(), b.copy()
+    check = crosscheck(function, a, b, **options)
+    assert check.ok, str(check)
+    assert np.array_equal(a, a_before) and np.array_equal(b, b_before)
+
+
+def test_a_documented_rejection_is_required_where_scipy_truncates_the_fill_value(monkeypatch):
+    a, b = RNG.integers(-9, 9, (6, 5)), RNG.integers(-9, 9, (2, 3))
+    check = crosscheck("convolve2d", a, b, fillvalue=2.5, backend="numpy")
+    assert check.ok, str(check)
+    assert "raised ValueError" in _convalg_rows(check)[0].description
+    monkeypatch.setattr(signal, "convolve2d", lambda *args, **kw: np.zeros((7, 7), np.int64))
+    assert not crosscheck("convolve2d", a, b, fillvalue=2.5, backend="numpy").ok
+
+
+def test_a_call_only_scipys_fft_accepts_is_compared_by_shape_and_dtype():
+    # 'valid' where neither input is larger in every axis: fftconvolve answers, convolve raises.
+    a, b = RNG.standard_normal((1, 6, 4)), RNG.standard_normal((5, 5, 2))
+    check = crosscheck("fftconvolve", a, b, mode="valid", backend="numpy")
+    assert check.ok, str(check)
+    (ours,) = _convalg_rows(check)
+    assert ours.description.startswith("no reference") and ours.shape == scipy.signal.fftconvolve(a, b, "valid").shape

@@ -147,6 +147,8 @@ def _battery(quick: bool) -> list[_Case]:
     add("3-D convolve 12x10x8 x 3x3x3 same", "convolve", _pair(_real((12, 10, 8)), _real((3, 3, 3))),
         quick=True, mode="same")
     add("3-D correlate 9x9x9 x 4x2x5 valid", "correlate", _pair(_real((9, 9, 9)), _real((4, 2, 5))), mode="valid")
+    add("3-D convolve int8 (widened) 9x8x7 x 4x3x3", "convolve",
+        _pair(_ints((9, 8, 7), "int8", -128, 127), _ints((4, 3, 3), "int8", -128, 127)))
 
     # fftconvolve / oaconvolve, including axes with broadcasting over the others.
     for function in ("fftconvolve", "oaconvolve"):
@@ -162,6 +164,7 @@ def _battery(quick: bool) -> list[_Case]:
         add(f"3-D {function} axes=(0, 2) 60x3x40 x 7x3x5 valid", function,
             _pair(_real((60, 3, 40)), _real((7, 3, 5))), mode="valid", axes=(0, 2))
         add(f"1-D {function} int64 700x50", function, _pair(_ints(700), _ints(50)))
+        add(f"1-D {function} int64 x one-element kernel 300x1", function, _pair(_ints(300), _ints(1)))
 
     # convolve2d / correlate2d: every boundary and mode, fill values, odd and even kernels.
     for function in ("convolve2d", "correlate2d"):
