@@ -59,3 +59,21 @@ def test_the_installed_command_runs_and_importing_convalg_does_not_load_sympy():
         capture_output=True, text=True, timeout=60,
     )
     assert light.stdout.strip() == "False"
+
+
+def test_list_names_every_law_with_its_expected_verdict(capsys):
+    from convalg.symbolic.laws import LAWS
+
+    assert main(["prove", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == len(LAWS)
+    assert "correlation  commutativity" in out
+
+
+def test_prove_law_rejects_a_dimension_it_does_not_state():
+    import pytest
+
+    from convalg.symbolic import prove_law
+
+    with pytest.raises(ValueError, match="stated for dims \\(1, 2\\), got dims=3"):
+        prove_law("commutativity", dims=3)
