@@ -104,3 +104,14 @@ def test_pages_written_by_other_parts_are_in_the_contents_once_they_exist(html_s
     for name in conf["GENERATED_PAGES"]:
         exists = (DOCS / f"{name}.md").exists()
         assert (f'href="{name}.html"' in index) == exists, name
+
+
+def test_every_convalg_command_the_pages_show_exists():
+    from convalg.cli import _COMMANDS
+
+    shown = set()
+    for page in DOCS.rglob("*.md"):
+        for block in re.findall(r"```(?:bash|console|shell)\n(.*?)```", page.read_text(), flags=re.S):
+            shown.update(re.findall(r"(?:^|&& )convalg ([a-z-]+)", block, flags=re.M))
+    assert {"tour", "prove", "verify", "learn"} <= shown
+    assert shown <= set(_COMMANDS), shown - set(_COMMANDS)
