@@ -231,4 +231,4 @@ def taps_cost(kernel_shape: Sequence[int], factors: list | None) -> int:
     """Multiply-adds per output: the kernel size, or the sum of factor lengths if separable."""
     if factors is None:
         return math.prod(kernel_shape)
-    return sum(len(f) for f in factors if f is not None)
+    return sum(int(f.shape[0]) for f in factors if f is not None)

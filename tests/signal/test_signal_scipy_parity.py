@@ -138,3 +138,20 @@ def test_zero_rank_inputs_multiply_like_scipy(backend):
     assert complex(convalg.backends.to_numpy(out)) == -6j
     out = convalg.convolve(np.array(100, np.int8), np.array(100, np.int8), backend=backend)
     assert int(convalg.backends.to_numpy(out)) == 10000
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    "kernel",
+    [np.outer([1.0, 2, 1], [1.0, 0, -1]), np.outer([1, 4, 6, 4, 1], [1, 2, 1]).astype(np.int64),
+     np.multiply.outer(np.outer([1.0, 2], [3.0, 1, 0.5]), [1.0, -1])],
+    ids=["sobel", "int-binomial", "3d"],
+)
+def test_separable_kernels_match_scipy_on_every_backend(backend, mode, kernel):
+    from convalg.signal import plan
+
+    a = _data((17, 12, 9)[: kernel.ndim], kernel.dtype, 9)
+    assert plan("convolve", a, kernel, mode=mode, method="direct", backend=backend).method == "direct"
+    for function in ("convolve", "correlate"):
+        result = getattr(convalg, function)(a, kernel, mode=mode, method="direct", backend=backend)
+        check(function, a, kernel, result, mode=mode, method="direct", backend=backend)
