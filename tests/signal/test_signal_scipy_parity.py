@@ -153,5 +153,6 @@ def test_separable_kernels_match_scipy_on_every_backend(backend, mode, kernel):
     a = _data((17, 12, 9)[: kernel.ndim], kernel.dtype, 9)
     assert plan("convolve", a, kernel, mode=mode, method="direct", backend=backend).method == "direct"
     for function in ("convolve", "correlate"):
-        result = getattr(convalg, function)(a, kernel, mode=mode, method="direct", backend=backend)
-        check(function, a, kernel, result, mode=mode, method="direct", backend=backend)
+        for method in ("auto", "direct"):  # auto also prices the separable passes
+            result = getattr(convalg, function)(a, kernel, mode=mode, method=method, backend=backend)
+            check(function, a, kernel, result, mode=mode, method=method, backend=backend)
