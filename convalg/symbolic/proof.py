@@ -143,8 +143,17 @@ def by_rewriting(statement: Statement, dims: int, recipe, hypotheses=None) -> Pr
         meet_how="sympy: the last expressions are equal after renaming summation variables and expanding"
         if meet
         else "sympy: the last expressions differ after renaming summation variables and expanding",
-        hypotheses=list(hypotheses or ["f, g, h, ... finitely supported on Z^%d, of any length" % dims]),
+        hypotheses=list(hypotheses or [_default_hypothesis(statement, dims)]),
     )
+
+
+def _default_hypothesis(statement: Statement, dims: int) -> str:
+    if statement.uses("circ", "dft"):
+        return (
+            f"f, g, h, ... any sequences on Z^{dims}; circ and dft see them only through their wrap "
+            f"modulo N, written f(k mod N): functions on (Z/N)^{dims}, N symbolic"
+        )
+    return f"f, g, h, ... finitely supported on Z^{dims}, of any length"
 
 
 def by_generating_functions(statement: Statement, dims: int) -> Proof:

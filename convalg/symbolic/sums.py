@@ -337,6 +337,10 @@ def _reorder(expr, first_name, second_name):
     )
 
 
+def _infinite(target) -> bool:
+    return any(lim[1] == -oo or lim[2] == oo for lim in target.limits)
+
+
 def _pull_in(expr, name):
     target = _the_sum(expr, _group(expr, name))
     for mul in expr.atoms(sympy.Mul):
@@ -348,7 +352,7 @@ def _pull_in(expr, name):
             after = Sum(factor * target.function, *target.limits)
             return (
                 expr.xreplace({mul: after}),
-                "the inner sum converges (finite support)",
+                "the inner sum converges (finite support)" if _infinite(target) else FINITE_SUMS,
                 not factor.has(*target.variables),
                 f"the factor {factor} is free of {name} (linearity of the sum)",
             )
@@ -368,7 +372,7 @@ def _pull_out(expr, name):
     after = outside * Sum(inside, *target.limits)
     return (
         expr.xreplace({target: after}),
-        "the sum converges (finite support)",
+        "the sum converges (finite support)" if _infinite(target) else FINITE_SUMS,
         sympy.expand(outside * inside - target.function) == 0,
         "the summand is the product of the moved factors and the rest (linearity)",
     )
@@ -478,7 +482,8 @@ def _merge(expr):
             after = rest * Sum(Sum(first.function * second.function, *second.limits), *first.limits)
             return (
                 expr.xreplace({mul: after}),
-                "both sums converge absolutely (finite support)",
+                "both sums converge absolutely (finite support)"
+                if _infinite(first) or _infinite(second) else FINITE_SUMS,
                 True,
                 "distributivity: a product of two sums is the double sum of the products",
             )
