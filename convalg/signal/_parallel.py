@@ -5,6 +5,10 @@ A call uses the cores that are idle: ``os.cpu_count()`` minus the other runnable
 machine that is one core, where extra threads only wait for each other; on an idle one
 it is every core (``scipy.fft`` ``workers`` and the direct method's slabs). The answer
 is re-read at most once a second.
+
+The cached answer and the pool are convalg's only process-wide state: the pool is created
+once under a lock, and a race on the cache can only return a one-second-old core count,
+so concurrent calls stay safe.
 """
 
 from __future__ import annotations
