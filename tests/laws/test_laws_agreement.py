@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -81,8 +82,8 @@ def _scipy_and_bound(function: str, a, b, mode: str):
 def _either_centring(full_bound: errorbounds.Bound, a, b, mode: str, op: str) -> errorbounds.Bound:
     """A componentwise bound for 'same'/'valid' windows that holds for either centring of even kernels.
 
-    scipy's correlate2d centres 'same' one sample differently from correlate; the bound
-    over both candidate windows holds for whichever is used.
+    scipy's correlate2d centres 'same' one sample differently from correlate along each
+    axis; the bound over every candidate window holds for whichever is used.
     """
     if full_bound.kind != "componentwise" or mode == "full":
         return full_bound
@@ -92,7 +93,8 @@ def _either_centring(full_bound: errorbounds.Bound, a, b, mode: str, op: str) ->
     starts, shape = scipy_window(a.shape, kernel.shape, mode)
     value = np.pad(full_bound.value, [(1, 1)] * a.ndim)
     candidates = [
-        value[tuple(slice(s + 1 + d, s + 1 + d + n) for s, n in zip(starts, shape))] for d in (-1, 0, 1)
+        value[tuple(slice(s + 1 + d, s + 1 + d + n) for s, n, d in zip(starts, shape, shifts))]
+        for shifts in itertools.product((-1, 0, 1), repeat=a.ndim)
     ]
     return errorbounds.Bound("componentwise", np.maximum.reduce(candidates), full_bound.description)
 
