@@ -75,24 +75,27 @@ class Chromium:
     def __init__(self, executable: str, profile: Path, timeout: float = 60.0) -> None:
         import os
 
-        import fcntl
-
         self.timeout = timeout
         to_browser, self._write = os.pipe()
         self._read, from_browser = os.pipe()
-        # The child must see the pipes as its descriptors 3 and 4; moving them above 10 first
-        # keeps the two dup2 calls from overwriting each other.
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser, from_browser)]
+        # The browser must find the pipes at descriptors 3 and 4. A small Python launcher
+        # moves them there and execs chromium (a preexec_fn would not be safe while the test
+        # server's thread runs).
+        launcher = (  # copies above 10 first, so that neither dup2 overwrites the other pipe
+            "import fcntl, os, sys; r, w = (fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3]); "
+            "os.dup2(r, 3); os.dup2(w, 4); os.close(r); os.close(w); "
+            "os.execv(sys.argv[3], sys.argv[3:])"
+        )
         self._process = subprocess.Popen(
-            [executable, *self.FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
+            [sys.executable, "-c", launcher, str(to_browser), str(from_browser), executable, *self.FLAGS,
+             f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4),
-            preexec_fn=lambda: (os.dup2(high[0], 3), os.dup2(high[1], 4)),
-        )
-        for fd in (to_browser, from_browser, *high):
-            os.close(fd)
+            pass_fds=(to_browser, from_browser),
+        )  # fmt: skip
+        os.close(to_browser)
+        os.close(from_browser)
         self._buffer = b""
         self._next_id = 0
         self._events: list[dict] = []
