@@ -127,7 +127,7 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
         "dense_weight_shape": list(matrix.shape),
         "dense_weight_nonzero_fraction": float(np.count_nonzero(matrix) / matrix.size),
         "doubly_block_toeplitz": structured,
-        "max_abs_deviation": deviation,
+        "max_deviation": deviation,
         "deviation_within_bound": within,
         "bound": bound.description,
         "deviation_to_bound_ratio": bound.ratio(by_conv, by_dense),
