@@ -12,8 +12,6 @@ single convention that explains every output.
 
 from __future__ import annotations
 
-import itertools
-import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -237,10 +235,6 @@ class Convention:
         a, b = self.operands(signal, kernel)
         return window(full_convolution(a, b), starts, shape)
 
-    def terms(self, signal_shape, kernel_shape) -> int:
-        pads, _, _ = self.geometry(signal_shape, kernel_shape)
-        return math.prod(min(n + 2 * p, k) for n, k, p in zip(signal_shape, kernel_shape, pads))
-
     def with_expectation(self, expect: str | None, mode: str | None) -> Convention:
         """This convention with the product and/or window replaced by what a user expects."""
         convention = self
@@ -319,19 +313,6 @@ def _random(rng, shape, complex_: bool) -> np.ndarray:
     if complex_:
         x = x + 1j * rng.standard_normal(shape)
     return x
-
-
-def _matches(candidate_full: np.ndarray, output: np.ndarray, pads) -> list[tuple[int, ...]]:
-    """Window starts (relative to the unpadded product) where ``output`` sits in ``candidate_full``."""
-    if output.ndim != candidate_full.ndim or any(o > f for o, f in zip(output.shape, candidate_full.shape)):
-        return []
-    scale = float(np.sqrt(np.sum(np.abs(candidate_full) ** 2))) + 1e-300
-    found = []
-    for start in itertools.product(*(range(f - o + 1) for f, o in zip(candidate_full.shape, output.shape))):
-        block = window(candidate_full, start, output.shape)
-        if np.sqrt(np.sum(np.abs(block - output) ** 2)) <= 1e-5 * scale:
-            found.append(tuple(s - p for s, p in zip(start, pads)))
-    return found
 
 
 @dataclass
