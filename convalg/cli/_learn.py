@@ -28,8 +28,12 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from convalg.backends import available
     from convalg.nn import demos
 
+    if args.backend is not None and not available()[args.backend].usable:
+        print(f"convalg learn: backend {args.backend!r} is not usable here: {available()[args.backend].detail}")
+        return 2
     report = demos.run(args.demo, Path(args.out), backend=args.backend, quick=args.quick, seed=args.seed,
                        progress=True)
     print((Path(args.out) / "report.txt").read_text(), end="")

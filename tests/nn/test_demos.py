@@ -81,6 +81,15 @@ def test_learn_command_runs_a_demo_on_array_api_strict_and_reports(tmp_path, cap
     assert json.loads((tmp_path / "report.json").read_text())["backend"] == "array_api_strict"
 
 
+def test_learn_command_explains_an_unusable_backend_instead_of_crashing(tmp_path, capsys):
+    from convalg.backends import available
+
+    if available()["cupy"].usable:
+        pytest.skip("cupy is usable here, so there is no unusable backend to ask for")
+    assert main(["learn", "params", "--quick", "--backend", "cupy", "--out", str(tmp_path)]) == 2
+    assert "backend 'cupy' is not usable here" in capsys.readouterr().out
+
+
 def test_learn_command_rejects_an_unknown_demo(tmp_path):
     with pytest.raises(SystemExit) as info:
         main(["learn", "mnist", "--out", str(tmp_path)])
