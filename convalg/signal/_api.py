@@ -472,7 +472,9 @@ def _run_direct(recipe: Recipe, a, b):
             return _direct_numpy.numpy_blas_1d(a, b, recipe.region)
         return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
                                       fillvalue=recipe.fillvalue)
-    if numpy and recipe.rule.compute.kind != "O":
+    if numpy and recipe.rule.compute.kind != "O" and (recipe.finite or extended):
+        # The slab fast path multiplies the zero padding too; with a NaN or Inf in the data
+        # the generic path keeps it local.
         return _direct_numpy.numpy_nd(a, b, recipe.region, boundary=recipe.boundary,
                                       fillvalue=recipe.fillvalue, skip_zero_taps=skip)
     return _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,

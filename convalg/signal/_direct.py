@@ -115,9 +115,20 @@ def shifted_accumulation(
     ``skip_zero_taps`` may be set only when ``a`` is finite (``0 * inf`` is NaN).
     """
     lengths = tuple(length for _, length in region)
-    win = window(xp, a, b.shape, region, boundary, fillvalue)
     out = xp.zeros(lengths, dtype=a.dtype, device=_device(a))
     taps = backends.to_numpy(b) if skip_zero_taps else None
+    if boundary == "fill" and fillvalue == 0:
+        # Zero padding adds nothing in exact arithmetic, so it is never multiplied: a NaN or
+        # Inf tap must reach only the outputs it touches (NaN * 0 would be NaN).
+        for tap in np.ndindex(*b.shape):
+            if taps is not None and taps[tap] == 0:
+                continue
+            overlap = _tap_overlap(tap, a.shape, region)
+            if overlap is not None:
+                target, source = overlap
+                out[target] += b[tap] * a[source]
+        return out
+    win = window(xp, a, b.shape, region, boundary, fillvalue)
     for tap in np.ndindex(*b.shape):
         if taps is not None and taps[tap] == 0:
             continue
@@ -126,6 +137,21 @@ def shifted_accumulation(
         )
         out += b[tap] * win[view]
     return out
+
+
+def _tap_overlap(
+    tap: tuple[int, ...], shape: Sequence[int], region: Region
+) -> tuple[tuple[slice, ...], tuple[slice, ...]] | None:
+    """Output and input slices where tap ``j`` meets real input: full output ``o`` reads
+    input ``o - j``, which exists for ``j <= o < j + n``; None where they do not meet."""
+    target, source = [], []
+    for j, n, (start, length) in zip(tap, shape, region):
+        lo, hi = max(j, start), min(j + n, start + length)
+        if lo >= hi:
+            return None
+        target.append(slice(lo - start, hi - start))
+        source.append(slice(lo - j, hi - j))
+    return tuple(target), tuple(source)
 
 
 def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:

@@ -143,13 +143,7 @@ def _reach(nonfinite_mask: np.ndarray, partner: np.ndarray) -> np.ndarray:
     return np.asarray(reference(nonfinite_mask.astype(np.int64), partner.astype(np.int64)), dtype=np.int64) > 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="convalg bug found by this law (remove the marker once fixed): the generic direct "
-    "engine multiplies a NaN by the zero padding, so convolve([0., 0.], [nan, 0.]) gives "
-    "[nan, nan, nan] instead of [nan, nan, 0.] (numpy.convolve gives [nan, nan, 0.])",
-)
-@examples(shrink=False)  # unshrunk while the xfail bug stands, to keep CI within budget
+@examples()
 @given(data=st.data(), method=st.sampled_from(["auto", "direct"]))
 def test_nan_and_inf_stay_local_under_auto_and_direct(backend, data, method):
     dims = data.draw(st.sampled_from(DIMS))

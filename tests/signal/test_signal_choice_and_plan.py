@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import convalg
+from convalg import backends
 from convalg.signal import Plan, plan
 
 
@@ -43,6 +44,19 @@ def test_auto_keeps_nan_local_in_2d():
     a[50, 60] = np.nan
     out = convalg.convolve(a, np.ones((31, 31)), mode="same")
     assert np.isnan(out).sum() == 31 * 31
+
+
+@pytest.mark.parametrize("shape", [(2,), (3, 3), (2, 3, 2)])
+def test_a_nan_in_the_kernel_does_not_reach_outputs_through_the_zero_padding(backend, shape):
+    """Found by the law suite: padding zeros times a NaN tap must not make NaN outputs."""
+    a = np.zeros(shape)
+    b = np.zeros(tuple(2 for _ in shape))
+    b[(0,) * len(shape)] = np.nan
+    out = np.asarray(backends.to_numpy(convalg.convolve(a, b, method="direct", backend=backend)))
+    touched = np.zeros(out.shape, dtype=bool)
+    touched[tuple(slice(0, n) for n in shape)] = True  # outputs that read the NaN tap
+    assert np.all(np.isnan(out[touched]))
+    assert np.all(out[~touched] == 0)
 
 
 def test_integers_use_fft_only_with_the_proof():
