@@ -46,20 +46,25 @@ def sample_photo(name: str, factor: int) -> np.ndarray:
     return standardise(block_mean(load_sample_image(name).astype(np.float64), factor))
 
 
+def luminance(photo: np.ndarray) -> np.ndarray:
+    """Grey levels of an RGB photograph (ITU-R 601 weights), standardised."""
+    return standardise(photo @ np.array([0.299, 0.587, 0.114]))
+
+
 def patch_matrix(x: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
-    """Rows are the image patches a correlation with ``kernel`` reads: x (C, H, W) -> (P, C*kh*kw)."""
-    view = np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(1, 2))  # (C, Ho, Wo, kh, kw)
-    c, ho, wo = view.shape[:3]
-    return view.transpose(1, 2, 0, 3, 4).reshape(ho * wo, c * kernel[0] * kernel[1])
+    """Rows are the image patches a correlation with ``kernel`` reads: x (N, C, H, W) -> (P, C*kh*kw)."""
+    view = np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(2, 3))  # (N, C, Ho, Wo, kh, kw)
+    n, c, ho, wo = view.shape[:4]
+    return view.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kernel[0] * kernel[1])
 
 
 def least_squares(x: np.ndarray, y: np.ndarray, kernel: tuple[int, int]) -> np.ndarray:
     """The closed-form ERM optimum: the layer is linear in its kernel, so minimising the squared
-    error over all patches is a least-squares problem. x (C, H, W), y (O, Ho, Wo) -> (O, C, kh, kw)."""
+    error over all patches is a least-squares problem. x (N, C, H, W), y (N, O, Ho, Wo) -> (O, C, kh, kw)."""
     a = patch_matrix(x, kernel)
-    targets = y.reshape(y.shape[0], -1).T
+    targets = y.transpose(0, 2, 3, 1).reshape(-1, y.shape[1])
     solution, *_ = np.linalg.lstsq(a, targets, rcond=None)
-    return solution.T.reshape(y.shape[0], x.shape[0], *kernel)
+    return solution.T.reshape(y.shape[1], x.shape[1], *kernel)
 
 
 def heavy_ball(x: np.ndarray, kernel: tuple[int, int]) -> tuple[float, float, float]:
@@ -78,15 +83,17 @@ def heavy_ball(x: np.ndarray, kernel: tuple[int, int]) -> tuple[float, float, fl
 def train_kernel(x, y, kernel_shape, *, backend, seed, max_steps, tolerance=1e-7):
     """Learn a bias-free Conv2d kernel by full-batch gradient descent (heavy ball) on the MSE.
 
+    ``x`` (N, C, H, W) are the inputs and ``y`` (N, O, Ho, Wo) the targets.
+
     Stops when no kernel entry moved by more than ``tolerance`` in a step, or after ``max_steps``.
     Returns (learned kernel as NumPy (O, C, kh, kw), loss per step, steps taken).
     """
     from convalg import nn
 
-    c, o = x.shape[0], y.shape[0]
+    c, o = x.shape[1], y.shape[1]
     lr, momentum, _ = heavy_ball(x, kernel_shape)
     model = nn.Conv2d(c, o, kernel_shape, bias=False, seed=seed, backend=backend, input_grad=False)
-    _, (inputs, targets) = backends.namespace(x[None], y[None], backend=backend)
+    _, (inputs, targets) = backends.namespace(x, y, backend=backend)
     loss, optimizer = nn.MSELoss(), nn.SGD(model.parameters(), lr=lr * o, momentum=momentum)
     # the loss is a mean over the O output channels too, so the curvature per channel is L / O
     losses: list[float] = []

@@ -52,11 +52,12 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
     _, (x_b, k_b) = backends.namespace(x[None], kernel, backend=backend)
     clean = backends.to_numpy(F.conv2d(x_b, k_b))[0]
     noisy = clean + NOISE * clean.std(axis=(1, 2), keepdims=True) * rng.standard_normal(clean.shape)
-    ls = _common.least_squares(x, noisy, (3, 3))
+    ls = _common.least_squares(x[None], noisy[None], (3, 3))
     steps = 6000
-    learned, losses, used = _common.train_kernel(x, noisy, (3, 3), backend=backend, seed=seed, max_steps=steps)
-    noiseless, _, _ = _common.train_kernel(x, clean, (3, 3), backend=backend, seed=seed, max_steps=steps)
-    _, _, condition = _common.heavy_ball(x, (3, 3))
+    learned, losses, used = _common.train_kernel(x[None], noisy[None], (3, 3), backend=backend, seed=seed,
+                                                 max_steps=steps)
+    noiseless, _, _ = _common.train_kernel(x[None], clean[None], (3, 3), backend=backend, seed=seed, max_steps=steps)
+    _, _, condition = _common.heavy_ball(x[None], (3, 3))
     report = {
         "demo": "channels",
         "image": f"sklearn load_sample_image('china.jpg'), {x.shape[1]}x{x.shape[2]} RGB, standardised per channel",
