@@ -119,14 +119,17 @@ def _inner(u: np.ndarray, v: np.ndarray):
     return np.sum(u.astype(wide) * np.conjugate(v.astype(wide)))
 
 
-def _inner_error(result_bound: errorbounds.Bound, other: np.ndarray) -> float:
-    """|<r_hat - r, y>| given a bound on r_hat - r: sum v_i |y_i|, or ||v||_2 ||y||_2."""
-    y = np.abs(other).astype(np.float64)
+def _inner_error(result_bound: errorbounds.Bound, other: np.ndarray):
+    """|<r_hat - r, y>| given a bound on r_hat - r: sum v_i |y_i|, or ||v||_2 ||y||_2.
+
+    Summed in long double: with subnormal results the terms are below float64's range.
+    """
+    y = np.abs(other).astype(np.longdouble)
     if result_bound.kind == "exact":
-        return 0.0
+        return np.longdouble(0)
     if result_bound.kind == "componentwise":
-        return float(np.sum(np.asarray(result_bound.value) * y))
-    return float(result_bound.value) * float(np.sqrt(np.sum(y * y)))
+        return np.sum(np.asarray(result_bound.value).astype(np.longdouble) * y)
+    return np.longdouble(result_bound.value) * np.sqrt(np.sum(y * y))
 
 
 @examples()
@@ -146,7 +149,9 @@ def test_correlation_is_the_adjoint_of_convolution(backend, data):
     corr_bound = bound_of(y, a, plan_r, op="correlation", mode="valid")
     # the inner products themselves are summed in long double
     g = errorbounds.gamma(conv.size + x.size, np.longdouble)
-    rounding = g * (float(np.sum(np.abs(conv) * np.abs(y))) + float(np.sum(np.abs(x) * np.abs(corr))))
+    wide = np.longdouble
+    rounding = g * (np.sum(np.abs(conv).astype(wide) * np.abs(y).astype(wide))
+                    + np.sum(np.abs(x).astype(wide) * np.abs(corr).astype(wide)))
     allowed = _inner_error(conv_bound, y) + _inner_error(corr_bound, x) + rounding
     assert abs(lhs - rhs) <= allowed, (
         f"<conv(a,x), y> - <x, corr(y,a)> = {abs(lhs - rhs):.3g} > {allowed:.3g} "
