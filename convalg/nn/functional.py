@@ -26,6 +26,9 @@ copy, and for stride 1 the columns are contiguous shifted slices of the flattene
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -419,12 +422,17 @@ def _correlate_shifted_numpy(x, w, dilation, before=None, after=None):
     flat = _flat_padded(np.asarray(x), before, after, offsets[-1] + length)
     matrix = np.ascontiguousarray(w).reshape(groups, out_channels, channels * taps)
     result = np.empty((batch, groups, out_channels, length), dtype=x.dtype)
-    for start, stop, first, last in _shifted_blocks(batch, groups * channels * taps, length):
+
+    def block(bounds):
+        start, stop, first, last = bounds
         columns = _shifted_columns(flat, offsets, start, stop, first, last)
         if (first, last) == (0, length):
             np.matmul(matrix, columns, out=result[start:stop])  # straight into the result
         else:
             result[start:stop, :, :, first:last] = np.matmul(matrix, columns)
+
+    products = batch * groups * out_channels * channels * taps * length
+    _parallel_blocks(block, _shifted_blocks(batch, groups * channels * taps, length), products)
     plane = result.reshape((batch, groups, out_channels, out[0]) + spatial[1:])
     return plane[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])]
 
@@ -443,12 +451,62 @@ def _weight_correlate_shifted_numpy(x, g, kernel, dilation, before=None, after=N
     spread = np.zeros((batch, groups, out_channels, out[0]) + spatial[1:], dtype=x.dtype)
     spread[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])] = g
     spread = spread.reshape(batch, groups, out_channels, length)
-    total = np.zeros((groups, out_channels, channels * taps), dtype=x.dtype)
-    for start, stop, first, last in _shifted_blocks(batch, groups * channels * taps, length):
+
+    def block(bounds):
+        start, stop, first, last = bounds
         columns = _shifted_columns(flat, offsets, start, stop, first, last)
         upstream = spread[start:stop, :, :, first:last]
-        total += np.matmul(upstream, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+        return np.matmul(upstream, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+
+    products = batch * groups * out_channels * channels * taps * length
+    parts = _parallel_blocks(block, _shifted_blocks(batch, groups * channels * taps, length), products)
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
     return total.reshape((groups, out_channels, channels) + tuple(kernel))
+
+
+# Blocks run on one thread per core, each calling a single-threaded BLAS, rather than one after
+# the other on a multi-threaded BLAS: OpenBLAS's threads wait for each other inside every
+# product, so on a busy machine one descheduled thread stalls them all (the 32x64x56x56 case of
+# benchmarks/bench_nn.py ran 6x slower than with independent blocks, which only stall their own
+# share). Below this many multiply-adds a call is too small to be worth the threads.
+_PARALLEL_MIN_PRODUCTS = 2**24
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _blas_controller():
+    """threadpoolctl's controller of the loaded BLAS (cached), or None without threadpoolctl."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # an optional speed-up ('learn' extra): run the blocks in turn
+            _CONTROLLER = False
+        else:
+            _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER or None
+
+
+_CONTROLLER = None
+
+
+def _parallel_blocks(function, blocks, products):
+    """``[function(b) for b in blocks]``, on every core when the work is large (see above)."""
+    global _POOL
+    workers = min(len(blocks), os.cpu_count() or 1)
+    controller = _blas_controller() if workers > 1 and products >= _PARALLEL_MIN_PRODUCTS else None
+    if controller is None:
+        return [function(b) for b in blocks]
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="convalg-nn")
+    # interleaved shares keep the workers' loads equal when the blocks differ in size
+    shares = [blocks[i::workers] for i in range(workers)]
+    with controller.limit(limits=1, user_api="blas"):
+        results = list(_POOL.map(lambda share: [function(b) for b in share], shares))
+    return [r for share in results for r in share]
 
 
 def _fft_shape(xp, shape):

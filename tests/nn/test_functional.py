@@ -181,6 +181,25 @@ def test_numpy_results_are_compact_arrays_not_views_of_a_padded_buffer(rng, with
         assert a.flags.c_contiguous and (a.base is None or a.base.size == a.size)
 
 
+@pytest.mark.parametrize("controller", ["threadpoolctl", "absent"])
+def test_blocks_on_every_core_give_the_results_of_blocks_in_turn(rng, monkeypatch, controller):
+    """Large calls run their blocks on a thread per core (single-threaded BLAS each); without
+    threadpoolctl they run in turn. Either way the results are those of the sequential run."""
+    x, w, b = _case(rng, 2, 2)
+    x = np.concatenate([x] * 3)  # 6 samples
+    options = dict(padding=1, groups=2, method="direct")
+    sequential = F.conv2d(x, w, b, **options)
+    g = rng.standard_normal(sequential.shape)
+    sequential_grads = F.conv2d_grad(g, x, w, **options)
+    monkeypatch.setattr(F, "_PARALLEL_MIN_PRODUCTS", 0)
+    monkeypatch.setattr(F, "_SHIFTED_BLOCK", 100)  # many blocks
+    if controller == "absent":
+        monkeypatch.setattr(F, "_CONTROLLER", False)
+    np.testing.assert_array_equal(F.conv2d(x, w, b, **options), sequential)
+    for got, want in zip(F.conv2d_grad(g, x, w, **options), sequential_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+
+
 def test_inputs_are_not_modified(rng):
     x, w, b = _case(rng, 2, 1)
     copies = [a.copy() for a in (x, w, b)]
