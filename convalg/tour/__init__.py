@@ -20,7 +20,9 @@ Examples
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
+import os
 import platform
 import tempfile
 import time
@@ -75,9 +77,14 @@ def _environment(backend: str) -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
-        "machine": f"{platform.machine()}, {platform.system()} {platform.release()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "backend": backend,
     }
+    for package in ("sympy", "hypothesis", "matplotlib", "torch"):
+        try:
+            environment[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            environment[package] = "not installed"
     for status in available().values():
         environment[f"backend {status.name}"] = ("usable, " if status.usable else "not usable, ") + status.detail
     return environment
