@@ -318,15 +318,18 @@ def _correlate_windows(xp, x, w, stride, dilation):
     out_channels = w.shape[1]
     matrix = xp.reshape(w, (groups, out_channels, channels * math.prod(kernel)))
     per_item = groups * channels * math.prod(kernel) * math.prod(out)
-    results = []
-    for start, stop in _batch_chunks(batch, per_item):
+
+    def chunk(bounds):
+        start, stop = bounds
         rows = []
         for first, last in _row_blocks(per_item, out[0]):
             part = (last - first,) + out[1:]
             block = x[start:stop, :, :, _input_rows(first, last, kernel, stride, dilation), ...]
             columns = _windows(xp, block, kernel, stride, dilation, part)
             rows.append(xp.reshape(xp.matmul(matrix, columns), (stop - start, groups, out_channels) + part))
-        results.append(rows[0] if len(rows) == 1 else xp.concat(rows, axis=3))
+        return rows[0] if len(rows) == 1 else xp.concat(rows, axis=3)
+
+    results = _map_chunks(xp, chunk, _batch_chunks(batch, per_item), per_item * batch * out_channels)
     return results[0] if len(results) == 1 else xp.concat(results, axis=0)
 
 
@@ -506,7 +509,17 @@ def _parallel_blocks(function, blocks, products):
     shares = [blocks[i::workers] for i in range(workers)]
     with controller.limit(limits=1, user_api="blas"):
         results = list(_POOL.map(lambda share: [function(b) for b in share], shares))
-    return [r for share in results for r in share]
+    ordered = [None] * len(blocks)
+    for i, share in enumerate(results):
+        ordered[i::workers] = share
+    return ordered
+
+
+def _map_chunks(xp, function, chunks, products):
+    """``[function(c) for c in chunks]``; NumPy's run on every core as ``_parallel_blocks`` does."""
+    if backends.is_numpy(xp):
+        return _parallel_blocks(function, chunks, products)
+    return [function(c) for c in chunks]
 
 
 def _fft_shape(xp, shape):
@@ -725,7 +738,11 @@ def _input_gradient_shift_add(xp, grouped_g, kernels, geometry):
     grad_padded = xp.zeros((batch, groups, per_group) + geometry.padded, dtype=grouped_g.dtype,
                            device=grouped_g.device)
     per_item = groups * per_group * taps * math.prod(out)
-    for start, stop in _batch_chunks(batch, per_item):
+
+    def chunk(bounds):
+        # the row blocks of one chunk overlap in their halos, so they are added in turn; chunks
+        # write disjoint samples and may run side by side
+        start, stop = bounds
         for first, last in _row_blocks(per_item, out[0]):
             part = (last - first,) + out[1:]
             upstream = xp.reshape(grouped_g[start:stop, :, :, first:last, ...],
@@ -737,6 +754,8 @@ def _input_gradient_shift_add(xp, grouped_g, kernels, geometry):
             grad_padded[region] = grad_padded[region] + _windows_adjoint(
                 xp, columns, (stop - start, groups, per_group) + extent, kernel, stride, dilation, part
             )
+
+    _map_chunks(xp, chunk, _batch_chunks(batch, per_item), per_item * batch * out_per_group)
     crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
     return _contiguous(xp, xp.reshape(grad_padded, (batch, groups * per_group) + geometry.padded)[(...,) + crop])
 

@@ -182,17 +182,22 @@ def test_numpy_results_are_compact_arrays_not_views_of_a_padded_buffer(rng, with
 
 
 @pytest.mark.parametrize("controller", ["threadpoolctl", "absent"])
-def test_blocks_on_every_core_give_the_results_of_blocks_in_turn(rng, monkeypatch, controller):
+@pytest.mark.parametrize("stride, out_channels", [(1, 6), ((2, 1), 6), (1, 2)])
+def test_blocks_on_every_core_give_the_results_of_blocks_in_turn(rng, monkeypatch, controller, stride, out_channels):
     """Large calls run their blocks on a thread per core (single-threaded BLAS each); without
-    threadpoolctl they run in turn. Either way the results are those of the sequential run."""
-    x, w, b = _case(rng, 2, 2)
-    x = np.concatenate([x] * 3)  # 6 samples
-    options = dict(padding=1, groups=2, method="direct")
+    threadpoolctl they run in turn. Either way the results are those of the sequential run
+    (stride 1: the shifted fast path; stride 2: the windows engine; 6 outputs from 4 inputs: the
+    shift-and-add input gradient; 2 outputs: the flipped-kernel correlation)."""
+    x = rng.standard_normal((6, 4, 7, 6))
+    w = rng.standard_normal((out_channels, 2, 3, 2))
+    b = rng.standard_normal(out_channels)
+    options = dict(padding=1, groups=2, stride=stride, method="direct")
     sequential = F.conv2d(x, w, b, **options)
     g = rng.standard_normal(sequential.shape)
     sequential_grads = F.conv2d_grad(g, x, w, **options)
     monkeypatch.setattr(F, "_PARALLEL_MIN_PRODUCTS", 0)
     monkeypatch.setattr(F, "_SHIFTED_BLOCK", 100)  # many blocks
+    monkeypatch.setattr(F, "_COLUMN_BLOCK", 200)
     if controller == "absent":
         monkeypatch.setattr(F, "_CONTROLLER", False)
     np.testing.assert_array_equal(F.conv2d(x, w, b, **options), sequential)
