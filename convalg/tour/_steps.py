@@ -80,7 +80,7 @@ def laws(context: Context) -> StepResult:
         summary + ".",
         tables=[Table(("operator", "law", "dims", "statement", "verdict", "evidence"), tuple(rows))],
         figures=[_verdict_grid(verdicts)],
-        notes=disagreements,
+        notes=disagreements + ["Rerun alone: `convalg prove --all`; the proofs step by step: `convalg prove --all --format markdown`."],
     )
 
 
@@ -158,7 +158,7 @@ def crosscheck(context: Context) -> StepResult:
         summary + ".",
         tables=[Table(("call", "convalg methods", "rows", "worst deviation/bound", "status"), tuple(rows))],
         figures=[_ratio_figure(ratios)] if ratios else [],
-        notes=failed,
+        notes=failed + ["Rerun alone: `convalg check` (`--verbose` prints every row with the bound it applied)."],
     )
 
 
@@ -216,7 +216,9 @@ def law_suite(context: Context) -> StepResult:
         f"complex64/128 in 1-3 dimensions: "
         + ("every law holds within its derived bound" if not failures else f"{len(failures)} runs failed"),
         tables=[Table(("law", "examples", "bounds applied", "verdict"), tuple(rows))],
-        notes=[f"{r.law} on {r.backend} with method={r.method}: ```{r.failure[:2000]}```" for r in failures],
+        notes=[f"{r.law} on {r.backend} with method={r.method}:" for r in failures]
+        + [f"```\n{r.failure[:2000]}\n```" for r in failures]
+        + ["The project's full law suite: `pytest tests/laws` (HYPOTHESIS_PROFILE=thorough for many more examples)."],
     )
 
 
@@ -288,7 +290,7 @@ def verify(context: Context) -> StepResult:
         f"{sum(1 for c in cases if c[3])} well-known implementations classified and found consistent with their "
         f"documented convention; the planted bug was caught" if not wrong else "; ".join(wrong),
         tables=[Table(("function", "detected convention", "verdict"), tuple(rows))],
-        notes=wrong,
+        notes=wrong + ["Verify your own: `convalg verify package.module:function [--expect convolution] [--mode same]`."],
     )
 
 
@@ -327,7 +329,7 @@ def learn(context: Context) -> StepResult:
         f"{len(rows)} demos run on {context.backend}: {kept}" + (" (quick run)" if context.quick else "") + ".",
         tables=[Table(("demo", "what it shows", "verdict", "seconds", "figures of note"), tuple(rows))],
         figures=figures,
-        notes=problems + caveats,
+        notes=problems + caveats + ["Rerun one demo: `convalg learn edges|channels|digits|params --out DIR`."],
     )
 
 
