@@ -385,7 +385,8 @@ def _shifted_blocks(batch, per_position, length):
     """(start, stop, first, last) blocks whose columns hold at most about _SHIFTED_BLOCK values."""
     per_item = per_position * length
     if per_item <= _SHIFTED_BLOCK:
-        step = max(1, _SHIFTED_BLOCK // per_item)
+        # at least one block per core, so that _parallel_blocks can use them all
+        step = max(1, min(_SHIFTED_BLOCK // per_item, -(-batch // (os.cpu_count() or 1))))
         return [(start, min(batch, start + step), 0, length) for start in range(0, batch, step)]
     span = max(1, _SHIFTED_BLOCK // per_position)
     return [(start, start + 1, first, min(length, first + span))
@@ -474,7 +475,7 @@ def _weight_correlate_shifted_numpy(x, g, kernel, dilation, before=None, after=N
 # product, so on a busy machine one descheduled thread stalls them all (the 32x64x56x56 case of
 # benchmarks/bench_nn.py ran 6x slower than with independent blocks, which only stall their own
 # share). Below this many multiply-adds a call is too small to be worth the threads.
-_PARALLEL_MIN_PRODUCTS = 2**24
+_PARALLEL_MIN_PRODUCTS = 2**27
 _POOL = None
 _POOL_LOCK = threading.Lock()
 
