@@ -20,7 +20,9 @@ multiplication (BLAS); *fft* uses the correlation theorem and wins for large ker
 (``method='auto'`` chooses by a documented operation count). NumPy has two small, explicit fast
 paths, each tested against the generic code: ``sliding_window_view`` gathers the windows in one
 copy, and for stride 1 the columns are contiguous shifted slices of the flattened padded input
-(no strided gather at all) multiplied straight into the result.
+(no strided gather at all) multiplied straight into the result. Large NumPy calls run their
+blocks on one thread per core, each with a single-threaded BLAS (threadpoolctl, in the ``learn``
+extra; without it the blocks run in turn).
 """
 
 from __future__ import annotations
