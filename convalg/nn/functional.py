@@ -508,14 +508,10 @@ def _parallel_blocks(function, blocks, products):
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="convalg-nn")
-    # interleaved shares keep the workers' loads equal when the blocks differ in size
-    shares = [blocks[i::workers] for i in range(workers)]
+    # one task per block: an idle worker takes the next block, so a worker the system holds back
+    # delays only the blocks it has, and ``map`` keeps the results in block order
     with controller.limit(limits=1, user_api="blas"):
-        results = list(_POOL.map(lambda share: [function(b) for b in share], shares))
-    ordered = [None] * len(blocks)
-    for i, share in enumerate(results):
-        ordered[i::workers] = share
-    return ordered
+        return list(_POOL.map(function, blocks))
 
 
 def _map_chunks(xp, function, chunks, products):
