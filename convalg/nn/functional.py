@@ -614,7 +614,10 @@ def _correlate(xp, x, w, stride, dilation, method, before, after):
     if method == "auto":
         out = _output_shape(padded, kernel, stride, dilation)
         method = _choose_method(x.shape[0], x.shape[1], x.shape[2], w.shape[1], padded, kernel, out)
-    if method == "direct" and backends.is_numpy(xp) and all(s == 1 for s in stride):
+    # the shifted fast path saves on gathering columns (channels * taps rows) but computes the
+    # output on the padded plane and crops it (out_channels rows): it wins when columns dominate
+    if (method == "direct" and backends.is_numpy(xp) and all(s == 1 for s in stride)
+            and x.shape[2] * math.prod(kernel) > w.shape[1]):
         return _correlate_shifted_numpy(x, w, dilation, before, after)
     engine = _correlate_fft if method == "fft" else _correlate_windows
     return engine(xp, _pad(xp, x, before, after), w, stride, dilation)
@@ -658,6 +661,9 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
     if backends.is_numpy(xp):
         import numpy as np
 
+        if result.flags.c_contiguous:  # a fresh product of ours: add in place
+            result += bias
+            return result
         # one pass that adds the bias and compacts the fast path's cropped view
         return np.add(result, bias, out=np.empty(result.shape, dtype=result.dtype))
     return result + bias
