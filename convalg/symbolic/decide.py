@@ -100,6 +100,9 @@ def check(
             )
             tried += more
     if found is not None:
+        from convalg.symbolic.direct import evaluate_by_definition
+
+        found.direct = evaluate_by_definition(parsed, found)
         if numeric and parsed.sides[0].kind == "seq":  # scalar identities involve no convolution
             from convalg.symbolic.numeric import recheck
 

@@ -35,7 +35,8 @@ class Counterexample:
 
     ``sequences`` maps each name to its entries (index 0 first; nested lists in 2-D),
     ``scalars`` and ``parameters`` the other names; ``sides`` holds each side's value as
-    ``(start, entries)``; ``numeric`` is filled by the numeric re-check.
+    ``(start, entries)``; ``direct`` and ``numeric`` are filled by the re-checks (the defining
+    sums evaluated term by term, and convalg's NumPy backend).
     """
 
     statement: str
@@ -45,6 +46,7 @@ class Counterexample:
     parameters: dict
     sides: list
     numeric: object = None
+    direct: object = None
     tried: int = 0
     notes: list = field(default_factory=list)
 

@@ -56,3 +56,15 @@ def test_the_numeric_recheck_rejects_a_counterexample_that_is_not_one():
 def test_complex_counterexamples_are_searched_only_where_conjugation_matters():
     verdict = check("corr(delta, f) == f", certify=False)
     assert verdict.counterexample.sequences == {"f": [1j]}
+
+
+def test_direct_evaluation_rejects_a_counterexample_that_is_not_one():
+    from convalg.symbolic.direct import evaluate_by_definition
+
+    statement = parse("f*g == g*f")
+    fake, _ = find_counterexample(parse("f*(g+h) == (f*g)+(f*g)"))
+    fake.sequences = {"f": [1, 2], "g": [3]}
+    fake.sides = [((0,), [3, 6]), ((0,), [3, 6])]
+    check_ = evaluate_by_definition(statement, fake)
+    assert check_.applicable and not check_.confirmed
+    assert evaluate_by_definition(parse("circ(f, g, 3) == f"), fake).applicable is False
