@@ -141,13 +141,15 @@ def _figures(out: Path, report, curves, maps) -> None:
     plt = _common.pyplot()
     out.mkdir(parents=True, exist_ok=True)
     names = list(report["kernels"])
-    columns = ["true", "least_squares", "learned", "learned_from_convolution_target"]
-    fig, axes = plt.subplots(len(names), len(columns), figsize=(2.2 * len(columns), 2.0 * len(names)))
+    columns = {"true": "true", "least_squares": "least squares", "learned": "learned (GD)",
+               "learned_from_convolution_target": "learned from a\nconvolution target"}
+    fig, axes = plt.subplots(len(names), len(columns), figsize=(2.4 * len(columns), 2.0 * len(names)))
     for row, name in enumerate(names):
         k = report["kernels"][name]
         limit = float(np.max(np.abs(k["true"])))
-        for col, key in enumerate(columns):
-            _common.show_kernel(axes[row, col], np.asarray(k[key]), f"{name}: {key.replace('_', ' ')}", limit)
+        for col, (key, label) in enumerate(columns.items()):
+            _common.show_kernel(axes[row, col], np.asarray(k[key]), label if row == 0 else "", limit)
+        axes[row, 0].set_ylabel(name, fontsize=9)
     fig.tight_layout()
     fig.savefig(out / "kernels.png", dpi=100)
     plt.close(fig)
