@@ -115,10 +115,11 @@ def _figures(out: Path, model, history, x_test) -> None:
     plt = _common.pyplot()
     out.mkdir(parents=True, exist_ok=True)
     kernels = backends.to_numpy(model.layers[0].weight.value)[:, 0]
-    fig, axes = plt.subplots(2, 8, figsize=(10, 2.8))
+    fig, axes = plt.subplots(2, 8, figsize=(10, 3.4))
     limit = float(np.max(np.abs(kernels)))
-    for k, ax in zip(kernels, axes.ravel()):
+    for i, (k, ax) in enumerate(zip(kernels, axes.ravel())):
         ax.imshow(k, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"kernel {i + 1}", fontsize=8)
         ax.axis("off")
     fig.suptitle("first-layer kernels (3x3), learned")
     fig.tight_layout()
