@@ -29,6 +29,8 @@ def _start_proof_scripts() -> None:
 
 
 def pytest_collection_finish(session) -> None:
+    if session.config.option.collectonly:
+        return
     if any(item.nodeid.split("::")[0].endswith("test_proof_scripts.py") for item in session.items):
         _start_proof_scripts()
 
