@@ -765,11 +765,12 @@ def _input_gradient_shift_add(xp, grouped_g, kernels, geometry):
     return _contiguous(xp, xp.reshape(grad_padded, (batch, groups * per_group) + geometry.padded)[(...,) + crop])
 
 
-def _dask_route(function, input, weight, bias, stride, padding, dilation, groups):
+def _dask_route(function, input, weight, bias, stride, padding, dilation, groups, method):
     from convalg import chunked
 
     return chunked.apply(
-        function, input, weight, bias=bias, stride=stride, padding=padding, dilation=dilation, groups=groups
+        function, input, weight, bias=bias, stride=stride, padding=padding, dilation=dilation,
+        groups=groups, method=method,
     )
 
 
@@ -816,8 +817,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     >>> conv1d(x, np.array([[[1.0, -1.0]]]))  # correlation: x[j] - x[j + 1]
     array([[[-1., -1., -1.]]])
     """
-    if backends.is_dask(input, weight):
-        return _dask_route(conv1d, input, weight, bias, stride, padding, dilation, groups)
+    if backends.is_dask(input, weight, bias):
+        return _dask_route(conv1d, input, weight, bias, stride, padding, dilation, groups, method)
     return _forward(1, input, weight, bias, stride, padding, dilation, groups, method)
 
 
@@ -844,8 +845,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     >>> conv2d(x, sobel_x, padding="same", stride=1).shape
     (1, 1, 4, 4)
     """
-    if backends.is_dask(input, weight):
-        return _dask_route(conv2d, input, weight, bias, stride, padding, dilation, groups)
+    if backends.is_dask(input, weight, bias):
+        return _dask_route(conv2d, input, weight, bias, stride, padding, dilation, groups, method)
     return _forward(2, input, weight, bias, stride, padding, dilation, groups, method)
 
 
@@ -869,8 +870,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     >>> y.shape, float(y[0, 0, 0, 0, 0])
     ((2, 5, 2, 2, 2), 24.0)
     """
-    if backends.is_dask(input, weight):
-        return _dask_route(conv3d, input, weight, bias, stride, padding, dilation, groups)
+    if backends.is_dask(input, weight, bias):
+        return _dask_route(conv3d, input, weight, bias, stride, padding, dilation, groups, method)
     return _forward(3, input, weight, bias, stride, padding, dilation, groups, method)
 
 

@@ -92,3 +92,23 @@ def test_bad_layer_arguments_are_named(options, message):
 def test_an_input_smaller_than_the_kernel_is_refused_before_computing():
     with pytest.raises(ValueError, match="smaller than the dilated kernel"):
         chunked.apply(NN_FUNCTIONS[1], da.zeros((1, 1, 4), chunks=2), np.ones((1, 1, 3)), dilation=2)
+
+
+def test_the_public_layer_function_passes_its_method_to_every_chunk():
+    """``method=`` reaches the chunk calls: a bad one is refused as the unchunked call refuses it."""
+    func = NN_FUNCTIONS[2]
+    x, w = da.zeros((1, 1, 8, 8), chunks=4), np.ones((1, 1, 3, 3))
+    with pytest.raises(ValueError, match="method"):
+        func(np.zeros((1, 1, 8, 8)), w, method="bogus")
+    with pytest.raises(ValueError, match="method"):
+        func(x, w, method="bogus")
+
+
+def test_a_dask_bias_alone_routes_the_public_layer_function_to_dask():
+    rng = np.random.default_rng(3)
+    func = NN_FUNCTIONS[1]
+    x, w, b = floats(rng, (2, 2, 12)), floats(rng, (3, 2, 3)), floats(rng, (3,))
+    result = func(x, w, da.from_array(b, chunks=1))
+    assert isinstance(result, da.Array)
+    bound = nn_difference_bound(func, x, w, b, dtype="float64")
+    assert_within(bound, result.compute(scheduler="synchronous"), func(x, w, b))
