@@ -111,6 +111,77 @@ def test_numpy_shifted_engine_equals_the_generic_windows_engine(rng, nd, block, 
         np.testing.assert_allclose(weight_fast, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("parallel", [False, True])
+def test_numpy_small_windows_engine_equals_the_generic_windows_engine(rng, nd, parallel, monkeypatch):
+    """The NumPy engine for calls whose columns fit one block (one sliding_window_view copy and one
+    product per sample block, the bias folded into the product) against the generic im2col."""
+    import array_api_compat.numpy as xp
+
+    if parallel:  # blocks on every core from the smallest call, more blocks than threads
+        monkeypatch.setattr(F, "_SMALL_PARALLEL_MIN_PRODUCTS", 0)
+        monkeypatch.setattr(F, "_BLOCKS_PER_CORE", 3)
+    x = rng.standard_normal((5, 2, 2) + SPATIAL[nd])
+    w = rng.standard_normal((2, 3, 2) + KERNEL[nd])
+    bias = rng.standard_normal((2, 3))
+    ones = (1,) * nd
+    for stride, dilation in [(ones, ones), ((2,) * nd, ones), ((1,) + (2,) * (nd - 1), (2,) + ones[1:])]:
+        generic = F._correlate_windows(xp, x, w, stride, dilation)
+        fast = F._correlate_windows_numpy(x, w, stride, dilation)
+        np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=1e-13)
+        with_bias = F._correlate_windows_numpy(x, w, stride, dilation, bias)
+        np.testing.assert_allclose(with_bias, generic + bias.reshape((1, 2, 3) + ones), rtol=1e-13, atol=1e-13)
+        assert with_bias.flags.c_contiguous
+
+
+def test_small_images_with_few_taps_per_output_channel_take_the_small_windows_engine(rng, monkeypatch):
+    """The benchmark's MNIST shape (1 input channel, 5x5 taps, 32 outputs: the shifted path does
+    not pay) runs on the small windows engine, bias included, and matches the definition."""
+    calls = []
+    engine = F._correlate_windows_numpy
+    monkeypatch.setattr(F, "_correlate_windows_numpy", lambda *a: calls.append(a[-1]) or engine(*a))
+    x = rng.standard_normal((4, 1, 12, 12)).astype("float32")
+    w = rng.standard_normal((32, 1, 5, 5)).astype("float32")
+    b = rng.standard_normal(32).astype("float32")
+    result = F.conv2d(x, w, b)
+    assert len(calls) == 1 and calls[0] is not None  # the bias went into the product
+    assert result.dtype == np.float32
+    assert direct_bound(x, w, b, "float32").holds(result, reference_conv(x, w, b))
+
+
+def test_parallel_blocks_keep_block_order_and_reraise_a_failing_block(monkeypatch):
+    monkeypatch.setattr(F, "_CORES", 2)
+    assert F._parallel_blocks(lambda b: b * b, list(range(10)), 1, 0) == [b * b for b in range(10)]
+
+    def failing(block):
+        if block == 7:
+            raise KeyError(block)
+        return block
+
+    with pytest.raises(KeyError):
+        F._parallel_blocks(failing, list(range(10)), 1, 0)
+
+
+def test_the_calling_thread_finishes_all_blocks_when_no_worker_is_free(monkeypatch):
+    """A worker the system wakes late is not waited for: the caller computes every block itself."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    release = threading.Event()
+    pool.submit(release.wait, 10.0)  # the only worker is busy for up to 10 s
+    monkeypatch.setattr(F, "_POOL", pool)
+    monkeypatch.setattr(F, "_CORES", 2)
+    try:
+        start = time.perf_counter()
+        assert F._parallel_blocks(lambda b: -b, [1, 2, 3, 4], 1, 0) == [-1, -2, -3, -4]
+        assert time.perf_counter() - start < 5.0
+    finally:
+        release.set()
+        pool.shutdown()
+
+
 def test_generic_gathering_by_positions_equals_gathering_by_taps(rng):
     """When the output is smaller than the kernel, windows are gathered per position instead."""
     import array_api_compat.numpy as xp
