@@ -338,7 +338,9 @@ def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int =
              "Ratios are convalg time / scipy time: below 1 convalg is faster. `auto chose` is the "
              "method `convalg.signal.plan` picked for `convolve(method='auto')`, next to scipy's "
              "`choose_conv_method`. `agrees` compares convalg's result with scipy's (a sanity flag; "
-             "`convalg check` is the rigorous check).", "",
+             "`convalg check` is the rigorous check). On a shared machine single cells vary by up to "
+             "~30% between runs (the load average is recorded below); cases bound by one large FFT, "
+             "where both libraries call pocketfft, sit near parity.", "",
              "Rerun with:", "", "```bash", RERUN + (" --quick" if quick else ""), "```", "",
              "## Machine", ""] + machine_lines(scipy_workers) + ["", "## Results", ""] + table_lines(rows)
     parts += ["", "## Summary", ""] + summary_lines(rows)
