@@ -340,16 +340,39 @@ def _correlate_windows(xp, x, w, stride, dilation):
 
 # NumPy fast path of the windows engine for calls whose per-sample columns fit in one block
 # (small images, e.g. 64x1x28x28 with 32 5x5 filters): there, fixed per-call costs dominate the
-# few hundred microseconds of work, so every sample block is one ``sliding_window_view`` copy into
-# a buffer and one batched matrix product written straight into the result (``out=``: no
-# concatenation of block results). The bias rides in the product as one more column row of ones
-# against a bias column of the weight matrix (4% more multiply-adds on 25 taps), because adding
-# it afterwards with broadcasting is a separate pass over the whole output (measured 0.2 ms of
-# the 1 ms call). Blocks go to every core from far fewer multiply-adds than the other paths
-# (_SMALL_PARALLEL_MIN_PRODUCTS), since the calling thread computes one block itself: the only
-# hand-off is one task per other core.
+# few hundred microseconds of work. When the columns of the whole batch fit one block, the
+# calling thread gathers them in one two-pass copy (_copy_windows_numpy) and the threads only
+# multiply: one batched matrix product per core, written straight into the result (``out=``).
+# Each product is a single call that releases the GIL, because on a 2-vCPU virtual machine every
+# extra hand-off between Python threads (gathering inside the threads, or more blocks per core)
+# measured slower, not faster. Larger batches gather and multiply block by block (bounded
+# memory). The bias rides in the product as one more column row of ones against a bias column of
+# the weight matrix (4% more multiply-adds on 25 taps), because adding it afterwards with
+# broadcasting is a separate pass over the whole output (measured 0.2 ms of the 1 ms call).
 _SMALL_PARALLEL_MIN_PRODUCTS = 2**22
-_BLOCKS_PER_CORE = 2
+
+
+# Scratch buffers reused across calls, one set per thread: the columns of a small call are
+# megabytes that glibc hands back to the system after each call (their size is near its mmap
+# threshold), and touching fresh pages cost 2-3 us each on the benchmark machine (a virtual
+# machine): ~1000 page faults, 2.5 ms, for a 0.6 ms convolution. Buffers above the limit are
+# allocated per call, where the work amortises the faults.
+_SCRATCH = threading.local()
+_SCRATCH_LIMIT = 2**23  # bytes kept per slot and thread (8 MiB)
+
+
+def _scratch(slot, shape, dtype):
+    """An uninitialised array of ``shape`` from this thread's reusable buffer ``slot``."""
+    import numpy as np
+
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    if size > _SCRATCH_LIMIT:
+        return np.empty(shape, dtype=dtype)
+    buffers = _SCRATCH.__dict__.setdefault("buffers", {})
+    buffer = buffers.get(slot)
+    if buffer is None or buffer.size < size:
+        buffer = buffers[slot] = np.empty(max(size, 2**16), dtype=np.uint8)
+    return buffer[:size].view(dtype).reshape(shape)
 
 
 def _windows_fit(groups, channels, kernel, out):
@@ -369,31 +392,103 @@ def _correlate_windows_numpy(x, w, stride, dilation, bias=None):
     matrix[:, :, :rows] = w.reshape(groups, out_channels, rows)
     if bias is not None:
         matrix[:, :, rows] = bias
-    nd = len(kernel)
-    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    view = np.lib.stride_tricks.sliding_window_view(x, reach, axis=tuple(range(3, 3 + nd)))
-    view = view[(slice(None),) * 3 + tuple(slice(None, s * (o - 1) + 1, s) for s, o in zip(stride, out))
-                + tuple(slice(None, None, d) for d in dilation)]
-    # (B, G, C, *out, *kernel) -> (B, G, C, *kernel, *out): row (c, tap), column position
-    view = view.transpose((0, 1, 2) + tuple(range(3 + nd, 3 + 2 * nd)) + tuple(range(3, 3 + nd)))
     result = np.empty((batch, groups, out_channels, positions), dtype=x.dtype)
     per_item = groups * depth * positions
+    products = batch * groups * out_channels * depth * positions
+    threshold = min(_SMALL_PARALLEL_MIN_PRODUCTS, _PARALLEL_MIN_PRODUCTS)
 
-    def block(bounds):
-        start, stop = bounds
-        columns = np.empty((stop - start, groups, depth, positions), dtype=x.dtype)
-        np.copyto(columns[:, :, :rows].reshape((stop - start, groups, channels) + kernel + out), view[start:stop])
+    def gather(start, stop, columns=None):
+        if columns is None:
+            columns = _scratch("columns", (stop - start, groups, depth, positions), x.dtype)
+        _copy_windows_numpy(x[start:stop], kernel, stride, dilation, out,
+                            columns[:, :, :rows].reshape((stop - start, groups, channels) + kernel + out))
         if bias is not None:
             columns[:, :, rows] = 1
-        np.matmul(matrix, columns, out=result[start:stop])
+        return columns
 
-    products = batch * groups * out_channels * depth * positions
-    step = max(1, _COLUMN_BLOCK // per_item)
-    if products >= min(_SMALL_PARALLEL_MIN_PRODUCTS, _PARALLEL_MIN_PRODUCTS):
-        step = min(step, -(-batch // (_BLOCKS_PER_CORE * _CORES)))
-    blocks = [(start, min(batch, start + step)) for start in range(0, batch, step)]
-    _parallel_blocks(block, blocks, products, min(_SMALL_PARALLEL_MIN_PRODUCTS, _PARALLEL_MIN_PRODUCTS))
+    if batch * per_item <= _COLUMN_BLOCK:
+        columns = _scratch("columns", (batch, groups, depth, positions), x.dtype)
+        _gather_and_multiply(matrix, columns, result, gather, products >= threshold)
+    else:
+        step = max(1, _COLUMN_BLOCK // per_item)
+
+        def block(bounds):
+            np.matmul(matrix, gather(*bounds), out=result[bounds[0] : bounds[1]])
+
+        _parallel_blocks(block, [(start, min(batch, start + step)) for start in range(0, batch, step)],
+                         products, threshold)
     return result.reshape((batch, groups, out_channels) + out)
+
+
+def _gather_and_multiply(matrix, columns, result, gather, parallel):
+    """Fill ``columns`` (B, ...) by ``gather(0, B, columns)`` and multiply them into ``result``.
+
+    On several cores the calling thread gathers every sample, then the product is split by
+    samples: one part per core, each one BLAS call that releases the GIL, the last part computed
+    by the calling thread. Measured on the 2-vCPU benchmark machine, this beat gathering inside
+    the threads and pipelining the gathering with the products: each extra hand-off between
+    Python threads costs more than it overlaps. A part whose worker has not started by the time
+    the calling thread is done is taken back and computed here, so a worker the system wakes late
+    is never waited for.
+    """
+    import numpy as np
+
+    batch = columns.shape[0]
+    gather(0, batch, columns)
+    controller = _blas_controller() if parallel and _CORES > 1 and batch > 1 else None
+    if controller is None:
+        np.matmul(matrix, columns, out=result)
+        return
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="convalg-nn")
+    step = -(-batch // _CORES)
+    parts = [(start, min(batch, start + step)) for start in range(0, batch, step)]
+
+    def multiply(part):
+        np.matmul(matrix, columns[part[0] : part[1]], out=result[part[0] : part[1]])
+
+    with controller.limit(limits=1, user_api="blas"):
+        pending = [(part, _POOL.submit(multiply, part)) for part in parts[:-1]]
+        multiply(parts[-1])
+        for part, task in pending:
+            if task.cancel():  # never started: compute it here rather than wait for a worker
+                multiply(part)
+            else:
+                task.result()
+
+
+def _copy_windows_numpy(x, kernel, stride, dilation, out, destination):
+    """Write the windows of x (B, G, C, *spatial) into ``destination`` (B, G, C, *kernel, *out).
+
+    In two passes when there are several axes: first the taps along the last axis (a gather of
+    rows out[-1] long), then the taps along the other axes, which are whole contiguous planes of
+    the first pass's result (for stride 1): memory copies instead of short strided rows (0.09 ms
+    instead of 0.13 ms for 32 28x28 images and 5x5 taps, where one strided copy copies 24-value
+    rows).
+    """
+    import numpy as np
+
+    windows = np.lib.stride_tricks.sliding_window_view
+    nd = len(kernel)
+    rows = windows(x, dilation[-1] * (kernel[-1] - 1) + 1, axis=-1)
+    rows = rows[(slice(None),) * (x.ndim - 1)
+                + (slice(None, stride[-1] * (out[-1] - 1) + 1, stride[-1]), slice(None, None, dilation[-1]))]
+    rows = np.moveaxis(rows, -1, 3)  # (B, G, C, kernel[-1], *spatial[:-1], out[-1])
+    if nd == 1:
+        np.copyto(destination, rows)
+        return
+    first = _scratch("rows", rows.shape, x.dtype)
+    np.copyto(first, rows)
+    m = nd - 1
+    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel[:-1], dilation[:-1]))
+    view = windows(first, reach, axis=tuple(range(4, 4 + m)))
+    view = view[(slice(None),) * 4 + tuple(slice(None, s * (o - 1) + 1, s) for s, o in zip(stride[:-1], out[:-1]))
+                + (slice(None),) + tuple(slice(None, None, d) for d in dilation[:-1])]
+    # (B, G, C, k[-1], *out[:-1], out[-1], *k[:-1]) -> (B, G, C, *k[:-1], k[-1], *out[:-1], out[-1])
+    order = (0, 1, 2) + tuple(range(5 + m, 5 + 2 * m)) + (3,) + tuple(range(4, 5 + m))
+    np.copyto(destination, view.transpose(order))
 
 
 def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):

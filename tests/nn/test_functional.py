@@ -113,25 +113,42 @@ def test_numpy_shifted_engine_equals_the_generic_windows_engine(rng, nd, block, 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("parallel", [False, True])
-def test_numpy_small_windows_engine_equals_the_generic_windows_engine(rng, nd, parallel, monkeypatch):
+@pytest.mark.parametrize("column_block", [2**23, 200])  # 200: the batch's columns do not fit one block
+def test_numpy_small_windows_engine_equals_the_generic_windows_engine(rng, nd, parallel, column_block, monkeypatch):
     """The NumPy engine for calls whose columns fit one block (one sliding_window_view copy and one
     product per sample block, the bias folded into the product) against the generic im2col."""
     import array_api_compat.numpy as xp
 
-    if parallel:  # blocks on every core from the smallest call, more blocks than threads
+    if parallel:  # blocks on every core from the smallest call
         monkeypatch.setattr(F, "_SMALL_PARALLEL_MIN_PRODUCTS", 0)
-        monkeypatch.setattr(F, "_BLOCKS_PER_CORE", 3)
     x = rng.standard_normal((5, 2, 2) + SPATIAL[nd])
     w = rng.standard_normal((2, 3, 2) + KERNEL[nd])
     bias = rng.standard_normal((2, 3))
     ones = (1,) * nd
     for stride, dilation in [(ones, ones), ((2,) * nd, ones), ((1,) + (2,) * (nd - 1), (2,) + ones[1:])]:
         generic = F._correlate_windows(xp, x, w, stride, dilation)
+        monkeypatch.setattr(F, "_COLUMN_BLOCK", column_block)
         fast = F._correlate_windows_numpy(x, w, stride, dilation)
         np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=1e-13)
         with_bias = F._correlate_windows_numpy(x, w, stride, dilation, bias)
         np.testing.assert_allclose(with_bias, generic + bias.reshape((1, 2, 3) + ones), rtol=1e-13, atol=1e-13)
         assert with_bias.flags.c_contiguous
+        monkeypatch.setattr(F, "_COLUMN_BLOCK", 2**23)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_two_pass_window_copy_equals_the_generic_gathering(rng, nd):
+    import array_api_compat.numpy as xp
+
+    x = rng.standard_normal((2, 2, 3) + (11, 10, 9)[:nd])
+    for kernel, stride, dilation in [((3, 2, 2), (1, 1, 1), (1, 1, 1)), ((2, 3, 1), (2, 3, 1), (2, 1, 3)),
+                                     ((1, 3, 2), (1, 2, 2), (3, 2, 1))]:
+        kernel, stride, dilation = kernel[:nd], stride[:nd], dilation[:nd]
+        out = F._output_shape(x.shape[3:], kernel, stride, dilation)
+        destination = np.full(x.shape[:3] + kernel + out, np.nan)
+        F._copy_windows_numpy(x, kernel, stride, dilation, out, destination)
+        generic = F._windows_generic(xp, x, kernel, stride, dilation, out)
+        assert np.array_equal(destination.reshape(generic.shape), generic)
 
 
 def test_small_images_with_few_taps_per_output_channel_take_the_small_windows_engine(rng, monkeypatch):
@@ -147,6 +164,33 @@ def test_small_images_with_few_taps_per_output_channel_take_the_small_windows_en
     assert len(calls) == 1 and calls[0] is not None  # the bias went into the product
     assert result.dtype == np.float32
     assert direct_bound(x, w, b, "float32").holds(result, reference_conv(x, w, b))
+
+
+def test_a_product_part_whose_worker_never_starts_is_computed_by_the_calling_thread(rng, monkeypatch):
+    """The small engine splits its product by samples over the cores; with every worker busy the
+    calling thread takes the parts back instead of waiting, and the result is unchanged."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = rng.standard_normal((6, 1, 2, 9, 8))
+    w = rng.standard_normal((1, 3, 2, 3, 3))
+    bias = rng.standard_normal((1, 3))
+    expected = F._correlate_windows_numpy(x, w, (1, 1), (1, 1), bias)
+    pool = ThreadPoolExecutor(max_workers=1)
+    release = threading.Event()
+    pool.submit(release.wait, 10.0)  # the only worker is busy for up to 10 s
+    monkeypatch.setattr(F, "_POOL", pool)
+    monkeypatch.setattr(F, "_CORES", 3)
+    monkeypatch.setattr(F, "_SMALL_PARALLEL_MIN_PRODUCTS", 0)
+    try:
+        start = time.perf_counter()
+        result = F._correlate_windows_numpy(x, w, (1, 1), (1, 1), bias)
+        assert time.perf_counter() - start < 5.0
+    finally:
+        release.set()
+        pool.shutdown()
+    np.testing.assert_allclose(result, expected, rtol=1e-13, atol=1e-13)
 
 
 def test_parallel_blocks_keep_block_order_and_reraise_a_failing_block(monkeypatch):
