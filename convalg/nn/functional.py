@@ -21,10 +21,11 @@ multiplication (BLAS); *fft* uses the correlation theorem and wins for large ker
 paths, each tested against the generic code: ``sliding_window_view`` gathers the windows in one
 copy; for stride 1 the columns are contiguous shifted slices of the flattened padded input
 (no strided gather at all) multiplied straight into the result; and calls whose per-sample
-columns fit one block (small images) do one copy and one product per sample block, written into
-the result with the bias folded into the product. NumPy calls with enough work run their blocks
-on one thread per core, the calling thread included, each with a single-threaded BLAS
-(threadpoolctl, in the ``learn`` extra; without it the blocks run in turn).
+columns fit one block (small images) gather the batch's columns in one two-pass copy into a
+reused buffer and split only the batched product over the cores, written into the result with
+the bias folded into the product. NumPy calls with enough work run their blocks on one thread
+per core, each with a single-threaded BLAS (threadpoolctl, in the ``learn`` extra; without it
+the blocks run in turn).
 """
 
 from __future__ import annotations
