@@ -167,12 +167,15 @@ def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
         return None
     if kernel.dtype.kind == "f" and not np.all(np.isfinite(kernel)):
         return None
+    integer = kernel.dtype.kind in "iu"
+    if integer:
+        # Python integers: the scale and remainders below must not wrap in int8 (or any width)
+        kernel = kernel.astype(object)
     pivot = np.unravel_index(np.argmax(np.abs(kernel)), kernel.shape)
     pivot_value = kernel[pivot]
     if pivot_value == 0:
         return None
     factors: list[np.ndarray | None] = [None] * kernel.ndim
-    integer = kernel.dtype.kind in "iu"
     scale = 1
     for number, axis in enumerate(long_axes):
         line = tuple(slice(None) if i == axis else pivot[i] for i in range(kernel.ndim))
@@ -180,7 +183,7 @@ def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
         if number > 0:
             if integer:
                 # a primitive integer factor (gcd 1) leaves an integer first factor
-                divisor = int(np.gcd.reduce(np.abs(vector.astype(np.int64))))
+                divisor = int(np.gcd.reduce(np.abs(vector)))
                 vector = vector // divisor
                 scale *= int(vector[pivot[axis]])
             else:

@@ -165,6 +165,10 @@ def prepare(
     for ax in range(a.ndim):
         if ax not in axes_list and not (s1[ax] == s2[ax] or s1[ax] == 1 or s2[ax] == 1):
             raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
+    if frequency_domain and not conv_axes:
+        # every axis has a length-1 input: scipy returns the broadcast product in1 * in2 in
+        # every mode, keeping integers integer; here they are exact and widened as usual
+        return _scalar_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2))
     if mode == "valid":
         checked = conv_axes if frequency_domain else list(range(a.ndim))
         if _validate.valid_swap_needed(s1, s2, checked):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.signal
 
 import convalg
 from convalg.signal import plan
@@ -93,3 +94,32 @@ def test_object_arrays_of_fractions_are_exact():
     assert out.tolist() == [Fraction(1), Fraction(1, 21) + Fraction(3, 2), Fraction(1, 14)]
     out2d = convalg.convolve(a.reshape(1, 2), b.reshape(2, 1))
     assert out2d.tolist() == [[Fraction(1), Fraction(3, 2)], [Fraction(1, 21), Fraction(1, 14)]]
+
+
+@pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_frequency_domain_functions_with_no_convolved_axis_return_the_exact_integer_product(
+    function, mode
+):
+    """Found by ``convalg check``: scipy returns ``in1 * in2`` (integer) when every axis has a
+    length-1 input; convalg does too, exact and widened instead of float64."""
+    a = np.arange(-3, 5, dtype=np.int8).reshape(2, 4)
+    b = np.array([[100], [-120]], dtype=np.int8)
+    out = getattr(convalg, function)(a, b, mode=mode, axes=1)
+    expected = getattr(scipy.signal, function)(a.astype(np.int64), b.astype(np.int64), mode=mode, axes=1)
+    assert out.dtype == np.int64 and out.shape == expected.shape
+    assert out.tolist() == expected.tolist()
+
+
+def test_separable_integer_kernels_of_narrow_types_factor_without_wrapping():
+    """Found by ``convalg check``: with three long axes the factor search's scale (a product
+    of two entries) once overflowed int8 and crashed."""
+    rng = np.random.default_rng(0)
+    signal = rng.integers(-128, 128, (9, 8, 7)).astype(np.int8)
+    general = rng.integers(-128, 128, (4, 3, 3)).astype(np.int8)
+    rank_one = np.multiply.outer(np.multiply.outer([1, -2, 2, 1], [1, 2, 1]), [3, 0, -3]).astype(np.int8)
+    assert convalg.signal._direct.separable_factors(rank_one) is not None
+    for kernel in (general, rank_one):
+        out = convalg.convolve(signal, kernel)
+        exact = scipy.signal.convolve(signal.astype(np.int64), kernel.astype(np.int64), method="direct")
+        assert out.dtype == np.int64 and out.tolist() == exact.tolist()
