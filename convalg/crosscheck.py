@@ -106,10 +106,12 @@ class CheckRow:
         """The row as JSON-ready values (``inf``/``nan`` as strings)."""
         out = {}
         for key, value in self.__dict__.items():
+            if isinstance(value, np.generic):  # numpy bools and floats are not JSON types
+                value = value.item()
             if isinstance(value, float) and not math.isfinite(value):
                 value = str(value)
             elif isinstance(value, tuple):
-                value = list(value)
+                value = [int(n) for n in value]
             out[key] = value
         return out
 

@@ -355,3 +355,14 @@ def test_a_call_only_scipys_fft_accepts_is_compared_by_shape_and_dtype():
     assert check.ok, str(check)
     (ours,) = _convalg_rows(check)
     assert ours.description.startswith("no reference") and ours.shape == scipy.signal.fftconvolve(a, b, "valid").shape
+
+
+def test_rows_with_numpy_scalars_are_written_as_json():
+    """Found by the tour: the full battery's ``--json`` crashed on a numpy bool."""
+    from convalg.crosscheck import CheckRow
+
+    row = CheckRow(engine="convalg", backend="numpy", method="fft", chosen="fft", dtype="float64",
+                   shape=(np.int64(3),), deviation=np.float64(0.5), bound=np.float64(np.inf),
+                   ratio=0.0, description="normwise", ok=np.bool_(True))
+    payload = json.loads(json.dumps(row.to_dict()))
+    assert payload["ok"] is True and payload["shape"] == [3] and payload["bound"] == "inf"
