@@ -432,9 +432,11 @@ def execute(recipe: Recipe):
     compute_dtype = _dtypes.namespace_dtype(xp, compute)
     a = xp.astype(recipe.a, compute_dtype, copy=False)
     b = xp.astype(recipe.b, compute_dtype, copy=False)
-    if recipe.special == "scalar":
+    if recipe.special in ("scalar", "product"):
         _dtypes.check_integer_range(xp, a, b, rule, recipe.function)
         out = a * b
+        if recipe.special == "product":
+            out = out[tuple(slice(start, start + length) for start, length in recipe.region)]
     elif method == "direct":
         out = _run_direct(recipe, a, b)
     elif method == "fft":

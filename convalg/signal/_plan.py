@@ -73,7 +73,7 @@ class Recipe:
     factors: list | None = None
     blocks: dict = field(default_factory=dict)
     fft_lengths: dict = field(default_factory=dict)
-    special: str | None = None  # 'scalar' (zero-rank) or 'empty'
+    special: str | None = None  # 'scalar' (zero-rank), 'product' (no convolved axis) or 'empty'
     empty_shape: tuple[int, ...] = (0,)
 
 
@@ -165,10 +165,6 @@ def prepare(
     for ax in range(a.ndim):
         if ax not in axes_list and not (s1[ax] == s2[ax] or s1[ax] == 1 or s2[ax] == 1):
             raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
-    if frequency_domain and not conv_axes:
-        # every axis has a length-1 input: scipy returns the broadcast product in1 * in2 in
-        # every mode, keeping integers integer; here they are exact and widened as usual
-        return _scalar_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2))
     if mode == "valid":
         checked = conv_axes if frequency_domain else list(range(a.ndim))
         if _validate.valid_swap_needed(s1, s2, checked):
@@ -182,6 +178,13 @@ def prepare(
     out_shape = tuple(length for _, length in region)
     if min(out_shape) <= 0:
         return _empty_recipe(function, xp, a, b, mode, rule, out_shape)
+    if frequency_domain and not conv_axes:
+        # every axis has a length-1 input: scipy returns the broadcast product in1 * in2
+        # (cut to the mode's window), keeping integers integer; here exact and widened
+        rule = _dtypes.convolve_rule(dtype1, dtype2)
+        plan = Plan("direct", 1, None, 1, rule.result, rule.exact)
+        return Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule,
+                      region=region, special="product")
 
     # the result alone must fit before anything else touches the data
     _validate.check_memory(

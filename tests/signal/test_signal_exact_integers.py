@@ -4,6 +4,8 @@ could overflow."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -98,15 +100,16 @@ def test_object_arrays_of_fractions_are_exact():
 
 @pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize(("shape1", "shape2"), [((1, 4), (2, 1)), ((1,), (2,)), ((3,), (1,)), ((1, 3), (4, 1))])
 def test_frequency_domain_functions_with_no_convolved_axis_return_the_exact_integer_product(
-    function, mode
+    function, mode, shape1, shape2
 ):
-    """Found by ``convalg check``: scipy returns ``in1 * in2`` (integer) when every axis has a
-    length-1 input; convalg does too, exact and widened instead of float64."""
-    a = np.arange(-3, 5, dtype=np.int8).reshape(2, 4)
-    b = np.array([[100], [-120]], dtype=np.int8)
-    out = getattr(convalg, function)(a, b, mode=mode, axes=1)
-    expected = getattr(scipy.signal, function)(a.astype(np.int64), b.astype(np.int64), mode=mode, axes=1)
+    """Found by ``convalg check``: scipy returns ``in1 * in2`` (integer, cut to the mode's
+    window) when every axis has a length-1 input; convalg does too, exact and widened."""
+    a = (np.arange(math.prod(shape1)) - 3).reshape(shape1).astype(np.int8)
+    b = (np.arange(math.prod(shape2)) * 50 + 20).reshape(shape2).astype(np.int8)
+    out = getattr(convalg, function)(a, b, mode=mode)
+    expected = getattr(scipy.signal, function)(a.astype(np.int64), b.astype(np.int64), mode=mode)
     assert out.dtype == np.int64 and out.shape == expected.shape
     assert out.tolist() == expected.tolist()
 
