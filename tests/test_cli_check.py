@@ -13,7 +13,7 @@ import numpy as np
 import convalg.signal as signal
 from convalg.backends import available
 from convalg.cli import main
-from convalg.cli._check import _battery
+from convalg.cli._check import battery
 from convalg.crosscheck import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ def test_check_quick_exits_0_and_writes_every_row_as_json(tmp_path, capsys):
     assert re.search(r"(\d+) of \1 calls within their bounds; 0 failed", printed)
     payload = json.loads(out.read_text())
     assert payload["ok"] is True and payload["failures"] == 0
-    assert payload["calls"] == len(_battery(quick=True))
+    assert payload["calls"] == len(battery(quick=True))
     rows = [row for check in payload["checks"] for row in check["rows"]]
     assert {row["engine"] for row in rows} >= {"convalg", "scipy.signal"}
     assert all(row["ok"] for row in rows if row["counted"])
@@ -58,7 +58,7 @@ def test_check_refuses_a_backend_that_is_not_usable(capsys):
 
 
 def test_battery_covers_every_function_mode_boundary_dtype_and_rank():
-    cases = _battery(quick=False)
+    cases = battery(quick=False)
     assert {c.function for c in cases} == set(FUNCTIONS)
     assert {c.options.get("mode", "full") for c in cases} == {"full", "same", "valid"}
     assert {c.options.get("boundary", "fill") for c in cases if c.function.endswith("2d")} == {"fill", "wrap", "symm"}
@@ -72,7 +72,7 @@ def test_battery_covers_every_function_mode_boundary_dtype_and_rank():
     scales = [np.max(np.abs(x)) for pair in arrays for x in pair if x.size and x.dtype.kind == "f"]
     assert min(scales) < 1e-100 and max(scales) > 1e100  # tiny and large magnitudes
     assert any(not np.isfinite(x).all() for pair in arrays for x in pair if x.dtype.kind == "f")
-    quick = _battery(quick=True)
+    quick = battery(quick=True)
     assert 0 < len(quick) < len(cases) / 2
 
 
@@ -100,4 +100,4 @@ def test_check_prints_a_plain_table_without_rich(monkeypatch, capsys):
     assert main(["check", "--quick", "--backend", "numpy"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["case", "convalg", "methods", "rows", "worst", "ratio", "status"]
-    assert len([line for line in lines if line.rstrip().endswith(" ok")]) == len(_battery(quick=True))
+    assert len([line for line in lines if line.rstrip().endswith(" ok")]) == len(battery(quick=True))

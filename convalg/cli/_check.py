@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 
 @dataclass(frozen=True)
-class _Case:
+class Case:
     """One call of the battery; its arrays are drawn from a seed derived from its label."""
 
     label: str
@@ -83,12 +83,12 @@ def _with_nonfinite(draw, value):
     return with_value
 
 
-def _battery(quick: bool) -> list[_Case]:
+def battery(quick: bool) -> list[Case]:
     """The fixed list of calls; ``quick`` keeps the cases marked as the quick subset."""
-    cases: list[_Case] = []
+    cases: list[Case] = []
 
     def add(label, function, make, quick=False, **options):
-        cases.append(_Case(label, function, make, options, quick))
+        cases.append(Case(label, function, make, options, quick))
 
     # 1-D convolve/correlate: every mode, odd and even kernels, short and long, every method.
     for n, k, q in [(1, 1, False), (7, 4, True), (50, 9, True), (64, 64, False), (257, 16, False),
@@ -211,7 +211,7 @@ def register(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _run_case(case: _Case, backend: str | None):
+def run_case(case: Case, backend: str | None):
     """The case's CrossCheck, or the exception crosscheck itself raised."""
     from convalg.crosscheck import crosscheck
 
@@ -287,18 +287,18 @@ def run(args: argparse.Namespace) -> int:
             detail = status.detail if status else f"unknown backend; known: {', '.join(available())}"
             print(f"convalg check: --backend {args.backend!r} is not usable: {detail}", file=sys.stderr)
             return 2
-    cases = _battery(args.quick)
+    cases = battery(args.quick)
     results = []
     progress = _progress(len(cases))
     if progress is None:
         for case in cases:
-            results.append((case, *_run_case(case, args.backend)))
+            results.append((case, *run_case(case, args.backend)))
     else:
         with progress:
             task = progress.add_task("", total=len(cases))
             for case in cases:
                 progress.update(task, description=case.label)
-                results.append((case, *_run_case(case, args.backend)))
+                results.append((case, *run_case(case, args.backend)))
                 progress.advance(task)
     failures = sum(1 for _, check, error in results if error is not None or not check.ok)
     _print_table(_summary_table(results), failures, len(results))

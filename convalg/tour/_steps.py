@@ -127,13 +127,13 @@ def crosscheck(context: Context) -> StepResult:
 
     from convalg.cli import _check  # the battery of `convalg check`, the part's own list of calls
 
-    cases = _check._battery(context.quick)
+    cases = _check.battery(context.quick)
     rows, ratios, failed, backends_seen = [], [], [], set()
     for done, case in enumerate(cases):
         context.progress(done, len(cases), case.label)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # the battery feeds NaN and Inf on purpose
-            check, error = _check._run_case(case, None)
+            check, error = _check.run_case(case, None)
         if error is not None:
             rows.append((case.label, "-", "-", "-", f"ERROR {type(error).__name__}: {error}"))
             failed.append(f"{case.label}: crosscheck raised {type(error).__name__}: {error}")
