@@ -26,7 +26,7 @@ from itertools import product
 
 from sympy import QQ_I, cyclotomic_poly, ring
 
-from convalg.symbolic.language import Node, Statement
+from convalg.symbolic.language import Node, Statement, parameter_value
 
 __all__ = ["Arithmetic", "Finite", "Undefined", "evaluate", "equal"]
 
@@ -264,12 +264,7 @@ class _Evaluator:
         self.dims = dims
 
     def param(self, node: Node) -> int:
-        value = node.value
-        if isinstance(value, int):
-            return value
-        if isinstance(value, tuple):
-            return -self.env[value[1]]
-        return self.env[value]
+        return parameter_value(node, self.env)
 
     def offset(self, node: Node) -> tuple[int, ...]:
         if node.op == "tuple":

@@ -93,6 +93,17 @@ class Node:
         return _show(self)
 
 
+def parameter_value(node: Node, env: dict) -> int:
+    """The integer an integer-parameter node stands for: a literal, a name bound in ``env``,
+    or a negated name (value ``('-', name)``)."""
+    value = node.value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, tuple):
+        return -env[value[1]]
+    return env[value]
+
+
 @dataclass(frozen=True)
 class Statement:
     """A chain of expressions claimed equal: ``sides[0] == sides[1] == ...``."""

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from convalg.symbolic.language import Node, Statement
+from convalg.symbolic.language import Node, Statement, parameter_value
 
 __all__ = ["NumericCheck", "recheck", "recheck_layers"]
 
@@ -74,12 +74,7 @@ class _Numeric:
         self.used: set[str] = set()
 
     def param(self, node: Node) -> int:
-        value = node.value
-        if isinstance(value, int):
-            return value
-        if isinstance(value, tuple):
-            return -self.env[value[1]]
-        return self.env[value]
+        return parameter_value(node, self.env)
 
     def eval(self, node: Node):
         return getattr(self, f"_{node.op}")(node)
