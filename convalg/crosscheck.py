@@ -21,6 +21,7 @@ integer results to int64.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import sys
@@ -625,17 +626,35 @@ def _scipy_plan(function: str, a, b, options, method: str) -> tuple[str, dict]:
     return "oa", {"fft_shape": tuple(blocks), "overlaps": overlaps}
 
 
-def _call_scipy(module, function, a, b, options, method, to_host):
-    """(result, None) or (None, exception) of the call on scipy.signal or cupyx.scipy.signal."""
+def _call_options(function: str, options: dict, method: str) -> dict:
+    """The call's keyword arguments: its options, plus ``method`` where the function takes one."""
     call = dict(options)
     if function in _TAKES_METHOD:
         call["method"] = method
+    return call
+
+
+def _quiet_if_nonfinite(a: np.ndarray, b: np.ndarray):
+    """Silence numpy's 'invalid value' warnings while computing a call on NaN or Inf input.
+
+    Such input is deliberate (the check asks where non-finite values go), and an FFT turns it
+    into NaNs through ``Inf * 0`` and ``Inf - Inf`` by construction; the rows report that, so
+    the warnings would only be noise. Calls on finite input keep every warning.
+    """
+    return np.errstate(invalid="ignore") if _has_nonfinite(a, b) else contextlib.nullcontext()
+
+
+def _call_scipy(module, function, a, b, options, method, to_host):
+    """(result, None) or (None, exception) of the call on scipy.signal or cupyx.scipy.signal."""
+    call = _call_options(function, options, method)
+    quiet = _quiet_if_nonfinite(a, b)
     if module.__name__.startswith("cupyx"):
         import cupy
 
         a, b = cupy.asarray(a), cupy.asarray(b)
     try:
-        return np.asarray(to_host(getattr(module, function)(a, b, **call))), None
+        with quiet:
+            return np.asarray(to_host(getattr(module, function)(a, b, **call))), None
     except Exception as exc:  # a rejection by scipy is what convalg must match
         return None, exc
 
@@ -678,14 +697,25 @@ def _scipy_row(engine, function, a, b, options, method, ref, result) -> CheckRow
 # --------------------------------------------------------------------------- convalg rows
 
 
-def _convalg_row(signal, function, a, b, options, backend, method, ref, scipy_result, scipy_error):
-    call = dict(options)
-    if function in _TAKES_METHOD:
-        call["method"] = method
+def _call_convalg(signal, function, a, b, options, backend, method):
+    """Run the call with convalg: ``(call, shown, result, exception)``.
+
+    ``call`` holds the keyword arguments given (``plan`` takes the same), ``shown`` the method
+    as a row shows it; exactly one of ``result`` (a NumPy array) and ``exception`` is None.
+    """
+    call = _call_options(function, options, method)
     shown = method if function in _TAKES_METHOD else "-"
     try:
-        result = np.asarray(to_numpy(getattr(signal, function)(a, b, backend=backend, **call)))
+        with _quiet_if_nonfinite(a, b):
+            result = np.asarray(to_numpy(getattr(signal, function)(a, b, backend=backend, **call)))
     except Exception as exc:
+        return call, shown, None, exc
+    return call, shown, result, None
+
+
+def _convalg_row(signal, function, a, b, options, backend, method, ref, scipy_result, scipy_error):
+    call, shown, result, exc = _call_convalg(signal, function, a, b, options, backend, method)
+    if exc is not None:
         documented = _documented_rejection(function, a, b, options)
         if documented and scipy_error is None:
             return _error_row("convalg", backend, shown, exc, ok=isinstance(exc, ValueError), note=documented)
@@ -746,13 +776,8 @@ def _documented_rejection(function: str, a: np.ndarray, b: np.ndarray, options: 
 
 def _unreferenced_row(signal, function, a, b, options, backend, method, scipy_result, reason) -> CheckRow:
     """A call scipy computes but the direct definition rejects: compare shape and dtype only."""
-    call = dict(options)
-    if function in _TAKES_METHOD:
-        call["method"] = method
-    shown = method if function in _TAKES_METHOD else "-"
-    try:
-        result = np.asarray(to_numpy(getattr(signal, function)(a, b, backend=backend, **call)))
-    except Exception as exc:
+    _, shown, result, exc = _call_convalg(signal, function, a, b, options, backend, method)
+    if exc is not None:
         return _error_row("convalg", backend, shown, exc, ok=False, note="scipy returns a result here")
     same = result.shape == scipy_result.shape and _dtype_agrees(result.dtype, scipy_result.dtype)
     text = f"no reference: the direct definition rejects this call ({reason}); shape and dtype compared with scipy's"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -14,7 +15,8 @@ import scipy.signal
 
 import convalg.signal as signal
 from convalg.backends import available
-from convalg.crosscheck import FUNCTIONS, _as_objects, _oracle, _reference, crosscheck
+from convalg.cli._check import battery, run_case
+from convalg.crosscheck import FUNCTIONS, _as_objects, _oracle, _quiet_if_nonfinite, _reference, crosscheck
 
 RNG = np.random.default_rng(20261125)
 
@@ -177,6 +179,37 @@ def test_non_finite_values_spread_by_a_result_fail(monkeypatch):
     monkeypatch.setattr(signal, "convolve", spread)
     check = crosscheck("convolve", a, b, method="direct", backend="numpy")
     assert not check.ok
+
+
+NON_FINITE_CASES = [case for case in battery(quick=False) if "NaN" in case.label or "Inf" in case.label]
+
+
+def test_convalg_check_has_cases_with_nan_and_with_inf():
+    labels = " ".join(case.label for case in NON_FINITE_CASES)
+    assert "NaN" in labels and "Inf" in labels, labels
+
+
+@pytest.mark.parametrize("case", NON_FINITE_CASES, ids=lambda case: case.label)
+def test_the_deliberate_non_finite_cases_of_convalg_check_raise_no_runtime_warning(case):
+    errstate = np.geterr()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check, error = run_case(case, None)
+    assert error is None and check.ok, error or check
+    # The FFT rows ran: they are where an Inf * 0 or Inf - Inf warned before.
+    assert any(row.chosen in ("fft", "oa") for row in _convalg_rows(check))
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
+    assert np.geterr() == errstate  # silenced for those calls only, not globally
+
+
+def test_only_calls_on_non_finite_input_are_silenced():
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        with _quiet_if_nonfinite(np.ones(3), np.ones(2)):
+            np.zeros(1) / np.zeros(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with _quiet_if_nonfinite(np.array([1.0, np.inf]), np.ones(2)):
+            np.zeros(1) / np.zeros(1)
 
 
 def test_large_magnitudes_are_measured_without_overflow():
