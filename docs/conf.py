@@ -6,8 +6,7 @@ reference is autodoc over the numpydoc docstrings; the concept figures are drawn
 matplotlib at build time from ``docs/figures.py``.
 
 Some pages are written by other parts of the project (the benchmark table, the proofs, the
-audit of the source notes, the page on chunked arrays); the index lists each one only once
-it exists, so that the site builds at every commit.
+audit of the source notes, the page on chunked arrays); the index lists them like any other.
 """
 
 from __future__ import annotations
@@ -83,14 +82,8 @@ html_context = {"default_mode": "light"}
 html_show_sourcelink = False
 html_copy_source = False
 
-#: Pages other parts of the project write; each is listed once it exists, in this order.
+#: Pages other parts of the project write (index.md lists them in its contents).
 GENERATED_PAGES = ("notes-audit", "proofs", "benchmarks", "chunked")
-
-_MARKER = "<!-- pages written by other parts of convalg -->"
-
-
-def _existing_generated_pages() -> list[str]:
-    return [name for name in GENERATED_PAGES if (DOCS / f"{name}.md").exists()]
 
 
 # In generated pages, a formula such as ``FT[phi_t](xi)`` is text, not a markdown link:
@@ -99,10 +92,7 @@ _CODE_OR_MATH = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.
 _FORMULA_LINK = re.compile(r"\[([^\]\n]*)\]\((?!https?://|#|[\w./-]+\.(?:md|html|png)\))")
 
 
-def _list_generated_pages(app, docname: str, source: list[str]) -> None:
-    if docname == "index" and _MARKER in source[0]:
-        listed = "\n".join(_existing_generated_pages())
-        source[0] = source[0].replace(_MARKER, listed)
+def _formulas_as_text(app, docname: str, source: list[str]) -> None:
     if docname in GENERATED_PAGES:
         # Code spans and math are left alone: only plain text is read as markdown links.
         parts = _CODE_OR_MATH.split(source[0])
@@ -156,7 +146,7 @@ def _escape_magnitude_bars(app, what, name, obj, options, lines: list[str]) -> N
 
 
 def setup(app):
-    app.connect("source-read", _list_generated_pages)
+    app.connect("source-read", _formulas_as_text)
     app.connect("autodoc-process-docstring", _escape_magnitude_bars)
     app.connect("autodoc-process-docstring", _module_sections_as_rubrics)
     return {"parallel_read_safe": True}
