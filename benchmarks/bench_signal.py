@@ -331,8 +331,7 @@ def machine_lines(scipy_workers: int = 1) -> list[str]:
 
 
 def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1) -> str:
-    # 'orphan': the page is generated, and the site's toctree is not ours to edit from here.
-    parts = ["---", "orphan: true", "---", "", "# Benchmarks", "",
+    parts = ["# Benchmarks", "",
              "Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
              "against scipy.signal, numpy.convolve and torch (CPU, conv1d/2d/3d with a flipped kernel). "
              "Ratios are convalg time / scipy time: below 1 convalg is faster. `auto chose` is the "
