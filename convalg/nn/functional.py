@@ -21,9 +21,9 @@ multiplication (BLAS); *fft* uses the correlation theorem and wins for large ker
 paths, each tested against the generic code: ``sliding_window_view`` gathers the windows in one
 copy; for stride 1 the columns are contiguous shifted slices of the flattened padded input
 (no strided gather at all) multiplied straight into the result; and calls whose per-sample
-columns fit one block (small images) gather the batch's columns in one two-pass copy into a
-reused buffer and split only the batched product over the cores, written into the result with
-the bias folded into the product. NumPy calls with enough work run their blocks on one thread
+columns fit one block (small images) split the batch over the cores, each thread gathering
+its samples' columns in a two-pass copy into a reused buffer and multiplying them straight into
+the result, with the bias folded into the product. NumPy calls with enough work run their blocks on one thread
 per core, each with a single-threaded BLAS (threadpoolctl, in the ``learn`` extra; without it
 the blocks run in turn).
 """
@@ -341,15 +341,18 @@ def _correlate_windows(xp, x, w, stride, dilation):
 
 # NumPy fast path of the windows engine for calls whose per-sample columns fit in one block
 # (small images, e.g. 64x1x28x28 with 32 5x5 filters): there, fixed per-call costs dominate the
-# few hundred microseconds of work. When the columns of the whole batch fit one block, the
-# calling thread gathers them in one two-pass copy (_copy_windows_numpy) and the threads only
-# multiply: one batched matrix product per core, written straight into the result (``out=``).
-# Each product is a single call that releases the GIL, because on a 2-vCPU virtual machine every
-# extra hand-off between Python threads (gathering inside the threads, or more blocks per core)
-# measured slower, not faster. Larger batches gather and multiply block by block (bounded
-# memory). The bias rides in the product as one more column row of ones against a bias column of
-# the weight matrix (4% more multiply-adds on 25 taps), because adding it afterwards with
-# broadcasting is a separate pass over the whole output (measured 0.2 ms of the 1 ms call).
+# few hundred microseconds of work. When the columns of the whole batch fit one block, the batch
+# is split by samples, one part per core, and each thread gathers its part's columns (a two-pass
+# copy, _copy_windows_numpy) and multiplies them straight into the result (``out=``). Each part
+# holds the GIL only for a few microseconds of Python around its two copies and its product, all
+# three of which release it: on the 2-vCPU benchmark machine a thread waiting for the GIL is
+# woken tens of microseconds late, so the Python between the releasing calls is kept to a few
+# ``as_strided`` views (0.42 ms for the call, against 0.65 ms when the calling thread gathered
+# everything first and only the products were split). Larger batches gather and multiply block
+# by block (bounded memory). The bias rides in the product as one more column row of ones
+# against a bias column of the weight matrix (4% more multiply-adds on 25 taps), because adding
+# it afterwards with broadcasting is a separate pass over the whole output (measured 0.2 ms of
+# the 1 ms call).
 _SMALL_PARALLEL_MIN_PRODUCTS = 2**22
 
 
@@ -422,40 +425,40 @@ def _correlate_windows_numpy(x, w, stride, dilation, bias=None):
 
 
 def _gather_and_multiply(matrix, columns, result, gather, parallel):
-    """Fill ``columns`` (B, ...) by ``gather(0, B, columns)`` and multiply them into ``result``.
+    """Fill ``columns`` (B, ...) by ``gather`` and multiply them into ``result``, part by part.
 
-    On several cores the calling thread gathers every sample, then the product is split by
-    samples: one part per core, each one BLAS call that releases the GIL, the last part computed
-    by the calling thread. Measured on the 2-vCPU benchmark machine, this beat gathering inside
-    the threads and pipelining the gathering with the products: each extra hand-off between
-    Python threads costs more than it overlaps. A part whose worker has not started by the time
-    the calling thread is done is taken back and computed here, so a worker the system wakes late
+    On several cores the batch is split by samples, one part per core; each part is gathered
+    (``gather(start, stop, columns[start:stop])``) and multiplied by the thread that computes it,
+    the first (slightly larger) part by the calling thread. A part whose worker has not started by the time the
+    calling thread is done is taken back and computed here, so a worker the system wakes late
     is never waited for.
     """
     import numpy as np
 
     batch = columns.shape[0]
-    gather(0, batch, columns)
+
+    def compute(part):
+        start, stop = part
+        np.matmul(matrix, gather(start, stop, columns[start:stop]), out=result[start:stop])
+
     controller = _blas_controller() if parallel and _CORES > 1 and batch > 1 else None
     if controller is None:
-        np.matmul(matrix, columns, out=result)
+        compute((0, batch))
         return
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="convalg-nn")
-    step = -(-batch // _CORES)
-    parts = [(start, min(batch, start + step)) for start in range(0, batch, step)]
-
-    def multiply(part):
-        np.matmul(matrix, columns[part[0] : part[1]], out=result[part[0] : part[1]])
-
+    # the calling thread starts at once, a worker only once woken: give the caller 1/16 more
+    lead = batch // 16
+    step = -(-(batch - lead) // _CORES)
+    parts = [(0, step + lead)] + [(start, min(batch, start + step)) for start in range(step + lead, batch, step)]
     with controller.limit(limits=1, user_api="blas"):
-        pending = [(part, _POOL.submit(multiply, part)) for part in parts[:-1]]
-        multiply(parts[-1])
+        pending = [(part, _POOL.submit(compute, part)) for part in parts[1:]]
+        compute(parts[0])
         for part, task in pending:
             if task.cancel():  # never started: compute it here rather than wait for a worker
-                multiply(part)
+                compute(part)
             else:
                 task.result()
 
@@ -467,29 +470,33 @@ def _copy_windows_numpy(x, kernel, stride, dilation, out, destination):
     rows out[-1] long), then the taps along the other axes, which are whole contiguous planes of
     the first pass's result (for stride 1): memory copies instead of short strided rows (0.09 ms
     instead of 0.13 ms for 32 28x28 images and 5x5 taps, where one strided copy copies 24-value
-    rows).
+    rows). The views are built by ``as_strided`` from the strides ``sliding_window_view`` would
+    give (the tests compare both with the generic gathering): it costs 3 us where
+    ``sliding_window_view`` plus the axis moves cost 35 us, Python that holds the GIL while the
+    other cores' parts wait for it (see ``_gather_and_multiply``).
     """
     import numpy as np
 
-    windows = np.lib.stride_tricks.sliding_window_view
+    as_strided = np.lib.stride_tricks.as_strided
     nd = len(kernel)
-    rows = windows(x, dilation[-1] * (kernel[-1] - 1) + 1, axis=-1)
-    rows = rows[(slice(None),) * (x.ndim - 1)
-                + (slice(None, stride[-1] * (out[-1] - 1) + 1, stride[-1]), slice(None, None, dilation[-1]))]
-    rows = np.moveaxis(rows, -1, 3)  # (B, G, C, kernel[-1], *spatial[:-1], out[-1])
+    lead, lead_strides = x.shape[:3], x.strides[:3]
+    steps = x.strides[3:]
+    # (B, G, C, kernel[-1], *spatial[:-1], out[-1]): the taps along the last axis
+    rows_shape = lead + (kernel[-1],) + x.shape[3:-1] + (out[-1],)
+    rows = as_strided(x, rows_shape, lead_strides + (dilation[-1] * steps[-1],) + steps[:-1] + (stride[-1] * steps[-1],),
+                      writeable=False)
     if nd == 1:
         np.copyto(destination, rows)
         return
-    first = _scratch("rows", rows.shape, x.dtype)
+    first = _scratch("rows", rows_shape, x.dtype)
     np.copyto(first, rows)
-    m = nd - 1
-    reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel[:-1], dilation[:-1]))
-    view = windows(first, reach, axis=tuple(range(4, 4 + m)))
-    view = view[(slice(None),) * 4 + tuple(slice(None, s * (o - 1) + 1, s) for s, o in zip(stride[:-1], out[:-1]))
-                + (slice(None),) + tuple(slice(None, None, d) for d in dilation[:-1])]
-    # (B, G, C, k[-1], *out[:-1], out[-1], *k[:-1]) -> (B, G, C, *k[:-1], k[-1], *out[:-1], out[-1])
-    order = (0, 1, 2) + tuple(range(5 + m, 5 + 2 * m)) + (3,) + tuple(range(4, 5 + m))
-    np.copyto(destination, view.transpose(order))
+    # (B, G, C, *kernel[:-1], kernel[-1], *out[:-1], out[-1]) out of the first pass's planes
+    planes = first.strides[4:-1]
+    view = as_strided(first, lead + kernel + out,
+                      first.strides[:3] + tuple(d * p for d, p in zip(dilation[:-1], planes)) + (first.strides[3],)
+                      + tuple(s * p for s, p in zip(stride[:-1], planes)) + (first.strides[-1],),
+                      writeable=False)
+    np.copyto(destination, view)
 
 
 def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
@@ -518,6 +525,10 @@ def _weight_correlate_direct(xp, x, g, kernel, stride, dilation):
 # computed and cropped away (for 3x3 on 56x56 that is 4% extra work). The column blocks are
 # small enough to stay in cache and the product writes straight into the result (``out=``).
 _SHIFTED_BLOCK = 2**21  # column entries per block: 8 MiB of float32, cache-sized for the product
+# Product entries per block of the forward pass: a 1 MiB float32 product stays in a core's L2
+# cache while BLAS writes it. Measured with OpenBLAS on the benchmark machine, 64 output channels
+# and 148 rows of columns: 95-99 GFLOP/s for 3,000-7,000 columns, 84 for 14,000, 69 for 51,000.
+_PRODUCT_BLOCK = 2**18
 
 
 def _shifted_layout(spatial, kernel, dilation):
@@ -529,31 +540,48 @@ def _shifted_layout(spatial, kernel, dilation):
     return offsets, out, length
 
 
-def _shifted_columns(flat, offsets, start, stop, first, last):
-    """Column block of samples [start, stop) and flat positions [first, last): one slice per tap."""
+def _shifted_columns(flat, offsets, start, stop, first, last, columns=None):
+    """Column block of samples [start, stop) and flat positions [first, last): one slice per tap.
+
+    ``columns``, if given, is the (b, G, >= C * taps, last - first) array to fill (rows beyond
+    C * taps are left alone); by default a new one is made.
+    """
     import numpy as np
 
     b, g, c = stop - start, flat.shape[1], flat.shape[2]
-    columns = np.empty((b, g, c, len(offsets), last - first), dtype=flat.dtype)
+    if columns is None:
+        columns = np.empty((b, g, c * len(offsets), last - first), dtype=flat.dtype)
+    # splitting the row axis is a view, so the copies write into ``columns``
+    taps = columns[:, :, : c * len(offsets)].reshape(b, g, c, len(offsets), last - first)
     for t, offset in enumerate(offsets):
-        columns[:, :, :, t, :] = flat[start:stop, :, :, offset + first : offset + last]
-    return columns.reshape(b, g, c * len(offsets), last - first)
+        taps[:, :, :, t, :] = flat[start:stop, :, :, offset + first : offset + last]
+    return columns
 
 
-def _shifted_blocks(batch, per_position, length):
-    """(start, stop, first, last) blocks whose columns hold at most about _SHIFTED_BLOCK values."""
-    per_item = per_position * length
-    if per_item <= _SHIFTED_BLOCK:
+def _shifted_blocks(batch, per_position, length, slab, product_per_position=0):
+    """(start, stop, first, last) blocks whose columns hold at most about _SHIFTED_BLOCK values.
+
+    ``first`` and ``last`` are flat positions at whole slabs (``slab`` positions each) of the
+    first axis, so that every block's product can be cropped on its own. With
+    ``product_per_position``, a block's product also holds at most about _PRODUCT_BLOCK values.
+    """
+    positions = _SHIFTED_BLOCK // per_position
+    if product_per_position:
+        positions = min(positions, _PRODUCT_BLOCK // product_per_position)
+    if length <= positions:
         # at least one block per core, so that _parallel_blocks can use them all
-        step = max(1, min(_SHIFTED_BLOCK // per_item, -(-batch // _CORES)))
+        step = max(1, min(positions // length, -(-batch // _CORES)))
         return [(start, min(batch, start + step), 0, length) for start in range(0, batch, step)]
-    span = max(1, _SHIFTED_BLOCK // per_position)
+    span = slab * max(1, positions // slab)
     return [(start, start + 1, first, min(length, first + span))
             for start in range(batch) for first in range(0, length, span)]
 
 
-def _flat_padded(x, before, after, need):
-    """x (B, G, C, *spatial) zero-padded and flattened to (B, G, C, >= need), in one pass."""
+def _flat_padded(x, before, after, need, slot=None):
+    """x (B, G, C, *spatial) zero-padded and flattened to (B, G, C, >= need), in one pass.
+
+    With ``slot``, the padded copy is made in that reusable scratch buffer of this thread.
+    """
     import numpy as np
 
     lead, spatial = tuple(x.shape[:3]), tuple(x.shape[3:])
@@ -561,17 +589,29 @@ def _flat_padded(x, before, after, need):
     total = math.prod(padded)
     if not any(before) and not any(after) and need <= total and x.flags.c_contiguous:
         return x.reshape(lead + (total,))
-    flat = np.zeros(lead + (max(total, need),), dtype=x.dtype)
+    shape = lead + (max(total, need),)
+    if slot is None:
+        flat = np.zeros(shape, dtype=x.dtype)
+    else:
+        flat = _scratch(slot, shape, x.dtype)
+        flat.fill(0)
     # splitting the last axis is always a view, so this writes into ``flat``
     interior = tuple(slice(b, b + n) for b, n in zip(before, spatial))
     flat[..., :total].reshape(lead + padded)[(Ellipsis,) + interior] = x
     return flat
 
 
-def _correlate_shifted_numpy(x, w, dilation, before=None, after=None):
+def _correlate_shifted_numpy(x, w, dilation, before=None, after=None, bias=None):
     """Stride-1 correlation of x (B, G, C, *spatial), zero-padded by before/after, with w (G, O, C, *k).
 
-    Returns a (B, G, O, *out) view into the product's buffer (the trailing axes are cropped).
+    ``bias`` (G, O), if given, is added to every position. Returns a new (B, G, O, *out) array.
+
+    The product is computed on the whole padded plane (positions whose window runs off its edge
+    are computed too and thrown away) so that every tap's columns are one contiguous slice. Each
+    block pads its samples (blocks of rows of large samples share one padded copy), gathers their columns (the bias as a row of ones), multiplies them
+    into a scratch product and crops that into the result, all on its own thread: padding,
+    cropping and the bias are parallel, cache-warm passes instead of serial passes over the whole
+    output (9 of the 58 ms of the 32x64x56x56 case of benchmarks/bench_nn.py were serial).
     """
     import numpy as np
 
@@ -581,23 +621,39 @@ def _correlate_shifted_numpy(x, w, dilation, before=None, after=None):
     spatial = tuple(n + a + b for n, a, b in zip(x.shape[3:], before, after))
     offsets, out, length = _shifted_layout(spatial, kernel, dilation)
     batch, groups, channels = x.shape[:3]
-    out_channels, taps = w.shape[1], len(offsets)
-    flat = _flat_padded(np.asarray(x), before, after, offsets[-1] + length)
-    matrix = np.ascontiguousarray(w).reshape(groups, out_channels, channels * taps)
-    result = np.empty((batch, groups, out_channels, length), dtype=x.dtype)
+    out_channels, rows = w.shape[1], channels * len(offsets)
+    depth = rows + (bias is not None)
+    matrix = np.empty((groups, out_channels, depth), dtype=x.dtype)
+    matrix[:, :, :rows] = np.reshape(w, (groups, out_channels, rows))
+    if bias is not None:
+        matrix[:, :, rows] = bias
+    x = np.asarray(x)
+    result = np.empty((batch, groups, out_channels) + out, dtype=x.dtype)
+    slab = math.prod(spatial[1:])
+    crop = (Ellipsis,) + tuple(slice(0, o) for o in out[1:])
+
+    blocks = _shifted_blocks(batch, groups * depth, length, slab, groups * out_channels)
+    # blocks of whole samples pad their own; blocks of rows share one padded copy of the input
+    shared = None if blocks[0][2:] == (0, length) else _flat_padded(x, before, after, offsets[-1] + length)
 
     def block(bounds):
         start, stop, first, last = bounds
-        columns = _shifted_columns(flat, offsets, start, stop, first, last)
-        if (first, last) == (0, length):
-            np.matmul(matrix, columns, out=result[start:stop])  # straight into the result
+        if shared is None:
+            flat = _flat_padded(x[start:stop], before, after, offsets[-1] + length, slot="flat")
         else:
-            result[start:stop, :, :, first:last] = np.matmul(matrix, columns)
+            flat = shared[start:stop]
+        columns = _scratch("columns", (stop - start, groups, depth, last - first), x.dtype)
+        _shifted_columns(flat, offsets, 0, stop - start, first, last, columns)
+        if bias is not None:
+            columns[:, :, rows] = 1
+        product = _scratch("product", (stop - start, groups, out_channels, last - first), x.dtype)
+        np.matmul(matrix, columns, out=product)
+        planes = product.reshape((stop - start, groups, out_channels, (last - first) // slab) + spatial[1:])
+        result[start:stop, :, :, first // slab : last // slab] = planes[crop]
 
-    products = batch * groups * out_channels * channels * taps * length
-    _parallel_blocks(block, _shifted_blocks(batch, groups * channels * taps, length), products)
-    plane = result.reshape((batch, groups, out_channels, out[0]) + spatial[1:])
-    return plane[(Ellipsis, slice(None)) + tuple(slice(0, o) for o in out[1:])]
+    products = batch * groups * out_channels * depth * length
+    _parallel_blocks(block, blocks, products)
+    return result
 
 
 def _weight_correlate_shifted_numpy(x, g, kernel, dilation, before=None, after=None):
@@ -622,7 +678,8 @@ def _weight_correlate_shifted_numpy(x, g, kernel, dilation, before=None, after=N
         return np.matmul(upstream, columns.transpose(0, 1, 3, 2)).sum(axis=0)
 
     products = batch * groups * out_channels * channels * taps * length
-    parts = _parallel_blocks(block, _shifted_blocks(batch, groups * channels * taps, length), products)
+    slab = math.prod(spatial[1:])
+    parts = _parallel_blocks(block, _shifted_blocks(batch, groups * channels * taps, length, slab), products)
     total = parts[0]
     for part in parts[1:]:
         total = total + part
@@ -818,8 +875,7 @@ def _correlate(xp, x, w, stride, dilation, method, before, after, bias=None):
         # the shifted fast path saves on gathering columns (channels * taps rows) but computes the
         # output on the padded plane and crops it (out_channels rows): it wins when columns dominate
         if all(s == 1 for s in stride) and x.shape[2] * math.prod(kernel) > w.shape[1]:
-            result = _correlate_shifted_numpy(x, w, dilation, before, after)
-            return result if bias is None else _add_bias(xp, result, bias)
+            return _correlate_shifted_numpy(x, w, dilation, before, after, bias)
         if _windows_fit(x.shape[1], x.shape[2], kernel, out):
             return _correlate_windows_numpy(_pad(xp, x, before, after), w, stride, dilation, bias)
     engine = _correlate_fft if method == "fft" else _correlate_windows

@@ -112,6 +112,33 @@ def test_numpy_shifted_engine_equals_the_generic_windows_engine(rng, nd, block, 
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("blocks", [(2**21, 2**18), (1, 2**18), (2**21, 1)])  # samples, rows by columns, by product
+@pytest.mark.parametrize("parallel", [False, True])
+def test_numpy_shifted_engine_pads_crops_and_adds_the_bias_inside_its_blocks(rng, nd, blocks, parallel, monkeypatch):
+    """Padding, the bias (a row of ones in the product) and cropping happen per block, on the
+    blocks' threads; whatever the blocking, the result is compact and equals the generic engine
+    on the zero-padded input plus the bias, and the input is left untouched."""
+    import array_api_compat.numpy as xp
+
+    monkeypatch.setattr(F, "_SHIFTED_BLOCK", blocks[0])
+    monkeypatch.setattr(F, "_PRODUCT_BLOCK", blocks[1])
+    if parallel:
+        monkeypatch.setattr(F, "_PARALLEL_MIN_PRODUCTS", 0)
+    x = rng.standard_normal((3, 2, 2) + SPATIAL[nd])
+    w = rng.standard_normal((2, 3, 2) + KERNEL[nd])
+    bias = rng.standard_normal((2, 3))
+    before, after = (1,) + (2,) * (nd - 1), (2,) + (0,) * (nd - 1)
+    original = x.copy()
+    for dilation in [(1,) * nd, (2,) + (1,) * (nd - 1)]:
+        padded = F._pad(xp, x, before, after)
+        generic = F._correlate_windows(xp, padded, w, (1,) * nd, dilation)
+        fast = F._correlate_shifted_numpy(x, w, dilation, before, after, bias)
+        assert fast.flags.c_contiguous and fast.shape == generic.shape
+        np.testing.assert_allclose(fast, generic + bias.reshape((1, 2, 3) + (1,) * nd), rtol=1e-13, atol=1e-13)
+    assert np.array_equal(x, original)
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
 @pytest.mark.parametrize("parallel", [False, True])
 @pytest.mark.parametrize("column_block", [2**23, 200])  # 200: the batch's columns do not fit one block
 def test_numpy_small_windows_engine_equals_the_generic_windows_engine(rng, nd, parallel, column_block, monkeypatch):
