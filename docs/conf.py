@@ -83,7 +83,7 @@ html_show_sourcelink = False
 html_copy_source = False
 
 #: Pages other parts of the project write (index.md lists them in its contents).
-GENERATED_PAGES = ("notes-audit", "proofs", "benchmarks", "chunked")
+GENERATED_PAGES = ("notes-audit", "proofs", "benchmarks", "benchmarks-nn", "chunked")
 
 
 # In generated pages, a formula such as ``FT[phi_t](xi)`` is text, not a markdown link:
