@@ -143,6 +143,8 @@ def _reach(nonfinite_mask: np.ndarray, partner: np.ndarray) -> np.ndarray:
     return np.asarray(reference(nonfinite_mask.astype(np.int64), partner.astype(np.int64)), dtype=np.int64) > 0
 
 
+# Inf times a zero tap is NaN by IEEE 754: the warning is the very input under test, not a defect.
+@pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
 @examples()
 @given(data=st.data(), method=st.sampled_from(["auto", "direct"]))
 def test_nan_and_inf_stay_local_under_auto_and_direct(backend, data, method):
