@@ -36,6 +36,7 @@ def client():
             n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
         )
     with cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=60)
         yield client
 
 
@@ -47,7 +48,9 @@ def test_a_cluster_of_processes_gives_the_exact_integer_result(client, name):
     result = func(da.from_array(x, chunks=(8, (10, 2, 15))), k, mode="same")
     computed = client.compute(result).result(timeout=120)
     assert errorbounds.exact(np.int64).holds(computed, func(x, k, mode="same"))
-    assert len(client.scheduler_info()["workers"]) == 2
+    # asked of the scheduler now: scheduler_info() may answer from a cache polled in the
+    # background, which once held no workers at all (CI, distributed 2026.8)
+    assert len(client.nthreads()) == 2
 
 
 def test_a_cluster_of_processes_gives_float_blocks_within_their_bounds(client):
