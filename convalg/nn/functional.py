@@ -23,8 +23,8 @@ copy; for stride 1 the columns are contiguous shifted slices of the flattened pa
 (no strided gather at all) multiplied straight into the result; and calls whose per-sample
 columns fit one block (small images) split the batch over the cores, each thread gathering
 its samples' columns in a two-pass copy into a reused buffer and multiplying them straight into
-the result, with the bias folded into the product. NumPy calls with enough work run their blocks on one thread
-per core, each with a single-threaded BLAS (threadpoolctl, in the ``learn`` extra; without it
+the result, with the bias folded into the product. NumPy calls with enough work run their blocks
+on one thread per core, each with a single-threaded BLAS (threadpoolctl, in the ``learn`` extra; without it
 the blocks run in turn).
 """
 
@@ -429,9 +429,9 @@ def _gather_and_multiply(matrix, columns, result, gather, parallel):
 
     On several cores the batch is split by samples, one part per core; each part is gathered
     (``gather(start, stop, columns[start:stop])``) and multiplied by the thread that computes it,
-    the first (slightly larger) part by the calling thread. A part whose worker has not started by the time the
-    calling thread is done is taken back and computed here, so a worker the system wakes late
-    is never waited for.
+    the first (slightly larger) part by the calling thread. A part whose worker has not started
+    by the time the calling thread is done is taken back and computed here, so a worker the
+    system wakes late is never waited for.
     """
     import numpy as np
 
@@ -483,8 +483,8 @@ def _copy_windows_numpy(x, kernel, stride, dilation, out, destination):
     steps = x.strides[3:]
     # (B, G, C, kernel[-1], *spatial[:-1], out[-1]): the taps along the last axis
     rows_shape = lead + (kernel[-1],) + x.shape[3:-1] + (out[-1],)
-    rows = as_strided(x, rows_shape, lead_strides + (dilation[-1] * steps[-1],) + steps[:-1] + (stride[-1] * steps[-1],),
-                      writeable=False)
+    rows_strides = lead_strides + (dilation[-1] * steps[-1],) + steps[:-1] + (stride[-1] * steps[-1],)
+    rows = as_strided(x, rows_shape, rows_strides, writeable=False)
     if nd == 1:
         np.copyto(destination, rows)
         return
@@ -608,10 +608,11 @@ def _correlate_shifted_numpy(x, w, dilation, before=None, after=None, bias=None)
 
     The product is computed on the whole padded plane (positions whose window runs off its edge
     are computed too and thrown away) so that every tap's columns are one contiguous slice. Each
-    block pads its samples (blocks of rows of large samples share one padded copy), gathers their columns (the bias as a row of ones), multiplies them
-    into a scratch product and crops that into the result, all on its own thread: padding,
-    cropping and the bias are parallel, cache-warm passes instead of serial passes over the whole
-    output (9 of the 58 ms of the 32x64x56x56 case of benchmarks/bench_nn.py were serial).
+    block pads its samples (blocks of rows of large samples share one padded copy), gathers their
+    columns (the bias as a row of ones), multiplies them into a scratch product and crops that
+    into the result, all on its own thread: padding, cropping and the bias are parallel,
+    cache-warm passes instead of serial passes over the whole output (9 of the 58 ms of the
+    32x64x56x56 case of benchmarks/bench_nn.py were serial).
     """
     import numpy as np
 
