@@ -379,6 +379,22 @@ def _scratch(slot, shape, dtype):
     return buffer[:size].view(dtype).reshape(shape)
 
 
+def _weight_matrix(w, rows, bias=None):
+    """w (G, O, C, *kernel) as (G, O, rows), plus a last column holding ``bias`` (G, O) if given.
+
+    The NumPy engines multiply it with columns whose extra last row is all ones, so that the bias
+    is added inside the product instead of in a separate pass over the output.
+    """
+    import numpy as np
+
+    groups, out_channels = w.shape[:2]
+    matrix = np.empty((groups, out_channels, rows + (bias is not None)), dtype=w.dtype)
+    matrix[:, :, :rows] = np.reshape(w, (groups, out_channels, rows))
+    if bias is not None:
+        matrix[:, :, rows] = bias
+    return matrix
+
+
 def _windows_fit(groups, channels, kernel, out):
     return groups * (channels * math.prod(kernel) + 1) * math.prod(out) <= _COLUMN_BLOCK
 
@@ -392,10 +408,7 @@ def _correlate_windows_numpy(x, w, stride, dilation, bias=None):
     batch, groups, channels = x.shape[:3]
     out_channels, rows, positions = w.shape[1], channels * math.prod(kernel), math.prod(out)
     depth = rows + (bias is not None)
-    matrix = np.empty((groups, out_channels, depth), dtype=x.dtype)
-    matrix[:, :, :rows] = w.reshape(groups, out_channels, rows)
-    if bias is not None:
-        matrix[:, :, rows] = bias
+    matrix = _weight_matrix(w, rows, bias)
     result = np.empty((batch, groups, out_channels, positions), dtype=x.dtype)
     per_item = groups * depth * positions
     products = batch * groups * out_channels * depth * positions
@@ -445,16 +458,13 @@ def _gather_and_multiply(matrix, columns, result, gather, parallel):
     if controller is None:
         compute((0, batch))
         return
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="convalg-nn")
+    pool = _pool()
     # the calling thread starts at once, a worker only once woken: give the caller 1/16 more
     lead = batch // 16
     step = -(-(batch - lead) // _CORES)
     parts = [(0, step + lead)] + [(start, min(batch, start + step)) for start in range(step + lead, batch, step)]
     with controller.limit(limits=1, user_api="blas"):
-        pending = [(part, _POOL.submit(compute, part)) for part in parts[1:]]
+        pending = [(part, pool.submit(compute, part)) for part in parts[1:]]
         compute(parts[0])
         for part, task in pending:
             if task.cancel():  # never started: compute it here rather than wait for a worker
@@ -624,10 +634,7 @@ def _correlate_shifted_numpy(x, w, dilation, before=None, after=None, bias=None)
     batch, groups, channels = x.shape[:3]
     out_channels, rows = w.shape[1], channels * len(offsets)
     depth = rows + (bias is not None)
-    matrix = np.empty((groups, out_channels, depth), dtype=x.dtype)
-    matrix[:, :, :rows] = np.reshape(w, (groups, out_channels, rows))
-    if bias is not None:
-        matrix[:, :, rows] = bias
+    matrix = _weight_matrix(w, rows, bias)
     x = np.asarray(x)
     result = np.empty((batch, groups, out_channels) + out, dtype=x.dtype)
     slab = math.prod(spatial[1:])
@@ -698,6 +705,15 @@ _POOL = None
 _POOL_LOCK = threading.Lock()
 
 
+def _pool():
+    """The module's thread pool, one worker per core, made on first use."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="convalg-nn")
+        return _POOL
+
+
 def _blas_controller():
     """threadpoolctl's controller of the loaded BLAS (cached), or None without threadpoolctl."""
     global _CONTROLLER
@@ -725,20 +741,17 @@ def _parallel_blocks(function, blocks, products, min_products=None):
     Larger calls keep the calling thread out of the way (measured 5% faster on the 32x64x56x56
     case of benchmarks/bench_nn.py).
     """
-    global _POOL
     workers = min(len(blocks), _CORES)
     threshold = _PARALLEL_MIN_PRODUCTS if min_products is None else min_products
     controller = _blas_controller() if workers > 1 and products >= threshold else None
     if controller is None:
         return [function(b) for b in blocks]
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=_CORES, thread_name_prefix="convalg-nn")
+    pool = _pool()
     if products >= _PARALLEL_MIN_PRODUCTS:
         # one task per block: an idle worker takes the next block, so a worker the system holds
         # back delays only the blocks it has, and ``map`` keeps the results in block order
         with controller.limit(limits=1, user_api="blas"):
-            return list(_POOL.map(function, blocks))
+            return list(pool.map(function, blocks))
     results = [None] * len(blocks)
     claims = itertools.count()  # next() on it is atomic: each block is claimed once
     remaining = [len(blocks)]
@@ -761,7 +774,7 @@ def _parallel_blocks(function, blocks, products, min_products=None):
 
     with controller.limit(limits=1, user_api="blas"):
         for _ in range(workers - 1):
-            _POOL.submit(drain)
+            pool.submit(drain)
         drain()
         finished.wait()
     if failures:
@@ -928,13 +941,13 @@ def _add_bias(xp, result, bias):
         if result.flags.c_contiguous:  # a fresh product of ours: add in place
             result += bias
             return result
-        # one pass that adds the bias and compacts the fast path's cropped view
+        # one pass that adds the bias and compacts a cropped view (the FFT engine's)
         return np.add(result, bias, out=np.empty(result.shape, dtype=result.dtype))
     return result + bias
 
 
 def _contiguous(xp, x):
-    """NumPy's fast path returns cropped views; hand out compact arrays as every other path does."""
+    """Cropped views (the FFT engine's, the input gradient's) made compact, as NumPy users expect."""
     if backends.is_numpy(xp):
         import numpy as np
 
