@@ -94,14 +94,8 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
         learned, noiseless, flipped = learned[0, 0], noiseless[0, 0], flipped[0, 0]
         _, _, condition = _common.heavy_ball(x, shape)
         report["kernels"][name] = {
-            "true": kernel,
-            "least_squares": ls,
-            "learned": learned,
-            "learned_without_noise": noiseless,
+            **_common.kernel_comparison(kernel, ls, learned, noiseless),
             "learned_from_convolution_target": flipped,
-            "max_abs_learned_vs_least_squares": float(np.max(np.abs(learned - ls))),
-            "max_abs_least_squares_vs_true": float(np.max(np.abs(ls - kernel))),
-            "max_abs_learned_without_noise_vs_true": float(np.max(np.abs(noiseless - kernel))),
             "max_abs_learned_from_convolution_vs_flipped_true": float(np.max(np.abs(flipped - kernel[::-1, ::-1]))),
             "max_abs_learned_from_convolution_vs_true": float(np.max(np.abs(flipped - kernel))),
             "gradient_descent_steps": used,
