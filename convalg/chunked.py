@@ -491,56 +491,23 @@ def _signal_block(piece, block_id, *, kernel, func, kernel_starts, kwargs):
 # --------------------------------------------------------------------------- torch-style layers
 
 
-def _int_tuple(value, spatial, argument, smallest):
-    values = (value,) * spatial if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(values) != spatial or not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= smallest for v in values
-    ):
-        raise ValueError(
-            f"{argument} must be an int >= {smallest} or a tuple of {spatial} such ints; got {value!r}"
-        )
-    return tuple(int(v) for v in values)
-
-
 def _apply_nn(func, spatial, x, weight, kwargs):
     """conv1d/2d/3d: padding, stride and dilation become windows; channels one chunk."""
+    from convalg.nn.functional import _geometry  # the eager checks: the same errors and messages
+
     bias = kwargs.pop("bias", None)
-    stride = _int_tuple(kwargs.pop("stride", 1), spatial, "stride", 1)
-    dilation = _int_tuple(kwargs.pop("dilation", 1), spatial, "dilation", 1)
-    padding = kwargs.pop("padding", 0)
-    groups = kwargs.pop("groups", 1)
     x, weight = _as_array(x), _as_array(weight)
     shape = _known_shape(x, "input")
     weight_shape = _known_shape(weight, "weight")
-    if len(shape) not in (spatial + 1, spatial + 2) or len(weight_shape) != spatial + 2:
-        raise ValueError(
-            f"{func.__name__} expects input of shape (N, C_in, *{spatial} spatial) or (C_in, *spatial) "
-            f"and weight (C_out, C_in/groups, *{spatial} kernel); got input {shape}, weight {weight_shape}"
-        )
-    kernel = weight_shape[2:]
-    extents = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = ((0, 0),) * spatial
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(f"padding='same' needs stride 1 (as in PyTorch); got stride={stride}")
-            pads = tuple(((e - 1) // 2, e - 1 - (e - 1) // 2) for e in extents)
-        else:
-            raise ValueError(f"padding must be 'same', 'valid', an int or a tuple of ints; got {padding!r}")
-    else:
-        pads = tuple((p, p) for p in _int_tuple(padding, spatial, "padding", 0))
-
-    channel_axis = len(shape) - spatial - 1
-    first_spatial = channel_axis + 1
-    windows = {}
-    for i in range(spatial):
-        windows[first_spatial + i] = _Window(*pads[i], extent=extents[i], stride=stride[i])
-        if windows[first_spatial + i].outputs(shape[first_spatial + i]) < 1:
-            raise ValueError(
-                f"input spatial size {shape[first_spatial:]} with padding {pads} is smaller than the "
-                f"dilated kernel {extents}; the output would be empty"
-            )
+    geometry = _geometry(shape, weight_shape, kwargs.pop("stride", 1), kwargs.pop("padding", 0),
+                         kwargs.pop("dilation", 1), kwargs.pop("groups", 1), spatial)
+    stride, dilation, groups = geometry.stride, geometry.dilation, geometry.groups
+    extents = tuple(d * (k - 1) + 1 for d, k in zip(dilation, geometry.kernel))
+    channel_axis, first_spatial = 1, 2
+    windows = {
+        first_spatial + i: _Window(geometry.pad_before[i], geometry.pad_after[i], extent=extents[i], stride=stride[i])
+        for i in range(spatial)
+    }
     signal = _signal_chunks(x).rechunk({channel_axis: -1})  # every output channel needs all inputs
     options = dict(kwargs, stride=stride, padding=0, dilation=dilation, groups=groups)
     probe_shape = (1,) * channel_axis + (shape[channel_axis],) + extents  # one output position

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -96,21 +97,71 @@ def _output_shape(padded, kernel, stride, dilation) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- validation
 
 
+def _is_integer(value: Any) -> bool:
+    """A Python or NumPy integer, as PyTorch accepts; never a bool (``True`` is no stride)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _positive_int(value: Any, name: str) -> int:
+    """``value`` as an int >= 1: TypeError for a non-integer (or a bool), ValueError below 1."""
+    if not _is_integer(value):
+        raise TypeError(f"{name} must be a positive int; got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return int(value)
+
+
 def _int_tuple(value: Any, nd: int, name: str, minimum: int) -> tuple[int, ...]:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int or a tuple of {nd} ints; got {value!r}")
-    if isinstance(value, int):
-        value = (value,) * nd
-    if not isinstance(value, (tuple, list)) or len(value) != nd:
-        raise TypeError(f"{name} must be an int or a tuple of {nd} ints; got {value!r}")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise TypeError(f"{name} must be an int or a tuple of {nd} ints; got {value!r}")
-    if any(v < minimum for v in value):
-        raise ValueError(f"{name} must be >= {minimum} in every dimension; got {tuple(value)!r}")
-    return tuple(value)
+    """An int or a sequence of ``nd`` ints as a tuple of ``nd`` Python ints, each >= ``minimum``.
+
+    TypeError for anything else (a float, a bool, a string, an array); ValueError for a
+    sequence of the wrong length or a value below ``minimum``.
+    """
+    expected = f"{name} must be an int or a tuple of {nd} ints; got {value!r}"
+    if _is_integer(value):
+        values = (int(value),) * nd
+    elif isinstance(value, (tuple, list)) and all(_is_integer(v) for v in value):
+        if len(value) != nd:
+            raise ValueError(expected)
+        values = tuple(int(v) for v in value)
+    else:
+        raise TypeError(expected)
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name} must be >= {minimum} in every dimension; got {values!r}")
+    return values
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The validated layer options: ``padding`` is 'same', 'valid' or one int per axis."""
+
+    stride: tuple[int, ...]
+    padding: str | tuple[int, ...]
+    dilation: tuple[int, ...]
+    groups: int
+
+
+def _layer_options(nd: int, stride: Any, padding: Any, dilation: Any, groups: Any) -> _Options:
+    """Check the options that do not depend on the arrays' shapes (the eager and the dask path).
+
+    Wrong types raise TypeError, wrong values ValueError, with the same message on both paths.
+    """
+    groups = _positive_int(groups, "groups")
+    stride = _int_tuple(stride, nd, "stride", 1)
+    dilation = _int_tuple(dilation, nd, "dilation", 1)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid'; got {padding!r}")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise ValueError(f"padding='same' needs stride 1 in every dimension; got stride={stride}")
+    else:
+        padding = _int_tuple(padding, nd, "padding", 0)
+    return _Options(stride, padding, dilation, groups)
 
 
 def _geometry(input_shape, weight_shape, stride, padding, dilation, groups, nd) -> _Geometry:
+    options = _layer_options(nd, stride, padding, dilation, groups)
+    stride, dilation, groups = options.stride, options.dilation, options.groups
     if len(input_shape) != nd + 2:
         raise ValueError(
             f"input must have {nd + 2} dimensions (N, C_in, {nd} spatial); got shape {tuple(input_shape)}"
@@ -120,8 +171,6 @@ def _geometry(input_shape, weight_shape, stride, padding, dilation, groups, nd) 
             f"weight must have {nd + 2} dimensions (C_out, C_in/groups, {nd} kernel); "
             f"got shape {tuple(weight_shape)}"
         )
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
-        raise ValueError(f"groups must be a positive int; got {groups!r}")
     channels, out_channels = input_shape[1], weight_shape[0]
     if channels % groups or out_channels % groups:
         raise ValueError(
@@ -133,24 +182,17 @@ def _geometry(input_shape, weight_shape, stride, padding, dilation, groups, nd) 
             f"weight has {weight_shape[1]} input channels per group but input has {channels} "
             f"channels in {groups} group(s); weight.shape[1] must be {channels // groups}"
         )
-    stride = _int_tuple(stride, nd, "stride", 1)
-    dilation = _int_tuple(dilation, nd, "dilation", 1)
     kernel = tuple(int(k) for k in weight_shape[2:])
     if any(k < 1 for k in kernel):
         raise ValueError(f"weight must have a non-empty kernel; got kernel shape {kernel}")
-    if isinstance(padding, str):
-        if padding == "valid":
-            before = after = (0,) * nd
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(f"padding='same' needs stride 1 in every dimension; got stride={stride}")
-            total = [d * (k - 1) for k, d in zip(kernel, dilation)]
-            before = tuple(t // 2 for t in total)
-            after = tuple(t - b for t, b in zip(total, before))
-        else:
-            raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid'; got {padding!r}")
+    if options.padding == "valid":
+        before = after = (0,) * nd
+    elif options.padding == "same":
+        total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        before = tuple(t // 2 for t in total)
+        after = tuple(t - b for t, b in zip(total, before))
     else:
-        before = after = _int_tuple(padding, nd, "padding", 0)
+        before = after = options.padding
     spatial = tuple(int(n) for n in input_shape[2:])
     geometry = _Geometry(nd, stride, dilation, before, after, groups, kernel, spatial)
     reach = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
@@ -924,6 +966,7 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
         if tuple(b.shape) != (out_channels,):
             raise ValueError(f"bias must have shape ({out_channels},) (one per output channel); got {tuple(b.shape)}")
     batch, channels = x.shape[:2]
+    groups = geometry.groups
     grouped = xp.reshape(x, (batch, groups, channels // groups) + geometry.spatial)
     kernels = xp.reshape(w, (groups, out_channels // groups, channels // groups) + geometry.kernel)
     grouped_bias = None if bias is None else xp.reshape(arrays["bias"], (groups, out_channels // groups))
@@ -965,6 +1008,7 @@ def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups,
     expected = (batch, out_channels) + geometry.out
     if tuple(g.shape) != expected:
         raise ValueError(f"grad_output must have the output's shape {expected}; got {tuple(g.shape)}")
+    groups = geometry.groups
     per_group, out_per_group = channels // groups, out_channels // groups
     grouped_g = xp.reshape(g, (batch, groups, out_per_group) + geometry.out)
     kernels = xp.reshape(w, (groups, out_per_group, per_group) + geometry.kernel)
@@ -1063,7 +1107,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     weight : array, shape (C_out, C_in / groups, K)
     bias : array, shape (C_out,), optional
     stride, dilation : int or tuple of 1 int, optional
-        Step between output positions, and between kernel taps. Both >= 1.
+        Step between output positions, and between kernel taps. Both >= 1. Python or NumPy
+        integers, as in PyTorch (not bools).
     padding : int, tuple of 1 int, 'same' or 'valid', optional
         Zeros added on both sides; 'same' (stride 1 only) keeps the length, putting any odd
         extra zero on the right, as PyTorch does.
@@ -1082,9 +1127,11 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     Raises
     ------
     TypeError
-        If an array is not real floating point, or stride/padding/dilation is not an int or tuple.
+        If an array is not real floating point, or stride/padding/dilation/groups is not an
+        int (a bool is not) or a tuple of ints.
     ValueError
-        If shapes, channels and groups disagree, or the dilated kernel exceeds the padded input.
+        If shapes, channels and groups disagree, a tuple has the wrong length, a value is out
+        of range, or the dilated kernel exceeds the padded input.
 
     Examples
     --------

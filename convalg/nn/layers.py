@@ -64,12 +64,6 @@ def _uniform(shape, bound, seed, backend, dtype):
     return array
 
 
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return value
-
-
 class Module:
     """Base class: ``forward`` computes and caches, ``backward`` returns the input gradient."""
 
@@ -134,9 +128,9 @@ class _ConvNd(Module):
                  groups=1, bias=True, *, seed=None, backend=None, dtype="float64", input_grad=True):
         nd = self._nd
         self.input_grad = bool(input_grad)
-        _positive_int(in_channels, "in_channels")
-        _positive_int(out_channels, "out_channels")
-        _positive_int(groups, "groups")
+        in_channels = F._positive_int(in_channels, "in_channels")
+        out_channels = F._positive_int(out_channels, "out_channels")
+        groups = F._positive_int(groups, "groups")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
@@ -365,8 +359,8 @@ class Linear(Module):
     """
 
     def __init__(self, in_features, out_features, bias=True, *, seed=None, backend=None, dtype="float64"):
-        _positive_int(in_features, "in_features")
-        _positive_int(out_features, "out_features")
+        in_features = F._positive_int(in_features, "in_features")
+        out_features = F._positive_int(out_features, "out_features")
         rng = _generator(seed)
         bound = 1 / math.sqrt(in_features)
         self.weight = Parameter(_uniform((out_features, in_features), bound, rng, backend, dtype), "weight")

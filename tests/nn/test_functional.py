@@ -264,6 +264,13 @@ def test_generic_gathering_by_positions_equals_gathering_by_taps(rng):
     assert np.array_equal(by_positions, fast)
 
 
+def _small_integers(rng, shape):
+    """Floats that are small integers: every product and partial sum of a convolution of them is
+    exact, so any summation order (BLAS kernels differ by CPU and by block shape) gives the same
+    bits, and results can be compared for equality with each other and with the definition."""
+    return rng.integers(-8, 9, shape).astype(np.float64)
+
+
 def test_batches_are_chunked_without_changing_the_result(rng, monkeypatch):
     x, w, b = _case(rng, 2, 2)
     whole = F.conv2d(x, w, b, groups=2, padding=1)
@@ -364,10 +371,19 @@ def test_inputs_are_not_modified(rng):
         (dict(weight=np.ones((3, 1, 3, 3))), ValueError, "weight.shape[1] must be 2"),
         (dict(groups=2, weight=np.ones((3, 1, 3, 3))), ValueError, "groups=2 must divide"),
         (dict(groups=0), ValueError, "groups must be a positive int"),
+        (dict(groups=2.0), TypeError, "groups must be a positive int; got 2.0"),
+        (dict(groups=True), TypeError, "groups must be a positive int; got True"),
+        (dict(groups=np.True_), TypeError, "groups must be a positive int"),
         (dict(stride=0), ValueError, "stride must be >= 1"),
-        (dict(stride=(1, 2, 3)), TypeError, "stride must be an int or a tuple of 2 ints"),
+        (dict(stride=(1, 2, 3)), ValueError, "stride must be an int or a tuple of 2 ints"),
         (dict(stride=1.5), TypeError, "stride must be an int"),
+        (dict(stride=True), TypeError, "stride must be an int or a tuple of 2 ints; got True"),
+        (dict(stride=(1, np.True_)), TypeError, "stride must be an int or a tuple of 2 ints"),
+        (dict(stride=np.array([1, 1])), TypeError, "stride must be an int or a tuple of 2 ints"),
+        (dict(dilation=False), TypeError, "dilation must be an int or a tuple of 2 ints; got False"),
+        (dict(padding=True), TypeError, "padding must be an int or a tuple of 2 ints; got True"),
         (dict(padding=-1), ValueError, "padding must be >= 0"),
+        (dict(padding=(np.int64(-1), 0)), ValueError, "padding must be >= 0"),
         (dict(padding="full"), ValueError, "padding must be an int, a tuple, 'same' or 'valid'"),
         (dict(padding="same", stride=2), ValueError, "padding='same' needs stride 1"),
         (dict(dilation=9), ValueError, "larger than the padded input"),
@@ -382,6 +398,26 @@ def test_bad_input_raises_a_typed_error_naming_the_argument(kwargs, error, words
     with pytest.raises(error) as info:
         F.conv2d(**arguments)
     assert words in str(info.value)
+
+
+def test_numpy_integer_options_are_python_ints_to_every_operation(rng):
+    """PyTorch takes NumPy integers for stride, padding, dilation and groups; so do the
+    operations, their gradients and the layers, with the results of the Python ints."""
+    x, w, b = (_small_integers(rng, a.shape) for a in _case(rng, 2, 2))
+    plain = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
+    numpy_ints = dict(stride=(np.int64(2), np.uint8(1)), padding=np.int32(1), dilation=[np.int16(1), 2],
+                      groups=np.int64(2))
+    expected = F.conv2d(x, w, b, **plain)
+    np.testing.assert_array_equal(F.conv2d(x, w, b, **numpy_ints), expected)
+    g = _small_integers(rng, expected.shape)
+    for got, want in zip(F.conv2d_grad(g, x, w, **numpy_ints), F.conv2d_grad(g, x, w, **plain)):
+        np.testing.assert_array_equal(got, want)
+    from convalg import nn
+
+    layer = nn.Conv2d(np.int64(4), np.int32(6), (np.int64(3), 2), seed=0, **numpy_ints)
+    assert layer(x).shape == expected.shape
+    with pytest.raises(TypeError, match="in_channels must be a positive int; got True"):
+        nn.Conv2d(True, 6, 3)
 
 
 def test_grad_output_of_the_wrong_shape_is_rejected():
