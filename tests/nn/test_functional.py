@@ -272,14 +272,17 @@ def _small_integers(rng, shape):
 
 
 def test_batches_are_chunked_without_changing_the_result(rng, monkeypatch):
-    x, w, b = _case(rng, 2, 2)
-    whole = F.conv2d(x, w, b, groups=2, padding=1)
+    x, w, b = (_small_integers(rng, a.shape) for a in _case(rng, 2, 2))
+    options = dict(groups=2, padding=1)
+    whole = F.conv2d(x, w, b, **options)
+    g = _small_integers(rng, whole.shape)
+    whole_grads = F.conv2d_grad(g, x, w, **options)
     monkeypatch.setattr(F, "_COLUMN_BLOCK", 1)  # one sample per chunk
-    assert np.array_equal(F.conv2d(x, w, b, groups=2, padding=1), whole)
-    grads = F.conv2d_grad(np.ones_like(whole), x, w, groups=2, padding=1)
-    monkeypatch.undo()
-    for chunked, whole_grad in zip(grads, F.conv2d_grad(np.ones_like(whole), x, w, groups=2, padding=1)):
-        np.testing.assert_allclose(chunked, whole_grad, rtol=1e-13, atol=1e-13)
+    monkeypatch.setattr(F, "_SHIFTED_BLOCK", 1)
+    np.testing.assert_array_equal(F.conv2d(x, w, b, **options), whole)
+    np.testing.assert_array_equal(whole, reference_conv(x, w, b, **options))
+    for chunked, whole_grad in zip(F.conv2d_grad(g, x, w, **options), whole_grads):
+        np.testing.assert_array_equal(chunked, whole_grad)
 
 
 @pytest.mark.parametrize("method", ["direct", "fft"])
@@ -334,24 +337,28 @@ def test_numpy_results_are_compact_arrays_not_views_of_a_padded_buffer(rng, with
 @pytest.mark.parametrize("stride, out_channels", [(1, 6), ((2, 1), 6), (1, 2)])
 def test_blocks_on_every_core_give_the_results_of_blocks_in_turn(rng, monkeypatch, controller, stride, out_channels):
     """Large calls run their blocks on a thread per core (single-threaded BLAS each); without
-    threadpoolctl they run in turn. Either way the results are those of the sequential run
-    (stride 1: the shifted fast path; stride 2: the windows engine; 6 outputs from 4 inputs: the
-    shift-and-add input gradient; 2 outputs: the flipped-kernel correlation)."""
-    x = rng.standard_normal((6, 4, 7, 6))
-    w = rng.standard_normal((out_channels, 2, 3, 2))
-    b = rng.standard_normal(out_channels)
-    options = dict(padding=1, groups=2, stride=stride, method="direct")
-    sequential = F.conv2d(x, w, b, **options)
-    g = rng.standard_normal(sequential.shape)
-    sequential_grads = F.conv2d_grad(g, x, w, **options)
-    monkeypatch.setattr(F, "_PARALLEL_MIN_PRODUCTS", 0)
+    threadpoolctl they run in turn. Either way the results are those of the same blocks run in
+    turn (stride 1: the shifted fast path; stride 2: the windows engine; 6 outputs from 4
+    inputs: the shift-and-add input gradient; 2 outputs: the flipped-kernel correlation), bit
+    for bit: the data are small integers, exact in any summation order, so a block computed
+    twice, lost or written to the wrong place shows on any CPU and BLAS."""
+    x = _small_integers(rng, (6, 4, 7, 6))
+    w = _small_integers(rng, (out_channels, 2, 3, 2))
+    b = _small_integers(rng, (out_channels,))
+    options = dict(padding=1, groups=2, stride=stride)
+    g = _small_integers(rng, F.conv2d(x, w, b, **options).shape)
     monkeypatch.setattr(F, "_SHIFTED_BLOCK", 100)  # many blocks
     monkeypatch.setattr(F, "_COLUMN_BLOCK", 200)
+    monkeypatch.setattr(F, "_CORES", 1)
+    in_turn = F.conv2d(x, w, b, method="direct", **options), F.conv2d_grad(g, x, w, method="direct", **options)
+    monkeypatch.setattr(F, "_CORES", 2)
+    monkeypatch.setattr(F, "_PARALLEL_MIN_PRODUCTS", 0)
     if controller == "absent":
         monkeypatch.setattr(F, "_CONTROLLER", False)
-    np.testing.assert_array_equal(F.conv2d(x, w, b, **options), sequential)
-    for got, want in zip(F.conv2d_grad(g, x, w, **options), sequential_grads):
-        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+    np.testing.assert_array_equal(F.conv2d(x, w, b, method="direct", **options), in_turn[0])
+    for got, want in zip(F.conv2d_grad(g, x, w, method="direct", **options), in_turn[1]):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(in_turn[0], reference_conv(x, w, b, **options))
 
 
 def test_inputs_are_not_modified(rng):
