@@ -30,6 +30,7 @@ the blocks run in turn).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import numbers
@@ -505,7 +506,7 @@ def _gather_and_multiply(matrix, columns, result, gather, parallel):
     lead = batch // 16
     step = -(-(batch - lead) // _CORES)
     parts = [(0, step + lead)] + [(start, min(batch, start + step)) for start in range(step + lead, batch, step)]
-    with controller.limit(limits=1, user_api="blas"):
+    with _single_threaded_blas(controller):
         pending = [(part, pool.submit(compute, part)) for part in parts[1:]]
         compute(parts[0])
         for part, task in pending:
@@ -771,6 +772,29 @@ def _blas_controller():
 
 _CONTROLLER = None
 
+# Held by the one call that has set the process's BLAS to one thread. OpenBLAS's thread count is
+# process-wide, so limits entered from several threads do not nest: a second call would save
+# the first call's 1 as "the original" and restore it last, leaving every later product in the
+# process single-threaded. And since threadpoolctl 3.8 only one "controlling" thread at a time
+# may change OpenBLAS's count (the others are silently ignored), so a limit must be set and
+# restored by the same thread. Hence one holder at a time: a call that finds the limit held runs
+# without touching it (it gains while the holder's limit lasts; afterwards its BLAS calls share
+# the cores, which is slower, never wrong).
+_BLAS_LIMIT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _single_threaded_blas(controller):
+    """Run the body with the process's BLAS on one thread, restored to what it was afterwards."""
+    if not _BLAS_LIMIT.acquire(blocking=False):
+        yield
+        return
+    try:
+        with controller.limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        _BLAS_LIMIT.release()
+
 
 def _parallel_blocks(function, blocks, products, min_products=None):
     """``[function(b) for b in blocks]``, on every core when the work is large (see above).
@@ -792,7 +816,7 @@ def _parallel_blocks(function, blocks, products, min_products=None):
     if products >= _PARALLEL_MIN_PRODUCTS:
         # one task per block: an idle worker takes the next block, so a worker the system holds
         # back delays only the blocks it has, and ``map`` keeps the results in block order
-        with controller.limit(limits=1, user_api="blas"):
+        with _single_threaded_blas(controller):
             return list(pool.map(function, blocks))
     results = [None] * len(blocks)
     claims = itertools.count()  # next() on it is atomic: each block is claimed once
@@ -814,7 +838,7 @@ def _parallel_blocks(function, blocks, products, min_products=None):
                 if remaining[0] == 0:
                     finished.set()
 
-    with controller.limit(limits=1, user_api="blas"):
+    with _single_threaded_blas(controller):
         for _ in range(workers - 1):
             pool.submit(drain)
         drain()
