@@ -26,6 +26,9 @@ its samples' columns in a two-pass copy into a reused buffer and multiplying the
 the result, with the bias folded into the product. NumPy calls with enough work run their blocks
 on one thread per core, each with a single-threaded BLAS (threadpoolctl, in the ``learn`` extra; without it
 the blocks run in turn).
+
+Before an engine allocates, convalg.signal's memory guard checks the result and the engine's
+workspace (a ``MemoryError`` names the size); 'auto' never takes the FFT for non-finite data.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from convalg import backends
+from convalg.signal import _validate
 
 __all__ = [
     "conv1d",
@@ -100,7 +104,8 @@ def _output_shape(padded, kernel, stride, dilation) -> tuple[int, ...]:
 
 def _is_integer(value: Any) -> bool:
     """A Python or NumPy integer, as PyTorch accepts; never a bool (``True`` is no stride)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    # the ABC check costs a microsecond; most calls pass plain ints
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
 
 
 def _positive_int(value: Any, name: str) -> int:
@@ -941,16 +946,96 @@ def _choose_method(batch, groups, channels, out_channels, spatial, kernel, out) 
     return "fft" if fft < direct else "direct"
 
 
-def _correlate(xp, x, w, stride, dilation, method, before, after, bias=None):
+def _engine(xp, method, arrays, sizes, what, extra=0):
+    """The engine for a correlation of the given sizes, once its memory is known to fit.
+
+    ``sizes`` are ``_choose_method``'s arguments (batch, groups, channels, out_channels, padded,
+    kernel, out) and ``extra`` counts entries the caller allocates besides the engine's. 'auto'
+    takes the cheaper engine by operation count if it fits in memory, else the other one; but
+    never the FFT when one of ``arrays`` holds a NaN or an infinity: every output of a spectral
+    product depends on every input, so one NaN would spread to the whole result, where a direct
+    sum keeps it in the outputs whose window holds it (as PyTorch and convalg.signal do).
+    """
+    itemsize = xp.finfo(arrays[0].dtype).bits // 8
+
+    def need(engine):
+        return _memory_need(xp, engine, sizes, extra) * itemsize
+
+    if method == "auto":
+        preferred = _choose_method(*sizes)
+        for candidate in (preferred, "direct" if preferred == "fft" else "fft"):
+            # the memory first: it costs nothing, the finiteness a pass over the data
+            if _fits(need(candidate)) and (candidate == "direct" or _all_finite(xp, *arrays)):
+                return candidate
+        method = "direct"  # nothing fits (the check says how much it needs), or only an FFT on NaN
+    _validate.check_memory(need(method), what.using(method))
+    return method
+
+
+def _memory_need(xp, method, sizes, extra=0) -> int:
+    """The real entries an engine holds at its peak, counted as convalg.signal counts its own.
+
+    The result, the zero-padded input, ``extra``, and the engine's workspace: for 'direct' one
+    block of columns per core (a block holds at least one output row of one sample), for 'fft'
+    the spectra (two reals each) of the input, the kernel and their product, the matrix
+    product's copies of the first two, and the inverse transform before cropping.
+    """
+    batch, groups, channels, out_channels, padded, kernel, out = sizes
+    entries = batch * groups * (out_channels * math.prod(out) + channels * math.prod(padded)) + extra
+    if method == "fft":
+        shape = _fft_shape(xp, padded)
+        spectrum = math.prod(shape[:-1]) * (shape[-1] // 2 + 1)
+        spectra = 2 * (batch * channels + out_channels * channels) + batch * out_channels
+        entries += 2 * groups * spectra * spectrum + batch * groups * out_channels * math.prod(shape)
+    else:
+        row = groups * channels * math.prod(kernel) * math.prod(out[1:])
+        entries += min(row * batch * out[0], _CORES * max(_COLUMN_BLOCK, row))
+    return entries
+
+
+def _all_finite(xp, *arrays) -> bool:
+    return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
+
+
+def _fits(nbytes: int) -> bool:
+    try:
+        _validate.check_memory(nbytes, "")
+    except MemoryError:
+        return False
+    return True
+
+
+class _Naming:
+    """How a MemoryError names a call: ``conv2d of input 1x1x5x5 and weight 3x1x3x3 (float64)
+    with method='direct'``, written out only when one is raised (formatting the shapes would
+    cost a small call more than its memory check)."""
+
+    def __init__(self, name, method=None, **arrays):
+        self.name, self.method, self.arrays = name, method, arrays
+
+    def using(self, method):
+        return _Naming(self.name, method, **self.arrays)
+
+    def __format__(self, spec):
+        shapes = " and ".join(f"{label} {'x'.join(map(str, a.shape))}" for label, a in self.arrays.items())
+        text = f"{self.name} of {shapes} ({next(iter(self.arrays.values())).dtype})"
+        return text if self.method is None else f"{text} with method={self.method!r}"
+
+    def __str__(self):
+        return format(self)
+
+
+def _correlate(xp, x, w, stride, dilation, method, before, after, bias=None, *, what):
     """Correlate x (B, G, C, *spatial), zero-padded by before/after, with w (G, O, C, *kernel).
 
-    ``bias`` (G, O), if given, is added to every position of the result.
+    ``bias`` (G, O), if given, is added to every position of the result. ``what`` (a
+    ``_Naming``) names the public operation in a MemoryError.
     """
     kernel = tuple(w.shape[3:])
     padded = tuple(n + a + b for n, a, b in zip(x.shape[3:], before, after))
     out = _output_shape(padded, kernel, stride, dilation)
-    if method == "auto":
-        method = _choose_method(x.shape[0], x.shape[1], x.shape[2], w.shape[1], padded, kernel, out)
+    sizes = (x.shape[0], x.shape[1], x.shape[2], w.shape[1], padded, kernel, out)
+    method = _engine(xp, method, (x, w), sizes, what)
     if method == "direct" and backends.is_numpy(xp):
         # the shifted fast path saves on gathering columns (channels * taps rows) but computes the
         # output on the padded plane and crops it (out_channels rows): it wins when columns dominate
@@ -963,15 +1048,24 @@ def _correlate(xp, x, w, stride, dilation, method, before, after, bias=None):
     return result if bias is None else _add_bias(xp, result, bias)
 
 
-def _weight_correlate(xp, x, g, kernel, stride, dilation, method, before, after):
+def _weight_correlate(xp, x, g, kernel, stride, dilation, method, before, after, what):
     """sum_b correlation of x[b] (zero-padded by before/after) with g[b]: -> (G, O, C, *kernel)."""
     padded = tuple(n + a + b for n, a, b in zip(x.shape[3:], before, after))
-    if method == "auto":
-        # the upstream gradient plays the kernel: its extent decides, as in the forward pass
-        out = tuple(g.shape[3:])
-        method = _choose_method(x.shape[2], x.shape[1], x.shape[0], g.shape[2], padded, out, kernel)
+    # the upstream gradient plays the kernel (its extent decides, as in the forward pass) and the
+    # batch is summed over, like the channels of a forward pass
+    sizes = (x.shape[2], x.shape[1], x.shape[0], g.shape[2], padded, tuple(g.shape[3:]), kernel)
+    # the upstream gradient laid out on the padded plane (the direct engine) or dilated (FFT)
+    spread = x.shape[0] * x.shape[1] * g.shape[2] * math.prod(padded)
+    method = _engine(xp, method, (x, g), sizes, what, extra=spread)
     if method == "direct" and backends.is_numpy(xp) and all(s == 1 for s in stride):
-        return _weight_correlate_shifted_numpy(x, g, kernel, dilation, before, after)
+        import numpy as np
+
+        total = _weight_correlate_shifted_numpy(x, g, kernel, dilation, before, after)
+        # its columns also hold the positions past each row's last window, against a zero
+        # upstream gradient: a NaN or infinity there (0 * inf is NaN) would reach taps whose
+        # windows never read it, so a non-finite result is computed again from the windows alone
+        if np.isfinite(total).all():
+            return total
     engine = _weight_correlate_fft if method == "fft" else _weight_correlate_direct
     return engine(xp, _pad(xp, x, before, after), g, kernel, stride, dilation)
 
@@ -995,7 +1089,8 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
     kernels = xp.reshape(w, (groups, out_channels // groups, channels // groups) + geometry.kernel)
     grouped_bias = None if bias is None else xp.reshape(arrays["bias"], (groups, out_channels // groups))
     result = _correlate(xp, grouped, kernels, geometry.stride, geometry.dilation, method,
-                        geometry.pad_before, geometry.pad_after, bias=grouped_bias)
+                        geometry.pad_before, geometry.pad_after, bias=grouped_bias,
+                        what=_Naming(f"conv{nd}d", input=x, weight=w))
     return _contiguous(xp, xp.reshape(result, (batch, out_channels) + geometry.out))
 
 
@@ -1036,23 +1131,24 @@ def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups,
     per_group, out_per_group = channels // groups, out_channels // groups
     grouped_g = xp.reshape(g, (batch, groups, out_per_group) + geometry.out)
     kernels = xp.reshape(w, (groups, out_per_group, per_group) + geometry.kernel)
+    what = _Naming(f"conv{nd}d_grad", input=x, weight=w)
 
     # grad_input: full convolution of the stride-dilated upstream gradient with the kernel,
     # i.e. correlation with the flipped kernel whose in/out channels are swapped.
-    grad_input = _input_gradient(xp, grouped_g, kernels, geometry, method) if input_grad else None
+    grad_input = _input_gradient(xp, grouped_g, kernels, geometry, method, what) if input_grad else None
 
     # grad_weight: correlation of the padded input with the upstream gradient.
     grouped_x = xp.reshape(x, (batch, groups, per_group) + geometry.spatial)
     grad_weight = _weight_correlate(
         xp, grouped_x, grouped_g, geometry.kernel, geometry.stride, geometry.dilation, method,
-        geometry.pad_before, geometry.pad_after,
+        geometry.pad_before, geometry.pad_after, what,
     )
     grad_weight = xp.reshape(grad_weight, tuple(w.shape))
     grad_bias = xp.sum(g, axis=(0,) + tuple(range(2, 2 + nd)))
     return grad_input, grad_weight, grad_bias
 
 
-def _input_gradient(xp, grouped_g, kernels, geometry, method):
+def _input_gradient(xp, grouped_g, kernels, geometry, method, what):
     """The full convolution of the upstream gradient with the kernel, cropped by the padding.
 
     Two forms of the same convolution: a correlation of the stride-dilated, padded upstream
@@ -1061,19 +1157,36 @@ def _input_gradient(xp, grouped_g, kernels, geometry, method):
     tap's block added back at its offset: col2im; its columns have one row per *input* channel
     and tap). The smaller column matrix decides; the FFT engine uses the first form.
     """
-    if method != "fft" and kernels.shape[2] < kernels.shape[1]:
-        return _input_gradient_shift_add(xp, grouped_g, kernels, geometry)
     nd = geometry.nd
-    batch, groups = grouped_g.shape[:2]
-    channels = groups * kernels.shape[2]
-    spread = _dilate(xp, grouped_g, geometry.stride, nd)
+    batch, groups, out_per_group = grouped_g.shape[:3]
+    per_group = kernels.shape[2]
+    channels = groups * per_group
+    padded = math.prod(geometry.padded)
+    # A NaN or infinite weight would also meet the zeros put between and around the upstream
+    # gradient's samples in the first form (0 * inf is NaN) and reach input positions no window
+    # of that tap covers; shift-and-add only adds what each output's window receives.
+    if method != "fft" and (per_group < out_per_group or not _all_finite(xp, kernels)):
+        # the padded gradient and its cropped copy, and per core a block of columns and its col2im
+        taps = math.prod(geometry.kernel)
+        row = groups * per_group * taps * math.prod(geometry.out[1:])
+        columns = min(row * batch * geometry.out[0], _CORES * max(_COLUMN_BLOCK, row))
+        entries = 2 * batch * channels * padded + 2 * columns
+        _validate.check_memory(entries * (xp.finfo(grouped_g.dtype).bits // 8), what.using("direct"))
+        return _input_gradient_shift_add(xp, grouped_g, kernels, geometry)
     reach = tuple(d * (k - 1) for k, d in zip(geometry.kernel, geometry.dilation))
-    # positions of the padded input that no window reached get zero gradient (right padding)
-    tail = tuple(p - (n + r) for p, n, r in zip(geometry.padded, spread.shape[3:], reach))
+    dilated = tuple(s * (o - 1) + 1 for s, o in zip(geometry.stride, geometry.out))
+    # the dilated gradient, zero-padded by the reach on both sides (and on the right up to the
+    # padded input's extent, for positions no window reached), correlates to the padded input
+    sizes = (batch, groups, out_per_group, per_group, tuple(p + r for p, r in zip(geometry.padded, reach)),
+             geometry.kernel, geometry.padded)
+    extra = batch * groups * out_per_group * math.prod(dilated) + batch * channels * math.prod(geometry.spatial)
+    method = _engine(xp, method, (grouped_g, kernels), sizes, what, extra)
+    spread = _dilate(xp, grouped_g, geometry.stride, nd)
+    tail = tuple(p - (n + r) for p, n, r in zip(geometry.padded, dilated, reach))
     flipped = xp.flip(kernels, axis=tuple(range(3, 3 + nd)))
     adjoint = xp.permute_dims(flipped, (0, 2, 1) + tuple(range(3, 3 + nd)))
     grad_padded = _correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method,
-                             reach, tuple(r + t for r, t in zip(reach, tail)))
+                             reach, tuple(r + t for r, t in zip(reach, tail)), what=what)
     crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
     return _contiguous(xp, xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop])
 
@@ -1140,7 +1253,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
         Input and output channels are split into this many groups, connected group by group.
     method : {'auto', 'direct', 'fft'}, optional
         The engine: matrix products over gathered windows (BLAS), or the correlation theorem
-        (cheaper for large kernels). 'auto' chooses by operation count.
+        (cheaper for large kernels). 'auto' chooses by operation count among the engines whose
+        memory fits, and never takes the FFT when an array holds a NaN or an infinity: with
+        'auto' and 'direct' one reaches exactly the outputs (and gradients) whose sums it
+        enters, as in PyTorch, where 'fft' spreads it to every output.
 
     Returns
     -------
@@ -1156,6 +1272,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     ValueError
         If shapes, channels and groups disagree, a tuple has the wrong length, a value is out
         of range, or the dilated kernel exceeds the padded input.
+    MemoryError
+        If the result and the engine's workspace would not fit in the available memory (or
+        ``CONVALG_MEMORY_LIMIT`` bytes), before anything is allocated; it names the size.
 
     Examples
     --------

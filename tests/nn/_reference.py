@@ -72,3 +72,47 @@ def fft_bound(x, w, dtype, fft_shape, groups=1):
                 k2, k1 = np.linalg.norm(k.ravel()), np.abs(k).sum()
                 total += float(bound.value) + g * (a2 * k1 + a1 * k2)
     return total
+
+
+def reference_grads(x, w, g, stride=1, padding=0, dilation=1, groups=1):
+    """The input and weight gradients of :func:`reference_conv` by their definition (float64).
+
+    Each output position's upstream gradient, times the weights, is added to the window of the
+    padded input that the position read (grad_input), and times that window to the weights
+    (grad_weight); nothing else is touched, so a NaN or infinity reaches exactly the entries
+    whose sums it enters, as in PyTorch.
+    """
+    nd = x.ndim - 2
+    stride = (stride,) * nd if isinstance(stride, int) else tuple(stride)
+    dilation = (dilation,) * nd if isinstance(dilation, int) else tuple(dilation)
+    kernel = w.shape[2:]
+    pads = padding_amounts(padding, kernel, dilation)
+    padded = np.pad(np.asarray(x, dtype=np.float64), [(0, 0), (0, 0)] + pads)
+    grad_padded = np.zeros_like(padded)
+    grad_weight = np.zeros(w.shape)
+    c, co = x.shape[1], w.shape[0]
+    cg, og = c // groups, co // groups
+    for o in range(co):
+        channels = slice(o // og * cg, (o // og + 1) * cg)
+        for pos in itertools.product(*map(range, g.shape[2:])):
+            window = (slice(None), channels) + tuple(
+                slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel)
+            )
+            upstream = np.reshape(g[(slice(None), o) + pos], (-1,) + (1,) * (nd + 1))
+            grad_padded[window] += upstream * w[o]
+            grad_weight[o] += np.sum(upstream * padded[window], axis=0)
+    crop = tuple(slice(a, a + n) for (a, _), n in zip(pads, x.shape[2:]))
+    return grad_padded[(slice(None), slice(None)) + crop], grad_weight
+
+
+def grads_bound(x, w, g, dtype, **options):
+    """Componentwise bounds of a direct computation of (grad_input, grad_weight) against the
+    float64 :func:`reference_grads`: the same sums of magnitudes, with grad_input summing at most
+    C_out/groups * prod(kernel) products and grad_weight N * prod(out) products."""
+    magnitude_x, magnitude_w = reference_grads(np.abs(x), np.abs(w), np.abs(g), **options)
+    bounds = []
+    for magnitude, terms in ((magnitude_x, w.shape[0] * math.prod(w.shape[2:])), (magnitude_w, g.shape[0] * math.prod(g.shape[2:]))):
+        computed = errorbounds.direct(magnitude, terms=terms, dtype=dtype)
+        oracle = errorbounds.direct(magnitude, terms=terms, dtype="float64")
+        bounds.append(errorbounds.combine(computed, oracle))
+    return bounds
