@@ -21,27 +21,39 @@ def padding_amounts(padding, kernel, dilation):
     return [(p, p) for p in padding]
 
 
-def reference_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    """PyTorch's convolution by its definition, one output position at a time (float64)."""
+def _windows(x, w, stride, padding, dilation, groups):
+    """The zero-padded input (float64), the padding, the output shape, and for every output
+    channel and position the index of the window of the padded input that the position reads
+    (all samples, the channels of the output channel's group)."""
     nd = x.ndim - 2
     stride = (stride,) * nd if isinstance(stride, int) else tuple(stride)
     dilation = (dilation,) * nd if isinstance(dilation, int) else tuple(dilation)
     kernel = w.shape[2:]
     pads = padding_amounts(padding, kernel, dilation)
-    xp_ = np.pad(np.asarray(x, dtype=np.float64), [(0, 0), (0, 0)] + pads)
-    out = [(p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(xp_.shape[2:], kernel, stride, dilation)]
-    n, c = x.shape[:2]
-    co = w.shape[0]
-    cg, og = c // groups, co // groups
-    y = np.zeros((n, co) + tuple(out))
-    for o in range(co):
-        g = o // og
-        for pos in itertools.product(*map(range, out)):
-            window = tuple(slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel))
-            patch = xp_[(slice(None), slice(g * cg, (g + 1) * cg)) + window]
-            y[(slice(None), o) + pos] = np.sum(patch * w[o], axis=tuple(range(1, patch.ndim)))
+    padded = np.pad(np.asarray(x, dtype=np.float64), [(0, 0), (0, 0)] + pads)
+    out = tuple((p - d * (k - 1) - 1) // s + 1 for p, k, s, d in zip(padded.shape[2:], kernel, stride, dilation))
+    cg, og = x.shape[1] // groups, w.shape[0] // groups
+
+    def places():
+        for o in range(w.shape[0]):
+            channels = slice(o // og * cg, (o // og + 1) * cg)
+            for pos in itertools.product(*map(range, out)):
+                yield o, pos, (slice(None), channels) + tuple(
+                    slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel)
+                )
+
+    return padded, pads, out, places()
+
+
+def reference_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """PyTorch's convolution by its definition, one output position at a time (float64)."""
+    nd = x.ndim - 2
+    padded, _, out, places = _windows(x, w, stride, padding, dilation, groups)
+    y = np.zeros(x.shape[:1] + w.shape[:1] + out)
+    for o, pos, window in places:
+        y[(slice(None), o) + pos] = np.sum(padded[window] * w[o], axis=tuple(range(1, nd + 2)))
     if b is not None:
-        y += np.reshape(b, (1, co) + (1,) * nd)
+        y += np.reshape(b, (1, w.shape[0]) + (1,) * nd)
     return y
 
 
@@ -83,24 +95,13 @@ def reference_grads(x, w, g, stride=1, padding=0, dilation=1, groups=1):
     whose sums it enters, as in PyTorch.
     """
     nd = x.ndim - 2
-    stride = (stride,) * nd if isinstance(stride, int) else tuple(stride)
-    dilation = (dilation,) * nd if isinstance(dilation, int) else tuple(dilation)
-    kernel = w.shape[2:]
-    pads = padding_amounts(padding, kernel, dilation)
-    padded = np.pad(np.asarray(x, dtype=np.float64), [(0, 0), (0, 0)] + pads)
+    padded, pads, _, places = _windows(x, w, stride, padding, dilation, groups)
     grad_padded = np.zeros_like(padded)
     grad_weight = np.zeros(w.shape)
-    c, co = x.shape[1], w.shape[0]
-    cg, og = c // groups, co // groups
-    for o in range(co):
-        channels = slice(o // og * cg, (o // og + 1) * cg)
-        for pos in itertools.product(*map(range, g.shape[2:])):
-            window = (slice(None), channels) + tuple(
-                slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel)
-            )
-            upstream = np.reshape(g[(slice(None), o) + pos], (-1,) + (1,) * (nd + 1))
-            grad_padded[window] += upstream * w[o]
-            grad_weight[o] += np.sum(upstream * padded[window], axis=0)
+    for o, pos, window in places:
+        upstream = np.reshape(g[(slice(None), o) + pos], (-1,) + (1,) * (nd + 1))
+        grad_padded[window] += upstream * w[o]
+        grad_weight[o] += np.sum(upstream * padded[window], axis=0)
     crop = tuple(slice(a, a + n) for (a, _), n in zip(pads, x.shape[2:]))
     return grad_padded[(slice(None), slice(None)) + crop], grad_weight
 
@@ -111,7 +112,8 @@ def grads_bound(x, w, g, dtype, **options):
     C_out/groups * prod(kernel) products and grad_weight N * prod(out) products."""
     magnitude_x, magnitude_w = reference_grads(np.abs(x), np.abs(w), np.abs(g), **options)
     bounds = []
-    for magnitude, terms in ((magnitude_x, w.shape[0] * math.prod(w.shape[2:])), (magnitude_w, g.shape[0] * math.prod(g.shape[2:]))):
+    terms = (w.shape[0] * math.prod(w.shape[2:]), g.shape[0] * math.prod(g.shape[2:]))
+    for magnitude, terms in zip((magnitude_x, magnitude_w), terms):
         computed = errorbounds.direct(magnitude, terms=terms, dtype=dtype)
         oracle = errorbounds.direct(magnitude, terms=terms, dtype="float64")
         bounds.append(errorbounds.combine(computed, oracle))
