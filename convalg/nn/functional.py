@@ -968,7 +968,7 @@ def _engine(xp, method, arrays, sizes, what, extra=0):
             if _fits(need(candidate)) and (candidate == "direct" or _all_finite(xp, *arrays)):
                 return candidate
         method = "direct"  # nothing fits (the check says how much it needs), or only an FFT on NaN
-    _validate.check_memory(need(method), what.using(method))
+    _guard_memory(need(method), what.using(method))
     return method
 
 
@@ -997,6 +997,12 @@ def _all_finite(xp, *arrays) -> bool:
     return all(bool(xp.all(xp.isfinite(a))) for a in arrays)
 
 
+def _guard_memory(nbytes: int, what: _Naming) -> None:
+    """convalg.signal's MemoryError naming the call and the size, when ``nbytes`` will not fit."""
+    if not _fits(nbytes):
+        _validate.check_memory(nbytes, str(what))
+
+
 def _fits(nbytes: int) -> bool:
     try:
         _validate.check_memory(nbytes, "")
@@ -1016,13 +1022,10 @@ class _Naming:
     def using(self, method):
         return _Naming(self.name, method, **self.arrays)
 
-    def __format__(self, spec):
+    def __str__(self):
         shapes = " and ".join(f"{label} {'x'.join(map(str, a.shape))}" for label, a in self.arrays.items())
         text = f"{self.name} of {shapes} ({next(iter(self.arrays.values())).dtype})"
         return text if self.method is None else f"{text} with method={self.method!r}"
-
-    def __str__(self):
-        return format(self)
 
 
 def _correlate(xp, x, w, stride, dilation, method, before, after, bias=None, *, what):
@@ -1171,7 +1174,7 @@ def _input_gradient(xp, grouped_g, kernels, geometry, method, what):
         row = groups * per_group * taps * math.prod(geometry.out[1:])
         columns = min(row * batch * geometry.out[0], _CORES * max(_COLUMN_BLOCK, row))
         entries = 2 * batch * channels * padded + 2 * columns
-        _validate.check_memory(entries * (xp.finfo(grouped_g.dtype).bits // 8), what.using("direct"))
+        _guard_memory(entries * (xp.finfo(grouped_g.dtype).bits // 8), what.using("direct"))
         return _input_gradient_shift_add(xp, grouped_g, kernels, geometry)
     reach = tuple(d * (k - 1) for k, d in zip(geometry.kernel, geometry.dilation))
     dilated = tuple(s * (o - 1) + 1 for s, o in zip(geometry.stride, geometry.out))
