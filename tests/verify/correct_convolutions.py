@@ -118,7 +118,7 @@ def toeplitz_product(signal, kernel):
 
 def toeplitz_by_hand(signal, kernel):
     """The convolution matrix built with scipy.linalg.toeplitz, then one matrix product."""
-    n, k = len(signal), len(kernel)
+    n = len(signal)
     column = np.concatenate([kernel, np.zeros(n - 1, kernel.dtype)])
     row = np.zeros(n, kernel.dtype)
     row[0] = kernel[0]

@@ -6,8 +6,6 @@ The wrappers are what a user writes: a batch and a channel axis added, one outpu
 
 from __future__ import annotations
 
-import numpy as np
-
 
 def _torch_call(name, signal, kernel, **options):
     import torch
