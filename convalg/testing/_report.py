@@ -204,8 +204,9 @@ class Violation:
         lines += [f"  {line}" for line in self.message.splitlines()]
         lines += [f"  {line}" for line in self.diagnosis]
         if self.signal is not None:
-            lines.append(f"  counterexample: signal={_short(self.signal)}, dtype {self.signal.dtype}")
-            lines.append(f"                  kernel={_short(self.kernel)}, dtype {self.kernel.dtype}")
+            for head, x in (("  counterexample: signal=", self.signal), ("                  kernel=", self.kernel)):
+                text = _short(x)
+                lines.append(head + text + ("" if "dtype" in text else f", dtype {x.dtype}"))
             if self.output is not None:
                 lines.append(f"  the function returns: {_short(self.output)}")
             if self.expected is not None:
