@@ -12,14 +12,15 @@ Write a law test in a few lines:
 ...     assert_within_bound(np.convolve(a, b), reference(a, b), tolerance(a, b))
 >>> test_numpy_convolve_is_accurate()
 
-Check somebody else's convolution (the ``convalg verify`` command runs the same):
+Check somebody else's convolution against the contract you state (the ``convalg verify``
+command runs the same):
 
 >>> from convalg.testing import verify
->>> verify(np.convolve, max_examples=10).consistent
+>>> verify(np.convolve, like="numpy.convolve", max_examples=10).consistent
 True
 
-Hypothesis is needed by ``strategies`` and ``verify`` only (``pip install hypothesis``);
-the tolerances and the oracle need NumPy alone.
+Hypothesis is needed by ``strategies`` only (``pip install hypothesis``); ``verify``, the
+tolerances and the oracle need NumPy alone.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ __all__ = [
     "strategies",
     "verify",
     "VerifyReport",
+    "Violation",
+    "Contract",
+    "preset_names",
     "Convention",
     "detect_convention",
 ]
@@ -48,7 +52,10 @@ __all__ = [
 _LAZY = {
     "strategies": ("convalg.testing.strategies", None),
     "verify": ("convalg.testing._verify", "verify"),
-    "VerifyReport": ("convalg.testing._verify", "VerifyReport"),
+    "VerifyReport": ("convalg.testing._report", "VerifyReport"),
+    "Violation": ("convalg.testing._report", "Violation"),
+    "Contract": ("convalg.testing._contract", "Contract"),
+    "preset_names": ("convalg.testing._presets", "preset_names"),
     "Convention": ("convalg.testing._convention", "Convention"),
     "detect_convention": ("convalg.testing._convention", "detect_convention"),
 }

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from convalg.testing._oracle import full_convolution, window
+from convalg.testing._oracle import convolution_block, full_convolution, window
 
-__all__ = ["Convention", "Transform", "Window", "detect_convention", "call_quietly", "Call"]
+__all__ = ["Convention", "Transform", "Window", "detect_convention", "Detection"]
 
 # ndimage's boundary names -> numpy.pad's modes; 'zero' is the signal-processing default.
 BOUNDARIES = {"zero": "constant", "reflect": "symmetric", "mirror": "reflect", "wrap": "wrap", "nearest": "edge"}
@@ -88,8 +88,6 @@ TRANSFORMS = tuple(
     for fs, fk in ((False, False), (False, True), (True, False), (True, True))
     for cs, ck in ((False, False), (False, True), (True, False), (True, True))
 )
-CONVOLUTION = Transform()
-CORRELATION = Transform(conj_kernel=True, flip_kernel=True)  # scipy.signal, numpy
 
 
 @dataclass(frozen=True)
@@ -141,7 +139,6 @@ WINDOWS = (
     Window("same", "longer", "k//2"),
     Window("valid", "valid", "min-1"),
 )
-WINDOW_BY_MODE = {"full": WINDOWS[0], "same": WINDOWS[1], "valid": WINDOWS[-1]}
 
 
 @dataclass(frozen=True)
@@ -233,66 +230,8 @@ class Convention:
         """The exact (integers) or extended-precision output of this convention."""
         pads, starts, shape = self.geometry(np.shape(signal), np.shape(kernel))
         a, b = self.operands(signal, kernel)
-        return window(full_convolution(a, b), starts, shape)
-
-    def with_expectation(self, expect: str | None, mode: str | None) -> Convention:
-        """This convention with the product and/or window replaced by what a user expects."""
-        convention = self
-        if expect is not None and expect != self.operation:
-            convention = replace(convention, transform=CONVOLUTION if expect == "convolution" else CORRELATION)
-        if mode is not None and (self.window.name != mode or self.window.centre == "k//2"):
-            wanted = WINDOW_BY_MODE[mode]
-            if mode == "same" and self.window.name == "same":
-                wanted = Window("same", self.window.length, "(k-1)//2")
-            convention = replace(convention, window=wanted)
-        if mode is not None and convention.boundary != "zero":
-            convention = replace(convention, boundary="zero")
-        return convention
-
-
-@dataclass
-class Call:
-    """The outcome of calling the function once: its output or the exception it raised."""
-
-    output: np.ndarray | None = None
-    error: BaseException | None = None
-    mutated: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and not self.mutated
-
-
-def call_quietly(fn, signal: np.ndarray, kernel: np.ndarray) -> Call:
-    """Call ``fn`` on copies, catching any exception and noticing if it changed its inputs."""
-    import warnings
-
-    s, k = signal.copy(), kernel.copy()
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            out = fn(s, k)
-        out = _to_numpy(out)
-    except Exception as exc:  # a crash of fn is a finding, not a crash of verify
-        return Call(error=exc, mutated=not (_same(s, signal) and _same(k, kernel)))
-    return Call(output=out, mutated=not (_same(s, signal) and _same(k, kernel)))
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-
-
-def _to_numpy(out) -> np.ndarray:
-    if hasattr(out, "detach"):  # a torch tensor returned by a thin wrapper
-        out = out.detach().cpu().numpy()
-    elif type(out).__module__.split(".")[0] in ("cupy", "array_api_strict"):
-        from convalg.backends import to_numpy
-
-        out = to_numpy(out)
-    out = np.asarray(out)
-    if out.dtype == object:
-        raise TypeError(f"the function returned an object array ({out.shape}), not numbers")
-    return out
+        with np.errstate(all="ignore"):  # NaN and infinity may be inputs here, not accidents
+            return convolution_block(a, b, starts, shape)
 
 
 # ---------------------------------------------------------------- detection
@@ -319,11 +258,11 @@ def _random(rng, shape, complex_: bool) -> np.ndarray:
 class _Probe:
     signal: np.ndarray
     kernel: np.ndarray
-    call: Call
+    outcome: object  # a convalg.testing._harness.Outcome
 
 
 def _explains(convention: Convention, probe: _Probe, cache: dict) -> bool:
-    out = probe.call.output
+    out = probe.outcome.output
     geometry = convention.geometry(probe.signal.shape, probe.kernel.shape)
     if geometry is None or out is None or tuple(out.shape) != geometry[2]:
         return False
@@ -348,15 +287,17 @@ def _candidates(real_only: bool):
 
 @dataclass
 class Detection:
-    """The detected convention (or None), the probes, and what the probes showed."""
+    """The detected convention (or None), every probe with what the function did, and problems."""
 
     convention: Convention | None
     explained: int
     probes: list = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    nearest: Convention | None = None
+    answered: int = 0
 
 
-def detect_convention(fn, *, dims: int = 1, seed: int = 0) -> Detection:
+def detect_convention(fn, *, dims: int = 1, seed: int = 0, call=None) -> Detection:
     """Probe ``fn(signal, kernel)`` and name its convention.
 
     Parameters
@@ -367,13 +308,16 @@ def detect_convention(fn, *, dims: int = 1, seed: int = 0) -> Detection:
         The dimension of the probes.
     seed : int
         Seed of the random probes (detection is deterministic).
+    call : callable, optional
+        ``call(signal, kernel) -> Outcome`` (a :class:`~convalg.testing._harness.Harness`'s
+        ``call``, so that a hang is bounded); default: calls in this process.
 
     Returns
     -------
     Detection
         ``convention`` is the convention explaining the most probes (None if no
-        convention explains at least half of those the function accepted); ``problems``
-        lists crashes, mutated inputs and outputs no convention explains.
+        convention explains at least half of those the function answered); ``probes``
+        keeps every probe and what the function did with it.
 
     Examples
     --------
@@ -384,40 +328,34 @@ def detect_convention(fn, *, dims: int = 1, seed: int = 0) -> Detection:
     >>> detect_convention(partial(np.convolve, mode="same")).convention.short()
     'convolution (conj neither), same [(k-1)//2, longer]'
     """
+    if call is None:
+        from convalg.testing._harness import Harness
+
+        call = Harness(fn, timeout=None).call
     rng = np.random.default_rng(seed)
     shapes = _probe_shapes(dims)
-    problems: list[str] = []
     probes: list[_Probe] = []
+    everything: list[_Probe] = []
     real_only = False
     for complex_ in (True, False):
         probes = []
         for s_shape, k_shape in shapes:
             signal, kernel = _random(rng, s_shape, complex_), _random(rng, k_shape, complex_)
-            probes.append(_Probe(signal, kernel, call_quietly(fn, signal, kernel)))
+            probes.append(_Probe(signal, kernel, call(signal, kernel)))
+        everything += probes
         fitting = [p for p in probes if all(k <= n for n, k in zip(p.signal.shape, p.kernel.shape))]
         usable = [
             p for p in fitting
-            if p.call.error is None and p.call.output.dtype.kind in ("c" if complex_ else "fc")
+            if p.outcome.output is not None and p.outcome.output.dtype.kind in ("c" if complex_ else "fc")
         ]
         if len(usable) >= max(1, len(fitting) // 2):
             real_only = not complex_
             break
     else:
-        crashed = [p for p in probes if p.call.error is not None]
-        if crashed:
-            p = crashed[0]
-            problems.append(
-                f"crashes on float64 inputs of shapes {p.signal.shape} and {p.kernel.shape}: "
-                f"{type(p.call.error).__name__}: {p.call.error}"
-            )
-        if any(p.call.mutated for p in probes):
-            problems.append("mutates its inputs")
-        if not problems:
-            problems.append("returns no usable numeric output for float64 inputs")
-        return Detection(None, 0, probes, problems)
-    answered = [p for p in probes if p.call.error is None]
+        return Detection(None, 0, everything, ["no convention explains the outputs"])
+    answered = [p for p in probes if p.outcome.output is not None]
     longer = [p for p in probes if any(k > n for n, k in zip(p.signal.shape, p.kernel.shape))]
-    declined_longer = bool(longer) and all(p.call.error is not None for p in longer)
+    declined_longer = bool(longer) and all(p.outcome.error is not None for p in longer)
     cache: dict = {}
     best, best_count = None, 0
     for candidate in _candidates(real_only):
@@ -425,14 +363,17 @@ def detect_convention(fn, *, dims: int = 1, seed: int = 0) -> Detection:
         if count > best_count:
             best, best_count = candidate, count
     if best is None or best_count * 2 < len(answered):
-        if any(p.call.mutated for p in probes):
-            problems.append("mutates its inputs")
-        return Detection(None, best_count, probes, problems + ["no single convention explains the outputs"])
+        return Detection(None, best_count, everything, ["no single convention explains the outputs"], nearest=best)
     notes = []
     if real_only:
         notes.append("complex inputs are not supported, so conjugation cannot be seen")
     if declined_longer:
-        err = longer[0].call.error
-        notes.append(f"kernels longer than the signal are rejected ({type(err).__name__})")
+        err = longer[0].outcome.error_type
+        notes.append(f"kernels longer than the signal are rejected ({err})")
     best = replace(best, kernel_longer_declined=declined_longer, notes=tuple(notes))
-    return Detection(best, best_count, probes, problems)
+    return Detection(best, best_count, everything, [], answered=len(answered))
+
+
+def candidates(real_only: bool = False):
+    """Every convention detection considers."""
+    return _candidates(real_only)

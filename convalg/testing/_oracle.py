@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-__all__ = ["reference", "full_convolution", "wide_dtype", "window", "scipy_window"]
+__all__ = ["reference", "full_convolution", "convolution_block", "wide_dtype", "window", "scipy_window"]
 
 
 def wide_dtype(dtype) -> np.dtype:
@@ -44,6 +44,23 @@ def full_convolution(a, b) -> np.ndarray:
     >>> full_convolution(np.array([1, 2]), np.array([1, 1, 1])).tolist()
     [1, 3, 3, 2]
     """
+    shape = tuple(max(n + k - 1, 0) for n, k in zip(np.shape(a), np.shape(b)))
+    return convolution_block(a, b, (0,) * len(shape), shape)
+
+
+def convolution_block(a, b, starts, shape) -> np.ndarray:
+    """The block ``full_convolution(a, b)[starts : starts + shape]``, computing only that block.
+
+    The same shifted copies are added in the same order, so each output is the very
+    number :func:`full_convolution` gives; a 'same' or 'valid' window of long inputs costs
+    its own size, not the full product's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> convolution_block(np.array([1, 2]), np.array([1, 1, 1]), (1,), (2,)).tolist()
+    [3, 3]
+    """
     a = np.asarray(a)
     b = np.asarray(b)
     if a.ndim != b.ndim:
@@ -53,15 +70,20 @@ def full_convolution(a, b) -> np.ndarray:
     b = _to_wide(b, dtype)
     if a.size < b.size:  # convolution commutes: loop over the smaller input
         a, b = b, a
-    shape = tuple(n + k - 1 for n, k in zip(a.shape, b.shape))
-    out = np.zeros(shape, dtype=dtype)
+    out = np.zeros(tuple(shape), dtype=dtype)
     if dtype == object:
         out[...] = 0
     if a.size == 0 or b.size == 0:
-        return np.zeros(tuple(max(s, 0) for s in shape), dtype=dtype)
+        return out
     for index in itertools.product(*(range(k) for k in b.shape)):
-        target = tuple(slice(i, i + n) for i, n in zip(index, a.shape))
-        out[target] += b[index] * a
+        # this tap adds b[index] * a[m] to output m + index; keep the outputs inside the block
+        lows = [max(s, i) for s, i in zip(starts, index)]
+        highs = [min(s + n, i + len_a) for s, n, i, len_a in zip(starts, shape, index, a.shape)]
+        if any(lo >= hi for lo, hi in zip(lows, highs)):
+            continue
+        target = tuple(slice(lo - s, hi - s) for lo, hi, s in zip(lows, highs, starts))
+        source = tuple(slice(lo - i, hi - i) for lo, hi, i in zip(lows, highs, index))
+        out[target] += b[index] * a[source]
     return out
 
 
@@ -147,7 +169,7 @@ def reference(in1, in2, *, op: str = "convolution", mode: str = "full") -> np.nd
     elif op != "convolution":
         raise ValueError(f"op must be 'convolution' or 'correlation'; got {op!r}")
     start, shape = scipy_window(a.shape, b.shape, mode)
-    return window(full_convolution(a, b), start, shape)
+    return convolution_block(a, b, start, shape)
 
 
 def terms(shape1, shape2) -> int:

@@ -250,16 +250,17 @@ def _well_known() -> list[tuple[str, object, dict, bool]]:
     import scipy.ndimage
     import scipy.signal
 
+    # each stated in one word: the library's whole contract (window, boundary, NaN, integer and precision rules)
     cases = [
-        ("numpy.convolve", np.convolve, {"expect": "convolution", "mode": "full"}, True),
-        ("numpy.correlate", np.correlate, {"expect": "correlation", "mode": "valid"}, True),
-        ("scipy.signal.convolve", scipy.signal.convolve, {"expect": "convolution", "mode": "full"}, True),
-        ("scipy.signal.correlate", scipy.signal.correlate, {"expect": "correlation", "mode": "full"}, True),
-        ("scipy.signal.fftconvolve", scipy.signal.fftconvolve, {"expect": "convolution", "mode": "full"}, True),
-        ("scipy.ndimage.convolve1d", scipy.ndimage.convolve1d, {"expect": "convolution"}, True),
+        ("numpy.convolve", np.convolve, {"like": "numpy.convolve"}, True),
+        ("numpy.correlate", np.correlate, {"like": "numpy.correlate"}, True),
+        ("scipy.signal.convolve", scipy.signal.convolve, {"like": "scipy.signal.convolve"}, True),
+        ("scipy.signal.correlate", scipy.signal.correlate, {"like": "scipy.signal.correlate"}, True),
+        ("scipy.signal.fftconvolve", scipy.signal.fftconvolve, {"like": "scipy.signal.fftconvolve"}, True),
+        ("scipy.ndimage.convolve1d", scipy.ndimage.convolve1d, {"like": "scipy.ndimage.convolve1d"}, True),
     ]
     if importlib.util.find_spec("torch") is not None:
-        cases.append(("torch.nn.functional.conv1d", _torch_conv1d, {"expect": "correlation", "mode": "valid"}, True))
+        cases.append(("torch.nn.functional.conv1d", _torch_conv1d, {"like": "torch.conv1d"}, True))
     cases.append(("FFT convolution without zero padding (a planted bug)", _unpadded_fft_convolution,
                   {"expect": "convolution", "mode": "full"}, False))
     return cases
@@ -290,7 +291,7 @@ def verify(context: Context) -> StepResult:
         f"{sum(1 for c in cases if c[3])} well-known implementations classified and found consistent with their "
         f"documented convention; the planted bug was caught" if not wrong else "; ".join(wrong),
         tables=[Table(("function", "detected convention", "verdict"), tuple(rows))],
-        notes=wrong + ["Verify your own: `convalg verify package.module:function [--expect convolution] [--mode same]`."],
+        notes=wrong + ["Verify your own: `convalg verify package.module:function --like numpy.convolve [--mode same]`."],
     )
 
 

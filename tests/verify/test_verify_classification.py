@@ -1,4 +1,5 @@
-"""verify names the convention of the well-known convolution functions correctly."""
+"""verify states the contract of every numpy, scipy.signal, scipy.ndimage and torch convolution in one word
+(``like=``) and raises no false alarm on them, nor on the correct hand-written styles of the catalogue."""
 
 from __future__ import annotations
 
@@ -9,40 +10,57 @@ import pytest
 import scipy.ndimage
 import scipy.signal
 
-from convalg import errorbounds
+import catalogue
 from convalg.testing import detect_convention, verify
 
 CONV, CORR = "convolution (conj neither)", "correlation (conj kernel)"
 
-# function, dims, the detected convention's label
+
+def _param(fixture):
+    return pytest.param(fixture.name, marks=[pytest.mark.torch] if fixture.torch else [], id=fixture.name)
+
+
+# Each preset's function in its default window at verify's default settings; the other windows, boundaries
+# and methods of the libraries, and the hand-written styles, with 40 examples (every slot of the schedule
+# twice). benchmarks/bench_verify.py runs them all at the defaults: those are the figures of the issue's note.
+AT_DEFAULTS = {
+    "numpy.convolve-full", "numpy.correlate-valid", "scipy.signal.convolve-full-auto",
+    "scipy.signal.correlate-full-auto", "scipy.signal.fftconvolve-full", "scipy.signal.oaconvolve-full",
+    "scipy.signal.convolve2d-full-fill", "scipy.signal.correlate2d-full-fill", "scipy.signal.convolve-2d-full",
+    "scipy.signal.correlate-3d-full", "scipy.ndimage.convolve1d-reflect", "scipy.ndimage.correlate1d-reflect",
+    "scipy.ndimage.convolve-2d-reflect", "scipy.ndimage.correlate-3d-reflect", "torch.conv1d", "torch.conv2d",
+    "torch.conv3d", "torch.conv1d-same",
+}
+
+
+@pytest.mark.parametrize("name", [_param(f) for f in catalogue.LIBRARY + catalogue.HAND_WRITTEN_CORRECT])
+def test_correct_functions_are_consistent_with_the_contract_their_author_states(name):
+    fixture = catalogue.by_name(name)
+    if fixture.torch:
+        pytest.importorskip("torch", reason="torch is an optional oracle (pip install 'convalg[torch]')")
+    examples = {} if name in AT_DEFAULTS else {"max_examples": 40}
+    report = verify(fixture.fn, dims=fixture.dims, **fixture.contract, **examples)
+    assert report.status == "consistent", str(report)
+    assert report.exit_status == 0
+    assert any("independent exact evaluation re-judged" in check and check.endswith("and agreed")
+               for check in report.checks)
+
+
 KNOWN = [
     pytest.param(partial(np.convolve, mode="full"), 1, f"{CONV}, full", id="numpy.convolve-full"),
     pytest.param(partial(np.convolve, mode="same"), 1, f"{CONV}, same [(k-1)//2, longer]", id="numpy.convolve-same"),
-    pytest.param(partial(np.convolve, mode="valid"), 1, f"{CONV}, valid", id="numpy.convolve-valid"),
-    pytest.param(partial(np.correlate, mode="full"), 1, f"{CORR}, full", id="numpy.correlate-full"),
+    pytest.param(partial(np.correlate, mode="valid"), 1, f"{CORR}, valid", id="numpy.correlate-valid"),
     pytest.param(
         partial(np.correlate, mode="same"), 1, f"{CORR}, same [(k-1)//2, n//2 if k > n, longer]",
         id="numpy.correlate-same",
     ),
-    pytest.param(partial(np.correlate, mode="valid"), 1, f"{CORR}, valid", id="numpy.correlate-valid"),
-    pytest.param(scipy.signal.convolve, 1, f"{CONV}, full", id="scipy.signal.convolve"),
     pytest.param(partial(scipy.signal.convolve, mode="same"), 1, f"{CONV}, same [(k-1)//2, signal]",
                  id="scipy.signal.convolve-same"),
-    pytest.param(scipy.signal.correlate, 1, f"{CORR}, full", id="scipy.signal.correlate"),
-    pytest.param(partial(scipy.signal.correlate, mode="same"), 1, f"{CORR}, same [(k-1)//2, signal]",
-                 id="scipy.signal.correlate-same"),
-    pytest.param(scipy.signal.fftconvolve, 1, f"{CONV}, full", id="scipy.signal.fftconvolve"),
-    pytest.param(scipy.signal.oaconvolve, 1, f"{CONV}, full", id="scipy.signal.oaconvolve"),
-    pytest.param(scipy.signal.convolve2d, 2, f"{CONV}, full", id="scipy.signal.convolve2d"),
     pytest.param(scipy.signal.correlate2d, 2, f"{CORR}, full", id="scipy.signal.correlate2d"),
-    pytest.param(partial(scipy.signal.convolve2d, mode="same"), 2, f"{CONV}, same [(k-1)//2, signal]",
-                 id="scipy.signal.convolve2d-same"),
+    pytest.param(partial(scipy.signal.correlate2d, mode="same"), 2, f"{CORR}, same [k//2, signal]",
+                 id="scipy.signal.correlate2d-same"),
     pytest.param(scipy.ndimage.convolve1d, 1, f"{CONV}, same [k//2, signal], boundary reflect",
                  id="scipy.ndimage.convolve1d"),
-    pytest.param(scipy.ndimage.correlate1d, 1, f"{CORR}, same [(k-1)//2, signal], boundary reflect",
-                 id="scipy.ndimage.correlate1d"),
-    pytest.param(partial(scipy.ndimage.convolve1d, mode="constant"), 1, f"{CONV}, same [k//2, signal]",
-                 id="scipy.ndimage.convolve1d-constant"),
     pytest.param(partial(scipy.ndimage.correlate1d, mode="wrap"), 1,
                  f"{CORR}, same [(k-1)//2, signal], boundary wrap", id="scipy.ndimage.correlate1d-wrap"),
 ]
@@ -53,100 +71,70 @@ def test_detects_the_convention_of_known_functions(fn, dims, label):
     detection = detect_convention(fn, dims=dims)
     assert detection.problems == []
     assert detection.convention.short() == label
-    assert detection.explained == len(detection.probes)
+    assert detection.explained == detection.answered == len(detection.probes)
 
 
-@pytest.mark.parametrize(
-    "fn, dims",
-    [
-        pytest.param(np.convolve, 1, id="numpy.convolve"),
-        pytest.param(partial(np.correlate, mode="same"), 1, id="numpy.correlate-same"),
-        pytest.param(scipy.signal.fftconvolve, 1, id="scipy.signal.fftconvolve"),
-        pytest.param(scipy.signal.correlate2d, 2, id="scipy.signal.correlate2d"),
-        pytest.param(scipy.ndimage.convolve1d, 1, id="scipy.ndimage.convolve1d"),
-    ],
-)
-def test_known_functions_are_consistent_with_their_convention(fn, dims):
-    report = verify(fn, dims=dims, max_examples=8)
-    assert report.consistent, str(report)
-    assert report.exit_status == 0
-    assert report.checks and all(check.passed for check in report.checks)
-    assert set(report.accepted) == {"float64", "float32", "complex128", "complex64", "int64"}
+def test_without_a_contract_the_detected_convention_is_checked_and_said_to_be_detected():
+    report = verify(partial(np.convolve, mode="same"), max_examples=20)
+    assert report.status == "consistent", str(report)
+    assert report.sources["same_length"] == "detected" and report.sources["operation"] == "detected"
+    assert report.sources["nonfinite"] == "default"
 
 
-def test_ndimage_convolve1d_same_window_differs_from_scipy_signal_for_even_kernels():
-    convolve1d = detect_convention(partial(scipy.ndimage.convolve1d, mode="constant")).convention
-    signal_same = detect_convention(partial(scipy.signal.convolve, mode="same")).convention
-    assert convolve1d.window.start_and_length(9, 4) == (2, 9)
-    assert signal_same.window.start_and_length(9, 4) == (1, 9)
-    assert convolve1d.window.start_and_length(9, 3) == signal_same.window.start_and_length(9, 3)
-    report = verify(partial(scipy.ndimage.convolve1d, mode="constant"), mode="same", max_examples=5)
-    assert not report.consistent
-    counterexample = report.violations[0]
-    assert len(counterexample.kernel) % 2 == 0
+def test_unstated_rules_default_to_what_every_convolution_must_do_and_a_preset_states_ndimages():
+    # ndimage returns the signal's dtype and sums integers in float64: fine for its preset, a
+    # violation of the default rules (the result type's precision; integers exact or wrapped)
+    unstated = verify(scipy.ndimage.convolve1d, max_examples=20)
+    assert {v.kind for v in unstated.violations} == {"dtype", "integers"}, str(unstated)
+    assert unstated.sources["boundary"] == "detected"
+    stated = verify(scipy.ndimage.convolve1d, like="scipy.ndimage.convolve1d", max_examples=20)
+    assert stated.status == "consistent", str(stated)
+    assert stated.sources["boundary"] == "preset scipy.ndimage.convolve1d"
 
 
-def test_description_says_which_argument_is_conjugated_and_the_window_in_words():
-    words = detect_convention(scipy.signal.correlate).convention.describe()
-    assert "cross-correlation" in words and "conjugates kernel" in words and "'full'" in words
+def test_scipy_2d_valid_refusal_of_mixed_shapes_is_scipys_contract_not_a_bug():
+    # issue 12: convolve(..., mode='valid') and correlate2d raise when one input is larger on one
+    # axis and smaller on another
+    report = verify(partial(scipy.signal.correlate2d, mode="valid"), like="scipy.signal.correlate2d",
+                    mode="valid", dims=2, examples=[(np.ones((3, 5)), np.ones((4, 2)))], max_examples=20)
+    assert report.status == "consistent", str(report)
+    assert any("undefined" in check for check in report.checks)
 
 
-def test_a_real_only_function_is_reported_as_unable_to_show_conjugation():
+def test_a_real_only_function_says_conjugation_cannot_be_seen():
     def real_only(signal, kernel):
         if np.iscomplexobj(signal) or np.iscomplexobj(kernel):
             raise TypeError("complex inputs are not supported")
         return np.correlate(signal, kernel, "full")
 
-    report = verify(real_only, max_examples=5)
+    report = verify(real_only, max_examples=20)
     assert report.convention.real_only
     assert "conjugation cannot be told" in report.convention.describe()
-    assert report.consistent
+    assert report.status == "consistent", str(report)
     assert any(d.startswith("complex128") for d in report.declined)
 
 
-@pytest.mark.torch
-def test_torch_conv1d_is_an_unconjugated_valid_correlation(torch_conv1d):
-    report = verify(torch_conv1d, max_examples=8)
-    assert report.convention.short() == "correlation (conj neither), valid"
-    assert report.convention.kernel_longer_declined
-    assert report.consistent, str(report)
-    assert "complex128" in report.accepted  # so 'conjugates neither' was observed, not assumed
+def test_stating_a_different_conjugation_than_the_function_has_is_a_violation_even_for_torch_style():
+    # torch conjugates nothing: with scipy's correlation stated, the conjugation differs
+    def torch_like(signal, kernel):
+        return np.correlate(signal, np.conj(kernel), mode="valid")
 
-
-def test_fft_methods_are_reported_to_spread_nan_and_direct_ones_not():
-    fft_notes = verify(scipy.signal.fftconvolve, max_examples=3).notes
-    direct_notes = verify(np.convolve, max_examples=3).notes
-    assert any("spreads" in note for note in fft_notes)
-    assert any("stays local" in note for note in direct_notes)
+    report = verify(torch_like, like="numpy.correlate", max_examples=20)
+    assert report.status == "violation"
+    assert any("conjugates neither argument" in line for line in report.violations[0].diagnosis)
+    assert verify(torch_like, like="numpy.correlate", conjugate="neither", max_examples=20).consistent
 
 
 def test_given_examples_expose_ndimage_treating_nearly_symmetric_kernels_as_symmetric():
-    # found by a 300-example run of verify: scipy.ndimage's 1-D filters take taps that differ
-    # by less than an absolute epsilon for equal, so a kernel of tiny taps gets the symmetric
-    # shortcut; the bound of the exact result exposes it (and stays quiet once scipy fixes it)
+    # scipy.ndimage's 1-D filters take taps that differ by less than DBL_EPSILON for equal and then
+    # apply the symmetric formula: the exact contract (like='scipy.signal.convolve') disagrees, the
+    # ndimage preset documents the rule and agrees
     signal, kernel = np.ones(5), np.array([0.0, 1e-88, 1e-88])
-    exact = np.full(5, 2e-88)  # every output sees taps 0, 1e-88, 1e-88 of a constant signal
-    bound = errorbounds.direct(exact, terms=3, dtype="float64")
-    scipy_is_wrong = not bound.holds(scipy.ndimage.convolve1d(signal, kernel), exact)
-    report = verify(scipy.ndimage.convolve1d, examples=[(signal, kernel)], max_examples=3)
-    assert report.consistent is not scipy_is_wrong
-    if scipy_is_wrong:
-        assert "given examples" in report.checks[0].law and not report.checks[0].passed
-        assert "VIOLATED" in report.violations[0].message
-
-
-@pytest.mark.parametrize(
-    "fn, label, words",
-    [
-        pytest.param(lambda s, k: scipy.signal.correlate(k, s), "correlation swapped (conj signal), full",
-                     "arguments swapped", id="swapped-correlation"),
-        pytest.param(lambda s, k: np.convolve(np.conj(s), k), "convolution (conj signal), full",
-                     "conjugates signal", id="conjugated-signal"),
-        pytest.param(lambda s, k: np.conj(np.convolve(s, k)), "convolution (conj both), full",
-                     "conjugates both", id="conjugated-output"),
-    ],
-)
-def test_detects_swapped_arguments_and_which_argument_is_conjugated(fn, label, words):
-    convention = detect_convention(fn).convention
-    assert convention.short() == label
-    assert words in convention.describe()
+    as_math = verify(partial(scipy.ndimage.convolve1d, mode="constant"), mode="same", same_start="k//2",
+                     expect="convolution", boundary="constant", precision="signal", integers="float64",
+                     examples=[(signal, kernel)], max_examples=5)
+    assert as_math.status == "violation"
+    assert as_math.violations[0].found_by == "found by: given example 1"
+    as_ndimage = verify(partial(scipy.ndimage.convolve1d, mode="constant"), like="scipy.ndimage.convolve1d",
+                        boundary="constant", examples=[(signal, kernel)], max_examples=5)
+    assert as_ndimage.status == "consistent", str(as_ndimage)
