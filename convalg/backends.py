@@ -178,7 +178,11 @@ def _convert(x: Any, source: str, target: str) -> Any:
     if target == "numpy":
         return to_numpy(x)
     module = importlib.import_module(target)
-    return module.asarray(to_numpy(x))
+    host = to_numpy(x)
+    if host.dtype.byteorder not in "=|":
+        # other libraries know only native byte order (a big-endian int16 is still an int16)
+        host = host.astype(host.dtype.newbyteorder("="))
+    return module.asarray(host)
 
 
 def to_numpy(x: Any) -> Any:

@@ -40,7 +40,7 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 * **prescaled recomputation** -- where the partial sums of a direct convolution overflow
   although its outputs need not (``_ranges.overflow_scale``), convalg recomputes the
   non-finite outputs with every product prescaled exactly by ``2**-s``, and the FFT
-  methods transform ``in1 * 2**-s``. Rounding is then the same except that products (and
+  methods transform inputs scaled by powers of two whose exponents add to ``-s``. Rounding is then the same except that products (and
   the scaled input) may underflow by ``eta`` in the scaled units, ``2**s eta`` in the
   result's: at most ``4 sqrt(2) m 2**s eta`` for a direct output. Such outputs have
   ``|a| * |b| >= 2**(maxexp - 1)`` (their unscaled sums overflowed) and ``s <= maxexp + 5
@@ -342,7 +342,9 @@ def _norms(x) -> tuple[float, float, float]:
     give a bound that is finite whenever it is representable. Rounded up: the sums by
     ``1 + (n + 2) 2**-52``, plus what underflow may lose of tiny entries.
     """
-    x = np.abs(np.asarray(x)).astype(np.float64)
+    x = np.asarray(x)
+    # widen before abs: abs of int32 -2**31 wraps to itself, a negative "magnitude"
+    x = np.abs(x.astype(np.complex128 if x.dtype.kind == "c" else np.float64))
     n = x.size
     if n == 0:
         return 0.0, 0.0, 0.0

@@ -125,3 +125,12 @@ def test_an_unusable_backend_raises_one_exception_type_everywhere(monkeypatch):
     assert issubclass(backends.BackendUnavailableError, ImportError)
     with pytest.raises(ValueError, match="backend must be None or one of"):
         convalg.convolve(np.ones(3), np.ones(2), backend="jax")  # an unknown name: a bad argument
+
+
+def test_big_endian_numpy_input_converts_to_another_backend():
+    """Found by the adversarial suite: array_api_strict refused a big-endian int16 array."""
+    strict = pytest.importorskip("array_api_strict")
+    for dtype in (">i2", ">f8", ">c16", ">u8"):
+        xp, (a,) = backends.namespace(np.arange(3).astype(dtype), backend="array_api_strict")
+        assert a.dtype == getattr(strict, np.dtype(dtype).newbyteorder("=").name)
+        assert backends.to_numpy(a).tolist() == [0, 1, 2]

@@ -130,3 +130,17 @@ def test_bounds_of_huge_inputs_are_finite_where_the_bound_is_representable():
     assert np.isfinite(fft.value) and fft.value > 1e290  # ||a||_2 ||b||_1 alone exceeds 1e308
     assert fft.holds(np.full(3, 1e300), np.full(3, 1e300) + 1e280)
     assert errorbounds.fft(np.full(4, 1e308), np.full(4, 1e308), fft_shape=(8,), dtype="float64").value == np.inf
+
+
+def test_norms_of_the_most_negative_integers_are_their_magnitudes():
+    """Found by the adversarial suite: abs(int32 -2**31) wraps to -2**31, so the FFT bound of
+    such inputs was 0 and convolve(method='fft') 'proved' a wrong integer result exact."""
+    a = np.array([0, -(2**31)], np.int32)
+    bound = errorbounds.fft(a, a, fft_shape=(4,), dtype=np.float64)
+    assert bound.value >= 2.0**62 * 2.0**-53
+    import convalg
+
+    x = np.array([[[0, 0]], [[0, 0]], [[0, -(2**31)]]], np.int32)
+    y = np.array([[[-(2**31), -(2**31)]]], np.int32)
+    out = convalg.convolve(x, y, method="fft")
+    assert out.ravel().tolist() == [0, 0, 0, 0, 0, 0, 0, 2**62, 2**62]

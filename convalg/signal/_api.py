@@ -464,8 +464,9 @@ def execute(recipe: Recipe):
     elif method == "direct":
         out = _run_direct(recipe, a, b, fillvalue)
     else:
-        if recipe.scale:  # keep every transform finite (_ranges.fft_overflow_scale)
-            a = _ranges.scaled(xp, a, -recipe.scale)
+        if recipe.scale:  # keep every transform finite (_ranges.fft_overflow_scales)
+            a = _ranges.scaled(xp, a, -recipe.fft_scales[0])
+            b = _ranges.scaled(xp, b, -recipe.fft_scales[1])
         if method == "fft":
             shape = [recipe.fft_lengths[ax] for ax in recipe.axes]
             out = _fft.convolve(xp, a, b, recipe.axes, shape, recipe.region, compute.kind == "c")
@@ -518,13 +519,13 @@ def _run_direct(recipe: Recipe, a, b, fillvalue):
         return _direct_engine(recipe, a, b, fillvalue, extended, skip)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is handled here
         out = _direct_engine(recipe, a, b, fillvalue, extended, skip)
-    if not bool(xp.all(xp.isfinite(out))):
-        # partial sums overflowed: recompute with every product prescaled (exactly) by
-        # 2**-scale and keep those outputs that are finite now (_ranges, errorbounds)
-        rescued = _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,
-                                               fillvalue=fillvalue, skip_zero_taps=skip,
-                                               prescale=recipe.scale)
-        out = xp.where(_rescues(xp, out, rescued), rescued, out)
+        if not bool(xp.all(xp.isfinite(out))):
+            # partial sums overflowed: recompute with every product prescaled (exactly) by
+            # 2**-scale and keep those outputs that are finite now (_ranges, errorbounds)
+            rescued = _direct.shifted_accumulation(xp, a, b, recipe.region,
+                                                   boundary=recipe.boundary, fillvalue=fillvalue,
+                                                   skip_zero_taps=skip, prescale=recipe.scale)
+            out = xp.where(_rescues(xp, out, rescued), rescued, out)
     return out
 
 

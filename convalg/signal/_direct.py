@@ -143,15 +143,17 @@ def shifted_accumulation(
         for tap in np.ndindex(*b.shape):
             if taps is not None and skip_zero_taps and taps[tap] == 0:
                 continue
-            view = tuple(
-                slice(k - 1 - j, k - 1 - j + length) for j, k, length in zip(tap, b.shape, lengths)
-            )
-            out += product(tap, win[view])
+            out += product(tap, win[_window_view(tap, b.shape, lengths)])
     if prescale:
         from convalg.signal._ranges import scaled
 
         out = scaled(xp, out, prescale)
     return out
+
+
+def _window_view(tap: tuple[int, ...], kernel_shape, lengths) -> tuple[slice, ...]:
+    """The slice of :func:`window` that tap ``j`` multiplies: outputs read ``k - 1 - j`` on."""
+    return tuple(slice(k - 1 - j, k - 1 - j + n) for j, k, n in zip(tap, kernel_shape, lengths))
 
 
 def _prescaled_products(value: Any, x: Any, scale: int) -> Any:
@@ -164,28 +166,34 @@ def _prescaled_products(value: Any, x: Any, scale: int) -> Any:
     is the rounding pattern of one complex product (two products and one addition per
     component). The magnitudes never exceed those of the unscaled products.
     """
-    dtype = np.asarray(value).dtype
-    real = np.empty(0, dtype).real.dtype
-    minexp = int(np.finfo(real if real.kind == "f" else np.float64).minexp)
-    value = complex(value) if dtype.kind == "c" else float(value)
-    parts = [(value.real, 1), (value.imag, 1j)] if isinstance(value, complex) else [(value, 1)]
+    value = np.asarray(value)
+    real = np.empty(0, value.dtype).real.dtype
+    minexp = int(np.finfo(real).minexp)
+    parts = [(value.real[()], 1), (value.imag[()], 1j)] if value.dtype.kind == "c" else [(value[()], 1)]
     total = None
     for part, unit in parts:
         if part == 0:
             continue
         shift = scale
-        if math.isfinite(part):
-            shift = max(0, min(scale, math.frexp(part)[1] - 1 - minexp))
-        term = math.ldexp(part, -shift) * x
+        if np.isfinite(part):
+            shift = max(0, min(scale, int(np.frexp(part)[1]) - 1 - minexp))
+        weight = _exact_scalar(np.ldexp(part, -shift))  # a normal number: exact
+        term = weight * x
         rest = scale - shift
         while rest:  # factors 2**-k with k <= -minexp are normal: exact in x's dtype
-            k = min(rest, -minexp)
+            k = min(rest, -minexp, 1000)
             term = term * 2.0**-k
             rest -= k
         if unit != 1:
             term = term * unit
         total = term if total is None else total + term
     return total if total is not None else x * 0
+
+
+def _exact_scalar(value: Any) -> Any:
+    """A Python float for float32/float64 values (what every array library accepts; exact),
+    the NumPy scalar itself for long double (NumPy only)."""
+    return float(value) if value.dtype.itemsize <= 8 else value
 
 
 def _tap_overlap(
@@ -225,17 +233,15 @@ def modular_accumulation(
     for tap in np.ndindex(*b.shape):
         weight = int(taps[tap]) % modulus
         if weight:
-            view = tuple(
-                slice(k - 1 - j, k - 1 - j + length) for j, k, length in zip(tap, b.shape, lengths)
-            )
-            out = xp.remainder(out + weight * win[view], modulus)
+            out = xp.remainder(out + weight * win[_window_view(tap, b.shape, lengths)], modulus)
     return out
 
 
 def reduced(xp: ModuleType, x: Any, modulus: int) -> Any:
     """Integer ``x`` modulo ``modulus`` in ``[0, modulus)``, as int64 (exact for any integer dtype)."""
-    if numpy_dtype(x.dtype) != np.uint64:
-        x = xp.astype(x, xp.int64)
+    dtype = numpy_dtype(x.dtype)
+    # uint64 stays unsigned in any byte order: as int64 its upper half would turn negative
+    x = xp.astype(x, xp.uint64 if (dtype.kind, dtype.itemsize) == ("u", 8) else xp.int64)
     return xp.astype(xp.remainder(x, xp.asarray(modulus, dtype=x.dtype)), xp.int64)
 
 

@@ -48,7 +48,8 @@ class Plan:
     scale : int
         0, except for floating inputs so large that a partial sum (or an FFT
         intermediate) could overflow although the outputs need not: then 'fft'/'oa'
-        transform ``in1 * 2**-scale`` and scale back, and 'direct' recomputes any output
+        transform the inputs scaled by powers of two whose exponents add to ``-scale``,
+        and scale back, and 'direct' recomputes any output
         that came out non-finite with its products prescaled by ``2**-scale``. The error
         bounds of :mod:`convalg.errorbounds` hold either way.
     """
@@ -84,6 +85,7 @@ class Recipe:
     empty_shape: tuple[int, ...] = (0,)
     moduli: int = 0  # exact integers: primes that confirm every output fits (_ranges)
     scale: int = 0  # floats: prescaling exponent that keeps sums finite (_ranges)
+    fft_scales: tuple[int, int] = (0, 0)  # fft/oa: in1 and in2 transformed times 2**-s, 2**-t
 
 
 def _reverse_conj(xp: ModuleType, x: Any) -> Any:
@@ -252,18 +254,18 @@ def prepare(
             best = max(candidates, key=lambda ax: candidates[ax].saving)
             recipe.blocks = {best: candidates[best]}
 
-    fft_scale = 0
+    fft_scales = (0, 0)
     if rule.compute.kind in "fc":
         recipe.scale = _ranges.overflow_scale((largest_a, mag_b.largest), terms, rule.compute)
-        fft_scale = _ranges.fft_overflow_scale(
+        fft_scales = _ranges.fft_overflow_scales(
             (largest_a, mag_b.largest), (_size(a), _size(b)), math.prod(fft_shape), rule.compute)
     if method in ("auto", "direct") and not frequency_domain and rule.compute.kind in "fciu" \
             and not extended and finite and not recipe.moduli:
         recipe.factors = _separable(recipe)
-    method = _resolve_method(recipe, method, frequency_domain, extended, fft_scale)
+    method = _resolve_method(recipe, method, frequency_domain, extended, sum(fft_scales))
     if method != "direct":
         recipe.factors = None
-        recipe.scale = fft_scale
+        recipe.fft_scales, recipe.scale = fft_scales, sum(fft_scales)
 
     _check_memory(recipe, method, out_shape)
     recipe.plan = Plan(
@@ -429,7 +431,12 @@ def _separable(recipe: Recipe) -> list | None:
     factors = _direct.separable_factors(backends.to_numpy(kernel))
     if factors is None:
         return None
-    dtype = _dtypes.namespace_dtype(recipe.xp, recipe.rule.compute)
+    compute = recipe.rule.compute
+    if compute.kind in "iu":
+        info = np.iinfo(compute)
+        if any(f is not None and not all(info.min <= int(v) <= info.max for v in f) for f in factors):
+            return None  # a factor such as 2**63 of an int64 kernel: not in the computing dtype
+    dtype = _dtypes.namespace_dtype(recipe.xp, compute)
     return [
         None if f is None else recipe.xp.asarray(np.asarray(f), dtype=dtype,
                                                  device=_device(recipe.a))

@@ -21,7 +21,7 @@ the largest finite number over 4 (:func:`overflow_scale` returns 0). Near that t
 the exact outputs may still be finite while a partial sum (or a separable pass) is not:
 the direct method then recomputes the outputs that came out non-finite with every
 product prescaled by ``2**-scale`` (exactly, see ``_direct.shifted_accumulation``), and
-the FFT methods transform ``in1 * 2**-scale`` (:func:`fft_overflow_scale`). Neither
+the FFT methods transform inputs scaled by powers of two (:func:`fft_overflow_scales`). Neither
 changes the error bound, see :mod:`convalg.errorbounds`.
 """
 
@@ -70,16 +70,24 @@ def magnitude(xp: ModuleType, x: Any) -> Magnitude:
         return Magnitude(True, 0)
     parts = [xp.real(x), xp.imag(x)] if dtype.kind == "c" else [x]
     finite, largest = True, 0.0
-    for part in parts:
-        top, bottom = float(xp.max(part)), float(xp.min(part))  # NaN propagates through max
-        if math.isfinite(top) and math.isfinite(bottom):
-            largest += max(abs(top), abs(bottom))
+    for part in parts:  # (max|Re| + max|Im| may overflow to inf: _scale reads it so)
+        top, bottom = xp.max(part), xp.min(part)  # NaN propagates through max and min
+        if bool(xp.isfinite(top)) and bool(xp.isfinite(bottom)):
+            with np.errstate(over="ignore"):
+                largest += _scalar(max(abs(top), abs(bottom)))
             continue
         finite = False
         _validate.check_memory(2 * math.prod(x.shape) * dtype.itemsize, "the finiteness check")
         kept = xp.where(xp.isfinite(part), xp.abs(part), xp.zeros_like(part))
-        largest += float(xp.max(kept))
+        with np.errstate(over="ignore"):
+            largest += _scalar(xp.max(kept))
     return Magnitude(finite, largest)
+
+
+def _scalar(value: Any) -> Any:
+    """A Python float, or a NumPy long double where a float64 cannot hold the value."""
+    value = backends.to_numpy(value)[()] if not isinstance(value, (float, np.floating)) else value
+    return float(value) if np.dtype(type(value)).itemsize <= 8 else value
 
 
 def distinct_part(x: Any) -> Any:
@@ -214,36 +222,77 @@ def overflow_scale(largest: tuple[float, float], terms: int, dtype: np.dtype) ->
     return _scale([largest[0], largest[1], 2.0 * terms], dtype)
 
 
-def fft_overflow_scale(
-    largest: tuple[float, float], sizes: tuple[int, int], points: int, dtype: np.dtype
-) -> int:
-    """Exponent ``s`` of the input scaling that keeps every FFT intermediate finite.
+def fft_overflow_scales(
+    largest: tuple, sizes: tuple[int, int], points: int, dtype: np.dtype
+) -> tuple[int, int]:
+    """Exponents ``(s, t)``: transforming ``in1 * 2**-s`` and ``in2 * 2**-t`` keeps every
+    FFT intermediate finite (``(0, 0)``: no scaling needed).
 
-    A transform of ``x`` has coefficients at most ``||x||_1 <= n max|x|``, the spectrum
-    product at most ``||a||_1 ||b||_1``, and the inverse transform's partial sums at most
-    ``N`` times that; ``N**2`` (with a factor 2 for rounding) also covers Bluestein's
+    A transform of ``x`` has coefficients at most ``||x||_1 <= n max|x|``, so each input is
+    scaled for its own transform; the spectrum product is at most ``||a||_1 ||b||_1`` and
+    the inverse transform's partial sums ``N`` times that, so the two scalings together
+    also cover the product. ``N**2`` (with a factor 2 for rounding) also covers Bluestein's
     chirp convolutions of a length with a large prime factor.
     """
-    return _scale([largest[0], largest[1], float(sizes[0]), float(sizes[1]),
-                   2.0 * float(points) ** 2], dtype)
+    growth = 2.0 * float(points) ** 2
+    own = [_scale([largest[i], float(sizes[i]), growth], dtype) for i in (0, 1)]
+    both = _scale([largest[0], largest[1], float(sizes[0]), float(sizes[1]), growth], dtype)
+    missing = max(0, both - own[0] - own[1])
+    # the rest of the product's scaling goes to the input that drives it
+    own[0 if _log2(largest[0]) + _log2(sizes[0]) >= _log2(largest[1]) + _log2(sizes[1])
+        else 1] += missing
+    return own[0], own[1]
 
 
-def _scale(factors: list[float], dtype: np.dtype) -> int:
+def _log2(value) -> float:
+    if isinstance(value, int):
+        return math.log2(value) if value else -math.inf
+    value = np.longdouble(value)
+    return float(np.log2(value)) if value else -math.inf
+
+
+def _scale(factors: list, dtype: np.dtype) -> int:
     if any(f == 0 for f in factors):
         return 0
     real = np.empty(0, dtype).real.dtype if dtype.kind == "c" else dtype
-    # log2 of each factor, rounded up; a complex magnitude max|Re| + max|Im| may exceed the
-    # largest float (inf here) but not twice it
-    exponent = sum(math.log2(f) if math.isfinite(f) else 1025.0 for f in factors) + 1e-9
-    threshold = np.finfo(real).maxexp - 2
+    maxexp = int(np.finfo(real).maxexp)
+
+    def log2(f) -> float:
+        if isinstance(f, int):
+            return math.log2(f)  # exact integers of any size
+        f = np.longdouble(f) if isinstance(f, np.floating) else f
+        # a complex magnitude max|Re| + max|Im| may exceed the largest float, not twice it
+        return float(np.log2(f)) if np.isfinite(f) else maxexp + 1.0
+
+    exponent = sum(log2(f) for f in factors) + 1e-9  # rounded up
+    threshold = maxexp - 2
     return 0 if exponent < threshold else math.ceil(exponent - threshold) + 1
 
 
 def scaled(xp: ModuleType, x: Any, exponent: int) -> Any:
-    """``x * 2**exponent`` in steps that are exact powers of two of ``x``'s dtype."""
+    """``x * 2**exponent`` in steps that are exact powers of two of ``x``'s dtype.
+
+    A complex array is scaled component by component: ``x * 2.0`` is a complex product
+    with ``2 + 0j``, so an infinite component (an output beyond the range) would turn the
+    other component into ``inf * 0``, NaN.
+    """
+    if numpy_dtype(x.dtype).kind != "c":
+        return _scaled_real(x, exponent)
+    if backends.library_name(xp) in ("numpy", "cupy"):
+        out = x.copy()
+        out.real = _scaled_real(x.real, exponent)
+        out.imag = _scaled_real(x.imag, exponent)
+        return out
+    host = backends.to_numpy(x).copy()  # a library without component assignment
+    host.real = _scaled_real(host.real, exponent)
+    host.imag = _scaled_real(host.imag, exponent)
+    return xp.asarray(host)
+
+
+def _scaled_real(x: Any, exponent: int) -> Any:
     dtype = numpy_dtype(x.dtype)
-    real = np.empty(0, dtype).real.dtype if dtype.kind == "c" else dtype
-    step = -int(np.finfo(real).minexp)  # 2**-step is the smallest normal number
+    # 2**+-step is a normal number of x's dtype and a Python float (exact either way)
+    step = min(-int(np.finfo(dtype).minexp), 1000)
     with np.errstate(over="ignore"):  # an output beyond the range rounds to inf, as it should
         while exponent:
             part = max(-step, min(step, exponent))

@@ -178,3 +178,23 @@ def test_one_output_past_the_edge_is_named_exactly():
         convalg.convolve(np.array([-(2**62), -(2**62) - 1]), np.array([1, 1]))
     with pytest.raises(OverflowError, match=f"is {2**64}, outside the uint64 range"):
         convalg.convolve(np.array([2**63, 2**63], np.uint64), np.array([1, 1], np.uint64))
+
+
+def test_big_endian_uint64_never_wraps_around_in_the_exact_check():
+    """Found by the adversarial suite: the residues read a big-endian uint64 as int64, so
+    2**64 + 2 passed the exact check as 2 (mode 'valid' crops the outputs that disagreed)."""
+    a = np.array([3, 2**64 - 1, 3], dtype=">u8")
+    with pytest.raises(OverflowError, match=f"is {2**64 + 2}, outside the uint64 range"):
+        convalg.convolve(a, np.array([1, 1], np.uint64), mode="valid")
+    fits = np.array([3, 2**63, 3], dtype=">u8")
+    assert convalg.convolve(fits, np.array([1, 1], np.uint64), mode="valid").tolist() == [2**63 + 3] * 2
+
+
+def test_a_rank_one_kernel_whose_factors_leave_int64_is_not_factored():
+    """Found by the adversarial suite: the factors of [[-2**63] * 2] * 2 include 2**63, and
+    converting them raised numpy's 'Python int too large to convert to C long'."""
+    kernel = np.full((2, 2), -(2**63))
+    out = convalg.convolve(np.zeros((2, 3), bool), kernel)
+    assert out.dtype == np.int64 and not out.any()
+    with pytest.raises(OverflowError, match=f"is {-(2**63) * 2}, outside the int64 range"):
+        convalg.convolve(np.ones((3, 3), bool), kernel)

@@ -38,26 +38,30 @@ def test_separable_kernels_do_not_overflow_in_their_first_pass(backend, function
 def _exact(a, b):
     """The exact full convolution in Fractions (real and imaginary parts apart)."""
     def real(x, y):
-        return np.convolve(np.array([Fraction(float(v)) for v in x], dtype=object),
-                           np.array([Fraction(float(v)) for v in y], dtype=object))
+        return np.convolve(np.array([Fraction(*v.as_integer_ratio()) for v in x], dtype=object),
+                           np.array([Fraction(*v.as_integer_ratio()) for v in y], dtype=object))
 
     if np.iscomplexobj(a):
         return real(a.real, b), real(a.imag, b)
     return real(a, b), None
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.longdouble, np.clongdouble])
 def test_outputs_beyond_the_range_are_infinite_and_the_others_exact(backend, dtype):
-    big = np.finfo(dtype).max * 0.75
+    big = np.finfo(dtype).max * np.finfo(dtype).dtype.type(0.75)
     a = np.full(7, big * (1 - 0.5j) if np.dtype(dtype).kind == "c" else big, dtype=dtype)
     b = np.array([1, 1, -1, -1], dtype=np.float64)
+    if backend != "numpy" and np.dtype(dtype).itemsize > np.dtype(np.complex128 if np.dtype(dtype).kind == "c" else np.float64).itemsize:
+        with pytest.raises(TypeError):  # the array API has no long double
+            convalg.convolve(a, b.astype(dtype), method="direct", backend=backend)
+        return
     out = _numpy(convalg.convolve(a, b.astype(dtype), method="direct", backend=backend))
-    limit = Fraction(float(np.finfo(dtype).max))
+    limit = Fraction(*np.finfo(dtype).max.as_integer_ratio())
     for part, exact in zip((out.real, out.imag), _exact(a, b)):
         if exact is None:
             continue
         representable = np.array([abs(v) <= limit for v in exact])
-        assert [Fraction(float(v)) for v in part[representable]] == list(exact[representable])
+        assert [Fraction(*v.as_integer_ratio()) for v in part[representable]] == list(exact[representable])
         assert np.all(np.isinf(part[~representable]))
         assert [v > 0 for v in part[~representable]] == [v > 0 for v in exact[~representable]]
 
@@ -100,3 +104,33 @@ def test_the_direct_bound_covers_a_prescaled_recomputation():
     error = np.array([abs(Fraction(float(o)) - Fraction(float(x))) if f else 0
                       for o, x, f in zip(out, exact, finite)], dtype=object)
     assert all(e <= Fraction(float(v)) for e, v, f in zip(error, bound.value, finite) if f)
+
+
+def test_each_input_is_scaled_for_its_own_transform():
+    """Found by the adversarial suite: with in1 all zeros the product bound is 0, but the
+    transform of the huge in2 alone overflowed and 0 * inf made NaNs."""
+    b = np.zeros((4, 5), np.complex64)
+    b[2, :] = 8.5070587e37j
+    a = np.zeros((1, 5), np.complex64)
+    assert plan("convolve", a, b, method="fft").scale > 0
+    out = convalg.convolve(a, b, method="fft")
+    assert np.array_equal(out, np.zeros_like(out))
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.clongdouble])
+def test_a_component_beyond_the_range_leaves_the_other_component_alone(backend, dtype):
+    """Found by the adversarial suite: scaling a rescued complex output back up (in steps of
+    2**1000) multiplied it by 2**k + 0j, and once the imaginary part was infinite the real
+    part became inf * 0, NaN."""
+    if backend != "numpy" and dtype == np.clongdouble:
+        return  # no long double outside NumPy (refused, see the test above)
+    real = np.finfo(dtype).dtype.type
+    big = np.finfo(dtype).max * real(0.75)
+    scale = real("1e300") if dtype == np.complex128 else real("1e4800")
+    a = np.full(3, scale, dtype=dtype)
+    b = np.empty(3, dtype)
+    b.real, b.imag = [big, -big, 1], [big, big, big]
+    p = plan("convolve", a, b, method="direct", backend=backend)
+    assert p.scale > 1000, "a rescale in more than one step"
+    out = _numpy(convalg.convolve(a, b, method="direct", backend=backend))
+    assert out[2].real == scale and np.isposinf(out[2].imag)  # exact: scale + 3 big scale j
