@@ -257,8 +257,9 @@ def prepare(
     fft_scales = (0, 0)
     if rule.compute.kind in "fc":
         recipe.scale = _ranges.overflow_scale((largest_a, mag_b.largest), terms, rule.compute)
-        fft_scales = _ranges.fft_overflow_scales(
-            (largest_a, mag_b.largest), (_size(a), _size(b)), math.prod(fft_shape), rule.compute)
+        if method != "direct" and not extended:
+            fft_scales = _ranges.fft_overflow_scales(
+                (largest_a, mag_b.largest), (_size(a), _size(b)), math.prod(fft_shape), rule.compute)
     if method in ("auto", "direct") and not frequency_domain and rule.compute.kind in "fciu" \
             and not extended and finite and not recipe.moduli:
         recipe.factors = _separable(recipe)

@@ -71,10 +71,14 @@ def magnitude(xp: ModuleType, x: Any) -> Magnitude:
     parts = [xp.real(x), xp.imag(x)] if dtype.kind == "c" else [x]
     finite, largest = True, 0.0
     for part in parts:  # (max|Re| + max|Im| may overflow to inf: _scale reads it so)
-        top, bottom = xp.max(part), xp.min(part)  # NaN propagates through max and min
-        if bool(xp.isfinite(top)) and bool(xp.isfinite(bottom)):
+        # NaN propagates through max and min (NumPy's methods: less overhead per call)
+        if isinstance(part, np.ndarray):
+            top, bottom = _scalar(part.max()), _scalar(part.min())
+        else:
+            top, bottom = _scalar(xp.max(part)), _scalar(xp.min(part))
+        if _finite(top) and _finite(bottom):
             with np.errstate(over="ignore"):
-                largest += _scalar(max(abs(top), abs(bottom)))
+                largest += max(abs(top), abs(bottom))
             continue
         finite = False
         _validate.check_memory(2 * math.prod(x.shape) * dtype.itemsize, "the finiteness check")
@@ -86,8 +90,14 @@ def magnitude(xp: ModuleType, x: Any) -> Magnitude:
 
 def _scalar(value: Any) -> Any:
     """A Python float, or a NumPy long double where a float64 cannot hold the value."""
-    value = backends.to_numpy(value)[()] if not isinstance(value, (float, np.floating)) else value
-    return float(value) if np.dtype(type(value)).itemsize <= 8 else value
+    if isinstance(value, float):
+        return value
+    value = value if isinstance(value, np.floating) else backends.to_numpy(value)[()]
+    return value if isinstance(value, np.longdouble) else float(value)
+
+
+def _finite(value: Any) -> bool:
+    return math.isfinite(value) if isinstance(value, float) else bool(np.isfinite(value))
 
 
 def distinct_part(x: Any) -> Any:
@@ -245,24 +255,36 @@ def fft_overflow_scales(
 
 
 def _log2(value) -> float:
-    if isinstance(value, int):
-        return math.log2(value) if value else -math.inf
-    value = np.longdouble(value)
-    return float(np.log2(value)) if value else -math.inf
+    if not value:
+        return -math.inf
+    if isinstance(value, (int, float)):
+        return math.log2(value) if _finite(value) else math.inf
+    return float(np.log2(value))
+
+
+_MAXEXP = {np.dtype(d): int(np.finfo(d).maxexp) for d in (np.float32, np.float64)}
+_MAXEXP.update({np.dtype(np.complex64): 128, np.dtype(np.complex128): 1024})
 
 
 def _scale(factors: list, dtype: np.dtype) -> int:
     if any(f == 0 for f in factors):
         return 0
-    real = np.empty(0, dtype).real.dtype if dtype.kind == "c" else dtype
-    maxexp = int(np.finfo(real).maxexp)
+    maxexp = _MAXEXP.get(dtype) or int(np.finfo(np.empty(0, dtype).real.dtype).maxexp)
+    if all(type(f) in (int, float) for f in factors):
+        product = 1.0
+        for f in factors:
+            product *= f  # a Python float: inf on overflow, no exception
+        if product < (2.0 ** (maxexp - 3) if maxexp <= 1024 else math.inf):
+            return 0  # the common case, without logarithms (a long double's range: always)
 
     def log2(f) -> float:
-        if isinstance(f, int):
-            return math.log2(f)  # exact integers of any size
-        f = np.longdouble(f) if isinstance(f, np.floating) else f
-        # a complex magnitude max|Re| + max|Im| may exceed the largest float, not twice it
-        return float(np.log2(f)) if np.isfinite(f) else maxexp + 1.0
+        # a complex magnitude max|Re| + max|Im| may exceed the largest float (inf here), but
+        # not twice it
+        if not _finite(f):
+            return maxexp + 1.0
+        if isinstance(f, (int, float)):
+            return math.log2(f)  # Python floats and exact integers of any size
+        return float(np.log2(f))  # a long double beyond the float range
 
     exponent = sum(log2(f) for f in factors) + 1e-9  # rounded up
     threshold = maxexp - 2
