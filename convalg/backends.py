@@ -23,6 +23,8 @@ import array_api_compat
 
 __all__ = [
     "BackendStatus",
+    "BackendUnavailableError",
+    "require_usable",
     "available",
     "namespace",
     "fft_module",
@@ -40,6 +42,22 @@ _INSTALL_HINT = {
     "cupy": "pip install 'convalg[gpu]' (cupy for CUDA 12)",
     "array_api_strict": "pip install array-api-strict",
 }
+
+
+class BackendUnavailableError(RuntimeError, ImportError):
+    """A backend named in ``backend=`` cannot be used on this machine.
+
+    Raised, with the reason, wherever a backend is asked for by name: the signal
+    functions, :func:`convalg.crosscheck`, :func:`convalg.tour.run_tour`. It is a
+    ``RuntimeError``, as CuPy's CUDA errors and PyTorch's "no GPU" errors are, and an
+    ``ImportError``, as a missing optional dependency is, so either habit catches it. A
+    name convalg does not know at all is a ``ValueError`` instead (a wrong argument).
+
+    Examples
+    --------
+    >>> issubclass(BackendUnavailableError, RuntimeError), issubclass(BackendUnavailableError, ImportError)
+    (True, True)
+    """
 
 
 @dataclass(frozen=True)
@@ -124,7 +142,25 @@ def _library_of(x: Any) -> str:
     return "numpy"
 
 
-def _require_usable(name: str) -> None:
+def require_usable(name: Any) -> None:
+    """Raise unless ``name`` is a backend that can compute here.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the known backends.
+    BackendUnavailableError
+        If it is known but cannot be used here (not installed, no device); the message
+        gives the reason.
+
+    Examples
+    --------
+    >>> require_usable("numpy")
+    >>> require_usable("torch")
+    Traceback (most recent call last):
+      ...
+    ValueError: backend must be None or one of 'numpy', 'cupy', 'array_api_strict'; got 'torch'
+    """
     if name not in KNOWN_BACKENDS:
         raise ValueError(
             f"backend must be None or one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}"
@@ -133,7 +169,7 @@ def _require_usable(name: str) -> None:
         return
     status = _module_status(name)
     if not status.usable:
-        raise RuntimeError(f"backend {name!r} is not usable: {status.detail}")
+        raise BackendUnavailableError(f"backend {name!r} is not usable here: {status.detail}")
 
 
 def _convert(x: Any, source: str, target: str) -> Any:
@@ -142,7 +178,11 @@ def _convert(x: Any, source: str, target: str) -> Any:
     if target == "numpy":
         return to_numpy(x)
     module = importlib.import_module(target)
-    return module.asarray(to_numpy(x))
+    host = to_numpy(x)
+    if host.dtype.byteorder not in "=|":
+        # other libraries know only native byte order (a big-endian int16 is still an int16)
+        host = host.astype(host.dtype.newbyteorder("="))
+    return module.asarray(host)
 
 
 def to_numpy(x: Any) -> Any:
@@ -181,6 +221,8 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
         If the inputs come from different array libraries and no backend is forced.
     ValueError
         If ``backend`` is not a known name.
+    BackendUnavailableError
+        If ``backend`` names a library that cannot be used here.
 
     Examples
     --------
@@ -210,7 +252,7 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
             )
         target = distinct[0] if distinct else "numpy"
     else:
-        _require_usable(backend)
+        require_usable(backend)
         target = backend
     if target == "numpy":
         import numpy as np

@@ -26,13 +26,14 @@ import inspect
 import math
 import sys
 import types
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from convalg import errorbounds
-from convalg.backends import available, to_numpy
+from convalg.backends import available, require_usable, to_numpy
 
 __all__ = ["crosscheck", "CrossCheck", "CheckRow", "FUNCTIONS"]
 
@@ -634,14 +635,23 @@ def _call_options(function: str, options: dict, method: str) -> dict:
     return call
 
 
+@contextlib.contextmanager
 def _quiet_if_nonfinite(a: np.ndarray, b: np.ndarray):
     """Silence numpy's 'invalid value' warnings while computing a call on NaN or Inf input.
 
     Such input is deliberate (the check asks where non-finite values go), and an FFT turns it
     into NaNs through ``Inf * 0`` and ``Inf - Inf`` by construction; the rows report that, so
-    the warnings would only be noise. Calls on finite input keep every warning.
+    the warnings would only be noise, and so would the RuntimeWarning that an explicit
+    method='fft' gives for such input (as scipy's does). Calls on finite input keep every
+    warning.
     """
-    return np.errstate(invalid="ignore") if _has_nonfinite(a, b) else contextlib.nullcontext()
+    if not _has_nonfinite(a, b):
+        yield
+        return
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Use of fft convolution on input with NAN or inf",
+                                RuntimeWarning)
+        yield
 
 
 def _call_scipy(module, function, a, b, options, method, to_host):
@@ -787,13 +797,10 @@ def _unreferenced_row(signal, function, a, b, options, backend, method, scipy_re
 
 
 def _backends(requested: str | None) -> list[str]:
-    status = available()
     if requested is not None:
-        if requested not in status:
-            raise ValueError(f"backend must be None or one of {sorted(status)}; got {requested!r}")
-        if not status[requested].usable:
-            raise ValueError(f"backend {requested!r} is not usable here: {status[requested].detail}")
+        require_usable(requested)
         return [requested]
+    status = available()
     return [name for name in ("numpy", "array_api_strict", "cupy") if status[name].usable]
 
 
@@ -820,7 +827,9 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     Raises
     ------
     ValueError
-        If ``function`` is not one crosscheck knows, or ``backend`` is not usable here.
+        If ``function`` is not one crosscheck knows, or ``backend`` is not a backend name.
+    convalg.backends.BackendUnavailableError
+        If ``backend`` names a backend that is not usable here (the reason is in the message).
     TypeError
         If the arguments do not fit the scipy.signal function's signature.
 

@@ -9,10 +9,17 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 * **exact** -- integer results must equal the exact integer result.
 * **direct (componentwise)** -- each output is a sum of at most ``m`` products, so, for
   any summation order, ``|c_hat - c| <= gamma_m (|a| * |b|) + m * eta`` where ``*`` is the
-  same convolution applied to the magnitudes and ``eta`` is half the smallest subnormal
-  (the absolute error a product may suffer under gradual underflow). Complex data use
-  ``gamma_{m+2}`` (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
-  section 3.6; Lemma 3.5 for the complex product).
+  same convolution applied to the magnitudes and ``eta`` is half the smallest subnormal.
+  Under gradual underflow every operation obeys ``fl(x op y) = (x op y)(1 + delta) + e``
+  with ``|e| <= eta`` and ``e = 0`` for additions and subtractions (Higham, *Accuracy and
+  Stability of Numerical Algorithms*, 2nd ed., SIAM 2002, section 2.1, model (2.8) and the
+  remark after it): only products err absolutely, ``eta`` each. Complex data use
+  ``gamma_{m+2}`` (Higham, Lemma 3.5: a complex product errs by at most ``sqrt(2)
+  gamma_2`` relatively; Brent, Percival and Zimmermann, *Error bounds on complex
+  floating-point multiplication*, Math. Comp. 76 (2007), sharpen it to ``sqrt(5) u``), and
+  since a complex product is two real products per component, it may err by ``2 eta``
+  per component, ``2 sqrt(2) eta`` in modulus: the underflow term is ``2 sqrt(2) m eta``.
+  The relative term carries a factor ``1 + 2**-40`` (``RESCALE_SLACK``), see below.
 * **FFT (normwise)** -- for ``c = F^-1(F a . F b)`` computed with an FFT of ``L`` stages
   (``L <= log2 n``), ``||c_hat - c||_2 <= (2 eps_F + sqrt(2) gamma_2 + u)(1 + eps_F)^3 S``
   with ``S = ||a||_2 ||b||_1 + ||a||_1 ||b||_2`` and ``eps_F = L eta / (1 - L eta)`` the
@@ -30,6 +37,17 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
   real product may in addition err by ``eta`` absolutely. Propagated through the
   transforms this adds ``K (||a||_1 + ||b||_1 + 2)`` with
   ``K = 8 sqrt(2) (r + 1) L sqrt(N) eta`` (``fft_underflow``).
+* **prescaled recomputation** -- where the partial sums of a direct convolution overflow
+  although its outputs need not (``_ranges.overflow_scale``), convalg recomputes the
+  non-finite outputs with every product prescaled exactly by ``2**-s``, and the FFT
+  methods transform inputs scaled by powers of two whose exponents add to ``-s``. Rounding is then the same except that products (and
+  the scaled input) may underflow by ``eta`` in the scaled units, ``2**s eta`` in the
+  result's: at most ``4 sqrt(2) m 2**s eta`` for a direct output. Such outputs have
+  ``|a| * |b| >= 2**(maxexp - 1)`` (their unscaled sums overflowed) and ``s <= maxexp + 5
+  + log2(m)``, so this is below ``2**-40 gamma_m (|a| * |b|)`` for any ``m < 2**900``; for
+  the FFT the same holds against the normwise term, whose norms are as large. The factor
+  ``1 + 2**-40`` of the relative terms covers it: the bounds need not know whether a call
+  was rescaled.
 * **chains** -- for laws that chain two convolutions, ``fl(fl(a*b)*c)``: direct sums give
   ``gamma_{m1+m2} (|a|*|b|*|c|)`` (Higham, Lemma 3.3) plus the propagated underflow terms
   (``compose_direct``); otherwise the normwise bounds propagate by Young's inequality,
@@ -62,6 +80,10 @@ __all__ = [
 
 Kind = Literal["exact", "componentwise", "normwise"]
 
+#: Relative slack of the direct and FFT bounds that covers the extra underflow of a
+#: prescaled recomputation near the overflow threshold (module docstring).
+RESCALE_SLACK = 2.0**-40
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -89,7 +111,7 @@ class Bound:
         if err.size == 0:
             return 0.0
         if self.kind == "normwise":
-            return float(np.sqrt(np.sum(np.abs(err) ** 2)))
+            return _two_norm(err)
         return float(np.max(np.abs(err)))
 
     def holds(self, result, reference) -> bool:
@@ -118,7 +140,7 @@ class Bound:
         err = np.where(finite, err, 0.0)
         if self.kind == "componentwise":
             return bool(np.all(err <= np.broadcast_to(self.value, err.shape)))
-        return bool(math.sqrt(float(np.sum(err**2))) <= float(self.value))
+        return bool(_two_norm(err) <= float(self.value))
 
     def ratio(self, result, reference) -> float:
         """Deviation divided by the bound (<= 1 means the bound holds); 0/0 counts as 0."""
@@ -133,6 +155,18 @@ class Bound:
             return float(np.nanmax(r)) if r.size else 0.0
         bound = float(self.value)
         return 0.0 if dev == 0 else (dev / bound if bound > 0 else math.inf)
+
+
+def _two_norm(x: np.ndarray) -> float:
+    """``||x||_2``, scaled by ``max|x|`` so that it overflows only when it exceeds the range."""
+    x = np.abs(np.asarray(x, dtype=np.float64))
+    if x.size == 0:
+        return 0.0
+    largest = float(np.max(x))
+    if largest == 0 or not math.isfinite(largest):
+        return largest
+    with np.errstate(under="ignore"):
+        return _product(largest, math.sqrt(float(np.sum((x / largest) ** 2))))
 
 
 def _error(result, reference) -> np.ndarray:
@@ -235,15 +269,19 @@ def direct(magnitude, *, terms: int, dtype) -> Bound:
     if dtype.kind in "iub":
         return exact(dtype)
     m = max(int(terms), 1)
-    g = gamma(m + 2 if dtype.kind == "c" else m, dtype)
+    complex_data = dtype.kind == "c"
+    g = gamma(m + 2 if complex_data else m, dtype)
     mag = np.asarray(magnitude, dtype=np.float64)
-    inflate = 1 + 2 * gamma(m, np.float64)
-    value = g * mag * inflate + m * _underflow_eta(dtype) * (1 + g)
-    label = f"gamma_{m + 2 if dtype.kind == 'c' else m}"
+    inflate = (1 + 2 * gamma(m, np.float64)) * (1 + RESCALE_SLACK)
+    # only products underflow: one real product each, or two per component of a complex one
+    per_product = 2 * math.sqrt(2) * _underflow_eta(dtype) if complex_data else _underflow_eta(dtype)
+    value = g * mag * inflate + m * per_product * (1 + g)
+    label = f"gamma_{m + 2 if complex_data else m}"
+    underflow = f"{m} x 2sqrt2 eta" if complex_data else f"{m} eta"
     return Bound(
         "componentwise",
         value,
-        f"componentwise {label} (|a|*|b|) + {m} eta (direct, {dtype})",
+        f"componentwise {label} (|a|*|b|) + {underflow} (direct, {dtype})",
     )
 
 
@@ -296,9 +334,47 @@ def _eps_fft(fft_shape, dtype) -> float:
     return stages * eta / (1 - stages * eta)
 
 
-def _norms(x) -> tuple[float, float]:
-    x = np.abs(np.asarray(x)).astype(np.float64)
-    return float(np.sqrt(np.sum(x * x))), float(np.sum(x))
+def _norms(x) -> tuple[float, float, float]:
+    """``(s, r2, r1)`` with ``||x||_2 <= s r2`` and ``||x||_1 <= s r1``, ``s = max|x|``.
+
+    The norms are taken of ``x / s`` (entries at most 1), so they cannot overflow even
+    where ``||x||`` itself exceeds the float64 range; the products of :func:`_product` then
+    give a bound that is finite whenever it is representable. Rounded up: the sums by
+    ``1 + (n + 2) 2**-52``, plus what underflow may lose of tiny entries.
+    """
+    x = np.asarray(x)
+    # widen before abs: abs of int32 -2**31 wraps to itself, a negative "magnitude"
+    x = np.abs(x.astype(np.complex128 if x.dtype.kind == "c" else np.float64))
+    n = x.size
+    if n == 0:
+        return 0.0, 0.0, 0.0
+    with np.errstate(over="ignore"):
+        scale = float(np.max(x))
+    if scale == 0 or not math.isfinite(scale):
+        return scale, float(n > 0), float(n > 0)
+    with np.errstate(under="ignore"):
+        unit = x / scale
+        inflate = 1 + (n + 2) * 2.0**-52
+        r1 = float(np.sum(unit)) * inflate + n * 2.0**-1074
+        r2 = math.sqrt(float(np.sum(unit * unit)) * inflate) * inflate + math.sqrt(n) * 2.0**-537
+    return scale, r2, r1
+
+
+def _product(*factors: float) -> float:
+    """The product of non-negative floats without intermediate overflow (inf if it is too large)."""
+    mantissa, exponent = 1.0, 0
+    for factor in factors:
+        if factor == 0:
+            return 0.0
+        if not math.isfinite(factor):
+            return math.inf
+        m, e = math.frexp(factor)
+        mantissa, carry = math.frexp(mantissa * m)
+        exponent += e + carry
+    try:
+        return math.ldexp(mantissa, exponent)
+    except OverflowError:
+        return math.inf
 
 
 def fft(a, b, *, fft_shape, dtype) -> Bound:
@@ -321,15 +397,16 @@ def fft(a, b, *, fft_shape, dtype) -> Bound:
     ('normwise', True)
     """
     dtype = np.dtype(dtype)
-    a2, a1 = _norms(a)
-    b2, b1 = _norms(b)
+    sa, a2, a1 = _norms(a)
+    sb, b2, b1 = _norms(b)
     eps_f = _eps_fft(fft_shape, dtype)
     u = unit_roundoff(dtype)
     coefficient = (2 * eps_f + math.sqrt(2) * gamma(2, dtype) + u) * (1 + eps_f) ** 3
+    coefficient *= 1 + RESCALE_SLACK
     stages, radix = fft_stages(fft_shape)
     return Bound(
         "normwise",
-        coefficient * (a2 * b1 + a1 * b2),
+        _product(coefficient * (a2 * b1 + a1 * b2) * (1 + 2.0**-50), sa, sb),
         f"normwise FFT bound, {stages} stages of radix <= {radix}, "
         f"(2 eps_F + sqrt2 gamma_2 + u) (||a||2 ||b||1 + ||a||1 ||b||2), {dtype}",
     )
@@ -358,10 +435,10 @@ def overlap_add(a, b, *, block_fft_shape, overlaps: int, dtype) -> Bound:
     """
     q = max(int(overlaps), 1)
     block = fft(a, b, fft_shape=block_fft_shape, dtype=dtype)
-    a2, a1 = _norms(a)
-    b2, b1 = _norms(b)
+    sa, a2, _ = _norms(a)
+    sb, _, b1 = _norms(b)
     g = gamma(q, dtype) if q > 1 else 0.0
-    value = math.sqrt(q) * float(block.value) * (1 + g) + g * a2 * b1
+    value = math.sqrt(q) * float(block.value) * (1 + g) + _product(g * a2 * b1, sa, sb)
     return Bound(
         "normwise",
         value,
@@ -403,12 +480,12 @@ def fft_underflow(a, b, *, fft_shape, dtype, blocks: int = 1) -> Bound:
     stages, radix = fft_stages(fft_shape)
     n = math.prod(int(v) for v in fft_shape) if len(fft_shape) else 1
     k = 8 * math.sqrt(2) * (radix + 1) * max(stages, 1) * math.sqrt(n) * _underflow_eta(dtype)
-    a1 = _norms(a)[1]
-    b1 = _norms(b)[1]
+    sa, _, a1 = _norms(a)
+    sb, _, b1 = _norms(b)
     blocks = max(int(blocks), 1)
     return Bound(
         "normwise",
-        k * (a1 + blocks * b1 + 2),
+        _product(k, a1, sa) + _product(k, blocks * b1, sb) + 2 * k,
         f"normwise FFT underflow term 8 sqrt2 (r+1) L sqrt(N) eta (||a||1 + {blocks} ||b||1 + 2), "
         f"{stages} stages, {dtype}",
     )
@@ -519,8 +596,8 @@ def compose_direct(magnitude, *, terms, dtype, outer_norm1: float) -> Bound:
     total = sum(m + extra for m in steps)
     g = gamma(total, dtype)
     mag = np.asarray(magnitude, dtype=np.float64)
-    inflate = 1 + 2 * gamma(sum(steps), np.float64)
-    eta = _underflow_eta(dtype)
+    inflate = (1 + 2 * gamma(sum(steps), np.float64)) * (1 + RESCALE_SLACK)
+    eta = _underflow_eta(dtype) * (2 * math.sqrt(2) if dtype.kind == "c" else 1)  # per product
     underflow = (steps[-1] + sum(steps[:-1]) * float(outer_norm1)) * eta * (1 + g)
     return Bound(
         "componentwise",

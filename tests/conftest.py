@@ -41,6 +41,18 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
+#: Markers that scipy's own test module applies at import time; tests/signal/
+#: test_signal_scipy_own_tests.py imports it to run scipy's tests against convalg.
+SCIPY_TEST_MARKERS = ("xslow", "xfail_on_32bit", "array_api_backends", "skip_xp_backends",
+                      "xfail_xp_backends", "fail_slow", "timeout", "parallel_threads_limit",
+                      "thread_unsafe", "iterations")
+
+
+def pytest_configure(config):
+    for name in SCIPY_TEST_MARKERS:
+        config.addinivalue_line("markers", f"{name}: used by scipy's own test module")
+
+
 def _cupy_usable() -> tuple[bool, str]:
     from convalg.backends import available
 

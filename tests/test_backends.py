@@ -93,3 +93,44 @@ def test_import_convalg_imports_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_an_unusable_backend_raises_one_exception_type_everywhere(monkeypatch):
+    """Defect 9 of issue 13: convolve raised RuntimeError, crosscheck and the tour ValueError.
+    Shown with array_api_strict made unusable, so it runs on every machine."""
+    import convalg
+    from convalg.tour import run_tour
+
+    real = backends._module_status
+
+    def status(name):
+        if name == "array_api_strict":
+            return backends.BackendStatus(name, False, "array_api_strict is not installed; pip install it")
+        return real(name)
+
+    monkeypatch.setattr(backends, "_module_status", status)
+    calls = [
+        lambda: convalg.convolve(np.ones(3), np.ones(2), backend="array_api_strict"),
+        lambda: convalg.fftconvolve(np.ones(3), np.ones(2), backend="array_api_strict"),
+        lambda: convalg.signal.plan("convolve", np.ones(3), np.ones(2), backend="array_api_strict"),
+        lambda: convalg.crosscheck("convolve", np.ones(3), np.ones(2), backend="array_api_strict"),
+        lambda: run_tour(None, backend="array_api_strict"),
+    ]
+    for call in calls:
+        with pytest.raises(backends.BackendUnavailableError,
+                           match="backend 'array_api_strict' is not usable here: array_api_strict is not"):
+            call()
+    # what users of GPU libraries and of optional dependencies catch both work
+    assert issubclass(backends.BackendUnavailableError, RuntimeError)
+    assert issubclass(backends.BackendUnavailableError, ImportError)
+    with pytest.raises(ValueError, match="backend must be None or one of"):
+        convalg.convolve(np.ones(3), np.ones(2), backend="jax")  # an unknown name: a bad argument
+
+
+def test_big_endian_numpy_input_converts_to_another_backend():
+    """Found by the adversarial suite: array_api_strict refused a big-endian int16 array."""
+    strict = pytest.importorskip("array_api_strict")
+    for dtype in (">i2", ">f8", ">c16", ">u8"):
+        xp, (a,) = backends.namespace(np.arange(3).astype(dtype), backend="array_api_strict")
+        assert a.dtype == getattr(strict, np.dtype(dtype).newbyteorder("=").name)
+        assert backends.to_numpy(a).tolist() == [0, 1, 2]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import scipy.signal
 
 import convalg.signal as signal
-from convalg.backends import available
+from convalg.backends import BackendUnavailableError, available
 from convalg.cli._check import battery, run_case
 from convalg.crosscheck import FUNCTIONS, _as_objects, _oracle, _quiet_if_nonfinite, _reference, crosscheck
 
@@ -284,7 +284,7 @@ def test_unknown_function_method_or_backend_is_a_clear_error():
         crosscheck("convolve", [1.0], [1.0], backend="torch")
     cupy = available()["cupy"]
     if not cupy.usable:  # without a GPU the reason is part of the message
-        with pytest.raises(ValueError, match="backend 'cupy' is not usable here: cupy"):
+        with pytest.raises(BackendUnavailableError, match="backend 'cupy' is not usable here: cupy"):
             crosscheck("convolve", [1.0], [1.0], backend="cupy")
     with pytest.raises(TypeError, match="scipy's signature"):
         crosscheck("convolve", [1.0], [1.0], boundary="wrap")

@@ -87,3 +87,60 @@ def test_every_bound_names_what_it_applied():
     assert "gamma_3" in errorbounds.direct(np.ones(2), terms=3, dtype="float64").description
     assert "gamma_5" in errorbounds.direct(np.ones(2), terms=3, dtype="complex128").description
     assert "normwise" in errorbounds.fft(np.ones(4), np.ones(2), fft_shape=(8,), dtype="float32").description
+
+
+def _exact_complex_product(x, y) -> tuple[Fraction, Fraction]:
+    xr, xi, yr, yi = (Fraction(float(v)) for v in (x.real, x.imag, y.real, y.imag))
+    return xr * yr - xi * yi, xr * yi + xi * yr
+
+
+def test_direct_bound_covers_complex_products_under_gradual_underflow():
+    """Defect 5 of issue 13: a complex product is two real products per component, each of
+    which may underflow by eta; the bound allowed eta per complex product (error 1.05e-45 >
+    bound 7.01e-46 for this complex64 pair)."""
+    a = np.array([5.2983205e-23 - 2.964403e-23j], dtype=np.complex64)
+    b = np.array([-9.6992775e-21 + 1.0190897e-23j], dtype=np.complex64)
+    computed = (a * b)[0]
+    re, im = _exact_complex_product(a[0], b[0])
+    error = abs(complex(Fraction(float(computed.real)) - re, Fraction(float(computed.imag)) - im))
+    assert error > 7.1e-46  # the issue's case: beyond the old eta-per-product term
+    magnitude = np.abs(a.astype(np.complex128)) * np.abs(b.astype(np.complex128))
+    bound = errorbounds.direct(magnitude, terms=1, dtype=np.complex64)
+    assert error <= float(bound.value[0])
+    assert "2sqrt2 eta" in bound.description
+
+
+def test_direct_bound_holds_for_random_subnormal_complex_products():
+    rng = np.random.default_rng(7)
+    tiny = float(np.finfo(np.float32).tiny)
+    for _ in range(2000):
+        parts = rng.standard_normal(4) * tiny * 2.0 ** rng.integers(-12, 40, 4)
+        x, y = np.complex64(complex(*parts[:2])), np.complex64(complex(*parts[2:]))
+        computed = x * y
+        re, im = _exact_complex_product(x, y)
+        error = abs(complex(Fraction(float(computed.real)) - re, Fraction(float(computed.imag)) - im))
+        bound = errorbounds.direct(np.array([abs(complex(x)) * abs(complex(y))]), terms=1,
+                                   dtype=np.complex64)
+        assert error <= float(bound.value[0]), (x, y)
+
+
+def test_bounds_of_huge_inputs_are_finite_where_the_bound_is_representable():
+    a = np.full(600, 1e307)
+    fft = errorbounds.fft(a, np.ones(4), fft_shape=(625,), dtype=np.float64)
+    assert np.isfinite(fft.value) and fft.value > 1e290  # ||a||_2 ||b||_1 alone exceeds 1e308
+    assert fft.holds(np.full(3, 1e300), np.full(3, 1e300) + 1e280)
+    assert errorbounds.fft(np.full(4, 1e308), np.full(4, 1e308), fft_shape=(8,), dtype="float64").value == np.inf
+
+
+def test_norms_of_the_most_negative_integers_are_their_magnitudes():
+    """Found by the adversarial suite: abs(int32 -2**31) wraps to -2**31, so the FFT bound of
+    such inputs was 0 and convolve(method='fft') 'proved' a wrong integer result exact."""
+    a = np.array([0, -(2**31)], np.int32)
+    bound = errorbounds.fft(a, a, fft_shape=(4,), dtype=np.float64)
+    assert bound.value >= 2.0**62 * 2.0**-53
+    import convalg
+
+    x = np.array([[[0, 0]], [[0, 0]], [[0, -(2**31)]]], np.int32)
+    y = np.array([[[-(2**31), -(2**31)]]], np.int32)
+    out = convalg.convolve(x, y, method="fft")
+    assert out.ravel().tolist() == [0, 0, 0, 0, 0, 0, 0, 2**62, 2**62]

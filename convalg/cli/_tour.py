@@ -55,9 +55,11 @@ def run(args: argparse.Namespace) -> int:
     from convalg.tour import run_tour
 
     console = Console(stderr=True)
+    from convalg.backends import BackendUnavailableError
+
     try:
         report = run_tour(args.out, backend=args.backend, quick=args.quick, steps=args.steps, console=console)
-    except ValueError as exc:
+    except (ValueError, BackendUnavailableError) as exc:
         console.print(f"[red]convalg tour: {exc}")
         return 2
     table = Table(title=f"convalg tour ({report.backend}, {report.seconds:.1f} s)")

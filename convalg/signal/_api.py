@@ -10,10 +10,12 @@ from __future__ import annotations
 import inspect
 import math
 import operator
+import warnings
+
 import numpy as np
 
 from convalg import backends
-from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add
+from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
 from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
 __all__ = [
@@ -37,7 +39,17 @@ def _chunked(function, in1, in2, **kwargs):
 
 def _run(function: str, in1, in2, backend, **kwargs):
     xp, (a, b) = backends.namespace(in1, in2, backend=backend)
-    return execute(prepare(function, xp, a, b, **kwargs))
+    recipe = prepare(function, xp, a, b, **kwargs)
+    if kwargs.get("method") in ("fft", "oa") and not recipe.finite \
+            and recipe.plan.method in ("fft", "oa"):
+        warnings.warn(
+            f"Use of fft convolution on input with NAN or inf results in NAN or inf output "
+            f"(method={kwargs['method']!r} spreads them over every output). Consider using "
+            "method='direct' or 'auto' instead, which keep them local.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return execute(recipe)
 
 
 def convolve(in1, in2, mode="full", method="auto", *, backend=None):
@@ -67,14 +79,24 @@ def convolve(in1, in2, mode="full", method="auto", *, backend=None):
     Raises
     ------
     ValueError
-        For a bad ``mode`` or ``method``, inputs of different dimensionality, empty
-        inputs, or 'valid' mode when neither input is the larger in every dimension.
+        For a bad ``mode`` or ``method``, inputs of different dimensionality, an empty
+        input in 'full' mode (or an empty ``in2`` in 'same' mode), or 'valid' mode when
+        neither input is the larger in every dimension.
     TypeError
         For inputs of string, bytes or datetime dtype.
     OverflowError
-        When an exact integer result could exceed the int64 (or uint64) range.
+        When an exact integer output falls outside the int64 (or uint64) range; the
+        message names it and its exact value.
     MemoryError
         When the result or workspace would not fit in memory (checked before computing).
+    convalg.backends.BackendUnavailableError
+        When ``backend`` names a library that cannot be used here.
+
+    Warns
+    -----
+    RuntimeWarning
+        For ``method='fft'`` or ``'oa'`` on input with NaN or Inf, which an FFT spreads
+        over every output (as scipy.signal warns).
 
     Examples
     --------
@@ -429,27 +451,56 @@ def execute(recipe: Recipe):
     method = recipe.plan.method
     through_float = rule.exact and method != "direct"
     compute = np.dtype(np.float64) if through_float else rule.compute
+    fillvalue = recipe.fillvalue
+    if recipe.moduli:
+        # sums that may wrap are computed modulo 2**64 (well defined for unsigned
+        # integers); _ranges.confirm_fits then shows every output fits, or raises
+        compute, fillvalue = np.dtype(np.uint64), int(fillvalue) % 2**64
     compute_dtype = _dtypes.namespace_dtype(xp, compute)
     a = xp.astype(recipe.a, compute_dtype, copy=False)
     b = xp.astype(recipe.b, compute_dtype, copy=False)
     if recipe.special in ("scalar", "product"):
-        _dtypes.check_integer_range(xp, a, b, rule, recipe.function)
-        out = a * b
-        if recipe.special == "product":
-            out = out[tuple(slice(start, start + length) for start, length in recipe.region)]
+        out = (a * b)[_crop(recipe.region)]
     elif method == "direct":
-        out = _run_direct(recipe, a, b)
-    elif method == "fft":
-        shape = [recipe.fft_lengths[ax] for ax in recipe.axes]
-        out = _fft.convolve(xp, a, b, recipe.axes, shape, recipe.region, compute.kind == "c")
+        out = _run_direct(recipe, a, b, fillvalue)
     else:
-        out = _overlap_add.convolve(xp, a, b, recipe.axes, recipe.blocks, recipe.fft_lengths,
-                                    recipe.region, compute.kind == "c")
+        if recipe.scale:  # keep every transform finite (_ranges.fft_overflow_scales)
+            a = _ranges.scaled(xp, a, -recipe.fft_scales[0])
+            b = _ranges.scaled(xp, b, -recipe.fft_scales[1])
+        if method == "fft":
+            shape = [recipe.fft_lengths[ax] for ax in recipe.axes]
+            out = _fft.convolve(xp, a, b, recipe.axes, shape, recipe.region, compute.kind == "c")
+        else:
+            out = _overlap_add.convolve(xp, a, b, recipe.axes, recipe.blocks, recipe.fft_lengths,
+                                        recipe.region, compute.kind == "c")
+        if recipe.scale:
+            out = _ranges.scaled(xp, out, recipe.scale)
     if through_float:
         out = xp.astype(xp.round(out), _dtypes.namespace_dtype(xp, rule.compute))
+    if recipe.moduli:
+        out = xp.astype(out, _dtypes.namespace_dtype(xp, rule.compute))  # two's complement
+        _ranges.confirm_fits(xp, out, lambda p: _residues(recipe, p), recipe.moduli, rule,
+                             recipe.function)
     if rule.result.kind == "b":
         return out != 0
     return xp.astype(out, result_dtype, copy=False)
+
+
+def _crop(region) -> tuple:
+    return tuple(slice(start, start + length) for start, length in region)
+
+
+def _residues(recipe: Recipe, modulus: int):
+    """The exact result modulo ``modulus`` (int64), for :func:`_ranges.confirm_fits`."""
+    xp, a, b = recipe.xp, recipe.a, recipe.b
+    if recipe.special in ("scalar", "product"):
+        product = _direct.reduced(xp, a, modulus) * _direct.reduced(xp, b, modulus)
+        return xp.remainder(product, modulus)[_crop(recipe.region)]
+    extended = recipe.boundary != "fill" or recipe.fillvalue != 0
+    if not extended and math.prod(b.shape) > math.prod(a.shape):
+        a, b = b, a  # loop over the taps of the smaller input
+    return _direct.modular_accumulation(xp, a, b, recipe.region, modulus,
+                                        boundary=recipe.boundary, fillvalue=recipe.fillvalue)
 
 
 def _device(x):
@@ -458,12 +509,44 @@ def _device(x):
     return array_api_compat.device(x)
 
 
-def _run_direct(recipe: Recipe, a, b):
+def _run_direct(recipe: Recipe, a, b, fillvalue):
     xp = recipe.xp
-    extended = recipe.boundary != "fill" or recipe.fillvalue != 0
+    extended = recipe.boundary != "fill" or fillvalue != 0
     if not extended and math.prod(b.shape) > math.prod(a.shape):
         a, b = b, a  # loop over the taps of the smaller input
     skip = recipe.finite and recipe.rule.compute.kind != "O"
+    if not recipe.scale:
+        return _direct_engine(recipe, a, b, fillvalue, extended, skip)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is handled here
+        out = _direct_engine(recipe, a, b, fillvalue, extended, skip)
+        if not bool(xp.all(xp.isfinite(out))):
+            # partial sums overflowed: recompute with every product prescaled (exactly) by
+            # 2**-scale and keep those outputs that are finite now (_ranges, errorbounds)
+            rescued = _direct.shifted_accumulation(xp, a, b, recipe.region,
+                                                   boundary=recipe.boundary, fillvalue=fillvalue,
+                                                   skip_zero_taps=skip, prescale=recipe.scale)
+            out = xp.where(_rescues(xp, out, rescued), rescued, out)
+    return out
+
+
+def _rescues(xp, out, rescued):
+    """Where the prescaled ``rescued`` output replaces a non-finite ``out``: every component
+    that ``out`` got wrong (non-finite) ``rescued`` gets at least as right (not NaN), and
+    none that ``out`` got finite does ``rescued`` lose."""
+    def acceptable(o, r):
+        return (xp.isfinite(o) & xp.isfinite(r)) | (~xp.isfinite(o) & ~xp.isnan(r))
+
+    take = ~xp.isfinite(out)
+    if _dtypes.numpy_dtype(out.dtype).kind == "c":
+        return take & acceptable(xp.real(out), xp.real(rescued)) & acceptable(
+            xp.imag(out), xp.imag(rescued))
+    return take & acceptable(out, rescued)
+
+
+def _direct_engine(recipe: Recipe, a, b, fillvalue, extended: bool, skip: bool):
+    """The direct method's engine for this call: separable passes, a NumPy fast path or the
+    generic shifted accumulation."""
+    xp = recipe.xp
     numpy = backends.is_numpy(xp)
     if recipe.factors is not None:
         return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip,
@@ -473,11 +556,11 @@ def _run_direct(recipe: Recipe, a, b):
         if blas_allowed(recipe) and _choose.use_blas_1d(outputs, b.shape[0]):
             return _direct_numpy.numpy_blas_1d(a, b, recipe.region)
         return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
-                                      fillvalue=recipe.fillvalue)
+                                      fillvalue=fillvalue)
     if numpy and recipe.rule.compute.kind != "O" and (recipe.finite or extended):
         # The slab fast path multiplies the zero padding too; with a NaN or Inf in the data
         # the generic path keeps it local.
         return _direct_numpy.numpy_nd(a, b, recipe.region, boundary=recipe.boundary,
-                                      fillvalue=recipe.fillvalue, skip_zero_taps=skip)
+                                      fillvalue=fillvalue, skip_zero_taps=skip)
     return _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,
-                                        fillvalue=recipe.fillvalue, skip_zero_taps=skip)
+                                        fillvalue=fillvalue, skip_zero_taps=skip)

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from convalg import backends
+from convalg.signal._dtypes import numpy_dtype
 
 Region = Sequence[tuple[int, int]]
 
@@ -109,34 +110,90 @@ def shifted_accumulation(
     boundary: str = "fill",
     fillvalue: Any = 0,
     skip_zero_taps: bool = False,
+    prescale: int = 0,
 ) -> Any:
     """The generic direct convolution: one multiply-add of a shifted window per tap of ``b``.
 
     ``skip_zero_taps`` may be set only when ``a`` is finite (``0 * inf`` is NaN).
+    ``prescale = s > 0`` computes ``2**-s`` times the convolution, every product prescaled
+    without rounding (:func:`_prescaled_products`), and scales the sum back: for floating
+    data whose partial sums would overflow although the outputs do not.
     """
     lengths = tuple(length for _, length in region)
     out = xp.zeros(lengths, dtype=a.dtype, device=_device(a))
-    taps = backends.to_numpy(b) if skip_zero_taps else None
+    taps = backends.to_numpy(b) if (skip_zero_taps or prescale) else None
+
+    def product(tap, x):
+        if not prescale:
+            return b[tap] * x
+        return _prescaled_products(taps[tap], x, prescale)
+
     if boundary == "fill" and fillvalue == 0:
         # Zero padding adds nothing in exact arithmetic, so it is never multiplied: a NaN or
         # Inf tap must reach only the outputs it touches (NaN * 0 would be NaN).
         for tap in np.ndindex(*b.shape):
-            if taps is not None and taps[tap] == 0:
+            if taps is not None and skip_zero_taps and taps[tap] == 0:
                 continue
             overlap = _tap_overlap(tap, a.shape, region)
             if overlap is not None:
                 target, source = overlap
-                out[target] += b[tap] * a[source]
-        return out
-    win = window(xp, a, b.shape, region, boundary, fillvalue)
-    for tap in np.ndindex(*b.shape):
-        if taps is not None and taps[tap] == 0:
-            continue
-        view = tuple(
-            slice(k - 1 - j, k - 1 - j + length) for j, k, length in zip(tap, b.shape, lengths)
-        )
-        out += b[tap] * win[view]
+                out[target] += product(tap, a[source])
+    else:
+        win = window(xp, a, b.shape, region, boundary, fillvalue)
+        for tap in np.ndindex(*b.shape):
+            if taps is not None and skip_zero_taps and taps[tap] == 0:
+                continue
+            out += product(tap, win[_window_view(tap, b.shape, lengths)])
+    if prescale:
+        from convalg.signal._ranges import scaled
+
+        out = scaled(xp, out, prescale)
     return out
+
+
+def _window_view(tap: tuple[int, ...], kernel_shape, lengths) -> tuple[slice, ...]:
+    """The slice of :func:`window` that tap ``j`` multiplies: outputs read ``k - 1 - j`` on."""
+    return tuple(slice(k - 1 - j, k - 1 - j + n) for j, k, n in zip(tap, kernel_shape, lengths))
+
+
+def _prescaled_products(value: Any, x: Any, scale: int) -> Any:
+    """``value * x * 2**-scale`` with no rounding beyond the product's own (and underflow).
+
+    A real tap ``v`` becomes ``w = v 2**-t`` with the largest ``t <= scale`` that keeps
+    ``w`` a normal number (so ``w`` is exact), and ``w x`` is multiplied by ``2**-(scale -
+    t)`` (exact unless the result is subnormal). A complex tap is the sum of its real part
+    times ``x`` and ``1j`` times its imaginary part times ``x``, each prescaled so; that
+    is the rounding pattern of one complex product (two products and one addition per
+    component). The magnitudes never exceed those of the unscaled products.
+    """
+    value = np.asarray(value)
+    real = np.empty(0, value.dtype).real.dtype
+    minexp = int(np.finfo(real).minexp)
+    parts = [(value.real[()], 1), (value.imag[()], 1j)] if value.dtype.kind == "c" else [(value[()], 1)]
+    total = None
+    for part, unit in parts:
+        if part == 0:
+            continue
+        shift = scale
+        if np.isfinite(part):
+            shift = max(0, min(scale, int(np.frexp(part)[1]) - 1 - minexp))
+        weight = _exact_scalar(np.ldexp(part, -shift))  # a normal number: exact
+        term = weight * x
+        rest = scale - shift
+        while rest:  # factors 2**-k with k <= -minexp are normal: exact in x's dtype
+            k = min(rest, -minexp, 1000)
+            term = term * 2.0**-k
+            rest -= k
+        if unit != 1:
+            term = term * unit
+        total = term if total is None else total + term
+    return total if total is not None else x * 0
+
+
+def _exact_scalar(value: Any) -> Any:
+    """A Python float for float32/float64 values (what every array library accepts; exact),
+    the NumPy scalar itself for long double (NumPy only)."""
+    return float(value) if value.dtype.itemsize <= 8 else value
 
 
 def _tap_overlap(
@@ -152,6 +209,40 @@ def _tap_overlap(
         target.append(slice(lo - start, hi - start))
         source.append(slice(lo - j, hi - j))
     return tuple(target), tuple(source)
+
+
+def modular_accumulation(
+    xp: ModuleType,
+    a: Any,
+    b: Any,
+    region: Region,
+    modulus: int,
+    *,
+    boundary: str = "fill",
+    fillvalue: int = 0,
+) -> Any:
+    """The direct convolution of integer inputs modulo ``modulus`` (below 2**31), as int64.
+
+    Inputs are reduced first and the sum after every tap, so every value stays below
+    ``2**62``: the residues are exact whatever the size of the exact result.
+    """
+    taps = backends.to_numpy(b)
+    lengths = tuple(length for _, length in region)
+    win = window(xp, reduced(xp, a, modulus), b.shape, region, boundary, int(fillvalue) % modulus)
+    out = xp.zeros(lengths, dtype=xp.int64, device=_device(win))
+    for tap in np.ndindex(*b.shape):
+        weight = int(taps[tap]) % modulus
+        if weight:
+            out = xp.remainder(out + weight * win[_window_view(tap, b.shape, lengths)], modulus)
+    return out
+
+
+def reduced(xp: ModuleType, x: Any, modulus: int) -> Any:
+    """Integer ``x`` modulo ``modulus`` in ``[0, modulus)``, as int64 (exact for any integer dtype)."""
+    dtype = numpy_dtype(x.dtype)
+    # uint64 stays unsigned in any byte order: as int64 its upper half would turn negative
+    x = xp.astype(x, xp.uint64 if (dtype.kind, dtype.itemsize) == ("u", 8) else xp.int64)
+    return xp.astype(xp.remainder(x, xp.asarray(modulus, dtype=x.dtype)), xp.int64)
 
 
 def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:

@@ -6,9 +6,9 @@ The rules (documented in the README, "Where convalg differs from scipy.signal"):
   float16 is computed in float32 and rounded to float16 once at the end.
 * Integer inputs are computed exactly, never wrapping. Every signed or unsigned integer
   input narrower than 64 bits (and every mix of signed with unsigned) gives **int64**; two
-  unsigned inputs of which one is uint64 give **uint64**. Before computing, the largest
-  possible magnitude ``min(||a||_inf ||b||_1, ||a||_1 ||b||_inf)`` is bounded from above;
-  when it could exceed the result type's range an ``OverflowError`` names the magnitudes.
+  unsigned inputs of which one is uint64 give **uint64**. An exact output outside the
+  result type's range raises ``OverflowError`` naming it (:mod:`convalg.signal._ranges`
+  decides this exactly, also when the magnitudes' bound is too large to settle it).
 * Two boolean inputs give a boolean result (``True`` where some product is ``True``, as
   ``numpy.convolve`` does), computed exactly through int64.
 * Integer results may come from a float64 FFT only when ``convalg.errorbounds.fft`` proves
@@ -17,7 +17,6 @@ The rules (documented in the README, "Where convalg differs from scipy.signal"):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -120,71 +119,3 @@ def fftconvolve_rule(dtype1: np.dtype, dtype2: np.dtype) -> DtypeRule:
 
     result = np.result_type(promoted(dtype1), promoted(dtype2))
     return DtypeRule(result, result, False)
-
-
-def integer_limit(dtype: np.dtype) -> int:
-    """The largest magnitude an exact integer result of ``dtype`` can hold."""
-    if dtype.kind == "b":
-        return np.iinfo(np.int64).max
-    return int(np.iinfo(dtype).max)
-
-
-def magnitude_bound(
-    xp: ModuleType, a: Any, b: Any, fill: Any = 0, both: bool = False
-) -> tuple[int, float, float]:
-    """An upper bound of ``|a * b|`` over all outputs, and the norms it came from.
-
-    Returns ``(bound, inf_norm, one_norm)``: ``||x||_inf ||y||_1`` with ``y`` the input with
-    fewer elements, or with ``both`` the smaller of the two pairings. The 1-norm is summed in float64 and inflated by
-    ``(1 + (n + 2) 2**-52)``, which covers the rounding of the conversions and the sum, so
-    the bound is rigorous; the infinity norm is exact (Python ints). A nonzero ``fill``
-    (the value ``a`` is extended with, for convolve2d) joins ``a``'s infinity norm.
-    """
-
-    def inf_norm(x: Any) -> int:
-        if _is_bool(xp, x):
-            return int(bool(xp.any(x)))
-        return max(abs(int(xp.max(x))), abs(int(xp.min(x))))
-
-    def one_norm(x: Any) -> float:
-        total = float(xp.sum(xp.abs(xp.astype(x, xp.float64))))
-        return total * (1 + (_size(x) + 2) * 2.0**-52)
-
-    # the 1-norm of the smaller input times the infinity norm of the larger (one float
-    # pass over the small one only); with a fill value, a is the one extended
-    candidates = []
-    if fill != 0 or both or _size(b) <= _size(a):
-        a_inf = max(inf_norm(a), abs(int(fill)))
-        b_one = one_norm(b)
-        candidates.append((math.ceil(a_inf * b_one), float(a_inf), b_one))
-    if fill == 0 and (both or _size(b) > _size(a)):
-        b_inf, a_one = inf_norm(b), one_norm(a)
-        candidates.append((math.ceil(b_inf * a_one), float(b_inf), a_one))
-    return min(candidates)
-
-
-def _is_bool(xp: ModuleType, x: Any) -> bool:
-    return numpy_dtype(x.dtype).kind == "b"
-
-
-def _size(x: Any) -> int:
-    return math.prod(x.shape)
-
-
-def check_integer_range(
-    xp: ModuleType, a: Any, b: Any, rule: DtypeRule, function: str, fill: Any = 0
-) -> None:
-    """Raise OverflowError before computing when an exact integer result could overflow."""
-    if not rule.exact:
-        return
-    bound, inf_norm, one_norm = magnitude_bound(xp, a, b, fill)
-    limit = integer_limit(rule.compute)
-    if bound > limit:  # the cheap bound fails: try the other norm pairing too
-        bound, inf_norm, one_norm = magnitude_bound(xp, a, b, fill, both=True)
-    if bound > limit:
-        raise OverflowError(
-            f"{function}: the exact integer result could reach {bound:.4g} "
-            f"(= max|x| {inf_norm:.4g} times sum|y| {one_norm:.4g} of the inputs), beyond the "
-            f"{rule.compute} range (+-{limit:.4g}); convert the inputs to float64 or object "
-            "(Python ints) to compute it"
-        )

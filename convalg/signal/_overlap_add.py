@@ -6,7 +6,15 @@ short input by FFTs of length ``N >= L + k - 1`` in a single batched transform, 
 block results are added back at offsets ``0, L, 2L, ...``. Axes where blocking does not
 pay are transformed whole, as in the FFT method.
 
-Block-length rule (ours): for an axis with long length ``n`` and short length ``k``, the
+Two block-length rules. ``oaconvolve`` and ``method='oa'`` keep overlap-add's error
+locality exactly as scipy.signal.oaconvolve does (:func:`locality_blocks`): every axis
+scipy blocks is blocked with scipy's block length (an FFT error then reaches only the
+outputs of the blocks it was made in); only when no axis is blocked is the whole input
+transformed at once, as scipy does. For ``method='auto'``, which promises the normwise
+bound and no locality, overlap-add is one more way of computing the FFT result fast
+(:func:`axis_blocks`).
+
+Block-length rule of ``method='auto'`` (ours): for an axis with long length ``n`` and short length ``k``, the
 candidates are ``L = N - k + 1`` for the fast FFT lengths ``N`` from ``max(2k, 64)`` up to
 ``n + k - 1`` (a geometric sweep, factor 1.25). A transform of ``P`` points costs
 ``_choose.line_cost(P)`` (``P log2 P``, times 2.5 out of cache, plus a per-line overhead);
@@ -67,6 +75,32 @@ def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
     if best is None or best[0] >= 0.8 * whole:
         return None
     return AxisBlocks(1 if n1 >= n2 else 2, best[1], best[2], best[3], whole - best[0])
+
+
+@functools.lru_cache(maxsize=256)
+def locality_blocks(n1: int, n2: int) -> AxisBlocks | None:
+    """scipy.signal.oaconvolve's block plan of one axis, or None where scipy does not block.
+
+    scipy (``_calc_oa_lens``) blocks an axis when the short length ``k`` is below half the
+    long one ``n``, with FFT length ``N = next_fast_len(ceil(-K W_{-1}(-1 / (2 e K))))``
+    (``K = k - 1``, ``W_{-1}`` the lower branch of Lambert's W: the ``N`` minimising
+    ``N log2(2N) / (N - K)``), unless ``N >= n``; the block length is ``N - k + 1``.
+    """
+    import math
+
+    from scipy.fft import next_fast_len
+    from scipy.special import lambertw
+
+    n, k = max(n1, n2), min(n1, n2)
+    if n1 == n2 or k == 1 or k >= n / 2:
+        return None
+    overlap = k - 1
+    optimum = -overlap * lambertw(-1 / (2 * math.e * overlap), k=-1).real
+    fft_length = int(next_fast_len(math.ceil(optimum)))
+    if fft_length >= n:
+        return None
+    block = fft_length - k + 1
+    return AxisBlocks(1 if n1 >= n2 else 2, block, fft_length, -(-n // block))
 
 
 def blocks_overlapping(plan: AxisBlocks, k: int) -> int:

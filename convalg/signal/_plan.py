@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from convalg import backends
-from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add, _validate
+from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add, _ranges, _validate
 
 FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
 
@@ -45,6 +45,13 @@ class Plan:
         The dtype of the result.
     exact : bool
         True when the result is an exact integer (or boolean) result.
+    scale : int
+        0, except for floating inputs so large that a partial sum (or an FFT
+        intermediate) could overflow although the outputs need not: then 'fft'/'oa'
+        transform the inputs scaled by powers of two whose exponents add to ``-scale``,
+        and scale back, and 'direct' recomputes any output
+        that came out non-finite with its products prescaled by ``2**-scale``. The error
+        bounds of :mod:`convalg.errorbounds` hold either way.
     """
 
     method: str
@@ -53,6 +60,7 @@ class Plan:
     overlaps: int
     dtype: np.dtype
     exact: bool
+    scale: int = 0
 
 
 @dataclass
@@ -75,6 +83,9 @@ class Recipe:
     fft_lengths: dict = field(default_factory=dict)
     special: str | None = None  # 'scalar' (zero-rank), 'product' (no convolved axis) or 'empty'
     empty_shape: tuple[int, ...] = (0,)
+    moduli: int = 0  # exact integers: primes that confirm every output fits (_ranges)
+    scale: int = 0  # floats: prescaling exponent that keeps sums finite (_ranges)
+    fft_scales: tuple[int, int] = (0, 0)  # fft/oa: in1 and in2 transformed times 2**-s, 2**-t
 
 
 def _reverse_conj(xp: ModuleType, x: Any) -> Any:
@@ -89,17 +100,6 @@ def _size(x: Any) -> int:
     return math.prod(x.shape)
 
 
-def _all_finite(xp: ModuleType, x: Any) -> bool:
-    kind = _dtypes.numpy_dtype(x.dtype).kind
-    if kind not in "fc":
-        return True
-    # A finite sum proves every element finite (NaN and Inf propagate through sums); only
-    # an overflowing sum needs the elementwise test.
-    if _size(x) > 0 and bool(xp.isfinite(xp.sum(x))):
-        return True
-    return bool(xp.all(xp.isfinite(x)))
-
-
 def prepare(
     function: str,
     xp: ModuleType,
@@ -112,7 +112,12 @@ def prepare(
     boundary: Any = "fill",
     fillvalue: Any = 0,
 ) -> Recipe:
-    """Validate the arguments of ``function`` and decide everything about the call."""
+    """Validate the arguments of ``function`` and decide everything about the call.
+
+    Shapes are settled first and the result's memory checked before any pass over the
+    data (the conjugate copy of a complex ``in2`` included), so a hostile but
+    well-formed input is refused before it costs time or memory.
+    """
     mode = _validate.check_mode(mode)
     if function in ("convolve", "correlate"):
         method = _validate.check_method(method)
@@ -124,6 +129,7 @@ def prepare(
         method = "direct"
         boundary = _validate.check_boundary(boundary)
     frequency_domain = function in ("fftconvolve", "oaconvolve")
+    two_d = function in ("convolve2d", "correlate2d")
     dtype1 = _dtypes.numpy_dtype(in1.dtype)
     dtype2 = _dtypes.numpy_dtype(in2.dtype)
     _dtypes.check_dtype(dtype1, "in1")
@@ -131,75 +137,84 @@ def prepare(
     rule = (_dtypes.fftconvolve_rule if frequency_domain else _dtypes.convolve_rule)(dtype1, dtype2)
     if rule.compute.kind == "O" and not backends.is_numpy(xp):
         raise TypeError("object arrays can only be convolved on the numpy backend")
-    if function in ("convolve2d", "correlate2d"):
+    if two_d:
         if not (in1.ndim == 2 and in2.ndim == 2):
             raise ValueError(
                 f"{function} inputs must both be 2-D arrays; got in1.ndim={in1.ndim}, "
                 f"in2.ndim={in2.ndim}"
             )
-        fillvalue = _validate.check_fillvalue(fillvalue, rule.result.kind)
-        if rule.exact and boundary == "fill" and fillvalue != int(np.real(fillvalue)):
-            raise ValueError(
-                f"fillvalue {fillvalue!r} is not an integer but the inputs are integers; pass "
-                "an integer fillvalue or floating inputs"
-            )
+        if boundary == "fill":
+            fillvalue = _validate.check_fillvalue(fillvalue, rule.result)
+        else:  # checked as scipy checks it, then unused
+            _validate.check_fillvalue(fillvalue, np.complex128 if rule.result.kind == "c" else np.float64)
+            fillvalue = 0
     if in1.ndim != in2.ndim:
         raise ValueError(
             f"in1 and in2 should have the same dimensionality; got in1.ndim={in1.ndim} and "
             f"in2.ndim={in2.ndim}"
         )
     correlation = function in ("correlate", "correlate2d")
-    a, b = in1, in2
-    if correlation:
-        b = _reverse_conj(xp, b)
-
-    if a.ndim == 0:
+    if in1.ndim == 0:
         # zero-rank inputs multiply (scipy returns in1 * in2 unconverted, even from fftconvolve)
-        return _scalar_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2))
-    if _size(a) == 0 or _size(b) == 0:
-        return _empty_recipe(function, xp, a, b, mode, rule)
+        b = _reverse_conj(xp, in2) if correlation else in2
+        return _product_recipe(function, xp, in1, b, _dtypes.convolve_rule(dtype1, dtype2),
+                               (), "scalar")
 
-    axes_list = _validate.check_axes(axes if frequency_domain else None, a.ndim)
-    s1, s2 = a.shape, b.shape
+    empty = _size(in1) == 0 or _size(in2) == 0
+    if empty and frequency_domain:
+        # scipy.signal returns an empty 1-D float64 array for any empty input
+        return _empty_recipe(function, xp, in1, in2, Plan("fft", 0, None, 1, np.dtype(np.float64),
+                                                          False), rule, (0,))
+    axes_list = _validate.check_axes(axes if frequency_domain else None, in1.ndim)
+    s1, s2 = tuple(in1.shape), tuple(in2.shape)
     conv_axes = [ax for ax in axes_list if s1[ax] != 1 and s2[ax] != 1]
-    for ax in range(a.ndim):
+    for ax in range(in1.ndim):
         if ax not in axes_list and not (s1[ax] == s2[ax] or s1[ax] == 1 or s2[ax] == 1):
             raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
+    swapped = False
     if mode == "valid":
-        checked = conv_axes if frequency_domain else list(range(a.ndim))
+        checked = conv_axes if frequency_domain else list(range(in1.ndim))
         if _validate.valid_swap_needed(s1, s2, checked):
-            a, b = b, a
-            s1, s2 = s2, s1
+            swapped, s1, s2 = True, s2, s1
     region = tuple(
         _axis_region(s1[ax], s2[ax], mode, ax in axes_list,
                      centre_up=(function == "correlate2d"))
-        for ax in range(a.ndim)
+        for ax in range(in1.ndim)
     )
-    out_shape = tuple(length for _, length in region)
-    if min(out_shape) <= 0:
-        return _empty_recipe(function, xp, a, b, mode, rule, out_shape)
+    out_shape = tuple(max(length, 0) for _, length in region)
+    # the result, the conjugate copy of a complex in2 and the inputs converted to the
+    # computing dtype must fit before anything touches the data
+    copies = _size(in2) * dtype2.itemsize if correlation and dtype2.kind == "c" else 0
+    for size, dtype in ((_size(in1), dtype1), (_size(in2), dtype2)):
+        if dtype != rule.compute:
+            copies += size * max(rule.compute.itemsize, 8)
+    _validate.check_memory(
+        _validate.size(out_shape) * max(rule.result.itemsize, 1) + copies,
+        f"{function} (result {'x'.join(map(str, out_shape))}, {rule.result})",
+    )
+    a, b = in1, (_reverse_conj(xp, in2) if correlation else in2)
+    if swapped:
+        a, b = b, a
+
+    if empty or min(out_shape) == 0:
+        recipe = _empty_result(function, xp, a, b, mode, rule, out_shape, boundary, fillvalue,
+                               swapped)
+        if recipe is not None:
+            return recipe
     if frequency_domain and not conv_axes:
         # every axis has a length-1 input: scipy returns the broadcast product in1 * in2
         # (cut to the mode's window), keeping integers integer; here exact and widened
-        rule = _dtypes.convolve_rule(dtype1, dtype2)
-        plan = Plan("direct", 1, None, 1, rule.result, rule.exact)
-        return Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule,
-                      region=region, special="product")
+        return _product_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2),
+                               region, "product")
 
-    # the result alone must fit before anything else touches the data
-    _validate.check_memory(
-        _validate.size(out_shape) * max(rule.result.itemsize, 1),
-        f"{function} (result {'x'.join(map(str, out_shape))}, {rule.result})",
-    )
-    extended = function in ("convolve2d", "correlate2d") and (
-        boundary != "fill" or fillvalue != 0
-    )
-    finite = _all_finite(xp, a) and _all_finite(xp, b)
+    extended = two_d and (boundary != "fill" or fillvalue != 0)
+    mag_a, mag_b = _ranges.magnitude(xp, a), _ranges.magnitude(xp, b)
+    finite = mag_a.finite and mag_b.finite
+    largest_a = mag_a.largest
     if extended and boundary == "fill":
         finite = finite and bool(np.isfinite(fillvalue))
-    if rule.exact:
-        _dtypes.check_integer_range(xp, a, b, rule, function, fill=fillvalue if extended else 0)
-
+        if np.isfinite(fillvalue):
+            largest_a = max(largest_a, abs(fillvalue))
     terms = math.prod(
         s2[ax] if extended and mode != "valid" else min(s1[ax], s2[ax]) for ax in range(a.ndim)
     )
@@ -217,10 +232,19 @@ def prepare(
         fillvalue=fillvalue,
         finite=finite,
     )
+    if rule.exact:
+        recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, terms, (largest_a, mag_b.largest),
+                                               extended=extended)
     fft_shape = _fft.transform_shape(s1, s2, conv_axes, region, real=not complex_data)
     recipe.fft_lengths = dict(zip(conv_axes, fft_shape))
     recipe.blocks = {}
-    if method in ("auto", "oa"):
+    if method == "oa":
+        # overlap-add's error locality, exactly as scipy's: every axis scipy blocks
+        for ax in conv_axes:
+            blocks = _overlap_add.locality_blocks(s1[ax], s2[ax])
+            if blocks is not None:
+                recipe.blocks[ax] = blocks
+    elif method == "auto":
         candidates = {}
         for ax in conv_axes:
             blocks = _overlap_add.axis_blocks(s1[ax], s2[ax], real=not complex_data)
@@ -230,12 +254,19 @@ def prepare(
             best = max(candidates, key=lambda ax: candidates[ax].saving)
             recipe.blocks = {best: candidates[best]}
 
+    fft_scales = (0, 0)
+    if rule.compute.kind in "fc":
+        recipe.scale = _ranges.overflow_scale((largest_a, mag_b.largest), terms, rule.compute)
+        if method != "direct" and not extended:
+            fft_scales = _ranges.fft_overflow_scales(
+                (largest_a, mag_b.largest), (_size(a), _size(b)), math.prod(fft_shape), rule.compute)
     if method in ("auto", "direct") and not frequency_domain and rule.compute.kind in "fciu" \
-            and not extended:
+            and not extended and finite and not recipe.moduli:
         recipe.factors = _separable(recipe)
-    method = _resolve_method(recipe, method, frequency_domain, extended)
+    method = _resolve_method(recipe, method, frequency_domain, extended, sum(fft_scales))
     if method != "direct":
         recipe.factors = None
+        recipe.fft_scales, recipe.scale = fft_scales, sum(fft_scales)
 
     _check_memory(recipe, method, out_shape)
     recipe.plan = Plan(
@@ -245,25 +276,31 @@ def prepare(
         overlaps=_overlaps(recipe) if method == "oa" else 1,
         dtype=rule.result,
         exact=rule.exact,
+        scale=recipe.scale,
     )
     return recipe
 
 
-def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extended: bool) -> str:
+def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extended: bool,
+                    fft_scale: int = 0) -> str:
     """The method a call runs: the requested one, or for 'auto' the cheapest allowed one.
 
     Rules before cost: no FFT/overlap-add for object data or boundary extensions, none
-    under 'auto' when an input is not finite, and for exact integers only with the proof
-    of :func:`_fft_is_exact` (an explicit 'fft'/'oa' without it computes directly).
+    under 'auto' when an input is not finite or so large that a transform could overflow
+    (``fft_scale``), and for exact integers only with the proof of :func:`_fft_is_exact`
+    (an explicit 'fft'/'oa' without it computes directly; so do integers whose range is
+    confirmed exactly, which needs the wrap-around of direct integer sums).
     """
     rule = recipe.rule
+    if recipe.moduli:
+        return "direct"
     allowed = ["direct"]
     if rule.compute.kind != "O" and not extended:
         allowed += ["fft", "oa"] if recipe.blocks else ["fft"]
     if method == "oa" and not recipe.blocks:
-        method = "fft"  # no axis where blocking pays: one transform is overlap-add's best
+        method = "fft"  # no axis scipy would block: one transform, as scipy.signal.oaconvolve
     if method == "auto":
-        if not recipe.finite:
+        if not recipe.finite or fft_scale:
             allowed = ["direct"]
         costs = estimate_costs(recipe, allowed)
         while True:  # the cheapest allowed method (integers: only with the proof)
@@ -292,31 +329,53 @@ def _axis_region(n1: int, n2: int, mode: str, convolved: bool, centre_up: bool) 
     return (full - length) // 2, length
 
 
-def _scalar_recipe(function: str, xp: ModuleType, a: Any, b: Any, rule) -> Recipe:
+def _product_recipe(function: str, xp: ModuleType, a: Any, b: Any, rule, region, special) -> Recipe:
+    """Zero-rank inputs ('scalar') or no convolved axis ('product'): the broadcast product."""
     plan = Plan("direct", 1, None, 1, rule.result, rule.exact)
-    return Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule, special="scalar")
+    recipe = Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule, region=region,
+                    special=special)
+    if rule.exact:
+        largest = (_ranges.magnitude(xp, a).largest, _ranges.magnitude(xp, b).largest)
+        recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, 1, largest, extended=False)
+    return recipe
 
 
-def _empty_recipe(function, xp, a, b, mode, rule, shape=None) -> Recipe:
-    if function in ("convolve", "correlate"):
-        raise ValueError(
-            f"{function}: inputs must not be empty; got in1.shape={tuple(a.shape)}, "
-            f"in2.shape={tuple(b.shape)} (as in scipy.signal, which also rejects them)"
-        )
-    if function in ("fftconvolve", "oaconvolve") and shape is None:
-        # scipy.signal returns an empty 1-D float64 array for empty inputs
-        plan = Plan("fft", 0, None, 1, np.dtype(np.float64), False)
-        return Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule,
-                      special="empty", empty_shape=(0,))
-    if shape is None:
-        shape = tuple(
-            _axis_region(n1, n2, mode, True, False)[1] for n1, n2 in zip(a.shape, b.shape)
-        )
-    shape = tuple(max(n, 0) for n in shape)
-    method = "direct" if function in ("convolve2d", "correlate2d") else "fft"
-    plan = Plan(method, 0, None, 1, rule.result, rule.exact)
+def _empty_recipe(function, xp, a, b, plan: Plan, rule, shape) -> Recipe:
     return Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule,
-                  special="empty", empty_shape=shape)
+                  special="empty", empty_shape=tuple(shape))
+
+
+def _empty_result(function, xp, a, b, mode, rule, out_shape, boundary, fillvalue, swapped):
+    """The recipe of a call with an empty input or output (``a``, ``b`` after the 'valid'
+    swap); None when it must be computed (convolve2d extending an empty ``in1`` by a
+    nonzero fillvalue).
+
+    An output with no products is an empty sum, 0: 'valid' with an empty smaller input
+    gives zeros of shape ``n - k + 1`` (scipy.signal's N-D convolve and convolve2d do too;
+    its 1-D convolve raises, through numpy.convolve), 'same' with an empty ``in1`` gives
+    its empty shape. 'full' of an empty input, and 'same' with an empty ``in2``, have no
+    meaningful shape: ValueError, as in scipy.signal.
+    """
+    two_d = function in ("convolve2d", "correlate2d")
+    plan = Plan("direct", 0, None, 1, rule.result, rule.exact)
+    second = a if swapped else b  # in2, wherever the 'valid' swap put it
+    undefined = mode == "full" or (mode == "same" and _size(second) == 0)
+    if not two_d and _size(a) * _size(b) == 0 and undefined:
+        raise ValueError(
+            f"{function}: an empty input has no mode={mode!r} result; got "
+            f"in1.shape={tuple((b if swapped else a).shape)}, in2.shape={tuple(second.shape)} "
+            f"(scipy.signal raises an error here too; mode='valid' gives the empty sums, 0, "
+            "and mode='same' an empty in1)"
+        )
+    if two_d and _size(a) == 0 and _size(b) > 0 and min(out_shape) > 0:
+        if boundary != "fill":
+            raise ValueError(
+                f"{function}: boundary={boundary!r} cannot extend an empty in1 (shape "
+                f"{tuple(a.shape)}); use boundary='fill'"
+            )
+        if fillvalue != 0:
+            return None  # every output reads only fill values: computed as usual
+    return _empty_recipe(function, xp, a, b, plan, rule, out_shape)
 
 
 def _batch(recipe: Recipe) -> int:
@@ -373,7 +432,12 @@ def _separable(recipe: Recipe) -> list | None:
     factors = _direct.separable_factors(backends.to_numpy(kernel))
     if factors is None:
         return None
-    dtype = _dtypes.namespace_dtype(recipe.xp, recipe.rule.compute)
+    compute = recipe.rule.compute
+    if compute.kind in "iu":
+        info = np.iinfo(compute)
+        if any(f is not None and not all(info.min <= int(v) <= info.max for v in f) for f in factors):
+            return None  # a factor such as 2**63 of an int64 kernel: not in the computing dtype
+    dtype = _dtypes.namespace_dtype(recipe.xp, compute)
     return [
         None if f is None else recipe.xp.asarray(np.asarray(f), dtype=dtype,
                                                  device=_device(recipe.a))
@@ -460,6 +524,13 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
             else:
                 points *= recipe.fft_lengths[ax]
         workspace = 3 * points * 2 * item
+    # the inputs converted to the computing dtype (copies, also of zero-stride views)
+    engine_dtype = np.dtype(np.float64) if recipe.rule.exact and method != "direct" else compute
+    for x in (recipe.a, recipe.b):
+        if _dtypes.numpy_dtype(x.dtype) != engine_dtype or recipe.moduli:
+            workspace += _size(x) * item
+    if recipe.moduli:  # the residues: a reduced window and an int64 sum
+        workspace += 2 * (window + _validate.size(out_shape)) * 8
     shape_text = "x".join(str(n) for n in out_shape)
     _validate.check_memory(
         result_bytes + workspace,

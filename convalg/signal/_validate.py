@@ -27,9 +27,17 @@ _ALWAYS_FITS = 1 << 28
 
 
 def check_mode(mode: Any) -> str:
-    """Return ``mode`` if it is one of 'full', 'valid', 'same'; else ValueError."""
+    """Return ``mode`` if it is one of 'full', 'valid', 'same'; else ValueError.
+
+    The message carries scipy.signal's own wordings (its ``correlation_lags`` says "Mode x
+    is invalid", its FFT functions "acceptable mode flags are ..."), so code that matches
+    scipy's messages keeps working.
+    """
     if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(f"mode must be one of 'full', 'valid', 'same'; got {mode!r}")
+        raise ValueError(
+            f"Mode {mode} is invalid: acceptable mode flags are 'valid', 'same', or 'full' "
+            f"(got mode={mode!r})"
+        )
     return mode
 
 
@@ -52,28 +60,73 @@ def check_boundary(boundary: Any) -> str:
     return BOUNDARIES[boundary]
 
 
-def check_fillvalue(fillvalue: Any, result_kind: str) -> complex | float | int:
-    """Return ``fillvalue`` as a Python scalar, as scipy accepts it (a scalar or a 1-element array)."""
+def check_fillvalue(fillvalue: Any, result: Any) -> complex | float | int:
+    """Return ``fillvalue`` as a Python scalar that the result dtype ``result`` holds exactly.
+
+    scipy accepts a scalar or a one-element array. Integer results (convalg's exact rule)
+    need an integer fillvalue within the result's range: scipy would silently truncate
+    1.5, wrap 2**70 or turn NaN into garbage. Messages start with scipy's own wording.
+    """
     import numpy as np
 
-    try:
-        value = np.asarray(fillvalue)
-    except Exception as exc:
-        raise ValueError(f"fillvalue must be a number; got {fillvalue!r}") from exc
-    if value.size != 1:
-        raise ValueError(
-            f"fillvalue must be a scalar or an array with one element; got shape {value.shape}"
-        )
-    if value.dtype.kind not in "biufc":
-        raise ValueError(f"fillvalue must be a number; got {fillvalue!r}")
-    scalar = value.reshape(()).item()
-    if isinstance(scalar, complex) and result_kind not in "cO":
+    result = np.dtype(result)
+    if isinstance(fillvalue, (int, np.integer)) and not isinstance(fillvalue, (bool, np.bool_)):
+        scalar: Any = int(fillvalue)  # a Python int of any size, before numpy can reject it
+    else:
+        try:
+            value = np.asarray(fillvalue)
+        except Exception as exc:
+            raise ValueError(f"`fillvalue` must be a number; got {fillvalue!r}") from exc
+        if value.size != 1:
+            raise ValueError(
+                "`fillvalue` must be scalar or an array with one element; got an array of "
+                f"shape {value.shape}"
+            )
+        if value.dtype.kind not in "biufc":
+            raise ValueError(f"`fillvalue` must be a number; got {fillvalue!r}")
+        scalar = value.reshape(()).item()
+    if isinstance(scalar, complex) and result.kind not in "cO":
         if scalar.imag != 0:
             raise ValueError(
-                f"fillvalue {fillvalue!r} is complex but the inputs are real; pass a real "
-                "fillvalue or complex inputs"
+                "could not cast `fillvalue` directly to the output type: fillvalue "
+                f"{fillvalue!r} is complex but the inputs are real; pass a real fillvalue or "
+                "complex inputs"
             )
         scalar = scalar.real
+    if result.kind in "iub":
+        return _integer_fillvalue(scalar, fillvalue, result)
+    if result.kind in "fc" and isinstance(scalar, int):
+        try:
+            scalar = float(scalar)
+        except OverflowError:
+            raise ValueError(
+                f"fillvalue {fillvalue!r} is outside the range of the {result} result"
+            ) from None
+    return scalar
+
+
+def _integer_fillvalue(scalar: Any, given: Any, result: Any) -> int:
+    """The fillvalue of an exact integer result: an integer the result dtype holds."""
+    import numpy as np
+
+    if isinstance(scalar, float) and not math.isfinite(scalar):
+        raise ValueError(
+            f"fillvalue {given!r} is not finite but the inputs are integers (the result is "
+            "exact integers); pass a finite integer fillvalue or floating inputs"
+        )
+    if scalar != int(scalar):
+        raise ValueError(
+            f"fillvalue {given!r} is not an integer but the inputs are integers; pass an "
+            "integer fillvalue or floating inputs"
+        )
+    scalar = int(scalar)
+    compute = result if result.kind != "b" else np.dtype(np.int64)
+    info = np.iinfo(compute)
+    if not info.min <= scalar <= info.max:
+        raise ValueError(
+            f"fillvalue {given!r} is outside the {compute} range [{info.min}, {info.max}] of the "
+            "exact integer result; pass floating or object inputs to convolve with it"
+        )
     return scalar
 
 
@@ -86,18 +139,22 @@ def check_axes(axes: Any, ndim: int) -> list[int]:
     else:
         items = [axes]
     if not items:
-        raise ValueError("axes, when given, must not be empty")
+        raise ValueError("when provided, axes cannot be empty")
     normalised = []
     for axis in items:
         try:
             axis = operator.index(axis)
-        except TypeError as exc:
-            raise TypeError(f"axes must be integers; got {axis!r}") from exc
+        except TypeError:
+            # scipy raises ValueError here too, with these words
+            raise ValueError(f"axes must be a scalar or iterable of integers; got {axes!r}") from None
         if not -ndim <= axis < ndim:
-            raise ValueError(f"axes entry {axis} is out of range for inputs with {ndim} dimensions")
+            raise ValueError(
+                f"axes exceeds dimensionality of input: axis {axis} of inputs with {ndim} "
+                "dimensions"
+            )
         normalised.append(axis % ndim)
     if len(set(normalised)) != len(normalised):
-        raise ValueError(f"axes must be unique; got {items}")
+        raise ValueError(f"all axes must be unique; got {items}")
     return normalised
 
 
@@ -107,8 +164,9 @@ def valid_swap_needed(shape1: Sequence[int], shape2: Sequence[int], axes: Sequen
     second_larger = all(shape2[i] >= shape1[i] for i in axes)
     if not (first_larger or second_larger):
         raise ValueError(
-            "for mode='valid', one input must be at least as large as the other in every "
-            f"convolved dimension; got in1.shape={tuple(shape1)} and in2.shape={tuple(shape2)}"
+            "For 'valid' mode, one must be at least as large as the other in every "
+            f"dimension (that is convolved); got in1.shape={tuple(shape1)} and "
+            f"in2.shape={tuple(shape2)}"
         )
     return not first_larger
 
@@ -117,7 +175,16 @@ def memory_limit() -> int:
     """Bytes one call may allocate: ``CONVALG_MEMORY_LIMIT`` if set, else available memory."""
     configured = os.environ.get(MEMORY_LIMIT_ENV)
     if configured:
-        return int(float(configured))
+        try:
+            limit = float(configured)
+        except ValueError:
+            limit = math.nan
+        if not limit > 0:  # also NaN
+            raise ValueError(
+                f"the environment variable {MEMORY_LIMIT_ENV} must be a positive number of bytes "
+                f"(e.g. 4e9, or inf for no limit); got {configured!r}"
+            )
+        return int(min(limit, 1 << 62))
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:

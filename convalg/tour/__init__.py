@@ -152,14 +152,10 @@ def run_tour(
     >>> [(r.key, r.status) for r in report.results]
     [('backends', 'passed')]
     """
-    from convalg.backends import available
+    from convalg.backends import require_usable
     from convalg.tour import _steps  # looked up at call time, so tests can replace the steps
 
-    statuses = available()
-    if backend not in statuses:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, statuses))}; got {backend!r}")
-    if not statuses[backend].usable:
-        raise ValueError(f"backend {backend!r} is not usable here: {statuses[backend].detail}")
+    require_usable(backend)
     chosen = [step for step in _steps.STEPS if steps is None or step.key in steps]
     if steps is not None:
         unknown = sorted(set(steps) - {step.key for step in _steps.STEPS})

@@ -50,13 +50,12 @@ def test_uint64_stays_uint64_and_exact():
     assert out.tolist() == [2**63, 2**63 + 3, 3 + 2**62, 2**62]
 
 
-def test_overflow_error_names_the_magnitudes_before_computing():
+def test_overflow_error_names_the_first_exact_output_out_of_range():
     a = np.full(10, 2**40, dtype=np.int64)
     b = np.full(10, 2**30, dtype=np.int64)
-    with pytest.raises(OverflowError, match=r"int64 range"):
+    with pytest.raises(OverflowError, match=rf"output at index \(0,\) is {2**70}, outside the int64 range"):
         convalg.convolve(a, b)
-    with pytest.raises(OverflowError):
-        plan("convolve", a, b)
+    assert plan("convolve", a, b).method == "direct", "the exact check needs direct integer sums"
 
 
 def test_integer_fft_only_with_a_proof_of_exactness():
@@ -126,3 +125,76 @@ def test_separable_integer_kernels_of_narrow_types_factor_without_wrapping():
         out = convalg.convolve(signal, kernel)
         exact = scipy.signal.convolve(signal.astype(np.int64), kernel.astype(np.int64), method="direct")
         assert out.dtype == np.int64 and out.tolist() == exact.tolist()
+
+
+@pytest.mark.parametrize("function", ["convolve2d", "correlate2d"])
+@pytest.mark.parametrize("boundary", ["wrap", "symm"])
+def test_an_extended_boundary_never_wraps_around(backend, function, boundary):
+    """Defect 1 of issue 13: the check paired max|b| with sum|a|, which does not bound sums
+    over an extended signal (one sample used several times): 0 and -2**63 came back for
+    2**64 and 2**63."""
+    a = np.zeros((3, 3), np.int64)
+    a[0, 0] = 2**62
+    with pytest.raises(OverflowError, match=f"is {2**64}, outside the int64 range"):
+        getattr(convalg, function)(a, np.ones((3, 3), np.int64), boundary="symm", mode="same",
+                                   backend=backend)
+    with pytest.raises(OverflowError, match=f"is {2**64}, outside"):
+        getattr(convalg, function)(np.array([[2**62]]), np.ones((1, 4), np.int64), boundary=boundary,
+                                   mode="same", backend=backend)
+    # at the edge every output fits and is exact: symm reads a[0, 0] four times at (0, 0)
+    a[0, 0] = (2**63 - 1) // 4
+    b = np.ones((2, 2), np.int64)
+    out = getattr(convalg, function)(a, b, boundary=boundary, mode="same", backend=backend)
+    expected = getattr(scipy.signal, function)(a, b, boundary=boundary, mode="same")  # no wrap here
+    assert convalg.backends.to_numpy(out).tolist() == expected.tolist()
+    if function == "convolve2d":  # (correlate2d's 'same' window reads a[0, 0] fewer times)
+        assert int(np.max(expected)) == (4 if boundary == "symm" else 1) * a[0, 0]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (np.array([2**63 - 1]), np.array([1]), [2**63 - 1]),
+        (np.array([-(2**63)]), np.array([1]), [-(2**63)]),
+        (np.array([2**64 - 1], np.uint64), np.array([1], np.uint64), [2**64 - 1]),
+        (np.array([2**32 - 1], np.uint32), np.array([2**31 - 1], np.int32), [(2**32 - 1) * (2**31 - 1)]),
+        (np.array([2**62, 2**62]), np.array([1, -1]), [2**62, 0, -(2**62)]),  # terms cancel
+        (np.array([2**62, 2**62, 2**62]), np.array([1, -1, 1]), [2**62, 0, 2**62, 0, 2**62]),
+    ],
+    ids=["int64-max", "int64-min", "uint64-max", "uint32-x-int32", "cancelling", "cancelling-3"],
+)
+def test_results_that_fit_are_computed_even_when_their_bound_does_not(backend, a, b, expected):
+    """Defect 8 of issue 13: a float-inflated norm bound raised OverflowError for exact
+    results that fit; the check is now exact at the edge (residues modulo 2**64 and primes)."""
+    out = convalg.backends.to_numpy(convalg.convolve(a, b, backend=backend))
+    assert out.tolist() == expected
+    assert out.dtype == (np.uint64 if a.dtype == b.dtype == np.uint64 else np.int64)
+
+
+def test_one_output_past_the_edge_is_named_exactly():
+    with pytest.raises(OverflowError, match=f"index \\(2,\\) is {2**63}, outside the int64 range"):
+        convalg.convolve(np.array([2**62, 2**62, 2**62]), np.array([1, 0, 1]))
+    with pytest.raises(OverflowError, match=f"index \\(1,\\) is {-(2**63) - 1}, outside"):
+        convalg.convolve(np.array([-(2**62), -(2**62) - 1]), np.array([1, 1]))
+    with pytest.raises(OverflowError, match=f"is {2**64}, outside the uint64 range"):
+        convalg.convolve(np.array([2**63, 2**63], np.uint64), np.array([1, 1], np.uint64))
+
+
+def test_big_endian_uint64_never_wraps_around_in_the_exact_check():
+    """Found by the adversarial suite: the residues read a big-endian uint64 as int64, so
+    2**64 + 2 passed the exact check as 2 (mode 'valid' crops the outputs that disagreed)."""
+    a = np.array([3, 2**64 - 1, 3], dtype=">u8")
+    with pytest.raises(OverflowError, match=f"is {2**64 + 2}, outside the uint64 range"):
+        convalg.convolve(a, np.array([1, 1], np.uint64), mode="valid")
+    fits = np.array([3, 2**63, 3], dtype=">u8")
+    assert convalg.convolve(fits, np.array([1, 1], np.uint64), mode="valid").tolist() == [2**63 + 3] * 2
+
+
+def test_a_rank_one_kernel_whose_factors_leave_int64_is_not_factored():
+    """Found by the adversarial suite: the factors of [[-2**63] * 2] * 2 include 2**63, and
+    converting them raised numpy's 'Python int too large to convert to C long'."""
+    kernel = np.full((2, 2), -(2**63))
+    out = convalg.convolve(np.zeros((2, 3), bool), kernel)
+    assert out.dtype == np.int64 and not out.any()
+    with pytest.raises(OverflowError, match=f"is {-(2**63) * 2}, outside the int64 range"):
+        convalg.convolve(np.ones((3, 3), bool), kernel)

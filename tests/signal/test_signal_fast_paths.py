@@ -6,6 +6,7 @@ from __future__ import annotations
 import array_api_compat.numpy
 import numpy as np
 import pytest
+import scipy.signal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -194,3 +195,36 @@ def test_blas_path_is_not_used_with_non_finite_data():
     assert _choose.use_blas_1d(a.size + 30, 31)
     out = convalg.convolve(a, b, method="direct")
     assert np.isinf(out[500:531]).all() and np.isfinite(out[:500]).all() and np.isfinite(out[531:]).all()
+
+
+@pytest.mark.parametrize("method", ["oaconvolve", "convolve-oa"])
+def test_overlap_add_keeps_errors_local_to_their_blocks(backend, method):
+    """Defect 3 of issue 13: where blocking did not pay, oaconvolve ran one global FFT and the
+    rounding error of a 1e30 sample reached every output (-2.6e12 where scipy gives 2.0)."""
+    b = np.ones(230)
+    b[0] = 1e30
+    if method == "oaconvolve":
+        out = convalg.oaconvolve(np.ones(2), b, "same", backend=backend)
+        p = plan("oaconvolve", np.ones(2), b, mode="same")
+    else:
+        out = convalg.convolve(np.ones(2), b, "same", method="oa", backend=backend)
+        p = plan("convolve", np.ones(2), b, mode="same", method="oa")
+    assert p.method == "oa" and p.fft_shape == (3,)  # scipy's block: FFT length 3
+    assert np.allclose(convalg.backends.to_numpy(out), [2.0, 2.0], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(("s1", "s2"), [((300, 200), (5, 7)), ((4000,), (33,)), ((64, 640), (3, 9))])
+def test_overlap_add_blocks_every_axis_scipy_blocks_so_far_samples_do_not_matter(s1, s2):
+    """A huge sample in one corner leaves the outputs of blocks far from it near-exact."""
+    rng = np.random.default_rng(6)
+    a = rng.integers(-3, 4, s1).astype(np.float64)
+    b = rng.integers(-3, 4, s2).astype(np.float64)
+    exact = scipy.signal.convolve(a, b, method="direct")
+    a[(0,) * a.ndim] = 1e30
+    p = plan("oaconvolve", a, b)
+    assert p.method == "oa"
+    # every axis blocked (scipy blocks each of them): blocks shorter than the whole axis
+    assert all(n < full for n, full in zip(p.fft_shape, exact.shape)), p
+    out = convalg.oaconvolve(a, b)
+    far = tuple(slice(n // 2, None) for n in exact.shape)
+    assert np.array_equal(out[far].round(), exact[far]), "errors of the 1e30 block stay in its blocks"
