@@ -117,9 +117,15 @@ def check(
 
 def _proved(parsed, dims, proof, certificate, law) -> Verdict:
     if certificate is not None and not certificate.holds:
-        # a verified proof and a failing certificate contradict each other: claim nothing
+        # a verified proof and a failing certificate contradict each other: claim nothing, but
+        # say where the sides differ (the certificate's size, searched for integers)
+        found, _ = find_counterexample(
+            parsed, dims, shapes=certificate.failing_shapes,
+            parameters=dict(certificate.failing_parameters), max_candidates=20_000,
+        )
+        where = f"; at that size the sides differ for {found.describe()!r}" if found is not None else ""
         return Verdict(str(parsed), dims, "unknown", proof=proof, certificate=certificate, law=law,
-                       reason="the proof checked but the exhaustive certificate failed: " + str(certificate))
+                       reason="the proof checked but the exhaustive certificate failed: " + str(certificate) + where)
     return Verdict(str(parsed), dims, "proved", proof=proof, certificate=certificate, law=law)
 
 

@@ -88,8 +88,8 @@ class Arithmetic:
         return self.ring(QQ_I(real, imag))
 
     def number(self, value):
-        """The ring element of a ``Fraction``."""
-        return self.ring(QQ_I(value.numerator, 1) / QQ_I(value.denominator, 1))
+        """The ring element of a ``Fraction`` (a real number: its imaginary part is 0)."""
+        return self.ring(QQ_I(value, 0))
 
     def root(self, exponent: int):
         """``exp(2 pi i exponent / root_order)`` exactly."""
@@ -161,7 +161,7 @@ class PlainArithmetic:
 
     def number(self, value):
         if self.complex_values:
-            return QQ_I(value.numerator, 1) / QQ_I(value.denominator, 1)
+            return QQ_I(value, 0)
         return value.numerator if value.denominator == 1 else value
 
     def root(self, exponent: int):

@@ -93,6 +93,24 @@ class Conjugated(Function):
 
 
 _OPAQUE = (Wrap, Down, Hadamard, Dft, Conjugated)
+# how many leading arguments of each atom are its bound content (the rest are the point z)
+_CONTENT = {Wrap: 2, Down: 2, Hadamard: 2, Dft: 2, Conjugated: 1}
+
+
+def _outside_atoms(expr, rule):
+    """``rule`` applied bottom-up to every part of ``expr`` except the contents of atoms.
+
+    An atom's content is a generating function in its own bound variable w: a rewrite of the
+    outer w (a reduction modulo w^N - 1) must not reach it. The atom's point, where it is
+    evaluated, is a part of the outer expression and is rewritten.
+    """
+    if isinstance(expr, _OPAQUE):
+        bound = _CONTENT[type(expr)]
+        points = [_outside_atoms(a, rule) for a in expr.args[bound:]]
+        return rule(expr.func(*expr.args[:bound], *points))
+    if not expr.args:
+        return rule(expr)
+    return rule(expr.func(*(_outside_atoms(a, rule) for a in expr.args)))
 
 
 def generating_function(node: Node, dims: int) -> sympy.Expr:
@@ -200,24 +218,30 @@ class _GF:
         return total
 
     def _unwrap(self, content, n):
-        """Inside a reduction modulo w^N - 1, an inner reduction of the same N is the identity."""
-        return content.replace(
-            lambda e: isinstance(e, Wrap) and e.args[0] == n and e.args[2:] == self.w,
-            lambda e: e.args[1],
+        """Inside a reduction modulo w^N - 1, an inner reduction of the same N is the identity.
+
+        Only reductions at the top level of ``content`` are dropped: the contents of the other
+        atoms are not reduced modulo w^N - 1 (see :func:`_outside_atoms`)."""
+        return _outside_atoms(
+            content,
+            lambda e: e.args[1] if isinstance(e, Wrap) and e.args[0] == n and e.args[2:] == self.w else e,
         )
 
     def _reduce_powers(self, expr, n):
         if not n.is_Integer:
             # w^(a N + b) = w^b modulo w^N - 1 for an integer a
-            def drop_multiples(e):
-                a = e.exp.coeff(n)
-                return e.base ** sympy.expand(e.exp - a * n) if a.is_Integer else e
+            def reduce(e):
+                if e.is_Pow and e.base in self.w and e.exp.has(n):
+                    a = e.exp.coeff(n)
+                    return e.base ** sympy.expand(e.exp - a * n) if a.is_Integer else e
+                return e
+        else:
+            def reduce(e):
+                if e.is_Pow and e.base in self.w and e.exp.is_Integer:
+                    return e.base ** (int(e.exp) % int(n))
+                return e
 
-            return expr.replace(lambda e: e.is_Pow and e.base in self.w and e.exp.has(n), drop_multiples)
-        return expr.replace(
-            lambda e: e.is_Pow and e.base in self.w and e.exp.is_Integer,
-            lambda e: e.base ** (int(e.exp) % int(n)),
-        )
+        return _outside_atoms(expr, reduce)
 
     def _down(self, node):
         if self.param(node.args[1]) == 1:
