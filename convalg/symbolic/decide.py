@@ -1,13 +1,16 @@
 """Decide a statement: prove it, refute it with the smallest counterexample, or say why not.
 
-The order of attempts, each sound on its own:
+The attempts, each sound on its own:
 
 1. a named law with a sum-rewriting recipe whose statement is this one: the recipe's proof;
 2. generating functions (a decision procedure for the fragment without truncated modes);
-3. the counterexample search (exact), re-checked numerically on convalg's NumPy backend;
+3. the counterexample search (exact);
 4. otherwise ``unknown``, with the exhaustive symbolic certificate as the evidence there is.
 
-``proved`` is returned only for a proof whose every step sympy checked.
+Every verdict then passes the soundness gate (:mod:`convalg.symbolic.gate`): ``proved`` only
+when the independent evaluator agrees on random instances, ``refuted`` only when it confirms
+the counterexample; otherwise ``unknown`` with the reason. The whole decision is bounded by
+``timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -15,13 +18,18 @@ from __future__ import annotations
 import time
 
 from convalg.symbolic import laws as _laws
+from convalg.symbolic.budget import Budget, OutOfBudget
 from convalg.symbolic.certificate import exhaustive_check
+from convalg.symbolic.gate import recheck_proof
 from convalg.symbolic.gf import NotAlgebraic
 from convalg.symbolic.language import Statement, parse
 from convalg.symbolic.proof import Verdict, by_generating_functions, by_rewriting
+from convalg.symbolic.reference import confirm
 from convalg.symbolic.search import find_counterexample
 
-__all__ = ["check", "prove_law", "battery"]
+__all__ = ["check", "prove_law", "battery", "DEFAULT_TIMEOUT"]
+
+DEFAULT_TIMEOUT = 60.0
 
 
 def check(
@@ -29,9 +37,9 @@ def check(
     dims: int = 1,
     *,
     certify: bool = True,
-    numeric: bool = True,
     recipe=None,
     law: str | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Verdict:
     """Prove or refute an identity written in the statement language.
 
@@ -42,10 +50,11 @@ def check(
     dims : {1, 2}
         Whether the sequences live on Z or on Z^2.
     certify : bool
-        Also run the exhaustive symbolic check (the second, independent certificate) on a
-        proved statement. (It always runs when neither a proof nor a counterexample is found.)
-    numeric : bool
-        Re-check a counterexample numerically with ``convalg.convolve``/``convalg.correlate``.
+        Also run the exhaustive symbolic check (a further certificate) on a proved statement.
+        (It also runs when neither a proof nor a counterexample is found.)
+    timeout : float or None
+        Seconds the decision may take (checked in every loop); past it the verdict is
+        ``unknown`` with the reason. None: no limit.
 
     Returns
     -------
@@ -62,21 +71,30 @@ def check(
     >>> from convalg.symbolic import check
     >>> check("f*g == g*f", certify=False).status
     'proved'
-    >>> verdict = check("f*(g+h) == (f*g)+(f*g)", numeric=False)
+    >>> verdict = check("f*(g+h) == (f*g)+(f*g)")
     >>> verdict.status, verdict.counterexample.sequences
     ('refuted', {'f': [1], 'g': [0], 'h': [1]})
     """
     parsed = statement if isinstance(statement, Statement) else parse(statement, dims)
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
     if recipe is None and law is None:
         law_entry = _matching_law(parsed, dims)
         if law_entry is not None:
             recipe, law = law_entry.recipe, law_entry.key
+    budget = Budget(timeout)
+    try:
+        return _decide(parsed, dims, certify, recipe, law, budget)
+    except OutOfBudget as error:
+        return Verdict(str(parsed), dims, "unknown", law=law, reason=str(error))
+
+
+def _decide(parsed, dims, certify, recipe, law, budget) -> Verdict:
     reasons = []
     if recipe is not None:
         proof = by_rewriting(parsed, dims, recipe)
         if proof.verified:
-            certificate = exhaustive_check(parsed, dims) if certify else None
-            return _proved(parsed, dims, proof, certificate, law)
+            return _proved(parsed, dims, proof, certify, law, budget)
         reasons.append("the sum-rewriting recipe did not go through: " + "; ".join(proof.failures()))
     try:
         proof = by_generating_functions(parsed, dims)
@@ -84,49 +102,59 @@ def check(
         reasons.append(str(error))
     else:
         if proof.verified:
-            certificate = exhaustive_check(parsed, dims) if certify else None
-            return _proved(parsed, dims, proof, certificate, law)
+            return _proved(parsed, dims, proof, certify, law, budget)
         reasons.append("the generating functions differ (" + proof.meet_how + ")")
-    found, tried = find_counterexample(parsed, dims)
+    budget.check("the proof attempts")
+    found, tried = find_counterexample(parsed, dims, budget=budget)
     certificate = None
     if found is None:
         # run even when certify is False: a failing certificate locates a counterexample
-        certificate = exhaustive_check(parsed, dims)
+        certificate = exhaustive_check(parsed, dims, budget=budget)
         if not certificate.holds:
             # the certificate knows a size at which the sides differ: search integers there
             found, more = find_counterexample(
                 parsed, dims, shapes=certificate.failing_shapes,
-                parameters=dict(certificate.failing_parameters), max_candidates=20_000,
+                parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
             )
             tried += more
     if found is not None:
-        from convalg.symbolic.direct import evaluate_by_definition
-
-        found.direct = evaluate_by_definition(parsed, found)
-        if numeric and parsed.sides[0].kind == "seq":  # scalar identities involve no convolution
-            from convalg.symbolic.numeric import recheck
-
-            found.numeric = recheck(parsed, found)
-        return Verdict(str(parsed), dims, "refuted", counterexample=found, law=law, certificate=certificate,
-                       reason=f"counterexample found after {tried} candidates")
+        return _refuted(parsed, dims, found, law, certificate, f"counterexample found after {tried} candidates")
     reasons.append(f"no counterexample among {tried} candidates")
     if certificate is not None:
         reasons.append(str(certificate))
     return Verdict(str(parsed), dims, "unknown", certificate=certificate, reason="; ".join(reasons), law=law)
 
 
-def _proved(parsed, dims, proof, certificate, law) -> Verdict:
-    if certificate is not None and not certificate.holds:
+def _refuted(parsed, dims, found, law, certificate, reason) -> Verdict:
+    """The gate for a refutation: the independent evaluation must confirm the counterexample."""
+    found.confirmation = confirm(parsed, found)
+    if not found.confirmation.confirmed:
+        return Verdict(str(parsed), dims, "unknown", counterexample=found, law=law, certificate=certificate,
+                       reason="a counterexample was found but the independent evaluation does not confirm it: "
+                              f"{found.confirmation}")
+    return Verdict(str(parsed), dims, "refuted", counterexample=found, law=law, certificate=certificate, reason=reason)
+
+
+def _proved(parsed, dims, proof, certify, law, budget) -> Verdict:
+    """The gate for a proof: the independent re-check (and the certificate, if asked) must agree."""
+    recheck = recheck_proof(parsed, dims, deadline=budget)
+    if not recheck.agrees:
+        why = (f"the independent evaluation contradicts it: {recheck}" if recheck.contradiction
+               else f"the independent re-check could not run: {recheck.reason}")
+        return Verdict(str(parsed), dims, "unknown", proof=proof, recheck=recheck, law=law,
+                       reason="a proof checked, but " + why)
+    certificate = exhaustive_check(parsed, dims, budget=budget.share(0.5, at_most=20.0)) if certify else None
+    if certificate is not None and not certificate.holds and not certificate.stopped:
         # a verified proof and a failing certificate contradict each other: claim nothing, but
         # say where the sides differ (the certificate's size, searched for integers)
         found, _ = find_counterexample(
             parsed, dims, shapes=certificate.failing_shapes,
-            parameters=dict(certificate.failing_parameters), max_candidates=20_000,
+            parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
         )
         where = f"; at that size the sides differ for {found.describe()!r}" if found is not None else ""
-        return Verdict(str(parsed), dims, "unknown", proof=proof, certificate=certificate, law=law,
+        return Verdict(str(parsed), dims, "unknown", proof=proof, certificate=certificate, recheck=recheck, law=law,
                        reason="the proof checked but the exhaustive certificate failed: " + str(certificate) + where)
-    return Verdict(str(parsed), dims, "proved", proof=proof, certificate=certificate, law=law)
+    return Verdict(str(parsed), dims, "proved", proof=proof, certificate=certificate, recheck=recheck, law=law)
 
 
 def _matching_law(parsed: Statement, dims: int):
@@ -139,8 +167,11 @@ def _matching_law(parsed: Statement, dims: int):
 
 
 def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certify: bool = True,
-              numeric: bool = True) -> Verdict:
+              numeric: bool = True, timeout: float | None = DEFAULT_TIMEOUT) -> Verdict:
     """The verdict on a named law (see :mod:`convalg.symbolic.laws`).
+
+    ``numeric`` runs the numeric parts of the laws that have them (the multi-channel layers
+    composed with ``convalg.convolve``).
 
     Examples
     --------
@@ -155,7 +186,7 @@ def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certif
         from convalg.symbolic import extra
 
         return getattr(extra, entry.custom)(dims, numeric=numeric)
-    return check(entry.text(dims), dims, certify=certify, numeric=numeric, recipe=entry.recipe, law=entry.key)
+    return check(entry.text(dims), dims, certify=certify, recipe=entry.recipe, law=entry.key, timeout=timeout)
 
 
 def battery(operators=_laws.OPERATORS, dims=(1, 2), *, certify: bool = True, numeric: bool = True):

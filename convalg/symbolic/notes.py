@@ -206,8 +206,8 @@ def _example(verdict) -> str:
         return "(none)"
     names = {**example.sequences, **example.scalars, **example.parameters}
     text = ", ".join(f"{k} = {v}" for k, v in names.items())
-    if example.numeric is not None:
-        text += " (re-checked numerically: " + ("confirmed" if example.numeric.confirmed else "NOT confirmed") + ")"
+    if example.confirmation is not None:
+        text += " (independent re-check: " + ("confirmed" if example.confirmation.confirmed else "NOT confirmed") + ")"
     return text
 
 

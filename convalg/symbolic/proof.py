@@ -98,6 +98,7 @@ class Verdict:
     certificate: object = None
     reason: str = ""
     law: str | None = None
+    recheck: object = None  # the gate's independent re-check of a proof (convalg.symbolic.gate.Recheck)
 
     @property
     def exit_code(self) -> int:

@@ -118,10 +118,10 @@ def render_verdict(verdict, fmt: str = "text") -> str:
         else:
             lines.append("  smallest counterexample (exact):")
             lines.extend("    " + line for line in example.describe().splitlines())
-        if example.direct is not None:
-            lines.append(("  " if fmt == "text" else "") + f"direct evaluation: {example.direct}")
-        if example.numeric is not None:
-            lines.append(("  " if fmt == "text" else "") + f"numeric re-check: {example.numeric}")
+        if example.confirmation is not None:
+            lines.append(("  " if fmt == "text" else "") + f"independent re-check: {example.confirmation}")
+    if verdict.recheck is not None:
+        lines.append(("  " if fmt == "text" else "") + f"independent re-check: {verdict.recheck}")
     if verdict.certificate is not None:
         lines.append(("  " if fmt == "text" else "") + f"certificate: {verdict.certificate}")
     if verdict.reason:
@@ -135,8 +135,8 @@ def render_verdict(verdict, fmt: str = "text") -> str:
     return "\n\n".join(line for line in lines if line != "") + "\n"
 
 
-_PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificate:", "reason:", "numeric re-check:",
-          "direct evaluation:")
+_PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificate:", "reason:",
+          "independent re-check:")
 
 
 def _tex_paragraph(line: str) -> str:

@@ -35,8 +35,8 @@ class Counterexample:
 
     ``sequences`` maps each name to its entries (index 0 first; nested lists in 2-D),
     ``scalars`` and ``parameters`` the other names; ``sides`` holds each side's value as
-    ``(start, entries)``; ``direct`` and ``numeric`` are filled by the re-checks (the defining
-    sums evaluated term by term, and convalg's NumPy backend).
+    ``(start, entries)``; ``confirmation`` is the soundness gate's independent evaluation
+    (:func:`convalg.symbolic.reference.confirm`).
     """
 
     statement: str
@@ -45,8 +45,7 @@ class Counterexample:
     scalars: dict
     parameters: dict
     sides: list
-    numeric: object = None
-    direct: object = None
+    confirmation: object = None
     tried: int = 0
     notes: list = field(default_factory=list)
 
@@ -76,10 +75,37 @@ def _to_python(value, arithmetic):
         real = int(real) if real.denominator == 1 else real
         imag = int(imag) if imag.denominator == 1 else imag
         return real if imag == 0 else complex(real, imag) if isinstance(real, int) and isinstance(imag, int) else (real, imag)
-    import sympy
+    terms = []
+    for monom, c in value.terms():
+        terms.append((monom[-1], Fraction(int(c.x.numerator), int(c.x.denominator)),
+                      Fraction(int(c.y.numerator), int(c.y.denominator))))
+    return RootSum(arithmetic.root_order, tuple(sorted(terms)))
 
-    zeta = sympy.exp(2 * sympy.pi * sympy.I / arithmetic.root_order)
-    return sympy.nsimplify(value.as_expr().subs(sympy.Symbol("zeta"), zeta))
+
+@dataclass(frozen=True)
+class RootSum:
+    """An exact value ``sum of c_e zeta^e`` with ``zeta = exp(2 pi i / order)`` and Gaussian
+    rational ``c_e = real + i imag``: ``terms`` holds ``(e, real, imag)``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from convalg.symbolic.search import RootSum
+    >>> print(RootSum(3, ((0, Fraction(1), Fraction(0)), (1, Fraction(0), Fraction(2)))))
+    1 + 2i*zeta3^1
+    """
+
+    order: int
+    terms: tuple
+
+    def __str__(self) -> str:
+        parts = []
+        for exponent, real, imag in self.terms:
+            coefficient = (f"{real}" if not imag else f"{imag}i" if not real else f"({real} + {imag}i)")
+            parts.append(coefficient if exponent == 0 else f"{coefficient}*zeta{self.order}^{exponent}")
+        return " + ".join(parts)
+
+    __repr__ = __str__
 
 
 def _constant(arithmetic, value):
@@ -118,12 +144,15 @@ def find_counterexample(
     time_limit: float | None = None,
     shapes: tuple | None = None,
     parameters: dict | None = None,
+    budget=None,
 ) -> tuple[Counterexample | None, int]:
     """The smallest counterexample in the search order, or None; and the number of candidates tried.
 
     The search stops after ``max_candidates`` (default 20,000 in 1-D, 8,000 in 2-D), so its
-    result does not depend on the machine. ``shapes`` (one per sequence) and ``parameters`` restrict the search to one size, e.g. the
-    size at which the exhaustive certificate found the sides to differ.
+    result does not depend on the machine. ``shapes`` (one per sequence) and ``parameters``
+    restrict the search to one size, e.g. the size at which the exhaustive certificate found the
+    sides to differ. ``budget`` (a :class:`~convalg.symbolic.budget.Budget`) raises
+    :class:`~convalg.symbolic.budget.OutOfBudget` when its time is up.
 
     Examples
     --------
@@ -190,6 +219,8 @@ def find_counterexample(
                             tried += 1
                             if tried > max_candidates or time.monotonic() > deadline:
                                 return None, tried
+                            if budget is not None and tried % 64 == 0:
+                                budget.check("the counterexample search")
                             sequences = _build(names, shape_choice, flat, arithmetic, dims)
                             env = {**sequences, **env_scalars, **env_params}
                             try:

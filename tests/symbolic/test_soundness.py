@@ -73,7 +73,7 @@ def _agree_on_random_inputs(text: str, seed: int) -> bool:
 @given(expressions(), st.integers(0, 2**16))
 def test_a_statement_and_its_commuted_form_are_proved_and_agree_on_random_inputs(text, seed):
     statement = f"{text} == {_commuted(text, random.Random(seed))}"
-    verdict = check(statement, certify=False, numeric=False)
+    verdict = check(statement, certify=False)
     assert verdict.status == "proved", verdict.reason
     assert _agree_on_random_inputs(statement, seed)
 
@@ -88,4 +88,4 @@ def test_random_statements_are_proved_only_if_true_and_refuted_only_with_a_confi
     if verdict.status == "proved":
         assert _agree_on_random_inputs(statement, seed)
     else:
-        assert verdict.counterexample.numeric.confirmed, verdict.counterexample.numeric
+        assert verdict.counterexample.confirmation.confirmed, verdict.counterexample.confirmation
