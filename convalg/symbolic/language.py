@@ -116,8 +116,9 @@ class Statement:
         found: list[str] = []
 
         def visit(node: Node) -> None:
-            if node.op == op and isinstance(node.value, str) and node.value not in found:
-                found.append(node.value)
+            name = node.value[1] if op == "param" and isinstance(node.value, tuple) else node.value
+            if node.op == op and isinstance(name, str) and name not in found:
+                found.append(name)
             for arg in node.args:
                 if isinstance(arg, Node):
                     visit(arg)
