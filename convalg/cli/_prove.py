@@ -1,14 +1,33 @@
 """``convalg prove``: prove or refute convolution identities and named laws, symbolically.
 
 Exit status: 0 every statement proved, 1 one refuted, 3 one undecided (and none refuted),
-2 a malformed statement (the message gives the position). With ``--all`` or ``--notes``:
-0 when every verdict is the one convalg expects, 1 when one differs, 3 when one is undecided.
+2 a malformed statement or a bad argument (one line on stderr). With ``--all`` or ``--notes``:
+0 only when every verdict is the one convalg records, 1 when one differs, 3 when none differs
+but one is undecided.
+
+Each explicit statement is decided in a worker process that is stopped at ``--timeout``, so
+that no statement can hang the command; the decision itself also watches the clock and answers
+``unknown`` with the reason when its time is up.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
+import time
+
+DEFAULT_TIMEOUT = 30.0
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"--timeout must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def register(subparsers) -> None:
@@ -21,7 +40,11 @@ def register(subparsers) -> None:
             "*, corr(a,b), circ(a,b,N), conv(a,b,mode=\"same\"), down(a,s), shift(a,k), flip(a), "
             "conj(a), delta, dft(a,N), hadamard(a,b), scalars alpha, beta and numbers."
         ),
-        epilog="Exit status: 0 all proved, 1 one refuted, 3 one undecided, 2 malformed statement.",
+        epilog=(
+            "Exit status: 0 all proved, 1 one refuted, 3 one undecided, 2 malformed statement or bad "
+            "argument. With --all or --notes: 0 only when every verdict is the recorded one, 1 when one "
+            "differs, 3 when one is undecided."
+        ),
     )
     parser.add_argument("statements", nargs="*", metavar="STATEMENT", help="identities or law names")
     parser.add_argument("--operator", choices=("convolution", "correlation", "circular"), default="convolution",
@@ -32,14 +55,85 @@ def register(subparsers) -> None:
     parser.add_argument("--list", action="store_true", help="list the named laws")
     parser.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
     parser.add_argument("--no-certificate", action="store_true", help="skip the exhaustive symbolic check")
+    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"time allowed per statement (default: {DEFAULT_TIMEOUT:g}); past it the verdict "
+                             "is UNKNOWN")
     parser.set_defaults(run=run)
+
+
+def _decide(text: str, dims: int, operator: str, certify: bool, timeout: float, fmt: str):
+    """``(exit code, rendered verdict)`` of one statement or law name (runs in the worker)."""
+    from convalg.symbolic import laws
+    from convalg.symbolic.decide import check, prove_law
+    from convalg.symbolic.render import render_verdict
+
+    # the decision watches the clock itself, and leaves the worker a margin to report
+    budget = max(timeout * 0.85, timeout - 3.0)
+    if text in laws.names(operator):
+        verdict = prove_law(text, operator, dims, certify=certify, timeout=budget)
+    else:
+        verdict = check(text, dims, certify=certify, timeout=budget)
+    return verdict.exit_code, render_verdict(verdict, fmt)
+
+
+def _worker(connection, *arguments) -> None:
+    try:
+        connection.send(("ok", _decide(*arguments)))
+    except Exception as error:  # reported by the parent as one line, exit 2 or 3
+        from convalg.symbolic.language import StatementError
+
+        kind = "malformed" if isinstance(error, StatementError) else "error"
+        connection.send((kind, f"{type(error).__name__}: {error}" if kind == "error" else str(error)))
+    finally:
+        connection.close()
+
+
+def _context():
+    # fork shares the already imported sympy and convalg; elsewhere a fresh interpreter starts
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") and "fork" in methods else "spawn")
+
+
+def _decide_bounded(text: str, args) -> tuple[str, object]:
+    """Decide in a worker process stopped after ``args.timeout`` seconds."""
+    context = _context()
+    parent, child = context.Pipe(duplex=False)
+    arguments = (text, args.dims, args.operator, not args.no_certificate, args.timeout, args.format)
+    process = context.Process(target=_worker, args=(child, *arguments), daemon=True)
+    started = time.monotonic()
+    process.start()
+    child.close()
+    try:
+        if parent.poll(args.timeout):
+            return parent.recv()
+        return "timeout", time.monotonic() - started
+    except EOFError:  # the worker died without a word (e.g. killed for memory)
+        return "error", f"the worker process ended with exit code {process.exitcode}"
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        parent.close()
+
+
+def _timed_out(text: str, args, seconds: float) -> str:
+    from convalg.symbolic.language import parse
+    from convalg.symbolic.proof import Verdict
+    from convalg.symbolic.render import render_verdict
+
+    try:
+        statement = str(parse(text, args.dims))
+    except Exception:  # a law name
+        statement = text
+    verdict = Verdict(statement, args.dims, "unknown",
+                      reason=f"stopped after {seconds:.0f} s (--timeout {args.timeout:g}): no verdict in time")
+    return render_verdict(verdict, args.format)
 
 
 def run(args: argparse.Namespace) -> int:
     from convalg.symbolic import laws
-    from convalg.symbolic.decide import battery, check, prove_law
-    from convalg.symbolic.language import StatementError
-    from convalg.symbolic.render import render_document, render_verdict
+    from convalg.symbolic.decide import battery
+    from convalg.symbolic.render import render_document
 
     certify = not args.no_certificate
     if args.list:
@@ -64,19 +158,23 @@ def run(args: argparse.Namespace) -> int:
     if not args.statements:
         print("convalg prove: give a STATEMENT, a law name, --all, --notes or --list", file=sys.stderr)
         return 2
-    verdicts = []
+    codes = []
     for text in args.statements:
-        try:
-            if text in laws.names(args.operator):
-                verdict = prove_law(text, args.operator, args.dims, certify=certify)
-            else:
-                verdict = check(text, args.dims, certify=certify)
-        except StatementError as error:
-            print(f"convalg prove: malformed statement: {error}", file=sys.stderr)
+        kind, payload = _decide_bounded(text, args)
+        if kind == "malformed":
+            print(f"convalg prove: malformed statement: {payload}", file=sys.stderr)
             return 2
-        verdicts.append(verdict)
-        print(render_verdict(verdict, args.format))
-    statuses = {v.status for v in verdicts}
-    if "refuted" in statuses:
+        if kind == "error":
+            print(f"convalg prove: internal error on {text!r}: {payload}", file=sys.stderr)
+            codes.append(3)
+            continue
+        if kind == "timeout":
+            print(_timed_out(text, args, payload))
+            codes.append(3)
+            continue
+        code, rendered = payload
+        print(rendered)
+        codes.append(code)
+    if 1 in codes:
         return 1
-    return 3 if "unknown" in statuses else 0
+    return 3 if 3 in codes else 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from convalg.symbolic.budget import Budget
-from convalg.symbolic.evaluate import Arithmetic, Finite, Undefined, equal, evaluate_sides, root_order
+from convalg.symbolic.evaluate import Arithmetic, Finite, TooLarge, Undefined, equal, evaluate_sides, root_order
 from convalg.symbolic.language import POSITIVE_PARAMETERS, Node, Statement
 
 __all__ = ["Certificate", "exhaustive_check"]
@@ -99,7 +99,11 @@ def exhaustive_check(
     arithmetics: dict = {}
     for param_values in product(*param_domains):
         env_params = dict(zip(params, param_values))
-        order = root_order(statement, env_params)
+        try:
+            order = root_order(statement, env_params)
+        except TooLarge as error:
+            stopped.append(f"stopped: {error}")
+            break
         if order not in arithmetics:
             largest = (max(bound, diagonal or 0),) * dims
             generator_names = [
@@ -135,6 +139,9 @@ def exhaustive_check(
             try:
                 sides = evaluate_sides(statement, env, arithmetic, dims)
             except Undefined:
+                continue
+            except TooLarge as error:
+                stopped.append(f"stopped: {error}")
                 continue
             cases += 1
             for other in sides[1:]:

@@ -20,6 +20,7 @@ import time
 from convalg.symbolic import laws as _laws
 from convalg.symbolic.budget import Budget, OutOfBudget
 from convalg.symbolic.certificate import exhaustive_check
+from convalg.symbolic.evaluate import TooLarge
 from convalg.symbolic.gate import recheck_proof
 from convalg.symbolic.gf import NotAlgebraic
 from convalg.symbolic.language import Statement, parse
@@ -105,18 +106,25 @@ def _decide(parsed, dims, certify, recipe, law, budget) -> Verdict:
             return _proved(parsed, dims, proof, certify, law, budget)
         reasons.append("the generating functions differ (" + proof.meet_how + ")")
     budget.check("the proof attempts")
-    found, tried = find_counterexample(parsed, dims, budget=budget)
+    try:
+        found, tried = find_counterexample(parsed, dims, budget=budget)
+    except TooLarge as error:
+        found, tried = None, 0
+        reasons.append(f"the counterexample search stopped: {error}")
     certificate = None
     if found is None:
         # run even when certify is False: a failing certificate locates a counterexample
-        certificate = exhaustive_check(parsed, dims, budget=budget)
+        certificate = exhaustive_check(parsed, dims, budget=budget.share(0.5, at_most=20.0))
         if not certificate.holds:
             # the certificate knows a size at which the sides differ: search integers there
-            found, more = find_counterexample(
-                parsed, dims, shapes=certificate.failing_shapes,
-                parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
-            )
-            tried += more
+            try:
+                found, more = find_counterexample(
+                    parsed, dims, shapes=certificate.failing_shapes,
+                    parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
+                )
+                tried += more
+            except TooLarge as error:
+                reasons.append(f"the search at the certificate's size stopped: {error}")
     if found is not None:
         return _refuted(parsed, dims, found, law, certificate, f"counterexample found after {tried} candidates")
     reasons.append(f"no counterexample among {tried} candidates")
@@ -147,10 +155,13 @@ def _proved(parsed, dims, proof, certify, law, budget) -> Verdict:
     if certificate is not None and not certificate.holds and not certificate.stopped:
         # a verified proof and a failing certificate contradict each other: claim nothing, but
         # say where the sides differ (the certificate's size, searched for integers)
-        found, _ = find_counterexample(
-            parsed, dims, shapes=certificate.failing_shapes,
-            parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
-        )
+        try:
+            found, _ = find_counterexample(
+                parsed, dims, shapes=certificate.failing_shapes,
+                parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
+            )
+        except TooLarge:
+            found = None
         where = f"; at that size the sides differ for {found.describe()!r}" if found is not None else ""
         return Verdict(str(parsed), dims, "unknown", proof=proof, certificate=certificate, recheck=recheck, law=law,
                        reason="the proof checked but the exhaustive certificate failed: " + str(certificate) + where)

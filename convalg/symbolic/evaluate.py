@@ -28,11 +28,21 @@ from sympy import QQ_I, cyclotomic_poly, ring
 
 from convalg.symbolic.language import Node, Statement, parameter_value
 
-__all__ = ["Arithmetic", "Finite", "Undefined", "evaluate", "equal"]
+__all__ = ["Arithmetic", "Finite", "Undefined", "TooLarge", "evaluate", "equal"]
 
 
 class Undefined(ArithmeticError):
-    """The expression has no value on this input (scipy's 'valid' mode with no dominant input)."""
+    """The expression has no value on this input (scipy's 'valid' mode with no dominant input,
+    or a window of an empty sequence)."""
+
+
+class TooLarge(ArithmeticError):
+    """The exact evaluation would take more than :data:`MAX_WORK` products, or roots of unity of
+    order above :data:`MAX_ROOT_ORDER`."""
+
+
+MAX_WORK = 2_000_000
+MAX_ROOT_ORDER = 1024
 
 
 class Arithmetic:
@@ -262,6 +272,12 @@ class _Evaluator:
         self.env = env
         self.ar = arithmetic
         self.dims = dims
+        self.work = 0
+
+    def spend(self, products: int) -> None:
+        self.work += products
+        if self.work > MAX_WORK:
+            raise TooLarge(f"the exact evaluation needs more than {MAX_WORK} products")
 
     def param(self, node: Node) -> int:
         return parameter_value(node, self.env)
@@ -332,6 +348,7 @@ class _Evaluator:
     def conv(self, a: Finite, b: Finite) -> Finite:
         if 0 in a.shape or 0 in b.shape:
             return Finite((0,) * self.dims, (0,) * self.dims, {})
+        self.spend(len(a.data) * len(b.data))
         data: dict = {}
         zero = self.ar.zero
         for i, x in a.data.items():
@@ -390,6 +407,7 @@ class _Evaluator:
     def _dft(self, node):
         n = self.param(node.args[1])
         a = self.wrap(self.eval(node.args[0]), n)
+        self.spend(n**self.dims * max(len(a.data), 1))
         step = self.ar.root_order // n
         data = {}
         for k in _box((0,) * self.dims, (n,) * self.dims):
@@ -420,6 +438,8 @@ class _Evaluator:
 
     def _convmode(self, node):
         a, b = self.eval(node.args[0]), self.eval(node.args[1])
+        if 0 in a.shape or 0 in b.shape:
+            raise Undefined("conv(..., mode=...) of an empty sequence")
         full = self.conv(a, b)
         if node.value == "same":
             offset = tuple((n - 1) // 2 for n in b.shape)
@@ -464,4 +484,7 @@ def root_order(statement: Statement, env: dict) -> int:
 
     for side in statement.sides:
         visit(side)
-    return math.lcm(*orders)
+    order = math.lcm(*orders)
+    if order > MAX_ROOT_ORDER:
+        raise TooLarge(f"dft lengths need roots of unity of order {order} (more than {MAX_ROOT_ORDER})")
+    return order

@@ -54,6 +54,9 @@ class Counterexample:
         lines = [f"{name} = {value}" for name, value in self.sequences.items()]
         lines += [f"{name} = {value}" for name, value in {**self.scalars, **self.parameters}.items()]
         for index, (start, entries) in enumerate(self.sides):
+            if entries in ([0], [[0]]):
+                lines.append(f"side {index + 1} = 0 (the zero sequence)")
+                continue
             if not start:
                 lines.append(f"side {index + 1} = {entries}")
                 continue
@@ -247,10 +250,17 @@ def find_counterexample(
 
 
 def _side(value, arithmetic):
-    """``(start, entries)`` of a sequence; ``((), value)`` of a scalar."""
-    if isinstance(value, Finite):
-        return (value.start, _plain({"x": value}, arithmetic)["x"].to_array())
-    return ((), _to_python(value, arithmetic))
+    """``(first index, entries)`` of a sequence's nonzero span (not its whole box, which may be
+    huge: circ(f, delta, 10^9)); ``((), value)`` of a scalar."""
+    if not isinstance(value, Finite):
+        return ((), _to_python(value, arithmetic))
+    support = value.support(arithmetic)
+    if not support:  # the zero sequence
+        return ((0,) * value.dims, [0] if value.dims == 1 else [[0]])
+    first = tuple(min(i[a] for i in support) for a in range(value.dims))
+    last = tuple(max(i[a] for i in support) for a in range(value.dims))
+    span = Finite(first, tuple(b - a + 1 for a, b in zip(first, last)), support)
+    return (first, _plain({"x": span}, arithmetic)["x"].to_array())
 
 
 def _size(shape: tuple[int, ...]) -> int:
