@@ -1,4 +1,4 @@
-"""Decide a statement: prove it, refute it with the smallest counterexample, or say why not.
+"""Decide a statement: prove it, refute it with a small counterexample, or say why not.
 
 The attempts, each sound on its own:
 
@@ -24,9 +24,10 @@ from convalg.symbolic.evaluate import TooLarge
 from convalg.symbolic.gate import recheck_proof
 from convalg.symbolic.gf import NotAlgebraic
 from convalg.symbolic.language import Statement, parse
-from convalg.symbolic.proof import Verdict, by_generating_functions, by_rewriting
+from convalg.symbolic.proof import Verdict, by_finite_evaluation, by_generating_functions, by_rewriting
 from convalg.symbolic.reference import confirm
-from convalg.symbolic.search import find_counterexample
+from convalg.symbolic.finite import Unbounded, decide_finite
+from convalg.symbolic.search import counterexample_from, find_counterexample, probe
 
 __all__ = ["check", "prove_law", "battery", "DEFAULT_TIMEOUT"]
 
@@ -106,11 +107,31 @@ def _decide(parsed, dims, certify, recipe, law, budget) -> Verdict:
             return _proved(parsed, dims, proof, certify, law, budget)
         reasons.append("the generating functions differ (" + proof.meet_how + ")")
     budget.check("the proof attempts")
+    if not parsed.names("param"):
+        try:
+            outcome = decide_finite(parsed, dims, budget=budget)
+        except (Unbounded, TooLarge) as error:
+            reasons.append(f"no decision on finitely many entries: {error}")
+        else:
+            if outcome.holds:
+                return _proved(parsed, dims, by_finite_evaluation(parsed, dims, outcome), certify, law, budget)
+            if outcome.witness is not None:
+                sequences, scalars = outcome.witness
+                found = counterexample_from(parsed, dims, sequences, scalars, {}, budget=budget, origin=_FROM_FINITE)
+                return _refuted(parsed, dims, found, law, None, "the exact evaluation on finitely many entries "
+                                "differs; counterexample made small")
+    tried = 0
     try:
-        found, tried = find_counterexample(parsed, dims, budget=budget)
+        found, tried = find_counterexample(parsed, dims, budget=budget, max_candidates=_SMALL_SEARCH[dims],
+                                           max_work=_SMALL_WORK)
+        if found is None:
+            found, probes = probe(parsed, dims, budget=budget)
+            tried += probes
     except TooLarge as error:
-        found, tried = None, 0
+        found = None
         reasons.append(f"the counterexample search stopped: {error}")
+    if found is None and parsed.names("param"):
+        found = _refute_at_parameter_values(parsed, dims, budget, reasons)
     certificate = None
     if found is None:
         # run even when certify is False: a failing certificate locates a counterexample
@@ -131,6 +152,42 @@ def _decide(parsed, dims, certify, recipe, law, budget) -> Verdict:
     if certificate is not None:
         reasons.append(str(certificate))
     return Verdict(str(parsed), dims, "unknown", certificate=certificate, reason="; ".join(reasons), law=law)
+
+
+_FROM_FINITE = "made small from entries where the exact evaluation on finitely many entries differs"
+# the exhaustive small search (candidates, exact products) before the random probes
+_SMALL_SEARCH = {1: 3000, 2: 1500}
+_SMALL_WORK = 150_000
+
+
+def _refute_at_parameter_values(parsed, dims, budget, reasons):
+    """Decide the statement exactly at small values of its parameters: a difference at one of
+    them refutes it (the statement claims every value)."""
+    from itertools import product
+
+    from convalg.symbolic.instances import parameter_domain
+
+    names = parsed.names("param")
+    domains = [parameter_domain(name) for name in names]
+    tried = 0
+    for values in product(*domains):
+        if tried >= 24:
+            break
+        tried += 1
+        budget.check("the decision at parameter values")
+        parameters = dict(zip(names, values))
+        try:
+            outcome = decide_finite(parsed, dims, parameters, budget=budget)
+        except (Unbounded, TooLarge) as error:
+            reasons.append(f"no decision on finitely many entries at parameter values: {error}")
+            return None
+        if not outcome.holds and outcome.witness is not None:
+            sequences, scalars = outcome.witness
+            return counterexample_from(parsed, dims, sequences, scalars, parameters, budget=budget,
+                                       origin=_FROM_FINITE)
+    reasons.append(f"exact evaluation on finitely many entries: holds at the first {tried} values of "
+                   f"{', '.join(names)} (not a proof for every value)")
+    return None
 
 
 def _refuted(parsed, dims, found, law, certificate, reason) -> Verdict:

@@ -7,7 +7,8 @@ and instances come in three kinds, so that what happens past N, past the shifts 
 bound the provers use is exercised:
 
 * ``short``: dense, lengths 1 to 4;
-* ``long``: dense, lengths up to twice the reach, and at least 40 (8 per axis in 2-D);
+* ``long``: dense, lengths from 5 up to twice the reach, and up to at least 40 (8 per axis
+  in 2-D);
 * ``sparse``: one to three nonzero entries anywhere in such a length, often at a multiple
   of a constant of the statement (where a wrap modulo N or a stride lands).
 
@@ -21,7 +22,7 @@ import random
 
 from convalg.symbolic.language import POSITIVE_PARAMETERS, Node, Statement
 
-__all__ = ["constants", "reach", "parameter_values", "random_instance", "KINDS"]
+__all__ = ["constants", "reach", "parameter_domain", "parameter_values", "random_instance", "KINDS"]
 
 KINDS = ("short", "long", "sparse")
 _MAX_CELLS = {1: 600, 2: 200}  # per sequence: the reference evaluator works on dense arrays
@@ -78,6 +79,15 @@ def _occurrences(statement: Statement, name: str) -> int:
     return count
 
 
+def parameter_domain(name: str) -> tuple[int, ...]:
+    """Small values of a parameter, in the order they are tried: N M K 1..6, s 1..3, offsets -3..3."""
+    if name == "s":
+        return (1, 2, 3)
+    if name in POSITIVE_PARAMETERS:
+        return (1, 2, 3, 4, 5, 6)
+    return (0, 1, -1, 2, -2, 3, -3)
+
+
 def parameter_values(statement: Statement, rng: random.Random) -> dict:
     """Random values of the named parameters: N M K in 1..12, s in 1..4, offsets in -9..9."""
     values = {}
@@ -110,7 +120,8 @@ def _shape(rng: random.Random, kind: str, dims: int, far: int) -> tuple[int, ...
         return tuple(rng.randint(1, 4 if dims == 1 else 3) for _ in range(dims))
     side = max(1, int(_MAX_CELLS[dims] ** (1 / dims)))
     top = min(max(far, 2), side)
-    return tuple(rng.randint(max(1, min(top, far // 2)), top) for _ in range(dims))
+    # every length up to the top: windows ('same', 'valid') and wraps care where the length falls
+    return tuple(rng.randint(min(5, top), top) for _ in range(dims))
 
 
 def _sequence(rng: random.Random, kind: str, dims: int, far: int, landmarks: list[int], complex_values: bool):

@@ -185,8 +185,8 @@ class Number:
         return not self.is_zero()
 
     def to_python(self):
-        """An ``int``, ``Fraction``, ``complex`` (integer parts) or ``(Fraction, Fraction)`` when
-        the number is a Gaussian rational; ``None`` otherwise."""
+        """An ``int``, ``Fraction``, ``complex`` (integer parts) or ``(real, imag)`` Fractions
+        when the number is a Gaussian rational; ``None`` otherwise."""
         parts = _reduced(self.parts, self.order)
         quarter = self.order // 4
         real, imag = parts[0], parts[quarter] if quarter < len(parts) else 0
@@ -264,7 +264,7 @@ def _reduced(parts, order: int) -> list:
 
 def number(value, order: int) -> Number:
     """The :class:`Number` of a counterexample's entry: int, Fraction, complex with integer
-    parts, a ``(real, imag)`` pair of Fractions, or a sum of roots of unity (an object with
+    parts, a Gaussian rational (``real`` and ``imag`` Fractions), or a sum of roots of unity (an object with
     ``order`` and ``terms`` = ``(exponent, real, imag)`` triples, zeta = exp(2 pi i / order))."""
     if isinstance(value, Number):
         if order % value.order:
@@ -283,8 +283,8 @@ def number(value, order: int) -> Number:
         for exponent, real, imag in value.terms:
             total = total + Number.gaussian(real, imag, order) * Number.root(exponent * step, order)
         return total
-    if isinstance(value, tuple):
-        return Number.gaussian(Fraction(value[0]), Fraction(value[1]), order)
+    if isinstance(getattr(value, "real", None), Fraction):  # a Gaussian rational
+        return Number.gaussian(value.real, value.imag, order)
     if isinstance(value, complex):
         if value.real != int(value.real) or value.imag != int(value.imag):
             raise ValueError(f"complex entries must have integer parts, got {value!r}")
@@ -380,9 +380,7 @@ class _Reference:
 
     # sequences
     def from_entries(self, entries) -> Value:
-        array = np.array(entries, dtype=object)
-        if array.ndim != self.dims:
-            array = array.reshape((0,) * self.dims)
+        array = object_array(entries, self.dims)
         parts = [self.zeros(array.shape) for _ in range(self.half)]
         for index in np.ndindex(array.shape):
             for e, c in enumerate(number(array[index], self.order).parts):
@@ -567,6 +565,17 @@ class _Reference:
         return Value(first, [p[window].copy() for p in value.parts], self.order)
 
 
+def object_array(entries, dims: int) -> np.ndarray:
+    """Nested lists of numbers as an object array of ``dims`` axes (an entry may itself be a
+    tuple, a Gaussian rational: numpy must not read it as an axis)."""
+    rows = [entries] if dims == 1 else list(entries)
+    shape = (len(entries),) if dims == 1 else (len(rows), len(rows[0]) if rows else 0)
+    array = np.empty(shape, dtype=object)
+    for index in np.ndindex(shape):
+        array[index] = entries[index[0]] if dims == 1 else rows[index[0]][index[1]]
+    return array
+
+
 def field_order(statement: Statement, parameters: dict) -> int:
     """The L of Q(zeta_L) the statement's numbers live in: a multiple of 4 and of every dft length.
 
@@ -651,9 +660,7 @@ def _same_side(value, claimed, order: int) -> bool:
     start, entries = claimed
     if not isinstance(value, Value):
         return value == number(entries, order)
-    array = np.array(entries, dtype=object)
-    if array.ndim != len(start):
-        array = array.reshape((0,) * len(start))
+    array = object_array(entries, len(start))
     claimed_support = {}
     for index in np.ndindex(array.shape):
         entry = number(array[index], order)

@@ -105,18 +105,19 @@ def render_verdict(verdict, fmt: str = "text") -> str:
         lines.append(f"{prefix}sides meet: {'yes' if proof.meet else 'NO'} ({proof.meet_how})")
     if verdict.counterexample is not None:
         example = verdict.counterexample
+        title = f"Counterexample (exact; {example.origin})"
         if fmt == "markdown":
-            lines.append("Smallest counterexample (exact):")
+            lines.append(title + ":")
             lines.append("")
             lines.append("```")
             lines.append(example.describe())
             lines.append("```")
         elif fmt == "latex":
-            lines.append(r"Smallest counterexample (exact):\begin{verbatim}")
+            lines.append(_tex_escape(title) + r":\begin{verbatim}")
             lines.append(example.describe())
             lines.append(r"\end{verbatim}")
         else:
-            lines.append("  smallest counterexample (exact):")
+            lines.append(f"  {title[0].lower()}{title[1:]}:")
             lines.extend("    " + line for line in example.describe().splitlines())
         if example.confirmation is not None:
             lines.append(("  " if fmt == "text" else "") + f"independent re-check: {example.confirmation}")
@@ -141,7 +142,7 @@ _PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificat
 
 def _tex_paragraph(line: str) -> str:
     """Plain-text lines become escaped paragraphs; LaTeX lines pass through."""
-    if line.startswith("\\") or line.startswith("  &") or line.startswith("Smallest") or "\\end{" in line:
+    if line.startswith("\\") or line.startswith("  &") or line.startswith("Counterexample") or "\\end{" in line:
         return line
     if line.startswith(_PLAIN):
         return _tex_escape(line) + "\\par"

@@ -52,7 +52,7 @@ def random_input(text: str, sides, dims: int, rng: random.Random) -> tuple[dict,
         if kind == "short":
             shape = [rng.randint(1, 4) for _ in range(dims)]
         else:
-            shape = [rng.randint(max(1, far // 2), far) for _ in range(dims)]
+            shape = [rng.randint(1, far) for _ in range(dims)]
         cells = {}
         if kind == "sparse":
             for _ in range(rng.randint(1, 3)):

@@ -31,7 +31,12 @@ def _one(job):
     rng = random.Random(f"{seed}:{index}")
     text, dims, mode = grammar.statement(rng)
     started = time.perf_counter()
-    verdict = check(text, dims, certify=False, timeout=timeout)
+    try:
+        verdict = check(text, dims, certify=False, timeout=timeout)
+    except Exception as error:  # a crash is a defect too: report it with the statement
+        import traceback
+
+        return text, dims, mode, "crash", time.perf_counter() - started, [traceback.format_exc()], None, str(error)
     seconds = time.perf_counter() - started
     problems = judge(text, dims, verdict)
     oracle_truth = truth(text, dims) if verdict.status == "unknown" else None
@@ -61,7 +66,8 @@ def main(argv=None) -> int:
     print(f"{len(results)} statements (seed {args.seed}) in {wall:.0f} s with {args.jobs} workers")
     print(f"decided: {status['proved'] + status['refuted']} ({status['proved']} proved, {status['refuted']} refuted); "
           f"undecided: {status['unknown']} (oracle: {unknown_truth['false']} false, {unknown_truth['true?']} "
-          f"no difference found); unsound: {len(unsound)}")
+          f"no difference found); unsound: {sum(r[3] != 'crash' for r in unsound)}; "
+          f"crashed: {sum(r[3] == 'crash' for r in unsound)}")
     for label, group in (("without a same/valid window", plain), ("with a same/valid window", windowed)):
         decided = sum(1 for r in group if r[3] != "unknown")
         print(f"  {label}: {decided} of {len(group)} decided")
@@ -71,7 +77,7 @@ def main(argv=None) -> int:
     print(f"time per statement: median {statistics.median(times):.2f} s, worst {max(times):.2f} s "
           f"({max(results, key=lambda r: r[4])[0]})")
     for r in unsound:
-        print("UNSOUND:", r[0], f"({r[1]}-D)", r[3], r[5])
+        print("CRASH:" if r[3] == "crash" else "UNSOUND:", r[0], f"({r[1]}-D)", r[3], r[5])
     shown = [r for r in results if r[3] == "unknown"][: args.show_unknown]
     for r in shown:
         print(f"unknown ({r[6]}): {r[0]} ({r[1]}-D): {r[7]}")

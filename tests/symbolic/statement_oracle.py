@@ -47,6 +47,8 @@ class Q12:
             return Q12(int(value.real), int(value.imag))
         if isinstance(value, tuple):
             return Q12(Fraction(value[0]), Fraction(value[1]))
+        if isinstance(getattr(value, "real", None), Fraction):  # a Gaussian rational
+            return Q12(value.real, value.imag)
         if hasattr(value, "order") and hasattr(value, "terms"):  # a sum of roots of unity
             if 12 % value.order:
                 raise ValueError(f"the oracle has roots of unity of order dividing 12, not {value.order}")
@@ -110,6 +112,86 @@ def root(exponent: int) -> Q12:
     return out
 
 
+class Approx:
+    """A complex float for dft lengths that do not divide 12. Two values are equal when they
+    differ by at most 1e-9 and different when by at least 1e-5 (the inputs are small integers, so
+    rounding stays far below both); in between the oracle cannot tell and says Undefined."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, value=0):
+        self.v = complex(value)
+
+    @staticmethod
+    def of(value) -> "Approx":
+        if isinstance(value, Approx):
+            return value
+        if isinstance(value, tuple):
+            return Approx(complex(float(value[0]), float(value[1])))
+        if isinstance(getattr(value, "real", None), Fraction):
+            return Approx(complex(float(value.real), float(value.imag)))
+        if hasattr(value, "order") and hasattr(value, "terms"):
+            import cmath
+
+            return Approx(sum(complex(float(re), float(im)) * cmath.exp(2j * cmath.pi * e / value.order)
+                              for e, re, im in value.terms))
+        return Approx(complex(value) if not isinstance(value, Fraction) else float(value))
+
+    def __add__(self, other):
+        return Approx(self.v + Approx.of(other).v)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Approx(-self.v)
+
+    def __sub__(self, other):
+        return Approx(self.v - Approx.of(other).v)
+
+    def __mul__(self, other):
+        return Approx(self.v * Approx.of(other).v)
+
+    __rmul__ = __mul__
+
+    def conj(self):
+        return Approx(self.v.conjugate())
+
+    def __bool__(self):
+        size = abs(self.v)
+        if size <= 1e-9:
+            return False
+        if size >= 1e-5:
+            return True
+        raise Undefined(f"the oracle cannot tell {self.v} from 0 in floating point")
+
+    def __eq__(self, other):
+        return not bool(self - other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"Approx({self.v})"
+
+
+class _Field:
+    """The oracle's numbers: exact Q12 when every dft length divides 12, else Approx."""
+
+    def __init__(self, exact: bool):
+        self.number = Q12 if exact else Approx
+        self.exact = exact
+
+    def of(self, value):
+        return self.number.of(value)
+
+    def root(self, exponent: int, order: int):
+        """exp(2 pi i exponent / order)."""
+        if self.exact:
+            return root(exponent * (12 // order))
+        import cmath
+
+        return Approx(cmath.exp(2j * cmath.pi * exponent / order))
+
+
 # ---------------------------------------------------------------- sequences
 
 
@@ -127,18 +209,19 @@ class Seq:
         return f"Seq({self.start}, {self.shape}, {self.data})"
 
 
-def from_entries(entries, dims: int) -> Seq:
+def from_entries(entries, dims: int, field=None) -> Seq:
     """A sequence from nested lists (index 0 first)."""
+    of = (field or _Field(True)).of
     data = {}
     if dims == 1:
         for i, v in enumerate(entries):
-            data[(i,)] = Q12.of(v)
+            data[(i,)] = of(v)
         return Seq((0,), (len(entries),), data)
     rows = len(entries)
     cols = len(entries[0]) if rows else 0
     for i, row in enumerate(entries):
         for j, v in enumerate(row):
-            data[(i, j)] = Q12.of(v)
+            data[(i, j)] = of(v)
     return Seq((0, 0), (rows, cols) if cols else (0, 0), data)
 
 
@@ -167,7 +250,7 @@ def _full(a: Seq, b: Seq, dims) -> Seq:
     for i, x in a.data.items():
         for j, y in b.data.items():
             k = tuple(p + q for p, q in zip(i, j))
-            data[k] = data.get(k, Q12()) + x * y
+            data[k] = x * y if k not in data else data[k] + x * y
     return Seq(tuple(p + q for p, q in zip(a.start, b.start)),
                tuple(m + n - 1 for m, n in zip(a.shape, b.shape)), data)
 
@@ -356,12 +439,14 @@ def names(sides, op: str) -> list:
 # ---------------------------------------------------------------- evaluation
 
 
-def evaluate(node, env: dict, dims: int):
-    """The value of a side: a :class:`Seq` or a :class:`Q12`."""
+def evaluate(node, env: dict, dims: int, field=None):
+    """The value of a side: a :class:`Seq` or a number (:class:`Q12`, or :class:`Approx`)."""
+    field = field or _Field(True)
     op = node[0]
+    zero = field.of(0)
 
     def ev(n):
-        return evaluate(n, env, dims)
+        return evaluate(n, env, dims, field)
 
     def integer(n):
         _, sign, value = n
@@ -373,14 +458,14 @@ def evaluate(node, env: dict, dims: int):
         return (integer(n),) * dims
 
     if op == "num":
-        return Q12(node[1])
+        return field.of(node[1])
     if op == "scalar":
-        return Q12.of(env[node[1]])
+        return field.of(env[node[1]])
     if op == "seq":
-        return from_entries(env[node[1]], dims)
+        return from_entries(env[node[1]], dims, field)
     if op == "delta":
-        zero = (0,) * dims
-        return Seq(zero, (1,) * dims, {zero: Q12(1)})
+        origin = (0,) * dims
+        return Seq(origin, (1,) * dims, {origin: field.of(1)})
     if op == "neg":
         value = ev(node[1])
         return Seq(value.start, value.shape, {k: -v for k, v in value.data.items()}) if isinstance(value, Seq) else -value
@@ -395,7 +480,7 @@ def evaluate(node, env: dict, dims: int):
             return a + b if sign > 0 else a - b
         data = dict(a.data)
         for k, v in b.data.items():
-            data[k] = data.get(k, Q12()) + (v if sign > 0 else -v)
+            data[k] = data.get(k, zero) + (v if sign > 0 else -v)
         start, shape = _hull(a, b)
         return Seq(start, shape, data)
     if op == "mul":
@@ -415,7 +500,7 @@ def evaluate(node, env: dict, dims: int):
         for i, x in a.data.items():
             for j, y in b.data.items():
                 m = tuple(p - q for p, q in zip(i, j))
-                data[m] = data.get(m, Q12()) + x * y.conj()
+                data[m] = data.get(m, zero) + x * y.conj()
         start = tuple(p - (q + n - 1) for p, q, n in zip(a.start, b.start, b.shape))
         return Seq(start, tuple(m + n - 1 for m, n in zip(a.shape, b.shape)), data)
     if op == "conv":
@@ -466,16 +551,16 @@ def evaluate(node, env: dict, dims: int):
         wrapped: dict = {}
         for i, v in inner.data.items():
             k = tuple(p % n for p in i)
-            wrapped[k] = wrapped.get(k, Q12()) + v
+            wrapped[k] = wrapped.get(k, zero) + v
         if op == "circ":
             return Seq((0,) * dims, (n,) * dims, wrapped)
-        if 12 % n:
-            raise Undefined(f"the oracle's dft lengths divide 12, not {n}")
+        if field.exact and 12 % n:
+            raise Undefined(f"the exact oracle's dft lengths divide 12, not {n}")
         out = {}
         for k in product(range(n), repeat=dims):
-            total = Q12()
+            total = zero
             for m, v in wrapped.items():
-                total = total + v * root(-(12 // n) * sum(p * q for p, q in zip(k, m)))
+                total = total + v * field.root(-sum(p * q for p, q in zip(k, m)), n)
             out[k] = total
         return Seq((0,) * dims, (n,) * dims, out)
     raise ValueError(f"oracle: no rule for {op!r}")
@@ -496,4 +581,22 @@ def differs_on(text: str, dims: int, sequences: dict, scalars: dict, parameters:
     """Whether the sides of ``text`` differ on this input (Undefined if a side has no value)."""
     sides = parse(text)
     env = {**sequences, **scalars, **parameters}
-    return sides_differ([evaluate(side, env, dims) for side in sides])
+    field = _Field(all(12 % n == 0 for n in _dft_lengths(sides, env)))
+    return sides_differ([evaluate(side, env, dims, field) for side in sides])
+
+
+def _dft_lengths(sides, env) -> list:
+    found = []
+
+    def visit(node):
+        if not isinstance(node, tuple):
+            return
+        if node[0] == "dft":
+            _, sign, value = node[2]
+            found.append(sign * (value if isinstance(value, int) else env[value]))
+        for part in node[1:]:
+            visit(part)
+
+    for side in sides:
+        visit(side)
+    return found

@@ -40,7 +40,9 @@ def test_a_failing_step_makes_the_verdict_unknown_not_proved():
 
 
 def test_a_true_statement_outside_every_method_is_unknown_with_the_certificate_as_evidence():
-    verdict = check("down(f, 2) + down(g, 2) == down(f + g, 2)")
+    # shift and modulation: true for every N, and decided exactly at N = 1..6, but no method
+    # proves it for a symbolic N
+    verdict = check("dft(shift(f, 1), N) == hadamard(dft(f, N), dft(shift(delta, 1), N))")
     assert verdict.status == "unknown"
     assert verdict.certificate.holds
     assert "no counterexample" in verdict.reason
