@@ -257,7 +257,8 @@ def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certif
     return check(entry.text(dims), dims, certify=certify, recipe=entry.recipe, law=entry.key, timeout=timeout)
 
 
-def battery(operators=_laws.OPERATORS, dims=(1, 2), *, certify: bool = True, numeric: bool = True):
+def battery(operators=_laws.OPERATORS, dims=(1, 2), *, certify: bool = True, numeric: bool = True,
+            timeout: float | None = DEFAULT_TIMEOUT):
     """Every named law for ``operators`` in ``dims``: a list of ``(law, dims, verdict, seconds)``.
 
     Examples
@@ -275,6 +276,6 @@ def battery(operators=_laws.OPERATORS, dims=(1, 2), *, certify: bool = True, num
             if d not in entry.dims:
                 continue
             started = time.perf_counter()
-            verdict = prove_law(entry.name, entry.operator, d, certify=certify, numeric=numeric)
+            verdict = prove_law(entry.name, entry.operator, d, certify=certify, numeric=numeric, timeout=timeout)
             results.append((entry, d, verdict, time.perf_counter() - started))
     return results
