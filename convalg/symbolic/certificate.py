@@ -16,7 +16,7 @@ from itertools import product
 
 from convalg.symbolic.budget import Budget
 from convalg.symbolic.evaluate import Arithmetic, Finite, TooLarge, Undefined, equal, evaluate_sides, root_order
-from convalg.symbolic.language import POSITIVE_PARAMETERS, Node, Statement
+from convalg.symbolic.language import POSITIVE_PARAMETERS, Statement, terms_bound
 
 __all__ = ["Certificate", "exhaustive_check"]
 
@@ -122,7 +122,7 @@ def exhaustive_check(
                 sizes[name] = 1
                 for n in shape:
                     sizes[name] *= n
-            terms = max(_terms(side, sizes, env_params, dims) for side in statement.sides)
+            terms = max(terms_bound(side, sizes, env_params, dims) for side in statement.sides)
             if terms > MAX_TERMS:
                 if not stopped:
                     stopped.append(f"cases whose sides may have more than {MAX_TERMS} monomials skipped")
@@ -154,22 +154,3 @@ def exhaustive_check(
                     )
     return Certificate(True, bound, cases, diagonal, time.perf_counter() - started,
                        stopped=stopped[0] if stopped else "")
-
-
-def _terms(node: Node, sizes: dict, params: dict, dims: int) -> int:
-    """An upper bound on the monomials of ``node``'s value, over all its entries."""
-    op = node.op
-    if op == "seq":
-        return sizes[node.value]
-    if op in ("delta", "number", "scalar", "param", "tuple"):
-        return 1
-    parts = [_terms(a, sizes, params, dims) for a in node.args if isinstance(a, Node)]
-    if op in ("add", "sub"):
-        return parts[0] + parts[1]
-    if op in ("conv", "corr", "circ", "hadamard", "convmode", "scale", "smul"):
-        return parts[0] * parts[1]
-    if op == "dft":
-        value = node.args[1].value
-        size = value if isinstance(value, int) else params[value]
-        return parts[0] * size**dims
-    return parts[0]

@@ -37,13 +37,14 @@ from convalg.symbolic.evaluate import (
     evaluate_sides,
     root_order,
 )
-from convalg.symbolic.language import Node, Statement, parameter_value
+from convalg.symbolic.language import Node, Statement, parameter_value, terms_bound
 
 __all__ = ["View", "views", "decide_finite", "Outcome"]
 
 INF = math.inf
 MAX_POINTS = 4096  # indices in one view
 MAX_ENTRIES = 160  # symbolic entries in the decision, over all inputs
+MAX_MONOMIALS = 200_000  # monomials the sides may expand to
 
 
 class Unbounded(Exception):
@@ -327,6 +328,10 @@ def decide_finite(statement: Statement, dims: int, parameters: dict | None = Non
     if entries > MAX_ENTRIES:
         raise TooLarge(f"the decision needs {entries} symbolic entries (more than {MAX_ENTRIES})")
     scalars = statement.names("scalar")
+    sizes = {name: max(len(indices), 1) for name, indices in positions.items()}
+    monomials = max(terms_bound(side, sizes, parameters, dims) for side in statement.sides)
+    if monomials > MAX_MONOMIALS:
+        raise TooLarge(f"the sides may expand to {monomials} monomials (more than {MAX_MONOMIALS})")
     order = root_order(statement, parameters)
     generators = [_entry_name(name, index) for name, indices in positions.items() for index in indices]
     arithmetic = Arithmetic(generators + scalars, conjugates=statement.uses("corr", "conj", "dft"), root_order=order)

@@ -169,8 +169,18 @@ def generating_function(node: Node, dims: int) -> sympy.Expr:
     return _GF(dims).translate(node)
 
 
+MAX_TERMS = 20_000  # terms of a generating function multiplied out: beyond, sympy would run for minutes
+
+
 def translate(statement, dims: int) -> tuple[list, set]:
     """The generating function of every side, and the names of the array-only rules used."""
+    from convalg.symbolic.language import terms_bound
+
+    largest = max(terms_bound(side) for side in statement.sides)
+    # atoms expand their contents as they are built; the other products stay as they are
+    if largest > MAX_TERMS and statement.uses("circ", "dft", "down", "hadamard", "convmode"):
+        raise NotAlgebraic(f"the generating functions would have up to {largest} terms multiplied out "
+                           f"(more than {MAX_TERMS})")
     builder = _GF(dims)
     return [builder.translate(side) for side in statement.sides], builder.array_rules
 

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-__all__ = ["Node", "Statement", "StatementError", "parse"]
+__all__ = ["Node", "Statement", "StatementError", "parse", "terms_bound"]
 
 SEQUENCE_NAMES = ("f", "g", "h", "u", "v", "w")
 SCALAR_NAMES = ("alpha", "beta")
@@ -108,6 +108,36 @@ def parameter_value(node: Node, env: dict) -> int:
     if isinstance(value, tuple):
         return -env[value[1]]
     return env[value]
+
+
+def terms_bound(node: Node, sizes: dict | None = None, env: dict | None = None, dims: int = 1) -> int:
+    """An upper bound on the terms of ``node`` multiplied out: sums add, products multiply.
+
+    With ``sizes`` (the number of symbolic entries of each input) it bounds the monomials of
+    ``node``'s value over all its entries (a dft of length N multiplies by N^dims, ``env`` gives
+    the values of named lengths); without, the terms of its generating function.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.language import parse, terms_bound
+    >>> terms_bound(parse("(f + g)*(f + g + h) == f").sides[0])
+    6
+    >>> terms_bound(parse("dft(f*g, 4) == f").sides[0], sizes={"f": 3, "g": 2})
+    24
+    """
+    op = node.op
+    if op == "seq":
+        return (sizes or {}).get(node.value, 1)
+    if op in ("delta", "number", "scalar", "param", "tuple"):
+        return 1
+    parts = [terms_bound(a, sizes, env, dims) for a in node.args if isinstance(a, Node)]
+    if op in ("add", "sub"):
+        return parts[0] + parts[1]
+    if op in ("conv", "corr", "circ", "hadamard", "convmode", "scale", "smul"):
+        return parts[0] * parts[1]
+    if op == "dft" and sizes is not None:
+        return parts[0] * parameter_value(node.args[1], env or {}) ** dims
+    return parts[0]
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,16 @@ def test_a_bad_timeout_is_a_usage_error(value, capsys):
         main(["prove", "f == f", "--timeout", value])
     assert info.value.code == 2
     assert "--timeout must be a positive number of seconds" in capsys.readouterr().err
+
+
+def test_a_product_of_many_sums_is_not_multiplied_out():
+    # 3^14 terms if multiplied out: the sides are compared as products, or the search decides
+    from itertools import combinations
+
+    factors = ["(" + " + ".join(c) + ")" for c in combinations("fghuvw", 3)][:14]
+    product_, reversed_ = " * ".join(factors), " * ".join(reversed(factors))
+    assert check(f"{product_} == {reversed_}", certify=False, timeout=30).status == "proved"
+    assert check(f"{product_} == f", certify=False, timeout=30).status == "refuted"
+    verdict = check(f"down({product_}, 2) == down({reversed_}, 3)", certify=False, timeout=30)
+    assert verdict.status in ("refuted", "unknown")
+    assert verdict.status == "refuted" or "terms multiplied out" in verdict.reason
