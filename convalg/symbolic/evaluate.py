@@ -511,18 +511,7 @@ def root_order(statement: Statement, env: dict) -> int:
     >>> root_order(parse("dft(f, N) == dft(f, 6)"), {"N": 4})
     12
     """
-    orders = [1]
-
-    def visit(node: Node) -> None:
-        if node.op == "dft":
-            value = node.args[1].value
-            orders.append(value if isinstance(value, int) else env[value])
-        for arg in node.args:
-            if isinstance(arg, Node):
-                visit(arg)
-
-    for side in statement.sides:
-        visit(side)
+    orders = [1, *statement.dft_lengths(env)]
     order = math.lcm(*orders)
     if order > MAX_ROOT_ORDER:
         raise TooLarge(f"dft lengths need roots of unity of order {order} (more than {MAX_ROOT_ORDER})")

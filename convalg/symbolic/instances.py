@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import random
 
-from convalg.symbolic.language import POSITIVE_PARAMETERS, Node, Statement
+from convalg.symbolic.language import POSITIVE_PARAMETERS, Statement
 
 __all__ = ["constants", "reach", "parameter_domain", "parameter_values", "random_instance", "KINDS"]
 
@@ -41,18 +41,7 @@ def constants(statement: Statement) -> list[int]:
     >>> constants(parse("circ(shift(f, -3), g, 8) == down(f, 2)"))
     [-3, 8, 2]
     """
-    found: list[int] = []
-
-    def visit(node: Node) -> None:
-        if node.op == "param" and isinstance(node.value, int):
-            found.append(node.value)
-        for arg in node.args:
-            if isinstance(arg, Node):
-                visit(arg)
-
-    for side in statement.sides:
-        visit(side)
-    return found
+    return [node.value for node in statement.walk() if node.op == "param" and isinstance(node.value, int)]
 
 
 def reach(statement: Statement, parameters: dict) -> int:
@@ -64,19 +53,7 @@ def reach(statement: Statement, parameters: dict) -> int:
 
 
 def _occurrences(statement: Statement, name: str) -> int:
-    count = 0
-
-    def visit(node: Node) -> None:
-        nonlocal count
-        if node.op == "param" and (node.value == name or node.value == ("-", name)):
-            count += 1
-        for arg in node.args:
-            if isinstance(arg, Node):
-                visit(arg)
-
-    for side in statement.sides:
-        visit(side)
-    return count
+    return sum(1 for node in statement.walk() if node.op == "param" and node.value in (name, ("-", name)))
 
 
 def parameter_domain(name: str) -> tuple[int, ...]:

@@ -147,29 +147,37 @@ class Statement:
     text: str
     sides: tuple[Node, ...]
 
+    def walk(self):
+        """Every node of every side, each before its arguments."""
+        stack = list(reversed(self.sides))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed([a for a in node.args if isinstance(a, Node)]))
+
     def names(self, op: str) -> list[str]:
         """The distinct names of kind ``op`` ('seq', 'scalar', 'param') in order of appearance."""
         found: list[str] = []
-
-        def visit(node: Node) -> None:
+        for node in self.walk():
             name = node.value[1] if op == "param" and isinstance(node.value, tuple) else node.value
             if node.op == op and isinstance(name, str) and name not in found:
                 found.append(name)
-            for arg in node.args:
-                if isinstance(arg, Node):
-                    visit(arg)
-
-        for side in self.sides:
-            visit(side)
         return found
 
     def uses(self, *ops: str) -> bool:
         """Whether any node of the statement has one of the operations ``ops``."""
+        return any(node.op in ops for node in self.walk())
 
-        def visit(node: Node) -> bool:
-            return node.op in ops or any(isinstance(a, Node) and visit(a) for a in node.args)
+    def dft_lengths(self, env: dict) -> list[int]:
+        """The length of every ``dft`` call, named lengths taken from ``env``.
 
-        return any(visit(side) for side in self.sides)
+        Examples
+        --------
+        >>> from convalg.symbolic.language import parse
+        >>> parse("dft(f, N) == dft(f, 6)").dft_lengths({"N": 4})
+        [4, 6]
+        """
+        return [parameter_value(node.args[1], env) for node in self.walk() if node.op == "dft"]
 
     def __str__(self) -> str:
         return " == ".join(_show(side) for side in self.sides)

@@ -586,18 +586,7 @@ def field_order(statement: Statement, parameters: dict) -> int:
     >>> field_order(parse("dft(f, 6) == dft(g, N)"), {"N": 5})
     60
     """
-    orders = [4]
-
-    def visit(node: Node) -> None:
-        if node.op == "dft":
-            value = node.args[1].value
-            orders.append(value if isinstance(value, int) else parameters[value])
-        for arg in node.args:
-            if isinstance(arg, Node):
-                visit(arg)
-
-    for side in statement.sides:
-        visit(side)
+    orders = [4, *statement.dft_lengths(parameters)]
     return math.lcm(*orders)
 
 
