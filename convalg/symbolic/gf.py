@@ -528,7 +528,15 @@ class _GF:
 
 def _decided(relation):
     """True or False when sympy decides the relation, else None. Lengths are written 1 + M with
-    M a nonnegative integer, which lets sympy's assumptions see that sums of them are positive."""
+    M a nonnegative integer, which lets sympy's assumptions see that sums of them are positive.
+    sympy failing to decide (e.g. on ceiling(p / s) with a symbolic stride) is 'undecided'."""
+    try:
+        return _decide_relation(relation)
+    except (ValueError, TypeError, ZeroDivisionError, AttributeError):
+        return None
+
+
+def _decide_relation(relation):
     lengths = {symbol: 1 + Symbol(f"M{symbol.name}", integer=True, nonnegative=True)
                for symbol in relation.free_symbols if symbol.name.startswith("L_")}
     relation = relation.xreplace(lengths) if lengths else relation

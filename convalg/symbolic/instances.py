@@ -25,7 +25,7 @@ from convalg.symbolic.language import POSITIVE_PARAMETERS, Statement
 __all__ = ["constants", "reach", "parameter_domain", "parameter_values", "random_instance", "KINDS"]
 
 KINDS = ("short", "long", "sparse")
-_MAX_CELLS = {1: 600, 2: 200}  # per sequence: the reference evaluator works on dense arrays
+_MAX_CELLS = {1: 600, 2: 100}  # per sequence: the reference evaluator works on dense arrays
 # long instances reach at least this far, past the exhaustive certificate's lengths (32 in
 # 1-D, 5 in 2-D): what the provers saw is not all that is checked
 _AT_LEAST = {1: 40, 2: 8}

@@ -32,7 +32,7 @@ from convalg.symbolic.language import Node, Statement
 __all__ = ["Number", "TooLarge", "Undefined", "Confirmation", "evaluate_statement", "confirm", "sides_differ"]
 
 MAX_CELLS = 400_000
-MAX_PRODUCTS = 3_000_000
+MAX_PRODUCTS = 1_000_000
 
 
 class TooLarge(Exception):
