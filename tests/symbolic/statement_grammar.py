@@ -11,7 +11,10 @@ nested. A statement is one of:
   true -- the oracle judges);
 * ``mutate``: an expression and a near miss of it (a shift by a multiple of N, swapped
   arguments, another mode, a dropped conjugation: often false, sometimes true);
-* ``scalar``: an identity of scalars and numbers.
+* ``scalar``: an identity of scalars and numbers;
+* ``wrapped``: ``circ``/``dft`` of an expression holding ``hadamard``/``down``/``dft`` with shifts,
+  against the same with one shift moved by a multiple of N (true only if the move is invisible
+  modulo N: where a reduction modulo w^N - 1 reaching into an atom would make it look true).
 
 Random choices go through a *chooser* with ``randint(a, b)``, ``choice(seq)`` and
 ``random()``: a ``random.Random`` in scripts, hypothesis's ``draw`` in the tests (so that a
@@ -24,7 +27,7 @@ from fractions import Fraction
 
 DFT_LENGTHS = (1, 2, 3, 4, 6, 12)  # the oracle's roots of unity: lengths dividing 12
 CIRC_LENGTHS = (1, 2, 3, 4, 5, 6, 8, 12)
-MODES = ("pair", "rewrite", "rewrite", "mutate", "mutate", "scalar")
+MODES = ("pair", "rewrite", "rewrite", "mutate", "mutate", "scalar", "wrapped")
 
 
 class Draw:
@@ -308,11 +311,34 @@ def mutate(c: _Context, node):
     return _replace(node, path, r.choice(options))
 
 
+def _wrapped(c: _Context):
+    """circ/dft of an expression with an atom that holds a shift, and the same shift moved by N."""
+    r = c.r
+    n = c.modulus if c.modulus <= 12 else r.choice((2, 3, 4, 6))
+    k = r.choice([n, 2 * n, n + 1, 1, 0])
+    moved = k + r.choice([n, 2 * n, -n])
+    a, b, other = leaf(c), leaf(c), r.choice([("delta",), leaf(c)])
+    stride, length, atom, wrap = r.choice((2, 3)), r.choice((2, 3, 4)), r.randint(0, 3), r.randint(0, 1)
+
+    def build(shift_by):
+        offset = shift_by if c.dims == 1 else [shift_by, 0]
+        inner = [("hadamard", a, ("shift", ("delta",), offset)),
+                 ("hadamard", ("shift", a, offset), b),
+                 ("down", ("shift", a, offset), stride),
+                 ("dft", ("shift", a, offset), length)][atom]
+        return ("circ", inner, other, n) if wrap == 0 else ("dft", inner, n if 12 % n == 0 else 4)
+
+    return build(k), build(moved)
+
+
 def statement(r, dims: int | None = None, mode: str | None = None) -> tuple[str, int, str]:
     """``(text, dims, mode)``: one random statement."""
     dims = dims or r.choice([1, 1, 1, 2])
     mode = mode or r.choice(MODES)
     c = _Context(r, dims)
+    if mode == "wrapped":
+        left, right = _wrapped(c)
+        return f"{render(left)} == {render(right)}", dims, mode
     if mode == "scalar":
         left = scalar(r, 2)
         right = left if r.random() < 0.5 else scalar(r, 2)
