@@ -1,8 +1,12 @@
 """Symbolic layer: prove or refute convolution identities for sequences of arbitrary length.
 
-``check("f*(g+h) == f*g + f*h")`` returns a :class:`Verdict`: ``proved`` with a chain of
-sympy-checked rewrites, ``refuted`` with the smallest exact counterexample (re-checked
-numerically on convalg's NumPy backend), or ``unknown`` with the reason. Named laws
+``check("f*(g+h) == f*g + f*h")`` returns a :class:`Verdict`: ``proved`` with a proof whose
+every step sympy checked (sum rewriting, generating functions with the index algebra of
+``down``/``hadamard``/windows, or exact evaluation on finitely many entries), ``refuted`` with an
+exact counterexample, or ``unknown`` with the reason. A soundness gate stands between the
+provers and the verdict: a proof must also survive an independent exact evaluation on random
+long and sparse inputs, and a counterexample must be confirmed by it
+(:mod:`convalg.symbolic.gate`, :mod:`convalg.symbolic.reference`). Named laws
 (:mod:`convalg.symbolic.laws`) are proved with :func:`prove_law`. sympy is imported here and
 only here: ``import convalg`` does not load this package.
 

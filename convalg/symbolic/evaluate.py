@@ -24,19 +24,37 @@ import math
 from dataclasses import dataclass
 from itertools import product
 
-from sympy import QQ_I, cyclotomic_poly, ring
+from functools import lru_cache
+
+from sympy import QQ, QQ_I, Poly, Symbol, cyclotomic_poly, ring
 
 from convalg.symbolic.language import Node, Statement, parameter_value
 
-__all__ = ["Arithmetic", "Finite", "Undefined", "evaluate", "equal"]
+__all__ = ["Arithmetic", "Finite", "Undefined", "TooLarge", "evaluate", "equal"]
 
 
 class Undefined(ArithmeticError):
-    """The expression has no value on this input (scipy's 'valid' mode with no dominant input)."""
+    """The expression has no value on this input (scipy's 'valid' mode with no dominant input,
+    or a window of an empty sequence)."""
+
+
+class TooLarge(ArithmeticError):
+    """The exact evaluation would take more than :data:`MAX_WORK` products, or roots of unity of
+    order above :data:`MAX_ROOT_ORDER`."""
+
+
+MAX_WORK = 2_000_000
+MAX_ROOT_ORDER = 1024
 
 
 class Arithmetic:
     """An exact ring of entries: generators, their conjugates, and complex conjugation.
+
+    Without roots of unity beyond -1 the coefficients are Gaussian rationals. With them
+    (``root_order`` > 2) the coefficients are rationals and ``zeta`` is a primitive root of order
+    ``L = lcm(root_order, 4)``, so that ``i = zeta^(L/4)`` is a power of zeta too and the
+    remainder modulo the cyclotomic polynomial Phi_L (irreducible over Q) is a canonical form:
+    two values are equal exactly when their normal forms are.
 
     Examples
     --------
@@ -45,6 +63,9 @@ class Arithmetic:
     >>> x0 = arithmetic.generator("x0")
     >>> arithmetic.conj(arithmetic.constant(2, 3) * x0)
     (2 + -3*I)*x0_c
+    >>> cyclic = Arithmetic([], root_order=4)  # zeta_4 = i
+    >>> cyclic.normal(cyclic.root(1) - cyclic.constant(0, 1)) == cyclic.zero
+    True
     """
 
     def __init__(self, names: list[str], conjugates: bool = False, root_order: int = 1):
@@ -55,23 +76,19 @@ class Arithmetic:
             gens += [f"{name}_c" for name in self.names]
         self.root_order = root_order
         self.has_zeta = root_order > 2
+        self.order = math.lcm(root_order, 4) if self.has_zeta else root_order
         if self.has_zeta:
             gens.append("zeta")
-        self.ring, *generators = ring(",".join(gens) if gens else "_unused", QQ_I)
+        self.ring, *generators = ring(",".join(gens) if gens else "_unused", QQ if self.has_zeta else QQ_I)
         self._generators = dict(zip(gens, generators))
         count = len(self.names)
         self._swap = list(range(len(gens)))
         if conjugates:
             self._swap[:count] = range(count, 2 * count)
             self._swap[count : 2 * count] = range(count)
-        self._modulus = None
+        self._powers = None
         if self.has_zeta:
-            coefficients = cyclotomic_poly(root_order, polys=True).all_coeffs()
-            zeta = self._generators["zeta"]
-            self._modulus = sum(
-                (int(c) * zeta ** (len(coefficients) - 1 - i) for i, c in enumerate(coefficients)),
-                self.ring.zero,
-            )
+            self._powers = _reduced_powers(self.order)
 
     @property
     def zero(self):
@@ -85,11 +102,13 @@ class Arithmetic:
         return self._generators[name]
 
     def constant(self, real, imag=0):
+        if self.has_zeta:
+            return self.ring(QQ(real)) + self.ring(QQ(imag)) * self._generators["zeta"] ** (self.order // 4)
         return self.ring(QQ_I(real, imag))
 
     def number(self, value):
-        """The ring element of a ``Fraction``."""
-        return self.ring(QQ_I(value.numerator, 1) / QQ_I(value.denominator, 1))
+        """The ring element of a ``Fraction`` (a real number: its imaginary part is 0)."""
+        return self.constant(value)
 
     def root(self, exponent: int):
         """``exp(2 pi i exponent / root_order)`` exactly."""
@@ -98,10 +117,10 @@ class Arithmetic:
             return self.one
         if self.root_order == 2:
             return -self.one
-        return self._generators["zeta"] ** exponent
+        return self._generators["zeta"] ** (exponent * (self.order // self.root_order))
 
     def conj(self, value):
-        """The complex conjugate (generators map to their conjugate generators)."""
+        """The complex conjugate (generators map to their conjugate generators, zeta to 1/zeta)."""
         if not self.conjugates and not self.has_zeta:
             if all(c.y == 0 for c in value.values()):
                 return value
@@ -112,20 +131,42 @@ class Arithmetic:
             for index, power in enumerate(monom):
                 if power:
                     if index == zeta_index:
-                        exponents[index] += (power * (self.root_order - 1)) % self.root_order
+                        exponents[index] += (-power) % self.order
                     else:
                         if not self.conjugates and index < len(self.names):
                             raise ValueError("conjugating a symbolic entry needs conjugates=True")
                         exponents[self._swap[index]] += power
             key = tuple(exponents)
-            result[key] = result.get(key, QQ_I.zero) + QQ_I(coefficient.x, -coefficient.y)
+            conjugated = coefficient if self.has_zeta else QQ_I(coefficient.x, -coefficient.y)
+            result[key] = result.get(key, self.ring.domain.zero) + conjugated
         return self.ring.from_dict(result)
 
     def normal(self, value):
-        """The canonical representative (reduced modulo the cyclotomic polynomial)."""
-        if self.has_zeta and value:
-            return value.rem(self._modulus)
-        return value
+        """The canonical representative (reduced modulo the cyclotomic polynomial): every power
+        zeta^e is replaced by its remainder modulo Phi_L, a combination of zeta^0 .. zeta^(phi - 1)."""
+        if not self.has_zeta or not value:
+            return value
+        out: dict = {}
+        zero = self.ring.domain.zero
+        for monom, coefficient in value.items():
+            head = monom[:-1]
+            for power, factor in self._powers[monom[-1] % self.order]:
+                key = head + (power,)
+                out[key] = out.get(key, zero) + coefficient * factor
+        return self.ring.from_dict({k: v for k, v in out.items() if v})
+
+
+@lru_cache(maxsize=None)
+def _reduced_powers(order: int) -> tuple:
+    """For every e in [0, order): zeta^e modulo Phi_order, as ``((power, coefficient), ...)``."""
+    x = Poly(Symbol("x"), Symbol("x"), domain=QQ)
+    modulus = cyclotomic_poly(order, Symbol("x"), polys=True).set_domain(QQ)
+    table = []
+    for e in range(order):
+        remainder = (x**e).rem(modulus)
+        table.append(tuple((monom[0], QQ.from_sympy(coefficient)) for monom, coefficient in remainder.terms()
+                           if coefficient))
+    return tuple(table)
 
 
 class PlainArithmetic:
@@ -161,7 +202,7 @@ class PlainArithmetic:
 
     def number(self, value):
         if self.complex_values:
-            return QQ_I(value.numerator, 1) / QQ_I(value.denominator, 1)
+            return QQ_I(value, 0)
         return value.numerator if value.denominator == 1 else value
 
     def root(self, exponent: int):
@@ -238,8 +279,8 @@ def evaluate(node: Node, env: dict, arithmetic: Arithmetic, dims: int):
     return _Evaluator(env, arithmetic, dims).eval(node)
 
 
-def evaluate_sides(statement: Statement, env: dict, arithmetic: Arithmetic, dims: int) -> list:
-    """The values of every side of ``statement``.
+def evaluate_sides(statement: Statement, env: dict, arithmetic: Arithmetic, dims: int, meter: list | None = None) -> list:
+    """The values of every side of ``statement``; ``meter[0]`` (if given) grows by the products spent.
 
     Examples
     --------
@@ -250,7 +291,11 @@ def evaluate_sides(statement: Statement, env: dict, arithmetic: Arithmetic, dims
     [[2, 1], [1, 2]]
     """
     evaluator = _Evaluator(env, arithmetic, dims)
-    return [evaluator.eval(side) for side in statement.sides]
+    try:
+        return [evaluator.eval(side) for side in statement.sides]
+    finally:
+        if meter is not None:
+            meter[0] += evaluator.work
 
 
 def _box(start, shape):
@@ -262,6 +307,12 @@ class _Evaluator:
         self.env = env
         self.ar = arithmetic
         self.dims = dims
+        self.work = 0
+
+    def spend(self, products: int) -> None:
+        self.work += products
+        if self.work > MAX_WORK:
+            raise TooLarge(f"the exact evaluation needs more than {MAX_WORK} products")
 
     def param(self, node: Node) -> int:
         return parameter_value(node, self.env)
@@ -306,6 +357,7 @@ class _Evaluator:
             return a
         start = tuple(min(x, y) for x, y in zip(a.start, b.start))
         stop = tuple(max(x + m, y + n) for x, y, m, n in zip(a.start, b.start, a.shape, b.shape))
+        self.spend(len(b.data))
         data = dict(a.data)
         for index, value in b.data.items():
             data[index] = data.get(index, self.ar.zero) + (value if sign > 0 else -value)
@@ -318,6 +370,7 @@ class _Evaluator:
         return self._combine(self.eval(node.args[0]), self.eval(node.args[1]), -1)
 
     def _scaled(self, a: Finite, c):
+        self.spend(len(a.data))
         return Finite(a.start, a.shape, {i: c * v for i, v in a.data.items()})
 
     def _neg(self, node):
@@ -332,6 +385,7 @@ class _Evaluator:
     def conv(self, a: Finite, b: Finite) -> Finite:
         if 0 in a.shape or 0 in b.shape:
             return Finite((0,) * self.dims, (0,) * self.dims, {})
+        self.spend(len(a.data) * len(b.data))
         data: dict = {}
         zero = self.ar.zero
         for i, x in a.data.items():
@@ -377,6 +431,7 @@ class _Evaluator:
         )
 
     def wrap(self, a: Finite, n: int) -> Finite:
+        self.spend(len(a.data))
         data: dict = {}
         for i, v in a.data.items():
             key = tuple(p % n for p in i)
@@ -390,6 +445,7 @@ class _Evaluator:
     def _dft(self, node):
         n = self.param(node.args[1])
         a = self.wrap(self.eval(node.args[0]), n)
+        self.spend(n**self.dims * max(len(a.data), 1))
         step = self.ar.root_order // n
         data = {}
         for k in _box((0,) * self.dims, (n,) * self.dims):
@@ -404,6 +460,7 @@ class _Evaluator:
         start = tuple(max(x, y) for x, y in zip(a.start, b.start))
         stop = tuple(min(x + m, y + n) for x, y, m, n in zip(a.start, b.start, a.shape, b.shape))
         shape = tuple(max(e - s, 0) for s, e in zip(start, stop))
+        self.spend(len(a.data))
         data = {i: v * b.data[i] for i, v in a.data.items() if i in b.data}
         return Finite(start, shape, data)
 
@@ -420,6 +477,8 @@ class _Evaluator:
 
     def _convmode(self, node):
         a, b = self.eval(node.args[0]), self.eval(node.args[1])
+        if 0 in a.shape or 0 in b.shape:
+            raise Undefined("conv(..., mode=...) of an empty sequence")
         full = self.conv(a, b)
         if node.value == "same":
             offset = tuple((n - 1) // 2 for n in b.shape)
@@ -452,16 +511,8 @@ def root_order(statement: Statement, env: dict) -> int:
     >>> root_order(parse("dft(f, N) == dft(f, 6)"), {"N": 4})
     12
     """
-    orders = [1]
-
-    def visit(node: Node) -> None:
-        if node.op == "dft":
-            value = node.args[1].value
-            orders.append(value if isinstance(value, int) else env[value])
-        for arg in node.args:
-            if isinstance(arg, Node):
-                visit(arg)
-
-    for side in statement.sides:
-        visit(side)
-    return math.lcm(*orders)
+    orders = [1, *statement.dft_lengths(env)]
+    order = math.lcm(*orders)
+    if order > MAX_ROOT_ORDER:
+        raise TooLarge(f"dft lengths need roots of unity of order {order} (more than {MAX_ROOT_ORDER})")
+    return order

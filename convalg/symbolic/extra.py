@@ -33,8 +33,11 @@ __all__ = [
 _SUPPORT = "f, g finitely supported on Z^%d (Laurent polynomials); for the DTFT, absolutely summable"
 
 
-def _transform(dims, statement, kernel, rhs_factors, recipe, claim, law, hypotheses=None):
-    """A transform law: sum_n value(statement side, n) kernel(n) rewritten by ``recipe``."""
+def _transform(dims, statement, kernel, rhs_factors, recipe, claim, law, hypotheses=None, recheck=None):
+    """A transform law: sum_n value(statement side, n) kernel(n) rewritten by ``recipe``.
+
+    ``recheck`` (a :class:`~convalg.symbolic.gate.Recheck`) is the law's independent check; a
+    verdict is ``proved`` only when the proof verifies and the re-check agrees."""
     index = sums.index_symbols(dims)
     fresh = sums._Fresh(dims)
     inner = sums.value(parse(statement, dims).sides[0], index, dims, fresh)
@@ -53,8 +56,54 @@ def _transform(dims, statement, kernel, rhs_factors, recipe, claim, law, hypothe
         meet_how="sympy: equal after renaming summation variables and expanding",
         hypotheses=list(hypotheses or [_SUPPORT % dims]),
     )
-    return Verdict(claim, dims, "proved" if proof.verified else "unknown", proof=proof, law=law,
-                   reason="" if proof.verified else "; ".join(proof.failures()))
+    proved = proof.verified and recheck is not None and recheck.agrees
+    reason = "" if proved else "; ".join(proof.failures()) or f"the independent re-check does not agree: {recheck}"
+    return Verdict(claim, dims, "proved" if proved else "unknown", proof=proof, law=law, reason=reason,
+                   recheck=recheck)
+
+
+def _transform_recheck(dims: int, correlation: bool = False, sign: int = 1, trials: int = 6):
+    """Evaluate a transform law exactly at roots of unity z = zeta_12^(sign e) on random sequences.
+
+    ``sum_n (f*g)(n) z^n`` (or of ``corr(f, g)``) is computed from the reference evaluator's
+    value of ``f*g`` (``corr(f, g)``), and compared with ``F(z) G(z)`` (``F(z) conj(G)(1/z)``):
+    exact arithmetic in Q(zeta_12), independent of the sum rewriting.
+    """
+    import random
+
+    from convalg.symbolic import reference
+    from convalg.symbolic.gate import Recheck
+
+    rng = random.Random(12 * dims + correlation + 3 * sign)
+    order = 12
+
+    def series(value, exponents, conj=False):
+        total = reference.Number.zero(order)
+        for index in reference.np.ndindex(value.shape):
+            entry = reference.number(value.entry(index), order)
+            entry = entry.conjugate() if conj else entry
+            power = sum(e * (s + i) for e, s, i in zip(exponents, value.start, index))
+            total = total + entry * reference.Number.root(sign * power, order)
+        return total
+
+    def random_sequence():
+        shape = tuple(rng.randint(1, 6 if dims == 1 else 3) for _ in range(dims))
+        flat = [complex(rng.randint(-3, 3), rng.randint(-3, 3)) for _ in range(reference.math.prod(shape))]
+        return flat if dims == 1 else [flat[r * shape[1] : (r + 1) * shape[1]] for r in range(shape[0])]
+
+    for trial in range(trials):
+        f, g = random_sequence(), random_sequence()
+        exponents = tuple(rng.randrange(order) for _ in range(dims))
+        side, value_f, value_g = reference.evaluate_statement(
+            parse("corr(f, g) == f == g" if correlation else "f*g == f == g", dims), dims, {"f": f, "g": g}, {}, {})
+        left = series(side, exponents)
+        inverse = tuple(-e for e in exponents)
+        right = series(value_f, exponents) * (
+            series(value_g, inverse, conj=True) if correlation else series(value_g, exponents))
+        if not left == right:
+            return Recheck(False, trial + 1, 0, contradiction=f"f = {f}, g = {g}, z = zeta_12^{exponents}")
+    return Recheck(True, trials, 0, "random pairs of Gaussian-integer sequences, at roots of unity z = zeta_12^e "
+                   "(exact arithmetic in Q(zeta_12))")
 
 
 def _series(name, fresh, dims, weight, conj=False):
@@ -88,6 +137,7 @@ def generating_function(dims: int = 1, numeric: bool = True, *, control: bool = 
         ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n + k0"), (0, "expand"),
          (1, "merge")),
         "sum_n (f*g)(n) z^n == F(z) G(z)", "convolution/generating-function",
+        recheck=_transform_recheck(dims),
     )
 
 
@@ -110,6 +160,7 @@ def correlation_generating_function(dims: int = 1, numeric: bool = True, *, cont
         ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n - k0"), (0, "expand"),
          (1, "merge"), (1, "reorder", "k1", "k2")),
         "sum_n corr(f,g)(n) z^n == F(z) conj(G)(1/z)", "correlation/correlation-generating-function",
+        recheck=_transform_recheck(dims, correlation=True),
     )
 
 
@@ -137,6 +188,7 @@ def dtft_theorem(dims: int = 1, numeric: bool = True, *, control: bool = False) 
         "DTFT(f*g)(theta) == DTFT(f)(theta) DTFT(g)(theta)", "convolution/convolution-theorem",
         hypotheses=["f, g absolutely summable on Z^%d (l^1): the double sum converges absolutely, so "
                     "Fubini applies; finite support is a special case" % dims],
+        recheck=_transform_recheck(dims, sign=-1),
     )
 
 

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-__all__ = ["Node", "Statement", "StatementError", "parse"]
+__all__ = ["Node", "Statement", "StatementError", "parse", "terms_bound"]
 
 SEQUENCE_NAMES = ("f", "g", "h", "u", "v", "w")
 SCALAR_NAMES = ("alpha", "beta")
@@ -46,10 +46,16 @@ _FUNCTIONS = {
     "hadamard": ("seq", "seq"),
 }
 
+# ASCII only: a Unicode digit such as '\u0663' is not a number, nor a letter part of a name
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d+)|(?P<name>[A-Za-z_]\w*)|(?P<string>\"[^\"]*\"|'[^']*')"
-    r"|(?P<op>==|[-+*/(),=]))"
+    r"\s*(?:(?P<number>[0-9]+)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<string>\"[^\"]*\"|'[^']*')"
+    r"|(?P<op>==|[-+*/(),=]))",
+    re.ASCII,
 )
+MAX_LENGTH = 20_000  # characters in a statement
+MAX_DEPTH = 64  # nested parentheses and calls
+MAX_DIGITS = 30  # digits in a number
+_BALANCE = 8  # a chain of more operands than this becomes a balanced tree (its depth stays small)
 
 
 class StatementError(ValueError):
@@ -104,6 +110,36 @@ def parameter_value(node: Node, env: dict) -> int:
     return env[value]
 
 
+def terms_bound(node: Node, sizes: dict | None = None, env: dict | None = None, dims: int = 1) -> int:
+    """An upper bound on the terms of ``node`` multiplied out: sums add, products multiply.
+
+    With ``sizes`` (the number of symbolic entries of each input) it bounds the monomials of
+    ``node``'s value over all its entries (a dft of length N multiplies by N^dims, ``env`` gives
+    the values of named lengths); without, the terms of its generating function.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.language import parse, terms_bound
+    >>> terms_bound(parse("(f + g)*(f + g + h) == f").sides[0])
+    6
+    >>> terms_bound(parse("dft(f*g, 4) == f").sides[0], sizes={"f": 3, "g": 2})
+    24
+    """
+    op = node.op
+    if op == "seq":
+        return (sizes or {}).get(node.value, 1)
+    if op in ("delta", "number", "scalar", "param", "tuple"):
+        return 1
+    parts = [terms_bound(a, sizes, env, dims) for a in node.args if isinstance(a, Node)]
+    if op in ("add", "sub"):
+        return parts[0] + parts[1]
+    if op in ("conv", "corr", "circ", "hadamard", "convmode", "scale", "smul"):
+        return parts[0] * parts[1]
+    if op == "dft" and sizes is not None:
+        return parts[0] * parameter_value(node.args[1], env or {}) ** dims
+    return parts[0]
+
+
 @dataclass(frozen=True)
 class Statement:
     """A chain of expressions claimed equal: ``sides[0] == sides[1] == ...``."""
@@ -111,28 +147,37 @@ class Statement:
     text: str
     sides: tuple[Node, ...]
 
+    def walk(self):
+        """Every node of every side, each before its arguments."""
+        stack = list(reversed(self.sides))
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed([a for a in node.args if isinstance(a, Node)]))
+
     def names(self, op: str) -> list[str]:
         """The distinct names of kind ``op`` ('seq', 'scalar', 'param') in order of appearance."""
         found: list[str] = []
-
-        def visit(node: Node) -> None:
-            if node.op == op and isinstance(node.value, str) and node.value not in found:
-                found.append(node.value)
-            for arg in node.args:
-                if isinstance(arg, Node):
-                    visit(arg)
-
-        for side in self.sides:
-            visit(side)
+        for node in self.walk():
+            name = node.value[1] if op == "param" and isinstance(node.value, tuple) else node.value
+            if node.op == op and isinstance(name, str) and name not in found:
+                found.append(name)
         return found
 
     def uses(self, *ops: str) -> bool:
         """Whether any node of the statement has one of the operations ``ops``."""
+        return any(node.op in ops for node in self.walk())
 
-        def visit(node: Node) -> bool:
-            return node.op in ops or any(isinstance(a, Node) and visit(a) for a in node.args)
+    def dft_lengths(self, env: dict) -> list[int]:
+        """The length of every ``dft`` call, named lengths taken from ``env``.
 
-        return any(visit(side) for side in self.sides)
+        Examples
+        --------
+        >>> from convalg.symbolic.language import parse
+        >>> parse("dft(f, N) == dft(f, 6)").dft_lengths({"N": 4})
+        [4, 6]
+        """
+        return [parameter_value(node.args[1], env) for node in self.walk() if node.op == "dft"]
 
     def __str__(self) -> str:
         return " == ".join(_show(side) for side in self.sides)
@@ -156,10 +201,13 @@ def parse(text: str, dims: int = 1) -> Statement:
 
 class _Parser:
     def __init__(self, text: str, dims: int):
+        if len(text) > MAX_LENGTH:
+            raise StatementError(f"the statement is longer than {MAX_LENGTH} characters", text[:60] + "...", 0)
         self.text = text
         self.dims = dims
         self.tokens = self._tokenize(text)
         self.index = 0
+        self.depth = 0
 
     def _tokenize(self, text: str) -> list[tuple[str, str, int]]:
         tokens = []
@@ -220,44 +268,85 @@ class _Parser:
             )
         return Statement(self.text, tuple(sides))
 
+    def enter(self, position: int) -> None:
+        """One level deeper (parentheses, a call, a unary minus): bounded by MAX_DEPTH."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise StatementError(f"the statement is nested more than {MAX_DEPTH} levels deep", self.text, position)
+
     def expr(self) -> Node:
-        node = self.term()
+        items = [("+", self.term(), self.peek()[2])]
         while self.peek()[1] in ("+", "-") and self.peek()[0] == "op":
             _, sign, position = self.take()
             right = self.term()
-            if node.kind != right.kind or node.kind == "int":
+            if items[0][1].kind != right.kind or right.kind == "int":
                 raise self.error(
-                    f"cannot apply {sign!r} to a {node.kind} and a {right.kind}", position
+                    f"cannot apply {sign!r} to a {items[0][1].kind} and a {right.kind}", position
                 )
-            node = Node("add" if sign == "+" else "sub", (node, right), node.kind, None, node.position)
-        return node
+            items.append((sign, right, position))
+        return self._sum(items)
+
+    def _sum(self, items: list) -> Node:
+        """``a +- b +- c ...``: left to right, or as a balanced tree when the chain is long."""
+        if len(items) <= _BALANCE:
+            node = items[0][1]
+            for sign, right, _ in items[1:]:
+                node = Node("add" if sign == "+" else "sub", (node, right), node.kind, None, node.position)
+            return node
+        middle = len(items) // 2
+        left = self._sum(items[:middle])
+        rest = items[middle:]
+        if rest[0][0] == "-":  # a - b + c == a - (b - c)
+            rest = [("-" if sign == "+" else "+", node, at) for sign, node, at in rest]
+            op = "sub"
+        else:
+            op = "add"
+        right = self._sum([("+", rest[0][1], rest[0][2]), *rest[1:]])
+        return Node(op, (left, right), left.kind, None, left.position)
 
     def _starts_factor(self) -> bool:
         kind, text, _ = self.peek()
         return kind in ("number", "name") or text == "("
 
     def term(self) -> Node:
-        node = self.factor()
+        operands = [(self.factor(), self.peek()[2])]
+        scalar_so_far = operands[0][0].kind == "scalar"
         while True:
             kind, text, position = self.peek()
             if kind == "op" and text in ("*", "/"):
                 self.take()
                 right = self.factor()
-            elif node.kind == "scalar" and self._starts_factor():
-                text, right = "*", self.factor()  # juxtaposition: alpha f, 2 (f*g)
+                if text == "/":
+                    right = self._inverse(right)
+            elif scalar_so_far and self._starts_factor():
+                right = self.factor()  # juxtaposition: alpha f, 2 (f*g)
             else:
-                return node
-            node = self._product(node, text, right, position)
+                return self._chain(operands)
+            if right.kind == "int" or operands[0][0].kind == "int":
+                raise self.error(f"cannot multiply a {operands[-1][0].kind} by a {right.kind}", position)
+            operands.append((right, position))
+            scalar_so_far = scalar_so_far and right.kind == "scalar"
+
+    def _inverse(self, node: Node) -> Node:
+        if node.kind != "scalar" or node.op != "number":
+            raise self.error("only division by a nonzero number is allowed", node.position)
+        if node.value == 0:
+            raise self.error("division by zero", node.position)
+        return Node("number", (), "scalar", 1 / node.value, node.position)
+
+    def _chain(self, operands: list) -> Node:
+        """``a * b * c ...``: left to right, or as a balanced tree when the chain is long
+        (products are associative, as convolutions and as scalings)."""
+        if len(operands) <= _BALANCE:
+            node = operands[0][0]
+            for right, position in operands[1:]:
+                node = self._product(node, "*", right, position)
+            return node
+        middle = len(operands) // 2
+        return self._product(self._chain(operands[:middle]), "*", self._chain(operands[middle:]), operands[middle][1])
 
     def _product(self, left: Node, op: str, right: Node, position: int) -> Node:
         kinds = (left.kind, right.kind)
-        if op == "/":
-            if right.kind != "scalar" or right.op != "number":
-                raise self.error("only division by a nonzero number is allowed", right.position)
-            if right.value == 0:
-                raise self.error("division by zero", right.position)
-            inverse = Node("number", (), "scalar", 1 / right.value, right.position)
-            return self._product(left, "*", inverse, position)
         if kinds == ("seq", "seq"):
             return Node("conv", (left, right), "seq", None, left.position)
         if kinds == ("scalar", "scalar"):
@@ -274,7 +363,9 @@ class _Parser:
         kind, text, position = self.peek()
         if kind == "op" and text == "-":
             self.take()
+            self.enter(position)
             inner = self.factor()
+            self.depth -= 1
             if inner.kind == "int":
                 raise self.error("an integer parameter cannot stand alone here", position)
             if inner.op == "number":
@@ -285,10 +376,12 @@ class _Parser:
     def primary(self) -> Node:
         kind, text, position = self.take()
         if kind == "number":
-            return Node("number", (), "scalar", Fraction(int(text)), position)
+            return Node("number", (), "scalar", Fraction(self.digits(text, position)), position)
         if kind == "op" and text == "(":
+            self.enter(position)
             inner = self.expr()
             self.expect(")")
+            self.depth -= 1
             return inner
         if kind == "name":
             if self.peek()[1] == "(" and text in _FUNCTIONS:
@@ -313,7 +406,13 @@ class _Parser:
         found = "the end of the statement" if kind == "end" else repr(text)
         raise StatementError(f"expected a sequence, scalar or '(', found {found}", self.text, position)
 
+    def digits(self, text: str, position: int) -> int:
+        if len(text) > MAX_DIGITS:
+            raise StatementError(f"a number has more than {MAX_DIGITS} digits", self.text, position)
+        return int(text)
+
     def call(self, name: str, position: int) -> Node:
+        self.enter(position)
         self.expect("(")
         expected = _FUNCTIONS[name]
         args: list[Node] = []
@@ -344,6 +443,7 @@ class _Parser:
             raise StatementError(
                 f"{name}() takes {len(expected)} arguments, got {len(args)}", self.text, position
             )
+        self.depth -= 1
         if name == "conv":
             if mode == "full":
                 return Node("conv", tuple(args), "seq", None, position)
@@ -406,7 +506,7 @@ class _Parser:
             sign = -1
             kind, text, position = self.take()
         if kind == "number":
-            return Node("param", (), "int", sign * int(text), position)
+            return Node("param", (), "int", sign * self.digits(text, position), position)
         if kind == "name" and text in PARAMETER_NAMES:
             if sign < 0:
                 return Node("param", (), "int", ("-", text), position)

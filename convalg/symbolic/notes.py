@@ -165,7 +165,7 @@ def audit(numeric: bool = True, verdicts=None) -> list[Claim]:
     rows.append(Claim(
         "Distributivity as written: f*(g+h) = (f*g)+(f*g)", "false (a typo for (f*g)+(f*h), which holds)",
         notes_dist.status, "refuted",
-        [f"smallest counterexample: {_example(notes_dist)}", f"f*(g+h) = f*g + f*h: {right.status}"]))
+        [f"counterexample: {_example(notes_dist)}", f"f*(g+h) = f*g + f*h: {right.status}"]))
     homog, homog2 = law("homogeneity"), law("homogeneity", dims=2)
     corr_homog = law("homogeneity", "correlation")
     rows.append(Claim(
@@ -201,13 +201,15 @@ def _both(a, b) -> str:
 
 
 def _example(verdict) -> str:
+    from convalg.symbolic.search import show
+
     example = verdict.counterexample
     if example is None:
         return "(none)"
     names = {**example.sequences, **example.scalars, **example.parameters}
-    text = ", ".join(f"{k} = {v}" for k, v in names.items())
-    if example.numeric is not None:
-        text += " (re-checked numerically: " + ("confirmed" if example.numeric.confirmed else "NOT confirmed") + ")"
+    text = ", ".join(f"{k} = {show(v)}" for k, v in names.items()) + f" ({example.origin})"
+    if example.confirmation is not None:
+        text += " (independent re-check: " + ("confirmed" if example.confirmation.confirmed else "NOT confirmed") + ")"
     return text
 
 

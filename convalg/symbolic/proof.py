@@ -18,7 +18,7 @@ import sympy
 from convalg.symbolic import gf, sums
 from convalg.symbolic.language import Statement
 
-__all__ = ["Proof", "Verdict", "by_rewriting", "by_generating_functions"]
+__all__ = ["Proof", "Verdict", "by_rewriting", "by_generating_functions", "by_finite_evaluation"]
 
 # The generating-function rules: (operations, rule, the law that proves it or None for a
 # rule that is a definition or a one-line change of index).
@@ -32,7 +32,8 @@ GF_RULES = (
     (("delta",), "delta  ->  1", None),
     (("circ",), "circ(a, b, N)  ->  A(z) B(z) reduced modulo z^N - 1 (circ wraps a*b modulo N; "
                 "the reduction is a ring homomorphism)", None),
-    (("down", "hadamard", "dft"), "down, hadamard, dft  ->  opaque atoms of their (normalised) arguments", None),
+    (("down", "hadamard", "dft", "convmode"), "down, hadamard, dft and the windows of conv(..., mode=...)  ->  "
+     "atoms of their (normalised) contents, in the normal form of their index algebra", None),
 )
 
 
@@ -98,6 +99,7 @@ class Verdict:
     certificate: object = None
     reason: str = ""
     law: str | None = None
+    recheck: object = None  # the gate's independent re-check of a proof (convalg.symbolic.gate.Recheck)
 
     @property
     def exit_code(self) -> int:
@@ -172,7 +174,7 @@ def by_generating_functions(statement: Statement, dims: int) -> Proof:
     >>> proof.verified, str(proof.sides[0].current)
     (True, 'fbar(1/z)*g(z)')
     """
-    transforms = [gf.generating_function(side, dims) for side in statement.sides]
+    transforms, array_rules = gf.translate(statement, dims)
     used = [(ops, rule, law) for ops, rule, law in GF_RULES if statement.uses(*ops)]
     translated = all(_rule_checked(law, dims) for _, _, law in used)
     chains = []
@@ -186,7 +188,13 @@ def by_generating_functions(statement: Statement, dims: int) -> Proof:
             "by the rules listed, each a definition or a transform law verified by its own sum proof",
         ))
         chains.append(chain)
-    differences = [sympy.expand(transforms[0] - t) for t in transforms[1:]]
+    from convalg.symbolic.language import terms_bound
+
+    # sympy orders the factors of products and the terms of sums itself: equal sides often
+    # meet before anything is multiplied out; past gf.MAX_TERMS nothing is
+    expandable = max(terms_bound(side) for side in statement.sides) <= gf.MAX_TERMS
+    differences = [transforms[0] - t for t in transforms[1:]]
+    differences = [d if d == 0 or not expandable else sympy.expand(d) for d in differences]
     meet = all(d == 0 for d in differences)
     return Proof(
         claim=str(statement),
@@ -196,10 +204,51 @@ def by_generating_functions(statement: Statement, dims: int) -> Proof:
         meet=meet,
         meet_how="sympy expand(side 1 - side j) == 0"
         if meet
-        else f"sympy expand(side 1 - side j) = {differences[[d != 0 for d in differences].index(True)]}",
+        else f"sympy expand(side 1 - side j) = {differences[[d != 0 for d in differences].index(True)]}"
+        if expandable
+        else f"the sides are not the same product, and would have more than {gf.MAX_TERMS} terms multiplied out",
         hypotheses=[
             "finitely supported sequences: a sequence is determined by its (Laurent) generating "
             "function, so equal generating functions mean equal sequences"
-        ],
+        ] + [f"inputs are arrays: {rule}" for rule in sorted(array_rules)],
         lemmas=[(rule, law[1] if law else "definition") for _, rule, law in used],
+    )
+
+
+def by_finite_evaluation(statement: Statement, dims: int, outcome) -> Proof:
+    """The proof of a statement decided by :func:`convalg.symbolic.finite.decide_finite`.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.language import parse
+    >>> from convalg.symbolic.finite import decide_finite
+    >>> from convalg.symbolic.proof import by_finite_evaluation
+    >>> statement = parse("dft(circ(f, g, 3), 3) == hadamard(dft(f, 3), dft(g, 3))")
+    >>> by_finite_evaluation(statement, 1, decide_finite(statement, 1)).verified
+    True
+    """
+    entries = {name: len(indices) for name, indices in outcome.positions.items()}
+    counted = ", ".join(f"{count} of {name}" for name, count in entries.items()) or "none"
+    chains = []
+    for index, side in enumerate(statement.sides):
+        chain = sums.Chain(sympy.Symbol(f"side{index + 1}"))
+        chain.steps.append(sums.Step(
+            "expand with symbolic entries", chain.start,
+            f"a polynomial in the symbolic entries at every index ({counted})",
+            "", True, "convalg.symbolic.evaluate on a sympy polynomial ring (exact, roots of unity reduced "
+            "modulo the cyclotomic polynomial)"))
+        chains.append(chain)
+    return Proof(
+        claim=str(statement),
+        method="exact evaluation on finitely many entries",
+        sides=chains,
+        labels=[f"side {i + 1}: {side}" for i, side in enumerate(statement.sides)],
+        meet=outcome.holds,
+        meet_how="sympy: the sides are the same polynomial at every index",
+        hypotheses=[
+            f"inputs are arrays on Z^{dims} (first index 0) of any length; each side sees them only through "
+            f"{outcome.view}",
+            "every array agrees in those views with one supported on the entries evaluated (the view's indices "
+            "and one residue system past them), so equality there is equality for all arrays",
+        ],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-__all__ = ["render_verdict", "render_table", "render_document", "FORMATS"]
+__all__ = ["render_verdict", "render_table", "render_document", "count_line", "FORMATS"]
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -57,11 +57,22 @@ def _steps(proof, fmt: str) -> list[str]:
     return lines
 
 
+_TEX = str.maketrans({
+    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "^": r"\^{}", "$": r"\$",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+})
+
+
 def _tex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#"),
-                 ("^", r"\^{}"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}")):
-        text = text.replace(a, b)
-    return text
+    r"""Plain text for LaTeX, each special character replaced once (``Z^1`` becomes ``Z\^{}1``).
+
+    Examples
+    --------
+    >>> from convalg.symbolic.render import _tex_escape
+    >>> print(_tex_escape("on Z^1, f_n {50%}"))
+    on Z\^{}1, f\_n \{50\%\}
+    """
+    return text.translate(_TEX)
 
 
 def render_verdict(verdict, fmt: str = "text") -> str:
@@ -105,23 +116,24 @@ def render_verdict(verdict, fmt: str = "text") -> str:
         lines.append(f"{prefix}sides meet: {'yes' if proof.meet else 'NO'} ({proof.meet_how})")
     if verdict.counterexample is not None:
         example = verdict.counterexample
+        title = f"Counterexample (exact; {example.origin})"
         if fmt == "markdown":
-            lines.append("Smallest counterexample (exact):")
+            lines.append(title + ":")
             lines.append("")
             lines.append("```")
             lines.append(example.describe())
             lines.append("```")
         elif fmt == "latex":
-            lines.append(r"Smallest counterexample (exact):\begin{verbatim}")
+            lines.append(_tex_escape(title) + r":\begin{verbatim}")
             lines.append(example.describe())
             lines.append(r"\end{verbatim}")
         else:
-            lines.append("  smallest counterexample (exact):")
+            lines.append(f"  {title[0].lower()}{title[1:]}:")
             lines.extend("    " + line for line in example.describe().splitlines())
-        if example.direct is not None:
-            lines.append(("  " if fmt == "text" else "") + f"direct evaluation: {example.direct}")
-        if example.numeric is not None:
-            lines.append(("  " if fmt == "text" else "") + f"numeric re-check: {example.numeric}")
+        if example.confirmation is not None:
+            lines.append(("  " if fmt == "text" else "") + f"independent re-check: {example.confirmation}")
+    if verdict.recheck is not None:
+        lines.append(("  " if fmt == "text" else "") + f"independent re-check: {verdict.recheck}")
     if verdict.certificate is not None:
         lines.append(("  " if fmt == "text" else "") + f"certificate: {verdict.certificate}")
     if verdict.reason:
@@ -135,13 +147,13 @@ def render_verdict(verdict, fmt: str = "text") -> str:
     return "\n\n".join(line for line in lines if line != "") + "\n"
 
 
-_PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificate:", "reason:", "numeric re-check:",
-          "direct evaluation:")
+_PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificate:", "reason:",
+          "independent re-check:")
 
 
 def _tex_paragraph(line: str) -> str:
     """Plain-text lines become escaped paragraphs; LaTeX lines pass through."""
-    if line.startswith("\\") or line.startswith("  &") or line.startswith("Smallest") or "\\end{" in line:
+    if line.startswith("\\") or line.startswith("  &") or line.startswith("Counterexample") or "\\end{" in line:
         return line
     if line.startswith(_PLAIN):
         return _tex_escape(line) + "\\par"
@@ -187,6 +199,21 @@ def render_table(results, fmt: str = "text", timings: bool = True) -> str:
     return "\n".join(out) + "\n"
 
 
+def count_line(results) -> str:
+    """How many verdicts are the recorded ones, differ, or are undecided.
+
+    Examples
+    --------
+    >>> from convalg.symbolic.render import count_line
+    >>> count_line([])
+    '0 verdicts: 0 as recorded, 0 differ, 0 undecided'
+    """
+    differ = sum(1 for law, _, v, _ in results if v.status != law.expected and v.status != "unknown")
+    undecided = sum(1 for _, _, v, _ in results if v.status == "unknown")
+    recorded = len(results) - differ - undecided
+    return f"{len(results)} verdicts: {recorded} as recorded, {differ} differ, {undecided} undecided"
+
+
 def render_document(results, fmt: str = "markdown", title: str = "Proofs of the convolution laws") -> str:
     """The verdict table followed by every verdict written out (Markdown or LaTeX).
 
@@ -204,13 +231,16 @@ def render_document(results, fmt: str = "markdown", title: str = "Proofs of the 
         "where the step relies on it. '(!)' in the table marks a verdict that differs from the one "
         "convalg expects."
     ).format(fmt=fmt)
+    counts = count_line(results)
     if fmt == "markdown":
         parts = [f"# {title}\n", intro + "\n", render_table(results, "markdown", timings=False)]
         parts += [render_verdict(v, "markdown") for _, _, v, _ in results]
-        return "\n".join(parts)
+        return "\n".join(parts) + f"\n**{counts}**\n"
     if fmt == "latex":
         parts = [r"\section*{" + title + "}", _tex_escape(intro), render_table(results, "latex", timings=False)]
         parts += [render_verdict(v, "latex") for _, _, v, _ in results]
-        return "\n".join(parts)
+        return "\n".join(parts) + "\n" + _tex_escape(counts) + "\n"
+    seconds = sum(t for _, _, _, t in results)
     parts = [render_table(results, "text")] + [render_verdict(v, "text") + "\n" for _, _, v, _ in results]
+    parts.append(f"{counts} ({seconds:.1f} s)\n")
     return "\n".join(parts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from convalg.cli import main
 
 
@@ -31,7 +33,8 @@ def test_a_malformed_statement_exits_2_with_the_position(capsys):
 
 
 def test_an_undecided_statement_exits_3(capsys):
-    assert main(["prove", "down(f, 2) + down(g, 2) == down(f + g, 2)", "--no-certificate"]) == 3
+    assert main(["prove", "dft(shift(f, 1), N) == hadamard(dft(f, N), dft(shift(delta, 1), N))",
+                 "--no-certificate"]) == 3
     assert "UNKNOWN" in capsys.readouterr().out
 
 
@@ -77,3 +80,66 @@ def test_prove_law_rejects_a_dimension_it_does_not_state():
 
     with pytest.raises(ValueError, match="stated for dims \\(1, 2\\), got dims=3"):
         prove_law("commutativity", dims=3)
+
+
+def test_a_misspelled_law_gets_the_nearest_names_and_the_list_hint(capsys):
+    assert main(["prove", "comutativity"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no law named 'comutativity'; did you mean commutativity" in err and "convalg prove --list" in err
+
+
+def test_a_law_of_another_operator_names_the_operator_to_use(capsys):
+    assert main(["prove", "right-identity"]) == 2
+    assert "it is for correlation (add --operator correlation)" in capsys.readouterr().err
+    assert main(["prove", "right-identity", "--operator", "correlation", "--no-certificate"]) == 0
+
+
+def test_operator_with_an_explicit_statement_is_refused_not_ignored(capsys):
+    assert main(["prove", "f*g == g*f", "--operator", "correlation"]) == 2
+    assert "--operator names the operator of a law name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--dims", "3", "f == f"], ["--format", "pdf", "f == f"], ["--bogus", "f == f"], ["--all", "--list"],
+     ["--notes", "f == f"], ["--all", "--operator", "circular"], ["--timeout", "0", "f == f"]],
+)
+def test_every_bad_argument_exits_2_with_one_line(argv, capsys):
+    try:
+        code = main(["prove", *argv])
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("convalg prove: error:"), err
+
+
+def test_latex_escapes_the_hypotheses_once(capsys):
+    assert main(["prove", "f*g == g*f", "--format", "latex", "--no-certificate"]) == 0
+    out = capsys.readouterr().out
+    assert r"Z\^{}1" in out and r"\^\{\}" not in out
+
+
+def test_all_follows_the_documented_exit_status_and_ends_with_a_count_line(monkeypatch, capsys):
+    from convalg.symbolic import decide
+    from convalg.symbolic.laws import LAWS
+    from convalg.symbolic.proof import Verdict
+
+    law = next(law for law in LAWS if law.expected == "proved" and law.statement is not None)
+
+    def results(status):
+        return lambda **kwargs: [(law, 1, Verdict(law.text(1), 1, status), 0.0)]
+
+    for status, code in (("proved", 0), ("refuted", 1), ("unknown", 3)):
+        monkeypatch.setattr(decide, "battery", results(status))
+        assert main(["prove", "--all", "--format", "markdown"]) == code
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        differ, undecided = int(status == "refuted"), int(status == "unknown")
+        assert last == f"**1 verdicts: {1 - differ - undecided} as recorded, {differ} differ, {undecided} undecided**"
+
+
+def test_piping_into_head_is_quiet():
+    done = subprocess.run(f"{sys.executable} -m convalg prove --list | head -1", shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.startswith("convolution") and done.stderr == ""

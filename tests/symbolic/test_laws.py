@@ -43,20 +43,21 @@ def test_steps_that_reorder_or_split_infinite_sums_state_absolute_summability(ba
     assert seen >= 5
 
 
-def test_every_refuted_law_has_a_counterexample_confirmed_on_the_numpy_backend(battery):
+def test_every_refuted_law_has_a_counterexample_confirmed_by_the_independent_evaluation(battery):
     for law, dims, verdict, _ in battery:
         if verdict.status == "refuted" and law.custom is None:
             example = verdict.counterexample
             assert example is not None, (law.key, dims)
-            assert example.numeric is not None and example.numeric.confirmed, (law.key, dims, example.numeric)
-            assert example.numeric.reproduces_exact
-            # the defining sums, evaluated term by term, agree wherever they apply
-            assert example.direct.confirmed or not example.direct.applicable, (law.key, dims, example.direct)
+            assert example.confirmation.confirmed, (law.key, dims, example.confirmation)
+            assert example.confirmation.reproduces
 
 
-def test_most_counterexamples_are_also_confirmed_from_the_defining_sums(battery):
-    direct = [v.counterexample.direct for law, _, v, _ in battery if v.status == "refuted" and law.custom is None]
-    assert sum(d.confirmed for d in direct) >= 10
+def test_every_proved_identity_is_rechecked_independently_on_random_instances(battery):
+    for law, dims, verdict, _ in battery:
+        if verdict.status == "proved" and law.custom in (None, "generating_function", "dtft_theorem",
+                                                           "correlation_generating_function"):
+            assert verdict.recheck is not None and verdict.recheck.agrees, (law.key, dims, verdict.recheck)
+            assert verdict.recheck.evaluated >= 3
 
 
 def test_correlation_is_not_commutative_and_delta_is_only_its_right_identity(battery):
