@@ -493,7 +493,7 @@ def _signal_block(piece, block_id, *, kernel, func, kernel_starts, kwargs):
 
 def _apply_nn(func, spatial, x, weight, kwargs):
     """conv1d/2d/3d: padding, stride and dilation become windows; channels one chunk."""
-    from convalg.nn.functional import _geometry  # the eager checks: the same errors and messages
+    from convalg.nn._geometry import geometry as _geometry  # the eager checks: the same errors and messages
 
     bias = kwargs.pop("bias", None)
     x, weight = _as_array(x), _as_array(weight)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convalg.nn import _fft_engine
 from convalg.nn import functional as F
 
 from ._reference import direct_bound, grads_bound, reference_conv, reference_grads
@@ -68,7 +69,7 @@ FFT_CASES = [
     ((1, 2, 14, 14, 14), (2, 2, 9, 9, 9), {}),
     ((2, 2, 36, 36), (2, 2, 13, 13), {"stride": 2}),
 ]
-FFT_ENGINES = ("_correlate_fft", "_weight_correlate_fft")
+FFT_ENGINES = ("correlate_fft", "weight_correlate_fft")
 
 
 @pytest.mark.parametrize("where", ["input", "weight", "upstream"])
@@ -77,8 +78,8 @@ def test_auto_runs_the_fft_on_finite_data_only(rng, monkeypatch, shape, weight_s
     nd = len(shape) - 2
     seen = []  # (engine, whether its operands were finite)
     for name in FFT_ENGINES:
-        engine = getattr(F, name)
-        monkeypatch.setattr(F, name, lambda xp, a, b, *rest, _engine=engine, _name=name: (
+        engine = getattr(_fft_engine, name)
+        monkeypatch.setattr(_fft_engine, name, lambda xp, a, b, *rest, _engine=engine, _name=name: (
             seen.append((_name, bool(np.isfinite(a).all() and np.isfinite(b).all()))) or _engine(xp, a, b, *rest)))
     x, w = rng.standard_normal(shape), rng.standard_normal(weight_shape)
     g = rng.standard_normal(CONV[nd](x, w, **options).shape)
