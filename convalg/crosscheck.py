@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from convalg import errorbounds
+from convalg._runtime import validation
 from convalg.backends import available, require_usable, to_numpy
 
 __all__ = ["crosscheck", "CrossCheck", "CheckRow", "FUNCTIONS"]
@@ -857,8 +858,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     >>> check.worst_ratio < 1
     True
     """
-    if function not in FUNCTIONS:
-        raise ValueError(f"function must be one of {', '.join(map(repr, FUNCTIONS))}; got {function!r}")
+    validation.check_choice(function, "function", tuple(FUNCTIONS))
     import convalg.signal as signal
 
     backend = kwargs.pop("backend", None)
