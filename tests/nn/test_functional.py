@@ -222,39 +222,6 @@ def test_a_product_part_whose_worker_never_starts_is_computed_by_the_calling_thr
     np.testing.assert_allclose(result, expected, rtol=1e-13, atol=1e-13)
 
 
-def test_parallel_blocks_keep_block_order_and_reraise_a_failing_block(monkeypatch):
-    monkeypatch.setattr(runtime_parallel, "_CORES", 2)
-    assert runtime_parallel.parallel_blocks(lambda b: b * b, list(range(10)), 1, 0) == [b * b for b in range(10)]
-
-    def failing(block):
-        if block == 7:
-            raise KeyError(block)
-        return block
-
-    with pytest.raises(KeyError):
-        runtime_parallel.parallel_blocks(failing, list(range(10)), 1, 0)
-
-
-def test_the_calling_thread_finishes_all_blocks_when_no_worker_is_free(monkeypatch):
-    """A worker the system wakes late is not waited for: the caller computes every block itself."""
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1)
-    release = threading.Event()
-    pool.submit(release.wait, 10.0)  # the only worker is busy for up to 10 s
-    monkeypatch.setattr(runtime_parallel, "_POOL", pool)
-    monkeypatch.setattr(runtime_parallel, "_CORES", 2)
-    try:
-        start = time.perf_counter()
-        assert runtime_parallel.parallel_blocks(lambda b: -b, [1, 2, 3, 4], 1, 0) == [-1, -2, -3, -4]
-        assert time.perf_counter() - start < 5.0
-    finally:
-        release.set()
-        pool.shutdown()
-
-
 def test_generic_gathering_by_positions_equals_gathering_by_taps(rng):
     """When the output is smaller than the kernel, windows are gathered per position instead."""
     import array_api_compat.numpy as xp
@@ -449,8 +416,6 @@ def test_forward_and_gradients_agree_with_torch_autograd(rng, nd, stride, paddin
     grads = getattr(F, f"conv{nd}d_grad")(g, x, w, **options)
     for ours, theirs in zip(grads, (tx.grad, tw.grad, tb.grad)):
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-12)
-
-
 
 
 @st.composite

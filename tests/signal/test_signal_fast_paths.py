@@ -161,13 +161,6 @@ def test_parallel_slabs_and_pieces_equal_the_serial_result(monkeypatch):
     assert np.allclose(convalg.convolve(x, y, method="fft"), np.convolve(x, y))
 
 
-def test_workers_is_at_least_one_and_at_most_the_cores():
-    from convalg._runtime import parallel as _parallel
-
-    assert 1 <= _parallel.workers() <= _parallel.cores()
-    assert _parallel.parallel_map(lambda v: v * 2, [1, 2, 3]) == [2, 4, 6]
-
-
 @pytest.mark.parametrize(("n", "k"), [(1000, 16), (5000, 31), (300, 250), (4000, 700), (20, 40)])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
 def test_blas_toeplitz_fast_path_equals_shifted_accumulation_on_exact_data(n, k, dtype):
