@@ -202,22 +202,22 @@ def map_chunks(xp, function, chunks, products):
 # is split by samples, one part per core, and each thread gathers its part's columns (a two-pass
 # copy, copy_windows_numpy) and multiplies them straight into the result (``out=``). Each part
 # holds the GIL only for a few microseconds of Python around its two copies and its product, all
-# three of which release it: on the 2-vCPU benchmark machine a thread waiting for the GIL is
-# woken tens of microseconds late, so the Python between the releasing calls is kept to a few
-# ``as_strided`` views (0.42 ms for the call, against 0.65 ms when the calling thread gathered
-# everything first and only the products were split). Larger batches gather and multiply block
-# by block (bounded memory). The bias rides in the product as one more column row of ones
-# against a bias column of the weight matrix (4% more multiply-adds on 25 taps), because adding
-# it afterwards with broadcasting is a separate pass over the whole output (measured 0.2 ms of
-# the 1 ms call).
+# three of which release it: a thread waiting for the GIL may be woken tens of microseconds
+# late, so the Python between the releasing calls is kept to a few ``as_strided`` views (faster
+# than gathering everything on the calling thread and splitting only the products; the MNIST
+# case of docs/benchmarks-nn.md). Larger batches gather and multiply block by block (bounded
+# memory). The bias rides in the product as one more column row of ones against a bias column
+# of the weight matrix (4% more multiply-adds on 25 taps), because adding it afterwards with
+# broadcasting is a separate pass over the whole output.
 SMALL_PARALLEL_MIN_PRODUCTS = 2**22
 
 
 # Scratch buffers reused across calls, one set per thread: the columns of a small call are
 # megabytes that glibc hands back to the system after each call (their size is near its mmap
-# threshold), and touching fresh pages cost 2-3 us each on the benchmark machine (a virtual
-# machine): ~1000 page faults, 2.5 ms, for a 0.6 ms convolution. Buffers above the limit are
-# allocated per call, where the work amortises the faults.
+# threshold), and touching fresh pages costs microseconds each on a virtual machine: about a
+# thousand page faults per small call, more than the convolution itself (the page-fault column of
+# docs/benchmarks-nn.md). Buffers above the limit are allocated per call, where the work
+# amortises the faults.
 _SCRATCH = threading.local()
 _SCRATCH_LIMIT = 2**23  # bytes kept per slot and thread (8 MiB)
 
@@ -322,12 +322,11 @@ def copy_windows_numpy(x, kernel, stride, dilation, out, destination):
 
     In two passes when there are several axes: first the taps along the last axis (a gather of
     rows out[-1] long), then the taps along the other axes, which are whole contiguous planes of
-    the first pass's result (for stride 1): memory copies instead of short strided rows (0.09 ms
-    instead of 0.13 ms for 32 28x28 images and 5x5 taps, where one strided copy copies 24-value
-    rows). The views are built by ``as_strided`` from the strides ``sliding_window_view`` would
-    give (the tests compare both with the generic gathering): it costs 3 us where
-    ``sliding_window_view`` plus the axis moves cost 35 us, Python that holds the GIL while the
-    other cores' parts wait for it (see ``gather_and_multiply``).
+    the first pass's result (for stride 1): memory copies instead of short strided rows. The views
+    are built by ``as_strided`` from the strides ``sliding_window_view`` would give (the tests
+    compare both with the generic gathering): a tenth of the Python of ``sliding_window_view``
+    plus the axis moves, Python that holds the GIL while the other cores' parts wait for it
+    (see ``gather_and_multiply``).
     """
     import numpy as np
 

@@ -103,8 +103,8 @@ def correlate_shifted_numpy(x, w, dilation, before=None, after=None, bias=None):
     block pads its samples (blocks of rows of large samples share one padded copy), gathers their
     columns (the bias as a row of ones), multiplies them into a scratch product and crops that
     into the result, all on its own thread: padding, cropping and the bias are parallel,
-    cache-warm passes instead of serial passes over the whole output (9 of the 58 ms of the
-    32x64x56x56 case of benchmarks/bench_nn.py were serial).
+    cache-warm passes instead of serial passes over the whole output (they were a sixth of the
+    32x64x56x56 case of docs/benchmarks-nn.md).
     """
     import numpy as np
 
