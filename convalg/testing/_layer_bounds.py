@@ -63,13 +63,23 @@ def _channel_sum(magnitude_map, channels: int, dtype) -> float:
     return errorbounds.gamma(channels, dtype) * float(np.sqrt(np.sum(np.square(magnitude_map, dtype=np.float64))))
 
 
-def forward_allowance(geom: Geometry, x, w, b=None) -> np.ndarray:
-    """The largest error a correct layer may make at each output (zeros for integer layers)."""
+def _within(error, allowance) -> bool:
+    return error is not None and bool(np.all(np.asarray(error) <= allowance))
+
+
+def forward_allowance(geom: Geometry, x, w, b=None, error=None) -> np.ndarray:
+    """The largest error a correct layer may make at each output (zeros for integer layers).
+
+    With ``error`` (the errors to be judged), the FFT bounds are computed only when the
+    direct one does not already cover them: they cost a few bound evaluations per output map.
+    """
     if np.dtype(geom.dtype).kind in "iub":
         return np.zeros(geom.output_shape)
     dtype = np.dtype(geom.dtype)
     magnitude = forward(geom, np.abs(x), np.abs(w), None if b is None else np.abs(b), dtype=np.float64)
     allowance = _direct(magnitude, geom.terms, dtype)
+    if _within(error, _with_reference_error(allowance, magnitude, geom.terms)):
+        return _with_reference_error(allowance, magnitude, geom.terms)
     xp = _padded(geom, np.abs(x), np.float64)
     w = np.abs(np.asarray(w, dtype=np.float64))
     cg, og = geom.in_channels // geom.groups, geom.out_channels // geom.groups
@@ -83,8 +93,12 @@ def forward_allowance(geom: Geometry, x, w, b=None) -> np.ndarray:
     return _with_reference_error(allowance, magnitude, geom.terms)
 
 
-def gradient_allowances(geom: Geometry, grad_output, x, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The largest errors of a correct ``(grad_input, grad_weight, grad_bias)``, elementwise."""
+def gradient_allowances(geom: Geometry, grad_output, x, w, errors=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The largest errors of a correct ``(grad_input, grad_weight, grad_bias)``, elementwise.
+
+    With ``errors`` (the three errors to be judged, None for one not given), the FFT bounds
+    are computed only when the direct ones do not already cover them.
+    """
     dtype = np.dtype(geom.dtype)
     g, x, w = (np.abs(np.asarray(a, dtype=np.float64)) for a in (grad_output, x, w))
     mag_x, mag_w, mag_b = gradients(geom, g, x, w, dtype=np.float64)
@@ -94,6 +108,10 @@ def gradient_allowances(geom: Geometry, grad_output, x, w) -> tuple[np.ndarray, 
     allow_x = _direct(mag_x, og * taps, dtype)
     allow_w = _direct(mag_w, positions, dtype)
     allow_b = _direct(mag_b, positions, dtype)
+    direct = (_with_reference_error(allow_x, mag_x, og * taps), _with_reference_error(allow_w, mag_w, positions),
+              _with_reference_error(allow_b, mag_b, positions))
+    if errors is not None and all(e is None or _within(e, a) for e, a in zip(errors, direct)):
+        return direct
     # FFT-based gradients: grad_input is a full convolution of the (stride-dilated) upstream
     # gradient with the kernel, grad_weight a correlation of the padded input with it
     xp = _padded(geom, x, np.float64)

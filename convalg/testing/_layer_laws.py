@@ -74,7 +74,11 @@ def _compare(name, left, right, allowance, what="") -> Law:
 
 
 def check_laws(call, geom: Geometry, x, w, b, roles: set, fixed: dict) -> list[Law]:
-    """Check every law that applies to this case; ``call(geom, x, w, b)`` returns an output or None."""
+    """Check every law that applies to this case; ``call(geom, x, w, b)`` returns an output or None.
+
+    ``roles`` are those the function is passed: a law that needs another value of an
+    option (no padding, groups=1, no bias) is checked only where that option can be passed.
+    """
     laws = []
     rng = np.random.default_rng(7)
     floating = np.dtype(geom.dtype).kind == "f"
@@ -102,10 +106,10 @@ def check_laws(call, geom: Geometry, x, w, b, roles: set, fixed: dict) -> list[L
         laws.append(_compare("the bias adds one constant per output channel", offset, expected,
                              allow(geom, x, w, b) + allow(plain, x, w)))
     # shift equivariance, on the unpadded layer
-    if "padding" not in fixed:
+    if "padding" in roles and "padding" not in fixed:
         valid = geom.but(padding=_zero_padding(geom) if not isinstance(geom.padding, str) else "valid", bias=False)
         for axis, (s, n, e) in enumerate(zip(valid.strides, valid.spatial, valid.extent)):
-            if not valid.defined() or n - s < e or ("padding" not in roles and geom.padding != 0):
+            if not valid.defined() or n - s < e:
                 continue
             index = [slice(None)] * x.ndim
             index[2 + axis] = slice(s, None)
@@ -118,7 +122,7 @@ def check_laws(call, geom: Geometry, x, w, b, roles: set, fixed: dict) -> list[L
                                  part, None if whole is None else whole[tuple(out_index)],
                                  allow(shifted, xs, w) + (allow(valid, x, w)[tuple(out_index)] if floating else 0)))
     # groups as independent blocks
-    if geom.groups > 1:
+    if geom.groups > 1 and "groups" in roles and "groups" not in fixed:
         cg, og = geom.in_channels // geom.groups, geom.out_channels // geom.groups
         whole = call(geom, x, w, b)
         for k in range(geom.groups):
@@ -133,7 +137,8 @@ def check_laws(call, geom: Geometry, x, w, b, roles: set, fixed: dict) -> list[L
             if laws[-1].holds is False:
                 break
     # padding as explicit zeros
-    if geom.padding not in (0, "valid") and any(geom.pads[0] + geom.pads[1]) and "padding" in roles:
+    if geom.padding not in (0, "valid") and any(geom.pads[0] + geom.pads[1]) and "padding" in roles \
+            and "padding" not in fixed:
         before, after = geom.pads
         explicit = np.pad(x, [(0, 0), (0, 0)] + list(zip(before, after)))
         unpadded = geom.but(padding=_zero_padding(geom) if not isinstance(geom.padding, str) else "valid",

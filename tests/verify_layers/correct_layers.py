@@ -143,7 +143,9 @@ def nhwc_conv2d(x, w, b=None, *, strides=1, pad=0):
 
 
 def int8_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """The quantised path: int8 operands widened to int32 before any product."""
+    """The quantised path: int8 operands widened to int32 before any product (floats pass through)."""
+    if input.dtype.kind != "i":
+        return im2col_conv(input, weight, bias, stride, padding, dilation, groups)
     return im2col_conv(input.astype(np.int32), weight.astype(np.int32), bias, stride, padding, dilation, groups)
 
 

@@ -1,0 +1,40 @@
+"""verify_layer on the catalogue: every buggy layer caught and its bug named, no false alarm on a correct one."""
+
+from __future__ import annotations
+
+import pytest
+
+import layer_catalogue as catalogue
+from convalg.testing import verify_layer
+
+
+def _run(fixture):
+    if fixture.torch:
+        pytest.importorskip("torch", reason="torch is an optional oracle (pip install 'convalg[torch]')")
+    options = dict(fixture.options)
+    layer = options.pop("layer", "conv2d")
+    return verify_layer(fixture.fn, layer, **options)
+
+
+def _params(fixtures):
+    return [pytest.param(f, id=f.name, marks=[pytest.mark.torch] if f.torch else []) for f in fixtures]
+
+
+@pytest.mark.parametrize("fixture", _params(catalogue.CORRECT))
+def test_a_correct_layer_is_consistent(fixture):
+    report = _run(fixture)
+    assert report.status == "consistent", str(report)
+    assert report.exit_status == 0
+    assert any("exact reference" in check and "agreed" in check for check in report.checks), str(report)
+
+
+@pytest.mark.parametrize("fixture", _params(catalogue.BUGGY))
+def test_a_buggy_layer_is_caught_and_its_bug_named(fixture):
+    report = _run(fixture)
+    assert report.status == "violation", str(report)
+    assert report.exit_status == 1
+    text = str(report)
+    assert fixture.named in text, text
+    for violation in report.violations:
+        assert violation.confirmed.startswith("confirmed"), str(violation)
+        assert violation.snippet, str(violation)
