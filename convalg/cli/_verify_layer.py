@@ -17,7 +17,12 @@ _PLAIN_ONLY = ("like", "expect", "conjugate", "order", "mode", "same_start", "sa
 
 
 def register_options(parser: argparse.ArgumentParser) -> None:
-    from convalg.testing._layer_contract import LAYOUTS, TORCH_BACKWARD, TORCH_FORWARD, WEIGHT_LAYOUTS
+    from convalg.testing._layer_contract import (
+        LAYOUTS,
+        TORCH_BACKWARD,
+        TORCH_FORWARD,
+        WEIGHT_LAYOUTS,
+    )
 
     group = parser.add_argument_group(
         "layers", "check a convolution layer fn(input, weight, bias, stride, padding, dilation, groups) and its "

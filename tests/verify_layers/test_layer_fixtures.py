@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import layer_catalogue as catalogue
 import pytest
 
-import layer_catalogue as catalogue
 from convalg.testing import verify_layer
 
 
