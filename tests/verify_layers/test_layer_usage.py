@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import correct_layers
 import numpy as np
 import pytest
 
-import correct_layers
 from convalg.testing import verify_layer
 from convalg.testing._layer_contract import parse_template
 
@@ -101,7 +101,7 @@ def test_a_failure_is_shrunk_to_the_geometry_it_needs():
 
 def _cli(*arguments, cwd=HERE):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}
-    return subprocess.run([sys.executable, "-m", "convalg", "verify", *arguments], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "convalg", "verify", *arguments], capture_output=True, text=True, check=False,
                           cwd=cwd, env=env, timeout=300)
 
 
@@ -129,7 +129,8 @@ def test_the_snippet_of_a_violation_reproduces_it(tmp_path):
     start = lines.index("  reproduce with:") + 1
     script = "\n".join(line[4:] for line in lines[start:] if line.startswith("    "))
     (tmp_path / "snippet.py").write_text(script)
-    run = subprocess.run([sys.executable, str(tmp_path / "snippet.py")], capture_output=True, text=True, cwd=HERE,
+    run = subprocess.run([sys.executable, str(tmp_path / "snippet.py")], capture_output=True, text=True, check=False,
+                         cwd=HERE,
                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}, timeout=60)
     assert run.returncode == 0, run.stderr
     assert float(run.stdout.split()[-1]) >= 1.0  # the printed difference from PyTorch's semantics
