@@ -593,7 +593,7 @@ def verify_layer(
     fixed: dict | None = None,
     dtypes=("float64", "float32"),
     accumulator: str | None = None,
-    max_examples: int = 48,
+    max_examples: int = 100,
     timeout: float | None = 5.0,
     seed: int = 0,
     derandomize: bool = True,
@@ -625,7 +625,7 @@ def verify_layer(
     accumulator : {'int16', 'int32', 'int64'}, optional
         States the int8 path: int8 input and weight, bias and output in this dtype, exact.
     max_examples : int
-        Cases drawn by the schedule (beyond the probes).
+        Cases drawn by the schedule (beyond the probes); 100 by default, as for ``verify``.
     timeout : float or None
         Seconds per call (each in a worker process); None calls in this process.
     seed, derandomize

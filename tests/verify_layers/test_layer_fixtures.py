@@ -11,7 +11,8 @@ from convalg.testing import verify_layer
 def _run(fixture):
     if fixture.torch:
         pytest.importorskip("torch", reason="torch is an optional oracle (pip install 'convalg[torch]')")
-    options = dict(fixture.options)
+    # half the default budget keeps the suite fast; the benchmark runs the default
+    options = {"max_examples": 48, **fixture.options}
     layer = options.pop("layer", "conv2d")
     return verify_layer(fixture.fn, layer, **options)
 
