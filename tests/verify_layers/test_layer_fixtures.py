@@ -6,6 +6,7 @@ import layer_catalogue as catalogue
 import pytest
 
 from convalg.testing import verify_layer
+from convalg.testing._layer_laws import BACKWARD_BUGS, FORWARD_BUGS
 
 
 def _run(fixture):
@@ -39,3 +40,8 @@ def test_a_buggy_layer_is_caught_and_its_bug_named(fixture):
     for violation in report.violations:
         assert violation.confirmed.startswith("confirmed"), str(violation)
         assert violation.snippet, str(violation)
+    # a bug model is named only when it explains the output: no other model may be named beside it
+    models = [words for words, _ in FORWARD_BUGS + BACKWARD_BUGS] + ["it computes in float32"]
+    if fixture.named and any(fixture.named in words for words in models):
+        named = [line for line in text.splitlines() if "it computes this:" in line]
+        assert named and all(fixture.named in line for line in named), text
