@@ -276,17 +276,24 @@ def _matches(model_output, output, allowance) -> bool:
     return bool(np.all(gap <= _allowance_for(allowance, gap.shape)))
 
 
+def _explaining(models, predict, explains) -> list[str]:
+    """The descriptions of the models whose prediction ``explains`` the function's output."""
+    found = []
+    for description, model in models:
+        try:
+            predicted = predict(model)
+        except (ValueError, IndexError):  # the model does not apply to this geometry
+            continue
+        if explains(predicted):
+            found.append(description)
+    return found
+
+
 def explain_forward(geom: Geometry, x, w, b, output, allowance) -> list[str]:
     """The bug models whose output equals the function's on this case (and differs from the right one)."""
-    found = []
     correct = forward(geom, x, w, b)
-    for description, model in FORWARD_BUGS:
-        try:
-            predicted = model(geom, x, w, b)
-        except (ValueError, IndexError):
-            continue
-        if _matches(predicted, output, allowance) and not _matches(predicted, correct, allowance):
-            found.append(description)
+    found = _explaining(FORWARD_BUGS, lambda model: model(geom, x, w, b),
+                        lambda p: _matches(p, output, allowance) and not _matches(p, correct, allowance))
     if np.dtype(geom.dtype) == np.float64 and output is not None and np.shape(output) == geom.output_shape:
         loose = forward_allowance(geom.but(dtype="float32"), x, w, b)
         if _matches(forward(geom, x, w, b), output, loose):
@@ -324,16 +331,12 @@ BACKWARD_BUGS = (
 
 def explain_backward(geom: Geometry, g, x, w, computed, allowances) -> list[str]:
     """The backward bug models whose gradients equal the function's on this case (and differ from the right ones)."""
-    found = []
     correct = gradients(geom, g, x, w)
-    for description, model in BACKWARD_BUGS:
-        try:
-            predicted = model(geom, g, x, w)
-        except (ValueError, IndexError):
-            continue
+
+    def explains(predicted) -> bool:
         pairs = [(p, c, a, r) for p, c, a, r in zip(predicted, computed[:2], allowances[:2], correct[:2])
                  if p is not None]
-        if pairs and all(_matches(p, c, a) for p, c, a, _ in pairs) and not all(
-                _matches(p, r, a) for p, _, a, r in pairs):
-            found.append(description)
-    return found
+        return bool(pairs) and all(_matches(p, c, a) for p, c, a, _ in pairs) and not all(
+            _matches(p, r, a) for p, _, a, r in pairs)
+
+    return _explaining(BACKWARD_BUGS, lambda model: model(geom, g, x, w), explains)

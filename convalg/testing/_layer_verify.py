@@ -98,21 +98,12 @@ class LayerReport(VerifyReport):
     call: str = ""
 
     def __str__(self) -> str:
-        lines = [f"convalg verify --layer {self.layer} {self.target}", f"called as: {self.call}",
-                 ("semantics: PyTorch's (cross-correlation, zero padding, 'same' with the odd extra zero after, "
-                  "groups as consecutive channel blocks)")]
-        if self.accepted:
-            lines.append(f"computes with: {', '.join(self.accepted)}")
-        lines.extend(f"declines: {d}" for d in self.declined)
-        lines.extend(f"checked: {c}" for c in self.checks)
-        lines.extend(f"note: {n}" for n in self.notes)
-        lines.extend(str(v) for v in self.violations)
-        lines.extend(f"UNKNOWN: {u}" for u in self.unknown)
-        verdict = {"violation": f"{len(self.violations)} VIOLATION(S)",
-                   "unknown": "UNKNOWN (no violation found, but the verdict could not be confirmed)",
-                   "consistent": "CONSISTENT"}[self.status]
-        lines.append(f"result: {verdict}  [{self.seconds:.1f} s]")
-        return "\n".join(lines)
+        # the base class renders the checks, violations and verdict; only its header is a plain convolution's
+        body = [line for line in super().__str__().splitlines()[1:] if not line.startswith("detected convention:")]
+        header = [f"convalg verify --layer {self.layer} {self.target}", f"called as: {self.call}",
+                  ("semantics: PyTorch's (cross-correlation, zero padding, 'same' with the odd extra zero after, "
+                   "groups as consecutive channel blocks)")]
+        return "\n".join(header + body)
 
 
 def _box(value) -> np.ndarray:
