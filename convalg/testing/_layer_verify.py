@@ -181,6 +181,7 @@ class _Search:
                        "skipped": 0}
         self.largest = None
         self.declined: set[str] = set()
+        self.timed_out_products = math.inf
 
     # ------------------------------------------------------------ calls
 
@@ -240,7 +241,7 @@ class _Search:
     # ------------------------------------------------------------ one case
 
     def run_case(self, case: Case, label: str) -> None:
-        if categories(case.geometry) & self.declined:
+        if categories(case.geometry) & self.declined or case.geometry.products >= self.timed_out_products:
             self.counts["skipped"] += 1
             return
         self.counts["forward"] += 1
@@ -254,6 +255,9 @@ class _Search:
                 self._check_laws(case, label)
         else:
             self.record(finding, "forward", case, label)
+        if finding is not None and finding.kind == "timeout":  # larger cases would only wait out the limit too
+            self.timed_out_products = min(self.timed_out_products, case.geometry.products)
+            return
         if self.backward_harness is not None and np.dtype(case.geometry.dtype).kind == "f":
             self.counts["backward"] += 1
             outcome = self.call_backward(case)
@@ -738,7 +742,8 @@ def _summarise(report: LayerReport, search: _Search, confirmed: int, products: i
     report.checks.append(f"{calls} calls; {describe_mode(harness)}")
     report.checks.append(f"{counts['forward']} forward cases" + (f", {counts['backward']} backward cases"
                                                                  if search.backward_harness else "")
-                         + (f", {counts['skipped']} skipped (a declined form)" if counts["skipped"] else ""))
+                         + (f", {counts['skipped']} skipped (a declined form, or as large as one that timed out)"
+                            if counts["skipped"] else ""))
     if search.largest is not None:
         report.checks.append(f"largest: {search.largest.words()}")
     report.checks.append(f"laws checked on {counts['law cases']} cases ({counts['laws']} held): linearity in x "
