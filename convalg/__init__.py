@@ -32,7 +32,7 @@ _LAZY_ATTRIBUTES = {
     "correlation_lags": "convalg.signal",
     "crosscheck": "convalg.crosscheck",
 }
-_LAZY_MODULES = ("backends", "errorbounds", "signal", "symbolic", "testing", "nn", "cli")
+_LAZY_MODULES = ("backends", "errorbounds", "signal", "symbolic", "laws", "testing", "nn", "cli")
 
 __all__ = sorted(_LAZY_ATTRIBUTES) + list(_LAZY_MODULES)
 
