@@ -119,21 +119,21 @@ def crosscheck(context: Context) -> StepResult:
     """Cross-check every backend and method against scipy.signal with the derived bounds.
 
     The calls are the battery of ``convalg check`` (every dimension, mode, boundary and dtype
-    family); each runs through :func:`convalg.crosscheck.crosscheck` on every usable backend.
+    family, :mod:`convalg.testing.battery`); each runs through :func:`convalg.crosscheck` on every usable backend.
     """
     import warnings
 
     import numpy as np
 
-    from convalg.cli import _check  # the battery of `convalg check`, the part's own list of calls
+    from convalg.testing.battery import battery, run_case
 
-    cases = _check.battery(context.quick)
+    cases = battery(context.quick)
     rows, ratios, failed, backends_seen = [], [], [], set()
     for done, case in enumerate(cases):
         context.progress(done, len(cases), case.label)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # the battery feeds NaN and Inf on purpose
-            check, error = _check.run_case(case, None)
+            check, error = run_case(case, None)
         if error is not None:
             rows.append((case.label, "-", "-", "-", f"ERROR {type(error).__name__}: {error}"))
             failed.append(f"{case.label}: crosscheck raised {type(error).__name__}: {error}")
@@ -354,7 +354,7 @@ STEPS = [
     Step(
         "crosscheck",
         "Cross-checks against scipy.signal",
-        ("convalg.signal", "convalg.crosscheck"),
+        ("convalg.signal", "convalg.testing.battery"),
         crosscheck,
         "issue 2, the numeric core and its cross-checks",
     ),

@@ -24,8 +24,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
-import sys
-import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,13 +32,14 @@ import numpy as np
 
 from convalg import errorbounds
 from convalg.backends import available, require_usable, to_numpy
+from convalg.signal._validate import METHODS
 
 __all__ = ["crosscheck", "CrossCheck", "CheckRow", "FUNCTIONS"]
 
 #: The functions crosscheck knows, and the methods that apply to each.
 FUNCTIONS: dict[str, tuple[str, ...]] = {
-    "convolve": ("direct", "fft", "oa", "auto"),
-    "correlate": ("direct", "fft", "oa", "auto"),
+    "convolve": METHODS,
+    "correlate": METHODS,
     "fftconvolve": ("fft",),
     "oaconvolve": ("oa",),
     "convolve2d": ("direct",),
@@ -846,7 +845,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     Examples
     --------
     >>> import numpy as np
-    >>> from convalg import crosscheck
+    >>> from convalg import crosscheck  # also convalg.testing.crosscheck
     >>> a = np.linspace(-1.0, 1.0, 50)
     >>> check = crosscheck("convolve", a, [1.0, -2.0, 0.5], mode="same", method="direct",
     ...                    backend="numpy")
@@ -911,18 +910,3 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
             check.rows.append(_scipy_row(engine, function, a, b, options, scipy_method, ref, result))
     return check
 
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`crosscheck`.
-
-    ``convalg.crosscheck`` is meant to be the function, but importing this submodule makes
-    Python bind the *module* to that attribute of the package; making the module callable
-    keeps ``convalg.crosscheck(...)`` and ``from convalg import crosscheck`` working in
-    either import order.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> CrossCheck:
-        return crosscheck(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
