@@ -63,3 +63,16 @@ def test_the_tour_runs_every_numeric_check_on_random_data(law, method):
     run = run_law(law, "numpy", method, max_examples=4)
     assert run.failure == "" and run.examples == 4
     assert run.bounds, "the run names the bounds it applied"
+
+
+def test_the_renamed_attributes_still_answer_with_a_deprecation_warning():
+    from convalg.symbolic import extra
+    from convalg.symbolic.verdict import Verdict
+
+    law = convalg.laws.find("toeplitz")
+    assert law.prover is extra.toeplitz
+    with pytest.warns(DeprecationWarning, match="Law.prover"):
+        assert law.custom == "toeplitz"
+    verdict = Verdict("f*g == g*f", 1, "refuted")
+    with pytest.warns(DeprecationWarning, match="exit_status"):
+        assert verdict.exit_code == verdict.exit_status == 1
