@@ -56,6 +56,9 @@ __all__ = [
     "preset_names",
     "Convention",
     "detect_convention",
+    "crosscheck",
+    "CrossCheck",
+    "CheckRow",
 ]
 
 # names that need hypothesis, loaded on first use
@@ -70,6 +73,9 @@ _LAZY = {
     "preset_names": ("convalg.testing._presets", "preset_names"),
     "Convention": ("convalg.testing._convention", "Convention"),
     "detect_convention": ("convalg.testing._convention", "detect_convention"),
+    "crosscheck": ("convalg.testing._crosscheck", "crosscheck"),
+    "CrossCheck": ("convalg.testing._crosscheck", "CrossCheck"),
+    "CheckRow": ("convalg.testing._crosscheck", "CheckRow"),
 }
 
 
