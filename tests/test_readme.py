@@ -49,3 +49,15 @@ def test_every_readme_example_runs_as_written(block):
     result = runner.run(test, out=output.append)
     assert result.failed == 0, "".join(output)
     assert result.attempted == len(test.examples)
+
+
+def test_every_link_of_the_readme_to_the_repository_leads_to_a_file():
+    targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README)
+    local = [target for target in targets if "://" not in target]
+    assert "docs/index.md" in local  # the link to the documentation
+    assert [target for target in local if not (ROOT / target).exists()] == []
+
+
+def test_the_readme_gives_the_command_that_builds_the_docs_with_warnings_as_errors():
+    (command,) = re.findall(r"^pip install -e '\.\[docs\]' && (python -m sphinx .*)$", README, flags=re.MULTILINE)
+    assert " -W " in command and " -b html docs " in command  # as tests/docs builds the site
