@@ -91,13 +91,12 @@ def laws(context: Context) -> StepResult:
 def _laws_headline(runs, verdicts: dict) -> list[str]:
     """What was proved, and what was refuted on purpose and why, in two lines."""
     def names(wanted: str) -> str:
-        by_operator: dict[str, list[str]] = {}
+        by_operator: dict[str, dict[str, str]] = {}  # a law once, though it is decided in 1-D and in 2-D
         for law, dims in runs:
             if law.expected == wanted and verdicts[(law.operator, law.name, dims)] == wanted:
-                by_operator.setdefault(law.operator, [])
-                if law.name not in by_operator[law.operator]:
-                    by_operator[law.operator].append(law.name if wanted == "proved" else f"{law.name} ({law.summary})")
-        return "; ".join(f"{operator}: {', '.join(laws)}" for operator, laws in by_operator.items())
+                described = law.name if wanted == "proved" else f"{law.name} ({law.summary})"
+                by_operator.setdefault(law.operator, {})[law.name] = described
+        return "; ".join(f"{operator}: {', '.join(laws.values())}" for operator, laws in by_operator.items())
 
     return [
         f"Proved for sequences of every length, in 1-D and 2-D: {names('proved')}.",
