@@ -8,6 +8,7 @@ The work of each command is replaced by a function that fails the test if it is 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -41,7 +42,9 @@ def no_work(monkeypatch):
 
     monkeypatch.setattr("convalg.tour.run_tour", reached)
     monkeypatch.setattr("convalg.nn.demos.run", reached)
-    monkeypatch.setattr("convalg.cli._check.battery", reached)
+    # the battery lives in convalg.testing once issue 14 moves it there; `check` looks it up when it runs
+    owner = "convalg.testing.battery" if importlib.util.find_spec("convalg.testing.battery") else "convalg.cli._check"
+    monkeypatch.setattr(f"{owner}.battery", reached)
 
 
 @pytest.fixture
