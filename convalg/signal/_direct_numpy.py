@@ -39,13 +39,8 @@ def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", f
     pieces = [(start + lo, start + hi) for lo, hi in _pieces(length, length * k, PARALLEL_WORK)]
     if boundary == "fill" and fillvalue == 0:
         # no window copy: each piece convolves just the input it reads, zeros are implicit
-        n = a.shape[0]
-
         def piece_of_full(piece: tuple[int, int]) -> np.ndarray:
-            lo, hi = piece
-            first = max(0, lo - k + 1)
-            full = np.convolve(a[first:min(n, hi)], b, mode="full")
-            return full[lo - first:hi - first]
+            return full_piece(a, b, *piece)
     else:
         win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
 
@@ -53,8 +48,16 @@ def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", f
             lo, hi = piece[0] - start, piece[1] - start
             return np.convolve(win[lo:hi + k - 1], b, mode="valid")
 
-    parts = parallel_map(piece_of_full, pieces)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    if len(pieces) == 1:
+        return piece_of_full(pieces[0])  # small work: no thread decision at all
+    return np.concatenate(parallel_map(piece_of_full, pieces))
+
+
+def full_piece(a: np.ndarray, b: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Outputs ``lo .. hi-1`` of the full 1-D convolution of ``a`` and ``b``: one
+    ``numpy.convolve`` of just the input they read (the zero padding stays implicit)."""
+    first = max(0, lo - b.shape[0] + 1)
+    return np.convolve(a[first:min(a.shape[0], hi)], b, mode="full")[lo - first:hi - first]
 
 
 def toeplitz_block(k: int) -> int:
