@@ -107,6 +107,29 @@ def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
     return out.reshape(-1)[:length]
 
 
+def fill_window(a: np.ndarray, kernel_shape, region: Region, fillvalue: Any = 0) -> np.ndarray:
+    """:func:`convalg.signal._direct.window` for boundary='fill' in one allocation and one
+    copy (the generic one concatenates a fill block on each side of each axis in turn).
+
+    Examples
+    --------
+    >>> fill_window(np.arange(1, 4), (2,), ((0, 4),)).tolist()
+    [0, 1, 2, 3, 0]
+    """
+    lows = [start - k + 1 for (start, _), k in zip(region, kernel_shape)]
+    shape = tuple(length + k - 1 for (_, length), k in zip(region, kernel_shape))
+    win = np.full(shape, fillvalue, dtype=a.dtype) if fillvalue != 0 else np.zeros(shape, a.dtype)
+    source, target = [], []
+    for lo, size, n in zip(lows, shape, a.shape):
+        first, last = max(lo, 0), min(lo + size, n)
+        if last <= first:
+            return win  # the window reads only fill values
+        source.append(slice(first, last))
+        target.append(slice(first - lo, last - lo))
+    win[tuple(target)] = a[tuple(source)]
+    return win
+
+
 def numpy_nd(
     a: np.ndarray,
     b: np.ndarray,
@@ -123,7 +146,10 @@ def numpy_nd(
     added (``numpy.multiply``/``numpy.add`` with ``out=``, no temporaries per tap), and the
     slabs are spread over the cores.
     """
-    win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
+    if boundary == "fill":
+        win = fill_window(a, b.shape, region, fillvalue)
+    else:
+        win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
     lengths = tuple(length for _, length in region)
     out = np.empty(lengths, dtype=np.result_type(win, b))
     taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]

@@ -130,3 +130,26 @@ def test_errors_are_the_general_paths():
         convalg.convolve(np.ones(5), np.ones((3, 1)))
     with pytest.raises(ValueError, match="empty"):
         convalg.convolve(np.ones(5), np.ones(0))
+
+
+@given(
+    shape=st.lists(st.integers(1, 9), min_size=1, max_size=3),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    centre_up=st.booleans(),
+    fillvalue=st.sampled_from([0, 0.0, 2.5, -1, np.nan, np.inf]),
+)
+def test_fill_window_is_the_generic_window(shape, data, mode, centre_up, fillvalue):
+    from convalg._runtime.windows import axis_window
+    from convalg.signal._direct import window
+    from convalg.signal._direct_numpy import _numpy_namespace, fill_window
+
+    kernel = data.draw(st.lists(st.integers(1, 12), min_size=len(shape), max_size=len(shape)))
+    a = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    if mode == "valid":  # the larger input first, as the planner has it
+        kernel = [min(k, n) for k, n in zip(kernel, shape)]
+    region = tuple(axis_window(n, k, mode, centre_up=centre_up) for n, k in zip(shape, kernel))
+    expected = np.asarray(window(_numpy_namespace(), a, kernel, region, "fill", fillvalue))
+    got = fill_window(a, kernel, region, fillvalue)
+    assert got.dtype == a.dtype
+    np.testing.assert_array_equal(got, expected)
