@@ -159,23 +159,19 @@ def numpy_nd(
     k0 = b.shape[0]
     rest_kernel = b.shape[1:]
 
+    if len(slabs) == 1 and win.ndim > 1 and min(lengths) > 0:
+        out[...] = _flat_accumulation(np.ascontiguousarray(win), taps, b.shape, lengths, out.dtype)
+        return out
+
     def accumulate(slab: tuple[int, int]) -> None:
         lo, hi = slab
-        target = out[lo:hi]
-        scratch = np.empty_like(target)
-        first = True
-        for tap, weight in taps:
-            view = (slice(k0 - 1 - tap[0] + lo, k0 - 1 - tap[0] + hi),) + tuple(
+
+        def view(tap):
+            return (slice(k0 - 1 - tap[0] + lo, k0 - 1 - tap[0] + hi),) + tuple(
                 slice(k - 1 - j, k - 1 - j + n) for j, k, n in zip(tap[1:], rest_kernel, lengths[1:])
             )
-            if first:
-                np.multiply(win[view], weight, out=target)
-                first = False
-            else:
-                np.multiply(win[view], weight, out=scratch)
-                target += scratch
-        if first:
-            target[...] = 0
+
+        _weighted_sum(out[lo:hi], ((win[view(tap)], weight) for tap, weight in taps))
 
     work = math.prod(lengths) * max(len(taps), 1)
     if work < PARALLEL_WORK or len(slabs) == 1:
@@ -185,6 +181,46 @@ def numpy_nd(
         groups = _group(slabs, workers())
         parallel_map(lambda group: [accumulate(slab) for slab in group], groups)
     return out
+
+
+def _weighted_sum(target: np.ndarray, terms) -> None:
+    """``target[...] = sum(piece * weight for piece, weight in terms)`` in order, in place
+    (one scratch array, no temporary per term); zero for no terms."""
+    scratch = None
+    for piece, weight in terms:
+        if scratch is None:
+            np.multiply(piece, weight, out=target)
+            scratch = np.empty_like(target)
+        else:
+            np.multiply(piece, weight, out=scratch)
+            target += scratch
+    if scratch is None:
+        target[...] = 0
+
+
+def _flat_accumulation(win: np.ndarray, taps, kernel_shape, lengths, dtype) -> np.ndarray:
+    """The shifted accumulation of a small output over the flattened (C-contiguous) window.
+
+    Output ``p`` reads ``win[p + k - 1 - j]`` for tap ``j``: in the flattened window that is
+    index ``sum(p_d s_d) + offset_j`` with the window's element strides ``s``, so every tap
+    is one contiguous slice of ``span`` elements and the outputs are the strided view of the
+    sum at ``sum(p_d s_d)``. The same products are added in the same order as the slab loop
+    (the same values); the elements between output rows are computed and dropped, which
+    for one slab of a small kernel is cheaper than a strided loop per tap.
+    """
+    strides = [stride // win.itemsize for stride in win.strides]
+    span = sum((n - 1) * stride for n, stride in zip(lengths, strides)) + 1
+    flat = win.reshape(-1)
+    total = np.empty(span, dtype=dtype)
+
+    def piece(tap):
+        offset = sum((k - 1 - j) * stride for j, k, stride in zip(tap, kernel_shape, strides))
+        return flat[offset:offset + span]
+
+    _weighted_sum(total, ((piece(tap), weight) for tap, weight in taps))
+    return np.lib.stride_tricks.as_strided(
+        total, shape=tuple(lengths), strides=tuple(stride * total.itemsize for stride in strides),
+        writeable=False)
 
 
 #: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)

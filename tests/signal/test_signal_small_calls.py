@@ -153,3 +153,31 @@ def test_fill_window_is_the_generic_window(shape, data, mode, centre_up, fillval
     got = fill_window(a, kernel, region, fillvalue)
     assert got.dtype == a.dtype
     np.testing.assert_array_equal(got, expected)
+
+
+@given(
+    shape=st.lists(st.integers(1, 8), min_size=2, max_size=3),
+    data=st.data(),
+    boundary=st.sampled_from(["fill", "wrap", "symm"]),
+    nan_at=st.one_of(st.none(), st.integers(0, 10**6)),
+)
+def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, boundary, nan_at):
+    """numpy_nd's one-slab path (taps as slices of the flattened window) against the generic
+    engine: equal on integer-valued floats, and a NaN reaches the same outputs."""
+    import array_api_compat.numpy as xp_numpy
+
+    from convalg.signal import _direct, _direct_numpy
+
+    kshape = data.draw(st.lists(st.integers(1, 5), min_size=len(shape), max_size=len(shape)))
+    rng = np.random.default_rng(len(shape) * 100 + sum(kshape))
+    a = rng.integers(-50, 50, shape).astype(np.float64)
+    if nan_at is not None:
+        a.reshape(-1)[nan_at % a.size] = np.nan
+    b = rng.integers(-3, 4, kshape).astype(np.float64)
+    region = tuple(data.draw(st.tuples(st.integers(0, n + k - 2), st.integers(1, n + k - 1)))
+                   for n, k in zip(shape, kshape))
+    region = tuple((start, min(length, n + k - 1 - start))
+                   for (start, length), n, k in zip(region, shape, kshape))
+    fast = _direct_numpy.numpy_nd(a, b, region, boundary=boundary, fillvalue=-2.0)
+    generic = _direct.shifted_accumulation(xp_numpy, a, b, region, boundary=boundary, fillvalue=-2.0)
+    np.testing.assert_array_equal(fast, np.asarray(generic))
