@@ -7,11 +7,18 @@ Run on demand (never as a timed unit test)::
     python benchmarks/bench_signal.py --case 2d            # only cases whose name contains '2d'
     python benchmarks/bench_signal.py --markdown docs/benchmarks.md
     python benchmarks/bench_signal.py --scipy-workers 2       # scipy's FFTs threaded too
+    python benchmarks/bench_signal.py --overhead           # only the per-call overhead table
 
 Every cell is the best of N runs after one warm-up run, on the same input arrays, timed with
 ``time.perf_counter``. The ratio columns are convalg time / scipy time (below 1 means convalg is
 faster); the summary gives their geometric means. ``auto chose`` names the method
 ``convalg.signal.plan`` picked (and scipy's ``choose_conv_method`` for comparison).
+
+The per-call overhead table times small calls (where the fixed cost of a call is most of
+it) differently: each round calls convalg, scipy.signal and numpy.convolve in turn, ``number``
+calls each, and a cell is the median per-call time over the rounds, so a load that comes and
+goes on a shared machine hits every library alike. Targets (issue 15): convalg <= scipy, and
+1-D within 2x of numpy.convolve.
 
 The issue's target for ``convolve(method="auto")``: geometric-mean ratio <= 0.5 and no case
 above 1.0. Each convalg result is also compared with scipy's (a sanity flag, not a rigorous
@@ -90,6 +97,66 @@ TINY_CASES = [
     Case("3d 8^3 x 3^3", (8, 8, 8), (3, 3, 3), mode="same"),
     Case("int 1d 500 x 50", (500,), (50,), dtype="int64"),
 ]
+
+
+@dataclass(frozen=True)
+class SmallCall:
+    """One small call of the per-call overhead table: the same arguments for every library."""
+
+    name: str
+    function: str  # 'convolve' or 'convolve2d', in convalg and scipy.signal alike
+    signal_shape: tuple[int, ...]
+    kernel_shape: tuple[int, ...]
+    mode: str = "full"
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(20261203)
+        return rng.standard_normal(self.signal_shape), rng.standard_normal(self.kernel_shape)
+
+
+# Issue 15's small calls (names start with 'small': not the large cases' rows above).
+SMALL_CALLS = [
+    SmallCall("small 1d 100 x 3", "convolve", (100,), (3,)),
+    SmallCall("small 1d 1000 x 7", "convolve", (1000,), (7,)),
+    SmallCall("small 2d 64^2 x 3^2 (convolve2d)", "convolve2d", (64, 64), (3, 3), mode="same"),
+]
+OVERHEAD_LIBRARIES = ("convalg", "scipy", "numpy.convolve")
+
+
+def overhead_times(call: SmallCall, signal, *, rounds: int, number: int) -> dict[str, float]:
+    """Median seconds per call of each library on ``call``, the libraries alternating each round."""
+    a, b = call.arrays()
+    timers = {"scipy": lambda: getattr(scipy.signal, call.function)(a, b, mode=call.mode)}
+    if signal is not None:
+        timers["convalg"] = lambda: getattr(signal, call.function)(a, b, mode=call.mode)
+    if a.ndim == 1:
+        timers["numpy.convolve"] = lambda: np.convolve(a, b, mode=call.mode)
+    samples: dict[str, list[float]] = {name: [] for name in timers}
+    for func in timers.values():
+        func()  # warm-up: imports and caches
+    for _ in range(rounds):
+        for name, func in timers.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                func()
+            samples[name].append((time.perf_counter() - start) / number)
+    return {name: sorted(times)[len(times) // 2] for name, times in samples.items()}
+
+
+def overhead_lines(signal, *, quick: bool) -> list[str]:
+    """The per-call overhead table (microseconds, medians of alternating rounds)."""
+    rounds, number = (3, 20) if quick else (31, 200)
+    lines = [f"Per-call overhead: median us per call over {rounds} rounds of {number} calls, "
+             "the libraries alternating within each round.", "",
+             "| small call | mode | convalg (us) | scipy (us) | numpy.convolve (us) | convalg/scipy "
+             "| convalg/numpy |", "|---|---|---|---|---|---|---|"]
+    for call in SMALL_CALLS:
+        t = overhead_times(call, signal, rounds=rounds, number=number)
+        cells = [f"{t[lib] * 1e6:.1f}" if lib in t else "-" for lib in OVERHEAD_LIBRARIES]
+        ratios = [_ratio(t["convalg"] / t[lib]) if "convalg" in t and lib in t else "-"
+                  for lib in ("scipy", "numpy.convolve")]
+        lines.append("| " + " | ".join([call.name, call.mode] + cells + ratios) + " |")
+    return lines
 
 
 @dataclass
@@ -330,7 +397,8 @@ def machine_lines(scipy_workers: int = 1) -> list[str]:
             f"- date: {now}"]
 
 
-def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1) -> str:
+def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1,
+             overhead: list[str] = ()) -> str:
     parts = ["# Benchmarks", "",
              "Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
              "against scipy.signal, numpy.convolve and torch (CPU, conv1d/2d/3d with a flipped kernel). "
@@ -343,6 +411,8 @@ def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int =
              "Rerun with:", "", "```bash", RERUN + (" --quick" if quick else ""), "```", "",
              "## Machine", ""] + machine_lines(scipy_workers) + ["", "## Results", ""] + table_lines(rows)
     parts += ["", "## Summary", ""] + summary_lines(rows)
+    if overhead:
+        parts += ["", "## Per-call overhead", ""] + list(overhead)
     if skipped:
         parts += ["", f"Note: {skipped}."]
     return "\n".join(parts) + "\n"
@@ -361,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run scipy.signal with scipy.fft.set_workers(N) (default 1, scipy's own default)")
     parser.add_argument("--repeats", type=int, metavar="N",
                         help="timed runs per cell after the warm-up (default: 2-7, fewer for slow calls)")
+    parser.add_argument("--overhead", action="store_true",
+                        help="only the per-call overhead table of small calls")
     args = parser.parse_args(argv)
 
     cases = TINY_CASES if args.sizes == "tiny" else FULL_CASES
@@ -373,16 +445,21 @@ def main(argv: list[str] | None = None) -> int:
     if skipped:
         print(f"NOTE: {skipped}", flush=True)
     torch = None if args.no_torch else _load_torch()
+    overhead = overhead_lines(signal, quick=args.quick)
+    if args.overhead:
+        print("\n".join(machine_lines(args.scipy_workers) + [""] + overhead))
+        return 0
 
     rows = []
     for case in cases:
         print(f"... {case.name}", file=sys.stderr, flush=True)
         rows.append(run_case(case, signal=signal, torch=torch, quick=args.quick, repeats=args.repeats,
                              scipy_workers=args.scipy_workers))
-    print("\n".join(machine_lines(args.scipy_workers) + [""] + table_lines(rows) + [""] + summary_lines(rows)))
+    print("\n".join(machine_lines(args.scipy_workers) + [""] + table_lines(rows) + [""]
+                    + summary_lines(rows) + [""] + overhead))
     if args.markdown:
         Path(args.markdown).write_text(markdown(rows, quick=args.quick, skipped=skipped,
-                                                scipy_workers=args.scipy_workers))
+                                                scipy_workers=args.scipy_workers, overhead=overhead))
         print(f"wrote {args.markdown}")
     return 0
 

@@ -12,6 +12,7 @@ into a library, and which FFT module to use.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import sys
@@ -234,6 +235,10 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
     >>> type(b).__name__
     'ndarray'
     """
+    if (backend is None or (type(backend) is str and backend == "numpy")) and arrays \
+            and all(type(x) is _ndarray() for x in arrays):
+        # plain NumPy arrays (exact type: no subclass) need neither detection nor conversion
+        return _numpy_namespace(), arrays
     libraries = [_library_of(x) for x in arrays]
     if "torch" in libraries:
         raise TypeError(
@@ -265,6 +270,20 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
     else:
         converted = tuple(_convert(x, lib, target) for x, lib in zip(arrays, libraries))
     return array_api_compat.array_namespace(*converted), converted
+
+
+@functools.cache
+def _ndarray() -> type:
+    import numpy as np
+
+    return np.ndarray
+
+
+@functools.cache
+def _numpy_namespace() -> ModuleType:
+    import array_api_compat.numpy
+
+    return array_api_compat.numpy
 
 
 def is_numpy(xp: ModuleType) -> bool:

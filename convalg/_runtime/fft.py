@@ -9,6 +9,8 @@ whatever the backend (any length at least the needed one is correct).
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -34,6 +36,7 @@ def transforms(xp: ModuleType) -> tuple[ModuleType, dict[str, Any]]:
     return module, {}
 
 
+@functools.lru_cache(maxsize=1024)  # planning asks for the same few lengths on every call
 def fast_length(n: int, real: bool = True) -> int:
     """The smallest 5-smooth length >= ``n`` (``scipy.fft.next_fast_len``).
 

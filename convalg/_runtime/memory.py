@@ -55,8 +55,9 @@ def memory_limit() -> int:
 def check_memory(nbytes: int, what: object) -> None:
     """MemoryError naming the size when ``nbytes`` would not fit in :func:`memory_limit`.
 
-    ``what`` names the call in the message; it is formatted (``str``) only when the error is
-    raised, so a lazy description costs a small call nothing.
+    ``what`` names the call in the message; it is formatted (``str``, or called first when it
+    is a callable) only when the error is raised, so a lazy description costs a small call
+    nothing.
 
     Examples
     --------
@@ -68,6 +69,7 @@ def check_memory(nbytes: int, what: object) -> None:
     """
     if not fits(nbytes):
         limit = memory_limit()
+        what = what() if callable(what) else what
         raise MemoryError(
             f"{what} would need about {_human(nbytes)}, more than the {_human(limit)} available "
             f"(set {MEMORY_LIMIT_ENV} to change the limit); use smaller inputs, mode='valid' or "

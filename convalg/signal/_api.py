@@ -17,7 +17,7 @@ from convalg import backends
 from convalg._runtime import fft as runtime_fft
 from convalg._runtime import validation
 from convalg._runtime.devices import device
-from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
+from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fast, _fft, _overlap_add, _ranges
 from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
 __all__ = [
@@ -40,6 +40,10 @@ def _chunked(function, in1, in2, **kwargs):
 
 
 def _run(function: str, in1, in2, backend, **kwargs):
+    if backend is None and function in ("convolve", "correlate"):
+        out = _fast.convolve_1d(function, in1, in2, kwargs["mode"], kwargs["method"])
+        if out is not None:
+            return out
     xp, (a, b) = backends.namespace(in1, in2, backend=backend)
     recipe = prepare(function, xp, a, b, **kwargs)
     if kwargs.get("method") in ("fft", "oa") and not recipe.finite \

@@ -39,13 +39,8 @@ def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", f
     pieces = [(start + lo, start + hi) for lo, hi in _pieces(length, length * k, PARALLEL_WORK)]
     if boundary == "fill" and fillvalue == 0:
         # no window copy: each piece convolves just the input it reads, zeros are implicit
-        n = a.shape[0]
-
         def piece_of_full(piece: tuple[int, int]) -> np.ndarray:
-            lo, hi = piece
-            first = max(0, lo - k + 1)
-            full = np.convolve(a[first:min(n, hi)], b, mode="full")
-            return full[lo - first:hi - first]
+            return full_piece(a, b, *piece)
     else:
         win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
 
@@ -53,8 +48,16 @@ def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", f
             lo, hi = piece[0] - start, piece[1] - start
             return np.convolve(win[lo:hi + k - 1], b, mode="valid")
 
-    parts = parallel_map(piece_of_full, pieces)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    if len(pieces) == 1:
+        return piece_of_full(pieces[0])  # small work: no thread decision at all
+    return np.concatenate(parallel_map(piece_of_full, pieces))
+
+
+def full_piece(a: np.ndarray, b: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Outputs ``lo .. hi-1`` of the full 1-D convolution of ``a`` and ``b``: one
+    ``numpy.convolve`` of just the input they read (the zero padding stays implicit)."""
+    first = max(0, lo - b.shape[0] + 1)
+    return np.convolve(a[first:min(a.shape[0], hi)], b, mode="full")[lo - first:hi - first]
 
 
 def toeplitz_block(k: int) -> int:
@@ -104,6 +107,29 @@ def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
     return out.reshape(-1)[:length]
 
 
+def fill_window(a: np.ndarray, kernel_shape, region: Region, fillvalue: Any = 0) -> np.ndarray:
+    """:func:`convalg.signal._direct.window` for boundary='fill' in one allocation and one
+    copy (the generic one concatenates a fill block on each side of each axis in turn).
+
+    Examples
+    --------
+    >>> fill_window(np.arange(1, 4), (2,), ((0, 4),)).tolist()
+    [0, 1, 2, 3, 0]
+    """
+    lows = [start - k + 1 for (start, _), k in zip(region, kernel_shape)]
+    shape = tuple(length + k - 1 for (_, length), k in zip(region, kernel_shape))
+    win = np.full(shape, fillvalue, dtype=a.dtype) if fillvalue != 0 else np.zeros(shape, a.dtype)
+    source, target = [], []
+    for lo, size, n in zip(lows, shape, a.shape):
+        first, last = max(lo, 0), min(lo + size, n)
+        if last <= first:
+            return win  # the window reads only fill values
+        source.append(slice(first, last))
+        target.append(slice(first - lo, last - lo))
+    win[tuple(target)] = a[tuple(source)]
+    return win
+
+
 def numpy_nd(
     a: np.ndarray,
     b: np.ndarray,
@@ -120,7 +146,10 @@ def numpy_nd(
     added (``numpy.multiply``/``numpy.add`` with ``out=``, no temporaries per tap), and the
     slabs are spread over the cores.
     """
-    win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
+    if boundary == "fill":
+        win = fill_window(a, b.shape, region, fillvalue)
+    else:
+        win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
     lengths = tuple(length for _, length in region)
     out = np.empty(lengths, dtype=np.result_type(win, b))
     taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]
@@ -130,23 +159,19 @@ def numpy_nd(
     k0 = b.shape[0]
     rest_kernel = b.shape[1:]
 
+    if len(slabs) == 1 and win.ndim > 1 and min(lengths) > 0:
+        out[...] = _flat_accumulation(np.ascontiguousarray(win), taps, b.shape, lengths, out.dtype)
+        return out
+
     def accumulate(slab: tuple[int, int]) -> None:
         lo, hi = slab
-        target = out[lo:hi]
-        scratch = np.empty_like(target)
-        first = True
-        for tap, weight in taps:
-            view = (slice(k0 - 1 - tap[0] + lo, k0 - 1 - tap[0] + hi),) + tuple(
+
+        def view(tap):
+            return (slice(k0 - 1 - tap[0] + lo, k0 - 1 - tap[0] + hi),) + tuple(
                 slice(k - 1 - j, k - 1 - j + n) for j, k, n in zip(tap[1:], rest_kernel, lengths[1:])
             )
-            if first:
-                np.multiply(win[view], weight, out=target)
-                first = False
-            else:
-                np.multiply(win[view], weight, out=scratch)
-                target += scratch
-        if first:
-            target[...] = 0
+
+        _weighted_sum(out[lo:hi], ((win[view(tap)], weight) for tap, weight in taps))
 
     work = math.prod(lengths) * max(len(taps), 1)
     if work < PARALLEL_WORK or len(slabs) == 1:
@@ -156,6 +181,46 @@ def numpy_nd(
         groups = _group(slabs, workers())
         parallel_map(lambda group: [accumulate(slab) for slab in group], groups)
     return out
+
+
+def _weighted_sum(target: np.ndarray, terms) -> None:
+    """``target[...] = sum(piece * weight for piece, weight in terms)`` in order, in place
+    (one scratch array, no temporary per term); zero for no terms."""
+    scratch = None
+    for piece, weight in terms:
+        if scratch is None:
+            np.multiply(piece, weight, out=target)
+            scratch = np.empty_like(target)
+        else:
+            np.multiply(piece, weight, out=scratch)
+            target += scratch
+    if scratch is None:
+        target[...] = 0
+
+
+def _flat_accumulation(win: np.ndarray, taps, kernel_shape, lengths, dtype) -> np.ndarray:
+    """The shifted accumulation of a small output over the flattened (C-contiguous) window.
+
+    Output ``p`` reads ``win[p + k - 1 - j]`` for tap ``j``: in the flattened window that is
+    index ``sum(p_d s_d) + offset_j`` with the window's element strides ``s``, so every tap
+    is one contiguous slice of ``span`` elements and the outputs are the strided view of the
+    sum at ``sum(p_d s_d)``. The same products are added in the same order as the slab loop
+    (the same values); the elements between output rows are computed and dropped, which
+    for one slab of a small kernel is cheaper than a strided loop per tap.
+    """
+    strides = [stride // win.itemsize for stride in win.strides]
+    span = sum((n - 1) * stride for n, stride in zip(lengths, strides)) + 1
+    flat = win.reshape(-1)
+    total = np.empty(span, dtype=dtype)
+
+    def piece(tap):
+        offset = sum((k - 1 - j) * stride for j, k, stride in zip(tap, kernel_shape, strides))
+        return flat[offset:offset + span]
+
+    _weighted_sum(total, ((piece(tap), weight) for tap, weight in taps))
+    return np.lib.stride_tricks.as_strided(
+        total, shape=tuple(lengths), strides=tuple(stride * total.itemsize for stride in strides),
+        writeable=False)
 
 
 #: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)

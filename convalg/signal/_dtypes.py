@@ -17,6 +17,7 @@ The rules (documented in the README, "Where convalg differs from scipy.signal"):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -82,6 +83,7 @@ def _native(dtype: np.dtype) -> np.dtype:
     return dtype.newbyteorder("=") if dtype.byteorder not in "=|" else dtype
 
 
+@functools.lru_cache(maxsize=128)  # a pure function of two dtypes, asked on every call
 def convolve_rule(dtype1: np.dtype, dtype2: np.dtype) -> DtypeRule:
     """The dtype rule of ``convolve``/``correlate``/``convolve2d``/``correlate2d``."""
     d1, d2 = _native(dtype1), _native(dtype2)
@@ -100,6 +102,7 @@ def convolve_rule(dtype1: np.dtype, dtype2: np.dtype) -> DtypeRule:
     return DtypeRule(result, compute, False)
 
 
+@functools.lru_cache(maxsize=128)
 def fftconvolve_rule(dtype1: np.dtype, dtype2: np.dtype) -> DtypeRule:
     """The dtype rule of ``fftconvolve``/``oaconvolve``: always floating, as in scipy.
 

@@ -12,6 +12,7 @@ the full convolution), which every engine computes directly.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -203,7 +204,7 @@ def prepare(
             copies += size * max(rule.compute.itemsize, 8)
     memory.check_memory(
         memory.size(out_shape) * max(rule.result.itemsize, 1) + copies,
-        f"{function} (result {'x'.join(map(str, out_shape))}, {rule.result})",
+        lambda: f"{function} (result {'x'.join(map(str, out_shape))}, {rule.result})",
     )
     a, b = in1, (_reverse_conj(xp, in2) if correlation else in2)
     if swapped:
@@ -427,7 +428,8 @@ def _separable(recipe: Recipe) -> list | None:
     kernel = recipe.b if _size(recipe.b) <= _size(recipe.a) else recipe.a
     if _size(kernel) > 4096 or sum(1 for k in kernel.shape if k > 1) < 2:
         return None
-    factors = _direct.separable_factors(backends.to_numpy(kernel))
+    host = backends.to_numpy(kernel)
+    factors = _separable_factors(host.dtype, host.shape, host.tobytes())
     if factors is None:
         return None
     compute = recipe.rule.compute
@@ -441,6 +443,20 @@ def _separable(recipe: Recipe) -> list | None:
                                                  device=device(recipe.a))
         for f in factors
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def _separable_factors(dtype: np.dtype, shape: tuple[int, ...], data: bytes) -> tuple | None:
+    """:func:`_direct.separable_factors` of a kernel given by its bytes (at most 4096
+    elements), remembered: a filter applied in a loop is factored once. The factors are
+    read-only, so no caller can change what the next call gets."""
+    factors = _direct.separable_factors(np.frombuffer(data, dtype=dtype).reshape(shape))
+    if factors is None:
+        return None
+    for f in factors:
+        if f is not None:
+            f.flags.writeable = False
+    return tuple(factors)
 
 
 def _overlaps(recipe: Recipe) -> int:
@@ -523,8 +539,8 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
             workspace += _size(x) * item
     if recipe.moduli:  # the residues: a reduced window and an int64 sum
         workspace += 2 * (window + memory.size(out_shape)) * 8
-    shape_text = "x".join(str(n) for n in out_shape)
     memory.check_memory(
         result_bytes + workspace,
-        f"{recipe.function} with method={method!r} (result {shape_text}, {recipe.rule.result})",
+        lambda: f"{recipe.function} with method={method!r} (result "
+                f"{'x'.join(str(n) for n in out_shape)}, {recipe.rule.result})",
     )

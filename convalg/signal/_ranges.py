@@ -77,6 +77,9 @@ def magnitude(xp: ModuleType, x: Any) -> Magnitude:
         else:
             top, bottom = _scalar(xp.max(part)), _scalar(xp.min(part))
         if _finite(top) and _finite(bottom):
+            if type(top) is float and type(bottom) is float:
+                largest += max(abs(top), abs(bottom))  # Python floats: inf, never a warning
+                continue
             with np.errstate(over="ignore"):
                 largest += max(abs(top), abs(bottom))
             continue

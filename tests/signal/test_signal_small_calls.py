@@ -1,0 +1,183 @@
+"""The small-call fast path (convalg.signal._fast): same answers, same promises, as the
+general path it short-cuts, on inputs drawn well past what it accepts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import convalg
+from convalg.signal import _api, _fast, plan
+from signal_oracle import check
+
+DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
+
+
+def _general(function, a, b, **kwargs):
+    """The result of the general path alone (the fast path switched off)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fast, "convolve_1d", lambda *args: None)
+        return getattr(convalg, function)(a, b, **kwargs)
+
+
+def _values(dtype):
+    # huge values make sums overflow (the fast path must hand over), NaN and Inf test locality
+    huge = float(np.finfo(dtype).max) / 2
+    floats = st.one_of(st.floats(-1e3, 1e3, width=32),
+                       st.sampled_from([np.nan, np.inf, -np.inf, huge, -huge, 0.0]))
+    if np.dtype(dtype).kind == "c":
+        return st.builds(complex, floats, floats)
+    return floats
+
+
+@given(
+    dtype=st.sampled_from(DTYPES),
+    sizes=st.tuples(st.integers(1, 60), st.integers(1, 20)),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    method=st.sampled_from(["auto", "direct"]),
+    function=st.sampled_from(["convolve", "correlate"]),
+)
+@example(dtype=np.float64, sizes=(3, 17), data=None, mode="valid", method="auto",
+         function="correlate")
+def test_fast_path_gives_the_general_paths_answer(dtype, sizes, data, mode, method,
+                                                   function):
+    if data is None:  # the @example: the larger second input of 'valid' correlation
+        a = np.arange(1.0, 4.0)
+        b = np.arange(17.0) ** 2
+    else:
+        a = data.draw(hnp.arrays(dtype, sizes[0], elements=_values(dtype)))
+        b = data.draw(hnp.arrays(dtype, sizes[1], elements=_values(dtype)))
+    kwargs = {"mode": mode, "method": method}
+    with np.errstate(all="ignore"):
+        out = getattr(convalg, function)(a, b, **kwargs)
+        general = _general(function, a, b, **kwargs)
+    assert type(out) is np.ndarray and out.dtype == general.dtype == plan(function, a, b, **kwargs).dtype
+    # both run numpy.convolve on the same operands in one process: the same values, and NaN
+    # exactly where the general path (NaN locality, overflow rescue) puts it
+    np.testing.assert_array_equal(out, general)
+    if np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 \
+            and np.abs(b).max() < 1e4:
+        check(function, a, b, out, **kwargs)
+
+
+@pytest.mark.parametrize(("n", "k", "mode"), [(100, 3, "full"), (1000, 7, "full"), (300, 4, "same"),
+                                              (5, 9, "valid")])
+@pytest.mark.parametrize("function", ["convolve", "correlate"])
+def test_the_issues_small_calls_take_the_fast_path_and_plan_reports_it(monkeypatch, n, k, mode,
+                                                                       function):
+    rng = np.random.default_rng(n + k)
+    a, b = rng.standard_normal(n), rng.standard_normal(k)
+    answered = []
+    original = _fast.convolve_1d
+    monkeypatch.setattr(_fast, "convolve_1d", lambda *args: answered.append(original(*args))
+                        or answered[-1])
+    out = getattr(convalg, function)(a, b, mode=mode)
+    assert answered and answered[-1] is out
+    p = plan(function, a, b, mode=mode)
+    assert (p.method, p.terms, p.dtype, p.exact, p.scale) == ("direct", min(n, k), np.float64,
+                                                             False, 0)
+    check(function, a, b, out, mode=mode)
+
+
+@pytest.mark.parametrize("inputs", [
+    (np.ones(10, dtype=np.int64), np.ones(3, dtype=np.int64)),  # exact integers
+    (np.ones(10), np.ones(3, dtype=np.float32)),  # mixed dtypes
+    (np.ones(100), np.ones(16)),  # BLAS rows from 16 taps
+    (np.ones(10**6), np.ones(3)),  # threads
+    (np.ones((4, 4)), np.ones((2, 2))),  # N-D
+    (np.ones(10).astype(">f8"), np.ones(3).astype(">f8")),  # foreign byte order
+    (np.ma.masked_array(np.ones(10)), np.ones(3)),  # a subclass
+    ([1.0, 2.0, 3.0], np.ones(3)),  # not an array
+])
+def test_everything_else_takes_the_general_path(inputs):
+    assert _fast.convolve_1d("convolve", *inputs, "full", "auto") is None
+
+
+def test_the_memory_guard_holds_on_the_fast_path(monkeypatch):
+    a, b = np.ones(2000), np.ones(5)
+    monkeypatch.setenv("CONVALG_MEMORY_LIMIT", "1000")
+    with pytest.raises(MemoryError, match="convolve"):
+        convalg.convolve(a, b)
+    monkeypatch.delenv("CONVALG_MEMORY_LIMIT")
+    assert convalg.convolve(a, b).shape == (2004,)
+
+
+def test_nan_stays_local_and_overflow_is_rescued():
+    a = np.ones(50)
+    a[20] = np.nan
+    out = convalg.convolve(a, np.ones(3))
+    assert np.flatnonzero(np.isnan(out)).tolist() == [20, 21, 22]
+    # numpy.convolve's partial sum 1.5e308 + 1.5e308 overflows; the exact outputs are
+    # -1.5e308 + 1.5e308 - 1.5e308 and -1.5e308 + 1.5e308 + 1.5e308, both finite
+    big = np.array([1.5e308, 1.5e308, -1.5e308, -1.5e308])
+    kernel = np.array([1.0, -1.0, 1.0])
+    assert not np.isfinite(np.convolve(big, kernel, mode="valid")).all()
+    with np.errstate(all="raise"):  # and no floating-point flag escapes to the caller
+        out = convalg.convolve(big, kernel, mode="valid")
+    assert out.tolist() == [-1.5e308, 1.5e308]
+
+
+def test_errors_are_the_general_paths():
+    with pytest.raises(ValueError, match="Mode"):
+        convalg.convolve(np.ones(5), np.ones(3), mode="middle")
+    with pytest.raises(ValueError, match="method"):
+        convalg.convolve(np.ones(5), np.ones(3), method="fastest")
+    with pytest.raises(ValueError, match="dimensionality"):
+        convalg.convolve(np.ones(5), np.ones((3, 1)))
+    with pytest.raises(ValueError, match="empty"):
+        convalg.convolve(np.ones(5), np.ones(0))
+
+
+@given(
+    shape=st.lists(st.integers(1, 9), min_size=1, max_size=3),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    centre_up=st.booleans(),
+    fillvalue=st.sampled_from([0, 0.0, 2.5, -1, np.nan, np.inf]),
+)
+def test_fill_window_is_the_generic_window(shape, data, mode, centre_up, fillvalue):
+    from convalg._runtime.windows import axis_window
+    from convalg.signal._direct import window
+    from convalg.signal._direct_numpy import _numpy_namespace, fill_window
+
+    kernel = data.draw(st.lists(st.integers(1, 12), min_size=len(shape), max_size=len(shape)))
+    a = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    if mode == "valid":  # the larger input first, as the planner has it
+        kernel = [min(k, n) for k, n in zip(kernel, shape)]
+    region = tuple(axis_window(n, k, mode, centre_up=centre_up) for n, k in zip(shape, kernel))
+    expected = np.asarray(window(_numpy_namespace(), a, kernel, region, "fill", fillvalue))
+    got = fill_window(a, kernel, region, fillvalue)
+    assert got.dtype == a.dtype
+    np.testing.assert_array_equal(got, expected)
+
+
+@given(
+    shape=st.lists(st.integers(1, 8), min_size=2, max_size=3),
+    data=st.data(),
+    boundary=st.sampled_from(["fill", "wrap", "symm"]),
+    nan_at=st.one_of(st.none(), st.integers(0, 10**6)),
+)
+def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, boundary, nan_at):
+    """numpy_nd's one-slab path (taps as slices of the flattened window) against the generic
+    engine: equal on integer-valued floats, and a NaN reaches the same outputs."""
+    import array_api_compat.numpy as xp_numpy
+
+    from convalg.signal import _direct, _direct_numpy
+
+    kshape = data.draw(st.lists(st.integers(1, 5), min_size=len(shape), max_size=len(shape)))
+    rng = np.random.default_rng(len(shape) * 100 + sum(kshape))
+    a = rng.integers(-50, 50, shape).astype(np.float64)
+    if nan_at is not None:
+        a.reshape(-1)[nan_at % a.size] = np.nan
+    b = rng.integers(-3, 4, kshape).astype(np.float64)
+    region = tuple(data.draw(st.tuples(st.integers(0, n + k - 2), st.integers(1, n + k - 1)))
+                   for n, k in zip(shape, kshape))
+    region = tuple((start, min(length, n + k - 1 - start))
+                   for (start, length), n, k in zip(region, shape, kshape))
+    fast = _direct_numpy.numpy_nd(a, b, region, boundary=boundary, fillvalue=-2.0)
+    generic = _direct.shifted_accumulation(xp_numpy, a, b, region, boundary=boundary, fillvalue=-2.0)
+    np.testing.assert_array_equal(fast, np.asarray(generic))
