@@ -106,7 +106,8 @@ def _run(workers: int, args, shape, kernel) -> dict:
         generate = time.perf_counter() - start
 
         y = _convolution(args)(volume(), kernel, mode="same")
-        assert isinstance(y, da.Array) and y.shape == shape
+        assert isinstance(y, da.Array)
+        assert y.shape == shape
         cpu_before = sum(client.run(_cpu_seconds).values())
         start = time.perf_counter()
         total, squares = client.compute(reduced(y)).result(timeout=args.timeout)

@@ -28,9 +28,9 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import scipy
@@ -210,7 +210,7 @@ def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = No
     }
     if a.ndim == 1:
         if a.size * b.size > 1e10:
-            row.notes["numpy convolve"] = "skipped: O(n k) = {:.0e} multiply-adds".format(a.size * b.size)
+            row.notes["numpy convolve"] = f"skipped: O(n k) = {a.size * b.size:.0e} multiply-adds"
         else:
             timers["numpy convolve"] = lambda: np.convolve(a, b, mode=mode)
     if signal is not None:
@@ -228,19 +228,19 @@ def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = No
     for name, func in timers.items():
         try:
             row.times[name] = _best_of(func, quick=quick, repeats=repeats)
-        except Exception as exc:  # a failing library is reported, not fatal to the table
+        except Exception as exc:  # noqa: BLE001 - a failing library is reported, not fatal to the table
             row.times[name] = None
             row.notes[name] = f"{type(exc).__name__}: {exc}"
     row.scipy_method = scipy.signal.choose_conv_method(a, b, mode=mode)
     if signal is not None:
         try:
             row.convalg_method = signal.plan("convolve", a, b, mode=mode).method
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported in the table, as above
             row.convalg_method = f"? ({type(exc).__name__})"
         try:
             row.agrees = _sanity_agrees(signal.convolve(a, b, mode=mode),
                                         scipy.signal.convolve(a, b, mode=mode), a, b)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported in the table, as above
             row.agrees = f"NO: {type(exc).__name__}: {exc}"
     return row
 
@@ -320,26 +320,26 @@ def machine_lines(scipy_workers: int = 1) -> list[str]:
     versions = (f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
                 + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ""))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
-    return [f"- machine: {cpu}, {cores} cores usable ({platform.system()} {platform.machine()}); "
-            f"load average at the end: {load}",
+    return [(f"- machine: {cpu}, {cores} cores usable ({platform.system()} {platform.machine()}); "
+             f"load average at the end: {load}"),
             f"- software: {versions}",
-            f"- threads: convalg uses the cores it finds idle (scipy.fft workers, direct-method slabs); "
-            f"scipy.signal ran with scipy.fft workers={scipy_workers}",
+            ("- threads: convalg uses the cores it finds idle (scipy.fft workers, direct-method slabs); "
+             f"scipy.signal ran with scipy.fft workers={scipy_workers}"),
             f"- date: {now}"]
 
 
 def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1) -> str:
     parts = ["# Benchmarks", "",
-             "Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
+             ("Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
              "against scipy.signal, numpy.convolve and torch (CPU, conv1d/2d/3d with a flipped kernel). "
              "Ratios are convalg time / scipy time: below 1 convalg is faster. `auto chose` is the "
              "method `convalg.signal.plan` picked for `convolve(method='auto')`, next to scipy's "
              "`choose_conv_method`. `agrees` compares convalg's result with scipy's (a sanity flag; "
              "`convalg check` is the rigorous check). On a shared machine single cells vary by up to "
              "~30% between runs (the load average is recorded below); cases bound by one large FFT, "
-             "where both libraries call pocketfft, sit near parity.", "",
+             "where both libraries call pocketfft, sit near parity."), "",
              "Rerun with:", "", "```bash", RERUN + (" --quick" if quick else ""), "```", "",
              "## Machine", ""] + machine_lines(scipy_workers) + ["", "## Results", ""] + table_lines(rows)
     parts += ["", "## Summary", ""] + summary_lines(rows)

@@ -40,9 +40,10 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 * **prescaled recomputation** -- where the partial sums of a direct convolution overflow
   although its outputs need not (``_ranges.overflow_scale``), convalg recomputes the
   non-finite outputs with every product prescaled exactly by ``2**-s``, and the FFT
-  methods transform inputs scaled by powers of two whose exponents add to ``-s``. Rounding is then the same except that products (and
-  the scaled input) may underflow by ``eta`` in the scaled units, ``2**s eta`` in the
-  result's: at most ``4 sqrt(2) m 2**s eta`` for a direct output. Such outputs have
+  methods transform inputs scaled by powers of two whose exponents add to ``-s``. Rounding
+  is then the same except that products (and the scaled input) may underflow by ``eta``
+  in the scaled units, ``2**s eta`` in the result's: at most ``4 sqrt(2) m 2**s eta`` for a
+  direct output. Such outputs have
   ``|a| * |b| >= 2**(maxexp - 1)`` (their unscaled sums overflowed) and ``s <= maxexp + 5
   + log2(m)``, so this is below ``2**-40 gamma_m (|a| * |b|)`` for any ``m < 2**900``; for
   the FFT the same holds against the normwise term, whose norms are as large. The factor

@@ -64,8 +64,9 @@ def exhaustive_check(
     """Check ``statement`` with symbolic entries for every length up to ``bound`` per sequence.
 
     ``diagonal`` adds every size up to ``diagonal`` with all sequences of that same length
-    (``diagonal=32`` in the proof scripts). The default bound is 32 for one sequence, 10 for two and 5 for three in 1-D (5, 3, 2 side
-    lengths in 2-D), shrunk when integer parameters multiply the cases; at least 2.
+    (``diagonal=32`` in the proof scripts). The default bound is 32 for one sequence, 10 for two
+    and 5 for three in 1-D (5, 3, 2 side lengths in 2-D), shrunk when integer parameters
+    multiply the cases; at least 2.
 
     Examples
     --------
@@ -127,7 +128,7 @@ def exhaustive_check(
                 if not stopped:
                     stopped.append(f"cases whose sides may have more than {MAX_TERMS} monomials skipped")
                 continue
-            env = dict(env_params)
+            env: dict[str, object] = dict(env_params)
             for name, shape in zip(names, shape_choice):
                 data = {
                     index: arithmetic.generator(f"{name}_{'_'.join(map(str, index))}")

@@ -58,7 +58,7 @@ class View:
     wraps: dict = field(default_factory=dict)  # name -> modulus
     points: dict = field(default_factory=dict)  # name -> set of index tuples (all >= 0)
 
-    def merge(self, other: "View") -> "View":
+    def merge(self, other: View) -> View:
         wraps = dict(self.wraps)
         for name, modulus in other.wraps.items():
             wraps[name] = math.lcm(wraps.get(name, 1), modulus)

@@ -305,7 +305,7 @@ class _GF:
             return expand(_outside_atoms(self._unwrap(content, n), lambda e: ones.get(e, e)))
         total = sympy.Integer(0)
         for constant, exponents, core in self.terms(self.reduce(content, n)):
-            if core == 1 and (all(e == 0 for e in exponents) or n.is_Integer and all(e.is_Integer for e in exponents)):
+            if core == 1 and (all(e == 0 for e in exponents) or (n.is_Integer and all(e.is_Integer for e in exponents))):
                 total += constant * self.power(exponents)  # a wrapped delta, already in [0, N)
             else:
                 total += constant * Wrap(n, self._powered(exponents) * core, *self.z)
@@ -429,10 +429,10 @@ class _GF:
                 else:
                     total += constant * Coef(sympy.Integer(1), *at)
                 continue
-            if isinstance(core, sympy.core.function.AppliedUndef) and core.args == self.w:
-                if any(a.is_Integer and a < 0 for a in at):
-                    self.array_rules.add("an input is 0 at a negative index (inputs are arrays, first index 0)")
-                    continue
+            if (isinstance(core, sympy.core.function.AppliedUndef) and core.args == self.w
+                    and any(a.is_Integer and a < 0 for a in at)):
+                self.array_rules.add("an input is 0 at a negative index (inputs are arrays, first index 0)")
+                continue
             total += constant * Coef(core, *at)
         return total
 

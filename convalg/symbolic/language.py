@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 __all__ = ["Node", "Statement", "StatementError", "parse", "terms_bound"]
 
@@ -92,7 +93,9 @@ class Node:
     op: str
     args: tuple = ()
     kind: str = "seq"
-    value: object = None
+    # What ``value`` holds depends on ``op`` (a name, a Fraction, an int or ('-', name), a mode):
+    # a tag the type checker cannot follow, so readers narrow it by ``op``.
+    value: Any = None
     position: int = field(default=0, compare=False)
 
     def __str__(self) -> str:
@@ -220,6 +223,7 @@ class _Parser:
                 start = len(text) - len(text[position:].lstrip())
                 raise StatementError(f"unexpected character {text[start]!r}", text, start)
             kind = match.lastgroup
+            assert kind is not None  # every alternative of _TOKEN is a named group
             start = match.start(kind)
             tokens.append((kind, match.group(kind), start))
             position = match.end()
@@ -252,7 +256,7 @@ class _Parser:
         while self.peek()[1] == "==":
             self.take()
             sides.append(self.expr())
-        kind, text, position = self.peek()
+        kind, text, _ = self.peek()
         if kind != "end":
             if text == "=":
                 raise self.error("use '==' for equality, not '='")
@@ -418,7 +422,7 @@ class _Parser:
         args: list[Node] = []
         mode = "full"
         while True:
-            kind, text, arg_position = self.peek()
+            kind, text, _ = self.peek()
             if name == "conv" and kind == "name" and text == "mode" and self.tokens[self.index + 1][1] == "=":
                 self.take()
                 self.take()
@@ -453,7 +457,7 @@ class _Parser:
         return Node(name, tuple(args), "seq", None, position)
 
     def argument(self, kind: str, name: str, index: int) -> Node:
-        _, text, position = self.peek()
+        _, _, position = self.peek()
         if kind in ("int", "shift"):
             return self.parameter(kind == "shift", name, position)
         node = self.expr()

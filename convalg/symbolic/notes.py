@@ -59,13 +59,13 @@ def continuous_identity() -> tuple[tuple[str, bool], ...]:
     checks.append(("convolution theorem instance: phi_s * phi_t = phi_(s+t) for Gaussians (sympy integral)",
                    sympy.simplify(convolved - phi(s + t, x)) == 0))
     laplace_hat = fourier_transform(exp(-abs(x)), x, xi)
-    checks.append(("Riemann-Lebesgue instance: the Fourier transform of exp(-|x|) is 2/(1 + 4 pi^2 xi^2), "
-                   "which tends to 0, not 1",
+    checks.append((("Riemann-Lebesgue instance: the Fourier transform of exp(-|x|) is 2/(1 + 4 pi^2 xi^2), "
+                    "which tends to 0, not 1"),
                    sympy.simplify(laplace_hat - 2 / (1 + 4 * pi**2 * xi**2)) == 0 and limit(laplace_hat, xi, oo) == 0))
     phi_hat = fourier_transform(phi(t, x), x, xi)
-    checks.append(("approximate identity: the Gaussian phi_t of variance t has integral 1 and Fourier "
-                   "transform exp(-2 pi^2 t xi^2), which tends to 0 as xi -> oo for each t > 0 and to 1 as "
-                   "t -> 0 (the limit, delta, is not in L^1)",
+    checks.append((("approximate identity: the Gaussian phi_t of variance t has integral 1 and Fourier "
+                    "transform exp(-2 pi^2 t xi^2), which tends to 0 as xi -> oo for each t > 0 and to 1 as "
+                    "t -> 0 (the limit, delta, is not in L^1)"),
                    sympy.simplify(phi_hat - exp(-2 * pi**2 * t * xi**2)) == 0
                    and limit(phi_hat, xi, oo) == 0 and limit(phi_hat, t, 0) == 1
                    and sympy.simplify(integrate(phi(t, x), (x, -oo, oo)) - 1) == 0))
@@ -121,8 +121,8 @@ def libraries_correlate(seed: int = 0) -> tuple[str, list[str]]:
         terms=kernel.size, dtype=np.float64,
     )
     ok &= bound2.holds(torch2, corr2)
-    evidence.append(f"torch.nn.functional.conv2d == convalg.correlate (2-D, mode='valid'): {bound2.holds(torch2, corr2)} "
-                    f"({bound2.description})")
+    evidence.append("torch.nn.functional.conv2d == convalg.correlate (2-D, mode='valid'): "
+                    f"{bound2.holds(torch2, corr2)} ({bound2.description})")
     return ("proved" if ok else "refuted"), evidence
 
 
@@ -181,8 +181,8 @@ def audit(numeric: bool = True, verdicts=None) -> list[Claim]:
         "false for sequences: delta is a two-sided identity on finitely supported sequences, on l^1(Z) "
         "and on Z/N; true only for L^1(R) (Fourier / Riemann-Lebesgue)",
         "refuted" if identity.status == "proved" and identity2.status == "proved" else "unknown", "refuted",
-        [f"delta identity on finitely supported sequences: {identity.status} (1-D), {identity2.status} (2-D); "
-         "the proof evaluates a Kronecker delta and needs no finite support, so it holds on l^1(Z) too",
+        [(f"delta identity on finitely supported sequences: {identity.status} (1-D), {identity2.status} (2-D); "
+          "the proof evaluates a Kronecker delta and needs no finite support, so it holds on l^1(Z) too"),
          f"delta identity on Z/N: {circ_identity.status}"]
         + [f"L^1(R): {text}: {'checked' if ok else 'FAILED'}" for text, ok in continuous]))
     if numeric:

@@ -11,6 +11,7 @@ evaluated exactly (:mod:`convalg.symbolic.evaluate`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import product
@@ -100,7 +101,7 @@ def _to_python(value, arithmetic):
                      Fraction(int(c.y.numerator), int(c.y.denominator)))
 
 
-def _gaussian(real: Fraction, imag: Fraction):
+def _gaussian(real: Fraction | int, imag: Fraction | int):
     """The plainest Python value of ``real + i imag``: an int, a Fraction, a complex with integer
     parts, or a :class:`GaussianRational`."""
     real = int(real) if real.denominator == 1 else real
@@ -232,16 +233,17 @@ def find_counterexample(
     complex_sensitive = statement.uses("corr", "conj", "dft")
     if max_total is None:
         max_total = max(len(names), 1) + (3 if dims == 1 else 4)
-    param_domains = [
+    param_domains: list[tuple[int, ...]] = [
         _STRIDES if p == "s" else _POSITIVE_VALUES if p in POSITIVE_PARAMETERS else _OFFSETS for p in params
     ]
     if parameters is not None:
         param_domains = [(parameters[p],) for p in params]
     if shapes is not None:
         max_total = sum(_size(shape) for shape in shapes)
-    scalar_domains = [_REAL_SCALARS] * len(scalars)
+    scalar_domains: list[tuple[complex, ...]] = [_REAL_SCALARS] * len(scalars)
     # each stage tries only candidates that no earlier stage tried
-    stages = [
+    # (entries, scalar domains, whether a candidate is new to this stage, complex values)
+    stages: list[tuple[tuple[complex, ...], list[tuple[complex, ...]], Callable[..., bool], bool]] = [
         (_ENTRIES[1], scalar_domains, lambda flat, scalars: True, False),
         (_ENTRIES[2], scalar_domains, lambda flat, scalars: 2 in flat or -2 in flat, False),
     ]
@@ -258,7 +260,7 @@ def find_counterexample(
         max_candidates = 20_000 if dims == 1 else 8_000
     tried = 0
     meter = [0]
-    max_work = float("inf") if max_work is None else max_work
+    work_limit = float("inf") if max_work is None else max_work
     # a time limit makes the result depend on the machine's load: off unless asked for
     deadline = time.monotonic() + time_limit if time_limit is not None else float("inf")
     arithmetics: dict = {}
@@ -283,7 +285,7 @@ def find_counterexample(
                             if not is_new(flat, scalar_values):
                                 continue
                             tried += 1
-                            if tried > max_candidates or meter[0] > max_work or time.monotonic() > deadline:
+                            if tried > max_candidates or meter[0] > work_limit or time.monotonic() > deadline:
                                 return None, tried
                             if budget is not None and tried % 64 == 0:
                                 budget.check("the counterexample search")
@@ -453,9 +455,7 @@ def shrink(statement: Statement, dims: int, sequences: dict, scalars: dict, para
         for axis in range(dims):
             while _length(sequences[name], axis) > 1:
                 trial = _drop_last(sequences[name], axis)
-                if free_length and _is_zero(_last(sequences[name], axis)):
-                    sequences[name] = trial
-                elif still({**sequences, name: trial}, scalars):
+                if (free_length and _is_zero(_last(sequences[name], axis))) or still({**sequences, name: trial}, scalars):
                     sequences[name] = trial
                 else:
                     break

@@ -14,10 +14,11 @@ checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Function, KroneckerDelta, Mod, Sum, Symbol, conjugate, exp, expand, oo, pi
+from sympy import Function, KroneckerDelta, Mod, Sum, Symbol, conjugate, exp, oo, pi
 
 from convalg.symbolic.gf import parameter_symbol, scalar_symbol
 from convalg.symbolic.language import Node
@@ -58,7 +59,7 @@ class Chain:
     def checked(self) -> bool:
         return all(step.checked for step in self.steps)
 
-    def apply(self, rule: str, *args) -> "Chain":
+    def apply(self, rule: str, *args) -> Chain:
         self.steps.append(rewrite(self.current, rule, *args))
         return self
 
@@ -306,8 +307,10 @@ def _change_index(expr, name, substitution):
         expr.xreplace({the_sum: after_sum}),
         "",
         all(checks),
-        f"sympy Sum.change_index; k -> ±k + c is a bijection of the index set and the summand equals "
-        f"the old one at the new {name}",
+        (
+            "sympy Sum.change_index; k -> ±k + c is a bijection of the index set and the summand equals "
+            f"the old one at the new {name}"
+        ),
     )
 
 
@@ -422,7 +425,7 @@ def _delta(expr, name):
     after = Sum(summand, *remaining) if remaining else summand
     return (
         expr.xreplace({target: after}),
-        f"every term off the delta's support is zero",
+        "every term off the delta's support is zero",
         all(checks),
         "the delta is 1 exactly at one index (sympy KroneckerDelta)",
     )
@@ -490,7 +493,8 @@ def _merge(expr):
     raise _NotApplicable("no product of two sums")
 
 
-_RULES = {
+# rule name -> rewrite(expr, *args) returning (after, side condition, checked, how it was checked)
+_RULES: dict[str, Callable[..., tuple[sympy.Expr, str, bool, str]]] = {
     "change_index": _change_index,
     "reorder": _reorder,
     "pull_in": _pull_in,

@@ -225,15 +225,23 @@ class Contract:
             flip_kernel=correlation and not swapped,
         )
 
+    def _needed(self, field_name: str) -> str:
+        value = getattr(self, field_name)
+        if value is None:
+            raise ValueError(f"the contract does not state {field_name!r}: complete it first (Contract.completed)")
+        return value
+
     @property
     def window(self) -> Window:
-        if self.mode == "same":
-            return Window("same", self.same_length, self.same_start)
-        return Window(self.mode, self.mode, "0" if self.mode == "full" else "min-1")
+        mode = self._needed("mode")
+        if mode == "same":
+            return Window("same", self._needed("same_length"), self._needed("same_start"))
+        return Window(mode, mode, "0" if mode == "full" else "min-1")
 
     def convention(self) -> Convention:
         """The algebraic part (needs a completed contract); explicit zeros are zeros there."""
-        return Convention(self.transform, self.window, "zero" if self.boundary == "constant" else self.boundary)
+        boundary = self._needed("boundary")
+        return Convention(self.transform, self.window, "zero" if boundary == "constant" else boundary)
 
     def defined(self, signal_shape, kernel_shape) -> bool:
         """Whether the contract defines an output for inputs of these shapes."""
@@ -394,7 +402,7 @@ def _ndimage_taps(b: np.ndarray, quirk: str) -> tuple[np.ndarray, np.ndarray]:
         taps = np.empty(b.shape, dtype=b.dtype)
         taps.real, taps.imag = real, imag  # (not real + 1j * imag: 1j * inf would make a NaN)
         return taps, real_print | imag_print
-    if b.dtype.kind not in "f":  # integer taps are never within DBL_EPSILON of each other or of 0 but 0
+    if b.dtype.kind != "f":  # integer taps are never within DBL_EPSILON of each other or of 0 but 0
         return b, (b != 0) if quirk == "ndimage" else np.ones(b.shape, dtype=bool)
     fw = np.array(b[(slice(None, None, -1),) * b.ndim], dtype=np.float64)
     if quirk == "ndimage":

@@ -30,7 +30,8 @@ __all__ = ["evaluate", "judge", "Exact", "terms_of"]
 
 @dataclass
 class Exact:
-    """The contract's output: exact values ``(real + i imag) * 2**exponent`` and which outputs non-finite values reach."""
+    """The contract's output: exact values ``(real + i imag) * 2**exponent``, and which outputs
+    non-finite values reach."""
 
     shape: tuple[int, ...]
     real: list  # Python int per output (flat, C order)
@@ -153,12 +154,11 @@ def evaluate(contract, signal: np.ndarray, kernel: np.ndarray, kernel_taps=None)
     contract has one (the taps the library really applies, in the kernel's own order).
     """
     signal, kernel = np.asarray(signal), np.asarray(kernel)
-    if contract.order == "kernel-signal":
-        if contract.operation == "correlation":
-            if contract.boundary != "zero" or contract.mode == "same":
-                return None  # a swapped correlation of an extended signal, or its 'same': not covered here
-            # corr(kernel, signal)[t] = sum_j kernel[t - (n-1) + j] * conj?(signal[j]): swap the roles
-            return evaluate(_swap_roles(contract), kernel, signal, None)
+    if contract.order == "kernel-signal" and contract.operation == "correlation":
+        if contract.boundary != "zero" or contract.mode == "same":
+            return None  # a swapped correlation of an extended signal, or its 'same': not covered here
+        # corr(kernel, signal)[t] = sum_j kernel[t - (n-1) + j] * conj?(signal[j]): swap the roles
+        return evaluate(_swap_roles(contract), kernel, signal, None)
     footprint = np.ones(kernel.shape, dtype=bool)
     if kernel_taps is not None:
         kernel, footprint = kernel_taps
