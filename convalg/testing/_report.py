@@ -64,7 +64,8 @@ def literal(x: np.ndarray, dtype: bool = True) -> str:
     >>> import numpy as np
     >>> literal(np.array([1.0, float("nan")]))
     "np.array([1.0, float('nan')], dtype='float64')"
-    >>> x = np.zeros(1000); x[3] = 2.0
+    >>> x = np.zeros(1000)
+    >>> x[3] = 2.0
     >>> literal(x)
     "np.full((1000,), 0.0, dtype='float64'); x[(3,)] = 2.0"
     """
