@@ -430,8 +430,7 @@ def overlap_add(a, b, *, block_fft_shape, overlaps: int, dtype) -> Bound:
     Examples
     --------
     >>> import numpy as np
-    >>> overlap_add(np.ones(1000), np.ones(9), block_fft_shape=(64,), overlaps=2,
-    ...             dtype="float64").kind
+    >>> overlap_add(np.ones(1000), np.ones(9), block_fft_shape=(64,), overlaps=2, dtype="float64").kind
     'normwise'
     """
     q = max(int(overlaps), 1)
@@ -512,8 +511,9 @@ def combine(*bounds: Bound) -> Bound:
     >>> b = combine(direct(np.ones(2), terms=2, dtype="float64"), exact("float64"))
     >>> b.kind
     'componentwise'
-    >>> combine(fft(np.ones(3), np.ones(2), fft_shape=(4,), dtype="float64"),
-    ...         direct(np.ones(4), terms=2, dtype="float64")).kind
+    >>> combine(
+    ...     fft(np.ones(3), np.ones(2), fft_shape=(4,), dtype="float64"), direct(np.ones(4), terms=2, dtype="float64")
+    ... ).kind
     'normwise'
     """
     if not bounds:
@@ -603,6 +603,5 @@ def compose_direct(magnitude, *, terms, dtype, outer_norm1: float) -> Bound:
     return Bound(
         "componentwise",
         g * mag * inflate + underflow,
-        f"componentwise gamma_{total} (|a|*|b|*|c|) + underflow (direct chain of "
-        f"{len(steps)}, {dtype})",
+        f"componentwise gamma_{total} (|a|*|b|*|c|) + underflow (direct chain of {len(steps)}, {dtype})",
     )

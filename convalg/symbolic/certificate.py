@@ -46,8 +46,10 @@ class Certificate:
 
     def __str__(self) -> str:
         if self.holds and self.stopped:
-            return (f"exact symbolic check: holds in the {self.cases} cases evaluated (lengths 1..{self.bound}, "
-                    f"symbolic entries); {self.stopped}")
+            return (
+                f"exact symbolic check: holds in the {self.cases} cases evaluated (lengths 1..{self.bound}, "
+                f"symbolic entries); {self.stopped}"
+            )
         if self.holds:
             extra = f", and equal lengths up to {self.diagonal}" if self.diagonal and self.diagonal > self.bound else ""
             return (
@@ -58,7 +60,10 @@ class Certificate:
 
 
 def exhaustive_check(
-    statement: Statement, dims: int = 1, bound: int | None = None, diagonal: int | None = None,
+    statement: Statement,
+    dims: int = 1,
+    bound: int | None = None,
+    diagonal: int | None = None,
     budget: Budget | None = None,
 ) -> Certificate:
     """Check ``statement`` with symbolic entries for every length up to ``bound`` per sequence.
@@ -80,7 +85,11 @@ def exhaustive_check(
     scalars = statement.names("scalar")
     params = statement.names("param")
     param_domains = [
-        _PARAMETERS["stride"] if p == "s" else _PARAMETERS["positive"] if p in POSITIVE_PARAMETERS else _PARAMETERS["offset"]
+        _PARAMETERS["stride"]
+        if p == "s"
+        else _PARAMETERS["positive"]
+        if p in POSITIVE_PARAMETERS
+        else _PARAMETERS["offset"]
         for p in params
     ]
     if bound is None:
@@ -150,8 +159,15 @@ def exhaustive_check(
                     described = ", ".join(f"len({n}) = {s if dims > 1 else s[0]}" for n, s in zip(names, shape_choice))
                     described += "".join(f", {p} = {v}" for p, v in env_params.items())
                     return Certificate(
-                        False, bound, cases, diagonal, time.perf_counter() - started, f"sides differ for {described}",
-                        tuple(shape_choice), tuple(env_params.items()),
+                        False,
+                        bound,
+                        cases,
+                        diagonal,
+                        time.perf_counter() - started,
+                        f"sides differ for {described}",
+                        tuple(shape_choice),
+                        tuple(env_params.items()),
                     )
-    return Certificate(True, bound, cases, diagonal, time.perf_counter() - started,
-                       stopped=stopped[0] if stopped else "")
+    return Certificate(
+        True, bound, cases, diagonal, time.perf_counter() - started, stopped=stopped[0] if stopped else ""
+    )

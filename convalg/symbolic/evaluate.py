@@ -160,8 +160,9 @@ def _reduced_powers(order: int) -> tuple:
     table = []
     for e in range(order):
         remainder = (x**e).rem(modulus)
-        table.append(tuple((monom[0], QQ.from_sympy(coefficient)) for monom, coefficient in remainder.terms()
-                           if coefficient))
+        table.append(
+            tuple((monom[0], QQ.from_sympy(coefficient)) for monom, coefficient in remainder.terms() if coefficient)
+        )
     return tuple(table)
 
 
@@ -275,7 +276,9 @@ def evaluate(node: Node, env: dict, arithmetic: Arithmetic, dims: int):
     return _Evaluator(env, arithmetic, dims).eval(node)
 
 
-def evaluate_sides(statement: Statement, env: dict, arithmetic: Arithmetic, dims: int, meter: list | None = None) -> list:
+def evaluate_sides(
+    statement: Statement, env: dict, arithmetic: Arithmetic, dims: int, meter: list | None = None
+) -> list:
     """The values of every side of ``statement``; ``meter[0]`` (if given) grows by the products spent.
 
     Examples
@@ -466,9 +469,7 @@ class _Evaluator:
         lo = tuple(-((-p) // s) for p in a.start)
         hi = tuple((p + n - 1) // s for p, n in zip(a.start, a.shape))
         shape = tuple(max(h - low + 1, 0) for low, h in zip(lo, hi))
-        data = {
-            tuple(p // s for p in i): v for i, v in a.data.items() if all(p % s == 0 for p in i)
-        }
+        data = {tuple(p // s for p in i): v for i, v in a.data.items() if all(p % s == 0 for p in i)}
         return Finite(lo, shape, data)
 
     def _convmode(self, node):
@@ -489,11 +490,7 @@ class _Evaluator:
             offset = tuple(n - 1 for n in small)
             shape = tuple(abs(m - n) + 1 for m, n in zip(a.shape, b.shape))
         start = tuple(s + o for s, o in zip(full.start, offset))
-        data = {
-            i: v
-            for i, v in full.data.items()
-            if all(s <= p < s + n for p, s, n in zip(i, start, shape))
-        }
+        data = {i: v for i, v in full.data.items() if all(s <= p < s + n for p, s, n in zip(i, start, shape))}
         return Finite(start, shape, data)
 
 

@@ -299,8 +299,9 @@ def _positions(view: View, dims: int) -> dict:
     return out
 
 
-def decide_finite(statement: Statement, dims: int, parameters: dict | None = None, budget=None,
-                  rng: random.Random | None = None) -> Outcome:
+def decide_finite(
+    statement: Statement, dims: int, parameters: dict | None = None, budget=None, rng: random.Random | None = None
+) -> Outcome:
     """Decide ``statement`` (concrete parameters) on arrays, exactly; raises :class:`Unbounded`
     when it does not depend on finitely many entries, :class:`TooLarge` when the symbolic
     evaluation is too large.
@@ -379,8 +380,10 @@ def _witness(statement, dims, positions, parameters, rng, budget):
             name: {index: complex(rng.randint(-spread, spread), rng.randint(-spread, spread)) for index in indices}
             for name, indices in positions.items()
         }
-        scalars = {name: complex(rng.randint(-spread, spread), rng.randint(-spread, spread))
-                   for name in statement.names("scalar")}
+        scalars = {
+            name: complex(rng.randint(-spread, spread), rng.randint(-spread, spread))
+            for name in statement.names("scalar")
+        }
         try:
             if sides_differ(statement, dims, sequences, scalars, parameters, arithmetic):
                 return sequences, scalars

@@ -284,9 +284,7 @@ class _Parser:
             _, sign, position = self.take()
             right = self.term()
             if items[0][1].kind != right.kind or right.kind == "int":
-                raise self.error(
-                    f"cannot apply {sign!r} to a {items[0][1].kind} and a {right.kind}", position
-                )
+                raise self.error(f"cannot apply {sign!r} to a {items[0][1].kind} and a {right.kind}", position)
             items.append((sign, right, position))
         return self._sum(items)
 
@@ -444,9 +442,7 @@ class _Parser:
             self.expect(")")
             break
         if len(args) != len(expected):
-            raise StatementError(
-                f"{name}() takes {len(expected)} arguments, got {len(args)}", self.text, position
-            )
+            raise StatementError(f"{name}() takes {len(expected)} arguments, got {len(args)}", self.text, position)
         self.depth -= 1
         if name == "conv":
             if mode == "full":
@@ -488,13 +484,9 @@ class _Parser:
             return Node("tuple", tuple(parts), "int", None, position)
         node = self.integer(name)
         if allow_tuple and self.dims == 2:
-            raise StatementError(
-                f"in 2-D, {name}() takes an offset pair such as (1, 0)", self.text, position
-            )
+            raise StatementError(f"in 2-D, {name}() takes an offset pair such as (1, 0)", self.text, position)
         if name in ("circ", "dft", "down") and isinstance(node.value, int) and node.value <= 0:
-            raise StatementError(
-                f"{name}() needs a positive integer, got {node.value}", self.text, node.position
-            )
+            raise StatementError(f"{name}() needs a positive integer, got {node.value}", self.text, node.position)
         if name in ("circ", "dft", "down") and isinstance(node.value, str) and node.value not in POSITIVE_PARAMETERS:
             raise StatementError(
                 f"{name}() needs a positive parameter ({', '.join(POSITIVE_PARAMETERS)}), got {node.value!r}",
@@ -517,8 +509,7 @@ class _Parser:
             return Node("param", (), "int", text, position)
         found = "the end of the statement" if kind == "end" else repr(text)
         raise StatementError(
-            f"{name}() expects an integer or an integer parameter ({', '.join(PARAMETER_NAMES)}), "
-            f"found {found}",
+            f"{name}() expects an integer or an integer parameter ({', '.join(PARAMETER_NAMES)}), found {found}",
             self.text,
             position,
         )
@@ -551,7 +542,7 @@ def _show(node: Node, parent: int = 0) -> str:
     elif op == "scale":
         text = f"{_show(node.args[0], level + 1)} {_show(node.args[1], level + 1)}"
     elif op == "convmode":
-        text = f"conv({_show(node.args[0])}, {_show(node.args[1])}, mode=\"{node.value}\")"
+        text = f'conv({_show(node.args[0])}, {_show(node.args[1])}, mode="{node.value}")'
     else:
         text = f"{op}(" + ", ".join(_show(a) for a in node.args) + ")"
     return f"({text})" if level < parent else text

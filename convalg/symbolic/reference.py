@@ -561,8 +561,9 @@ class _Reference:
         s = self.integer(node.args[1])
         first = tuple(-((-p) // s) for p in value.start)
         last = tuple((p + m - 1) // s for p, m in zip(value.start, value.shape))
-        window = tuple(slice(a * s - p, b * s - p + 1, s) if b >= a else slice(0, 0)
-                       for a, b, p in zip(first, last, value.start))
+        window = tuple(
+            slice(a * s - p, b * s - p + 1, s) if b >= a else slice(0, 0) for a, b, p in zip(first, last, value.start)
+        )
         return Value(first, [p[window].copy() for p in value.parts], self.order)
 
 
@@ -639,10 +640,12 @@ class Confirmation:
         if self.reason:
             return f"NOT confirmed: {self.reason}"
         state = "confirmed" if self.confirmed else "NOT confirmed"
-        return (f"{state} by the independent exact evaluation (convalg.convolve / convalg.correlate on "
-                f"exact object arrays, the other operators from their definitions): the sides "
-                f"{'are reproduced' if self.reproduces else 'are NOT reproduced'} and "
-                f"{'differ' if self.differ else 'do NOT differ'}")
+        return (
+            f"{state} by the independent exact evaluation (convalg.convolve / convalg.correlate on "
+            f"exact object arrays, the other operators from their definitions): the sides "
+            f"{'are reproduced' if self.reproduces else 'are NOT reproduced'} and "
+            f"{'differ' if self.differ else 'do NOT differ'}"
+        )
 
 
 def _same_side(value, claimed, order: int) -> bool:

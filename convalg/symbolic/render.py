@@ -57,10 +57,20 @@ def _steps(proof, fmt: str) -> list[str]:
     return lines
 
 
-_TEX = str.maketrans({
-    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "^": r"\^{}", "$": r"\$",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-})
+_TEX = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "_": r"\_",
+        "%": r"\%",
+        "&": r"\&",
+        "#": r"\#",
+        "^": r"\^{}",
+        "$": r"\$",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+    }
+)
 
 
 def _tex_escape(text: str) -> str:
@@ -105,8 +115,10 @@ def render_verdict(verdict, fmt: str = "text") -> str:
         prefix = "  " if fmt == "text" else ""
         lines.append(f"{prefix}method: {proof.method}")
         lines.extend(f"{prefix}hypothesis: {hypothesis}" for hypothesis in proof.hypotheses)
-        lines.extend(f"{prefix}rule: {rule} ({'law ' + lemma if lemma != 'definition' else 'definition'})"
-                     for rule, lemma in proof.lemmas)
+        lines.extend(
+            f"{prefix}rule: {rule} ({'law ' + lemma if lemma != 'definition' else 'definition'})"
+            for rule, lemma in proof.lemmas
+        )
         lines.extend(f"{prefix}note: {note}" for note in proof.notes)
         if fmt != "text":
             lines.append("")
@@ -145,8 +157,7 @@ def render_verdict(verdict, fmt: str = "text") -> str:
     return "\n\n".join(line for line in lines if line != "") + "\n"
 
 
-_PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificate:", "reason:",
-          "independent re-check:")
+_PLAIN = ("method:", "hypothesis:", "rule:", "note:", "sides meet:", "certificate:", "reason:", "independent re-check:")
 
 
 def _tex_paragraph(line: str) -> str:

@@ -89,16 +89,20 @@ def _to_python(value, arithmetic):
     if not value:
         return 0
     if getattr(arithmetic, "has_zeta", False):
-        terms = tuple(sorted((monom[-1], Fraction(int(c.numerator), int(c.denominator)), Fraction(0))
-                             for monom, c in value.terms()))
+        terms = tuple(
+            sorted(
+                (monom[-1], Fraction(int(c.numerator), int(c.denominator)), Fraction(0)) for monom, c in value.terms()
+            )
+        )
         if all(e in (0, arithmetic.order // 4) for e, _, _ in terms):  # a Gaussian rational after all
             real = sum((c for e, c, _ in terms if e == 0), Fraction(0))
             imag = sum((c for e, c, _ in terms if e != 0), Fraction(0))
             return _gaussian(real, imag)
         return RootSum(arithmetic.order, terms)
     c = value.LC
-    return _gaussian(Fraction(int(c.x.numerator), int(c.x.denominator)),
-                     Fraction(int(c.y.numerator), int(c.y.denominator)))
+    return _gaussian(
+        Fraction(int(c.x.numerator), int(c.x.denominator)), Fraction(int(c.y.numerator), int(c.y.denominator))
+    )
 
 
 def _gaussian(real: Fraction | int, imag: Fraction | int):
@@ -163,7 +167,7 @@ class RootSum:
     def __str__(self) -> str:
         parts = []
         for exponent, real, imag in self.terms:
-            coefficient = (f"{real}" if not imag else f"{imag}i" if not real else f"({real} + {imag}i)")
+            coefficient = f"{real}" if not imag else f"{imag}i" if not real else f"({real} + {imag}i)"
             parts.append(coefficient if exponent == 0 else f"{coefficient}*zeta{self.order}^{exponent}")
         return " + ".join(parts)
 
@@ -390,8 +394,15 @@ def _array_of(entries, dims: int, arithmetic) -> Finite:
     return Finite((0, 0), (len(entries), len(entries[0]) if entries else 0), data)
 
 
-def evaluate_instance(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-                      arithmetic=None, meter: list | None = None) -> list:
+def evaluate_instance(
+    statement: Statement,
+    dims: int,
+    sequences: dict,
+    scalars: dict,
+    parameters: dict,
+    arithmetic=None,
+    meter: list | None = None,
+) -> list:
     """Every side's exact value on concrete inputs (lists or sparse dicts); raises ``Undefined``."""
     arithmetic = arithmetic or evaluation_arithmetic(statement, parameters)
     env = {name: _array_of(entries, dims, arithmetic) for name, entries in sequences.items()}
@@ -400,8 +411,9 @@ def evaluate_instance(statement: Statement, dims: int, sequences: dict, scalars:
     return evaluate_sides(statement, env, arithmetic, dims, meter)
 
 
-def sides_differ(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-                 arithmetic=None) -> bool:
+def sides_differ(
+    statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict, arithmetic=None
+) -> bool:
     """Whether the sides differ on these inputs (``Undefined`` propagates)."""
     arithmetic = arithmetic or evaluation_arithmetic(statement, parameters)
     sides = evaluate_instance(statement, dims, sequences, scalars, parameters, arithmetic)
@@ -432,8 +444,15 @@ def _differs(statement, dims, sequences, scalars, parameters, arithmetic) -> boo
         return False
 
 
-def shrink(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-           budget=None, evaluations: int = 300) -> tuple[dict, dict]:
+def shrink(
+    statement: Statement,
+    dims: int,
+    sequences: dict,
+    scalars: dict,
+    parameters: dict,
+    budget=None,
+    evaluations: int = 300,
+) -> tuple[dict, dict]:
     """A smaller counterexample: fewer nonzero entries, shorter arrays, entries 1 or -1 where the
     sides still differ. The inputs must be one on which the sides differ."""
     arithmetic = evaluation_arithmetic(statement, parameters)
@@ -455,7 +474,9 @@ def shrink(statement: Statement, dims: int, sequences: dict, scalars: dict, para
         for axis in range(dims):
             while _length(sequences[name], axis) > 1:
                 trial = _drop_last(sequences[name], axis)
-                if (free_length and _is_zero(_last(sequences[name], axis))) or still({**sequences, name: trial}, scalars):
+                if (free_length and _is_zero(_last(sequences[name], axis))) or still(
+                    {**sequences, name: trial}, scalars
+                ):
                     sequences[name] = trial
                 else:
                     break
@@ -539,9 +560,17 @@ def _drop_last(entries, axis):
     return [row[:-1] for row in entries]
 
 
-def counterexample_from(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-                        tried: int = 0, budget=None, make_small: bool = True,
-                        origin: str = MADE_SMALL) -> Counterexample:
+def counterexample_from(
+    statement: Statement,
+    dims: int,
+    sequences: dict,
+    scalars: dict,
+    parameters: dict,
+    tried: int = 0,
+    budget=None,
+    make_small: bool = True,
+    origin: str = MADE_SMALL,
+) -> Counterexample:
     """A :class:`Counterexample` (made small first) from inputs on which the sides differ."""
     if make_small:
         sequences, scalars = shrink(statement, dims, sequences, scalars, parameters, budget)
@@ -552,16 +581,18 @@ def counterexample_from(statement: Statement, dims: int, sequences: dict, scalar
     for name in statement.names("seq"):
         sequences.setdefault(name, [0] if dims == 1 else [[0]])
     return Counterexample(
-        statement=str(statement), dims=dims,
+        statement=str(statement),
+        dims=dims,
         sequences={name: sequences[name] for name in statement.names("seq")},
         scalars={name: scalars[name] for name in statement.names("scalar")},
         parameters={name: parameters[name] for name in statement.names("param")},
-        sides=[_side(side, arithmetic) for side in sides], tried=tried, origin=origin,
+        sides=[_side(side, arithmetic) for side in sides],
+        tried=tried,
+        origin=origin,
     )
 
 
-def probe(statement: Statement, dims: int, instances: int = 60, budget=None, seed: int = 0,
-          max_work: int = 1_000_000):
+def probe(statement: Statement, dims: int, instances: int = 60, budget=None, seed: int = 0, max_work: int = 1_000_000):
     """Random instances (short, long and sparse; random parameter values) until the sides differ.
 
     Returns ``(counterexample or None, instances tried)``.
@@ -586,8 +617,9 @@ def probe(statement: Statement, dims: int, instances: int = 60, budget=None, see
             budget.check("the random search")
         if meter[0] > max_work:  # a bound in products, the same on every machine
             return None, index
-        sequences, scalars, parameters = random_instance(statement, dims, rng, KINDS[index % len(KINDS)],
-                                                         complex_values=complex_values)
+        sequences, scalars, parameters = random_instance(
+            statement, dims, rng, KINDS[index % len(KINDS)], complex_values=complex_values
+        )
         try:
             arithmetic = evaluation_arithmetic(statement, parameters)
             sides = evaluate_instance(statement, dims, sequences, scalars, parameters, arithmetic, meter)

@@ -433,7 +433,9 @@ def _delta(expr, name):
 
 def _expand(expr):
     after = sympy.expand(expr, power_exp=True)
-    after = after.replace(lambda e: isinstance(e, Sum), lambda e: Sum(sympy.expand(e.function, power_exp=True), *e.limits))
+    after = after.replace(
+        lambda e: isinstance(e, Sum), lambda e: Sum(sympy.expand(e.function, power_exp=True), *e.limits)
+    )
     return after, "", True, "sympy expand (algebra of the summand)"
 
 
@@ -486,7 +488,8 @@ def _merge(expr):
             return (
                 expr.xreplace({mul: after}),
                 "both sums converge absolutely (finite support)"
-                if _infinite(first) or _infinite(second) else FINITE_SUMS,
+                if _infinite(first) or _infinite(second)
+                else FINITE_SUMS,
                 True,
                 "distributivity: a product of two sums is the double sum of the products",
             )

@@ -45,8 +45,15 @@ CHOICES = {
 ALIASES = {
     "conjugate": {"none": "neither", "in2": "kernel", "second": "kernel", "in1": "signal", "first": "signal"},
     "boundary": {
-        "fill": "constant", "grid-constant": "constant", "symm": "reflect", "symmetric": "reflect",
-        "grid-mirror": "reflect", "grid-wrap": "wrap", "circular": "wrap", "periodic": "wrap", "edge": "nearest",
+        "fill": "constant",
+        "grid-constant": "constant",
+        "symm": "reflect",
+        "symmetric": "reflect",
+        "grid-mirror": "reflect",
+        "grid-wrap": "wrap",
+        "circular": "wrap",
+        "periodic": "wrap",
+        "edge": "nearest",
     },
 }
 
@@ -99,8 +106,7 @@ _EXPLAIN = {
     "infinity in the kernel reaches every output (scipy.signal's 'fill', ndimage's 'constant')",
     ("quirk", "ndimage-1d"): "odd kernels whose taps are symmetric or antisymmetric within 2.2e-16 are applied "
     "as exactly (anti)symmetric (scipy.ndimage's 1-D filters)",
-    ("quirk", "ndimage"): "taps of magnitude <= 2.2e-16 are dropped, even under a NaN (scipy.ndimage's "
-    "N-D filters)",
+    ("quirk", "ndimage"): "taps of magnitude <= 2.2e-16 are dropped, even under a NaN (scipy.ndimage's N-D filters)",
     ("quirk", "correlate2d"): "in 'valid' mode with the kernel the larger input, complex results are conjugated "
     "(scipy.signal.correlate2d)",
 }
@@ -303,8 +309,9 @@ class Contract:
         marks_b = _nonfinite_marks(b) * taps  # the taps the function really applies (a quirk may drop some)
         if self.boundary == "constant" and self.mode != "valid" and marks_b.any():
             return np.ones(shape, dtype=bool)  # the bad tap also multiplies the explicit zeros: every output
-        marks = convolution_block(marks_a, taps, starts, shape) + convolution_block(np.ones(marks_a.shape), marks_b,
-                                                                                     starts, shape)
+        marks = convolution_block(marks_a, taps, starts, shape) + convolution_block(
+            np.ones(marks_a.shape), marks_b, starts, shape
+        )
         return np.asarray(marks, dtype=float) > 0
 
     # ------------------------------------------------------------ words

@@ -119,8 +119,12 @@ def _call_once(fn, args: tuple, state: _State) -> Outcome:
     start = time.perf_counter()
     sink = io.StringIO()
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), \
-                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        with (
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+        ):
             warnings.simplefilter("ignore")
             result = fn(*args)
             out = to_numpy(result)
@@ -141,7 +145,8 @@ def _call_once(fn, args: tuple, state: _State) -> Outcome:
     seconds = time.perf_counter() - start
     mutated = tuple(n for n, a, p in zip(names, args, pristine) if not _same(a, p))
     aliased = tuple(
-        n for n, a in zip(names, args)
+        n
+        for n, a in zip(names, args)
         if result is a or np.may_share_memory(out, a)  # the arguments are fresh copies: any overlap is a view
     )
     stale = state.last is not None and state.last_copy is not None and not _same(state.last, state.last_copy)
@@ -150,10 +155,10 @@ def _call_once(fn, args: tuple, state: _State) -> Outcome:
     else:
         state.last = state.last_copy = None
     if out.size > _MAX_OUTPUT_ELEMENTS:
-        return Outcome(error=f"ValueError: returned {out.size} elements", error_type="ValueError",
-                       seconds=seconds, mutated=mutated)
-    return Outcome(output=np.array(out, copy=True), mutated=mutated, aliased=aliased, stale=stale,
-                   seconds=seconds)
+        return Outcome(
+            error=f"ValueError: returned {out.size} elements", error_type="ValueError", seconds=seconds, mutated=mutated
+        )
+    return Outcome(output=np.array(out, copy=True), mutated=mutated, aliased=aliased, stale=stale, seconds=seconds)
 
 
 def _limit_memory(extra_bytes: int | None) -> None:
@@ -193,8 +198,11 @@ def _worker(fn, connection, memory: int | None) -> None:
         try:
             connection.send(outcome)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            connection.send(Outcome(error=f"{type(exc).__name__}: the result cannot be sent back ({exc})",
-                                    error_type=type(exc).__name__))
+            connection.send(
+                Outcome(
+                    error=f"{type(exc).__name__}: the result cannot be sent back ({exc})", error_type=type(exc).__name__
+                )
+            )
 
 
 @dataclass
@@ -351,4 +359,3 @@ def describe_mode(harness: Harness) -> str:
             return "calls ran in this process (no time limit: timeout=None)"
         return "calls ran in this process: no time limit (the function cannot be sent to a worker process)"
     return f"each call in a worker process ({harness.mode}), limited to {harness.timeout:g} s"
-

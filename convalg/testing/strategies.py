@@ -185,9 +185,7 @@ def signal_kernel_pairs(
     dtype = np.dtype(dtype)
     kmax = max_side if max_kernel_side is None else max_kernel_side
     max_terms = min(max_side, kmax) ** dims
-    values = elements(
-        dtype, magnitude=magnitude, max_terms=max_terms, chained=chained, allow_subnormal=allow_subnormal
-    )
+    values = elements(dtype, magnitude=magnitude, max_terms=max_terms, chained=chained, allow_subnormal=allow_subnormal)
     signal = draw(hnp.arrays(dtype, shapes(dims, max_side=max_side), elements=values))
     if kernel_fits:
         kernel_shape = tuple(draw(st.integers(1, min(kmax, n))) for n in signal.shape)
@@ -228,8 +226,7 @@ def array_api_pairs(draw, xp, dtype="float64", *, dims: int = 1, max_side: int =
     --------
     >>> import array_api_strict
     >>> from hypothesis import find, settings
-    >>> pair = find(array_api_pairs(array_api_strict, "int64"), lambda p: True,
-    ...             settings=settings(database=None))
+    >>> pair = find(array_api_pairs(array_api_strict, "int64"), lambda p: True, settings=settings(database=None))
     >>> type(pair[0]).__module__.split(".")[0], pair[0].dtype == array_api_strict.int64
     ('array_api_strict', True)
     """

@@ -32,8 +32,15 @@ def test_elements_draws_values_the_dtype_holds_exactly(dtype, data):
 
 @pytest.mark.parametrize("missing", ["mode", "boundary", "same_start"])
 def test_an_incomplete_contract_names_the_field_its_convention_needs(missing):
-    stated = dict(operation="convolution", conjugate="neither", order="signal-kernel", mode="same",
-                  same_start="(k-1)//2", same_length="signal", boundary="zero")
+    stated = dict(
+        operation="convolution",
+        conjugate="neither",
+        order="signal-kernel",
+        mode="same",
+        same_start="(k-1)//2",
+        same_length="signal",
+        boundary="zero",
+    )
     del stated[missing]
     with pytest.raises(ValueError, match=f"does not state '{missing}'"):
         Contract(**stated).convention()
