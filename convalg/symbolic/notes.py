@@ -245,7 +245,8 @@ def audit(numeric: bool = True, verdicts=None) -> list[Claim]:
             "refuted",
             [
                 (
-                    f"delta identity on finitely supported sequences: {identity.status} (1-D), {identity2.status} (2-D); "
+                    "delta identity on finitely supported sequences: "
+                    f"{identity.status} (1-D), {identity2.status} (2-D); "
                     "the proof evaluates a Kronecker delta and needs no finite support, so it holds on l^1(Z) too"
                 ),
                 f"delta identity on Z/N: {circ_identity.status}",
