@@ -20,11 +20,12 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from numpy.typing import DTypeLike
 
 __all__ = [
     "DTYPES",
@@ -79,7 +80,7 @@ def _integer_limit(dtype: np.dtype, max_terms: int, chained: bool) -> int:
 
 
 def elements(
-    dtype,
+    dtype: DTypeLike,
     *,
     magnitude: Magnitude = "wide",
     max_terms: int = 64,
@@ -146,8 +147,8 @@ def shapes(dims: int = 1, *, max_side: int = 8) -> st.SearchStrategy[tuple[int, 
 
 @st.composite
 def signal_kernel_pairs(
-    draw,
-    dtype="float64",
+    draw: st.DrawFn,
+    dtype: DTypeLike | st.SearchStrategy[np.dtype] = "float64",
     *,
     dims: int = 1,
     max_side: int = 8,
@@ -156,7 +157,7 @@ def signal_kernel_pairs(
     chained: bool = False,
     allow_subnormal: bool = True,
     kernel_fits: bool = False,
-):
+) -> tuple[np.ndarray, np.ndarray]:
     """A signal and a kernel of the same dimension and dtype.
 
     Kernels may be longer than signals (``max_kernel_side`` defaults to ``max_side``); sides
@@ -196,7 +197,12 @@ def signal_kernel_pairs(
 
 
 @st.composite
-def with_nonfinite(draw, pair_strategy, *, values=(math.nan, math.inf, -math.inf)):
+def with_nonfinite(
+    draw: st.DrawFn,
+    pair_strategy: st.SearchStrategy[tuple[np.ndarray, np.ndarray]],
+    *,
+    values: tuple[float, ...] = (math.nan, math.inf, -math.inf),
+) -> tuple[np.ndarray, np.ndarray, int, tuple[int, ...]]:
     """Put one non-finite value (NaN, +inf or -inf) into the signal or the kernel of a pair.
 
     Returns ``(signal, kernel, which, index)``, where ``which`` is 0 for the signal and 1
@@ -215,7 +221,15 @@ def with_nonfinite(draw, pair_strategy, *, values=(math.nan, math.inf, -math.inf
 
 
 @st.composite
-def array_api_pairs(draw, xp, dtype="float64", *, dims: int = 1, max_side: int = 8, magnitude: Magnitude = "wide"):
+def array_api_pairs(
+    draw: st.DrawFn,
+    xp: Any,
+    dtype: DTypeLike = "float64",
+    *,
+    dims: int = 1,
+    max_side: int = 8,
+    magnitude: Magnitude = "wide",
+) -> tuple[Any, Any]:
     """A signal and a kernel generated directly in the array namespace ``xp``.
 
     Built on :mod:`hypothesis.extra.array_api` (``make_strategies_namespace(xp)``) with the
@@ -240,7 +254,7 @@ def array_api_pairs(draw, xp, dtype="float64", *, dims: int = 1, max_side: int =
     return draw(xps.arrays(native, shape, elements=values)), draw(xps.arrays(native, shape, elements=values))
 
 
-def to_backend(x: np.ndarray, backend: str):
+def to_backend(x: np.ndarray, backend: Literal["numpy", "array_api_strict", "cupy"]) -> Any:
     """``x`` as an array of ``backend`` (``'numpy'``, ``'array_api_strict'``, ``'cupy'``)."""
     if backend == "numpy":
         return x
