@@ -11,10 +11,6 @@ import scipy.fft
 import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
-
-from convalg import errorbounds
-from convalg.backends import to_numpy
-from convalg.testing import assert_within_bound, reference, strategies, tolerance
 from law_helpers import (
     DIMS,
     MAX_SIDE,
@@ -25,6 +21,10 @@ from law_helpers import (
     method_and_pair,
     run,
 )
+
+from convalg import errorbounds
+from convalg.backends import to_numpy
+from convalg.testing import assert_within_bound, reference, strategies, tolerance
 
 DTYPES = strategies.DTYPES
 
@@ -56,7 +56,7 @@ def test_valid_mode_agrees_with_the_exact_oracle(backend, data):
 def test_rational_inputs_give_the_exact_rational_result(method):
     a = np.array([Fraction(1, 3), Fraction(-2, 7), Fraction(5, 11)], dtype=object)
     b = np.array([Fraction(3, 5), Fraction(1, 9)], dtype=object)
-    result, plan = run("convolve", a, b, "numpy", method=method)
+    result, _plan = run("convolve", a, b, "numpy", method=method)
     assert result.tolist() == reference(a, b).tolist()
     assert all(isinstance(v, Fraction) for v in result.tolist())
 
@@ -151,7 +151,7 @@ def test_nan_and_inf_stay_local_under_auto_and_direct(backend, data, method):
     dims = data.draw(st.sampled_from(DIMS))
     pairs = strategies.signal_kernel_pairs(strategies.dtypes("fc"), dims=dims, max_side=MAX_SIDE[dims],
                                            magnitude="moderate")
-    a, b, which, index = data.draw(strategies.with_nonfinite(pairs))
+    a, b, which, _index = data.draw(strategies.with_nonfinite(pairs))
     result, plan = run("convolve", a, b, backend, method=method)
     assert plan.method == "direct", f"method={method!r} chose {plan.method} for non-finite inputs"
     bad = ~np.isfinite(a if which == 0 else b)

@@ -32,7 +32,7 @@ ENGINE_SETTINGS = [pytest.param(*p.values, "direct", id=p.id + "-direct") for p 
 ]
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups, method", ENGINE_SETTINGS)
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups", "method"), ENGINE_SETTINGS)
 def test_convolution_gradients_equal_central_differences(rng, nd, stride, padding, dilation, groups, method):
     x, w, b = _case(rng, nd, groups)
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -50,7 +50,7 @@ def test_convolution_gradients_equal_central_differences(rng, nd, stride, paddin
     _agree(_central(lambda t: loss(x, w, t), b, vb), float(np.vdot(gb, vb)), scale)
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::2])
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS[::2])
 def test_both_forms_of_the_input_gradient_are_the_same_convolution(rng, nd, stride, padding, dilation, groups):
     """Correlation with the flipped kernel (chosen when the layer narrows channels) and
     shift-and-add (chosen when it widens them) give the same grad_input; check the first
@@ -108,7 +108,7 @@ def _entrywise_check(layer_forward, layer_backward, x, rng, tolerance=1e-7):
 
 
 @pytest.mark.parametrize(
-    "make, shape",
+    ("make", "shape"),
     [
         (lambda: nn.ReLU(), (3, 4)),
         (lambda: nn.MaxPool2d(2), (2, 2, 4, 6)),
@@ -149,7 +149,7 @@ def test_layer_parameter_gradients_equal_central_differences(rng, make):
             assert abs((values[0] - values[1]) / (2 * STEP) - parameter.grad[index]) < 1e-7
 
 
-@pytest.mark.parametrize("loss, target", [
+@pytest.mark.parametrize(("loss", "target"), [
     (nn.MSELoss(), lambda rng: rng.standard_normal((4, 3))),
     (nn.CrossEntropyLoss(), lambda rng: np.array([0, 2, 1, 2])),
 ], ids=["mse", "cross-entropy"])
@@ -201,7 +201,7 @@ def test_a_small_cnn_has_torch_autograds_gradients(rng):
         torch.nn.Conv2d(2, 4, 3, padding=1, groups=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(4, 3, 2), torch.nn.AvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(12, 5),
     ).double()
-    theirs = [p for p in tm.parameters()]
+    theirs = list(tm.parameters())
     with torch.no_grad():
         for t, ours in zip(theirs, model.parameters()):
             t.copy_(torch.tensor(ours.value))

@@ -7,8 +7,11 @@ import pytest
 
 from convalg import backends, nn
 
+_START = np.array([1.0, -2.0])
+_CURVATURE = np.array([1.0, 4.0])
 
-def _quadratic_steps(optimizer_factory, steps, start=np.array([1.0, -2.0]), curvature=np.array([1.0, 4.0])):
+
+def _quadratic_steps(optimizer_factory, steps, start=_START, curvature=_CURVATURE):
     p = nn.Parameter(start.copy())
     opt = optimizer_factory([p])
     path = []
@@ -34,7 +37,7 @@ def test_adams_first_step_moves_each_parameter_by_the_learning_rate():
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.05, betas=(0.8, 0.99)))])
+@pytest.mark.parametrize(("name", "kwargs"), [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.05, betas=(0.8, 0.99)))])
 def test_optimisers_follow_torch_optims_trajectory(name, kwargs):
     torch = pytest.importorskip("torch", reason="torch is the optional oracle (pip install 'convalg[torch]')")
     ours = _quadratic_steps(lambda ps: getattr(nn, name)(ps, **kwargs), 20)
@@ -50,7 +53,7 @@ def test_optimisers_follow_torch_optims_trajectory(name, kwargs):
 
 
 @pytest.mark.parametrize(
-    "make, error, words",
+    ("make", "error", "words"),
     [
         (lambda p: nn.SGD([p], lr=0.0), ValueError, "lr must be a positive finite number"),
         (lambda p: nn.SGD([p], lr=0.1, momentum=1.0), ValueError, "momentum must be in [0, 1)"),
@@ -66,12 +69,12 @@ def test_bad_optimiser_settings_raise_errors_naming_the_setting(make, error, wor
 
 def test_stepping_without_a_gradient_is_an_error_not_a_silent_no_op():
     opt = nn.SGD([nn.Parameter(np.zeros(2), "weight")], lr=0.1)
-    with pytest.raises(RuntimeError, match="weight .* has no gradient"):
+    with pytest.raises(RuntimeError, match=r"weight .* has no gradient"):
         opt.step()
 
 
 @pytest.mark.parametrize(
-    "call, words",
+    ("call", "words"),
     [
         (lambda: nn.CrossEntropyLoss()(np.zeros((2, 3)), np.array([0, 3])), "labels must lie in [0, 3)"),
         (lambda: nn.CrossEntropyLoss()(np.zeros((2, 3)), np.array([0.0, 1.0])), "labels must be integers"),

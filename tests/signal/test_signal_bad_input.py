@@ -14,7 +14,7 @@ ALL = ["convolve", "correlate", "fftconvolve", "oaconvolve"]
 
 @pytest.mark.parametrize("function", ALL + ["convolve2d", "correlate2d"])
 def test_bad_mode_is_a_value_error_naming_mode(function):
-    with pytest.raises(ValueError, match="Mode bad is invalid: acceptable mode flags are .*mode='bad'"):
+    with pytest.raises(ValueError, match=r"Mode bad is invalid: acceptable mode flags are .*mode='bad'"):
         getattr(convalg, function)(np.ones((3, 3)), np.ones((2, 2)), mode="bad")
 
 
@@ -32,7 +32,7 @@ def test_bad_boundary_and_fillvalue_are_value_errors(function):
         f(np.ones((3, 3)), np.ones((2, 2)), boundary="x")
     with pytest.raises(ValueError, match="`fillvalue` must be scalar or an array with one"):
         f(np.ones((3, 3)), np.ones((2, 2)), fillvalue=[1, 2])
-    with pytest.raises(ValueError, match="fillvalue .* complex"):
+    with pytest.raises(ValueError, match=r"fillvalue .* complex"):
         f(np.ones((3, 3)), np.ones((2, 2)), fillvalue=1j)
     with pytest.raises(ValueError, match="2-D"):
         f(np.ones(3), np.ones(2))
@@ -85,9 +85,9 @@ def test_empty_inputs_are_value_errors_only_where_scipy_raises_too(function):
     an empty result in 'same' mode with an empty in1, and zeros (empty sums) in N-D 'valid'."""
     for a, b in [(np.array([]), np.ones(2)), (np.ones(2), np.zeros((0,))),
                  (np.zeros((0, 3)), np.ones((2, 2)))]:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError):  # noqa: PT011 - scipy's own refusal, in scipy's words
             getattr(ss, function)(a, b)  # 'full': scipy raises for every empty input
-        with pytest.raises(ValueError, match="an empty input has no mode='full' result.*scipy.signal raises"):
+        with pytest.raises(ValueError, match=r"an empty input has no mode='full' result.*scipy\.signal raises"):
             getattr(convalg, function)(a, b)
     with pytest.raises(ValueError, match="no mode='same' result"):
         getattr(convalg, function)(np.ones(3), np.array([]), mode="same")
@@ -118,7 +118,7 @@ def test_empty_inputs_give_scipys_result_in_convolve2d(backend, function, mode):
             try:
                 expected = getattr(ss, function)(a, b, mode=mode, fillvalue=fillvalue)
             except ValueError:
-                with pytest.raises(ValueError):
+                with pytest.raises(ValueError):  # noqa: PT011 - parity: refused wherever scipy refuses
                     getattr(convalg, function)(a, b, mode=mode, fillvalue=fillvalue, backend=backend)
                 continue
             out = getattr(convalg, function)(a, b, mode=mode, fillvalue=fillvalue, backend=backend)
@@ -217,7 +217,7 @@ def test_object_and_zero_rank_inputs_of_fftconvolve_follow_scipy(function):
 
 def test_non_integer_fillvalue_for_integer_inputs_is_an_error_not_a_silent_truncation():
     # scipy truncates 1.5 to 1 without a word; convalg refuses (README: where convalg differs)
-    with pytest.raises(ValueError, match="fillvalue 1.5 is not an integer"):
+    with pytest.raises(ValueError, match=r"fillvalue 1\.5 is not an integer"):
         convalg.convolve2d(np.ones((3, 3), int), np.ones((2, 2), int), fillvalue=1.5)
     assert convalg.convolve2d(np.ones((3, 3), int), np.ones((2, 2), int), fillvalue=2.0)[0, 0] == 7
 
@@ -267,7 +267,7 @@ def test_the_memory_guard_covers_the_product_when_no_axis_is_convolved(monkeypat
     computed unchecked (10**12 elements here)."""
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", str(10**9))
     row = np.broadcast_to(1.0, (1, 10**6))
-    with pytest.raises(MemoryError, match="would need about 7.3 TiB"):
+    with pytest.raises(MemoryError, match=r"would need about 7\.3 TiB"):
         getattr(convalg, function)(row, row.T)
 
 
@@ -275,7 +275,7 @@ def test_the_memory_guard_counts_input_conversions(monkeypatch):
     """An int8 view of 2**31 zero-stride elements becomes 16 GiB of int64 before summing."""
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", str(10**9))
     view = np.broadcast_to(np.int8(1), (2**31,))
-    with pytest.raises(MemoryError, match="would need about 32.0 GiB"):
+    with pytest.raises(MemoryError, match=r"would need about 32\.0 GiB"):
         convalg.convolve(view, view[3:], mode="valid")
 
 

@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 import scipy.signal
+from signal_oracle import crop_like_scipy, exact_full
 
 import convalg
 from convalg.signal import plan
-from signal_oracle import crop_like_scipy, exact_full
 
 
 @pytest.mark.parametrize("method", ["auto", "direct", "fft", "oa"])

@@ -8,11 +8,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from signal_oracle import check
 
 import convalg
 from convalg import backends, errorbounds
 from convalg.signal import plan
-from signal_oracle import check
 
 SOBEL = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from signal_oracle import check
 
 import convalg
-from signal_oracle import check
 
 SHAPES = [
     ((1,), (1,)),

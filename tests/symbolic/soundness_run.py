@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import statement_grammar as grammar  # noqa: E402
-from soundness_harness import judge, truth  # noqa: E402
+import statement_grammar as grammar
+from soundness_harness import judge, truth
 
 
 def _one(job):
@@ -33,7 +33,7 @@ def _one(job):
     started = time.perf_counter()
     try:
         verdict = check(text, dims, certify=False, timeout=timeout)
-    except Exception as error:  # a crash is a defect too: report it with the statement
+    except Exception as error:  # noqa: BLE001 - a crash is a defect too: report it with the statement
         import traceback
 
         return text, dims, mode, "crash", time.perf_counter() - started, [traceback.format_exc()], None, str(error)

@@ -78,7 +78,7 @@ def render(node) -> str:
         return f"{op}({render(node[1])}, {render(node[2])})"
     if op == "circ":
         return f"circ({render(node[1])}, {render(node[2])}, {_integer(node[3])})"
-    if op in ("shift",):
+    if op == "shift":
         return f"shift({render(node[1])}, {_offset(node[2])})"
     if op in ("down", "dft"):
         return f"{op}({render(node[1])}, {_integer(node[2])})"

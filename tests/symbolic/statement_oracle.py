@@ -40,7 +40,7 @@ class Q12:
         self.c = (a, b, c, d)
 
     @staticmethod
-    def of(value) -> "Q12":
+    def of(value) -> Q12:
         if isinstance(value, Q12):
             return value
         if isinstance(value, complex):
@@ -84,7 +84,7 @@ class Q12:
 
     __rmul__ = __mul__
 
-    def conj(self) -> "Q12":
+    def conj(self) -> Q12:
         a, b, c, d = self.c
         return Q12(a, -b, c, -d)
 
@@ -123,7 +123,7 @@ class Approx:
         self.v = complex(value)
 
     @staticmethod
-    def of(value) -> "Approx":
+    def of(value) -> Approx:
         if isinstance(value, Approx):
             return value
         if isinstance(value, tuple):
@@ -355,7 +355,7 @@ def parse(text: str):
             take("(")
             if token in ("flip", "conj"):
                 args = [expr()]
-            elif token in ("shift",):
+            elif token == "shift":
                 args = [expr()]
                 take(",")
                 args.append(offset())

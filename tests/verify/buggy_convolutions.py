@@ -458,7 +458,7 @@ def fft_claimed_direct(signal, kernel):
     return scipy.signal.fftconvolve(signal, kernel)
 
 
-def kernel_fft_cached_by_length(signal, kernel, _cache={}):
+def kernel_fft_cached_by_length(signal, kernel, _cache={}):  # noqa: B006 - the shared cache is the bug under test
     """Caches the kernel's FFT keyed by its length only: a new kernel of the same length reuses the old one."""
     n = len(signal) + len(kernel) - 1
     nfft = 1 << (n - 1).bit_length()
@@ -469,7 +469,7 @@ def kernel_fft_cached_by_length(signal, kernel, _cache={}):
     return out if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else out.real
 
 
-def returns_an_internal_buffer(signal, kernel, _buffer=[None]):
+def returns_an_internal_buffer(signal, kernel, _buffer=[None]):  # noqa: B006 - the shared buffer is the bug under test
     """Reuses one output buffer across calls: a result changes when the function is called again."""
     n = len(signal) + len(kernel) - 1
     dtype = np.result_type(signal, kernel)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
+import buggy_convolutions as buggy
+import correct_convolutions as correct
 import numpy as np
 import scipy.ndimage
 import scipy.signal
-
-import buggy_convolutions as buggy
-import correct_convolutions as correct
 import torch_convolutions as torchs
 
 

@@ -7,11 +7,11 @@ catalogue must at least be reported as a violation.
 
 from __future__ import annotations
 
+import buggy_convolutions as buggy
+import catalogue
 import numpy as np
 import pytest
 
-import buggy_convolutions as buggy
-import catalogue
 from convalg.testing import verify
 
 # A hang costs the time limit on every try: the tests give the hanging fixtures one second.
@@ -33,7 +33,7 @@ def _only(report, kind: str):
 
 
 @pytest.mark.parametrize(
-    "name, words",
+    ("name", "words"),
     [
         ("conjugated_kernel", "conjugates the kernel"),
         ("conjugated_output", "conjugates both"),
@@ -68,7 +68,7 @@ def test_a_2d_function_wrong_from_eight_columns_is_caught_and_the_counterexample
 
 
 @pytest.mark.parametrize(
-    "name, axis, threshold, dtype",
+    ("name", "axis", "threshold", "dtype"),
     [
         ("overlap_add_wrong_after_16", "signal", 17, None),
         ("drops_taps_from_64", "kernel", 64, None),
@@ -169,7 +169,7 @@ def test_the_snippet_reproduces_the_violation():
     report = _report("int32_accumulator")
     violation = report.violations[0]
     printed = []
-    exec(violation.snippet, {"print": printed.append})  # noqa: S102
+    exec(violation.snippet, {"print": printed.append})
     assert np.array_equal(printed[0], buggy.int32_accumulator(violation.signal, violation.kernel))
     assert printed[1].tolist() != printed[0].tolist()  # the expected line differs from the output
     assert [int(v) for v in printed[1].tolist()] == [int(violation.signal[0]) * int(violation.kernel[0])]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from functools import partial
 
+import catalogue
 import numpy as np
 import pytest
 import scipy.ndimage
 import scipy.signal
 
-import catalogue
 from convalg.testing import detect_convention, verify
 
 CONV, CORR = "convolution (conj neither)", "correlation (conj kernel)"
@@ -66,7 +66,7 @@ KNOWN = [
 ]
 
 
-@pytest.mark.parametrize("fn, dims, label", KNOWN)
+@pytest.mark.parametrize(("fn", "dims", "label"), KNOWN)
 def test_detects_the_convention_of_known_functions(fn, dims, label):
     detection = detect_convention(fn, dims=dims)
     assert detection.problems == []

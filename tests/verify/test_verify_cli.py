@@ -55,7 +55,7 @@ def test_cli_exit_status_is_3_when_the_verdict_cannot_be_confirmed(capsys, monke
 
 
 @pytest.mark.parametrize(
-    "argv, words",
+    ("argv", "words"),
     [
         (["verify", "no_such_module_xyz:f"], "cannot import module 'no_such_module_xyz'"),
         (["verify", "numpy:no_such_function"], "has no attribute 'no_such_function'"),
@@ -83,7 +83,7 @@ def test_cli_rejects_an_unknown_choice_through_argparse():
 
 
 @pytest.mark.parametrize(
-    "kwargs, error, words",
+    ("kwargs", "error", "words"),
     [
         ({"expect": "convolutoin"}, ValueError, "operation must be one of"),
         ({"mode": "middle"}, ValueError, "mode must be"),

@@ -18,7 +18,7 @@ def test_fields_accept_the_names_users_know_and_reject_others_by_name():
     assert Contract(boundary="symm").boundary == "reflect"
     assert Contract(conjugate="none").conjugate == "neither"
     assert Contract(same_start="(k - 1) // 2").same_start == "(k-1)//2"
-    with pytest.raises(ValueError, match="boundary must be one of .*'wrap'"):
+    with pytest.raises(ValueError, match=r"boundary must be one of .*'wrap'"):
         Contract(boundary="periodic-ish")
     with pytest.raises(TypeError, match="mode must be a string"):
         Contract(mode=3)
@@ -52,7 +52,7 @@ def test_stating_only_the_product_states_scipys_conjugation_and_order():
 
 
 @pytest.mark.parametrize(
-    "options, words",
+    ("options", "words"),
     [
         ({"like": "numpy.convolvee"}, "like must name a preset"),
         ({"like": "numpy.convolve", "dims": 2}, "numpy.convolve takes 1-D inputs"),
@@ -102,7 +102,7 @@ def _library_cases():
     return cases
 
 
-@pytest.mark.parametrize("preset, fn, dims, options", _library_cases(),
+@pytest.mark.parametrize(("preset", "fn", "dims", "options"), _library_cases(),
                          ids=[f"{c[0]}-{'-'.join(c[3].values())}" for c in _library_cases()])
 def test_each_preset_reference_is_what_the_library_computes(preset, fn, dims, options):
     contract = contract_from_options(like=preset, dims=dims, **options).completed(None)

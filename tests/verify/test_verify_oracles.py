@@ -78,7 +78,7 @@ def _to_exact(x: np.ndarray) -> list:
     return out
 
 
-class complex_fraction:  # noqa: N801  a Gaussian rational, exact
+class complex_fraction:
     def __init__(self, re, im):
         self.re, self.im = Fraction(re), Fraction(im)
 

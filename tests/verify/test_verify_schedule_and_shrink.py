@@ -32,7 +32,7 @@ def test_the_default_budget_draws_long_kernels_kernels_longer_than_signals_and_o
     assert any(c.signal.size == 1 for c in cases) and any(c.kernel.size == 1 for c in cases)
 
 
-@pytest.mark.parametrize("dims, side", [(2, 64), (3, 16)])
+@pytest.mark.parametrize(("dims", "side"), [(2, 64), (3, 16)])
 def test_images_and_volumes_reach_real_sides(dims, side):
     assert max(max(c.signal.shape) for c in _cases(dims)) >= side
 
