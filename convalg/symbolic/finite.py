@@ -283,7 +283,7 @@ class Outcome:
     holds: bool
     positions: dict  # name -> sorted list of index tuples where the symbolic entries were
     view: str
-    witness: object = None  # (sequences, scalars) on which the sides differ
+    witness: tuple[dict, dict] | None = None  # (sequences, scalars) on which the sides differ
 
 
 def _positions(view: View, dims: int) -> dict:

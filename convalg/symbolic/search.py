@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import product
+from typing import TYPE_CHECKING
 
 from convalg.symbolic.evaluate import (
     Arithmetic,
@@ -27,6 +28,9 @@ from convalg.symbolic.evaluate import (
     root_order,
 )
 from convalg.symbolic.language import POSITIVE_PARAMETERS, Statement
+
+if TYPE_CHECKING:  # the type only: the search must not run the independent checker's code
+    from convalg.symbolic.reference import Confirmation
 
 __all__ = ["Counterexample", "find_counterexample"]
 
@@ -59,7 +63,7 @@ class Counterexample:
     scalars: dict
     parameters: dict
     sides: list
-    confirmation: object = None
+    confirmation: Confirmation | None = None
     tried: int = 0
     notes: list = field(default_factory=list)
     origin: str = SMALLEST  # how it was found
