@@ -145,14 +145,15 @@ def _measure(case: Case, rounds: int, repeat: int) -> list[Row]:
     """Forward and backward of one case: torch and convalg timed in alternating rounds."""
     import torch
 
+    from convalg.nn import _cost, _geometry
     from convalg.nn import functional as F
 
     x, w, b = case.arrays()
     tx, tw, tb = (torch.from_numpy(a) for a in (x, w, b))
     options = dict(padding=case.padding)
     padded = tuple(n + 2 * case.padding for n in x.shape[2:])
-    method = F._choose_method(x.shape[0], 1, x.shape[1], w.shape[0], padded, w.shape[2:],
-                              F._output_shape(padded, w.shape[2:], (1, 1), (1, 1)))
+    method = _cost.choose_method(x.shape[0], 1, x.shape[1], w.shape[0], padded, w.shape[2:],
+                                 _geometry.output_shape(padded, w.shape[2:], (1, 1), (1, 1)))
 
     def torch_forward():
         with torch.no_grad():

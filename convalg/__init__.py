@@ -30,9 +30,9 @@ _LAZY_ATTRIBUTES = {
     "correlate2d": "convalg.signal",
     "choose_conv_method": "convalg.signal",
     "correlation_lags": "convalg.signal",
-    "crosscheck": "convalg.crosscheck",
+    "crosscheck": "convalg.testing._crosscheck",
 }
-_LAZY_MODULES = ("backends", "errorbounds", "signal", "symbolic", "testing", "nn", "cli")
+_LAZY_MODULES = ("backends", "errorbounds", "signal", "symbolic", "laws", "testing", "nn", "cli")
 
 __all__ = sorted(_LAZY_ATTRIBUTES) + list(_LAZY_MODULES)
 

@@ -241,7 +241,11 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
             "convalg.nn for layers"
         )
     if "dask" in libraries:
-        raise TypeError("dask arrays are handled by the public functions, not by namespace()")
+        raise TypeError(
+            "dask arrays are computed in chunks only by convolve, correlate, fftconvolve, oaconvolve "
+            "and convalg.nn.functional.conv1d/conv2d/conv3d; pass this function a computed array "
+            "(dask_array.compute())"
+        )
     if backend is None:
         distinct = sorted(set(libraries))
         if len(distinct) > 1:

@@ -38,6 +38,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from convalg._runtime import validation
+from convalg._runtime import windows as mode_windows
+
 __all__ = ["apply", "MAX_KERNEL_BYTES"]
 
 #: The largest dask kernel (or bias) accepted, in bytes: it is gathered into one block that
@@ -47,7 +50,6 @@ MAX_KERNEL_BYTES = 64 * 2**20
 _SIGNAL_FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve")
 _AXES_FUNCTIONS = ("fftconvolve", "oaconvolve")
 _NN_FUNCTIONS = {"conv1d": 1, "conv2d": 2, "conv3d": 3}
-_MODES = ("full", "same", "valid")
 
 
 def apply(func: Callable, a: Any, b: Any, **kwargs: Any) -> Any:
@@ -346,40 +348,41 @@ def _checked_dtype(result: Any, dtype: np.dtype) -> Any:
 
 
 def _apply_signal(func, name, in1, in2, kwargs):
-    """convolve, correlate, fftconvolve, oaconvolve: validate as scipy.signal, then build the graph."""
-    mode = kwargs.pop("mode", "full")
-    if mode not in _MODES:
-        raise ValueError(f"mode must be 'full', 'same' or 'valid'; got {mode!r}")
+    """convolve, correlate, fftconvolve, oaconvolve: validate as the eager path does, then build the graph.
+
+    The checks are the eager path's own (:mod:`convalg._runtime.validation` and
+    :func:`convalg.signal._plan.check_shapes`), in its order, so a bad argument gets the same
+    exception and message with or without dask.
+    """
+    from convalg.signal._plan import METHODS, check_shapes
+
+    mode = validation.check_mode(kwargs.pop("mode", "full"))
+    if name in ("convolve", "correlate"):
+        validation.check_method(kwargs.get("method", "auto"), METHODS)
     in1, in2 = _as_array(in1), _as_array(in2)
     shape1, shape2 = _known_shape(in1, "in1"), _known_shape(in2, "in2")
-    if len(shape1) != len(shape2):
-        raise ValueError(
-            f"in1 and in2 should have the same dimensionality; got in1.ndim={len(shape1)} and "
-            f"in2.ndim={len(shape2)}"
-        )
+    validation.same_rank(len(shape1), len(shape2))
     ndim = len(shape1)
-    axes = _conv_axes(name, kwargs.get("axes"), shape1, shape2)
-    for axis in set(range(ndim)) - set(axes):
-        if shape1[axis] != shape2[axis] and 1 not in (shape1[axis], shape2[axis]):
-            raise ValueError(
-                f"in1 and in2 must have equal sizes (or size 1) along axes that are not convolved; "
-                f"axis {axis} has {shape1[axis]} and {shape2[axis]}"
-            )
     if math.prod(shape1) == 0 or math.prod(shape2) == 0:
         return _computed_directly(func, in1, in2, mode, kwargs)
+    _, conv_axes, _ = check_shapes(name, shape1, shape2, mode, kwargs.get("axes"))
+    # convolve/correlate slide along every axis (a length-1 one too: correlation reverses it);
+    # as scipy.signal, fftconvolve/oaconvolve broadcast an axis where an operand has length 1
+    axes = tuple(sorted(conv_axes)) if name in _AXES_FUNCTIONS else tuple(range(ndim))
 
     result = _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs)
     if mode == "same" and name in _AXES_FUNCTIONS:
         # as scipy.signal: 'same' centres every axis on in1, broadcast ones included
         result = result[tuple(
-            slice(None) if a in axes else _centred(result.shape[a], shape1[a]) for a in range(ndim)
+            slice(None) if a in axes else _slice(mode_windows.axis_window(shape1[a], shape2[a], "same", convolved=False))
+            for a in range(ndim)
         )]
     return result
 
 
-def _centred(length: int, keep: int) -> slice:
-    start = (length - keep) // 2
-    return slice(start, start + keep)
+def _slice(window: tuple[int, int]) -> slice:
+    start, length = window
+    return slice(start, start + length)
 
 
 def _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs):
@@ -392,51 +395,17 @@ def _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs):
     if not swapped and (mode != "valid" or fits):
         return _signal_graph(func, _signal_chunks(signal), kernel, kernel_shape, axes, mode, kwargs)
 
-    # The roles are swapped (or 'valid' asks for the other operand to be the larger): build
-    # the full result from the larger operand's chunks and cut the mode's window out of it.
-    if mode == "valid":
-        larger = all(shape1[a] >= shape2[a] for a in axes)
-        smaller = all(shape1[a] <= shape2[a] for a in axes)
-        if not (larger or smaller):
-            raise ValueError(
-                "for mode='valid', in1 or in2 must be at least as large as the other along every "
-                f"convolved axis; got in1.shape={shape1} and in2.shape={shape2}"
-            )
+    # The roles are swapped (or 'valid' asks for the other operand to be the larger, as
+    # check_shapes allowed): build the full result from the larger operand's chunks and cut the
+    # mode's window out of it.
     full = _signal_graph(func, _signal_chunks(signal), kernel, kernel_shape, axes, "full", kwargs)
     if swapped and name == "correlate":
         # correlate(a, b) is correlate(b, a) reversed and conjugated
         full = full[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(ndim))]
         if np.issubdtype(full.dtype, np.complexfloating):
             full = full.conj()
-    return full[tuple(_mode_window(mode, shape1, shape2, a) if a in axes else slice(None) for a in range(ndim))]
-
-
-def _conv_axes(name, axes, shape1, shape2) -> tuple[int, ...]:
-    ndim = len(shape1)
-    if name not in _AXES_FUNCTIONS:
-        return tuple(range(ndim))
-    if axes is None:
-        chosen = list(range(ndim))
-    else:
-        chosen = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
-        for axis in chosen:
-            if not -ndim <= int(axis) < ndim:
-                raise ValueError(f"axes must be within [-{ndim}, {ndim}); got {axes!r}")
-        chosen = [int(axis) % ndim for axis in chosen]
-        if len(set(chosen)) != len(chosen):
-            raise ValueError(f"axes must be unique; got {axes!r}")
-    # as scipy.signal: an axis where either operand has length 1 is broadcast, not convolved
-    return tuple(sorted(a for a in chosen if shape1[a] != 1 and shape2[a] != 1))
-
-
-def _mode_window(mode, shape1, shape2, axis) -> slice:
-    """The slice of the full result that ``mode`` keeps along a convolved axis (scipy's rules)."""
-    n1, n2 = shape1[axis], shape2[axis]
-    if mode == "full":
-        return slice(None)
-    if mode == "same":
-        return _centred(n1 + n2 - 1, n1)
-    return slice(min(n1, n2) - 1, max(n1, n2))
+    return full[tuple(mode_windows.window_slice(shape1[a], shape2[a], mode) if a in axes else slice(None)
+                      for a in range(ndim))]
 
 
 def _computed_directly(func, in1, in2, mode, kwargs):
@@ -450,11 +419,10 @@ def _computed_directly(func, in1, in2, mode, kwargs):
 
 def _signal_graph(func, signal, kernel, kernel_shape, axes, mode, kwargs):
     """The lazy result of ``func(signal, kernel, mode)`` when the signal fits the mode."""
-    windows = {}
-    for axis in axes:
-        k = kernel_shape[axis]
-        pad = {"full": (k - 1, k - 1), "same": (k - 1 - (k - 1) // 2, (k - 1) // 2), "valid": (0, 0)}[mode]
-        windows[axis] = _Window(*pad, extent=k)
+    windows = {
+        axis: _Window(*mode_windows.padding(signal.shape[axis], kernel_shape[axis], mode), extent=kernel_shape[axis])
+        for axis in axes
+    }
     out_chunks = {}
     kernel_starts = {}
     for axis in set(range(signal.ndim)) - set(axes):
@@ -493,7 +461,7 @@ def _signal_block(piece, block_id, *, kernel, func, kernel_starts, kwargs):
 
 def _apply_nn(func, spatial, x, weight, kwargs):
     """conv1d/2d/3d: padding, stride and dilation become windows; channels one chunk."""
-    from convalg.nn.functional import _geometry  # the eager checks: the same errors and messages
+    from convalg.nn._geometry import geometry as _geometry  # the eager checks: the same errors and messages
 
     bias = kwargs.pop("bias", None)
     x, weight = _as_array(x), _as_array(weight)

@@ -498,8 +498,13 @@ def fft_underflow(a: ArrayLike, b: ArrayLike, *, fft_shape: Sequence[int], dtype
 def _as_normwise(bound: Bound) -> float:
     if bound.kind == "normwise":
         return float(bound.value)
-    value = np.abs(np.asarray(bound.value, dtype=np.float64))
-    return float(np.sqrt(np.sum(value * value)))
+    value = np.abs(np.asarray(bound.value, dtype=np.float64)).ravel()
+    biggest = float(value.max()) if value.size else 0.0
+    if biggest == 0.0 or not math.isfinite(biggest):
+        return biggest
+    # scaled by the largest element: squares of values past 1e154 would overflow to an
+    # infinite, vacuous bound (and squares below 1e-162 underflow to zero)
+    return biggest * float(np.sqrt(np.sum((value / biggest) ** 2)))
 
 
 def combine(*bounds: Bound) -> Bound:

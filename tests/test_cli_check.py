@@ -13,8 +13,8 @@ import numpy as np
 import convalg.signal as signal
 from convalg.backends import available
 from convalg.cli import main
-from convalg.cli._check import battery
-from convalg.crosscheck import FUNCTIONS
+from convalg.testing.battery import battery
+from convalg.testing._crosscheck import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 

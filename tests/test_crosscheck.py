@@ -15,8 +15,8 @@ import scipy.signal
 
 import convalg.signal as signal
 from convalg.backends import BackendUnavailableError, available
-from convalg.cli._check import battery, run_case
-from convalg.crosscheck import FUNCTIONS, _as_objects, _oracle, _quiet_if_nonfinite, _reference, crosscheck
+from convalg.testing.battery import battery, run_case
+from convalg.testing._crosscheck import FUNCTIONS, _as_objects, _oracle, _quiet_if_nonfinite, _reference, crosscheck
 
 RNG = np.random.default_rng(20261125)
 
@@ -392,10 +392,23 @@ def test_a_call_only_scipys_fft_accepts_is_compared_by_shape_and_dtype():
 
 def test_rows_with_numpy_scalars_are_written_as_json():
     """Found by the tour: the full battery's ``--json`` crashed on a numpy bool."""
-    from convalg.crosscheck import CheckRow
+    from convalg.testing import CheckRow
 
     row = CheckRow(engine="convalg", backend="numpy", method="fft", chosen="fft", dtype="float64",
                    shape=(np.int64(3),), deviation=np.float64(0.5), bound=np.float64(np.inf),
                    ratio=0.0, description="normwise", ok=np.bool_(True))
     payload = json.loads(json.dumps(row.to_dict()))
     assert payload["ok"] is True and payload["shape"] == [3] and payload["bound"] == "inf"
+
+
+def test_convalg_crosscheck_is_the_function_whatever_was_imported_first():
+    # it was a module that swapped its own class to be callable; now the module is private
+    import subprocess
+    import sys
+
+    code = ("import convalg.testing._crosscheck, convalg.testing.battery, types, convalg\n"
+            "assert isinstance(convalg.crosscheck, types.FunctionType)\n"
+            "assert convalg.crosscheck is convalg.testing.crosscheck\n"
+            "assert type(convalg.testing._crosscheck) is types.ModuleType\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -144,3 +144,13 @@ def test_norms_of_the_most_negative_integers_are_their_magnitudes():
     y = np.array([[[-(2**31), -(2**31)]]], np.int32)
     out = convalg.convolve(x, y, method="fft")
     assert out.ravel().tolist() == [0, 0, 0, 0, 0, 0, 0, 2**62, 2**62]
+
+
+def test_a_componentwise_bound_of_huge_values_stays_finite_in_a_normwise_sum():
+    # found through the law suite's tolerance: near-overflow FFT checks summed |v|**2 in float64,
+    # which overflowed to an infinite (vacuous) bound
+    huge = errorbounds.Bound("componentwise", np.array([3e200, 4e200]), "huge")
+    tiny = errorbounds.Bound("componentwise", np.array([3e-200, 4e-200]), "tiny")
+    zero = errorbounds.Bound("normwise", 0.0, "zero")
+    assert errorbounds.combine(zero, huge).value == pytest.approx(5e200, rel=1e-12)
+    assert errorbounds.combine(zero, tiny).value == pytest.approx(5e-200, rel=1e-12)  # not lost to underflow

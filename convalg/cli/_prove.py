@@ -91,7 +91,7 @@ def _decide(text: str, dims: int, operator: str, certify: bool, timeout: float, 
         verdict = prove_law(text, operator, dims, certify=certify, timeout=budget)
     else:
         verdict = check(text, dims, certify=certify, timeout=budget)
-    return verdict.exit_code, render_verdict(verdict, fmt)
+    return verdict.exit_status, render_verdict(verdict, fmt)
 
 
 def _worker(connection, *arguments) -> None:
@@ -136,7 +136,7 @@ def _decide_bounded(text: str, args) -> tuple[str, object]:
 
 def _timed_out(text: str, args, seconds: float) -> str:
     from convalg.symbolic.language import parse
-    from convalg.symbolic.proof import Verdict
+    from convalg.symbolic.verdict import Verdict
     from convalg.symbolic.render import render_verdict
 
     try:

@@ -66,6 +66,9 @@ def register(subparsers) -> None:
                         help="keyword argument passed on every call, e.g. -k mode=same (VALUE is a Python literal)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the probes and the schedule (default 0)")
     parser.add_argument("--random", action="store_true", help="a fresh seed (printed in the notes)")
+    from convalg.cli import _verify_layer
+
+    _verify_layer.register_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -110,6 +113,11 @@ def _keywords(pairs: list[str]) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from convalg.testing._verify import UsageError, verify
+
+    if getattr(args, "layer", None):
+        from convalg.cli import _verify_layer
+
+        return _verify_layer.run(args, _load, (UsageError, _TargetError))
 
     try:
         fn = _load(args.target)

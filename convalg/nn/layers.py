@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from convalg import backends
+from convalg._runtime import validation
+from convalg.nn import _geometry, _im2col
 from convalg.nn import functional as F
 
 __all__ = [
@@ -128,18 +130,18 @@ class _ConvNd(Module):
                  groups=1, bias=True, *, seed=None, backend=None, dtype="float64", input_grad=True):
         nd = self._nd
         self.input_grad = bool(input_grad)
-        in_channels = F._positive_int(in_channels, "in_channels")
-        out_channels = F._positive_int(out_channels, "out_channels")
-        groups = F._positive_int(groups, "groups")
+        in_channels = validation.positive_int(in_channels, "in_channels")
+        out_channels = validation.positive_int(out_channels, "out_channels")
+        groups = validation.positive_int(groups, "groups")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
             )
-        kernel = F._int_tuple(kernel_size, nd, "kernel_size", 1)
+        kernel = validation.int_tuple(kernel_size, nd, "kernel_size", 1)
         self.options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-        F._geometry((1, in_channels) + tuple(d * (k - 1) + 1 for k, d in
-                     zip(kernel, F._int_tuple(dilation, nd, "dilation", 1))),
-                    (out_channels, in_channels // groups) + kernel, **self.options, nd=nd)
+        _geometry.geometry((1, in_channels) + tuple(d * (k - 1) + 1 for k, d in
+                              zip(kernel, validation.int_tuple(dilation, nd, "dilation", 1))),
+                           (out_channels, in_channels // groups) + kernel, **self.options, nd=nd)
         fan_in = in_channels // groups * math.prod(kernel)
         rng = _generator(seed)
         bound = 1 / math.sqrt(fan_in)
@@ -243,8 +245,8 @@ class ReLU(Module):
 
 class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None):
-        self.kernel = F._int_tuple(kernel_size, 2, "kernel_size", 1)
-        self.stride = self.kernel if stride is None else F._int_tuple(stride, 2, "stride", 1)
+        self.kernel = validation.int_tuple(kernel_size, 2, "kernel_size", 1)
+        self.stride = self.kernel if stride is None else validation.int_tuple(stride, 2, "stride", 1)
 
     def _columns(self, x):
         xp, (x,) = backends.namespace(x)
@@ -253,15 +255,15 @@ class _Pool2d(Module):
         if any(k > n for k, n in zip(self.kernel, x.shape[2:])):
             raise ValueError(f"kernel_size {self.kernel} is larger than the input's spatial shape {tuple(x.shape[2:])}")
         n, c = x.shape[:2]
-        out = F._output_shape(x.shape[2:], self.kernel, self.stride, (1, 1))
+        out = _geometry.output_shape(x.shape[2:], self.kernel, self.stride, (1, 1))
         grouped = xp.reshape(x, (n, 1, c) + tuple(x.shape[2:]))
-        columns = F._windows(xp, grouped, self.kernel, self.stride, (1, 1), out)
+        columns = _im2col.windows(xp, grouped, self.kernel, self.stride, (1, 1), out)
         return xp, xp.reshape(columns, (n, c, math.prod(self.kernel), math.prod(out))), out
 
     def _spread(self, xp, grad_columns, shape, out):
         n, c = shape[:2]
         columns = xp.reshape(grad_columns, (n, 1, c * math.prod(self.kernel), math.prod(out)))
-        grad = F._windows_adjoint(xp, columns, (n, 1, c) + tuple(shape[2:]), self.kernel, self.stride, (1, 1), out)
+        grad = _im2col.windows_adjoint(xp, columns, (n, 1, c) + tuple(shape[2:]), self.kernel, self.stride, (1, 1), out)
         return xp.reshape(grad, tuple(shape))
 
 
@@ -359,8 +361,8 @@ class Linear(Module):
     """
 
     def __init__(self, in_features, out_features, bias=True, *, seed=None, backend=None, dtype="float64"):
-        in_features = F._positive_int(in_features, "in_features")
-        out_features = F._positive_int(out_features, "out_features")
+        in_features = validation.positive_int(in_features, "in_features")
+        out_features = validation.positive_int(out_features, "out_features")
         rng = _generator(seed)
         bound = 1 / math.sqrt(in_features)
         self.weight = Parameter(_uniform((out_features, in_features), bound, rng, backend, dtype), "weight")

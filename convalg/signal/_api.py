@@ -10,11 +10,13 @@ from __future__ import annotations
 import inspect
 import math
 import operator
-import warnings
 
 import numpy as np
 
 from convalg import backends
+from convalg._runtime import fft as runtime_fft
+from convalg._runtime import validation
+from convalg._runtime.devices import device
 from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
 from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
@@ -42,13 +44,7 @@ def _run(function: str, in1, in2, backend, **kwargs):
     recipe = prepare(function, xp, a, b, **kwargs)
     if kwargs.get("method") in ("fft", "oa") and not recipe.finite \
             and recipe.plan.method in ("fft", "oa"):
-        warnings.warn(
-            f"Use of fft convolution on input with NAN or inf results in NAN or inf output "
-            f"(method={kwargs['method']!r} spreads them over every output). Consider using "
-            "method='direct' or 'auto' instead, which keep them local.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        runtime_fft.warn_nonfinite(kwargs["method"], stacklevel=3)
     return execute(recipe)
 
 
@@ -366,9 +362,7 @@ def correlation_lags(in1_len, in2_len, mode="full", *, backend=None):
     >>> convalg.correlation_lags(4, 3, mode="same")
     array([-1,  0,  1,  2])
     """
-    from convalg.signal import _validate
-
-    mode = _validate.check_mode(mode)
+    mode = validation.check_mode(mode)
     lengths = []
     for name, value in (("in1_len", in1_len), ("in2_len", in2_len)):
         try:
@@ -447,7 +441,7 @@ def execute(recipe: Recipe):
     rule = recipe.rule
     result_dtype = _dtypes.namespace_dtype(xp, rule.result)
     if recipe.special == "empty":
-        return xp.zeros(recipe.empty_shape, dtype=result_dtype, device=_device(recipe.a))
+        return xp.zeros(recipe.empty_shape, dtype=result_dtype, device=device(recipe.a))
     method = recipe.plan.method
     through_float = rule.exact and method != "direct"
     compute = np.dtype(np.float64) if through_float else rule.compute
@@ -501,12 +495,6 @@ def _residues(recipe: Recipe, modulus: int):
         a, b = b, a  # loop over the taps of the smaller input
     return _direct.modular_accumulation(xp, a, b, recipe.region, modulus,
                                         boundary=recipe.boundary, fillvalue=recipe.fillvalue)
-
-
-def _device(x):
-    import array_api_compat
-
-    return array_api_compat.device(x)
 
 
 def _run_direct(recipe: Recipe, a, b, fillvalue):

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from convalg import backends
+from convalg._runtime.devices import device
 from convalg.signal._dtypes import numpy_dtype
 
 Region = Sequence[tuple[int, int]]
@@ -59,7 +60,7 @@ def extend_axis(
             return x
         return x[(slice(None),) * axis + (slice(lo, hi), ...)]
     if boundary != "fill":
-        indices = xp.asarray(_boundary_indices(lo, hi, n, boundary), device=_device(x))
+        indices = xp.asarray(_boundary_indices(lo, hi, n, boundary), device=device(x))
         return xp.take(x, indices, axis=axis)
     inside = x[(slice(None),) * axis + (slice(max(lo, 0), min(hi, n)), ...)]
     parts = []
@@ -71,16 +72,10 @@ def extend_axis(
     return xp.concat(pieces, axis=axis) if len(pieces) > 1 else pieces[0]
 
 
-def _device(x: Any) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(x)
-
-
 def _filled(xp: ModuleType, shape: tuple[int, ...], value: Any, like: Any) -> Any:
     if value == 0:
-        return xp.zeros(shape, dtype=like.dtype, device=_device(like))
-    return xp.full(shape, value, dtype=like.dtype, device=_device(like))
+        return xp.zeros(shape, dtype=like.dtype, device=device(like))
+    return xp.full(shape, value, dtype=like.dtype, device=device(like))
 
 
 def window(
@@ -120,7 +115,7 @@ def shifted_accumulation(
     data whose partial sums would overflow although the outputs do not.
     """
     lengths = tuple(length for _, length in region)
-    out = xp.zeros(lengths, dtype=a.dtype, device=_device(a))
+    out = xp.zeros(lengths, dtype=a.dtype, device=device(a))
     taps = backends.to_numpy(b) if (skip_zero_taps or prescale) else None
 
     def product(tap, x):
@@ -229,7 +224,7 @@ def modular_accumulation(
     taps = backends.to_numpy(b)
     lengths = tuple(length for _, length in region)
     win = window(xp, reduced(xp, a, modulus), b.shape, region, boundary, int(fillvalue) % modulus)
-    out = xp.zeros(lengths, dtype=xp.int64, device=_device(win))
+    out = xp.zeros(lengths, dtype=xp.int64, device=device(win))
     for tap in np.ndindex(*b.shape):
         weight = int(taps[tap]) % modulus
         if weight:

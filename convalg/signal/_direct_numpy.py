@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from convalg.signal._direct import Region, window
-from convalg.signal._parallel import parallel_map, workers
+from convalg._runtime.parallel import parallel_map, workers
 
 
 def _numpy_namespace():

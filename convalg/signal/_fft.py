@@ -2,8 +2,7 @@
 
 Real inputs use real transforms (``rfftn``/``irfftn``), complex ones ``fftn``/``ifftn``;
 on NumPy the transforms are ``scipy.fft`` with ``workers`` set to the idle cores
-(:mod:`convalg.signal._parallel`). Axes that are
-not convolved broadcast, as in ``scipy.signal.fftconvolve``.
+(:mod:`convalg._runtime.fft`). Axes that are not convolved broadcast, as in ``scipy.signal.fftconvolve``.
 
 Only the wanted outputs must be free of wrap-around: for outputs ``s .. s+L-1`` of a full
 convolution of length ``F`` a circular convolution of length ``N >= max(F - s, s + L)``
@@ -16,17 +15,15 @@ from types import ModuleType
 from typing import Any, Sequence
 
 from convalg import backends
+from convalg._runtime import fft as runtime_fft
+from convalg._runtime.parallel import parallel_map, workers
 
 
-def transform_length(
-    n1: int, n2: int, start: int, length: int, real: bool, fast_len=None
-) -> int:
+def transform_length(n1: int, n2: int, start: int, length: int, real: bool) -> int:
     """The FFT length for one convolved axis: no wrap-around into the wanted outputs."""
-    if fast_len is None:
-        from scipy.fft import next_fast_len as fast_len
     full = n1 + n2 - 1
     needed = max(full - start, start + length, n1, n2)
-    return int(fast_len(needed, real))
+    return runtime_fft.fast_length(needed, real)
 
 
 def transform_shape(
@@ -40,7 +37,7 @@ def transform_shape(
 
 def _transforms(xp: ModuleType, complex_data: bool):
     """The N-D forward and inverse transforms (and their keywords) for real or complex data."""
-    module, extra = _module(xp)
+    module, extra = runtime_fft.transforms(xp)
     if complex_data:
         return module.fftn, module.ifftn, extra
     return module.rfftn, module.irfftn, extra
@@ -67,7 +64,7 @@ def convolve(
     crop = tuple(slice(start, start + length) for start, length in region)
     if not axes:
         return (a * b)[crop]
-    module, extra = _module(xp)
+    module, extra = runtime_fft.transforms(xp)
     shape = dict(zip(axes, (int(n) for n in fft_shape)))
     order = sorted(axes)
     last = order[-1]
@@ -83,8 +80,6 @@ def convolve(
         for axis in reversed(order[:-1]):
             x = module.fft(x, n=shape[axis], axis=axis, **own)
         return x
-
-    from convalg.signal._parallel import parallel_map, workers
 
     if backends.is_numpy(xp) and len(order) == 1 and workers() > 1:
         # a 1-D transform uses one core: transform the two inputs side by side
@@ -111,12 +106,3 @@ def convolve(
 def _along(axis: int, index: slice) -> tuple:
     return (slice(None),) * axis + (index, ...)
 
-
-def _module(xp: ModuleType):
-    module = backends.fft_module(xp)
-    extra = {}
-    if backends.is_numpy(xp):
-        from convalg.signal._parallel import workers
-
-        extra = {"workers": workers()}
-    return module, extra

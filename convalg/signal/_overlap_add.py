@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Sequence
 
+from convalg._runtime.devices import device
+from convalg._runtime.fft import fast_length
 from convalg.signal import _fft
 
 
@@ -56,16 +58,14 @@ def transform_cost(points: int) -> float:
 @functools.lru_cache(maxsize=256)
 def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
     """The block plan of one axis, or None when one transform of the whole axis is cheaper."""
-    from scipy.fft import next_fast_len
-
     n, k = max(n1, n2), min(n1, n2)
     if k <= 1 or n < 4 * k:
         return None
-    whole = transform_cost(next_fast_len(n + k - 1, real))
+    whole = transform_cost(fast_length(n + k - 1, real))
     best = None
     target = max(2 * k, 64)
     while target < n + k - 1:
-        fft_length = next_fast_len(target, real)
+        fft_length = fast_length(target, real)
         block = fft_length - k + 1
         count = -(-n // block)
         cost = count * transform_cost(fft_length)
@@ -156,14 +156,8 @@ def _cut(xp: ModuleType, x: Any, axis: int, plan: AxisBlocks | None) -> Any:
     if pad:
         zeros_shape = shape.copy()
         zeros_shape[axis] = pad
-        x = xp.concat([x, xp.zeros(tuple(zeros_shape), dtype=x.dtype, device=_device(x))], axis=axis)
+        x = xp.concat([x, xp.zeros(tuple(zeros_shape), dtype=x.dtype, device=device(x))], axis=axis)
     return xp.reshape(x, tuple(shape[:axis] + [plan.count, plan.block] + shape[axis + 1:]))
-
-
-def _device(x: Any) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(x)
 
 
 def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, full: int) -> Any:
@@ -180,7 +174,7 @@ def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, ful
     lead = (slice(None),) * axis
     shape = list(y.shape)
     out_shape = shape[:axis] + [count + pieces - 1, block] + shape[axis + 2:]
-    out = xp.zeros(tuple(out_shape), dtype=y.dtype, device=_device(y))
+    out = xp.zeros(tuple(out_shape), dtype=y.dtype, device=device(y))
     for piece in range(pieces):
         width = min(block, used - piece * block)
         target = lead + (slice(piece, piece + count), slice(0, width), ...)

@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 
 from convalg import backends
-from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add, _ranges, _validate
+from convalg._runtime import memory, validation, windows
+from convalg._runtime.devices import device
+from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add, _ranges
 
 FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
+METHODS = ("auto", "direct", "fft", "oa")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,27 @@ def _size(x: Any) -> int:
     return math.prod(x.shape)
 
 
+def check_shapes(
+    function: str, shape1: tuple[int, ...], shape2: tuple[int, ...], mode: str, axes: Any = None
+) -> tuple[list[int], list[int], bool]:
+    """The axes of a call and whether 'valid' swaps its inputs; ValueError for shapes that do not fit.
+
+    Returns the axes named by ``axes`` (all of them except for fftconvolve/oaconvolve), the
+    convolved ones among them (an axis where an input has length 1 broadcasts instead) and,
+    for mode='valid', whether the second input is the larger. The eager and the dask path
+    both check shapes here, so they refuse a call with the same error.
+    """
+    frequency_domain = function in ("fftconvolve", "oaconvolve")
+    axes_list = validation.check_axes(axes if frequency_domain else None, len(shape1))
+    conv_axes = [ax for ax in axes_list if shape1[ax] != 1 and shape2[ax] != 1]
+    validation.broadcastable(shape1, shape2, axes_list)
+    swapped = False
+    if mode == "valid":
+        checked = conv_axes if frequency_domain else list(range(len(shape1)))
+        swapped = validation.valid_swap_needed(shape1, shape2, checked)
+    return axes_list, conv_axes, swapped
+
+
 def prepare(
     function: str,
     xp: ModuleType,
@@ -118,16 +142,16 @@ def prepare(
     data (the conjugate copy of a complex ``in2`` included), so a hostile but
     well-formed input is refused before it costs time or memory.
     """
-    mode = _validate.check_mode(mode)
+    mode = validation.check_mode(mode)
     if function in ("convolve", "correlate"):
-        method = _validate.check_method(method)
+        method = validation.check_method(method, METHODS)
     elif function == "fftconvolve":
         method = "fft"
     elif function == "oaconvolve":
         method = "oa"
     else:
         method = "direct"
-        boundary = _validate.check_boundary(boundary)
+        boundary = validation.check_boundary(boundary)
     frequency_domain = function in ("fftconvolve", "oaconvolve")
     two_d = function in ("convolve2d", "correlate2d")
     dtype1 = _dtypes.numpy_dtype(in1.dtype)
@@ -144,15 +168,11 @@ def prepare(
                 f"in2.ndim={in2.ndim}"
             )
         if boundary == "fill":
-            fillvalue = _validate.check_fillvalue(fillvalue, rule.result)
+            fillvalue = validation.check_fillvalue(fillvalue, rule.result)
         else:  # checked as scipy checks it, then unused
-            _validate.check_fillvalue(fillvalue, np.complex128 if rule.result.kind == "c" else np.float64)
+            validation.check_fillvalue(fillvalue, np.complex128 if rule.result.kind == "c" else np.float64)
             fillvalue = 0
-    if in1.ndim != in2.ndim:
-        raise ValueError(
-            f"in1 and in2 should have the same dimensionality; got in1.ndim={in1.ndim} and "
-            f"in2.ndim={in2.ndim}"
-        )
+    validation.same_rank(in1.ndim, in2.ndim)
     correlation = function in ("correlate", "correlate2d")
     if in1.ndim == 0:
         # zero-rank inputs multiply (scipy returns in1 * in2 unconverted, even from fftconvolve)
@@ -165,20 +185,13 @@ def prepare(
         # scipy.signal returns an empty 1-D float64 array for any empty input
         return _empty_recipe(function, xp, in1, in2, Plan("fft", 0, None, 1, np.dtype(np.float64),
                                                           False), rule, (0,))
-    axes_list = _validate.check_axes(axes if frequency_domain else None, in1.ndim)
     s1, s2 = tuple(in1.shape), tuple(in2.shape)
-    conv_axes = [ax for ax in axes_list if s1[ax] != 1 and s2[ax] != 1]
-    for ax in range(in1.ndim):
-        if ax not in axes_list and not (s1[ax] == s2[ax] or s1[ax] == 1 or s2[ax] == 1):
-            raise ValueError(f"incompatible shapes for in1 and in2: {s1} and {s2}")
-    swapped = False
-    if mode == "valid":
-        checked = conv_axes if frequency_domain else list(range(in1.ndim))
-        if _validate.valid_swap_needed(s1, s2, checked):
-            swapped, s1, s2 = True, s2, s1
+    axes_list, conv_axes, swapped = check_shapes(function, s1, s2, mode, axes)
+    if swapped:
+        s1, s2 = s2, s1
     region = tuple(
-        _axis_region(s1[ax], s2[ax], mode, ax in axes_list,
-                     centre_up=(function == "correlate2d"))
+        windows.axis_window(s1[ax], s2[ax], mode, ax in axes_list,
+                            centre_up=(function == "correlate2d"))
         for ax in range(in1.ndim)
     )
     out_shape = tuple(max(length, 0) for _, length in region)
@@ -188,8 +201,8 @@ def prepare(
     for size, dtype in ((_size(in1), dtype1), (_size(in2), dtype2)):
         if dtype != rule.compute:
             copies += size * max(rule.compute.itemsize, 8)
-    _validate.check_memory(
-        _validate.size(out_shape) * max(rule.result.itemsize, 1) + copies,
+    memory.check_memory(
+        memory.size(out_shape) * max(rule.result.itemsize, 1) + copies,
         f"{function} (result {'x'.join(map(str, out_shape))}, {rule.result})",
     )
     a, b = in1, (_reverse_conj(xp, in2) if correlation else in2)
@@ -314,21 +327,6 @@ def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extende
     return method
 
 
-def _axis_region(n1: int, n2: int, mode: str, convolved: bool, centre_up: bool) -> tuple[int, int]:
-    """(start, length) of the wanted outputs along one axis, in full-convolution coordinates."""
-    full = n1 + n2 - 1 if convolved else max(n1, n2)
-    if mode == "full":
-        return 0, full
-    if mode == "same":
-        # scipy's correlate2d centres its 'same' output half a sample later than convolve
-        return ((full - n1 + 1) // 2 if centre_up else (full - n1) // 2), n1
-    if not convolved or n1 == 1 or n2 == 1:
-        # broadcast axis (scipy's fftconvolve keeps its whole length in 'valid' mode)
-        return 0, full
-    length = n1 - n2 + 1
-    return (full - length) // 2, length
-
-
 def _product_recipe(function: str, xp: ModuleType, a: Any, b: Any, rule, region, special) -> Recipe:
     """Zero-rank inputs ('scalar') or no convolved axis ('product'): the broadcast product."""
     plan = Plan("direct", 1, None, 1, rule.result, rule.exact)
@@ -440,15 +438,9 @@ def _separable(recipe: Recipe) -> list | None:
     dtype = _dtypes.namespace_dtype(recipe.xp, compute)
     return [
         None if f is None else recipe.xp.asarray(np.asarray(f), dtype=dtype,
-                                                 device=_device(recipe.a))
+                                                 device=device(recipe.a))
         for f in factors
     ]
-
-
-def _device(x: Any) -> Any:
-    import array_api_compat
-
-    return array_api_compat.device(x)
 
 
 def _overlaps(recipe: Recipe) -> int:
@@ -501,7 +493,7 @@ def _fft_is_exact(recipe: Recipe, method: str) -> bool:
 
 
 def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> None:
-    result_bytes = _validate.size(out_shape) * max(recipe.rule.result.itemsize, 1)
+    result_bytes = memory.size(out_shape) * max(recipe.rule.result.itemsize, 1)
     compute = recipe.rule.compute
     item = compute.itemsize if compute.kind != "O" else 8
     batch = math.prod(
@@ -512,7 +504,7 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
         window = math.prod(
             length + recipe.b.shape[ax] - 1 for ax, (_, length) in enumerate(recipe.region)
         )
-        workspace = (2 * _validate.size(out_shape) + window) * item
+        workspace = (2 * memory.size(out_shape) + window) * item
     elif method == "fft":
         points = batch * math.prod(recipe.fft_lengths.values())
         workspace = 3 * points * 2 * item
@@ -530,9 +522,9 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
         if _dtypes.numpy_dtype(x.dtype) != engine_dtype or recipe.moduli:
             workspace += _size(x) * item
     if recipe.moduli:  # the residues: a reduced window and an int64 sum
-        workspace += 2 * (window + _validate.size(out_shape)) * 8
+        workspace += 2 * (window + memory.size(out_shape)) * 8
     shape_text = "x".join(str(n) for n in out_shape)
-    _validate.check_memory(
+    memory.check_memory(
         result_bytes + workspace,
         f"{recipe.function} with method={method!r} (result {shape_text}, {recipe.rule.result})",
     )

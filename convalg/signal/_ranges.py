@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from convalg import backends
-from convalg.signal import _validate
+from convalg._runtime import memory
 from convalg.signal._dtypes import DtypeRule, numpy_dtype
 
 #: Primes just below 2**31: residues below 2**31, so ``r + w x`` (all below 2**31) stays
@@ -81,7 +81,7 @@ def magnitude(xp: ModuleType, x: Any) -> Magnitude:
                 largest += max(abs(top), abs(bottom))
             continue
         finite = False
-        _validate.check_memory(2 * math.prod(x.shape) * dtype.itemsize, "the finiteness check")
+        memory.check_memory(2 * math.prod(x.shape) * dtype.itemsize, "the finiteness check")
         kept = xp.where(xp.isfinite(part), xp.abs(part), xp.zeros_like(part))
         with np.errstate(over="ignore"):
             largest += _scalar(xp.max(kept))
@@ -168,7 +168,7 @@ def _one_norm(xp: ModuleType, x: Any) -> float:
     distinct = distinct_part(x)
     repeats = n // max(math.prod(distinct.shape), 1)  # each distinct element stands for this many
     m = math.prod(distinct.shape)
-    _validate.check_memory(8 * m, "the integer range check")
+    memory.check_memory(8 * m, "the integer range check")
     total = float(xp.sum(xp.abs(xp.astype(distinct, xp.float64))))
     return total * (1 + (m + 2) * 2.0**-52) * repeats
 

@@ -7,7 +7,7 @@ exact counterexample, or ``unknown`` with the reason. A soundness gate stands be
 provers and the verdict: a proof must also survive an independent exact evaluation on random
 long and sparse inputs, and a counterexample must be confirmed by it
 (:mod:`convalg.symbolic.gate`, :mod:`convalg.symbolic.reference`). Named laws
-(:mod:`convalg.symbolic.laws`) are proved with :func:`prove_law`. sympy is imported here and
+(the registry :mod:`convalg.laws`) are proved with :func:`prove_law`. sympy is imported here and
 only here: ``import convalg`` does not load this package.
 
 Examples
@@ -19,9 +19,19 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 from convalg.symbolic.decide import battery, check, prove_law
 from convalg.symbolic.language import StatementError, parse
-from convalg.symbolic.laws import LAWS, OPERATORS
-from convalg.symbolic.proof import Proof, Verdict
+from convalg.symbolic.verdict import Proof, Verdict
 
 __all__ = ["check", "prove_law", "battery", "parse", "StatementError", "Verdict", "Proof", "LAWS", "OPERATORS"]
+
+
+def __getattr__(name: str) -> Any:
+    # The registry imports the provers of this package, so it is read on first use, not at import.
+    if name in ("LAWS", "OPERATORS"):
+        import convalg.laws
+
+        return getattr(convalg.laws, name)
+    raise AttributeError(f"module 'convalg.symbolic' has no attribute {name!r}")

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import time
 
-from convalg.symbolic import laws as _laws
+import convalg.laws as _laws  # the registry; read at call time (it imports the provers)
 from convalg.symbolic.budget import Budget, OutOfBudget
 from convalg.symbolic.certificate import exhaustive_check
 from convalg.symbolic.evaluate import TooLarge
 from convalg.symbolic.gate import recheck_proof
 from convalg.symbolic.gf import NotAlgebraic
 from convalg.symbolic.language import Statement, parse
-from convalg.symbolic.proof import Verdict, by_finite_evaluation, by_generating_functions, by_rewriting
+from convalg.symbolic.proof import by_finite_evaluation, by_generating_functions, by_rewriting
+from convalg.symbolic.verdict import Verdict
 from convalg.symbolic.reference import confirm
 from convalg.symbolic.finite import Unbounded, decide_finite
 from convalg.symbolic.search import counterexample_from, find_counterexample, probe
@@ -236,7 +237,7 @@ def _matching_law(parsed: Statement, dims: int):
 
 def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certify: bool = True,
               numeric: bool = True, timeout: float | None = DEFAULT_TIMEOUT) -> Verdict:
-    """The verdict on a named law (see :mod:`convalg.symbolic.laws`).
+    """The verdict on a named law of the registry :mod:`convalg.laws`.
 
     ``numeric`` runs the numeric parts of the laws that have them (the multi-channel layers
     composed with ``convalg.convolve``).
@@ -250,16 +251,14 @@ def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certif
     entry = _laws.find(name, operator)
     if dims not in entry.dims:
         raise ValueError(f"law {entry.key} is stated for dims {entry.dims}, got dims={dims!r}")
-    if entry.custom is not None:
-        from convalg.symbolic import extra
-
-        return getattr(extra, entry.custom)(dims, numeric=numeric)
+    if entry.prover is not None:
+        return entry.prover(dims, numeric=numeric)
     return check(entry.text(dims), dims, certify=certify, recipe=entry.recipe, law=entry.key, timeout=timeout)
 
 
-def battery(operators=_laws.OPERATORS, dims=(1, 2), *, certify: bool = True, numeric: bool = True,
+def battery(operators=None, dims=(1, 2), *, certify: bool = True, numeric: bool = True,
             timeout: float | None = DEFAULT_TIMEOUT):
-    """Every named law for ``operators`` in ``dims``: a list of ``(law, dims, verdict, seconds)``.
+    """Every named law for ``operators`` (default: all) in ``dims``: a list of ``(law, dims, verdict, seconds)``.
 
     Examples
     --------
@@ -269,6 +268,7 @@ def battery(operators=_laws.OPERATORS, dims=(1, 2), *, certify: bool = True, num
     True
     """
     results = []
+    operators = _laws.OPERATORS if operators is None else operators
     for entry in _laws.LAWS:
         if entry.operator not in operators:
             continue

@@ -1,6 +1,6 @@
 """Laws that are not identities of sequences: transforms, the Toeplitz view, multi-channel layers.
 
-Each function takes ``dims`` and returns a :class:`~convalg.symbolic.proof.Verdict` whose proof
+Each function takes ``dims`` and returns a :class:`~convalg.symbolic.verdict.Verdict` whose proof
 is a chain of sympy-checked rewrites, like the others:
 
 * ``generating_function``: ``sum_n (f*g)(n) z^n = F(z) G(z)`` -- convolution is (Laurent)
@@ -20,7 +20,7 @@ from sympy import Function, KroneckerDelta, Sum, Symbol, conjugate, exp, oo
 
 from convalg.symbolic import sums
 from convalg.symbolic.language import parse
-from convalg.symbolic.proof import Proof, Verdict
+from convalg.symbolic.verdict import Proof, Verdict
 
 __all__ = [
     "generating_function",

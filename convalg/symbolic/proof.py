@@ -1,4 +1,4 @@
-"""Proofs and verdicts: what a check returns, and the two proof methods that produce proofs.
+"""The proof methods: each turns a statement into a :class:`~convalg.symbolic.verdict.Proof`.
 
 * :func:`by_rewriting` unfolds every side of a statement into its defining sums and applies a
   recipe of rewrites (:mod:`convalg.symbolic.sums`) until the sides meet;
@@ -6,26 +6,27 @@
   (:mod:`convalg.symbolic.gf`) and lets sympy expand the difference to zero.
 
 A proof is *verified* only if every step was checked by sympy and the sides meet; a
-:class:`Verdict` says ``proved`` only for a verified proof.
+:class:`~convalg.symbolic.verdict.Verdict` says ``proved`` only for a verified proof. The
+generating-function rules cite the transform laws of :mod:`convalg.symbolic.extra` that prove
+them by the prover function itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sympy
 
-from convalg.symbolic import gf, sums
+from convalg.symbolic import extra, gf, sums
 from convalg.symbolic.language import Statement
+from convalg.symbolic.verdict import Proof, Verdict
 
 __all__ = ["Proof", "Verdict", "by_rewriting", "by_generating_functions", "by_finite_evaluation"]
 
 # The generating-function rules: (operations, rule, the law that proves it or None for a
 # rule that is a definition or a one-line change of index).
 GF_RULES = (
-    (("conv",), "a * b  ->  A(z) B(z)", ("generating_function", "convolution/generating-function")),
+    (("conv",), "a * b  ->  A(z) B(z)", (extra.generating_function, "convolution/generating-function")),
     (("corr",), "corr(a, b)  ->  A(z) conj(B)(1/z)",
-     ("correlation_generating_function", "correlation/correlation-generating-function")),
+     (extra.correlation_generating_function, "correlation/correlation-generating-function")),
     (("shift",), "shift(a, k)  ->  z^k A(z)  (change of index n -> n + k)", None),
     (("flip",), "flip(a)  ->  A(1/z)  (change of index n -> -n)", None),
     (("conj",), "conj(a)  ->  conj(A)(z): coefficients conjugated", None),
@@ -46,70 +47,12 @@ def _rule_checked(law, dims: int) -> bool:
 _LEMMAS: dict = {}
 
 
-def _lemma(law: str, dims: int) -> bool:
-    """Whether the transform law ``law`` (a function in convalg.symbolic.extra) is verified."""
-    if (law, dims) not in _LEMMAS:
-        from convalg.symbolic import extra
-
-        verdict = getattr(extra, law)(dims, numeric=False)
-        _LEMMAS[law, dims] = verdict.status == "proved" and verdict.proof.verified
-    return _LEMMAS[law, dims]
-
-
-@dataclass
-class Proof:
-    """A proof: one chain of rewrites per side, and the final comparison of the sides."""
-
-    claim: str
-    method: str
-    sides: list  # of sums.Chain
-    labels: list  # what each chain's start is, e.g. "(f * g)(n)"
-    meet: bool
-    meet_how: str
-    hypotheses: list = field(default_factory=list)
-    lemmas: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-
-    @property
-    def verified(self) -> bool:
-        """Every step checked by sympy and the sides equal."""
-        return self.meet and all(chain.checked for chain in self.sides)
-
-    @property
-    def steps(self) -> list:
-        return [step for chain in self.sides for step in chain.steps]
-
-    def failures(self) -> list[str]:
-        """Why the proof is not verified (empty when it is)."""
-        out = [f"step '{s.rule}' not checked: {s.how}" for s in self.steps if not s.checked]
-        if not self.meet:
-            out.append("the sides do not meet: " + self.meet_how)
-        return out
-
-
-@dataclass
-class Verdict:
-    """The answer to a statement: ``proved``, ``refuted`` or ``unknown``, and the evidence."""
-
-    statement: str
-    dims: int
-    status: str
-    proof: Proof | None = None
-    counterexample: object = None
-    certificate: object = None
-    reason: str = ""
-    law: str | None = None
-    recheck: object = None  # the gate's independent re-check of a proof (convalg.symbolic.gate.Recheck)
-
-    @property
-    def exit_code(self) -> int:
-        """0 proved, 1 refuted, 3 unknown (the ``convalg prove`` convention)."""
-        return {"proved": 0, "refuted": 1, "unknown": 3}[self.status]
-
-    def __str__(self) -> str:
-        from convalg.symbolic.render import render_verdict
-
-        return render_verdict(self, "text")
+def _lemma(prover, dims: int) -> bool:
+    """Whether the transform law proved by ``prover`` (a function of convalg.symbolic.extra) is verified."""
+    if (prover, dims) not in _LEMMAS:
+        verdict = prover(dims, numeric=False)
+        _LEMMAS[prover, dims] = verdict.status == "proved" and verdict.proof.verified
+    return _LEMMAS[prover, dims]
 
 
 def by_rewriting(statement: Statement, dims: int, recipe, hypotheses=None) -> Proof:

@@ -39,7 +39,7 @@ def run(names, operators=None, extra_checks=()) -> int:
     from convalg.symbolic.certificate import exhaustive_check
     from convalg.symbolic.decide import prove_law
     from convalg.symbolic.language import parse
-    from convalg.symbolic.laws import LAWS
+    from convalg.laws import LAWS
     from convalg.symbolic.render import render_verdict
 
     failures = []

@@ -19,6 +19,14 @@ command runs the same):
 >>> verify(np.convolve, like="numpy.convolve", max_examples=10).consistent
 True
 
+Check a convolution layer and its backward against PyTorch's semantics (``convalg verify
+--layer conv2d`` runs the same):
+
+>>> from convalg.nn.functional import conv2d, conv2d_grad
+>>> from convalg.testing import verify_layer
+>>> verify_layer(conv2d, "conv2d", backward=conv2d_grad, max_examples=4).consistent
+True
+
 Hypothesis is needed by ``strategies`` only (``pip install hypothesis``); ``verify``, the
 tolerances and the oracle need NumPy alone.
 """
@@ -40,24 +48,34 @@ __all__ = [
     "bound_report",
     "strategies",
     "verify",
+    "verify_layer",
     "VerifyReport",
+    "LayerReport",
     "Violation",
     "Contract",
     "preset_names",
     "Convention",
     "detect_convention",
+    "crosscheck",
+    "CrossCheck",
+    "CheckRow",
 ]
 
 # names that need hypothesis, loaded on first use
 _LAZY = {
     "strategies": ("convalg.testing.strategies", None),
     "verify": ("convalg.testing._verify", "verify"),
+    "verify_layer": ("convalg.testing._layer_verify", "verify_layer"),
+    "LayerReport": ("convalg.testing._layer_verify", "LayerReport"),
     "VerifyReport": ("convalg.testing._report", "VerifyReport"),
     "Violation": ("convalg.testing._report", "Violation"),
     "Contract": ("convalg.testing._contract", "Contract"),
     "preset_names": ("convalg.testing._presets", "preset_names"),
     "Convention": ("convalg.testing._convention", "Convention"),
     "detect_convention": ("convalg.testing._convention", "detect_convention"),
+    "crosscheck": ("convalg.testing._crosscheck", "crosscheck"),
+    "CrossCheck": ("convalg.testing._crosscheck", "CrossCheck"),
+    "CheckRow": ("convalg.testing._crosscheck", "CheckRow"),
 }
 
 

@@ -16,10 +16,10 @@ from convalg import errorbounds
 from convalg.backends import to_numpy
 from convalg.testing._oracle import convolution_block, reference, scipy_window, terms, wide_dtype
 
-__all__ = ["tolerance", "operand_tolerance", "chain_tolerance", "METHODS"]
+__all__ = ["tolerance", "operand_tolerance", "chain_tolerance", "BOUND_METHODS"]
 
-#: The methods a tolerance can be asked for; ``'fft-any'`` is the bound of an FFT of unknown length.
-METHODS = ("exact", "direct", "fft", "oa", "fft-any")
+#: The methods a tolerance has a bound for (not convalg.signal's METHODS); 'fft-any': an FFT of unknown length.
+BOUND_METHODS = ("exact", "direct", "fft", "oa", "fft-any")
 
 
 def _as_numpy(x) -> np.ndarray:
@@ -58,8 +58,8 @@ def _normalised_method(method: str, dtype: np.dtype, plan) -> tuple[str, tuple |
         method = plan.method
         fft_shape = tuple(plan.fft_shape) if plan.fft_shape is not None else None
         overlaps = int(getattr(plan, "overlaps", 1) or 1)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    if method not in BOUND_METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, BOUND_METHODS))}; got {method!r}")
     if dtype.kind in "iub":
         return "exact", None, 1
     return method, fft_shape, overlaps
@@ -165,8 +165,8 @@ def operand_tolerance(
     a = _as_numpy(a)
     b = _as_numpy(b)
     dtype = np.dtype(dtype)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    if method not in BOUND_METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, BOUND_METHODS))}; got {method!r}")
     if method == "exact" or dtype.kind in "iub":
         return errorbounds.exact(dtype)
     m = terms(a.shape, b.shape)

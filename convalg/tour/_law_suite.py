@@ -1,11 +1,10 @@
-"""The law suite's quick profile, run by the tour through ``convalg.testing``'s public API.
+"""The law suite's quick profile, run by the tour: every law of the registry that has a numeric check.
 
-Each law says that a computed left-hand side lies within its derived error bound of the
-exact right-hand side (exact equality for integers): the inputs come from
-``convalg.testing.strategies``, the right-hand side from the exact oracle
-``convalg.testing.reference``, the bound from ``tolerance``/``chain_tolerance`` applied to the
-plan convalg actually executed, and the check from ``assert_within_bound``. Hypothesis runs
-each law on every usable backend and every method, derandomised, with a few examples each.
+Each law of :mod:`convalg.laws` with a :class:`~convalg.laws.numeric.NumericCheck` computes
+both of its sides with convalg and holds each to its derived error bound of the exact value
+(exact equality for integers). Hypothesis draws the operands
+(:func:`convalg.laws.numeric.operands`, built on ``convalg.testing.strategies``) and runs each
+law on every usable backend and every method, derandomised, with a few examples each.
 """
 
 from __future__ import annotations
@@ -16,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: The methods of ``convalg.convolve`` the suite runs through.
-METHODS = ("direct", "fft", "oa", "auto")
+from convalg.laws import Law
+from convalg.laws import numeric
 
 
 @dataclass
@@ -32,107 +31,38 @@ class LawRun:
     failure: str = ""
 
 
-def _flip_conj(x: np.ndarray) -> np.ndarray:
-    flipped = x[(slice(None, None, -1),) * x.ndim]
-    return np.conjugate(flipped) if flipped.dtype.kind == "c" else flipped
+def _kind(bound) -> str:
+    return bound.description.split(" + ")[0].split(",")[0]
 
 
-def _delta(like: np.ndarray) -> np.ndarray:
-    delta = np.zeros((1,) * like.ndim, dtype=like.dtype)
-    delta[(0,) * like.ndim] = 1
-    return delta
-
-
-def _shift(x: np.ndarray, by: int = 2) -> np.ndarray:
-    return np.pad(x, [(by, 0)] + [(0, 0)] * (x.ndim - 1))
-
-
-def _compute(function: str, a, b, backend: str, method: str):
-    """convalg's ``function(a, b, method=method)`` on ``backend``, and the plan it executed."""
-    import convalg.signal as signal
-    from convalg.backends import to_numpy
-    from convalg.testing import strategies
-
-    a_b, b_b = strategies.to_backend(a, backend), strategies.to_backend(b, backend)
-    result = getattr(signal, function)(a_b, b_b, method=method)
-    executed = signal.plan(function, a_b, b_b, method=method)
-    return np.asarray(to_numpy(result)), executed
-
-
-def _law(name: str, a, b, c, backend: str, method: str):
-    """(computed left side, exact right side, bound) of law ``name`` on these inputs."""
-    from convalg.testing import chain_tolerance, reference, tolerance
-
-    if name == "agreement with the exact oracle":
-        result, p = _compute("convolve", a, b, backend, method)
-        return result, reference(a, b), tolerance(a, b, plan=p)
-    if name == "commutativity":
-        result, p = _compute("convolve", b, a, backend, method)
-        return result, reference(a, b), tolerance(b, a, plan=p)
-    if name == "associativity":
-        ab, p1 = _compute("convolve", a, b, backend, method)
-        result, p2 = _compute("convolve", ab, c, backend, method)
-        bound = chain_tolerance(a, b, c, intermediate=ab, plans=(p1, p2))
-        return result, reference(reference(a, b), c), bound
-    if name == "homogeneity (scalar 2)":
-        result, p = _compute("convolve", 2 * a, b, backend, method)
-        return result, 2 * reference(a, b), tolerance(2 * a, b, plan=p)
-    if name == "identity (delta)":
-        delta = _delta(a)
-        result, p = _compute("convolve", a, delta, backend, method)
-        return result, a, tolerance(a, delta, plan=p)
-    if name == "translation equivariance":
-        result, p = _compute("convolve", _shift(a), b, backend, method)
-        return result, _shift(reference(a, b)), tolerance(_shift(a), b, plan=p)
-    if name == "correlation is convolution with the flipped conjugate":
-        result, p = _compute("correlate", a, b, backend, method)
-        return result, reference(a, _flip_conj(b)), tolerance(a, b, op="correlation", plan=p)
-    raise ValueError(f"unknown law {name!r}")
-
-
-LAWS = (
-    "agreement with the exact oracle",
-    "commutativity",
-    "associativity",
-    "homogeneity (scalar 2)",
-    "identity (delta)",
-    "translation equivariance",
-    "correlation is convolution with the flipped conjugate",
-)
-
-
-def run_law(name: str, backend: str, method: str, *, max_examples: int) -> LawRun:
-    """Run one law with hypothesis; the failure, if any, is the shrunk counterexample's report."""
+def run_law(law: Law, backend: str, method: str, *, max_examples: int) -> LawRun:
+    """Run one law's numeric check with hypothesis; the failure, if any, is the shrunk counterexample's report."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from convalg.testing import assert_within_bound, strategies
+    from convalg.testing import strategies
 
-    run = LawRun(name, backend, method)
-    def pairs(dtype, dims):
-        # Integers need the room for a chain of two products (associativity) to stay exact;
-        # floats do not (the widest float cap cubed stays finite), so they keep the full range.
-        chained = np.dtype(dtype).kind in "iu"
-        return strategies.signal_kernel_pairs(dtype, dims=dims, max_side=6, chained=chained)
-
-    triples = st.integers(1, 3).flatmap(
-        lambda dims: strategies.dtypes().flatmap(lambda dtype: st.tuples(pairs(dtype, dims), pairs(dtype, dims)))
-    )
+    run = LawRun(law.key, backend, method)
+    check = law.numeric
+    cases = st.integers(1, 3).flatmap(lambda dims: strategies.dtypes().flatmap(
+        lambda dtype: numeric.operands(dtype, 1 if method == "oa" else dims, method=method, chained=check.chained,
+                                       max_side=6)))
+    compute = numeric.computer(backend, method)
 
     @settings(
         max_examples=max_examples,
         derandomize=True,
         database=None,
         deadline=None,
+        report_multiple_bugs=False,  # one shrunk counterexample per run is the report
         suppress_health_check=list(HealthCheck),
     )
-    @given(triples)
-    def law_holds(pairs):
-        (a, b), (c, _) = pairs
-        result, exact, bound = _law(name, a, b, c, backend, method)
+    @given(cases)
+    def law_holds(ops):
+        sides = check.run(ops, compute, context=f"{law.key}, backend={backend}, method={method}")
         run.examples += 1
-        run.bounds.add(bound.description.split(" + ")[0].split(",")[0])
-        assert_within_bound(result, exact, bound, context=f"{name}, backend={backend}, method={method}")
+        run.bounds.update(_kind(b) for b in (sides.lhs_bound, sides.rhs_bound) if b.kind != "exact" or
+                          b is sides.lhs_bound)
 
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

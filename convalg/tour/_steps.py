@@ -119,21 +119,21 @@ def crosscheck(context: Context) -> StepResult:
     """Cross-check every backend and method against scipy.signal with the derived bounds.
 
     The calls are the battery of ``convalg check`` (every dimension, mode, boundary and dtype
-    family); each runs through :func:`convalg.crosscheck.crosscheck` on every usable backend.
+    family, :mod:`convalg.testing.battery`); each runs through :func:`convalg.crosscheck` on every usable backend.
     """
     import warnings
 
     import numpy as np
 
-    from convalg.cli import _check  # the battery of `convalg check`, the part's own list of calls
+    from convalg.testing.battery import battery, run_case
 
-    cases = _check.battery(context.quick)
+    cases = battery(context.quick)
     rows, ratios, failed, backends_seen = [], [], [], set()
     for done, case in enumerate(cases):
         context.progress(done, len(cases), case.label)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # the battery feeds NaN and Inf on purpose
-            check, error = _check.run_case(case, None)
+            check, error = run_case(case, None)
         if error is not None:
             rows.append((case.label, "-", "-", "-", f"ERROR {type(error).__name__}: {error}"))
             failed.append(f"{case.label}: crosscheck raised {type(error).__name__}: {error}")
@@ -187,23 +187,26 @@ def _ratio_figure(ratios: list[tuple[str, float]]) -> Figure:
 
 
 def law_suite(context: Context) -> StepResult:
-    """Run the law suite's quick profile on every usable backend and every method."""
+    """Run the law suite's quick profile (every registry law with a numeric check) on every usable backend and method."""
     from convalg.backends import available
+    from convalg.laws import with_numeric_check
+    from convalg.signal._plan import METHODS
     from convalg.tour import _law_suite
 
     usable = [name for name, status in available().items() if status.usable]
-    runs = [(law, backend, method) for law in _law_suite.LAWS for backend in usable for method in _law_suite.METHODS]
+    laws = with_numeric_check()
+    runs = [(law, backend, method) for law in laws for backend in usable for method in METHODS]
     examples = 6 if context.quick else 15
     results = []
     for done, (law, backend, method) in enumerate(runs):
-        context.progress(done, len(runs), f"{law} ({backend}, {method})")
+        context.progress(done, len(runs), f"{law.key} ({backend}, {method})")
         results.append(_law_suite.run_law(law, backend, method, max_examples=examples))
     rows = []
-    for law in _law_suite.LAWS:
-        mine = [r for r in results if r.law == law]
+    for law in laws:
+        mine = [r for r in results if r.law == law.key]
         failed = [f"{r.backend}/{r.method}" for r in mine if r.failure]
         bounds = sorted(set().union(*(r.bounds for r in mine)))
-        rows.append((law, str(sum(r.examples for r in mine)), "; ".join(bounds),
+        rows.append((f"{law.key}: {law.numeric.compares}", str(sum(r.examples for r in mine)), "; ".join(bounds),
                      "holds" if not failed else "FAILS on " + ", ".join(failed)))
     failures = [r for r in results if r.failure]
     total = sum(r.examples for r in results)
@@ -211,8 +214,8 @@ def law_suite(context: Context) -> StepResult:
         "law-suite",
         "Law suite, quick profile",
         "failed" if failures else "passed",
-        f"{len(_law_suite.LAWS)} laws x {len(usable)} backends ({', '.join(usable)}) x "
-        f"{len(_law_suite.METHODS)} methods, {total} hypothesis examples over int64, float32/64 and "
+        f"{len(laws)} laws x {len(usable)} backends ({', '.join(usable)}) x "
+        f"{len(METHODS)} methods, {total} hypothesis examples over int64, float32/64 and "
         f"complex64/128 in 1-3 dimensions: "
         + ("every law holds within its derived bound" if not failures else f"{len(failures)} runs failed"),
         tables=[Table(("law", "examples", "bounds applied", "verdict"), tuple(rows))],
@@ -351,7 +354,7 @@ STEPS = [
     Step(
         "crosscheck",
         "Cross-checks against scipy.signal",
-        ("convalg.signal", "convalg.crosscheck"),
+        ("convalg.signal", "convalg.testing.battery"),
         crosscheck,
         "issue 2, the numeric core and its cross-checks",
     ),

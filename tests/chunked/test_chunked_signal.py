@@ -159,7 +159,7 @@ def test_threaded_scheduler_gives_the_synchronous_result():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"mode": "middle"}, "mode must be 'full', 'same' or 'valid'; got 'middle'"),
+        ({"mode": "middle"}, "Mode middle is invalid: acceptable mode flags are 'valid', 'same', or 'full'"),
         ({"mode": "full", "axes": (0, 0)}, "axes must be unique"),
     ],
 )
@@ -179,7 +179,7 @@ def test_a_backend_dask_cannot_hold_is_refused_and_numpy_is_accepted():
 
 
 def test_valid_mode_needs_one_operand_larger_along_every_axis():
-    with pytest.raises(ValueError, match="mode='valid'"):
+    with pytest.raises(ValueError, match="For 'valid' mode, one must be at least as large as the other"):
         chunked.apply(SIGNAL_FUNCTIONS["convolve"], da.zeros((8, 2), chunks=4), np.ones((3, 3)), mode="valid")
 
 

@@ -65,7 +65,7 @@ PUBLIC_MODULES = (
     "convalg.backends",
     "convalg.errorbounds",
     "convalg.signal",
-    "convalg.crosscheck",
+    "convalg.laws",
     "convalg.symbolic",
     "convalg.testing",
     "convalg.nn",

@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convalg import backends
+from convalg._runtime import parallel as runtime_parallel
+from convalg.nn import _cost, _geometry, _im2col, _layout, _shifted
 from convalg.nn import functional as F
 
 from ._reference import direct_bound, fft_bound, padding_amounts, reference_conv
@@ -75,8 +77,8 @@ def test_float32_inputs_give_float32_results_within_the_float32_bound(rng):
 
 
 def test_auto_chooses_fft_for_a_large_kernel_and_direct_for_a_small_one():
-    assert F._choose_method(1, 1, 1, 1, (512, 512), (63, 63), (450, 450)) == "fft"
-    assert F._choose_method(32, 1, 64, 64, (58, 58), (3, 3), (56, 56)) == "direct"
+    assert _cost.choose_method(1, 1, 1, 1, (512, 512), (63, 63), (450, 450)) == "fft"
+    assert _cost.choose_method(32, 1, 64, 64, (58, 58), (3, 3), (56, 56)) == "direct"
 
 
 def test_numpy_window_fast_path_equals_the_generic_gathering(rng):
@@ -84,9 +86,9 @@ def test_numpy_window_fast_path_equals_the_generic_gathering(rng):
 
     x = rng.standard_normal((3, 2, 2, 11, 9))
     for kernel, stride, dilation in [((3, 2), (1, 1), (1, 1)), ((2, 3), (2, 3), (2, 1)), ((5, 5), (1, 1), (2, 2))]:
-        out = F._output_shape(x.shape[3:], kernel, stride, dilation)
-        fast = F._windows_numpy(x, kernel, stride, dilation, out)
-        generic = F._windows_generic(xp, x, kernel, stride, dilation, out)
+        out = _geometry.output_shape(x.shape[3:], kernel, stride, dilation)
+        fast = _im2col.windows_numpy(x, kernel, stride, dilation, out)
+        generic = _im2col.windows_generic(xp, x, kernel, stride, dilation, out)
         assert np.array_equal(fast, generic)
 
 
@@ -96,18 +98,18 @@ def test_numpy_shifted_engine_equals_the_generic_windows_engine(rng, nd, block, 
     """The stride-1 NumPy fast path (contiguous shifted slices) against the generic im2col."""
     import array_api_compat.numpy as xp
 
-    monkeypatch.setattr(F, "_SHIFTED_BLOCK", block)  # 1: one sample per chunk
+    monkeypatch.setattr(_shifted, "SHIFTED_BLOCK", block)  # 1: one sample per chunk
     x = rng.standard_normal((3, 2, 2) + SPATIAL[nd])
     w = rng.standard_normal((2, 3, 2) + KERNEL[nd])
     for dilation in [(1,) * nd, (2,) + (1,) * (nd - 1)]:
-        generic = F._correlate_windows(xp, x, w, (1,) * nd, dilation)
-        fast = F._correlate_shifted_numpy(x, w, dilation)
+        generic = _im2col.correlate_windows(xp, x, w, (1,) * nd, dilation)
+        fast = _shifted.correlate_shifted_numpy(x, w, dilation)
         np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=1e-13)
         out = generic.shape[3:]
         g = rng.standard_normal(generic.shape)
-        columns = F._windows_generic(xp, x, KERNEL[nd], (1,) * nd, dilation, out)
+        columns = _im2col.windows_generic(xp, x, KERNEL[nd], (1,) * nd, dilation, out)
         expected = np.einsum("bgop,bgkp->gok", g.reshape(g.shape[:3] + (-1,)), columns).reshape(w.shape)
-        weight_fast = F._weight_correlate_shifted_numpy(x, g, KERNEL[nd], dilation)
+        weight_fast = _shifted.weight_correlate_shifted_numpy(x, g, KERNEL[nd], dilation)
         np.testing.assert_allclose(weight_fast, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -120,19 +122,19 @@ def test_numpy_shifted_engine_pads_crops_and_adds_the_bias_inside_its_blocks(rng
     on the zero-padded input plus the bias, and the input is left untouched."""
     import array_api_compat.numpy as xp
 
-    monkeypatch.setattr(F, "_SHIFTED_BLOCK", blocks[0])
-    monkeypatch.setattr(F, "_PRODUCT_BLOCK", blocks[1])
+    monkeypatch.setattr(_shifted, "SHIFTED_BLOCK", blocks[0])
+    monkeypatch.setattr(_shifted, "PRODUCT_BLOCK", blocks[1])
     if parallel:
-        monkeypatch.setattr(F, "_PARALLEL_MIN_PRODUCTS", 0)
+        monkeypatch.setattr(runtime_parallel, "PARALLEL_MIN_PRODUCTS", 0)
     x = rng.standard_normal((3, 2, 2) + SPATIAL[nd])
     w = rng.standard_normal((2, 3, 2) + KERNEL[nd])
     bias = rng.standard_normal((2, 3))
     before, after = (1,) + (2,) * (nd - 1), (2,) + (0,) * (nd - 1)
     original = x.copy()
     for dilation in [(1,) * nd, (2,) + (1,) * (nd - 1)]:
-        padded = F._pad(xp, x, before, after)
-        generic = F._correlate_windows(xp, padded, w, (1,) * nd, dilation)
-        fast = F._correlate_shifted_numpy(x, w, dilation, before, after, bias)
+        padded = _layout.pad(xp, x, before, after)
+        generic = _im2col.correlate_windows(xp, padded, w, (1,) * nd, dilation)
+        fast = _shifted.correlate_shifted_numpy(x, w, dilation, before, after, bias)
         assert fast.flags.c_contiguous and fast.shape == generic.shape
         np.testing.assert_allclose(fast, generic + bias.reshape((1, 2, 3) + (1,) * nd), rtol=1e-13, atol=1e-13)
     assert np.array_equal(x, original)
@@ -147,20 +149,20 @@ def test_numpy_small_windows_engine_equals_the_generic_windows_engine(rng, nd, p
     import array_api_compat.numpy as xp
 
     if parallel:  # blocks on every core from the smallest call
-        monkeypatch.setattr(F, "_SMALL_PARALLEL_MIN_PRODUCTS", 0)
+        monkeypatch.setattr(_im2col, "SMALL_PARALLEL_MIN_PRODUCTS", 0)
     x = rng.standard_normal((5, 2, 2) + SPATIAL[nd])
     w = rng.standard_normal((2, 3, 2) + KERNEL[nd])
     bias = rng.standard_normal((2, 3))
     ones = (1,) * nd
     for stride, dilation in [(ones, ones), ((2,) * nd, ones), ((1,) + (2,) * (nd - 1), (2,) + ones[1:])]:
-        generic = F._correlate_windows(xp, x, w, stride, dilation)
-        monkeypatch.setattr(F, "_COLUMN_BLOCK", column_block)
-        fast = F._correlate_windows_numpy(x, w, stride, dilation)
+        generic = _im2col.correlate_windows(xp, x, w, stride, dilation)
+        monkeypatch.setattr(_im2col, "COLUMN_BLOCK", column_block)
+        fast = _im2col.correlate_windows_numpy(x, w, stride, dilation)
         np.testing.assert_allclose(fast, generic, rtol=1e-13, atol=1e-13)
-        with_bias = F._correlate_windows_numpy(x, w, stride, dilation, bias)
+        with_bias = _im2col.correlate_windows_numpy(x, w, stride, dilation, bias)
         np.testing.assert_allclose(with_bias, generic + bias.reshape((1, 2, 3) + ones), rtol=1e-13, atol=1e-13)
         assert with_bias.flags.c_contiguous
-        monkeypatch.setattr(F, "_COLUMN_BLOCK", 2**23)
+        monkeypatch.setattr(_im2col, "COLUMN_BLOCK", 2**23)
 
 
 @pytest.mark.parametrize("nd", [1, 2, 3])
@@ -171,10 +173,10 @@ def test_two_pass_window_copy_equals_the_generic_gathering(rng, nd):
     for kernel, stride, dilation in [((3, 2, 2), (1, 1, 1), (1, 1, 1)), ((2, 3, 1), (2, 3, 1), (2, 1, 3)),
                                      ((1, 3, 2), (1, 2, 2), (3, 2, 1))]:
         kernel, stride, dilation = kernel[:nd], stride[:nd], dilation[:nd]
-        out = F._output_shape(x.shape[3:], kernel, stride, dilation)
+        out = _geometry.output_shape(x.shape[3:], kernel, stride, dilation)
         destination = np.full(x.shape[:3] + kernel + out, np.nan)
-        F._copy_windows_numpy(x, kernel, stride, dilation, out, destination)
-        generic = F._windows_generic(xp, x, kernel, stride, dilation, out)
+        _im2col.copy_windows_numpy(x, kernel, stride, dilation, out, destination)
+        generic = _im2col.windows_generic(xp, x, kernel, stride, dilation, out)
         assert np.array_equal(destination.reshape(generic.shape), generic)
 
 
@@ -182,8 +184,8 @@ def test_small_images_with_few_taps_per_output_channel_take_the_small_windows_en
     """The benchmark's MNIST shape (1 input channel, 5x5 taps, 32 outputs: the shifted path does
     not pay) runs on the small windows engine, bias included, and matches the definition."""
     calls = []
-    engine = F._correlate_windows_numpy
-    monkeypatch.setattr(F, "_correlate_windows_numpy", lambda *a: calls.append(a[-1]) or engine(*a))
+    engine = _im2col.correlate_windows_numpy
+    monkeypatch.setattr(_im2col, "correlate_windows_numpy", lambda *a: calls.append(a[-1]) or engine(*a))
     x = rng.standard_normal((4, 1, 12, 12)).astype("float32")
     w = rng.standard_normal((32, 1, 5, 5)).astype("float32")
     b = rng.standard_normal(32).astype("float32")
@@ -203,54 +205,21 @@ def test_a_product_part_whose_worker_never_starts_is_computed_by_the_calling_thr
     x = rng.standard_normal((6, 1, 2, 9, 8))
     w = rng.standard_normal((1, 3, 2, 3, 3))
     bias = rng.standard_normal((1, 3))
-    expected = F._correlate_windows_numpy(x, w, (1, 1), (1, 1), bias)
+    expected = _im2col.correlate_windows_numpy(x, w, (1, 1), (1, 1), bias)
     pool = ThreadPoolExecutor(max_workers=1)
     release = threading.Event()
     pool.submit(release.wait, 10.0)  # the only worker is busy for up to 10 s
-    monkeypatch.setattr(F, "_POOL", pool)
-    monkeypatch.setattr(F, "_CORES", 3)
-    monkeypatch.setattr(F, "_SMALL_PARALLEL_MIN_PRODUCTS", 0)
+    monkeypatch.setattr(runtime_parallel, "_POOL", pool)
+    monkeypatch.setattr(runtime_parallel, "_CORES", 3)
+    monkeypatch.setattr(_im2col, "SMALL_PARALLEL_MIN_PRODUCTS", 0)
     try:
         start = time.perf_counter()
-        result = F._correlate_windows_numpy(x, w, (1, 1), (1, 1), bias)
+        result = _im2col.correlate_windows_numpy(x, w, (1, 1), (1, 1), bias)
         assert time.perf_counter() - start < 5.0
     finally:
         release.set()
         pool.shutdown()
     np.testing.assert_allclose(result, expected, rtol=1e-13, atol=1e-13)
-
-
-def test_parallel_blocks_keep_block_order_and_reraise_a_failing_block(monkeypatch):
-    monkeypatch.setattr(F, "_CORES", 2)
-    assert F._parallel_blocks(lambda b: b * b, list(range(10)), 1, 0) == [b * b for b in range(10)]
-
-    def failing(block):
-        if block == 7:
-            raise KeyError(block)
-        return block
-
-    with pytest.raises(KeyError):
-        F._parallel_blocks(failing, list(range(10)), 1, 0)
-
-
-def test_the_calling_thread_finishes_all_blocks_when_no_worker_is_free(monkeypatch):
-    """A worker the system wakes late is not waited for: the caller computes every block itself."""
-    import threading
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1)
-    release = threading.Event()
-    pool.submit(release.wait, 10.0)  # the only worker is busy for up to 10 s
-    monkeypatch.setattr(F, "_POOL", pool)
-    monkeypatch.setattr(F, "_CORES", 2)
-    try:
-        start = time.perf_counter()
-        assert F._parallel_blocks(lambda b: -b, [1, 2, 3, 4], 1, 0) == [-1, -2, -3, -4]
-        assert time.perf_counter() - start < 5.0
-    finally:
-        release.set()
-        pool.shutdown()
 
 
 def test_generic_gathering_by_positions_equals_gathering_by_taps(rng):
@@ -259,8 +228,8 @@ def test_generic_gathering_by_positions_equals_gathering_by_taps(rng):
 
     x = rng.standard_normal((2, 1, 3, 12, 10))
     kernel, out = (10, 9), (3, 2)
-    by_positions = F._windows_generic(xp, x, kernel, (1, 1), (1, 1), out)
-    fast = F._windows_numpy(x, kernel, (1, 1), (1, 1), out)
+    by_positions = _im2col.windows_generic(xp, x, kernel, (1, 1), (1, 1), out)
+    fast = _im2col.windows_numpy(x, kernel, (1, 1), (1, 1), out)
     assert np.array_equal(by_positions, fast)
 
 
@@ -277,8 +246,8 @@ def test_batches_are_chunked_without_changing_the_result(rng, monkeypatch):
     whole = F.conv2d(x, w, b, **options)
     g = _small_integers(rng, whole.shape)
     whole_grads = F.conv2d_grad(g, x, w, **options)
-    monkeypatch.setattr(F, "_COLUMN_BLOCK", 1)  # one sample per chunk
-    monkeypatch.setattr(F, "_SHIFTED_BLOCK", 1)
+    monkeypatch.setattr(_im2col, "COLUMN_BLOCK", 1)  # one sample per chunk
+    monkeypatch.setattr(_shifted, "SHIFTED_BLOCK", 1)
     np.testing.assert_array_equal(F.conv2d(x, w, b, **options), whole)
     np.testing.assert_array_equal(whole, reference_conv(x, w, b, **options))
     for chunked, whole_grad in zip(F.conv2d_grad(g, x, w, **options), whole_grads):
@@ -313,8 +282,8 @@ def test_blocking_samples_and_rows_keeps_every_result(backend, rng, monkeypatch,
     wide = np.concatenate([w] * 2, axis=0)  # 12 outputs: the shift-and-add input gradient
     g_wide = rng.standard_normal((2, 12) + expected.shape[2:])
     expected_wide = F.conv2d_grad(g_wide, x, wide, method="direct", **options)
-    monkeypatch.setattr(F, "_COLUMN_BLOCK", 40)
-    monkeypatch.setattr(F, "_SHIFTED_BLOCK", 40)
+    monkeypatch.setattr(_im2col, "COLUMN_BLOCK", 40)
+    monkeypatch.setattr(_shifted, "SHIFTED_BLOCK", 40)
     _, (xb, wb, bb, gb, wideb, g_wideb) = backends.namespace(x, w, b, g, wide, g_wide, backend=backend)
     np.testing.assert_allclose(backends.to_numpy(F.conv2d(xb, wb, bb, method="direct", **options)), expected,
                                rtol=1e-12, atol=1e-12)
@@ -347,14 +316,14 @@ def test_blocks_on_every_core_give_the_results_of_blocks_in_turn(rng, monkeypatc
     b = _small_integers(rng, (out_channels,))
     options = dict(padding=1, groups=2, stride=stride)
     g = _small_integers(rng, F.conv2d(x, w, b, **options).shape)
-    monkeypatch.setattr(F, "_SHIFTED_BLOCK", 100)  # many blocks
-    monkeypatch.setattr(F, "_COLUMN_BLOCK", 200)
-    monkeypatch.setattr(F, "_CORES", 1)
+    monkeypatch.setattr(_shifted, "SHIFTED_BLOCK", 100)  # many blocks
+    monkeypatch.setattr(_im2col, "COLUMN_BLOCK", 200)
+    monkeypatch.setattr(runtime_parallel, "_CORES", 1)
     in_turn = F.conv2d(x, w, b, method="direct", **options), F.conv2d_grad(g, x, w, method="direct", **options)
-    monkeypatch.setattr(F, "_CORES", 2)
-    monkeypatch.setattr(F, "_PARALLEL_MIN_PRODUCTS", 0)
+    monkeypatch.setattr(runtime_parallel, "_CORES", 2)
+    monkeypatch.setattr(runtime_parallel, "PARALLEL_MIN_PRODUCTS", 0)
     if controller == "absent":
-        monkeypatch.setattr(F, "_CONTROLLER", False)
+        monkeypatch.setattr(runtime_parallel, "_CONTROLLER", False)
     np.testing.assert_array_equal(F.conv2d(x, w, b, method="direct", **options), in_turn[0])
     for got, want in zip(F.conv2d_grad(g, x, w, method="direct", **options), in_turn[1]):
         np.testing.assert_array_equal(got, want)
@@ -447,8 +416,6 @@ def test_forward_and_gradients_agree_with_torch_autograd(rng, nd, stride, paddin
     grads = getattr(F, f"conv{nd}d_grad")(g, x, w, **options)
     for ours, theirs in zip(grads, (tx.grad, tw.grad, tb.grad)):
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-12)
-
-
 
 
 @st.composite

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from convalg.nn import _cost, _fft_engine, _im2col
 from convalg.nn import functional as F
 
 from ._reference import direct_bound, fft_bound, reference_conv
@@ -20,14 +21,14 @@ def eight_gib(monkeypatch):
     """The same limit on every machine (without it the guard allows the available memory), and
     no pass over the data: the refusal must come from the shapes alone."""
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", str(8 * 2**30))
-    check = F._all_finite
+    check = _cost.all_finite
 
     def all_finite(xp, *arrays):
         if max(a.size for a in arrays) > 10**8:
             pytest.fail("a pass over 10**10 entries")
         return check(xp, *arrays)
 
-    monkeypatch.setattr(F, "_all_finite", all_finite)
+    monkeypatch.setattr(_cost, "all_finite", all_finite)
 
 
 def test_a_huge_broadcast_input_is_refused_before_computing(eight_gib):
@@ -58,21 +59,21 @@ def test_the_limit_counts_every_call_when_set(monkeypatch, rng):
 def _needs(sizes):
     import array_api_compat.numpy as xp
 
-    return {method: F._memory_need(xp, method, sizes) * 8 for method in ("direct", "fft")}
+    return {method: _cost.memory_need(xp, method, sizes) * 8 for method in ("direct", "fft")}
 
 
 def _spy_fft(monkeypatch):
     ran = []
-    engine = F._correlate_fft
-    monkeypatch.setattr(F, "_correlate_fft", lambda *a: ran.append("fft") or engine(*a))
+    engine = _fft_engine.correlate_fft
+    monkeypatch.setattr(_fft_engine, "correlate_fft", lambda *a: ran.append("fft") or engine(*a))
     return ran
 
 
 def test_auto_takes_the_direct_engine_when_only_it_fits(monkeypatch, rng):
     x, w = rng.standard_normal((2, 3, 32, 32)), rng.standard_normal((3, 3, 13, 13))
     sizes = (2, 1, 3, 3, (32, 32), (13, 13), (20, 20))
-    assert F._choose_method(*sizes) == "fft"  # the cheaper engine by operation count
-    monkeypatch.setattr(F, "_COLUMN_BLOCK", 1000)  # small blocks of columns: direct needs less
+    assert _cost.choose_method(*sizes) == "fft"  # the cheaper engine by operation count
+    monkeypatch.setattr(_im2col, "COLUMN_BLOCK", 1000)  # small blocks of columns: direct needs less
     needs = _needs(sizes)
     assert needs["direct"] < needs["fft"]
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", str((needs["direct"] + needs["fft"]) // 2))
@@ -86,7 +87,7 @@ def test_auto_takes_the_direct_engine_when_only_it_fits(monkeypatch, rng):
 def test_auto_takes_the_fft_when_only_it_fits_and_the_data_are_finite(monkeypatch, rng):
     x, w = rng.standard_normal((2, 3, 24, 24)), rng.standard_normal((3, 3, 5, 5))
     sizes = (2, 1, 3, 3, (24, 24), (5, 5), (20, 20))
-    assert F._choose_method(*sizes) == "direct"
+    assert _cost.choose_method(*sizes) == "direct"
     needs = _needs(sizes)
     assert needs["fft"] < needs["direct"]
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", str((needs["direct"] + needs["fft"]) // 2))

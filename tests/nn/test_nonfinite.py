@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convalg.nn import _fft_engine
 from convalg.nn import functional as F
 
 from ._reference import direct_bound, grads_bound, reference_conv, reference_grads
@@ -68,7 +69,7 @@ FFT_CASES = [
     ((1, 2, 14, 14, 14), (2, 2, 9, 9, 9), {}),
     ((2, 2, 36, 36), (2, 2, 13, 13), {"stride": 2}),
 ]
-FFT_ENGINES = ("_correlate_fft", "_weight_correlate_fft")
+FFT_ENGINES = ("correlate_fft", "weight_correlate_fft")
 
 
 @pytest.mark.parametrize("where", ["input", "weight", "upstream"])
@@ -77,8 +78,8 @@ def test_auto_runs_the_fft_on_finite_data_only(rng, monkeypatch, shape, weight_s
     nd = len(shape) - 2
     seen = []  # (engine, whether its operands were finite)
     for name in FFT_ENGINES:
-        engine = getattr(F, name)
-        monkeypatch.setattr(F, name, lambda xp, a, b, *rest, _engine=engine, _name=name: (
+        engine = getattr(_fft_engine, name)
+        monkeypatch.setattr(_fft_engine, name, lambda xp, a, b, *rest, _engine=engine, _name=name: (
             seen.append((_name, bool(np.isfinite(a).all() and np.isfinite(b).all()))) or _engine(xp, a, b, *rest)))
     x, w = rng.standard_normal(shape), rng.standard_normal(weight_shape)
     g = rng.standard_normal(CONV[nd](x, w, **options).shape)
@@ -146,3 +147,37 @@ def test_non_finite_places_agree_with_torch_autograd(rng, shape, weight_shape, o
     ours = (CONV[nd](x, w, **options),) + GRAD[nd](g, x, w, **options)[:2]
     for name, got, theirs in zip(("output", "grad_input", "grad_weight"), ours, (ty, tx.grad, tw.grad)):
         _assert_same_places(got, theirs.detach().numpy(), name)
+
+
+@pytest.mark.parametrize("where", ["input", "weight", "upstream"])
+def test_an_explicit_fft_on_non_finite_data_warns_as_scipy_signal_does(rng, where):
+    """method='fft' spreads a NaN over every output: the layer operations say so with the very
+    RuntimeWarning convalg.convolve (and scipy.signal) gives, at the caller's line."""
+    import warnings
+
+    import convalg
+
+    x, w = rng.standard_normal((1, 2, 9, 9)), rng.standard_normal((3, 2, 3, 3))
+    g = rng.standard_normal((1, 3, 7, 7))
+    with warnings.catch_warnings():
+        # finite data, or a non-finite one under 'auto'/'direct': no warning that the FFT spreads it
+        warnings.filterwarnings("error", message="Use of fft convolution")
+        F.conv2d(x, w, method="fft")
+        F.conv2d_grad(g, x, w, method="fft")
+    x, w, g = (_spoil(rng, a, 1) if name == where else a for name, a in (("input", x), ("weight", w), ("upstream", g)))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Use of fft convolution")
+        for method in ("auto", "direct"):
+            F.conv2d(x, w, method=method)
+            F.conv2d_grad(g, x, w, method=method)
+    with pytest.warns(RuntimeWarning) as signal_warning:
+        convalg.convolve(np.array([np.nan, 1.0]), np.ones(2), method="fft")
+    calls = [lambda: F.conv2d_grad(g, x, w, method="fft")]
+    if where != "upstream":
+        calls.append(lambda: F.conv2d(x, w, method="fft"))
+    for call in calls:
+        with pytest.warns(RuntimeWarning) as caught:
+            call()
+        spread = [r for r in caught if "fft convolution on input with NAN" in str(r.message)]
+        assert [str(r.message) for r in spread] == [str(signal_warning[0].message)]
+        assert spread[0].filename == __file__

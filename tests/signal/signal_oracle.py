@@ -4,7 +4,7 @@
   scipy has it), so its own rounding is ~2**-11 of float64's and negligible against the
   bounds; for integer results it is exact (64-bit mantissa, |values| < 2**64).
 * ``exact_full``: the exact full convolution in Python integers/fractions (object arrays),
-  written independently of convalg.
+  convalg.testing's oracle (written independently of convalg.signal).
 * ``check``: the bound convalg's own plan names (exact / direct componentwise / FFT or
   overlap-add normwise, from convalg.errorbounds) must hold against the reference, and
   shape and dtype must be scipy's (integers: convalg's exact widening).
@@ -20,6 +20,8 @@ import scipy.signal as ss
 
 from convalg import backends, errorbounds
 from convalg.signal import plan
+from convalg.testing import tolerance
+from convalg.testing._oracle import full_convolution, scipy_window, window
 
 FREQUENCY = ("fftconvolve", "oaconvolve")
 TWO_D = ("convolve2d", "correlate2d")
@@ -81,30 +83,13 @@ def _broadcast_reference(a, b, mode="full", axes=None):  # noqa: ARG001 (mode: c
 
 
 def exact_full(a, b) -> np.ndarray:
-    """The exact full N-D convolution in Python numbers (object arrays), by explicit loops."""
-    a = np.asarray(a, dtype=object)
-    b = np.asarray(b, dtype=object)
-    shape = tuple(n + k - 1 for n, k in zip(a.shape, b.shape))
-    out = np.zeros(shape, dtype=object)
-    out[...] = 0
-    for j in np.ndindex(*b.shape):
-        tap = b[j]
-        tap = int(tap) if isinstance(tap, np.integer) else tap
-        window = tuple(slice(jj, jj + n) for jj, n in zip(j, a.shape))
-        out[window] = out[window] + tap * a
-    return out
+    """The exact full N-D convolution in Python numbers (object arrays): convalg.testing's oracle."""
+    return full_convolution(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
 
 
 def crop_like_scipy(full, s1, s2, mode):
     """Crop a full convolution as scipy.signal.convolve does (after its 'valid' swap)."""
-    if mode == "full":
-        return full
-    if mode == "same":
-        target = s1
-    else:
-        target = tuple(abs(n - k) + 1 for n, k in zip(s1, s2))
-    start = [(f - t) // 2 for f, t in zip(full.shape, target)]
-    return full[tuple(slice(s, s + t) for s, t in zip(start, target))]
+    return window(full, *scipy_window(s1, s2, mode))
 
 
 def expected_dtype(func: str, a, b) -> np.dtype:
@@ -125,11 +110,19 @@ def expected_dtype(func: str, a, b) -> np.dtype:
 
 
 def bound_for(func: str, a, b, **kwargs):
-    """The convalg.errorbounds bound the plan of this call names."""
+    """The convalg.errorbounds bound the plan of this call names.
+
+    convolve/correlate get convalg.testing's tolerance (which also covers the reference's own
+    error); the 2-D boundaries and the broadcast axes of the FFT functions, which it does not
+    model, are bounded here.
+    """
     backend = kwargs.pop("backend", None)
     p = plan(func, a, b, backend=backend, **kwargs)
     if p.exact:
         return p, errorbounds.exact(p.dtype)
+    if func in ("convolve", "correlate"):
+        op = "correlation" if func == "correlate" else "convolution"
+        return p, tolerance(a, b, op=op, mode=kwargs.get("mode", "full"), plan=p)
     af = wide(a).astype(np.complex128 if np.iscomplexobj(a) else np.float64)
     bf = wide(b).astype(np.complex128 if np.iscomplexobj(b) else np.float64)
     if p.method == "direct":

@@ -143,7 +143,7 @@ def test_numpy_nd_fast_path_equals_shifted_accumulation_exactly(boundary, shape,
 
 
 def test_parallel_slabs_and_pieces_equal_the_serial_result(monkeypatch):
-    from convalg.signal import _parallel
+    from convalg._runtime import parallel as _parallel
 
     rng = np.random.default_rng(12)
     a2 = rng.integers(-50, 50, (400, 300))
@@ -159,13 +159,6 @@ def test_parallel_slabs_and_pieces_equal_the_serial_result(monkeypatch):
     assert np.array_equal(serial[0], parallel[0]) and np.array_equal(serial[1], parallel[1])
     x, y = rng.standard_normal(20_000), rng.standard_normal(3_000)
     assert np.allclose(convalg.convolve(x, y, method="fft"), np.convolve(x, y))
-
-
-def test_workers_is_at_least_one_and_at_most_the_cores():
-    from convalg.signal import _parallel
-
-    assert 1 <= _parallel.workers() <= _parallel.cores()
-    assert _parallel.parallel_map(lambda v: v * 2, [1, 2, 3]) == [2, 4, 6]
 
 
 @pytest.mark.parametrize(("n", "k"), [(1000, 16), (5000, 31), (300, 250), (4000, 700), (20, 40)])

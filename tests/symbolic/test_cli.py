@@ -124,7 +124,7 @@ def test_latex_escapes_the_hypotheses_once(capsys):
 def test_all_follows_the_documented_exit_status_and_ends_with_a_count_line(monkeypatch, capsys):
     from convalg.symbolic import decide
     from convalg.symbolic.laws import LAWS
-    from convalg.symbolic.proof import Verdict
+    from convalg.symbolic.verdict import Verdict
 
     law = next(law for law in LAWS if law.expected == "proved" and law.statement is not None)
 

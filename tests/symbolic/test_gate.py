@@ -5,7 +5,7 @@ from __future__ import annotations
 from convalg.symbolic import check, decide
 from convalg.symbolic.gate import Recheck, recheck_proof
 from convalg.symbolic.language import parse
-from convalg.symbolic.proof import Proof
+from convalg.symbolic.verdict import Proof
 from convalg.symbolic.search import find_counterexample
 
 

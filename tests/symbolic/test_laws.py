@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from convalg.symbolic import extra
 from convalg.symbolic.laws import LAWS, OPERATORS, find, names
 
 
@@ -45,7 +46,7 @@ def test_steps_that_reorder_or_split_infinite_sums_state_absolute_summability(ba
 
 def test_every_refuted_law_has_a_counterexample_confirmed_by_the_independent_evaluation(battery):
     for law, dims, verdict, _ in battery:
-        if verdict.status == "refuted" and law.custom is None:
+        if verdict.status == "refuted" and law.prover is None:
             example = verdict.counterexample
             assert example is not None, (law.key, dims)
             assert example.confirmation.confirmed, (law.key, dims, example.confirmation)
@@ -54,8 +55,8 @@ def test_every_refuted_law_has_a_counterexample_confirmed_by_the_independent_eva
 
 def test_every_proved_identity_is_rechecked_independently_on_random_instances(battery):
     for law, dims, verdict, _ in battery:
-        if verdict.status == "proved" and law.custom in (None, "generating_function", "dtft_theorem",
-                                                           "correlation_generating_function"):
+        if verdict.status == "proved" and law.prover in (None, extra.generating_function, extra.dtft_theorem,
+                                                           extra.correlation_generating_function):
             assert verdict.recheck is not None and verdict.recheck.agrees, (law.key, dims, verdict.recheck)
             assert verdict.recheck.evaluated >= 3
 

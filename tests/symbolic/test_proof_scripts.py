@@ -29,7 +29,7 @@ def test_a_proof_script_fails_when_a_verdict_is_not_the_expected_one(tmp_path):
     script = tmp_path / "wrong.py"
     script.write_text(
         "import sys\n"
-        "from convalg.symbolic import laws\n"
+        "from convalg import laws\n"
         "from convalg.symbolic.script import run\n"
         "laws.LAWS = tuple(l if l.key != 'correlation/commutativity' else\n"
         "    laws.Law(l.name, l.operator, l.statement, 'proved', dims=(1,)) for l in laws.LAWS)\n"

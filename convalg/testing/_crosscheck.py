@@ -5,11 +5,13 @@ backend and every method that applies to the function, and with scipy.signal (an
 cupyx.scipy.signal when a GPU is usable), and measures each result against a reference:
 
 * **float and complex inputs** -- the reference is the same function evaluated *directly* in
-  long double (``numpy.longdouble``, 64-bit significand on x86) by scipy.signal. It is not exact,
+  long double (``numpy.longdouble``, 64-bit significand on x86) by the oracle of
+  :mod:`convalg.testing` (:func:`convalg.testing.reference`; 2-D boundaries extend the first
+  input by their rule first), which shares no code with convalg.signal. It is not exact,
   so its own componentwise bound is added to the bound of the method being checked (triangle
   inequality: ``|c_hat - ref| <= |c_hat - c| + |c - ref|``). The componentwise magnitude
   ``|a| * |b|`` (with ``|fillvalue|``) that the direct bounds need is evaluated the same way.
-* **integer inputs** -- the reference is exact: the same function on object arrays of Python
+* **integer inputs** -- the reference is exact: the same oracle on object arrays of Python
   integers, and the check is exact equality.
 
 The bound for each convalg result follows the method it actually used, as reported by
@@ -24,8 +26,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import math
-import sys
-import types
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,14 +33,17 @@ from typing import Any
 import numpy as np
 
 from convalg import errorbounds
+from convalg._runtime import validation
 from convalg.backends import available, require_usable, to_numpy
+from convalg.signal._plan import METHODS
+from convalg.testing._oracle import reference as oracle
 
 __all__ = ["crosscheck", "CrossCheck", "CheckRow", "FUNCTIONS"]
 
 #: The functions crosscheck knows, and the methods that apply to each.
 FUNCTIONS: dict[str, tuple[str, ...]] = {
-    "convolve": ("direct", "fft", "oa", "auto"),
-    "correlate": ("direct", "fft", "oa", "auto"),
+    "convolve": METHODS,
+    "correlate": METHODS,
     "fftconvolve": ("fft",),
     "oaconvolve": ("oa",),
     "convolve2d": ("direct",),
@@ -49,10 +52,10 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
 _TAKES_METHOD = ("convolve", "correlate")
 _SCIPY_METHODS = ("auto", "direct", "fft")
 _REFERENCE_NOTE = (
-    "reference: the same function evaluated directly in long double by scipy.signal; "
+    "reference: the same function evaluated directly in long double by convalg.testing's oracle; "
     "each bound includes the reference's own bound (triangle inequality)"
 )
-_EXACT_NOTE = "reference: exact, the same function on Python integers or Fractions (object arrays)"
+_EXACT_NOTE = "reference: exact, convalg.testing's oracle on Python integers or Fractions (object arrays)"
 
 
 @dataclass(frozen=True)
@@ -285,27 +288,6 @@ def _batched(single, a: np.ndarray, b: np.ndarray, axes: list[int] | None) -> np
     return np.moveaxis(out, list(range(out.ndim - k, out.ndim)), axes)
 
 
-def _convolve_objects(a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
-    """N-D convolution of object arrays by shifted multiply-adds (scipy has no N-D object loop).
-
-    Python numbers neither round nor wrap, so this is exact for integers and Fractions.
-    """
-    full_shape = tuple(n + k - 1 for n, k in zip(a.shape, b.shape))
-    out = np.zeros(full_shape, dtype=object)
-    if a.size and b.size:
-        for shift in np.ndindex(*b.shape):
-            window = tuple(slice(s, s + n) for s, n in zip(shift, a.shape))
-            out[window] += a * b[shift]
-    if mode == "full":
-        return out
-    if mode == "same":
-        start = [(f - n) // 2 for f, n in zip(full_shape, a.shape)]
-        return out[tuple(slice(s, s + n) for s, n in zip(start, a.shape))]
-    start = [min(n, k) - 1 for n, k in zip(a.shape, b.shape)]
-    size = [abs(n - k) + 1 for n, k in zip(a.shape, b.shape)]
-    return out[tuple(slice(s, s + m) for s, m in zip(start, size))]
-
-
 def _pad_like_boundary(x: np.ndarray, kernel_shape: tuple, boundary: str, fillvalue) -> np.ndarray:
     widths = [(k - 1, k - 1) for k in kernel_shape]
     if boundary == "fill":
@@ -313,8 +295,8 @@ def _pad_like_boundary(x: np.ndarray, kernel_shape: tuple, boundary: str, fillva
     return np.pad(x, widths, mode={"wrap": "wrap", "symm": "symmetric"}[boundary])
 
 
-def _exact_2d(function: str, a: np.ndarray, b: np.ndarray, options: dict) -> np.ndarray:
-    """convolve2d/correlate2d on object arrays (scipy's 2-D routine has no object loop).
+def _boundary_2d(function: str, a: np.ndarray, b: np.ndarray, options: dict) -> np.ndarray:
+    """convolve2d/correlate2d by the definition, on the oracle of :mod:`convalg.testing`.
 
     Mirrors scipy's definition: swap the inputs for 'valid' when the second is larger,
     extend the first input by the boundary rule, then sum directly; 'same' keeps scipy's
@@ -329,10 +311,10 @@ def _exact_2d(function: str, a: np.ndarray, b: np.ndarray, options: dict) -> np.
         a, b = b, a
     kernel = np.conj(b[::-1, ::-1]) if correlate else b
     if mode == "valid":
-        out = _convolve_objects(a, kernel, "valid")
+        out = oracle(a, kernel, mode="valid")
     else:
         padded = _pad_like_boundary(a, b.shape, boundary, fillvalue)
-        out = _convolve_objects(padded, kernel, "valid")
+        out = oracle(padded, kernel, mode="valid")
         if mode == "same":
             shift = 1 if correlate else 0
             start = [(f - n + shift) // 2 for f, n in zip(out.shape, a.shape)]
@@ -343,12 +325,10 @@ def _exact_2d(function: str, a: np.ndarray, b: np.ndarray, options: dict) -> np.
 
 
 def _oracle(function: str, a: np.ndarray, b: np.ndarray, options: dict, fillvalue=None) -> np.ndarray:
-    """The function evaluated by direct summation in the dtype of ``a`` and ``b``.
+    """The function evaluated by direct summation (:func:`convalg.testing.reference`) in the dtype of ``a`` and ``b``.
 
     ``a`` and ``b`` are long double (or object arrays of Python numbers, for exact results).
     """
-    import scipy.signal
-
     mode = options.get("mode", "full")
     if function in ("convolve2d", "correlate2d") and mode == "valid":
         # No boundary is involved, and convalg follows the N-D definition here (documented:
@@ -357,21 +337,10 @@ def _oracle(function: str, a: np.ndarray, b: np.ndarray, options: dict, fillvalu
     if function in ("convolve2d", "correlate2d"):
         if fillvalue is None:
             fillvalue = options.get("fillvalue", 0)
-        two_d = dict(options, fillvalue=fillvalue)
-        if a.dtype == object:
-            return _exact_2d(function, a, b, two_d)
-        return np.asarray(getattr(scipy.signal, function)(a, b, **two_d))
-    if a.dtype == object and function == "correlate":
-        return _convolve_objects(a, np.conj(b[(slice(None, None, -1),) * b.ndim]), mode)
+        return _boundary_2d(function, a, b, dict(options, fillvalue=fillvalue))
     if function == "correlate":
-        return np.asarray(scipy.signal.correlate(a, b, mode=mode, method="direct"))
-
-    def single(x, y):
-        if x.dtype == object:
-            return _convolve_objects(x, y, mode)
-        return np.asarray(scipy.signal.convolve(x, y, mode=mode, method="direct"))
-
-    return _batched(single, a, b, _conv_axes(function, a, options))
+        return oracle(a, b, op="correlation", mode=mode)
+    return _batched(lambda x, y: oracle(x, y, mode=mode), a, b, _conv_axes(function, a, options))
 
 
 def _as_objects(x: np.ndarray) -> np.ndarray:
@@ -846,7 +815,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     Examples
     --------
     >>> import numpy as np
-    >>> from convalg import crosscheck
+    >>> from convalg import crosscheck  # also convalg.testing.crosscheck
     >>> a = np.linspace(-1.0, 1.0, 50)
     >>> check = crosscheck("convolve", a, [1.0, -2.0, 0.5], mode="same", method="direct",
     ...                    backend="numpy")
@@ -857,8 +826,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     >>> check.worst_ratio < 1
     True
     """
-    if function not in FUNCTIONS:
-        raise ValueError(f"function must be one of {', '.join(map(repr, FUNCTIONS))}; got {function!r}")
+    validation.check_choice(function, "function", tuple(FUNCTIONS))
     import convalg.signal as signal
 
     backend = kwargs.pop("backend", None)
@@ -911,18 +879,3 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
             check.rows.append(_scipy_row(engine, function, a, b, options, scipy_method, ref, result))
     return check
 
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`crosscheck`.
-
-    ``convalg.crosscheck`` is meant to be the function, but importing this submodule makes
-    Python bind the *module* to that attribute of the package; making the module callable
-    keeps ``convalg.crosscheck(...)`` and ``from convalg import crosscheck`` working in
-    either import order.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> CrossCheck:
-        return crosscheck(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,29 +1,104 @@
-"""Argument checking for the public functions, done once at the top of every call.
+"""The one error policy for arguments, shared by every public entry (eager and dask alike).
 
-Every error names the argument, the bad value, and what would be right. Nothing here
-modifies an input. The memory check runs before any large allocation: a call whose result
-or workspace would not fit gets a ``MemoryError`` naming the size instead of an attempt.
+A wrong *type* is a ``TypeError``, a wrong *value* a ``ValueError``; every message names the
+argument, the value given and what would be right, so a bad argument gets the same
+exception and message whatever path it takes (after hypothesis's
+``internal/validation.py``). Nothing here modifies an input.
+
+The scipy.signal arguments (``mode``, ``method``, ``boundary``, ``fillvalue``, ``axes``)
+keep scipy's exception types and leading words even where scipy raises ``ValueError`` for
+a wrong type (``mode=3``): code written against scipy.signal catches what it always
+caught, and ``convalg.crosscheck`` holds convalg to scipy's exception type.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import operator
-import os
 from collections.abc import Sequence
 from typing import Any
 
 MODES = ("full", "valid", "same")
-METHODS = ("auto", "direct", "fft", "oa")
 BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap", "symm": "symm",
               "symmetric": "symm"}
 
-#: Environment variable that caps the memory one call may use, in bytes (for tests and
-#: shared machines). Without it the cap is the memory the operating system reports available.
-MEMORY_LIMIT_ENV = "CONVALG_MEMORY_LIMIT"
 
-#: Calls needing less than this (256 MiB) are not checked against the available memory.
-_ALWAYS_FITS = 1 << 28
+# --------------------------------------------------------------------------- generic rules
+
+
+def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """Return ``value`` if it is one of the strings ``choices``; else ValueError naming them.
+
+    Examples
+    --------
+    >>> check_choice("fft", "method", ("auto", "direct", "fft"))
+    'fft'
+    >>> check_choice("oa", "method", ("auto", "direct", "fft"))
+    Traceback (most recent call last):
+      ...
+    ValueError: method must be one of 'auto', 'direct', 'fft'; got 'oa'
+    """
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def is_integer(value: Any) -> bool:
+    """A Python or NumPy integer, as PyTorch accepts; never a bool (``True`` is no stride)."""
+    # the ABC check costs a microsecond; most calls pass plain ints
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
+
+
+def positive_int(value: Any, name: str) -> int:
+    """``value`` as an int >= 1: TypeError for a non-integer (or a bool), ValueError below 1.
+
+    Examples
+    --------
+    >>> positive_int(2, "groups")
+    2
+    >>> positive_int(True, "groups")
+    Traceback (most recent call last):
+      ...
+    TypeError: groups must be a positive int; got True
+    """
+    if not is_integer(value):
+        raise TypeError(f"{name} must be a positive int; got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return int(value)
+
+
+def int_tuple(value: Any, nd: int, name: str, minimum: int) -> tuple[int, ...]:
+    """An int or a sequence of ``nd`` ints as a tuple of ``nd`` Python ints, each >= ``minimum``.
+
+    TypeError for anything else (a float, a bool, a string, an array); ValueError for a
+    sequence of the wrong length or a value below ``minimum``.
+
+    Examples
+    --------
+    >>> int_tuple(2, 3, "stride", 1)
+    (2, 2, 2)
+    >>> int_tuple(1.5, 1, "stride", 1)
+    Traceback (most recent call last):
+      ...
+    TypeError: stride must be an int or a tuple of 1 ints; got 1.5
+    """
+    expected = f"{name} must be an int or a tuple of {nd} ints; got {value!r}"
+    if is_integer(value):
+        values = (int(value),) * nd
+    elif isinstance(value, (tuple, list)) and all(is_integer(v) for v in value):
+        if len(value) != nd:
+            raise ValueError(expected)
+        values = tuple(int(v) for v in value)
+    else:
+        raise TypeError(expected)
+    if any(v < minimum for v in values):
+        raise ValueError(f"{name} must be >= {minimum} in every dimension; got {values!r}")
+    return values
+
+
+# --------------------------------------------------------------------------- scipy.signal's arguments
 
 
 def check_mode(mode: Any) -> str:
@@ -32,6 +107,11 @@ def check_mode(mode: Any) -> str:
     The message carries scipy.signal's own wordings (its ``correlation_lags`` says "Mode x
     is invalid", its FFT functions "acceptable mode flags are ..."), so code that matches
     scipy's messages keeps working.
+
+    Examples
+    --------
+    >>> check_mode("same")
+    'same'
     """
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(
@@ -41,13 +121,9 @@ def check_mode(mode: Any) -> str:
     return mode
 
 
-def check_method(method: Any) -> str:
-    """Return ``method`` if it is 'auto', 'direct', 'fft' or 'oa'; else ValueError."""
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(
-            f"method must be one of 'auto', 'direct', 'fft' or 'oa' (overlap-add); got {method!r}"
-        )
-    return method
+def check_method(method: Any, methods: Sequence[str]) -> str:
+    """Return ``method`` if it is one of ``methods``; else ValueError (see :func:`check_choice`)."""
+    return check_choice(method, "method", methods)
 
 
 def check_boundary(boundary: Any) -> str:
@@ -131,7 +207,13 @@ def _integer_fillvalue(scalar: Any, given: Any, result: Any) -> int:
 
 
 def check_axes(axes: Any, ndim: int) -> list[int]:
-    """Normalise ``axes`` (None, an int, or a sequence of ints) to a list of non-negative axes."""
+    """Normalise ``axes`` (None, an int, or a sequence of ints) to a list of non-negative axes.
+
+    Examples
+    --------
+    >>> check_axes(-1, 3), check_axes(None, 2)
+    ([2], [0, 1])
+    """
     if axes is None:
         return list(range(ndim))
     if isinstance(axes, Sequence) or hasattr(axes, "__iter__"):
@@ -158,6 +240,22 @@ def check_axes(axes: Any, ndim: int) -> list[int]:
     return normalised
 
 
+def same_rank(ndim1: int, ndim2: int) -> None:
+    """ValueError unless the two inputs have the same number of dimensions (scipy's words)."""
+    if ndim1 != ndim2:
+        raise ValueError(
+            f"in1 and in2 should have the same dimensionality; got in1.ndim={ndim1} and "
+            f"in2.ndim={ndim2}"
+        )
+
+
+def broadcastable(shape1: Sequence[int], shape2: Sequence[int], axes: Sequence[int]) -> None:
+    """ValueError unless the axes not convolved have equal lengths or a length 1."""
+    for ax in range(len(shape1)):
+        if ax not in axes and not (shape1[ax] == shape2[ax] or 1 in (shape1[ax], shape2[ax])):
+            raise ValueError(f"incompatible shapes for in1 and in2: {tuple(shape1)} and {tuple(shape2)}")
+
+
 def valid_swap_needed(shape1: Sequence[int], shape2: Sequence[int], axes: Sequence[int]) -> bool:
     """In 'valid' mode: must the inputs swap so that the first is the larger on every axis?"""
     first_larger = all(shape1[i] >= shape2[i] for i in axes)
@@ -169,56 +267,3 @@ def valid_swap_needed(shape1: Sequence[int], shape2: Sequence[int], axes: Sequen
             f"in2.shape={tuple(shape2)}"
         )
     return not first_larger
-
-
-def memory_limit() -> int:
-    """Bytes one call may allocate: ``CONVALG_MEMORY_LIMIT`` if set, else available memory."""
-    configured = os.environ.get(MEMORY_LIMIT_ENV)
-    if configured:
-        try:
-            limit = float(configured)
-        except ValueError:
-            limit = math.nan
-        if not limit > 0:  # also NaN
-            raise ValueError(
-                f"the environment variable {MEMORY_LIMIT_ENV} must be a positive number of bytes "
-                f"(e.g. 4e9, or inf for no limit); got {configured!r}"
-            )
-        return int(min(limit, 1 << 62))
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62
-
-
-def check_memory(nbytes: int, what: str) -> None:
-    """MemoryError naming the size when ``nbytes`` would not fit in :func:`memory_limit`."""
-    if nbytes < _ALWAYS_FITS and MEMORY_LIMIT_ENV not in os.environ:
-        return  # skip reading /proc/meminfo for small calls
-    limit = memory_limit()
-    if nbytes > limit:
-        raise MemoryError(
-            f"{what} would need about {_human(nbytes)}, more than the {_human(limit)} available "
-            f"(set {MEMORY_LIMIT_ENV} to change the limit); use smaller inputs, mode='valid' or "
-            "'same', or a chunked (dask) input"
-        )
-
-
-def _human(nbytes: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if nbytes < 1024 or unit == "PiB":
-            return f"{nbytes:.1f} {unit}" if unit != "B" else f"{int(nbytes)} B"
-        nbytes /= 1024
-    return f"{nbytes:.1f} EiB"
-
-
-def size(shape: Sequence[int]) -> int:
-    """Number of elements of a shape (a Python int, so it never overflows)."""
-    return math.prod(int(n) for n in shape)

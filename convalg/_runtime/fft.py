@@ -1,0 +1,84 @@
+"""The one FFT path: which module transforms a namespace's arrays, with how many threads, how long.
+
+NumPy arrays go through ``scipy.fft`` with ``workers`` set to the idle cores
+(:func:`convalg._runtime.parallel.workers`: a transform split over a busy core waits for it),
+CuPy arrays through ``cupyx.scipy.fft``, any other namespace through the array API's
+``xp.fft``. Transform lengths are rounded up to 5-smooth ones by ``scipy.fft.next_fast_len``
+whatever the backend (any length at least the needed one is correct).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from convalg import backends
+
+
+def transforms(xp: ModuleType) -> tuple[ModuleType, dict[str, Any]]:
+    """The FFT module for ``xp`` and the keywords every transform call takes (``workers``).
+
+    Examples
+    --------
+    >>> import array_api_compat.numpy as xp
+    >>> module, keywords = transforms(xp)
+    >>> module.__name__, sorted(keywords)
+    ('scipy.fft', ['workers'])
+    """
+    module = backends.fft_module(xp)
+    if backends.is_numpy(xp):
+        from convalg._runtime.parallel import workers
+
+        return module, {"workers": workers()}
+    return module, {}
+
+
+def fast_length(n: int, real: bool = True) -> int:
+    """The smallest 5-smooth length >= ``n`` (``scipy.fft.next_fast_len``).
+
+    Examples
+    --------
+    >>> fast_length(97)
+    100
+    """
+    from scipy.fft import next_fast_len
+
+    return int(next_fast_len(int(n), real))
+
+
+def fast_shape(shape: Sequence[int], real: bool = True) -> tuple[int, ...]:
+    """:func:`fast_length` of every entry of ``shape``."""
+    return tuple(fast_length(n, real) for n in shape)
+
+
+def rfftn(xp: ModuleType, x: Any, shape: Sequence[int]) -> Any:
+    """Real N-D transform of the trailing ``len(shape)`` axes of ``x``, zero-padded to ``shape``."""
+    module, keywords = transforms(xp)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    return module.rfftn(x, s=tuple(shape), axes=axes, **keywords)
+
+
+def irfftn(xp: ModuleType, x: Any, shape: Sequence[int]) -> Any:
+    """Inverse of :func:`rfftn`: real arrays of ``shape`` on the trailing axes."""
+    module, keywords = transforms(xp)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    return module.irfftn(x, s=tuple(shape), axes=axes, **keywords)
+
+
+def warn_nonfinite(method: str, stacklevel: int) -> None:
+    """scipy.signal's RuntimeWarning for an explicit FFT method on data holding NaN or Inf.
+
+    A spectral product mixes every input into every output, so one NaN or infinity spreads
+    over the whole result; 'direct' and 'auto' keep it in the outputs whose sums it enters.
+    ``stacklevel`` counts from the caller of this function, as :func:`warnings.warn` does.
+    """
+    import warnings
+
+    warnings.warn(
+        f"Use of fft convolution on input with NAN or inf results in NAN or inf output "
+        f"(method={method!r} spreads them over every output). Consider using "
+        "method='direct' or 'auto' instead, which keep them local.",
+        RuntimeWarning,
+        stacklevel=stacklevel + 1,
+    )
