@@ -193,8 +193,8 @@ def _target_rows(rows: list[Row]) -> list[Row]:
 
 
 def _table(rows: list[Row]) -> list[str]:
-    lines = ["| case | pass | torch ms | convalg ms | ratio | ratio per round | method | max rel dev "
-             "| page faults torch/convalg |",
+    lines = [("| case | pass | torch ms | convalg ms | ratio | ratio per round | method | max rel dev "
+             "| page faults torch/convalg |"),
              "|---|---|---:|---:|---:|---|---|---:|---|"]
     for row in rows:
         faults = "" if row.faults is None else f"{row.faults[0]:.0f} / {row.faults[1]:.0f}"
@@ -210,27 +210,27 @@ def _markdown(rows: list[Row], context: str, rounds: int, repeat: int) -> str:
     met = sum(r.ratio <= TARGET for r in forward)
     return "\n".join([
         "# Benchmarks: convalg.nn against torch", "",
-        "Wall-clock times (ms) of `convalg.nn.functional.conv2d` and `conv2d_grad` against "
+        ("Wall-clock times (ms) of `convalg.nn.functional.conv2d` and `conv2d_grad` against "
         "`torch.nn.functional.conv2d` and torch autograd's backward, float32 on the CPU, the same "
         "arrays in one process. Each cell is the best over "
         f"{rounds} alternating rounds of the best of at least {repeat} runs and {_MIN_CELL_SECONDS} s; "
         "`ratio` is convalg / torch (below 1 "
         "convalg is faster), `ratio per round` shows the spread on this shared machine. `max rel dev` "
-        "compares the results (a sanity flag; the tests hold the rigorous checks).", "",
-        "Both libraries run with glibc's heap kept (`mallopt`): by default torch's allocator takes "
+        "compares the results (a sanity flag; the tests hold the rigorous checks)."), "",
+        ("Both libraries run with glibc's heap kept (`mallopt`): by default torch's allocator takes "
         "fresh `mmap` pages for every multi-megabyte buffer, and in a fresh process the 64x1x28x28 "
         "case then takes 3.1 ms (2,273 page faults per call) instead of 0.39 ms, which would flatter "
         "convalg. The last column shows the page faults per call that remain. Each case runs in a fresh "
         "process: right after the 32x64x56x56 case, the heap it leaves behind slows convalg's "
-        "64x1x28x28 call from 0.50 to 0.62 ms.", "",
-        f"The issue's target, forward within {TARGET}x of torch on the first three cases: met on "
-        f"{met} of {len(forward)}.", "",
+        "64x1x28x28 call from 0.50 to 0.62 ms."), "",
+        (f"The issue's target, forward within {TARGET}x of torch on the first three cases: met on "
+        f"{met} of {len(forward)}."), "",
         *_table(rows), "",
         f"- {context}",
-        "- convalg is NumPy + OpenBLAS (im2col or shifted slices and one matrix product per block, "
+        ("- convalg is NumPy + OpenBLAS (im2col or shifted slices and one matrix product per block, "
         "one block per core); torch runs oneDNN's direct convolution kernels. OpenBLAS's sgemm "
         "reaches about 95 GFLOP/s per core on these shapes, and the im2col gathering and the "
-        "padded-plane products add about 10% more: most of the gap on the two large cases.",
+        "padded-plane products add about 10% more: most of the gap on the two large cases."),
         "", "Rerun with:", "", "```",
         "python benchmarks/bench_nn.py --rounds 3 --repeat 5 --markdown docs/benchmarks-nn.md", "```", ""])
 

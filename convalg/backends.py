@@ -87,11 +87,11 @@ def _cupy_status() -> BackendStatus:
         return BackendStatus("cupy", False, f"cupy is not installed; {_INSTALL_HINT['cupy']}")
     try:
         cupy = importlib.import_module("cupy")
-    except Exception as exc:  # a broken install must not break convalg
+    except Exception as exc:  # noqa: BLE001 - a broken install must not break convalg
         return BackendStatus("cupy", False, f"cupy is installed but cannot be imported: {exc}")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:  # CUDARuntimeError without a driver or device
+    except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver or device, or worse
         return BackendStatus(
             "cupy", False, f"cupy is installed but no CUDA device was found ({exc})"
         )

@@ -13,8 +13,8 @@ import numpy as np
 import convalg.signal as signal
 from convalg.backends import available
 from convalg.cli import main
-from convalg.testing.battery import battery
 from convalg.testing._crosscheck import FUNCTIONS
+from convalg.testing.battery import battery
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -86,7 +86,7 @@ def test_benchmark_script_prints_ratios_in_tiny_mode(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "convalg columns skipped" not in result.stdout
     assert re.search(r"convolve: geometric-mean ratio convalg/scipy = \d+\.\d\d over \d+ cases", result.stdout)
-    table = [line for line in result.stdout.splitlines() if line.startswith("| 1d") or line.startswith("| 2d")]
+    table = [line for line in result.stdout.splitlines() if line.startswith(("| 1d", "| 2d"))]
     assert len(table) == 5
     assert all(re.search(r"\| \d+\.\d\d \|", line) for line in table)  # a ratio in every row
     text = markdown.read_text()

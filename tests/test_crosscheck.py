@@ -9,14 +9,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
-import scipy.signal
 
 import convalg.signal as signal
 from convalg.backends import BackendUnavailableError, available
-from convalg.testing.battery import battery, run_case
 from convalg.testing._crosscheck import FUNCTIONS, _as_objects, _oracle, _quiet_if_nonfinite, _reference, crosscheck
+from convalg.testing.battery import battery, run_case
 
 RNG = np.random.default_rng(20261125)
 
@@ -41,7 +41,7 @@ def _add_error(monkeypatch, function: str, error: float, *, where=0):
 
 
 @pytest.mark.parametrize(
-    "function, args, options",
+    ("function", "args", "options"),
     [
         ("convolve", (RNG.standard_normal(300), RNG.standard_normal(12)), {"mode": "same"}),
         ("correlate", (RNG.standard_normal((20, 16)) + 1j, RNG.standard_normal((5, 4))), {"mode": "valid"}),
@@ -203,9 +203,8 @@ def test_the_deliberate_non_finite_cases_of_convalg_check_raise_no_runtime_warni
 
 
 def test_only_calls_on_non_finite_input_are_silenced():
-    with pytest.warns(RuntimeWarning, match="invalid value"):
-        with _quiet_if_nonfinite(np.ones(3), np.ones(2)):
-            np.zeros(1) / np.zeros(1)
+    with pytest.warns(RuntimeWarning, match="invalid value"), _quiet_if_nonfinite(np.ones(3), np.ones(2)):
+        np.zeros(1) / np.zeros(1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with _quiet_if_nonfinite(np.array([1.0, np.inf]), np.ones(2)):
@@ -248,7 +247,7 @@ def _fractions(x):
 
 
 @pytest.mark.parametrize(
-    "function, shapes, options",
+    ("function", "shapes", "options"),
     [("convolve", ((80,), (13,)), {"mode": "same"}), ("convolve2d", ((9, 8), (3, 4)), {"fillvalue": 0.3})],
 )
 def test_long_double_reference_is_within_its_own_bound(function, shapes, options):
@@ -329,7 +328,7 @@ def test_object_arrays_of_fractions_are_checked_exactly(monkeypatch):
 def test_float16_in_2d_is_held_to_its_bound_although_scipy_raises():
     a = RNG.standard_normal((12, 10)).astype(np.float16)
     b = RNG.standard_normal((3, 3)).astype(np.float16)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011 - scipy's own refusal, in scipy's words
         scipy.signal.convolve2d(a, b)
     check = crosscheck("convolve2d", a, b, mode="same", backend="numpy")
     (ours,) = _convalg_rows(check)

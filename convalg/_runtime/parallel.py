@@ -149,7 +149,7 @@ def _drain(function: Callable[[Any], Any], items: list, threads: int) -> list:
                 return
             try:
                 results[index] = function(items[index])
-            except BaseException as error:  # re-raised in the calling thread
+            except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
                 failures.append(error)
             with lock:
                 remaining[0] -= 1

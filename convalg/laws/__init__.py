@@ -33,8 +33,8 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from convalg.laws import numeric
 from convalg.laws.numeric import NumericCheck

@@ -33,7 +33,7 @@ import math
 
 from convalg import backends
 from convalg._runtime import fft as runtime_fft
-from convalg.nn import _cost, _correlate, _geometry, _im2col, _layout
+from convalg.nn import _correlate, _cost, _geometry, _im2col, _layout
 
 __all__ = [
     "conv1d",

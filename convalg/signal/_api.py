@@ -321,7 +321,7 @@ def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
     ]
     times = {}
     for method in candidates:
-        timer = timeit.Timer(lambda: convolve(a, b, mode=mode, method=method))
+        timer = timeit.Timer(lambda method=method: convolve(a, b, mode=mode, method=method))
         number = 1
         while (elapsed := timer.timeit(number)) < 5e-3 and number < 10**6:
             number *= 4  # enough calls to last 5 ms, like scipy's measurement
@@ -330,11 +330,9 @@ def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
 
 
 def _allowed_methods(xp, a, b, mode) -> list[str]:
-    methods = []
-    for method in ("fft", "oa"):
-        if prepare("convolve", xp, a, b, mode=mode, method=method).plan.method == method:
-            methods.append(method)
-    return methods
+    return [
+        method for method in ("fft", "oa") if prepare("convolve", xp, a, b, mode=mode, method=method).plan.method == method
+    ]
 
 
 def correlation_lags(in1_len, in2_len, mode="full", *, backend=None):
@@ -387,7 +385,7 @@ def correlation_lags(in1_len, in2_len, mode="full", *, backend=None):
     lags = np.arange(start, stop)
     if backend is None or backend == "numpy":
         return lags
-    xp, (converted,) = backends.namespace(lags, backend=backend)
+    _xp, (converted,) = backends.namespace(lags, backend=backend)
     return converted
 
 

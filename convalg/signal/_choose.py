@@ -30,7 +30,7 @@ right order of magnitude: near a crossover either method is about as fast.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 #: seconds per call of numpy.convolve, and per multiply-add inside it
 DIRECT_1D_CALL = 5e-6

@@ -20,9 +20,10 @@ compute outputs they throw away.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from convalg.signal._direct import Region, window
 from convalg._runtime.parallel import parallel_map, workers
+from convalg.signal._direct import Region, window
 
 
 def _numpy_namespace():

@@ -11,8 +11,9 @@ suffices, so mode='valid' needs transforms of only the larger input's length.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 from convalg import backends
 from convalg._runtime import fft as runtime_fft

@@ -28,9 +28,10 @@ makes every transform strided and measured slower than one whole transform.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 from convalg._runtime.devices import device
 from convalg._runtime.fft import fast_length

@@ -21,14 +21,14 @@ import convalg.laws as _laws  # the registry; read at call time (it imports the 
 from convalg.symbolic.budget import Budget, OutOfBudget
 from convalg.symbolic.certificate import exhaustive_check
 from convalg.symbolic.evaluate import TooLarge
+from convalg.symbolic.finite import Unbounded, decide_finite
 from convalg.symbolic.gate import recheck_proof
 from convalg.symbolic.gf import NotAlgebraic
 from convalg.symbolic.language import Statement, parse
 from convalg.symbolic.proof import by_finite_evaluation, by_generating_functions, by_rewriting
-from convalg.symbolic.verdict import Verdict
 from convalg.symbolic.reference import confirm
-from convalg.symbolic.finite import Unbounded, decide_finite
 from convalg.symbolic.search import counterexample_from, find_counterexample, probe
+from convalg.symbolic.verdict import Verdict
 
 __all__ = ["check", "prove_law", "battery", "DEFAULT_TIMEOUT"]
 

@@ -16,7 +16,7 @@ is a chain of sympy-checked rewrites, like the others:
 from __future__ import annotations
 
 import sympy
-from sympy import Function, KroneckerDelta, Sum, Symbol, conjugate, exp, oo
+from sympy import Function, Sum, Symbol, conjugate, exp, oo
 
 from convalg.symbolic import sums
 from convalg.symbolic.language import parse
@@ -100,7 +100,7 @@ def _transform_recheck(dims: int, correlation: bool = False, sign: int = 1, tria
         inverse = tuple(-e for e in exponents)
         right = series(value_f, exponents) * (
             series(value_g, inverse, conj=True) if correlation else series(value_g, exponents))
-        if not left == right:
+        if left != right:
             return Recheck(False, trial + 1, 0, contradiction=f"f = {f}, g = {g}, z = zeta_12^{exponents}")
     return Recheck(True, trials, 0, "random pairs of Gaussian-integer sequences, at roots of unity z = zeta_12^e "
                    "(exact arithmetic in Q(zeta_12))")
@@ -186,8 +186,8 @@ def dtft_theorem(dims: int = 1, numeric: bool = True, *, control: bool = False) 
         ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n + k0"), (0, "expand"),
          (1, "merge")),
         "DTFT(f*g)(theta) == DTFT(f)(theta) DTFT(g)(theta)", "convolution/convolution-theorem",
-        hypotheses=["f, g absolutely summable on Z^%d (l^1): the double sum converges absolutely, so "
-                    "Fubini applies; finite support is a special case" % dims],
+        hypotheses=[(f"f, g absolutely summable on Z^{dims} (l^1): the double sum converges absolutely, so "
+                     "Fubini applies; finite support is a special case")],
         recheck=_transform_recheck(dims, sign=-1),
     )
 
@@ -255,11 +255,11 @@ def toeplitz(dims: int = 1, numeric: bool = True, bound: int = 6, *, control: bo
         meet_how="sympy: equal after renaming summation variables",
         hypotheses=["w, x finitely supported (x of length L, w of length m per axis)"],
         notes=[
-            f"exact check against scipy.linalg.convolution_matrix with symbolic entries: "
-            f"{'holds' if exact else 'FAILS'} for {cases} size pairs",
-            f"parameters: a fully connected layer from L^{dims} inputs to the (L+m-1)^{dims} outputs "
+            (f"exact check against scipy.linalg.convolution_matrix with symbolic entries: "
+            f"{'holds' if exact else 'FAILS'} for {cases} size pairs"),
+            (f"parameters: a fully connected layer from L^{dims} inputs to the (L+m-1)^{dims} outputs "
             f"has {sympy.sstr(dense)} weights; the convolution layer has {sympy.sstr(conv)} "
-            f"(e.g. L = 32, m = 3: {dense.subs({n_in: 32, m_: 3})} vs {conv.subs({m_: 3})})",
+            f"(e.g. L = 32, m = 3: {dense.subs({n_in: 32, m_: 3})} vs {conv.subs({m_: 3})})"),
         ],
     )
     status = "proved" if proof.verified and exact else "unknown"

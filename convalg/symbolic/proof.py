@@ -31,10 +31,10 @@ GF_RULES = (
     (("flip",), "flip(a)  ->  A(1/z)  (change of index n -> -n)", None),
     (("conj",), "conj(a)  ->  conj(A)(z): coefficients conjugated", None),
     (("delta",), "delta  ->  1", None),
-    (("circ",), "circ(a, b, N)  ->  A(z) B(z) reduced modulo z^N - 1 (circ wraps a*b modulo N; "
-                "the reduction is a ring homomorphism)", None),
-    (("down", "hadamard", "dft", "convmode"), "down, hadamard, dft and the windows of conv(..., mode=...)  ->  "
-     "atoms of their (normalised) contents, in the normal form of their index algebra", None),
+    (("circ",), ("circ(a, b, N)  ->  A(z) B(z) reduced modulo z^N - 1 (circ wraps a*b modulo N; "
+                "the reduction is a ring homomorphism)"), None),
+    (("down", "hadamard", "dft", "convmode"), ("down, hadamard, dft and the windows of conv(..., mode=...)  ->  "
+     "atoms of their (normalised) contents, in the normal form of their index algebra"), None),
 )
 
 
@@ -151,8 +151,8 @@ def by_generating_functions(statement: Statement, dims: int) -> Proof:
         if expandable
         else f"the sides are not the same product, and would have more than {gf.MAX_TERMS} terms multiplied out",
         hypotheses=[
-            "finitely supported sequences: a sequence is determined by its (Laurent) generating "
-            "function, so equal generating functions mean equal sequences"
+            ("finitely supported sequences: a sequence is determined by its (Laurent) generating "
+            "function, so equal generating functions mean equal sequences")
         ] + [f"inputs are arrays: {rule}" for rule in sorted(array_rules)],
         lemmas=[(rule, law[1] if law else "definition") for _, rule, law in used],
     )
@@ -173,7 +173,7 @@ def by_finite_evaluation(statement: Statement, dims: int, outcome) -> Proof:
     entries = {name: len(indices) for name, indices in outcome.positions.items()}
     counted = ", ".join(f"{count} of {name}" for name, count in entries.items()) or "none"
     chains = []
-    for index, side in enumerate(statement.sides):
+    for index, _side in enumerate(statement.sides):
         chain = sums.Chain(sympy.Symbol(f"side{index + 1}"))
         chain.steps.append(sums.Step(
             "expand with symbolic entries", chain.start,
@@ -189,9 +189,9 @@ def by_finite_evaluation(statement: Statement, dims: int, outcome) -> Proof:
         meet=outcome.holds,
         meet_how="sympy: the sides are the same polynomial at every index",
         hypotheses=[
-            f"inputs are arrays on Z^{dims} (first index 0) of any length; each side sees them only through "
-            f"{outcome.view}",
-            "every array agrees in those views with one supported on the entries evaluated (the view's indices "
-            "and one residue system past them), so equality there is equality for all arrays",
+            (f"inputs are arrays on Z^{dims} (first index 0) of any length; each side sees them only through "
+            f"{outcome.view}"),
+            ("every array agrees in those views with one supported on the entries evaluated (the view's indices "
+            "and one residue system past them), so equality there is equality for all arrays"),
         ],
     )

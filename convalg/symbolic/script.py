@@ -36,10 +36,10 @@ def run(names, operators=None, extra_checks=()) -> int:
     ...
     0
     """
+    from convalg.laws import LAWS
     from convalg.symbolic.certificate import exhaustive_check
     from convalg.symbolic.decide import prove_law
     from convalg.symbolic.language import parse
-    from convalg.laws import LAWS
     from convalg.symbolic.render import render_verdict
 
     failures = []

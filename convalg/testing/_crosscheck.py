@@ -634,7 +634,7 @@ def _call_scipy(module, function, a, b, options, method, to_host):
     try:
         with quiet:
             return np.asarray(to_host(getattr(module, function)(a, b, **call))), None
-    except Exception as exc:  # a rejection by scipy is what convalg must match
+    except Exception as exc:  # noqa: BLE001 - a rejection by scipy is what convalg must match
         return None, exc
 
 
@@ -687,7 +687,7 @@ def _call_convalg(signal, function, a, b, options, backend, method):
     try:
         with _quiet_if_nonfinite(a, b):
             result = np.asarray(to_numpy(getattr(signal, function)(a, b, backend=backend, **call)))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever convalg raises is held against scipy's behaviour
         return call, shown, None, exc
     return call, shown, result, None
 
@@ -852,7 +852,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     elif _extends_scipy(a, b):
         try:  # convalg documents a result here; hold it to the reference
             ref = _reference(function, a, b, options)
-        except Exception:  # no reference either: convalg must reject the call like scipy
+        except Exception:  # noqa: BLE001 - no reference either: convalg must reject the call like scipy
             ref = None
     exact = ref is not None and ref.exact
     check = CrossCheck(function, _describe_call(function, a, b, options), _EXACT_NOTE if exact else _REFERENCE_NOTE)

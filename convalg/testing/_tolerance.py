@@ -28,7 +28,7 @@ def _as_numpy(x) -> np.ndarray:
 
 def _oracle_error(magnitude: np.ndarray, m: int, dtype: np.dtype) -> errorbounds.Bound:
     wide = wide_dtype(dtype)
-    if wide == object:
+    if wide == np.dtype(object):
         return errorbounds.exact(dtype)
     bound = errorbounds.direct(magnitude, terms=m, dtype=wide)
     return errorbounds.Bound(bound.kind, bound.value, f"oracle error gamma_{m} ({wide})")

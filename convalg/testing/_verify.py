@@ -33,7 +33,7 @@ from convalg.testing._definition import judge, refusal_allowed, terms_of
 from convalg.testing._findings import Finding, check_call, compute_dtype
 from convalg.testing._harness import Harness, Outcome, describe_mode
 from convalg.testing._presets import contract_from_options
-from convalg.testing._report import Violation, VerifyReport, snippet
+from convalg.testing._report import VerifyReport, Violation, snippet
 from convalg.testing._schedule import DEFAULT_MAX_SIZE, DTYPE_PAIRS, MAX_MAX_SIZE, schedule, size_summary
 from convalg.testing._shrink import shrink
 
@@ -278,8 +278,8 @@ class _Search:
             if words and _matches(detected, s, k, out):
                 violation.kind = "convention"
                 violation.law = _LAWS["convention"]
-                violation.diagnosis = [f"it computes {detected.short()} (explains {self.detection.explained} of "
-                                       f"{self.detection.answered} probes and this counterexample):"]
+                violation.diagnosis = [(f"it computes {detected.short()} (explains {self.detection.explained} of "
+                                       f"{self.detection.answered} probes and this counterexample):")]
                 violation.diagnosis += [f"- {w}" for w in words]
                 return
         nearest = _nearest(s, k, out, self.contract) if finding.kind != "nonfinite" else None

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from convalg.testing._crosscheck import crosscheck
 
@@ -59,8 +60,9 @@ def _ints(shape, dtype="int64", low=-100, high=100):
 
 def _fractions(shape):
     def draw(rng):
-        import numpy as np
         from fractions import Fraction
+
+        import numpy as np
 
         values = [Fraction(int(p), int(q)) for p, q in zip(rng.integers(-20, 20, np.prod(shape)),
                                                            rng.integers(1, 12, np.prod(shape)))]
@@ -218,5 +220,5 @@ def run_case(case: Case, backend: str | None):
         options["backend"] = backend
     try:
         return crosscheck(case.function, in1, in2, **options), None
-    except Exception as exc:  # a crash of the check is a failure to report, not a traceback
+    except Exception as exc:  # noqa: BLE001 - a crash of the check is a failure to report, not a traceback
         return None, exc

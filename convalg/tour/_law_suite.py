@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from convalg.laws import Law
-from convalg.laws import numeric
+from convalg.laws import Law, numeric
 
 
 @dataclass
@@ -69,7 +68,7 @@ def run_law(law: Law, backend: str, method: str, *, max_examples: int) -> LawRun
             # Overflow and underflow of huge and tiny inputs are part of what is tested.
             warnings.simplefilter("ignore", RuntimeWarning)
             law_holds()
-    except Exception as exc:  # the shrunk counterexample, reported rather than raised
+    except Exception as exc:  # noqa: BLE001 - the shrunk counterexample, reported rather than raised
         notes = "\n".join(getattr(exc, "__notes__", []))
         where = "".join(traceback.format_tb(exc.__traceback__, limit=-3))
         run.failure = f"{type(exc).__name__}: {exc}\n{notes}\n{where}".strip()

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from law_helpers import DIMS, METHODS, bound_of, examples, method_and_pair, run
 
 from convalg import errorbounds
 from convalg.laws import numeric, with_numeric_check
 from convalg.testing import strategies
-from law_helpers import DIMS, METHODS, bound_of, examples, method_and_pair, run
 
 
 @pytest.mark.parametrize("law", with_numeric_check(), ids=lambda law: law.key)

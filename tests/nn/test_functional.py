@@ -40,7 +40,7 @@ def _case(rng, nd, groups, dtype="float64", bias=True):
     return x, w, b
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS)
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS)
 def test_direct_engine_matches_the_definition_within_the_direct_bound(rng, nd, stride, padding, dilation, groups):
     x, w, b = _case(rng, nd, groups)
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -51,7 +51,7 @@ def test_direct_engine_matches_the_definition_within_the_direct_bound(rng, nd, s
     assert bound.holds(result, reference), bound.ratio(result, reference)
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::3])
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS[::3])
 def test_fft_engine_matches_the_definition_within_the_fft_bound(rng, nd, stride, padding, dilation, groups):
     x, w, _ = _case(rng, nd, groups)
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -303,7 +303,7 @@ def test_numpy_results_are_compact_arrays_not_views_of_a_padded_buffer(rng, with
 
 
 @pytest.mark.parametrize("controller", ["threadpoolctl", "absent"])
-@pytest.mark.parametrize("stride, out_channels", [(1, 6), ((2, 1), 6), (1, 2)])
+@pytest.mark.parametrize(("stride", "out_channels"), [(1, 6), ((2, 1), 6), (1, 2)])
 def test_blocks_on_every_core_give_the_results_of_blocks_in_turn(rng, monkeypatch, controller, stride, out_channels):
     """Large calls run their blocks on a thread per core (single-threaded BLAS each); without
     threadpoolctl they run in turn. Either way the results are those of the same blocks run in
@@ -340,7 +340,7 @@ def test_inputs_are_not_modified(rng):
 
 
 @pytest.mark.parametrize(
-    "kwargs, error, words",
+    ("kwargs", "error", "words"),
     [
         (dict(input=np.ones((1, 2, 5))), ValueError, "input must have 4 dimensions"),
         (dict(weight=np.ones((3, 2, 3))), ValueError, "weight must have 4 dimensions"),
@@ -403,7 +403,7 @@ def test_grad_output_of_the_wrong_shape_is_rejected():
 
 @pytest.mark.torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::2])
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS[::2])
 def test_forward_and_gradients_agree_with_torch_autograd(rng, nd, stride, padding, dilation, groups):
     torch = pytest.importorskip("torch", reason="torch is the optional oracle (pip install 'convalg[torch]')")
     x, w, b = _case(rng, nd, groups)

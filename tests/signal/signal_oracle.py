@@ -64,7 +64,7 @@ def _swapped_complex_valid(a, b, mode) -> bool:
     return mode == "valid" and complex_data and larger_second
 
 
-def _broadcast_reference(a, b, mode="full", axes=None):  # noqa: ARG001 (mode: cropped later)
+def _broadcast_reference(a, b, mode="full", axes=None):
     """fftconvolve/oaconvolve reference: direct convolution over ``axes`` per broadcast slice."""
     ndim = a.ndim
     axes = list(range(ndim)) if axes is None else [ax % ndim for ax in np.atleast_1d(axes)]
@@ -75,9 +75,10 @@ def _broadcast_reference(a, b, mode="full", axes=None):  # noqa: ARG001 (mode: c
     b = np.moveaxis(b, other, range(len(other)))
     a = np.broadcast_to(a, shape + a.shape[len(other):])
     b = np.broadcast_to(b, shape + b.shape[len(other):])
-    full = []
-    for index in itertools.product(*map(range, shape)):
-        full.append(ss.convolve(a[index], b[index], method="direct") if conv else a[index] * b[index])
+    full = [
+        ss.convolve(a[index], b[index], method="direct") if conv else a[index] * b[index]
+        for index in itertools.product(*map(range, shape))
+    ]
     out = np.array(full).reshape(shape + full[0].shape) if shape else full[0]
     return np.moveaxis(out, range(len(other)), other)  # full; check() crops it
 

@@ -10,11 +10,11 @@ import scipy.signal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from signal_oracle import check, crop_like_scipy, exact_full
 
 import convalg
 from convalg import errorbounds
 from convalg.signal import _direct, _direct_numpy, plan
-from signal_oracle import check, crop_like_scipy, exact_full
 
 xp_numpy = array_api_compat.numpy
 
@@ -64,7 +64,7 @@ def test_sobel_is_separable_and_a_generic_kernel_is_not():
     assert _direct.separable_factors(np.array([[1.0, 2], [3, 4]])) is None
     # rank one only after rounding: 0.1 * 3 != 0.3 exactly, so not used
     assert _direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7])) is None or np.array_equal(
-        np.multiply.outer(*[f for f in _direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7]))]),
+        np.multiply.outer(*list(_direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7])))),
         np.outer([1.0, 3.0], [0.1, 0.7]))
 
 
@@ -98,7 +98,7 @@ def test_any_float_arrays_match_scipy_within_bound(backend, a, data, mode, metho
     b = data.draw(hnp.arrays(np.float64, kshape, elements=st.floats(-1e3, 1e3, allow_subnormal=False)))
     if mode == "valid" and not (all(x >= y for x, y in zip(a.shape, b.shape))
                                 or all(y >= x for x, y in zip(a.shape, b.shape))):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="valid"):
             getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend)
         return
     check(function, a, b, getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from convalg.symbolic import check, decide
 from convalg.symbolic.gate import Recheck, recheck_proof
 from convalg.symbolic.language import parse
-from convalg.symbolic.verdict import Proof
 from convalg.symbolic.search import find_counterexample
+from convalg.symbolic.verdict import Proof
 
 
 def _bogus_proof(statement, dims):

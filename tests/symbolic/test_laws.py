@@ -94,7 +94,7 @@ def test_multichannel_composition_is_not_commutative_with_a_numeric_recheck(batt
 
 def test_law_lookup_names_the_known_laws_on_a_typo():
     assert find("commutativity", "circular").expected == "proved"
-    with pytest.raises(ValueError, match="no law named 'comutativity'.*known: commutativity"):
+    with pytest.raises(ValueError, match=r"no law named 'comutativity'.*known: commutativity"):
         find("comutativity")
     with pytest.raises(ValueError, match="operator must be one of"):
         find("commutativity", "deconvolution")

@@ -26,7 +26,7 @@ def test_a_template_states_positional_keyword_and_constant_arguments():
     assert template.constants == (("method", "direct"),)
 
 
-@pytest.mark.parametrize("text, words", [
+@pytest.mark.parametrize(("text", "words"), [
     ("input", "must pass weight"),
     ("input, weight, strid", "unknown role 'strid'"),
     ("input, weight, x=input", "passed twice"),
@@ -39,7 +39,7 @@ def test_a_bad_template_is_a_value_error_that_names_the_item(text, words):
         parse_template(text)
 
 
-@pytest.mark.parametrize("arguments, error, words", [
+@pytest.mark.parametrize(("arguments", "error", "words"), [
     ({"layer": "conv4d"}, ValueError, "layer must be one of"),
     ({"layout": "NWHC"}, ValueError, "layout must be one of"),
     ({"fixed": {"stride": 0}}, ValueError, r"fixed\['stride'\]"),
@@ -77,7 +77,7 @@ def _two_gradients(grad_output, input, weight, stride=1, padding=0, dilation=1, 
     return correct_layers.im2col_conv_backward(grad_output, input, weight, stride, padding, dilation, groups)[:2]
 
 
-@pytest.mark.parametrize("fn, backward, kind, words", [
+@pytest.mark.parametrize(("fn", "backward", "kind", "words"), [
     (_hangs, None, "timeout", "returns nothing within 1 s"),
     (_pads_in_place, None, "mutated", "changes its argument(s): input"),
     (correct_layers.im2col_conv, _two_gradients, "shape", "must return (grad_input, grad_weight, grad_bias)"),
@@ -136,7 +136,7 @@ def test_the_snippet_of_a_violation_reproduces_it(tmp_path):
     assert float(run.stdout.split()[-1]) >= 1.0  # the printed difference from PyTorch's semantics
 
 
-@pytest.mark.parametrize("arguments, words", [
+@pytest.mark.parametrize(("arguments", "words"), [
     (("--layer", "conv2d", "correct_layers:im2col_conv", "--like", "numpy.convolve"), "plain convolution"),
     (("--layer", "conv2d", "correct_layers:im2col_conv", "--takes", "input"), "must pass weight"),
     (("--layer", "conv2d", "correct_layers:nothing"), "has no attribute"),

@@ -141,10 +141,10 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
         f"params: {report['layer']}, input {shape['input_shape']}, output {shape['output_shape']}",
         f"conv layer parameters:  {shape['conv']}",
         f"dense layer parameters: {shape['dense']}  ({report['ratio']:.0f} times as many)",
-        f"dense weight {matrix.shape}, {100 * report['dense_weight_nonzero_fraction']:.2f}% non-zero, "
-        f"doubly block Toeplitz: {structured}",
-        f"max |Conv2d(x) - Linear(x) with the Toeplitz weight| = {deviation:.2e}, "
-        f"{report['deviation_to_bound_ratio']:.3f} of the bound ({bound.description}): within {within}",
+        (f"dense weight {matrix.shape}, {100 * report['dense_weight_nonzero_fraction']:.2f}% non-zero, "
+        f"doubly block Toeplitz: {structured}"),
+        (f"max |Conv2d(x) - Linear(x) with the Toeplitz weight| = {deviation:.2e}, "
+        f"{report['deviation_to_bound_ratio']:.3f} of the bound ({bound.description}): within {within}"),
     ] + [f"{name}: conv {c['conv']}, dense {c['dense']}" for name, c in report["larger_shapes"].items()]
     _common.write_report(out, report, lines)
     return report
