@@ -53,6 +53,32 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{name}: used by scipy's own test module")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (the default, pyproject.toml): every core for the suite or a folder of it, but one
+    process when only single files are named, where starting the workers costs more than they save."""
+    from pathlib import Path
+
+    named = [arg.split("::")[0] for arg in config.args]
+    if named and all(Path(name).is_file() for name in named):
+        return 0
+    return None  # xdist's own count of the cores
+
+
+#: Session fixtures that take tens of seconds: under pytest-xdist (``-n auto``, ``--dist loadgroup``)
+#: the tests that use one run on one worker, so that it is computed once, not once per worker.
+_EXPENSIVE_SESSION_FIXTURES = ("html_site", "battery", "audit_rows", "proof_script_runs")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = [name for name in _EXPENSIVE_SESSION_FIXTURES if name in getattr(item, "fixturenames", ())]
+        if used:
+            # audit_rows is built from the battery: both belong together
+            group = "battery" if used[0] == "audit_rows" else used[0]
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 def _cupy_usable() -> tuple[bool, str]:
     from convalg.backends import available
 
@@ -88,3 +114,21 @@ def xp(backend):
 
     module = importlib.import_module(backend)
     return array_api_compat.array_namespace(module.asarray([0]))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Skips summed up by reason, a line each (``-rs`` lists every skipped test instead)."""
+    from collections import Counter
+
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped or "s" in (config.option.reportchars or "").replace("a", "s"):
+        return
+    reasons = Counter(
+        str(report.longrepr[2]).removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else "skipped"
+        for report in skipped
+    )
+    terminalreporter.write_sep("-", f"{len(skipped)} skipped, by reason (pytest -rs lists each)")
+    for reason, count in reasons.most_common(6):
+        terminalreporter.write_line(f"{count:6d}  {reason[:110]}")
+    if len(reasons) > 6:
+        terminalreporter.write_line(f"        ... and {len(reasons) - 6} more reasons")

@@ -9,7 +9,7 @@ import pytest
 
 from convalg.backends import available
 from convalg.cli import main
-from convalg.tour import STEPS, Step, StepResult, _module_exists, run_tour
+from convalg.tour import STEPS, Step, StepResult, Table, _module_exists, run_tour
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -115,11 +115,17 @@ def test_an_unknown_step_or_backend_is_a_clear_error(tmp_path):
     assert exit_.value.code == 2
 
 
-def test_the_out_folder_must_not_be_a_file(tmp_path):
+def test_the_out_folder_must_not_be_a_file_and_is_checked_before_any_step_runs(monkeypatch, tmp_path):
+    def never(context):
+        raise AssertionError("a step ran before the report folder was checked")
+
+    monkeypatch.setattr("convalg.tour._steps.STEPS", [Step("never", "Never", (), never, "none")])
     clash = tmp_path / "report"
     clash.write_text("not a folder")
     with pytest.raises(ValueError, match="out must be a folder"):
-        run_tour(clash, steps=["backends"])
+        run_tour(clash)
+    with pytest.raises(ValueError, match="cannot create the report folder"):
+        run_tour(clash / "inside")
 
 
 _CUPY = available()["cupy"]
@@ -171,7 +177,7 @@ def test_the_law_suite_catches_a_convolution_that_is_off_by_more_than_its_bound(
 def test_the_cli_names_the_extra_to_install_when_a_tour_dependency_is_missing(monkeypatch, capsys):
     monkeypatch.setitem(__import__("convalg.cli._tour").cli._tour._TOUR_EXTRA, "no_such_module", "no-such-package")
     assert main(["tour", "--step", "backends"]) == 2
-    assert "convalg tour needs no-such-package: pip install 'convalg[tour]'" in capsys.readouterr().err
+    assert "convalg tour: error: needs no-such-package: pip install 'convalg[tour]'" in capsys.readouterr().err
 
 
 
@@ -186,3 +192,91 @@ def test_every_step_gets_the_backend_and_size_asked_for(monkeypatch):
     monkeypatch.setattr("convalg.tour._steps.STEPS", [Step("record", "Record", (), record, "none")])
     assert run_tour(None, backend="array_api_strict", quick=True).ok
     assert seen == [("array_api_strict", True, True)]
+
+
+def _report(*results):
+    from convalg.tour import TourReport
+
+    return TourReport(list(results), "numpy", {"python": "3"}, 1.0)
+
+
+_LONG = Table(("case", "status"), tuple((f"call {i}", "ok") for i in range(40)))
+
+
+def test_the_report_leads_with_the_verdict_then_what_failed_then_what_each_step_found(tmp_path):
+    from convalg.tour._report import write_report
+
+    passed = StepResult("laws", "Laws", "passed", "every verdict is the one convalg states.", tables=[_LONG],
+                        headline=["Refuted on purpose: correlation commutativity."])
+    failed = StepResult("crosscheck", "Cross-checks", "failed", "1 of 40 calls outside its bound.",
+                        notes=["call 7: deviation 3 x bound"], tables=[_LONG])
+    out = write_report(_report(passed, failed), tmp_path / "r")
+    for text in ((out / "index.html").read_text(), (out / "report.md").read_text()):
+        verdict = text.index("FAILED: 1 of 2 steps did not pass: Cross-checks (FAILED)")
+        what_failed = text.index("What failed")
+        found = text.index("What the tour found")
+        first_table = text.index("call 0")
+        assert verdict < what_failed < text.index("call 7: deviation 3 x bound") < found < first_table
+        assert text.index("Refuted on purpose: correlation commutativity.") < first_table
+        assert text.count("<details>") == 2  # both 40-row tables are folded
+    write_report(_report(passed), tmp_path / "ok")
+    html = (tmp_path / "ok" / "index.html").read_text()
+    assert "What failed" not in html and "passed: all 1 steps found what convalg expects" in html
+
+
+def test_the_laws_step_says_what_was_refuted_on_purpose_and_why(quick_tour):
+    from convalg.symbolic import LAWS
+    from convalg.tour._steps import _laws_headline
+
+    runs = [(law, dims) for law in LAWS for dims in law.dims]
+    proved, refuted = _laws_headline(runs, {(law.operator, law.name, dims): law.expected for law, dims in runs})
+    assert proved.startswith("Proved for sequences of every length")
+    assert "Refuted on purpose" in refuted and "not a failure" in refuted
+    for law in LAWS:
+        if law.expected == "refuted":  # once, with what it states, though decided in 1-D and 2-D
+            assert refuted.count(f"{law.name} ({law.summary})") == 1, law.key
+        else:
+            assert law.name in proved, law.key
+    laws = next(r for r in quick_tour.results if r.key == "laws")
+    if laws.status != "missing":
+        assert laws.headline and "every verdict is the one convalg states" in laws.summary
+
+
+def test_the_loss_curves_of_the_demos_say_why_they_rise_first(quick_tour):
+    learn = next(r for r in quick_tour.results if r.key == "learn")
+    if learn.status == "missing":
+        pytest.skip("the demos are not installed")
+    captions = {figure.name: figure.caption for figure in learn.figures}
+    for demo in ("edges", "channels"):
+        assert "heavy-ball momentum" in captions[f"{demo}-loss"] and "not a divergence" in captions[f"{demo}-loss"]
+
+
+def _contrast(first, second) -> float:
+    from convalg.nn.demos._common import _relative_luminance
+
+    light, dark = sorted((_relative_luminance(first), _relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_kernel_cell_numbers_are_readable_on_every_cell_colour():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from convalg.nn.demos._common import show_kernel
+
+    kernel = np.linspace(-1, 1, 41).reshape(1, -1)  # every shade of the colour map, dark red to dark blue
+    fig, ax = plt.subplots()
+    show_kernel(ax, kernel, "all shades")
+    image = ax.images[0]
+    colours = [to_rgb(text.get_color()) for text in ax.texts]  # one number per cell, in the kernel's order
+    plt.close(fig)
+    assert len(colours) == kernel.size
+    for value, colour in zip(kernel.ravel(), colours):
+        cell = image.cmap(image.norm(value))[:3]
+        assert _contrast(cell, colour) >= 4.5, value  # WCAG AA for normal text
+    assert colours[0] == colours[-1] == (1.0, 1.0, 1.0)  # white on the darkest cells
+    assert colours[20] == (0.0, 0.0, 0.0)  # black on the white cell of 0

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 
 def register(subparsers) -> None:
+    from convalg.cli._common import add_backend_option, output_file
+
     parser = subparsers.add_parser(
         "check",
         help="cross-check every backend and method against scipy.signal within rigorous error bounds",
@@ -24,10 +25,10 @@ def register(subparsers) -> None:
             "Exit status 0 only if every deviation is within its bound, 1 otherwise."
         ),
     )
-    parser.add_argument("--backend", default=None, metavar="NAME",
-                        help="check only this backend (numpy, array_api_strict, cupy); default: every usable one")
+    add_backend_option(parser, None, "check only this backend")
     parser.add_argument("--quick", action="store_true", help="a small subset of the battery (a few seconds)")
-    parser.add_argument("--json", metavar="PATH", help="also write every row of every check to PATH as JSON")
+    parser.add_argument("--json", type=output_file, metavar="FILE",
+                        help="also write every row of every check to FILE as JSON")
     parser.add_argument("--verbose", action="store_true", help="print every row of every check, not only failures")
     parser.set_defaults(run=run)
 
@@ -81,20 +82,19 @@ def _print_table(lines, failures: int, total: int) -> None:
         for row in lines:
             style = None if row[-1] == "ok" else "bold red"
             table.add_row(*row, style=style)
-        Console(width=max(120, Console().width)).print(table)
+        from convalg.cli._common import stdout_console
+
+        stdout_console(width=max(120, Console().width)).print(table)
     print(f"{total - failures} of {total} calls within their bounds; {failures} failed.")
 
 
 def run(args: argparse.Namespace) -> int:
-    from convalg.backends import available
+    from convalg.cli._common import FAILED, SUCCESS, prepare_file, require_backend
     from convalg.testing.battery import battery, run_case
 
-    if args.backend is not None:
-        status = available().get(args.backend)
-        if status is None or not status.usable:
-            detail = status.detail if status else f"unknown backend; known: {', '.join(available())}"
-            print(f"convalg check: --backend {args.backend!r} is not usable: {detail}", file=sys.stderr)
-            return 2
+    require_backend(args.backend)
+    if args.json:
+        prepare_file(args.json, "--json")
     cases = battery(args.quick)
     results = []
     progress = _progress(len(cases))
@@ -132,4 +132,4 @@ def run(args: argparse.Namespace) -> int:
         with open(args.json, "w") as handle:
             json.dump(payload, handle, indent=1)
         print(f"wrote {args.json}")
-    return 0 if failures == 0 else 1
+    return SUCCESS if failures == 0 else FAILED

@@ -1,8 +1,9 @@
 """``convalg prove``: prove or refute convolution identities and named laws, symbolically.
 
 Exit status: 0 every statement proved, 1 one refuted, 3 one undecided (and none refuted),
-2 a malformed statement or a bad argument (one line on stderr: a misspelled law name gets the
-nearest names). With ``--all`` or ``--notes``: 0 only when every verdict is the one convalg
+2 a malformed statement or a bad argument (a malformed statement is one line on stderr with a
+caret under the position; a misspelled law name gets the nearest names; an option argparse
+refuses comes with ``convalg prove``'s usage). With ``--all`` or ``--notes``: 0 only when every verdict is the one convalg
 records, 1 when one is the other verdict, 3 when none is but one is undecided; ``--all`` ends
 with a count line.
 
@@ -15,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import re
 import sys
 import time
+
+from convalg.cli._common import FAILED, SUCCESS, UNKNOWN, USAGE, CommandError
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -31,20 +33,6 @@ def _positive_seconds(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"--timeout must be a positive number of seconds, got {text!r}")
     return value
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    """The ``prove`` parser: a bad argument is one line on stderr and exit status 2 (argparse
-    would print the whole usage first, and leave unknown options to the top-level parser)."""
-
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-    def parse_known_args(self, args=None, namespace=None):
-        namespace, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(f"unrecognized arguments: {' '.join(extras)}")
-        return namespace, extras
 
 
 def register(subparsers) -> None:
@@ -63,15 +51,18 @@ def register(subparsers) -> None:
             "differs, 3 when one is undecided."
         ),
     )
-    parser.__class__ = _OneLineParser  # subparsers are created by the top-level parser's class
     parser.add_argument("statements", nargs="*", metavar="STATEMENT", help="identities or law names")
     parser.add_argument("--operator", choices=("convolution", "correlation", "circular"), default=None,
                         help="the operator a law name refers to (default: convolution); law names only")
-    parser.add_argument("--dims", type=int, choices=(1, 2), default=1, help="sequences on Z (1) or Z^2 (2)")
+    parser.add_argument("--dims", type=int, choices=(1, 2), default=1,
+                        help="dimension of the sequences: on Z (1) or Z^2 (2); the laws are stated in 1-D and 2-D "
+                             "(default: %(default)s)")
     parser.add_argument("--all", action="store_true", help="every named law, every operator, 1-D and 2-D")
     parser.add_argument("--notes", action="store_true", help="the verdicts on the lecture notes' claims")
     parser.add_argument("--list", action="store_true", help="list the named laws")
-    parser.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    parser.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
+                        help="how the verdicts and proofs are printed: plain text, Markdown with $$ math, or a "
+                             "LaTeX document body (default: %(default)s)")
     parser.add_argument("--no-certificate", action="store_true", help="skip the exhaustive symbolic check")
     parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"time allowed per statement (default: {DEFAULT_TIMEOUT:g}); past it the verdict "
@@ -151,11 +142,6 @@ def _timed_out(text: str, args, seconds: float) -> str:
 _LAW_NAME = re.compile(r"[A-Za-z][A-Za-z-]*")
 
 
-def _usage_error(message: str) -> int:
-    print(f"convalg prove: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _check_law_names(args) -> str | None:
     """The one-line error for a word that is not a law of the operator, or for --operator given
     with a statement; None when every STATEMENT is fine."""
@@ -186,17 +172,6 @@ def _print(text: str, end: str = "\n") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except BrokenPipeError:
-        # the reader went away (convalg prove --all | head -1): say nothing more, and keep
-        # Python from complaining when it flushes stdout at exit
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
-
-
-def _run(args: argparse.Namespace) -> int:
     from convalg.symbolic import laws
     from convalg.symbolic.decide import battery
     from convalg.symbolic.render import render_document
@@ -205,51 +180,51 @@ def _run(args: argparse.Namespace) -> int:
     modes = [name for name, given in (("--list", args.list), ("--notes", args.notes), ("--all", args.all),
                                       ("STATEMENT", bool(args.statements))) if given]
     if len(modes) > 1:
-        return _usage_error(f"give one of STATEMENT, --all, --notes or --list, not {' and '.join(modes)}")
+        raise CommandError(f"give one of STATEMENT, --all, --notes or --list, not {' and '.join(modes)}")
     if args.operator is not None and (args.list or args.notes or args.all):
-        return _usage_error("--operator names the operator of a law name; --all, --notes and --list cover them all")
+        raise CommandError("--operator names the operator of a law name; --all, --notes and --list cover them all")
     if args.list:
         for law in laws.LAWS:
             _print(f"{law.operator:12s} {law.name:36s} {law.expected:8s} {law.summary}")
-        return 0
+        return SUCCESS
     if args.notes:
         from convalg.symbolic.notes import audit, render_audit
 
         rows = audit()
         _print(render_audit(rows, args.format), end="")
         if any(row.status != row.expected for row in rows if row.status not in ("skipped", "unknown")):
-            return 1
-        return 3 if any(row.status == "unknown" for row in rows) else 0
+            return FAILED
+        return UNKNOWN if any(row.status == "unknown" for row in rows) else SUCCESS
     if args.all:
         results = battery(certify=certify, timeout=args.timeout)
         _print(render_document(results, args.format), end="")
         differ = [v for law, _, v, _ in results if v.status != law.expected]
         if any(v.status != "unknown" for v in differ):
-            return 1
-        return 3 if differ else 0
+            return FAILED
+        return UNKNOWN if differ else SUCCESS
     if not args.statements:
-        return _usage_error("give a STATEMENT, a law name, --all, --notes or --list")
+        raise CommandError("give a STATEMENT, a law name, --all, --notes or --list")
     problem = _check_law_names(args)
     if problem is not None:
-        return _usage_error(problem)
+        raise CommandError(problem)
     args.operator = args.operator or "convolution"
     codes = []
     for text in args.statements:
         kind, payload = _decide_bounded(text, args)
         if kind == "malformed":
             print(f"convalg prove: malformed statement: {payload}", file=sys.stderr)
-            return 2
+            return USAGE
         if kind == "error":
             print(f"convalg prove: internal error on {text!r}: {payload}", file=sys.stderr)
-            codes.append(3)
+            codes.append(UNKNOWN)
             continue
         if kind == "timeout":
             _print(_timed_out(text, args, payload))
-            codes.append(3)
+            codes.append(UNKNOWN)
             continue
         code, rendered = payload
         _print(rendered)
         codes.append(code)
-    if 1 in codes:
-        return 1
-    return 3 if 3 in codes else 0
+    if FAILED in codes:
+        return FAILED
+    return UNKNOWN if UNKNOWN in codes else SUCCESS

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from convalg.cli._common import (CommandError, add_backend_option, add_out_option, prepare_folder, require_backend,
+                                 require_extra, stdout_console)
+
+#: What the tour needs beyond convalg's own dependencies (module -> package of the ``tour`` extra).
+_TOUR_EXTRA = {"matplotlib": "matplotlib", "rich": "rich", "hypothesis": "hypothesis",
+               "skimage": "scikit-image", "sklearn": "scikit-learn"}
+
 
 def register(subparsers) -> None:
+    from convalg.tour import STEPS
+
     parser = subparsers.add_parser(
         "tour",
         help="prove, cross-check, test, verify and learn, and write one report folder",
@@ -13,55 +22,35 @@ def register(subparsers) -> None:
             "Run every part of convalg once: prove and refute the laws, cross-check every "
             "backend and method against scipy.signal within the derived error bounds, run the "
             "law suite's quick profile, verify well-known convolutions, and run the ERM demos. "
-            "Writes OUT/index.html (self-contained), OUT/report.md and OUT/figures/*.png. "
+            "Writes DIR/index.html (self-contained), DIR/report.md and DIR/figures/*.png. "
             "Exit status 0 only if every step passed."
         ),
     )
-    parser.add_argument("--out", default="convalg-report", help="report folder (default: %(default)s)")
-    parser.add_argument(
-        "--backend",
-        default="numpy",
-        choices=("numpy", "cupy", "array_api_strict"),
-        help="array backend to compute on; cupy runs the tour on the GPU (default: %(default)s)",
-    )
+    add_out_option(parser, "convalg-report", "the report")
+    add_backend_option(parser, "numpy", "array backend to compute on; cupy runs the tour on the GPU")
     parser.add_argument("--quick", action="store_true", help="a smaller run of every step (for tests)")
-    parser.add_argument(
-        "--step",
-        action="append",
-        dest="steps",
-        metavar="STEP",
-        help="run only this step (repeatable): backends, laws, crosscheck, law-suite, verify, learn",
-    )
+    parser.add_argument("--step", action="append", dest="steps", metavar="STEP",
+                        choices=[step.key for step in STEPS],
+                        help=f"run only this step (repeatable): {', '.join(step.key for step in STEPS)}")
     parser.set_defaults(run=run)
 
 
-#: What the tour needs beyond convalg's own dependencies: the ``tour`` extra.
-_TOUR_EXTRA = {"matplotlib": "matplotlib", "rich": "rich", "hypothesis": "hypothesis",
-               "skimage": "scikit-image", "sklearn": "scikit-learn"}
-
-
 def run(args: argparse.Namespace) -> int:
-    import importlib.util
-    import sys
-
-    missing = [package for module, package in _TOUR_EXTRA.items() if importlib.util.find_spec(module) is None]
-    if missing:
-        print(f"convalg tour needs {', '.join(missing)}: pip install 'convalg[tour]'", file=sys.stderr)
-        return 2
+    require_extra("tour", _TOUR_EXTRA)
+    require_backend(args.backend)
+    prepare_folder(args.out, "--out")
 
     from rich.console import Console
     from rich.table import Table
 
+    from convalg.backends import BackendUnavailableError
     from convalg.tour import run_tour
 
     console = Console(stderr=True)
-    from convalg.backends import BackendUnavailableError
-
     try:
         report = run_tour(args.out, backend=args.backend, quick=args.quick, steps=args.steps, console=console)
     except (ValueError, BackendUnavailableError) as exc:
-        console.print(f"[red]convalg tour: {exc}")
-        return 2
+        raise CommandError(str(exc)) from None
     table = Table(title=f"convalg tour ({report.backend}, {report.seconds:.1f} s)")
     for column in ("step", "status", "seconds", "summary"):
         table.add_column(column, overflow="fold")
@@ -69,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     for r in report.results:
         word = r.status if r.status == "passed" else r.status.upper()
         table.add_row(r.title, f"[{colour[r.status]}]{word}", f"{r.seconds:.1f}", r.summary)
-    Console().print(table)
+    screen = stdout_console()
+    screen.print(table)
     verdict = "every step passed" if report.ok else "FAILED: see the steps marked FAILED or MISSING"
-    Console().print(f"{verdict}\nreport: {report.out / 'index.html'}  {report.out / 'report.md'}")
+    screen.print(f"{verdict}\nreport: {report.out / 'index.html'}  {report.out / 'report.md'}")
     return report.exit_status

@@ -12,6 +12,8 @@ import importlib
 import os
 import sys
 
+from convalg.cli._common import CommandError
+
 _FIELD_OPTIONS = {
     # option: (contract field, choices or None, help)
     "--expect": ("expect", ("convolution", "correlation"),
@@ -41,12 +43,12 @@ def register(subparsers) -> None:
         "verify",
         help="check a convolution function against the contract you state (or the one it follows)",
         description=(
-            "Call TARGET as fn(signal, kernel), each call in a worker process with a time limit, on "
+            "Call the function named package.module:function as fn(signal, kernel), each call in a worker process with a time limit, on "
             "convention probes and a schedule of inputs up to real sizes (thousands of samples, hundreds of "
             "taps, NaN and infinity, integer extremes), and check every output against the contract: a preset "
             "(--like) and/or the fields below; what you do not state is detected and reported. Each violation "
             "comes with a shrunk counterexample and a snippet. Exit status: 0 consistent, 1 a violation, "
-            "2 usage error, 3 unknown (a verdict that could not be confirmed)."
+            "2 usage or environment error, 3 unknown (a verdict that could not be confirmed)."
         ),
         epilog="presets: " + ", ".join(preset_names()),
     )
@@ -55,16 +57,18 @@ def register(subparsers) -> None:
                                                            "numpy.convolve, scipy.ndimage.convolve1d, torch.conv2d")
     for option, (dest, choices, text) in _FIELD_OPTIONS.items():
         parser.add_argument(option, dest=dest, choices=choices, help=text)
-    parser.add_argument("--dims", type=int, choices=(1, 2, 3), default=1, help="dimension of the inputs (default 1)")
+    parser.add_argument("--dims", type=int, choices=(1, 2, 3), default=1,
+                        help="dimension of the signal and kernel (default: %(default)s)")
     parser.add_argument("--max-examples", type=int, default=100, metavar="N",
-                        help="inputs drawn by the schedule (default 100)")
+                        help="inputs drawn by the schedule (default: %(default)s)")
     parser.add_argument("--max-size", type=int, default=4096, metavar="N",
-                        help="elements of the largest signal drawn (default 4096)")
+                        help="elements of the largest signal drawn (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
-                        help="time limit per call (default 5); 0 runs the calls in this process, without a limit")
+                        help="time limit per call (default: %(default)g); 0 runs the calls in this process, without a limit")
     parser.add_argument("-k", "--kwarg", action="append", default=[], metavar="NAME=VALUE",
                         help="keyword argument passed on every call, e.g. -k mode=same (VALUE is a Python literal)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the probes and the schedule (default 0)")
+    parser.add_argument("--seed", type=int, default=0, metavar="N",
+                        help="seed of the probes and the schedule (default: %(default)s)")
     parser.add_argument("--random", action="store_true", help="a fresh seed (printed in the notes)")
     from convalg.cli import _verify_layer
 
@@ -137,7 +141,6 @@ def run(args: argparse.Namespace) -> int:
             name=args.target,
         )
     except (UsageError, _TargetError) as exc:
-        print(f"convalg verify: error: {exc}", file=sys.stderr)
-        return 2
+        raise CommandError(str(exc)) from None
     print(report)
     return report.exit_status

@@ -37,7 +37,8 @@ def register_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--backward-takes", default=TORCH_BACKWARD, metavar="TEMPLATE",
                        help="how the backward is called (default: convalg.nn.functional.conv2d_grad's)")
     group.add_argument("--layout", choices=LAYOUTS, default="NCHW", help="activations channels first or last")
-    group.add_argument("--weight-layout", choices=WEIGHT_LAYOUTS, default="OIHW")
+    group.add_argument("--weight-layout", choices=WEIGHT_LAYOUTS, default="OIHW",
+                       help="kernel axes: out, in, spatial (torch) or spatial, in, out (default OIHW)")
     group.add_argument("--fixed", action="append", default=[], metavar="ROLE=VALUE",
                        help="an option the layer hard-wires, e.g. --fixed stride=2")
     group.add_argument("--dtypes", default="float64,float32", help="floating dtypes to try (default float64,float32)")

@@ -131,7 +131,8 @@ def run_tour(
     Parameters
     ----------
     out : path or None
-        The report folder (created; files in it are replaced). None writes nothing.
+        The report folder (created before any step runs; files in it are replaced). None writes
+        nothing.
     backend : str
         The array backend to compute on; ``'cupy'`` runs the tour on the GPU.
     quick : bool
@@ -145,6 +146,12 @@ def run_tour(
     -------
     TourReport
         Each step's result; ``exit_status`` is 0 only if every step passed.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` is a file or cannot be created, or a step or backend is unknown (before any
+        step runs).
 
     Examples
     --------
@@ -162,6 +169,10 @@ def run_tour(
         if unknown:
             known = ", ".join(step.key for step in _steps.STEPS)
             raise ValueError(f"steps must be among {known}; got {unknown}")
+    if out is not None:
+        from convalg.tour._report import prepare_folder
+
+        prepare_folder(out)  # a path that cannot hold the report is refused before minutes of work
     started = time.perf_counter()
     results: list[StepResult] = []
     with tempfile.TemporaryDirectory(prefix="convalg-tour-") as scratch, _progress(console) as bar:

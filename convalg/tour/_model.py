@@ -55,6 +55,9 @@ class StepResult:
         The evidence.
     notes : list of str
         Further lines worth reading (failures first).
+    headline : list of str
+        What a newcomer should read first, shown under the verdict at the top of the report:
+        what was proved, what was refuted or caught on purpose and why.
     seconds : float
         Wall-clock time of the step.
     """
@@ -66,6 +69,7 @@ class StepResult:
     tables: list[Table] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    headline: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 

@@ -1,4 +1,10 @@
-"""Writes the tour's report folder: a self-contained ``index.html``, ``report.md`` and the PNG figures."""
+"""Writes the tour's report folder: a self-contained ``index.html``, ``report.md`` and the PNG figures.
+
+Both documents read top-down the way a newcomer needs them: the verdict; what failed, first,
+when anything did; what each step found, with what was proved and what was refuted or caught on
+purpose (and why that is a success); then each step's evidence, its long tables folded away
+behind ``<details>`` so that they do not bury the summary.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,15 @@ import re
 from pathlib import Path
 
 _STATUS_WORD = {"passed": "passed", "failed": "FAILED", "missing": "MISSING"}
+
+#: Tables longer than this are folded (``<details>``); shorter ones are shown as they are.
+_FOLD_ROWS = 8
+
+_WHAT_PASSED_MEANS = (
+    "A step passes when every result is the one convalg expects: a true law proved, a false statement "
+    "refuted with an exact counterexample, every computed result within its rigorous error bound, a "
+    "planted bug caught."
+)
 
 _CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 72rem;
@@ -19,6 +34,10 @@ th { background: #f3f5f7; } caption { caption-side: top; text-align: left; font-
 .passed { color: #116329; font-weight: 600; } .failed, .missing { color: #b3261e; font-weight: 700; }
 .verdict { font-size: 1.2rem; padding: .6rem .9rem; border-radius: .4rem; display: inline-block; }
 .verdict.passed { background: #dafbe1; } .verdict.failed { background: #ffebe9; }
+#what-failed { border: 2px solid #b3261e; border-radius: .4rem; padding: .2rem 1rem; background: #fff8f7; }
+#what-failed h2 { margin-top: .6rem; color: #b3261e; border: none; }
+.findings li { margin: .35rem 0; } .findings ul { font-size: .92rem; color: #3d444d; }
+details { margin: .6rem 0; } summary { cursor: pointer; color: #0b57d0; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eaeef2; }
 figcaption { font-size: .9rem; color: #57606a; } pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; }
 code { background: #f6f8fa; padding: 0 .2rem; }
@@ -33,33 +52,63 @@ def _figure_file(step_key: str, figure) -> str:
     return f"figures/{step_key}-{_slug(figure.name)}.png"
 
 
+def _verdict(report) -> str:
+    bad = [r for r in report.results if r.status != "passed"]
+    total = len(report.results)
+    if not bad:
+        return f"passed: all {total} steps found what convalg expects"
+    words = ", ".join(f"{r.title} ({_STATUS_WORD[r.status]})" for r in bad)
+    return f"FAILED: {len(bad)} of {total} steps did not pass: {words}"
+
+
+def _failures(report) -> list:
+    return [r for r in report.results if r.status != "passed"]
+
+
+def _first_note(result) -> str | None:
+    """The note that shows what went wrong (steps put their failures first), if any."""
+    return result.notes[0] if result.notes and result.status != "passed" else None
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("|", r"\|").replace("\n", " ")
 
 
+def _md_table(table) -> list[str]:
+    lines = []
+    if table.caption:
+        lines += [f"*{table.caption}*", ""]
+    lines.append("| " + " | ".join(map(_md_cell, table.columns)) + " |")
+    lines.append("|" + "---|" * len(table.columns))
+    lines += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in table.rows]
+    if len(table.rows) > _FOLD_ROWS:  # GitHub and most viewers render <details> in Markdown
+        return ["<details>", f"<summary>{_fold_label(table)}</summary>", "", *lines, "", "</details>"]
+    return lines
+
+
 def _markdown(report) -> str:
-    verdict = "every step passed" if report.ok else "SOME STEPS FAILED OR ARE MISSING"
-    lines = [
-        "# convalg tour",
-        "",
-        f"**Verdict: {verdict}** (backend `{report.backend}`, {report.seconds:.1f} s).",
-        "",
-        "| step | status | seconds | summary |",
-        "|---|---|---|---|",
-    ]
+    lines = ["# convalg tour", "", f"**Verdict: {_verdict(report)}** (backend `{report.backend}`, "
+             f"{report.seconds:.1f} s).", "", _WHAT_PASSED_MEANS]
+    failures = _failures(report)
+    if failures:
+        lines += ["", "## What failed", ""]
+        for r in failures:
+            lines.append(f"- **{r.title}: {_STATUS_WORD[r.status]}**: {r.summary}")
+            if _first_note(r):
+                lines += ["", _first_note(r)]
+    lines += ["", "## What the tour found", ""]
     for r in report.results:
-        lines.append(f"| {r.title} | {_STATUS_WORD[r.status]} | {r.seconds:.1f} | {_md_cell(r.summary)} |")
+        lines.append(f"- **{r.title}**: {_STATUS_WORD[r.status]} ({r.seconds:.1f} s). {r.summary}")
+        lines += [f"  - {line}" for line in r.headline]
     for r in report.results:
         lines += ["", f"## {r.title}: {_STATUS_WORD[r.status]}", "", r.summary]
         for note in r.notes:
             lines += ["", note]
         for table in r.tables:
-            lines.append("")
-            if table.caption:
-                lines += [f"*{table.caption}*", ""]
-            lines.append("| " + " | ".join(map(_md_cell, table.columns)) + " |")
-            lines.append("|" + "---|" * len(table.columns))
-            lines += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in table.rows]
+            lines += ["", *_md_table(table)]
         for figure in r.figures:
             lines += ["", f"![{figure.caption}]({_figure_file(r.key, figure)})", "", f"*{figure.caption}*"]
     lines += ["", "## Environment", "", "| | |", "|---|---|"]
@@ -67,11 +116,23 @@ def _markdown(report) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- HTML -------------------------------------------------------------------------------------
+
+
+def _html_inline(text: str) -> str:
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def _html_note(note: str) -> str:
     fenced = re.fullmatch(r"```\w*\n(.*)\n```", note, flags=re.S)
     if fenced:
         return f"<pre>{html.escape(fenced.group(1))}</pre>"
-    return "<p>" + re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(note)) + "</p>"
+    return f"<p>{_html_inline(note)}</p>"
+
+
+def _fold_label(table) -> str:
+    what = table.caption or ", ".join(table.columns)
+    return f"the table ({len(table.rows)} rows): {what}"
 
 
 def _html_table(columns, rows, caption="") -> str:
@@ -83,34 +144,64 @@ def _html_table(columns, rows, caption="") -> str:
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _html(report) -> str:
+def _html_step_table(table) -> str:
+    shown = _html_table(table.columns, table.rows, table.caption)
+    if len(table.rows) > _FOLD_ROWS:
+        return f"<details><summary>{html.escape(_fold_label(table))}</summary>{shown}</details>"
+    return shown
+
+
+def _html_summary(report) -> list[str]:
+    """The top of the page: verdict, what failed (first), and what every step found."""
     status = "passed" if report.ok else "failed"
-    verdict = "every step passed" if report.ok else "some steps failed or are missing"
+    parts = [
+        f'<p class="verdict {status}" id="verdict">Verdict: {html.escape(_verdict(report))}</p>',
+        f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s. "
+        f"{html.escape(_WHAT_PASSED_MEANS)}</p>",
+    ]
+    failures = _failures(report)
+    if failures:
+        parts.append('<section id="what-failed"><h2>What failed</h2><ul>')
+        for r in failures:
+            parts.append(
+                f'<li><a href="#{_slug(r.key)}">{html.escape(r.title)}</a>: '
+                f'<span class="{r.status}">{_STATUS_WORD[r.status]}</span>. {_html_inline(r.summary)}'
+            )
+            if _first_note(r):
+                parts.append(_html_note(_first_note(r)))
+            parts.append("</li>")
+        parts.append("</ul></section>")
+    parts.append('<section id="findings"><h2>What the tour found</h2><ul class="findings">')
+    for r in report.results:
+        parts.append(
+            f'<li><a href="#{_slug(r.key)}">{html.escape(r.title)}</a>: '
+            f'<span class="{r.status}">{_STATUS_WORD[r.status]}</span> ({r.seconds:.1f} s). '
+            f"{_html_inline(r.summary)}"
+        )
+        if r.headline:
+            parts.append("<ul>" + "".join(f"<li>{_html_inline(line)}</li>" for line in r.headline) + "</ul>")
+        parts.append("</li>")
+    parts.append("</ul></section>")
+    return parts
+
+
+def _html(report) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>convalg tour: {html.escape(verdict)}</title><style>{_CSS}</style></head><body>",
+        f"<title>convalg tour: {html.escape(_verdict(report))}</title><style>{_CSS}</style></head><body>",
         "<h1>convalg tour</h1>",
-        f'<p class="verdict {status}">Verdict: {html.escape(verdict)}</p>',
-        f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s.</p>",
-        '<table><thead><tr><th>step</th><th>status</th><th>seconds</th><th>summary</th></tr></thead><tbody>',
+        *_html_summary(report),
     ]
-    for r in report.results:
-        parts.append(
-            f'<tr><td><a href="#{_slug(r.key)}">{html.escape(r.title)}</a></td>'
-            f'<td class="{r.status}">{_STATUS_WORD[r.status]}</td><td>{r.seconds:.1f}</td>'
-            f"<td>{html.escape(r.summary)}</td></tr>"
-        )
-    parts.append("</tbody></table>")
     for r in report.results:
         parts.append(
             f'<section id="{_slug(r.key)}"><h2>{html.escape(r.title)}: '
             f'<span class="{r.status}">{_STATUS_WORD[r.status]}</span></h2>'
         )
-        parts.append(f"<p>{html.escape(r.summary)}</p>")
+        parts.append(f"<p>{_html_inline(r.summary)}</p>")
         parts += [_html_note(note) for note in r.notes]
-        parts += [_html_table(t.columns, t.rows, t.caption) for t in r.tables]
+        parts += [_html_step_table(t) for t in r.tables]
         for figure in r.figures:
             data = base64.b64encode(figure.png).decode("ascii")
             caption = html.escape(figure.caption)
@@ -125,13 +216,22 @@ def _html(report) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_report(report, out: Path) -> Path:
-    """Write ``index.html``, ``report.md`` and ``figures/*.png`` into ``out``; return ``out``."""
+def prepare_folder(out: Path) -> Path:
+    """Create the report folder ``out`` (before the tour runs, so a bad path costs no work)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out must be a folder; {str(out)!r} is a file")
+    try:
+        (out / "figures").mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"out {str(out)!r}: cannot create the report folder ({error.strerror or error})") from None
+    return out
+
+
+def write_report(report, out: Path) -> Path:
+    """Write ``index.html``, ``report.md`` and ``figures/*.png`` into ``out``; return ``out``."""
+    out = prepare_folder(out)
     figures = out / "figures"
-    figures.mkdir(parents=True, exist_ok=True)
     for old in figures.glob("*.png"):  # a figure of an earlier run must not pass for this one's
         old.unlink()
     for result in report.results:

@@ -150,3 +150,48 @@ def test_the_browser_check_sees_a_missing_image_and_a_script_error(chromium, tmp
     facts, errors = chromium.open(page.as_uri(), _PAGE_FACTS)
     assert [image["ok"] for image in facts["images"]] == [False]
     assert any("no-such-figure.png" in e for e in errors) and any("boom" in e for e in errors), errors
+
+
+_FAILURE_FACTS = """
+(() => {
+  const box = document.getElementById('what-failed');
+  const sections = Array.from(document.querySelectorAll('body > section[id]'), s => s.id);
+  const folded = Array.from(document.querySelectorAll('details table'),
+                             t => ({open: t.closest('details').open, visible: t.checkVisibility()}));
+  const text = document.body.innerText;
+  return {
+    verdict: document.getElementById('verdict').innerText,
+    box: box ? {top: box.getBoundingClientRect().top, text: box.innerText} : null,
+    viewport: window.innerHeight,
+    sections: sections,
+    folded: folded,
+    failureAt: text.indexOf('deviation 7.5 x bound'),
+    firstPassingDetailAt: text.indexOf('Laws: passed'),
+    foldedRowShown: text.includes('call 100'),
+  };
+})()
+"""
+
+
+def test_a_failing_tour_report_shows_the_failure_first_in_the_browser(chromium, tmp_path):
+    from convalg.tour import StepResult, Table, TourReport
+    from convalg.tour._report import write_report
+
+    long = Table(("case", "status"), tuple((f"call {i}", "ok") for i in range(164)))
+    passed = StepResult("laws", "Laws", "passed", "every verdict is the one convalg states.", tables=[long],
+                        headline=["Refuted on purpose: correlation commutativity."])
+    failed = StepResult("crosscheck", "Cross-checks", "failed", "163 of 164 calls within their error bounds.",
+                        notes=["```\n2-D convolve2d 20x17 x 3x3 same fill: deviation 7.5 x bound\n```"],
+                        tables=[long])
+    out = write_report(TourReport([passed, failed], "numpy", {"python": "3"}, 1.0), tmp_path / "report")
+    facts, errors = chromium.open((out / "index.html").as_uri(), _FAILURE_FACTS)
+    assert not errors, errors
+    assert facts["verdict"].startswith("Verdict: FAILED: 1 of 2 steps did not pass: Cross-checks")
+    assert facts["box"] is not None and "Cross-checks" in facts["box"]["text"]
+    assert "deviation 7.5 x bound" in facts["box"]["text"]
+    assert 0 <= facts["box"]["top"] < facts["viewport"], facts  # seen without scrolling
+    assert facts["sections"][0] == "what-failed", facts["sections"]
+    assert 0 <= facts["failureAt"] < facts["firstPassingDetailAt"], facts
+    # the 164-row tables stay folded until opened: not shown, not in the page's visible text
+    assert facts["folded"] == [{"open": False, "visible": False}] * 2, facts["folded"]
+    assert not facts["foldedRowShown"]

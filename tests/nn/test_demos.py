@@ -87,7 +87,7 @@ def test_learn_command_explains_an_unusable_backend_instead_of_crashing(tmp_path
     if available()["cupy"].usable:
         pytest.skip("cupy is usable here, so there is no unusable backend to ask for")
     assert main(["learn", "params", "--quick", "--backend", "cupy", "--out", str(tmp_path)]) == 2
-    assert "backend 'cupy' is not usable here" in capsys.readouterr().out
+    assert "backend 'cupy' is not usable here" in capsys.readouterr().err
 
 
 def test_learn_command_rejects_an_unknown_demo(tmp_path):

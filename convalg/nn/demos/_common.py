@@ -145,11 +145,26 @@ def pyplot():
     return plt
 
 
+def _relative_luminance(rgb) -> float:
+    """WCAG 2's relative luminance of an sRGB colour (components in [0, 1])."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_colour_on(rgb) -> str:
+    """``'black'`` or ``'white'``, whichever contrasts more with a cell of colour ``rgb``
+    (WCAG's contrast ratio; on any cell colour the better of the two reaches at least 4.58:1)."""
+    luminance = _relative_luminance(rgb)
+    return "black" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "white"
+
+
 def show_kernel(ax, kernel: np.ndarray, title: str, limit: float | None = None) -> None:
     limit = float(np.max(np.abs(kernel))) or 1.0 if limit is None else limit
-    ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    image = ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for (i, j), value in np.ndenumerate(kernel):
-        ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+        # dark cells (strong weights of either sign) need white numbers
+        colour = text_colour_on(image.cmap(image.norm(value)))
+        ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
     ax.set_title(title, fontsize=8)
     ax.set_xticks([])
     ax.set_yticks([])

@@ -104,6 +104,8 @@ def _figures(out, report, losses, photo, clean, learned, x, backend) -> None:
     ax.semilogy(np.arange(1, len(losses) + 1), losses)
     ax.set_xlabel("gradient descent step")
     ax.set_ylabel("mean squared error (noisy target)")
+    # the heavy-ball momentum overshoots first: a reader must not take the rise for a divergence
+    ax.set_title("heavy-ball momentum: an early overshoot, then fast convergence", fontsize=9)
     fig.tight_layout()
     fig.savefig(out / "loss.png", dpi=100)
     plt.close(fig)

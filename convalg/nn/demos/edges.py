@@ -153,6 +153,8 @@ def _figures(out: Path, report, curves, maps) -> None:
         ax.semilogy(np.arange(1, len(losses) + 1), losses, label=name)
     ax.set_xlabel("gradient descent step")
     ax.set_ylabel("mean squared error (noisy target)")
+    # the heavy-ball momentum overshoots first: a reader must not take the rise for a divergence
+    ax.set_title("heavy-ball momentum: an early overshoot, then fast convergence", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "loss.png", dpi=100)

@@ -13,8 +13,8 @@ import pytest
 from convalg.cli import main
 from convalg.testing import _verify, verify
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+VERIFY_TESTS = ROOT / "tests" / "verify"  # where buggy_convolutions.py lives
 
 
 def _without_timings(text: str) -> str:
@@ -39,7 +39,7 @@ def test_cli_states_a_contract_field_by_field_and_passes_keywords(capsys):
 
 
 def test_cli_exit_status_is_1_for_a_buggy_function_with_a_snippet_that_imports_it(capsys, monkeypatch):
-    monkeypatch.chdir(HERE)
+    monkeypatch.chdir(VERIFY_TESTS)
     assert main(["verify", "buggy_convolutions:int32_accumulator", "--like", "numpy.convolve"]) == 1
     assert "from buggy_convolutions import int32_accumulator" in capsys.readouterr().out
 
@@ -115,7 +115,7 @@ def test_a_function_that_crashes_on_every_input_is_a_violation_not_a_crash_of_ve
 
 
 def test_the_command_leaves_no_hypothesis_database_in_the_working_directory(tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(VERIFY_TESTS)])}
     done = subprocess.run(
         [sys.executable, "-m", "convalg", "verify", "buggy_convolutions:flipped_kernel", "--expect", "convolution",
          "--max-examples", "10"],
