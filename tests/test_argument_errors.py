@@ -76,7 +76,7 @@ if not available()["cupy"].usable:
 
 def _refusal(call):
     """The exception ``call()`` raises (failing the test if it raises none)."""
-    with pytest.raises(Exception) as caught:  # noqa: PT011 - the callers compare type and message
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the callers compare type and message  # noqa: PT011 - the callers compare type and message
         call()
     return caught.value
 

@@ -99,8 +99,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     progress = _progress(len(cases))
     if progress is None:
-        for case in cases:
-            results.append((case, *run_case(case, args.backend)))
+        results.extend((case, *run_case(case, args.backend)) for case in cases)
     else:
         with progress:
             task = progress.add_task("", total=len(cases))

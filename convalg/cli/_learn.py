@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from convalg.cli._common import (FAILED, SUCCESS, add_backend_option, output_folder, prepare_folder, require_backend,
-                                 require_extra)
+from convalg.cli._common import (
+    FAILED,
+    SUCCESS,
+    add_backend_option,
+    output_folder,
+    prepare_folder,
+    require_backend,
+    require_extra,
+)
 
 _DEMO_NAMES = ("edges", "channels", "digits", "params")
 

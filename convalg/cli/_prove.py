@@ -88,7 +88,7 @@ def _decide(text: str, dims: int, operator: str, certify: bool, timeout: float, 
 def _worker(connection, *arguments) -> None:
     try:
         connection.send(("ok", _decide(*arguments)))
-    except Exception as error:  # reported by the parent as one line, exit 2 or 3
+    except Exception as error:  # noqa: BLE001 - reported by the parent as one line, exit 2 or 3
         from convalg.symbolic.language import StatementError
 
         kind = "malformed" if isinstance(error, StatementError) else "error"
@@ -127,12 +127,12 @@ def _decide_bounded(text: str, args) -> tuple[str, object]:
 
 def _timed_out(text: str, args, seconds: float) -> str:
     from convalg.symbolic.language import parse
-    from convalg.symbolic.verdict import Verdict
     from convalg.symbolic.render import render_verdict
+    from convalg.symbolic.verdict import Verdict
 
     try:
         statement = str(parse(text, args.dims))
-    except Exception:  # a law name
+    except Exception:  # noqa: BLE001 - not a statement: a law name
         statement = text
     verdict = Verdict(statement, args.dims, "unknown",
                       reason=f"stopped after {seconds:.0f} s (--timeout {args.timeout:g}): no verdict in time")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from convalg.cli._common import (CommandError, add_backend_option, add_out_option, prepare_folder, require_backend,
-                                 require_extra, stdout_console)
+from convalg.cli._common import (
+    CommandError,
+    add_backend_option,
+    add_out_option,
+    prepare_folder,
+    require_backend,
+    require_extra,
+    stdout_console,
+)
 
 #: What the tour needs beyond convalg's own dependencies (module -> package of the ``tour`` extra).
 _TOUR_EXTRA = {"matplotlib": "matplotlib", "rich": "rich", "hypothesis": "hypothesis",

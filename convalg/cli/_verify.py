@@ -26,13 +26,13 @@ _FIELD_OPTIONS = {
                      "where 'same' starts in the full product: numpy/scipy (k-1)//2, ndimage.convolve/torch k//2"),
     "--same-length": ("same_length", ("signal", "longer"), "'same' as long as the signal, or the longer input"),
     "--boundary": ("boundary", None, "zero, constant (scipy's fill), reflect (symm), mirror, wrap, nearest"),
-    "--nonfinite": ("nonfinite", ("local", "spread"), "NaN/Inf reach exactly the outputs they enter (local), "
-                    "or at least those (spread, FFT methods); default: spread"),
+    "--nonfinite": ("nonfinite", ("local", "spread"), ("NaN/Inf reach exactly the outputs they enter (local), "
+                    "or at least those (spread, FFT methods); default: spread")),
     "--integers": ("integers", ("wrap", "exact", "float64"),
                    "integer results: exact or wrapped like numpy (default), exact, or float64 cast back"),
     "--precision": ("precision", ("promote", "signal", "lowest"),
-                    "the precision the output keeps: the inputs' result type (default), the signal's dtype "
-                    "(ndimage), the less precise input's (scipy's FFT methods)"),
+                    ("the precision the output keeps: the inputs' result type (default), the signal's dtype "
+                    "(ndimage), the less precise input's (scipy's FFT methods)")),
 }
 
 

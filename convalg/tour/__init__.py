@@ -106,7 +106,7 @@ def _run_step(step: Step, context: Context) -> StepResult:
             result = step.run(context)
         except PartMissing as exc:
             result = StepResult(step.key, step.title, "missing", f"MISSING: {exc}")
-        except (Exception, SystemExit) as exc:  # a failing part must not hide the others' results
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a failing part must not hide the others' results
             result = StepResult(
                 step.key,
                 step.title,

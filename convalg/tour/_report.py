@@ -90,8 +90,8 @@ def _md_table(table) -> list[str]:
 
 
 def _markdown(report) -> str:
-    lines = ["# convalg tour", "", f"**Verdict: {_verdict(report)}** (backend `{report.backend}`, "
-             f"{report.seconds:.1f} s).", "", _WHAT_PASSED_MEANS]
+    lines = ["# convalg tour", "", (f"**Verdict: {_verdict(report)}** (backend `{report.backend}`, "
+             f"{report.seconds:.1f} s)."), "", _WHAT_PASSED_MEANS]
     failures = _failures(report)
     if failures:
         lines += ["", "## What failed", ""]
@@ -124,7 +124,7 @@ def _html_inline(text: str) -> str:
 
 
 def _html_note(note: str) -> str:
-    fenced = re.fullmatch(r"```\w*\n(.*)\n```", note, flags=re.S)
+    fenced = re.fullmatch(r"```\w*\n(.*)\n```", note, flags=re.DOTALL)
     if fenced:
         return f"<pre>{html.escape(fenced.group(1))}</pre>"
     return f"<p>{_html_inline(note)}</p>"
@@ -156,8 +156,8 @@ def _html_summary(report) -> list[str]:
     status = "passed" if report.ok else "failed"
     parts = [
         f'<p class="verdict {status}" id="verdict">Verdict: {html.escape(_verdict(report))}</p>',
-        f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s. "
-        f"{html.escape(_WHAT_PASSED_MEANS)}</p>",
+        (f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s. "
+        f"{html.escape(_WHAT_PASSED_MEANS)}</p>"),
     ]
     failures = _failures(report)
     if failures:

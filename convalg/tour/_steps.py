@@ -100,9 +100,9 @@ def _laws_headline(runs, verdicts: dict) -> list[str]:
 
     return [
         f"Proved for sequences of every length, in 1-D and 2-D: {names('proved')}.",
-        "Refuted on purpose, each with an exact counterexample: false statements that the lecture notes or "
+        ("Refuted on purpose, each with an exact counterexample: false statements that the lecture notes or "
         "deep-learning habit suggest, listed so that the tour shows convalg refutes what is false (here a "
-        f"refutation is the expected verdict, not a failure): {names('refuted')}.",
+        f"refutation is the expected verdict, not a failure): {names('refuted')}."),
     ]
 
 

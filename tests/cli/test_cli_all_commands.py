@@ -86,7 +86,7 @@ def test_every_bad_output_path_is_refused_before_the_work_with_exit_status_2(no_
 
 
 @pytest.mark.parametrize(
-    "argv, words",
+    ("argv", "words"),
     [
         (["tour", "--backend", "torch"], "argument --backend: invalid choice: 'torch'"),
         (["learn", "edges", "--backend", "torch"], "argument --backend: invalid choice: 'torch'"),

@@ -11,6 +11,7 @@ are not fetched (CI has no network) but must be well-formed https URLs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
@@ -22,15 +23,13 @@ import pytest
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+    def log_message(self, format, *args):
         pass
 
     def handle(self):
         # A browser that moves on to the next page drops the loads it no longer needs.
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +63,7 @@ _PAGE_FACTS = """
 
 def _fetch_status(url: str) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -85,9 +84,7 @@ def test_every_page_loads_without_errors_and_no_link_or_image_is_broken(served_s
         facts, errors = chromium.open(base + page, _PAGE_FACTS)
         if facts["ready"] != "complete" or not facts["title"].strip():
             problems.append(f"{page}: did not load (readyState {facts['ready']!r}, title {facts['title']!r})")
-        for image in facts["images"]:
-            if not image["ok"]:
-                problems.append(f"{page}: image did not load: {image['src']}")
+        problems += [f"{page}: image did not load: {image['src']}" for image in facts["images"] if not image["ok"]]
         problems += [f"{page}: browser error: {error}" for error in errors]
         ids[page] = set(facts["ids"])
         links.update((page, link) for link in facts["links"])

@@ -58,7 +58,7 @@ def test_the_n_dimensional_window_is_scipy_signals_or_its_refusal(shapes, mode, 
         try:
             windows.mode_window(shape1, shape2, mode)
         except ValueError as error:
-            assert "one must be at least as large as the other" in str(error)  # noqa: PT017 - else: below
+            assert "one must be at least as large as the other" in str(error)  # noqa: PT017 - else: below  # noqa: PT017 - else: below
         else:
             raise AssertionError("mode_window accepted what scipy.signal refuses")
         return

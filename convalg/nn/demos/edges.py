@@ -124,8 +124,8 @@ def _text(report) -> list[str]:
             f"  max |learned - least squares|          = {k['max_abs_learned_vs_least_squares']:.2e}",
             f"  max |least squares - true| (noise)     = {k['max_abs_least_squares_vs_true']:.2e}",
             f"  max |learned without noise - true|     = {k['max_abs_learned_without_noise_vs_true']:.2e}",
-            f"  convolution target: max |learned - flip(true)| = "
-            f"{k['max_abs_learned_from_convolution_vs_flipped_true']:.2e} (vs true: {k['max_abs_learned_from_convolution_vs_true']:.2f})",
+            (f"  convolution target: max |learned - flip(true)| = "
+            f"{k['max_abs_learned_from_convolution_vs_flipped_true']:.2e} (vs true: {k['max_abs_learned_from_convolution_vs_true']:.2f})"),
         ]
     lines += ["", f"all promises hold (< {report['tolerance']:g}): {report['holds']}", f"seconds: {report['seconds']:.1f}"]
     return lines
