@@ -92,9 +92,7 @@ def _cupy_status() -> BackendStatus:
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver or device, or worse
-        return BackendStatus(
-            "cupy", False, f"cupy is installed but no CUDA device was found ({exc})"
-        )
+        return BackendStatus("cupy", False, f"cupy is installed but no CUDA device was found ({exc})")
     if count < 1:
         return BackendStatus("cupy", False, "cupy is installed but no CUDA device was found")
     return BackendStatus("cupy", True, f"cupy {cupy.__version__}, {count} CUDA device(s)")
@@ -162,9 +160,7 @@ def require_usable(name: Any) -> None:
     ValueError: backend must be None or one of 'numpy', 'cupy', 'array_api_strict'; got 'torch'
     """
     if name not in KNOWN_BACKENDS:
-        raise ValueError(
-            f"backend must be None or one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}"
-        )
+        raise ValueError(f"backend must be None or one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}")
     if name == "numpy":
         return
     status = _module_status(name)
@@ -237,8 +233,7 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
     libraries = [_library_of(x) for x in arrays]
     if "torch" in libraries:
         raise TypeError(
-            "torch tensors are not a convalg backend; pass tensor.numpy() (CPU) or use "
-            "convalg.nn for layers"
+            "torch tensors are not a convalg backend; pass tensor.numpy() (CPU) or use convalg.nn for layers"
         )
     if "dask" in libraries:
         raise TypeError(

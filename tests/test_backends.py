@@ -117,8 +117,10 @@ def test_an_unusable_backend_raises_one_exception_type_everywhere(monkeypatch):
         lambda: run_tour(None, backend="array_api_strict"),
     ]
     for call in calls:
-        with pytest.raises(backends.BackendUnavailableError,
-                           match="backend 'array_api_strict' is not usable here: array_api_strict is not"):
+        with pytest.raises(
+            backends.BackendUnavailableError,
+            match="backend 'array_api_strict' is not usable here: array_api_strict is not",
+        ):
             call()
     # what users of GPU libraries and of optional dependencies catch both work
     assert issubclass(backends.BackendUnavailableError, RuntimeError)

@@ -102,8 +102,9 @@ def parallel_map(function: Callable[[Any], Any], items: Iterable[Any]) -> list:
     return _drain(function, items, threads)
 
 
-def parallel_blocks(function: Callable[[Any], Any], blocks: list, products: int,
-                    min_products: int | None = None) -> list:
+def parallel_blocks(
+    function: Callable[[Any], Any], blocks: list, products: int, min_products: int | None = None
+) -> list:
     """``[function(b) for b in blocks]`` on every core, each on a single-threaded BLAS.
 
     ``products`` is the call's work in multiply-adds; from ``min_products`` (default

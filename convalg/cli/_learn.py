@@ -30,12 +30,22 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("demo", choices=_DEMO_NAMES, help="which demo to run")
-    parser.add_argument("--out", default=None, type=output_folder, metavar="DIR",
-                        help="folder for the figures and reports (created if needed; default: convalg-learn-DEMO)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        type=output_folder,
+        metavar="DIR",
+        help="folder for the figures and reports (created if needed; default: convalg-learn-DEMO)",
+    )
     add_backend_option(parser, "numpy", "array backend the layers compute on")
     parser.add_argument("--quick", action="store_true", help="a reduced run (smaller images, fewer epochs)")
-    parser.add_argument("--seed", type=int, default=0, metavar="N",
-                        help="seed of the initial weights, noise and shuffling (default: %(default)s)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the initial weights, noise and shuffling (default: %(default)s)",
+    )
     parser.set_defaults(run=run)
 
 

@@ -42,7 +42,7 @@ def register(subparsers) -> None:
         description=(
             "Prove or refute identities of finitely supported sequences of any length. A STATEMENT "
             "is either a law name (see --list) or an identity such as 'f*(g+h) == f*g + f*h' with "
-            "*, corr(a,b), circ(a,b,N), conv(a,b,mode=\"same\"), down(a,s), shift(a,k), flip(a), "
+            '*, corr(a,b), circ(a,b,N), conv(a,b,mode="same"), down(a,s), shift(a,k), flip(a), '
             "conj(a), delta, dft(a,N), hadamard(a,b), scalars alpha, beta and numbers."
         ),
         epilog=(
@@ -52,21 +52,38 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("statements", nargs="*", metavar="STATEMENT", help="identities or law names")
-    parser.add_argument("--operator", choices=("convolution", "correlation", "circular"), default=None,
-                        help="the operator a law name refers to (default: convolution); law names only")
-    parser.add_argument("--dims", type=int, choices=(1, 2), default=1,
-                        help="dimension of the sequences: on Z (1) or Z^2 (2); the laws are stated in 1-D and 2-D "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--operator",
+        choices=("convolution", "correlation", "circular"),
+        default=None,
+        help="the operator a law name refers to (default: convolution); law names only",
+    )
+    parser.add_argument(
+        "--dims",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="dimension of the sequences: on Z (1) or Z^2 (2); the laws are stated in 1-D and 2-D "
+        "(default: %(default)s)",
+    )
     parser.add_argument("--all", action="store_true", help="every named law, every operator, 1-D and 2-D")
     parser.add_argument("--notes", action="store_true", help="the verdicts on the lecture notes' claims")
     parser.add_argument("--list", action="store_true", help="list the named laws")
-    parser.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
-                        help="how the verdicts and proofs are printed: plain text, Markdown with $$ math, or a "
-                             "LaTeX document body (default: %(default)s)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        default="text",
+        help="how the verdicts and proofs are printed: plain text, Markdown with $$ math, or a "
+        "LaTeX document body (default: %(default)s)",
+    )
     parser.add_argument("--no-certificate", action="store_true", help="skip the exhaustive symbolic check")
-    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"time allowed per statement (default: {DEFAULT_TIMEOUT:g}); past it the verdict "
-                             "is UNKNOWN")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time allowed per statement (default: {DEFAULT_TIMEOUT:g}); past it the verdict is UNKNOWN",
+    )
     parser.set_defaults(run=run)
 
 
@@ -134,8 +151,12 @@ def _timed_out(text: str, args, seconds: float) -> str:
         statement = str(parse(text, args.dims))
     except Exception:  # noqa: BLE001 - not a statement: a law name
         statement = text
-    verdict = Verdict(statement, args.dims, "unknown",
-                      reason=f"stopped after {seconds:.0f} s (--timeout {args.timeout:g}): no verdict in time")
+    verdict = Verdict(
+        statement,
+        args.dims,
+        "unknown",
+        reason=f"stopped after {seconds:.0f} s (--timeout {args.timeout:g}): no verdict in time",
+    )
     return render_verdict(verdict, args.format)
 
 
@@ -156,14 +177,18 @@ def _check_law_names(args) -> str | None:
             name = text.strip()
             others = [op for op in laws.OPERATORS if name in laws.names(op)]
             if others:
-                return (f"the law {name!r} is not stated for {operator}; it is for {', '.join(others)} "
-                        f"(add --operator {others[0]})")
+                return (
+                    f"the law {name!r} is not stated for {operator}; it is for {', '.join(others)} "
+                    f"(add --operator {others[0]})"
+                )
             close = get_close_matches(name, laws.names(), n=3, cutoff=0.6)
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             return f"no law named {name!r}; {hint}convalg prove --list shows every law"
         if not is_name and args.operator is not None:
-            return (f"--operator names the operator of a law name; {text!r} is a statement, whose operators "
-                    "are written in it (*, corr, circ, conv(..., mode=...))")
+            return (
+                f"--operator names the operator of a law name; {text!r} is a statement, whose operators "
+                "are written in it (*, corr, circ, conv(..., mode=...))"
+            )
     return None
 
 
@@ -177,8 +202,16 @@ def run(args: argparse.Namespace) -> int:
     from convalg.symbolic.render import render_document
 
     certify = not args.no_certificate
-    modes = [name for name, given in (("--list", args.list), ("--notes", args.notes), ("--all", args.all),
-                                      ("STATEMENT", bool(args.statements))) if given]
+    modes = [
+        name
+        for name, given in (
+            ("--list", args.list),
+            ("--notes", args.notes),
+            ("--all", args.all),
+            ("STATEMENT", bool(args.statements)),
+        )
+        if given
+    ]
     if len(modes) > 1:
         raise CommandError(f"give one of STATEMENT, --all, --notes or --list, not {' and '.join(modes)}")
     if args.operator is not None and (args.list or args.notes or args.all):

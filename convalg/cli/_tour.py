@@ -15,8 +15,13 @@ from convalg.cli._common import (
 )
 
 #: What the tour needs beyond convalg's own dependencies (module -> package of the ``tour`` extra).
-_TOUR_EXTRA = {"matplotlib": "matplotlib", "rich": "rich", "hypothesis": "hypothesis",
-               "skimage": "scikit-image", "sklearn": "scikit-learn"}
+_TOUR_EXTRA = {
+    "matplotlib": "matplotlib",
+    "rich": "rich",
+    "hypothesis": "hypothesis",
+    "skimage": "scikit-image",
+    "sklearn": "scikit-learn",
+}
 
 
 def register(subparsers) -> None:
@@ -36,9 +41,14 @@ def register(subparsers) -> None:
     add_out_option(parser, "convalg-report", "the report")
     add_backend_option(parser, "numpy", "array backend to compute on; cupy runs the tour on the GPU")
     parser.add_argument("--quick", action="store_true", help="a smaller run of every step (for tests)")
-    parser.add_argument("--step", action="append", dest="steps", metavar="STEP",
-                        choices=[step.key for step in STEPS],
-                        help=f"run only this step (repeatable): {', '.join(step.key for step in STEPS)}")
+    parser.add_argument(
+        "--step",
+        action="append",
+        dest="steps",
+        metavar="STEP",
+        choices=[step.key for step in STEPS],
+        help=f"run only this step (repeatable): {', '.join(step.key for step in STEPS)}",
+    )
     parser.set_defaults(run=run)
 
 

@@ -42,8 +42,7 @@ def _chunked(function, in1, in2, **kwargs):
 def _run(function: str, in1, in2, backend, **kwargs):
     xp, (a, b) = backends.namespace(in1, in2, backend=backend)
     recipe = prepare(function, xp, a, b, **kwargs)
-    if kwargs.get("method") in ("fft", "oa") and not recipe.finite \
-            and recipe.plan.method in ("fft", "oa"):
+    if kwargs.get("method") in ("fft", "oa") and not recipe.finite and recipe.plan.method in ("fft", "oa"):
         runtime_fft.warn_nonfinite(kwargs["method"], stacklevel=3)
     return execute(recipe)
 
@@ -240,8 +239,7 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=N
     array([[1, 1],
            [5, 5]])
     """
-    return _run("convolve2d", in1, in2, backend, mode=mode, boundary=boundary,
-                fillvalue=fillvalue)
+    return _run("convolve2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
 
 def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=None):
@@ -271,8 +269,7 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=
     >>> convalg.correlate2d([[1, 2, 3]], [[1, 1]], mode="valid")
     array([[3, 5]])
     """
-    return _run("correlate2d", in1, in2, backend, mode=mode, boundary=boundary,
-                fillvalue=fillvalue)
+    return _run("correlate2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
 
 def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
@@ -315,10 +312,7 @@ def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
         return recipe.plan.method
     import timeit
 
-    candidates = ["direct"] + [
-        m for m in ("fft", "oa")
-        if m in _allowed_methods(xp, a, b, mode)
-    ]
+    candidates = ["direct"] + [m for m in ("fft", "oa") if m in _allowed_methods(xp, a, b, mode)]
     times = {}
     for method in candidates:
         timer = timeit.Timer(lambda method=method: convolve(a, b, mode=mode, method=method))
@@ -331,7 +325,9 @@ def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
 
 def _allowed_methods(xp, a, b, mode) -> list[str]:
     return [
-        method for method in ("fft", "oa") if prepare("convolve", xp, a, b, mode=mode, method=method).plan.method == method
+        method
+        for method in ("fft", "oa")
+        if prepare("convolve", xp, a, b, mode=mode, method=method).plan.method == method
     ]
 
 
@@ -463,16 +459,16 @@ def execute(recipe: Recipe):
             shape = [recipe.fft_lengths[ax] for ax in recipe.axes]
             out = _fft.convolve(xp, a, b, recipe.axes, shape, recipe.region, compute.kind == "c")
         else:
-            out = _overlap_add.convolve(xp, a, b, recipe.axes, recipe.blocks, recipe.fft_lengths,
-                                        recipe.region, compute.kind == "c")
+            out = _overlap_add.convolve(
+                xp, a, b, recipe.axes, recipe.blocks, recipe.fft_lengths, recipe.region, compute.kind == "c"
+            )
         if recipe.scale:
             out = _ranges.scaled(xp, out, recipe.scale)
     if through_float:
         out = xp.astype(xp.round(out), _dtypes.namespace_dtype(xp, rule.compute))
     if recipe.moduli:
         out = xp.astype(out, _dtypes.namespace_dtype(xp, rule.compute))  # two's complement
-        _ranges.confirm_fits(xp, out, lambda p: _residues(recipe, p), recipe.moduli, rule,
-                             recipe.function)
+        _ranges.confirm_fits(xp, out, lambda p: _residues(recipe, p), recipe.moduli, rule, recipe.function)
     if rule.result.kind == "b":
         return out != 0
     return xp.astype(out, result_dtype, copy=False)
@@ -491,8 +487,9 @@ def _residues(recipe: Recipe, modulus: int):
     extended = recipe.boundary != "fill" or recipe.fillvalue != 0
     if not extended and math.prod(b.shape) > math.prod(a.shape):
         a, b = b, a  # loop over the taps of the smaller input
-    return _direct.modular_accumulation(xp, a, b, recipe.region, modulus,
-                                        boundary=recipe.boundary, fillvalue=recipe.fillvalue)
+    return _direct.modular_accumulation(
+        xp, a, b, recipe.region, modulus, boundary=recipe.boundary, fillvalue=recipe.fillvalue
+    )
 
 
 def _run_direct(recipe: Recipe, a, b, fillvalue):
@@ -508,9 +505,16 @@ def _run_direct(recipe: Recipe, a, b, fillvalue):
         if not bool(xp.all(xp.isfinite(out))):
             # partial sums overflowed: recompute with every product prescaled (exactly) by
             # 2**-scale and keep those outputs that are finite now (_ranges, errorbounds)
-            rescued = _direct.shifted_accumulation(xp, a, b, recipe.region,
-                                                   boundary=recipe.boundary, fillvalue=fillvalue,
-                                                   skip_zero_taps=skip, prescale=recipe.scale)
+            rescued = _direct.shifted_accumulation(
+                xp,
+                a,
+                b,
+                recipe.region,
+                boundary=recipe.boundary,
+                fillvalue=fillvalue,
+                skip_zero_taps=skip,
+                prescale=recipe.scale,
+            )
             out = xp.where(_rescues(xp, out, rescued), rescued, out)
     return out
 
@@ -519,13 +523,13 @@ def _rescues(xp, out, rescued):
     """Where the prescaled ``rescued`` output replaces a non-finite ``out``: every component
     that ``out`` got wrong (non-finite) ``rescued`` gets at least as right (not NaN), and
     none that ``out`` got finite does ``rescued`` lose."""
+
     def acceptable(o, r):
         return (xp.isfinite(o) & xp.isfinite(r)) | (~xp.isfinite(o) & ~xp.isnan(r))
 
     take = ~xp.isfinite(out)
     if _dtypes.numpy_dtype(out.dtype).kind == "c":
-        return take & acceptable(xp.real(out), xp.real(rescued)) & acceptable(
-            xp.imag(out), xp.imag(rescued))
+        return take & acceptable(xp.real(out), xp.real(rescued)) & acceptable(xp.imag(out), xp.imag(rescued))
     return take & acceptable(out, rescued)
 
 
@@ -535,18 +539,25 @@ def _direct_engine(recipe: Recipe, a, b, fillvalue, extended: bool, skip: bool):
     xp = recipe.xp
     numpy = backends.is_numpy(xp)
     if recipe.factors is not None:
-        return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip,
-                                 pass_function=_direct_numpy.numpy_pass if numpy else None)
+        return _direct.separable(
+            xp,
+            a,
+            recipe.factors,
+            recipe.region,
+            skip_zero_taps=skip,
+            pass_function=_direct_numpy.numpy_pass if numpy else None,
+        )
     if numpy and a.ndim == 1:
         outputs = recipe.region[0][1]
         if blas_allowed(recipe) and _choose.use_blas_1d(outputs, b.shape[0]):
             return _direct_numpy.numpy_blas_1d(a, b, recipe.region)
-        return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
-                                      fillvalue=fillvalue)
+        return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue)
     if numpy and recipe.rule.compute.kind != "O" and (recipe.finite or extended):
         # The slab fast path multiplies the zero padding too; with a NaN or Inf in the data
         # the generic path keeps it local.
-        return _direct_numpy.numpy_nd(a, b, recipe.region, boundary=recipe.boundary,
-                                      fillvalue=fillvalue, skip_zero_taps=skip)
-    return _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,
-                                        fillvalue=fillvalue, skip_zero_taps=skip)
+        return _direct_numpy.numpy_nd(
+            a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue, skip_zero_taps=skip
+        )
+    return _direct.shifted_accumulation(
+        xp, a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue, skip_zero_taps=skip
+    )

@@ -92,8 +92,7 @@ def fft_cost(batch: int, fft_shape: Sequence[int], complex_data: bool, transform
     return FFT_CALL + FFT_ELEMENT * factor * transforms * batch * transform_work(fft_shape)
 
 
-def oa_cost(batch: int, block_counts: Sequence[int], block_shape: Sequence[int],
-            complex_data: bool) -> float:
+def oa_cost(batch: int, block_counts: Sequence[int], block_shape: Sequence[int], complex_data: bool) -> float:
     """Modelled seconds of overlap-add: forward+inverse of every block, one kernel transform."""
     blocks = math.prod(block_counts)
     factor = 2.0 if complex_data else 1.0

@@ -337,8 +337,7 @@ def separable(
         a = run(xp, a, kernel, pass_region, skip_zero_taps=skip_zero_taps)
     # axes with kernel length 1 keep their region as a plain crop
     crop = tuple(
-        slice(start, start + length) if factors[i] is None else slice(None)
-        for i, (start, length) in enumerate(region)
+        slice(start, start + length) if factors[i] is None else slice(None) for i, (start, length) in enumerate(region)
     )
     return a[crop]
 

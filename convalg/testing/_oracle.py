@@ -161,9 +161,7 @@ def reference(in1, in2, *, op: str = "convolution", mode: str = "full") -> np.nd
     a = np.asarray(in1)
     b = np.asarray(in2)
     if a.ndim != b.ndim:
-        raise ValueError(
-            f"in1 and in2 must have the same number of dimensions; got {a.ndim} and {b.ndim}"
-        )
+        raise ValueError(f"in1 and in2 must have the same number of dimensions; got {a.ndim} and {b.ndim}")
     if op == "correlation":
         b = _reverse_and_conjugate(b)
     elif op != "convolution":

@@ -51,6 +51,7 @@ class _BadValue(UsageError, ValueError):
 class _BadType(UsageError, TypeError):
     pass
 
+
 # Products the independent exact evaluation may form to confirm a CONSISTENT verdict (about half a second).
 _CONFIRM_BUDGET = 200_000
 _SHRINK_CALLS, _SHRINK_SECONDS = 300, 15.0
@@ -96,8 +97,9 @@ def _check_keywords(fn, keywords: dict) -> None:
     try:
         signature.bind_partial(None, None, **keywords)
     except TypeError as exc:
-        raise _BadType(f"keywords {sorted(keywords)} do not fit {getattr(fn, '__name__', fn)}{signature}: {exc}") \
-            from None
+        raise _BadType(
+            f"keywords {sorted(keywords)} do not fit {getattr(fn, '__name__', fn)}{signature}: {exc}"
+        ) from None
 
 
 def _validate(fn, dims, max_examples, max_size, timeout, examples) -> None:
@@ -107,12 +109,11 @@ def _validate(fn, dims, max_examples, max_size, timeout, examples) -> None:
         raise _BadValue(f"dims must be 1, 2 or 3; got {dims!r}")
     if isinstance(max_examples, bool) or not isinstance(max_examples, int | np.integer) or max_examples < 1:
         raise _BadValue(f"max_examples must be an integer of at least 1; got {max_examples!r}")
-    if isinstance(max_size, bool) or not isinstance(max_size, int | np.integer) or not (
-        16 <= max_size <= MAX_MAX_SIZE
-    ):
+    if isinstance(max_size, bool) or not isinstance(max_size, int | np.integer) or not (16 <= max_size <= MAX_MAX_SIZE):
         raise _BadValue(f"max_size must be an integer from 16 to {MAX_MAX_SIZE}; got {max_size!r}")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
-                                or not (0 < timeout < math.inf)):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (0 < timeout < math.inf)
+    ):
         raise _BadValue(f"timeout must be a positive number of seconds, or None; got {timeout!r}")
     for i, example in enumerate(examples):
         if len(example) != 2 or np.ndim(example[0]) != dims or np.ndim(example[1]) != dims:
@@ -134,8 +135,16 @@ class _Search:
         self.unknown: list[str] = []
         self.passed: list = []  # (signal, kernel, output, compute dtype) of passing calls, for confirmation
         self.bounds: set[str] = set()
-        self.counts = {"cases": 0, "undefined": 0, "nonfinite": 0, "integers": 0, "spread": 0, "skipped": 0,
-                       "declined": 0, "refused": 0}
+        self.counts = {
+            "cases": 0,
+            "undefined": 0,
+            "nonfinite": 0,
+            "integers": 0,
+            "spread": 0,
+            "skipped": 0,
+            "declined": 0,
+            "refused": 0,
+        }
         self.declined: set = set()
         self.largest = [(0,), (0,)]
         self.timed_out_size = math.inf
@@ -178,8 +187,11 @@ class _Search:
             return
         finding = verdict.finding
         wrong_convention = self.by_diagnosis.get("convention")
-        if (wrong_convention is not None and outcome.output is not None
-                and _matches(self.detection.convention, signal, kernel, outcome.output)):
+        if (
+            wrong_convention is not None
+            and outcome.output is not None
+            and _matches(self.detection.convention, signal, kernel, outcome.output)
+        ):
             wrong_convention.also_seen.append(label)  # a consequence of computing the other convention
             return
         if finding.kind == "timeout":
@@ -278,8 +290,12 @@ class _Search:
             if words and _matches(detected, s, k, out):
                 violation.kind = "convention"
                 violation.law = _LAWS["convention"]
-                violation.diagnosis = [(f"it computes {detected.short()} (explains {self.detection.explained} of "
-                                       f"{self.detection.answered} probes and this counterexample):")]
+                violation.diagnosis = [
+                    (
+                        f"it computes {detected.short()} (explains {self.detection.explained} of "
+                        f"{self.detection.answered} probes and this counterexample):"
+                    )
+                ]
                 violation.diagnosis += [f"- {w}" for w in words]
                 return
         nearest = _nearest(s, k, out, self.contract) if finding.kind != "nonfinite" else None
@@ -287,8 +303,9 @@ class _Search:
             violation.nearest = nearest
         else:
             nearest = None
-        violation.diagnosis = ["no convention explains this output"
-                               + ("" if nearest is None else "; the nearest is shown below")]
+        violation.diagnosis = [
+            "no convention explains this output" + ("" if nearest is None else "; the nearest is shown below")
+        ]
 
     def _confirm(self, violation: Violation, finding: Finding) -> bool:
         """Confirm by a check that does not share the code that found it; otherwise record UNKNOWN."""
@@ -296,24 +313,35 @@ class _Search:
         if finding.kind in ("values", "shape", "integers", "nonfinite"):
             taps = _kernel_taps(self.contract, s, k)
             dtype = compute_dtype(self.contract, s, k)
-            answer = judge(self.contract, s, k, violation.output, kernel_taps=taps,
-                           compute_dtype=dtype if dtype.kind in "fc" else None)
+            answer = judge(
+                self.contract,
+                s,
+                k,
+                violation.output,
+                kernel_taps=taps,
+                compute_dtype=dtype if dtype.kind in "fc" else None,
+            )
             if answer.agrees:
-                self.unknown.append(f"the oracle reports '{finding.message.splitlines()[0]}' on signal={s.tolist()}, "
-                                    f"kernel={k.tolist()}, but the independent exact evaluation finds it "
-                                    f"{answer.reason}: not reported")
+                self.unknown.append(
+                    f"the oracle reports '{finding.message.splitlines()[0]}' on signal={s.tolist()}, "
+                    f"kernel={k.tolist()}, but the independent exact evaluation finds it "
+                    f"{answer.reason}: not reported"
+                )
                 return False
             violation.confirmed = f"confirmed by the independent exact evaluation: {answer.reason}"
             return True
-        with Harness(self.call_fn, timeout=self.harness.timeout, memory=self.harness.memory,
-                     warmup=self.harness.warmup) as fresh:
+        with Harness(
+            self.call_fn, timeout=self.harness.timeout, memory=self.harness.memory, warmup=self.harness.warmup
+        ) as fresh:
             if violation.earlier is not None:
                 fresh.call(*violation.earlier)
             again = fresh.call(s, k)
         verdict = check_call(self.contract, s, k, again, self.harness.timeout)
         if verdict.finding is None or verdict.finding.kind != finding.kind:
-            violation.confirmed = ("seen once; a fresh process on the same input does not repeat it (the function "
-                                   "depends on earlier calls)")
+            violation.confirmed = (
+                "seen once; a fresh process on the same input does not repeat it (the function "
+                "depends on earlier calls)"
+            )
             return True
         violation.confirmed = "confirmed by a replay in a fresh process"
         return True
@@ -334,13 +362,20 @@ class _Search:
             if output is None:
                 answer = refusal_allowed(self.contract, signal, kernel)
             else:
-                answer = judge(self.contract, signal, kernel, output,
-                               kernel_taps=_kernel_taps(self.contract, signal, kernel),
-                               compute_dtype=dtype if dtype.kind in "fc" else None)
+                answer = judge(
+                    self.contract,
+                    signal,
+                    kernel,
+                    output,
+                    kernel_taps=_kernel_taps(self.contract, signal, kernel),
+                    compute_dtype=dtype if dtype.kind in "fc" else None,
+                )
             checked += 1
             if not answer.agrees:
-                self.unknown.append(f"the oracle passed {label} (signal shape {signal.shape}, kernel {kernel.shape}) "
-                                    f"but the independent exact evaluation says: {answer.reason}")
+                self.unknown.append(
+                    f"the oracle passed {label} (signal shape {signal.shape}, kernel {kernel.shape}) "
+                    f"but the independent exact evaluation says: {answer.reason}"
+                )
         return checked, _CONFIRM_BUDGET - budget
 
 
@@ -386,8 +421,9 @@ def _kernel_taps(contract: Contract, signal, kernel):
         b, footprint = b[flip], footprint[flip]
     if transform.conj_kernel and b.dtype.kind == "c":
         b = np.conjugate(b)
-    return np.asarray(b).astype(np.asarray(kernel).dtype if np.asarray(kernel).dtype.kind in "fc" else b.dtype), \
-        footprint
+    return np.asarray(b).astype(
+        np.asarray(kernel).dtype if np.asarray(kernel).dtype.kind in "fc" else b.dtype
+    ), footprint
 
 
 def _nearest(signal, kernel, output, contract: Contract):
@@ -542,15 +578,37 @@ def verify(
     keywords = dict(keywords or {})
     examples = list(examples)
     _validate(fn, dims, max_examples, max_size, timeout, examples)
-    user_fields = {f for f, v in dict(operation=expect, conjugate=conjugate, order=order, mode=mode,
-                                      same_start=same_start, same_length=same_length, boundary=boundary,
-                                      nonfinite=nonfinite, integers=integers, precision=precision).items()
-                   if v is not None}
+    user_fields = {
+        f
+        for f, v in dict(
+            operation=expect,
+            conjugate=conjugate,
+            order=order,
+            mode=mode,
+            same_start=same_start,
+            same_length=same_length,
+            boundary=boundary,
+            nonfinite=nonfinite,
+            integers=integers,
+            precision=precision,
+        ).items()
+        if v is not None
+    }
     try:
         stated = contract_from_options(
-            contract, like=like, dims=dims, expect=expect, conjugate=conjugate, order=order, mode=mode,
-            same_start=same_start, same_length=same_length, boundary=boundary, nonfinite=nonfinite,
-            integers=integers, precision=precision,
+            contract,
+            like=like,
+            dims=dims,
+            expect=expect,
+            conjugate=conjugate,
+            order=order,
+            mode=mode,
+            same_start=same_start,
+            same_length=same_length,
+            boundary=boundary,
+            nonfinite=nonfinite,
+            integers=integers,
+            precision=precision,
         )
     except TypeError as exc:
         raise _BadType(str(exc)) from None
@@ -581,10 +639,12 @@ def verify(
             domain.append((signal, kernel, f"dtype probe {label}", outcome))
         # 2. the convention: detected from probes, then completed by what the user did not state
         detection = detect_convention(call_fn, dims=dims, seed=seed, call=harness.call)
-        if keywords and all(p.outcome.error_type == "TypeError" and "keyword" in p.outcome.error
-                            for p in detection.probes):
-            raise _BadType(f"{target} does not take the keywords {sorted(keywords)}: "
-                           f"{detection.probes[0].outcome.error}")
+        if keywords and all(
+            p.outcome.error_type == "TypeError" and "keyword" in p.outcome.error for p in detection.probes
+        ):
+            raise _BadType(
+                f"{target} does not take the keywords {sorted(keywords)}: {detection.probes[0].outcome.error}"
+            )
         detected = detection.convention or detection.nearest
         completed = stated.completed(detected)
         report.contract = completed
@@ -607,10 +667,12 @@ def verify(
         for i, (signal, kernel) in enumerate(examples):
             search.run_case(np.asarray(signal), np.asarray(kernel), f"given example {i + 1}")
             search.remember(np.asarray(signal), np.asarray(kernel))
-        for case in schedule(dims, pairs, max_examples=max_examples, max_size=max_size, seed=seed,
-                             defined=completed.defined):
-            search.run_case(case.signal, case.kernel, f"schedule: {case.label}, shapes {case.signal.shape} and "
-                                                      f"{case.kernel.shape}")
+        for case in schedule(
+            dims, pairs, max_examples=max_examples, max_size=max_size, seed=seed, defined=completed.defined
+        ):
+            search.run_case(
+                case.signal, case.kernel, f"schedule: {case.label}, shapes {case.signal.shape} and {case.kernel.shape}"
+            )
             search.remember(case.signal, case.kernel)
         confirmed, products = search.confirm_passing() if not search.violations else (0, 0)
         report.violations += search.violations
@@ -634,18 +696,21 @@ def _summarise(report, search: _Search, harness, contract, confirmed, products, 
     report.checks.append(f"largest inputs: {reached} (the schedule reaches {size_summary(report.dims, max_size)})")
     if search.bounds:
         report.checks.append(f"values within: {'; '.join(sorted(search.bounds))}")
-    report.checks.append(f"non-finite rule '{contract.nonfinite}' on {counts['nonfinite']} inputs with NaN or "
-                         "infinity" + (f" (it spread beyond the outputs they enter on {counts['spread']})"
-                                       if counts["spread"] else ""))
+    report.checks.append(
+        f"non-finite rule '{contract.nonfinite}' on {counts['nonfinite']} inputs with NaN or "
+        "infinity" + (f" (it spread beyond the outputs they enter on {counts['spread']})" if counts["spread"] else "")
+    )
     report.checks.append(f"integer rule '{contract.integers}' on {counts['integers']} integer results")
     if not report.violations and search.passed:
-        report.checks.append(f"the independent exact evaluation re-judged {confirmed} of them ({products} products)"
-                             + ("" if report.unknown else " and agreed"))
+        report.checks.append(
+            f"the independent exact evaluation re-judged {confirmed} of them ({products} products)"
+            + ("" if report.unknown else " and agreed")
+        )
         if confirmed == 0:
             report.unknown.append("no passing call was small enough for the independent exact evaluation")
     if not search.passed and not report.violations:
         report.unknown.append("no input the contract defines was answered")
     if not derandomize:
         report.notes.append(f"seed {seed} (rerun with seed={seed} to repeat this run)")
-    for note in (search.detection.convention.notes if search.detection.convention is not None else ()):
+    for note in search.detection.convention.notes if search.detection.convention is not None else ():
         report.notes.append(note)

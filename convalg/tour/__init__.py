@@ -35,6 +35,7 @@ from convalg.tour._steps import STEPS
 
 __all__ = ["run_tour", "TourReport", "STEPS", "Step", "StepResult", "Context", "Figure", "Table", "PartMissing"]
 
+
 @dataclass
 class TourReport:
     """The whole tour: each step's result, the environment, and where the report was written."""
@@ -98,8 +99,7 @@ def _run_step(step: Step, context: Context) -> StepResult:
             step.key,
             step.title,
             "missing",
-            f"MISSING: {', '.join(missing)} is not installed ({step.issue}); this step did not run, "
-            "so the tour fails.",
+            f"MISSING: {', '.join(missing)} is not installed ({step.issue}); this step did not run, so the tour fails.",
         )
     else:
         try:
@@ -219,4 +219,3 @@ def _progress(console):
         TimeElapsedColumn(),
         console=console,
     )
-

@@ -43,9 +43,13 @@ def run_law(law: Law, backend: str, method: str, *, max_examples: int) -> LawRun
 
     run = LawRun(law.key, backend, method)
     check = law.numeric
-    cases = st.integers(1, 3).flatmap(lambda dims: strategies.dtypes().flatmap(
-        lambda dtype: numeric.operands(dtype, 1 if method == "oa" else dims, method=method, chained=check.chained,
-                                       max_side=6)))
+    cases = st.integers(1, 3).flatmap(
+        lambda dims: strategies.dtypes().flatmap(
+            lambda dtype: numeric.operands(
+                dtype, 1 if method == "oa" else dims, method=method, chained=check.chained, max_side=6
+            )
+        )
+    )
     compute = numeric.computer(backend, method)
 
     @settings(
@@ -60,8 +64,9 @@ def run_law(law: Law, backend: str, method: str, *, max_examples: int) -> LawRun
     def law_holds(ops):
         sides = check.run(ops, compute, context=f"{law.key}, backend={backend}, method={method}")
         run.examples += 1
-        run.bounds.update(_kind(b) for b in (sides.lhs_bound, sides.rhs_bound) if b.kind != "exact" or
-                          b is sides.lhs_bound)
+        run.bounds.update(
+            _kind(b) for b in (sides.lhs_bound, sides.rhs_bound) if b.kind != "exact" or b is sides.lhs_bound
+        )
 
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

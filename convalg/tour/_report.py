@@ -90,8 +90,13 @@ def _md_table(table) -> list[str]:
 
 
 def _markdown(report) -> str:
-    lines = ["# convalg tour", "", (f"**Verdict: {_verdict(report)}** (backend `{report.backend}`, "
-             f"{report.seconds:.1f} s)."), "", _WHAT_PASSED_MEANS]
+    lines = [
+        "# convalg tour",
+        "",
+        (f"**Verdict: {_verdict(report)}** (backend `{report.backend}`, {report.seconds:.1f} s)."),
+        "",
+        _WHAT_PASSED_MEANS,
+    ]
     failures = _failures(report)
     if failures:
         lines += ["", "## What failed", ""]
@@ -137,9 +142,7 @@ def _fold_label(table) -> str:
 
 def _html_table(columns, rows, caption="") -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -156,8 +159,10 @@ def _html_summary(report) -> list[str]:
     status = "passed" if report.ok else "failed"
     parts = [
         f'<p class="verdict {status}" id="verdict">Verdict: {html.escape(_verdict(report))}</p>',
-        (f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s. "
-        f"{html.escape(_WHAT_PASSED_MEANS)}</p>"),
+        (
+            f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s. "
+            f"{html.escape(_WHAT_PASSED_MEANS)}</p>"
+        ),
     ]
     failures = _failures(report)
     if failures:

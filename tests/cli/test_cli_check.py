@@ -82,9 +82,24 @@ def test_battery_covers_every_function_mode_boundary_dtype_and_rank():
 def test_benchmark_script_prints_ratios_in_tiny_mode(tmp_path):
     markdown = tmp_path / "bench.md"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_signal.py"), "--quick", "--sizes", "tiny",
-         "--no-torch", "--case", "1d", "--case", "2d", "--markdown", str(markdown)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_signal.py"),
+            "--quick",
+            "--sizes",
+            "tiny",
+            "--no-torch",
+            "--case",
+            "1d",
+            "--case",
+            "2d",
+            "--markdown",
+            str(markdown),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert "convalg columns skipped" not in result.stdout

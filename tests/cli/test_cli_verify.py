@@ -30,8 +30,20 @@ def test_cli_exit_status_is_0_for_a_consistent_function_and_prints_what_the_api_
 
 
 def test_cli_states_a_contract_field_by_field_and_passes_keywords(capsys):
-    status = main(["verify", "scipy.ndimage:convolve1d", "-k", "mode=constant", "--expect", "convolution",
-                   "--mode", "same", "--max-examples", "20"])
+    status = main(
+        [
+            "verify",
+            "scipy.ndimage:convolve1d",
+            "-k",
+            "mode=constant",
+            "--expect",
+            "convolution",
+            "--mode",
+            "same",
+            "--max-examples",
+            "20",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 1
     assert "VIOLATION" in out and "convolve1d(signal, kernel, mode='constant')" in out
@@ -117,9 +129,22 @@ def test_a_function_that_crashes_on_every_input_is_a_violation_not_a_crash_of_ve
 def test_the_command_leaves_no_hypothesis_database_in_the_working_directory(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(VERIFY_TESTS)])}
     done = subprocess.run(
-        [sys.executable, "-m", "convalg", "verify", "buggy_convolutions:flipped_kernel", "--expect", "convolution",
-         "--max-examples", "10"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "convalg",
+            "verify",
+            "buggy_convolutions:flipped_kernel",
+            "--expect",
+            "convolution",
+            "--max-examples",
+            "10",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 1, done.stderr
     assert "computes another convention" in done.stdout

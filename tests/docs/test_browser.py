@@ -72,9 +72,7 @@ def _fetch_status(url: str) -> int:
 def test_every_page_loads_without_errors_and_no_link_or_image_is_broken(served_site, chromium):
     root, base = served_site
     # _static/ holds the theme's template fragments, which are not pages of the site.
-    pages = sorted(
-        p.relative_to(root).as_posix() for p in root.rglob("*.html") if "_static" not in p.parts
-    )
+    pages = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html") if "_static" not in p.parts)
     assert "index.html" in pages and len(pages) >= 10
     problems: list[str] = []
     ids: dict[str, set[str]] = {}
@@ -175,11 +173,22 @@ def test_a_failing_tour_report_shows_the_failure_first_in_the_browser(chromium, 
     from convalg.tour._report import write_report
 
     long = Table(("case", "status"), tuple((f"call {i}", "ok") for i in range(164)))
-    passed = StepResult("laws", "Laws", "passed", "every verdict is the one convalg states.", tables=[long],
-                        headline=["Refuted on purpose: correlation commutativity."])
-    failed = StepResult("crosscheck", "Cross-checks", "failed", "163 of 164 calls within their error bounds.",
-                        notes=["```\n2-D convolve2d 20x17 x 3x3 same fill: deviation 7.5 x bound\n```"],
-                        tables=[long])
+    passed = StepResult(
+        "laws",
+        "Laws",
+        "passed",
+        "every verdict is the one convalg states.",
+        tables=[long],
+        headline=["Refuted on purpose: correlation commutativity."],
+    )
+    failed = StepResult(
+        "crosscheck",
+        "Cross-checks",
+        "failed",
+        "163 of 164 calls within their error bounds.",
+        notes=["```\n2-D convolve2d 20x17 x 3x3 same fill: deviation 7.5 x bound\n```"],
+        tables=[long],
+    )
     out = write_report(TourReport([passed, failed], "numpy", {"python": "3"}, 1.0), tmp_path / "report")
     facts, errors = chromium.open((out / "index.html").as_uri(), _FAILURE_FACTS)
     assert not errors, errors

@@ -44,12 +44,16 @@ def test_agrees_with_the_exact_oracle_within_the_planned_bound(backend, data, op
 @given(data=st.data())
 def test_valid_mode_agrees_with_the_exact_oracle(backend, data):
     dims = data.draw(st.sampled_from(DIMS))
-    a, b = data.draw(strategies.signal_kernel_pairs(strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims],
-                                                    kernel_fits=True))
+    a, b = data.draw(
+        strategies.signal_kernel_pairs(strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims], kernel_fits=True)
+    )
     method = data.draw(st.sampled_from(METHODS))
     result, plan = run("correlate", a, b, backend, mode="valid", method=method)
-    assert_within_bound(result, reference(a, b, op="correlation", mode="valid"),
-                        tolerance(a, b, op="correlation", mode="valid", plan=plan))
+    assert_within_bound(
+        result,
+        reference(a, b, op="correlation", mode="valid"),
+        tolerance(a, b, op="correlation", mode="valid", plan=plan),
+    )
 
 
 @pytest.mark.parametrize("method", ["auto", "direct"])
@@ -102,19 +106,26 @@ def _either_centring(full_bound: errorbounds.Bound, a, b, mode: str, op: str) ->
 @examples()
 @given(data=st.data(), mode=st.sampled_from(["full", "same", "valid"]))
 def test_agrees_with_scipy_signal_within_the_bound(backend, data, mode):
-    function = data.draw(st.sampled_from(
-        ["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d"]))
+    function = data.draw(
+        st.sampled_from(["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d"])
+    )
     dims = 2 if function.endswith("2d") else data.draw(st.sampled_from(DIMS))
-    a, b = data.draw(strategies.signal_kernel_pairs(
-        strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims], kernel_fits=mode == "valid"))
+    a, b = data.draw(
+        strategies.signal_kernel_pairs(
+            strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims], kernel_fits=mode == "valid"
+        )
+    )
     kwargs = {"mode": mode}
     if function in ("convolve", "correlate"):
         kwargs["method"] = data.draw(st.sampled_from(METHODS))
     result, plan = run(function, a, b, backend, **kwargs)
     expected, scipy_bound = _scipy_and_bound(function, a, b, mode)
     op = "correlation" if function.startswith("correlate") else "convolution"
-    ours = _either_centring(tolerance(a, b, op=op, mode="full", plan=plan), a, b, mode, op) \
-        if plan.method == "direct" and not plan.exact else tolerance(a, b, op=op, mode=mode, plan=plan)
+    ours = (
+        _either_centring(tolerance(a, b, op=op, mode="full", plan=plan), a, b, mode, op)
+        if plan.method == "direct" and not plan.exact
+        else tolerance(a, b, op=op, mode=mode, plan=plan)
+    )
     assert_law(result, expected, ours, scipy_bound, law=f"convalg.{function} == scipy.signal.{function} ({mode})")
 
 
@@ -149,8 +160,9 @@ def _reach(nonfinite_mask: np.ndarray, partner: np.ndarray) -> np.ndarray:
 @given(data=st.data(), method=st.sampled_from(["auto", "direct"]))
 def test_nan_and_inf_stay_local_under_auto_and_direct(backend, data, method):
     dims = data.draw(st.sampled_from(DIMS))
-    pairs = strategies.signal_kernel_pairs(strategies.dtypes("fc"), dims=dims, max_side=MAX_SIDE[dims],
-                                           magnitude="moderate")
+    pairs = strategies.signal_kernel_pairs(
+        strategies.dtypes("fc"), dims=dims, max_side=MAX_SIDE[dims], magnitude="moderate"
+    )
     a, b, which, _index = data.draw(strategies.with_nonfinite(pairs))
     result, plan = run("convolve", a, b, backend, method=method)
     assert plan.method == "direct", f"method={method!r} chose {plan.method} for non-finite inputs"

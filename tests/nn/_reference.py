@@ -38,8 +38,13 @@ def _windows(x, w, stride, padding, dilation, groups):
         for o in range(w.shape[0]):
             channels = slice(o // og * cg, (o // og + 1) * cg)
             for pos in itertools.product(*map(range, out)):
-                yield o, pos, (slice(None), channels) + tuple(
-                    slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel)
+                yield (
+                    o,
+                    pos,
+                    (slice(None), channels)
+                    + tuple(
+                        slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel)
+                    ),
                 )
 
     return padded, pads, out, places()

@@ -27,7 +27,9 @@ def _settings():
     ):
         if padding == "same" and stride != 1:
             continue
-        yield pytest.param(nd, stride, padding, dilation, groups, id=f"{nd}d-s{stride}-p{padding}-d{dilation}-g{groups}")
+        yield pytest.param(
+            nd, stride, padding, dilation, groups, id=f"{nd}d-s{stride}-p{padding}-d{dilation}-g{groups}"
+        )
 
 
 SETTINGS = list(_settings())
@@ -170,8 +172,11 @@ def test_two_pass_window_copy_equals_the_generic_gathering(rng, nd):
     import array_api_compat.numpy as xp
 
     x = rng.standard_normal((2, 2, 3) + (11, 10, 9)[:nd])
-    for kernel, stride, dilation in [((3, 2, 2), (1, 1, 1), (1, 1, 1)), ((2, 3, 1), (2, 3, 1), (2, 1, 3)),
-                                     ((1, 3, 2), (1, 2, 2), (3, 2, 1))]:
+    for kernel, stride, dilation in [
+        ((3, 2, 2), (1, 1, 1), (1, 1, 1)),
+        ((2, 3, 1), (2, 3, 1), (2, 1, 3)),
+        ((1, 3, 2), (1, 2, 2), (3, 2, 1)),
+    ]:
         kernel, stride, dilation = kernel[:nd], stride[:nd], dilation[:nd]
         out = _geometry.output_shape(x.shape[3:], kernel, stride, dilation)
         destination = np.full(x.shape[:3] + kernel + out, np.nan)
@@ -265,8 +270,9 @@ def test_every_backend_computes_the_numpy_result(backend, rng, method):
     np.testing.assert_allclose(backends.to_numpy(result), expected, rtol=1e-12, atol=1e-12)
     g = np.ones(expected.shape)
     _, (gb,) = backends.namespace(g, backend=backend)
-    for got, want in zip(F.conv2d_grad(gb, xb, wb, method=method, **options),
-                         F.conv2d_grad(g, x, w, method=method, **options)):
+    for got, want in zip(
+        F.conv2d_grad(gb, xb, wb, method=method, **options), F.conv2d_grad(g, x, w, method=method, **options)
+    ):
         np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
 
 
@@ -285,8 +291,9 @@ def test_blocking_samples_and_rows_keeps_every_result(backend, rng, monkeypatch,
     monkeypatch.setattr(_im2col, "COLUMN_BLOCK", 40)
     monkeypatch.setattr(_shifted, "SHIFTED_BLOCK", 40)
     _, (xb, wb, bb, gb, wideb, g_wideb) = backends.namespace(x, w, b, g, wide, g_wide, backend=backend)
-    np.testing.assert_allclose(backends.to_numpy(F.conv2d(xb, wb, bb, method="direct", **options)), expected,
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        backends.to_numpy(F.conv2d(xb, wb, bb, method="direct", **options)), expected, rtol=1e-12, atol=1e-12
+    )
     for got, want in zip(F.conv2d_grad(gb, xb, wb, method="direct", **options), expected_grads):
         np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
     for got, want in zip(F.conv2d_grad(g_wideb, xb, wideb, method="direct", **options), expected_wide):
@@ -381,8 +388,9 @@ def test_numpy_integer_options_are_python_ints_to_every_operation(rng):
     operations, their gradients and the layers, with the results of the Python ints."""
     x, w, b = (_small_integers(rng, a.shape) for a in _case(rng, 2, 2))
     plain = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
-    numpy_ints = dict(stride=(np.int64(2), np.uint8(1)), padding=np.int32(1), dilation=[np.int16(1), 2],
-                      groups=np.int64(2))
+    numpy_ints = dict(
+        stride=(np.int64(2), np.uint8(1)), padding=np.int32(1), dilation=[np.int16(1), 2], groups=np.int64(2)
+    )
     expected = F.conv2d(x, w, b, **plain)
     np.testing.assert_array_equal(F.conv2d(x, w, b, **numpy_ints), expected)
     g = _small_integers(rng, expected.shape)

@@ -73,8 +73,8 @@ def _broadcast_reference(a, b, mode="full", axes=None):
     shape = np.broadcast_shapes(tuple(a.shape[ax] for ax in other), tuple(b.shape[ax] for ax in other))
     a = np.moveaxis(a, other, range(len(other)))
     b = np.moveaxis(b, other, range(len(other)))
-    a = np.broadcast_to(a, shape + a.shape[len(other):])
-    b = np.broadcast_to(b, shape + b.shape[len(other):])
+    a = np.broadcast_to(a, shape + a.shape[len(other) :])
+    b = np.broadcast_to(b, shape + b.shape[len(other) :])
     full = [
         ss.convolve(a[index], b[index], method="direct") if conv else a[index] * b[index]
         for index in itertools.product(*map(range, shape))
@@ -98,8 +98,9 @@ def expected_dtype(func: str, a, b) -> np.dtype:
     a, b = np.asarray(a), np.asarray(b)
     kinds = {a.dtype.kind, b.dtype.kind}
     if func in FREQUENCY:
-        promoted = [np.float64 if x.dtype.kind in "biu" else (np.float32 if x.dtype == np.float16 else x.dtype)
-                    for x in (a, b)]
+        promoted = [
+            np.float64 if x.dtype.kind in "biu" else (np.float32 if x.dtype == np.float16 else x.dtype) for x in (a, b)
+        ]
         return np.result_type(*promoted)
     if kinds == {"b"}:
         return np.dtype(bool)
@@ -131,8 +132,7 @@ def bound_for(func: str, a, b, **kwargs):
         return p, errorbounds.direct(magnitude, terms=p.terms, dtype=p.dtype)
     if p.method == "fft":
         return p, errorbounds.fft(af, bf, fft_shape=p.fft_shape, dtype=p.dtype)
-    return p, errorbounds.overlap_add(af, bf, block_fft_shape=p.fft_shape, overlaps=p.overlaps,
-                                      dtype=p.dtype)
+    return p, errorbounds.overlap_add(af, bf, block_fft_shape=p.fft_shape, overlaps=p.overlaps, dtype=p.dtype)
 
 
 def check(func: str, a, b, result, **kwargs) -> None:

@@ -59,8 +59,11 @@ def test_structured_values_are_drawn():
 
 
 def test_the_schedule_is_reproducible_from_its_seed():
-    first, again, other = _cases(seed=1, max_examples=30), _cases(seed=1, max_examples=30), _cases(seed=2,
-                                                                                                 max_examples=30)
+    first, again, other = (
+        _cases(seed=1, max_examples=30),
+        _cases(seed=1, max_examples=30),
+        _cases(seed=2, max_examples=30),
+    )
     assert all(np.array_equal(a.signal, b.signal, equal_nan=True) for a, b in zip(first, again))
     assert not all(a.signal.shape == b.signal.shape for a, b in zip(first, other))
 
