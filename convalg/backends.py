@@ -17,9 +17,11 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, get_args
 
 import array_api_compat
+
+from convalg._typing import BackendName
 
 __all__ = [
     "BackendStatus",
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 #: Backends convalg knows, in order of preference for reporting.
-KNOWN_BACKENDS = ("numpy", "cupy", "array_api_strict")
+KNOWN_BACKENDS = get_args(BackendName)
 
 _INSTALL_HINT = {
     "numpy": "pip install numpy",

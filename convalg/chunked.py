@@ -421,7 +421,7 @@ def _signal_graph(func, signal, kernel, kernel_shape, axes, mode, kwargs):
         axis: _Window(*mode_windows.padding(signal.shape[axis], kernel_shape[axis], mode), extent=kernel_shape[axis])
         for axis in axes
     }
-    out_chunks = {}
+    out_chunks: dict[int, tuple[int, ...]] = {}
     kernel_starts = {}
     for axis in set(range(signal.ndim)) - set(axes):
         if signal.shape[axis] == 1 and kernel_shape[axis] > 1:

@@ -65,7 +65,7 @@ def workers() -> int:
     """
     now = time.monotonic()
     if now - _IDLE["time"] < 1.0:
-        return _IDLE["workers"]
+        return int(_IDLE["workers"])
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):

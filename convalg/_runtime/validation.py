@@ -17,9 +17,11 @@ import math
 import numbers
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast, get_args
 
-MODES = ("full", "valid", "same")
+from convalg._typing import Mode
+
+MODES = get_args(Mode)
 BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap", "symm": "symm", "symmetric": "symm"}
 
 
@@ -100,7 +102,7 @@ def int_tuple(value: Any, nd: int, name: str, minimum: int) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- scipy.signal's arguments
 
 
-def check_mode(mode: Any) -> str:
+def check_mode(mode: Any) -> Mode:
     """Return ``mode`` if it is one of 'full', 'valid', 'same'; else ValueError.
 
     The message carries scipy.signal's own wordings (its ``correlation_lags`` says "Mode x
@@ -116,7 +118,7 @@ def check_mode(mode: Any) -> str:
         raise ValueError(
             f"Mode {mode} is invalid: acceptable mode flags are 'valid', 'same', or 'full' (got mode={mode!r})"
         )
-    return mode
+    return cast(Mode, mode)  # one of MODES: the test above
 
 
 def check_method(method: Any, methods: Sequence[str]) -> str:

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         prepare_file(args.json, "--json")
     cases = battery(args.quick)
-    results = []
+    results: list[tuple] = []
     progress = _progress(len(cases))
     if progress is None:
         results.extend((case, *run_case(case, args.backend)) for case in cases)

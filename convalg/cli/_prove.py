@@ -3,8 +3,8 @@
 Exit status: 0 every statement proved, 1 one refuted, 3 one undecided (and none refuted),
 2 a malformed statement or a bad argument (a malformed statement is one line on stderr with a
 caret under the position; a misspelled law name gets the nearest names; an option argparse
-refuses comes with ``convalg prove``'s usage). With ``--all`` or ``--notes``: 0 only when every verdict is the one convalg
-records, 1 when one is the other verdict, 3 when none is but one is undecided; ``--all`` ends
+refuses comes with ``convalg prove``'s usage). With ``--all`` or ``--notes``: 0 only when every
+verdict is the one convalg records, 1 when one is the other verdict, 3 when none is but one is undecided; ``--all`` ends
 with a count line.
 
 Each explicit statement is decided in a worker process that is stopped at ``--timeout``, so
@@ -19,6 +19,7 @@ import multiprocessing
 import re
 import sys
 import time
+from typing import Any
 
 from convalg.cli._common import FAILED, SUCCESS, UNKNOWN, USAGE, CommandError
 
@@ -120,7 +121,7 @@ def _context():
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") and "fork" in methods else "spawn")
 
 
-def _decide_bounded(text: str, args) -> tuple[str, object]:
+def _decide_bounded(text: str, args) -> tuple[str, Any]:
     """Decide in a worker process stopped after ``args.timeout`` seconds."""
     context = _context()
     parent, child = context.Pipe(duplex=False)

@@ -78,5 +78,6 @@ def run(args: argparse.Namespace) -> int:
     screen = stdout_console()
     screen.print(table)
     verdict = "every step passed" if report.ok else "FAILED: see the steps marked FAILED or MISSING"
-    screen.print(f"{verdict}\nreport: {report.out / 'index.html'}  {report.out / 'report.md'}")
+    where = f"report: {report.out / 'index.html'}  {report.out / 'report.md'}" if report.out else "no report written"
+    screen.print(f"{verdict}\n{where}")
     return report.exit_status

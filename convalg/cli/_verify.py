@@ -66,7 +66,8 @@ def register(subparsers) -> None:
         "verify",
         help="check a convolution function against the contract you state (or the one it follows)",
         description=(
-            "Call the function named package.module:function as fn(signal, kernel), each call in a worker process with a time limit, on "
+            "Call the function named package.module:function as fn(signal, kernel), each call in a worker "
+            "process with a time limit, on "
             "convention probes and a schedule of inputs up to real sizes (thousands of samples, hundreds of "
             "taps, NaN and infinity, integer extremes), and check every output against the contract: a preset "
             "(--like) and/or the fields below; what you do not state is detected and reported. Each violation "

@@ -51,10 +51,10 @@ class Law:
 
     name: str
     operator: str
-    statement: object  # str, or {dims: str}; None for a law the prover function states itself
+    statement: str | dict[int, str] | None  # {dims: str} where 1-D and 2-D differ; None: the prover states it
     expected: str  # 'proved' or 'refuted'
     recipe: tuple | None = None
-    control: object = None  # a false statement the recipe must fail on (str or {dims: str})
+    control: str | dict[int, str] | None = None  # a false statement the recipe must fail on
     dims: tuple = (1, 2)
     summary: str = ""
     prover: Callable | None = None  # a function of convalg.symbolic.extra: prover(dims, numeric=...) -> Verdict
@@ -62,7 +62,8 @@ class Law:
     reason: str = ""  # why a refuted law is false
 
     def text(self, dims: int) -> str:
-        return self.statement[dims] if isinstance(self.statement, dict) else self.statement
+        """The statement in ``dims`` dimensions ('' for a law whose prover states it)."""
+        return (self.statement[dims] if isinstance(self.statement, dict) else self.statement) or ""
 
     def control_text(self, dims: int) -> str | None:
         return self.control[dims] if isinstance(self.control, dict) else self.control

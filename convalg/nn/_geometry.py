@@ -8,12 +8,13 @@ options here, through :mod:`convalg._runtime.validation`, so a bad ``stride``, `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from convalg import backends
 from convalg._runtime import validation
+from convalg._typing import LayerMethod
 
-METHODS = ("auto", "direct", "fft")
+METHODS = get_args(LayerMethod)
 
 
 @dataclass(frozen=True)

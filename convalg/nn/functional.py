@@ -33,6 +33,7 @@ import math
 
 from convalg import backends
 from convalg._runtime import fft as runtime_fft
+from convalg._typing import Array, LayerMethod, Padding
 from convalg.nn import _correlate, _cost, _geometry, _im2col, _layout
 
 __all__ = [
@@ -197,7 +198,17 @@ def _dask_route(function, input, weight, bias, stride, padding, dilation, groups
     )
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv1d(
+    input: Array,
+    weight: Array,
+    bias: Array | None = None,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    *,
+    method: LayerMethod = "auto",
+) -> Array:
     """1-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of signals.
 
     ``out[n, o, j] = bias[o] + sum_{c, i} weight[o, c, i] * x[n, g*C/G + c, j*stride + i*dilation]``
@@ -260,7 +271,17 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return _forward(1, input, weight, bias, stride, padding, dilation, groups, method)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv2d(
+    input: Array,
+    weight: Array,
+    bias: Array | None = None,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    *,
+    method: LayerMethod = "auto",
+) -> Array:
     """2-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of images.
 
     Same parameters as :func:`conv1d` with two spatial axes: ``input`` (N, C_in, H, W),
@@ -288,7 +309,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return _forward(2, input, weight, bias, stride, padding, dilation, groups, method)
 
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv3d(
+    input: Array,
+    weight: Array,
+    bias: Array | None = None,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    *,
+    method: LayerMethod = "auto",
+) -> Array:
     """3-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of volumes.
 
     Same parameters as :func:`conv1d` with three spatial axes: ``input`` (N, C_in, D, H, W),
@@ -314,8 +345,17 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
 
 
 def conv1d_grad(
-    grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto", input_grad=True
-):
+    grad_output: Array,
+    input: Array,
+    weight: Array,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    method: LayerMethod = "auto",
+    input_grad: bool = True,
+) -> tuple[Array, Array, Array]:
     """Gradients of :func:`conv1d` with respect to its input, weight and bias.
 
     The adjoint of correlation is convolution: ``grad_input`` is the full *convolution* of the
@@ -359,8 +399,17 @@ def conv1d_grad(
 
 
 def conv2d_grad(
-    grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto", input_grad=True
-):
+    grad_output: Array,
+    input: Array,
+    weight: Array,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    method: LayerMethod = "auto",
+    input_grad: bool = True,
+) -> tuple[Array, Array, Array]:
     """Gradients of :func:`conv2d` with respect to its input, weight and bias.
 
     As :func:`conv1d_grad` with two spatial axes: ``grad_input`` is the full convolution of the
@@ -383,8 +432,17 @@ def conv2d_grad(
 
 
 def conv3d_grad(
-    grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto", input_grad=True
-):
+    grad_output: Array,
+    input: Array,
+    weight: Array,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    method: LayerMethod = "auto",
+    input_grad: bool = True,
+) -> tuple[Array, Array, Array]:
     """Gradients of :func:`conv3d` with respect to its input, weight and bias.
 
     As :func:`conv1d_grad` with three spatial axes (the adjoint of correlation is convolution).

@@ -7,9 +7,11 @@ same plan without executing it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import operator
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from convalg import backends
 from convalg._runtime import fft as runtime_fft
 from convalg._runtime import validation
 from convalg._runtime.devices import device
+from convalg._typing import Array, Backend, Boundary, Mode, SignalMethod
 from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
 from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
@@ -47,7 +50,9 @@ def _run(function: str, in1, in2, backend, **kwargs):
     return execute(recipe)
 
 
-def convolve(in1, in2, mode="full", method="auto", *, backend=None):
+def convolve(
+    in1: Array, in2: Array, mode: Mode = "full", method: SignalMethod = "auto", *, backend: Backend = None
+) -> Array:
     """Convolve two N-dimensional arrays (a drop-in for ``scipy.signal.convolve``).
 
     Parameters
@@ -106,7 +111,9 @@ def convolve(in1, in2, mode="full", method="auto", *, backend=None):
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
 
-def correlate(in1, in2, mode="full", method="auto", *, backend=None):
+def correlate(
+    in1: Array, in2: Array, mode: Mode = "full", method: SignalMethod = "auto", *, backend: Backend = None
+) -> Array:
     """Cross-correlate two N-dimensional arrays (a drop-in for ``scipy.signal.correlate``).
 
     ``correlate(in1, in2)[k] = sum_n in1[n + k] * conj(in2[n])``: the second input is
@@ -141,7 +148,9 @@ def correlate(in1, in2, mode="full", method="auto", *, backend=None):
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
 
-def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+def fftconvolve(
+    in1: Array, in2: Array, mode: Mode = "full", axes: int | Sequence[int] | None = None, *, backend: Backend = None
+) -> Array:
     """Convolve two N-dimensional arrays by FFT (a drop-in for ``scipy.signal.fftconvolve``).
 
     Parameters
@@ -173,7 +182,9 @@ def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None):
     return _run("fftconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 
-def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+def oaconvolve(
+    in1: Array, in2: Array, mode: Mode = "full", axes: int | Sequence[int] | None = None, *, backend: Backend = None
+) -> Array:
     """Convolve two N-dimensional arrays by overlap-add (a drop-in for ``scipy.signal.oaconvolve``).
 
     The long input is cut into blocks that are transformed in one batched FFT; axes where
@@ -209,7 +220,15 @@ def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None):
     return _run("oaconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=None):
+def convolve2d(
+    in1: Array,
+    in2: Array,
+    mode: Mode = "full",
+    boundary: Boundary = "fill",
+    fillvalue: complex = 0,
+    *,
+    backend: Backend = None,
+) -> Array:
     """Convolve two 2-D arrays with a boundary rule (a drop-in for ``scipy.signal.convolve2d``).
 
     Parameters
@@ -242,7 +261,15 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=N
     return _run("convolve2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=None):
+def correlate2d(
+    in1: Array,
+    in2: Array,
+    mode: Mode = "full",
+    boundary: Boundary = "fill",
+    fillvalue: complex = 0,
+    *,
+    backend: Backend = None,
+) -> Array:
     """Cross-correlate two 2-D arrays with a boundary rule (``scipy.signal.correlate2d``).
 
     Parameters
@@ -272,7 +299,9 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=
     return _run("correlate2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
 
-def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
+def choose_conv_method(
+    in1: Array, in2: Array, mode: Mode = "full", measure: bool = False, *, backend: Backend = None
+) -> str | tuple[str, dict[str, float]]:
     """The method ``convolve``/``correlate`` with method='auto' would use (``scipy.signal`` API).
 
     The choice follows correctness rules first (no FFT when an input has NaN or Inf; for
@@ -312,26 +341,25 @@ def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
         return recipe.plan.method
     import timeit
 
-    candidates = ["direct"] + [m for m in ("fft", "oa") if m in _allowed_methods(xp, a, b, mode)]
-    times = {}
+    candidates: list[SignalMethod] = ["direct", *_allowed_methods(xp, a, b, mode)]
+    times: dict[str, float] = {}
     for method in candidates:
-        timer = timeit.Timer(lambda method=method: convolve(a, b, mode=mode, method=method))
+        timer = timeit.Timer(functools.partial(convolve, a, b, mode=mode, method=method))
         number = 1
         while (elapsed := timer.timeit(number)) < 5e-3 and number < 10**6:
             number *= 4  # enough calls to last 5 ms, like scipy's measurement
         times[method] = min([elapsed] + timer.repeat(2, number)) / number
-    return min(times, key=times.get), times
+    return min(times, key=times.__getitem__), times
 
 
-def _allowed_methods(xp, a, b, mode) -> list[str]:
-    return [
-        method
-        for method in ("fft", "oa")
-        if prepare("convolve", xp, a, b, mode=mode, method=method).plan.method == method
-    ]
+_FAST_METHODS: tuple[SignalMethod, ...] = ("fft", "oa")
 
 
-def correlation_lags(in1_len, in2_len, mode="full", *, backend=None):
+def _allowed_methods(xp, a, b, mode) -> list[SignalMethod]:
+    return [m for m in _FAST_METHODS if prepare("convolve", xp, a, b, mode=mode, method=m).plan.method == m]
+
+
+def correlation_lags(in1_len: int, in2_len: int, mode: Mode = "full", *, backend: Backend = None) -> Array:
     """Lag indices of a 1-D cross-correlation's outputs (``scipy.signal.correlation_lags``).
 
     Parameters

@@ -122,6 +122,7 @@ def shifted_accumulation(
     def product(tap, x):
         if not prescale:
             return b[tap] * x
+        assert taps is not None  # set whenever prescale is
         return _prescaled_products(taps[tap], x, prescale)
 
     if boundary == "fill" and fillvalue == 0:
@@ -241,7 +242,7 @@ def reduced(xp: ModuleType, x: Any, modulus: int) -> Any:
     return xp.astype(xp.remainder(x, xp.asarray(modulus, dtype=x.dtype)), xp.int64)
 
 
-def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
+def separable_factors(kernel: np.ndarray) -> list[np.ndarray | None] | None:
     """1-D factors whose outer product is *exactly* ``kernel``, or None.
 
     Only axes where the kernel is longer than 1 get a factor (others are None in the list).
@@ -278,6 +279,7 @@ def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
         factors[axis] = vector
     if integer:
         first = factors[long_axes[0]]
+        assert first is not None  # every long axis has its factor
         if np.any(first % scale):
             return None
         factors[long_axes[0]] = first // scale

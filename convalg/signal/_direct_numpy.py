@@ -154,7 +154,12 @@ def numpy_nd(
             accumulate(slab)
     else:
         groups = _group(slabs, workers())
-        parallel_map(lambda group: [accumulate(slab) for slab in group], groups)
+
+        def accumulate_group(group):
+            for slab in group:
+                accumulate(slab)
+
+        parallel_map(accumulate_group, groups)
     return out
 
 

@@ -15,17 +15,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
 from convalg import backends
 from convalg._runtime import memory, validation, windows
 from convalg._runtime.devices import device
+from convalg._typing import SignalMethod
 from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add, _ranges
 
 FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
-METHODS = ("auto", "direct", "fft", "oa")
+METHODS = get_args(SignalMethod)
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ class Recipe:
     xp: ModuleType
     a: Any
     b: Any
+    rule: _dtypes.DtypeRule
     axes: tuple[int, ...] = ()
     region: tuple[tuple[int, int], ...] = ()
-    rule: _dtypes.DtypeRule | None = None
     boundary: str = "fill"
     fillvalue: Any = 0
     finite: bool = True
@@ -463,7 +464,7 @@ def _fft_is_exact(recipe: Recipe, method: str) -> bool:
             shape = tuple(recipe.fft_lengths[ax] for ax in recipe.axes)
             bound = errorbounds.fft(a, b, fft_shape=shape, dtype=np.float64)
         else:
-            shape = _reported_fft_shape(recipe, "oa")
+            shape = _reported_fft_shape(recipe, "oa") or ()
             bound = errorbounds.overlap_add(a, b, block_fft_shape=shape, overlaps=_overlaps(recipe), dtype=np.float64)
     except ValueError:  # transform too long for any bound
         return False

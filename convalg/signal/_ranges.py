@@ -118,7 +118,7 @@ def integer_moduli(
     b: Any,
     rule: DtypeRule,
     terms: int,
-    largest: tuple[int, int],
+    largest: tuple[float, float],
     *,
     extended: bool,
 ) -> int:
@@ -151,7 +151,7 @@ def integer_limit(dtype: np.dtype) -> int:
     return int(np.iinfo(dtype).max) if dtype.kind in "iu" else int(np.iinfo(np.int64).max)
 
 
-def _norm_bound(xp: ModuleType, a: Any, b: Any, largest: tuple[int, int], extended: bool) -> int:
+def _norm_bound(xp: ModuleType, a: Any, b: Any, largest: tuple[float, float], extended: bool) -> int:
     """``min(max|a| sum|b|, sum|a| max|b|)``, rounded up (only the first for an extension:
     a sample used several times would be counted once by ``sum|a|``)."""
     bound = math.ceil(largest[0] * _one_norm(xp, b))

@@ -118,11 +118,11 @@ def _decide(parsed, dims, certify, recipe, law, budget) -> Verdict:
                 return _proved(parsed, dims, by_finite_evaluation(parsed, dims, outcome), certify, law, budget)
             if outcome.witness is not None:
                 sequences, scalars = outcome.witness
-                found = counterexample_from(parsed, dims, sequences, scalars, {}, budget=budget, origin=_FROM_FINITE)
+                example = counterexample_from(parsed, dims, sequences, scalars, {}, budget=budget, origin=_FROM_FINITE)
                 return _refuted(
                     parsed,
                     dims,
-                    found,
+                    example,
                     law,
                     None,
                     "the exact evaluation on finitely many entries differs; counterexample made small",

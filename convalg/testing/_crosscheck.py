@@ -27,6 +27,7 @@ import contextlib
 import inspect
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,7 +293,7 @@ def _pad_like_boundary(x: np.ndarray, kernel_shape: tuple, boundary: str, fillva
     widths = [(k - 1, k - 1) for k in kernel_shape]
     if boundary == "fill":
         return np.pad(x, widths, mode="constant", constant_values=fillvalue)
-    return np.pad(x, widths, mode={"wrap": "wrap", "symm": "symmetric"}[boundary])
+    return np.pad(x, widths, mode="wrap" if boundary == "wrap" else "symmetric")
 
 
 def _boundary_2d(function: str, a: np.ndarray, b: np.ndarray, options: dict) -> np.ndarray:
@@ -457,7 +458,9 @@ def _with_reference(bound: errorbounds.Bound, ref: _Reference) -> errorbounds.Bo
     """Add the reference's own bound: ``|c_hat - ref| <= |c_hat - c| + |c - ref|``."""
     if ref.exact or bound.kind == "exact":
         return bound
+    assert ref.bound is not None  # an inexact reference carries its bound
     ref_value = np.asarray(ref.bound.value, dtype=np.float64)
+    value: float | np.ndarray
     if bound.kind == "componentwise":
         value = np.asarray(bound.value, dtype=np.float64) + ref_value
     else:
@@ -507,8 +510,8 @@ def _measure(result: np.ndarray, ref: _Reference, bound: errorbounds.Bound):
         # bound checks only that); the norm is scaled so that squares cannot overflow.
         placed = errorbounds.Bound("componentwise", np.inf, "").holds(result, ref.value)
         deviation = _norm2(_abs_error(result, ref.value)) if result.size else 0.0
-        value = float(bound.value)
-        ratio = 0.0 if deviation == 0 else (deviation / value if value > 0 else math.inf)
+        limit = float(bound.value)
+        ratio = 0.0 if deviation == 0 else (deviation / limit if limit > 0 else math.inf)
         return deviation, value, ratio, placed and deviation <= value
     holds = bound.holds(result, ref.value)
     if result.size == 0:
@@ -751,8 +754,9 @@ def _convalg_row(signal, function, a, b, options, backend, method, ref, scipy_re
             )
             return _error_row("convalg", backend, shown, exc, ok=ok, note=note)
         return _error_row("convalg", backend, shown, exc, ok=False)
-    if _documented_rejection(function, a, b, options) and scipy_error is None:
-        text = f"convalg returned a result; documented to raise ValueError for {_documented_rejection(function, a, b, options)}"
+    documented = _documented_rejection(function, a, b, options)
+    if documented and scipy_error is None:
+        text = f"convalg returned a result; documented to raise ValueError for {documented}"
         return CheckRow(
             "convalg",
             backend,
@@ -959,7 +963,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
             else:
                 row = _convalg_row(signal, function, a, b, options, name, m, ref, scipy_result, scipy_error)
             check.rows.append(row)
-    oracles = [("scipy.signal", scipy.signal, np.asarray)]
+    oracles: list[tuple[str, Any, Callable[[Any], np.ndarray]]] = [("scipy.signal", scipy.signal, np.asarray)]
     if "cupy" in backends:
         import cupyx.scipy.signal
 

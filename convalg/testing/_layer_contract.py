@@ -23,7 +23,9 @@ and grad_input) channels-last; ``weight_layout='HWIO'`` passes the weight as
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +77,10 @@ def parse_template(text: str, roles=FORWARD_ROLES, required=("input", "weight"))
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"the call template must be a non-empty string like {TORCH_FORWARD!r}; got {text!r}")
-    positional, keywords, constants, seen = [], [], [], set()
+    positional: list[str] = []
+    keywords: list[tuple[str, str]] = []
+    constants: list[tuple[str, object]] = []
+    seen: set[str] = set()
     for item in (part.strip() for part in text.split(",")):
         name, equals, value = (p.strip() for p in item.partition("="))
         if not name.isidentifier():
@@ -149,9 +154,9 @@ class CallSpec:
 
     def words(self) -> str:
         parts = [f"{self.dims}-D layer"]
-        parts.append(
-            f"called as fn({', '.join(self.template.positional + tuple(f'{k}={r}' for k, r in self.template.keywords) + tuple(f'{k}={v!r}' for k, v in self.template.constants))})"
-        )
+        keywords = tuple(f"{k}={r}" for k, r in self.template.keywords)
+        constants = tuple(f"{k}={v!r}" for k, v in self.template.constants)
+        parts.append(f"called as fn({', '.join(self.template.positional + keywords + constants)})")
         if self.layout != "NCHW" or self.weight_layout != "OIHW":
             parts.append(f"layout {self.layout}, weight {self.weight_layout}")
         if self.fixed:
@@ -178,12 +183,12 @@ class ForwardCall:
     (None is passed) when the geometry has none.
     """
 
-    fn: object
+    fn: Callable[..., Any]
     spec: CallSpec
 
     def __call__(self, x, w, b, geometry):
         geom = geometry.item()
-        arrays = {"input": self.spec.to_user(x), "weight": self.spec.weight_to_user(w)}
+        arrays: dict[str, Any] = {"input": self.spec.to_user(x), "weight": self.spec.weight_to_user(w)}
         if "bias" in self.spec.template.roles:
             arrays["bias"] = b if geom.bias else None
         args, kwargs = self.spec.arguments(arrays, geom)
@@ -199,7 +204,7 @@ class BackwardCall:
     when grad_bias was returned and 0 when it was None.
     """
 
-    fn: object
+    fn: Callable[..., Any]
     spec: CallSpec
 
     def __call__(self, g, x, w, geometry):

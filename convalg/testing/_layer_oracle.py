@@ -85,9 +85,8 @@ def gradients(geom: Geometry, grad_output, x, w, dtype=None):
         gxp[where] += np.einsum(f"ngo{spatial_axes},goc->ngc{spatial_axes}", grouped_g, taps).reshape(
             n, geom.in_channels, *geom.out_spatial
         )
-        gw[(slice(None), slice(None), slice(None), *tap)] = np.einsum(
-            f"ngo{spatial_axes},ngc{spatial_axes}->goc", grouped_g, window
-        )
+        tap_index: tuple[slice | int, ...] = (slice(None), slice(None), slice(None), *tap)
+        gw[tap_index] = np.einsum(f"ngo{spatial_axes},ngc{spatial_axes}->goc", grouped_g, window)
     before, _ = geom.pads
     crop = tuple(slice(b, b + s) for b, s in zip(before, geom.spatial))
     return (

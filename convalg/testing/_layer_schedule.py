@@ -71,7 +71,7 @@ def tiny_geometry(dims: int, dtype: str = "float64") -> Geometry:
     return Geometry(dims, 1, 2, 2, 1, (5,) * dims, (2,) * dims, dtype=dtype)
 
 
-def _draw_values(rng, shape, kind: str, dtype: str, role: str) -> np.ndarray:
+def _draw_values(rng, shape, kind: str, dtype: str | np.dtype, role: str) -> np.ndarray:
     dtype = np.dtype(dtype)
     integer = dtype.kind in "iu"
     if kind == "ones":
@@ -99,7 +99,9 @@ def _draw_values(rng, shape, kind: str, dtype: str, role: str) -> np.ndarray:
     return np.asarray(x)
 
 
-def values(geom: Geometry, kind: str, rng, accumulator: str | None = None):
+def values(
+    geom: Geometry, kind: str, rng, accumulator: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
     """Input, weight, bias (or None) and an upstream gradient for ``geom``."""
     dtype = geom.dtype
     bias_dtype = accumulator if np.dtype(dtype).kind in "iu" and accumulator else dtype

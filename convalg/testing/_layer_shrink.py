@@ -120,11 +120,11 @@ def _simpler_geometries(geom: Geometry, roles: set, fixed: dict):
                 geom.but(kernel=tuple(k - 1 if a == axis else m for a, m in enumerate(geom.kernel))),
             )
     for axis, n in enumerate(geom.spatial):
-        for smaller in sorted({n // 2, n - 1}):
-            if 1 <= smaller < n:
+        for side in sorted({n // 2, n - 1}):
+            if 1 <= side < n:
                 yield (
-                    f"input side {smaller} on axis {axis}",
-                    geom.but(spatial=tuple(smaller if a == axis else m for a, m in enumerate(geom.spatial))),
+                    f"input side {side} on axis {axis}",
+                    geom.but(spatial=tuple(side if a == axis else m for a, m in enumerate(geom.spatial))),
                 )
     if geom.dtype == "float32" or geom.dtype == "float16":
         yield "float64", geom.but(dtype="float64")

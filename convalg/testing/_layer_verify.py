@@ -194,7 +194,7 @@ class _Search:
             "adjoint": 0,
             "skipped": 0,
         }
-        self.largest = None
+        self.largest: Geometry | None = None
         self.declined: set[str] = set()
         self.timed_out_products = math.inf
 
@@ -215,6 +215,7 @@ class _Search:
         if failure is not None:
             return failure
         geom = case.geometry
+        assert outcome.output is not None  # a call that returned nothing is a failure above
         if which == "forward":
             return self._judge_output(case, outcome.output)
         return self._judge_gradients(case, outcome.output.astype(outcome.output.dtype), geom)
@@ -415,16 +416,17 @@ class _Search:
                 f"reference ({products} products)"
             )
             return False
+        assert outcome.output is not None  # only a returned result is confirmed
         if which == "forward":
             exact = exact_forward(geom, case.input, case.weight, case.bias)
             errors = [(exact, outcome.output, forward_allowance(geom, case.input, case.weight, case.bias))]
             violation.output, violation.expected = outcome.output, exact.values()
         else:
             plain = geom.but(bias=False)
-            exact = exact_gradients(plain, case.grad_output, case.input, case.weight)
+            exacts = exact_gradients(plain, case.grad_output, case.input, case.weight)
             computed = split_gradients(outcome.output, plain)
             allowances = gradient_allowances(plain, case.grad_output, case.input, case.weight)
-            errors = [(e, c, a) for e, c, a in zip(exact, computed, allowances) if c is not None]
+            errors = [(e, c, a) for e, c, a in zip(exacts, computed, allowances) if c is not None]
         if any(np.any(~(e.error_of(c) <= a)) for e, c, a in errors):
             violation.confirmed = "confirmed by the exact reference (Python integers, shares no code with convalg.nn)"
             return True
@@ -449,6 +451,7 @@ class _Search:
             violation.diagnosis += [f"law holds: {law.name}" for law in laws if law.holds]
             return
         plain = geom.but(bias=False)
+        assert outcome.output is not None  # only a returned result is diagnosed
         computed = split_gradients(outcome.output, plain)
         allowances = gradient_allowances(plain, case.grad_output, case.input, case.weight)
         explained = explain_backward(plain, case.grad_output, case.input, case.weight, computed, allowances)
@@ -756,7 +759,7 @@ def verify_layer(
         )
     )
     if not derandomize:
-        seed = int(np.random.SeedSequence().entropy % (1 << 32))
+        seed = int(np.random.SeedSequence().generate_state(1)[0])  # fresh entropy, 32 bits
     target = name or getattr(fn, "__qualname__", None) or repr(fn)
     if backward is not None:
         target += f" with backward {backward_name or getattr(backward, '__qualname__', None) or repr(backward)}"

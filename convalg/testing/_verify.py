@@ -148,7 +148,7 @@ class _Search:
         self.declined: set = set()
         self.largest = [(0,), (0,)]
         self.timed_out_size = math.inf
-        self._previous = None  # the inputs of the call before, for a result overwritten by the next call
+        self._previous: tuple | None = None  # the inputs of the call before, for a result overwritten by the next call
 
     # ------------------------------------------------------------ one case
 
@@ -234,6 +234,7 @@ class _Search:
         arrays = shrunk.arrays
         earlier = arrays[:2] if key == ("stale",) else None
         s, k = arrays[-2], arrays[-1]
+        final: Finding | None
         if key in (("timeout",), ("died",)):  # the shrinker's last try already showed it: no need to wait again
             outcome, final = Outcome(), finding
         else:
@@ -310,9 +311,12 @@ class _Search:
     def _confirm(self, violation: Violation, finding: Finding) -> bool:
         """Confirm by a check that does not share the code that found it; otherwise record UNKNOWN."""
         s, k = violation.signal, violation.kernel
+        assert s is not None  # a violation to confirm carries its counterexample
+        assert k is not None
         if finding.kind in ("values", "shape", "integers", "nonfinite"):
             taps = _kernel_taps(self.contract, s, k)
             dtype = compute_dtype(self.contract, s, k)
+            assert violation.output is not None  # these findings are about a returned output
             answer = judge(
                 self.contract,
                 s,
@@ -446,9 +450,8 @@ def _nearest(signal, kernel, output, contract: Contract):
     if best is None or best_error > 0.5:
         return None
     candidate, value = best
-    if not np.iscomplexobj(output):
-        value = value.real
-    return f"{candidate.short()}, relative distance {best_error:.2g}", value
+    shown = value if np.iscomplexobj(output) else value.real
+    return f"{candidate.short()}, relative distance {best_error:.2g}", shown
 
 
 def _sources(stated: Contract, like: str | None, user_fields: set, completed: Contract, detected) -> dict:
@@ -620,7 +623,7 @@ def verify(
         _check_keywords(fn, keywords)
     call_fn = functools.partial(fn, **keywords) if keywords else fn
     if not derandomize:
-        seed = int(np.random.SeedSequence().entropy % (1 << 32))
+        seed = int(np.random.SeedSequence().generate_state(1)[0])  # fresh entropy, 32 bits
     target = name or getattr(fn, "__qualname__", None) or repr(fn)
     report = VerifyReport(target=target, dims=dims)
     tiny = tuple(np.ones((1,) * dims) for _ in range(2))

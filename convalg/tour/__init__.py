@@ -172,7 +172,7 @@ def run_tour(
     if out is not None:
         from convalg.tour._report import prepare_folder
 
-        prepare_folder(out)  # a path that cannot hold the report is refused before minutes of work
+        prepare_folder(Path(out))  # a path that cannot hold the report is refused before minutes of work
     started = time.perf_counter()
     results: list[StepResult] = []
     with tempfile.TemporaryDirectory(prefix="convalg-tour-") as scratch, _progress(console) as bar:

@@ -43,6 +43,8 @@ def run_law(law: Law, backend: str, method: str, *, max_examples: int) -> LawRun
 
     run = LawRun(law.key, backend, method)
     check = law.numeric
+    if check is None:
+        raise ValueError(f"law {law.key!r} has no numeric check to run")
     cases = st.integers(1, 3).flatmap(
         lambda dims: strategies.dtypes().flatmap(
             lambda dtype: numeric.operands(

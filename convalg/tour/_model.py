@@ -78,6 +78,10 @@ class PartMissing(RuntimeError):
     """Raised by a step whose part of convalg is not installed."""
 
 
+def _no_progress(done: float, total: float, description: str = "") -> None:
+    """The default progress callback: it shows nothing."""
+
+
 @dataclass
 class Context:
     """What every step gets: the backend, the size of the run, and a progress callback.
@@ -97,7 +101,7 @@ class Context:
     backend: str
     quick: bool
     workdir: Path
-    progress: Callable[[float, float, str], None] = lambda done, total, description="": None
+    progress: Callable[[float, float, str], None] = _no_progress
 
 
 @dataclass(frozen=True)

@@ -102,8 +102,8 @@ def _markdown(report) -> str:
         lines += ["", "## What failed", ""]
         for r in failures:
             lines.append(f"- **{r.title}: {_STATUS_WORD[r.status]}**: {r.summary}")
-            if _first_note(r):
-                lines += ["", _first_note(r)]
+            if note := _first_note(r):
+                lines += ["", note]
     lines += ["", "## What the tour found", ""]
     for r in report.results:
         lines.append(f"- **{r.title}**: {_STATUS_WORD[r.status]} ({r.seconds:.1f} s). {r.summary}")
@@ -172,8 +172,8 @@ def _html_summary(report) -> list[str]:
                 f'<li><a href="#{_slug(r.key)}">{html.escape(r.title)}</a>: '
                 f'<span class="{r.status}">{_STATUS_WORD[r.status]}</span>. {_html_inline(r.summary)}'
             )
-            if _first_note(r):
-                parts.append(_html_note(_first_note(r)))
+            if note := _first_note(r):
+                parts.append(_html_note(note))
             parts.append("</li>")
         parts.append("</ul></section>")
     parts.append('<section id="findings"><h2>What the tour found</h2><ul class="findings">')

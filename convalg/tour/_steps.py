@@ -167,7 +167,10 @@ def crosscheck(context: Context) -> StepResult:
     from convalg.testing.battery import battery, run_case
 
     cases = battery(context.quick)
-    rows, ratios, failed, backends_seen = [], [], [], set()
+    rows: list[tuple] = []
+    ratios: list[tuple[str, float]] = []
+    failed: list[str] = []
+    backends_seen: set[str] = set()
     for done, case in enumerate(cases):
         context.progress(done, len(cases), case.label)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -233,7 +236,7 @@ def _ratio_figure(ratios: list[tuple[str, float]]) -> Figure:
 
 
 def law_suite(context: Context) -> StepResult:
-    """Run the law suite's quick profile (every registry law with a numeric check) on every usable backend and method."""
+    """Run the quick law suite (each registry law with a numeric check) on every usable backend and method."""
     from convalg.backends import available
     from convalg.laws import with_numeric_check
     from convalg.signal._plan import METHODS
@@ -249,6 +252,7 @@ def law_suite(context: Context) -> StepResult:
         results.append(_law_suite.run_law(law, backend, method, max_examples=examples))
     rows = []
     for law in laws:
+        assert law.numeric is not None  # with_numeric_check() returns only these
         mine = [r for r in results if r.law == law.key]
         failed = [f"{r.backend}/{r.method}" for r in mine if r.failure]
         bounds = sorted(set().union(*(r.bounds for r in mine)))
@@ -292,8 +296,8 @@ def _unpadded_fft_convolution(signal, kernel):
 
     size = len(signal) + len(kernel) - 1
     n = max(len(signal), len(kernel))
-    out = np.fft.ifft(np.fft.fft(signal, n) * np.fft.fft(kernel, n))
-    out = out if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else out.real
+    full = np.fft.ifft(np.fft.fft(signal, n) * np.fft.fft(kernel, n))
+    out = full if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else full.real
     return np.concatenate([out, np.zeros(size - n, out.dtype)])
 
 

@@ -1,4 +1,4 @@
-"""`convalg verify`: the command prints what the Python API returns; exit 0 consistent, 1 violation, 2 usage, 3 unknown."""
+"""`convalg verify` prints what the Python API returns; exit 0 consistent, 1 violation, 2 usage, 3 unknown."""
 
 from __future__ import annotations
 

@@ -52,7 +52,8 @@ def _assert_like_the_definition(nd, x, w, b, g, method, options):
 
 
 def _places(result, reference):
-    return f"NaN at {np.argwhere(np.isnan(result)).tolist()}, the definition's at {np.argwhere(np.isnan(reference)).tolist()}"
+    ours, theirs = np.argwhere(np.isnan(result)).tolist(), np.argwhere(np.isnan(reference)).tolist()
+    return f"NaN at {ours}, the definition's at {theirs}"
 
 
 def _assert_same_places(got, want, name):

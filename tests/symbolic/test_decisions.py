@@ -37,7 +37,10 @@ from convalg.symbolic.language import parse
         ('conv(f, shift(g, 1), mode="same") == shift(conv(f, g, mode="same"), 1)', 1, "proved", None),
         # a sum's box is the hull: the window of a sum is not the sum of the windows
         (
-            'conv(f + shift(delta, 3), g, mode="same") == conv(f, g, mode="same") + conv(shift(delta, 3), g, mode="same")',
+            (
+                'conv(f + shift(delta, 3), g, mode="same") == '
+                'conv(f, g, mode="same") + conv(shift(delta, 3), g, mode="same")'
+            ),
             1,
             "refuted",
             None,

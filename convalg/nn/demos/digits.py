@@ -117,8 +117,8 @@ def run(out, *, backend=None, quick=False, seed=0, progress=False) -> dict:
         f"digits: {report['network']} ({report['parameters']} parameters)",
         f"data: {report['data']}",
         f"{epochs} epochs, {report['optimizer']}, seed {seed}",
-        f"train accuracy {train_accuracy:.4f}, test accuracy {test_accuracy:.4f} (promise >= {report['target_accuracy']}"
-        + (", quick run)" if quick else ")"),
+        f"train accuracy {train_accuracy:.4f}, test accuracy {test_accuracy:.4f} "
+        f"(promise >= {report['target_accuracy']}" + (", quick run)" if quick else ")"),
         f"seconds: {seconds:.1f} (promise < {TIME_LIMIT:.0f})",
         f"promise holds: {report['holds']}",
     ]

@@ -136,7 +136,8 @@ def _text(report) -> list[str]:
             f"  max |learned without noise - true|     = {k['max_abs_learned_without_noise_vs_true']:.2e}",
             (
                 f"  convolution target: max |learned - flip(true)| = "
-                f"{k['max_abs_learned_from_convolution_vs_flipped_true']:.2e} (vs true: {k['max_abs_learned_from_convolution_vs_true']:.2f})"
+                f"{k['max_abs_learned_from_convolution_vs_flipped_true']:.2e} "
+                f"(vs true: {k['max_abs_learned_from_convolution_vs_true']:.2f})"
             ),
         ]
     lines += [

@@ -97,11 +97,13 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
     height = width = 8 if quick else 16
     conv = nn.Conv2d(in_channels, out_channels, kernel, seed=seed, backend=backend)
     weight = backends.to_numpy(conv.weight.value)
+    assert conv.bias is not None  # built with a bias (the default)
     bias = backends.to_numpy(conv.bias.value)
     matrix = dense_weight(weight, height, width)
     shape = counts(in_channels, out_channels, kernel, height, width)
     out_h, out_w = shape["output_shape"][1:]
     dense = nn.Linear(matrix.shape[1], matrix.shape[0], seed=seed, backend=backend)
+    assert dense.bias is not None  # built with a bias (the default)
     _, (dense.weight.value, dense.bias.value) = backends.namespace(
         matrix, np.repeat(bias, out_h * out_w), backend=backend
     )
