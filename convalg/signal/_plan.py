@@ -478,8 +478,8 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
     batch = math.prod(
         max(recipe.a.shape[ax], recipe.b.shape[ax]) for ax in range(recipe.a.ndim) if ax not in recipe.axes
     )
+    window = math.prod(length + recipe.b.shape[ax] - 1 for ax, (_, length) in enumerate(recipe.region))
     if method == "direct":
-        window = math.prod(length + recipe.b.shape[ax] - 1 for ax, (_, length) in enumerate(recipe.region))
         workspace = (2 * memory.size(out_shape) + window) * item
     elif method == "fft":
         points = batch * math.prod(recipe.fft_lengths.values())

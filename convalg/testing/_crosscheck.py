@@ -512,7 +512,7 @@ def _measure(result: np.ndarray, ref: _Reference, bound: errorbounds.Bound):
         deviation = _norm2(_abs_error(result, ref.value)) if result.size else 0.0
         limit = float(bound.value)
         ratio = 0.0 if deviation == 0 else (deviation / limit if limit > 0 else math.inf)
-        return deviation, value, ratio, placed and deviation <= value
+        return deviation, limit, ratio, placed and deviation <= limit
     holds = bound.holds(result, ref.value)
     if result.size == 0:
         return 0.0, 0.0, 0.0, holds
