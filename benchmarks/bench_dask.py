@@ -44,17 +44,26 @@ import numpy as np
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, default=1.0, help="volume size in GiB of float32 (default 1)")
-    parser.add_argument("--chunk", type=int, nargs=3, default=(32, 256, 256),
-                        help="chunk shape (default 32 256 256: 8 MiB)")
+    parser.add_argument(
+        "--chunk", type=int, nargs=3, default=(32, 256, 256), help="chunk shape (default 32 256 256: 8 MiB)"
+    )
     parser.add_argument("--kernel", type=int, nargs=3, default=(5, 5, 5), help="kernel shape (default 5 5 5)")
     parser.add_argument("--memory-limit", default="512MiB", help="memory limit per worker (default 512MiB)")
-    parser.add_argument("--timeout", type=float, default=1800,
-                        help="seconds per computation before giving up (a worker paused at its memory "
-                             "limit would otherwise wait forever)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800,
+        help="seconds per computation before giving up (a worker paused at its memory "
+        "limit would otherwise wait forever)",
+    )
     parser.add_argument("--workers", type=int, nargs="+", default=(1, 2), help="worker counts (default 1 2)")
     parser.add_argument("--function", choices=("fftconvolve", "convolve"), default="fftconvolve")
-    parser.add_argument("--engine", choices=("convalg", "scipy"), default="convalg",
-                        help="what computes each chunk (default: the public convalg function)")
+    parser.add_argument(
+        "--engine",
+        choices=("convalg", "scipy"),
+        default="convalg",
+        help="what computes each chunk (default: the public convalg function)",
+    )
     return parser.parse_args()
 
 
@@ -90,10 +99,18 @@ def _run(workers: int, args, shape, kernel) -> dict:
     import dask.array as da
     import distributed
 
-    with distributed.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, memory_limit=args.memory_limit,
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            memory_limit=args.memory_limit,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+
         def volume():
             rng = da.random.default_rng(20261125)
             return rng.standard_normal(shape, chunks=tuple(args.chunk), dtype=np.float32)
@@ -106,7 +123,8 @@ def _run(workers: int, args, shape, kernel) -> dict:
         generate = time.perf_counter() - start
 
         y = _convolution(args)(volume(), kernel, mode="same")
-        assert isinstance(y, da.Array) and y.shape == shape
+        assert isinstance(y, da.Array)
+        assert y.shape == shape
         cpu_before = sum(client.run(_cpu_seconds).values())
         start = time.perf_counter()
         total, squares = client.compute(reduced(y)).result(timeout=args.timeout)
@@ -132,22 +150,33 @@ def main() -> int:
     kernel = np.random.default_rng(1).standard_normal(tuple(args.kernel)).astype(np.float32)
     kernel /= np.abs(kernel).sum()
     gib = math.prod(shape) * 4 / 2**30
-    print(f"volume {shape} float32 = {gib:.2f} GiB in chunks {tuple(args.chunk)}; kernel {tuple(args.kernel)}; "
-          f"{args.engine} {args.function}(mode='same'); memory limit {args.memory_limit} per worker")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}, numpy {np.__version__}")
+    print(
+        f"volume {shape} float32 = {gib:.2f} GiB in chunks {tuple(args.chunk)}; kernel {tuple(args.kernel)}; "
+        f"{args.engine} {args.function}(mode='same'); memory limit {args.memory_limit} per worker"
+    )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {sys.version.split()[0]}, numpy {np.__version__}"
+    )
     print(f"load average before the run: {os.getloadavg()[0]:.1f} (other processes share the CPUs)")
-    print(f"{'workers':>7} {'generate s':>10} {'convolve s':>10} {'MB/s':>8} {'net MB/s':>9} "
-          f"{'worker CPU s':>12} {'peak MiB/worker':>16}")
+    print(
+        f"{'workers':>7} {'generate s':>10} {'convolve s':>10} {'MB/s':>8} {'net MB/s':>9} "
+        f"{'worker CPU s':>12} {'peak MiB/worker':>16}"
+    )
     rows = []
     for workers in args.workers:
         row = _run(workers, args, shape, kernel)
         rows.append(row)
-        print(f"{row['workers']:>7} {row['generate']:>10.1f} {row['convolve']:>10.1f} {row['MB/s']:>8.1f} "
-              f"{row['net MB/s']:>9.1f} {row['cpu']:>12.1f} {row['peak']:>16.0f}", flush=True)
+        print(
+            f"{row['workers']:>7} {row['generate']:>10.1f} {row['convolve']:>10.1f} {row['MB/s']:>8.1f} "
+            f"{row['net MB/s']:>9.1f} {row['cpu']:>12.1f} {row['peak']:>16.0f}",
+            flush=True,
+        )
     if len(rows) > 1:
-        print(f"speed-up {rows[0]['workers']} -> {rows[-1]['workers']} workers: "
-              f"{rows[0]['convolve'] / rows[-1]['convolve']:.2f}x")
+        print(
+            f"speed-up {rows[0]['workers']} -> {rows[-1]['workers']} workers: "
+            f"{rows[0]['convolve'] / rows[-1]['convolve']:.2f}x"
+        )
     sums = {round(r["check"][1], 0) for r in rows}
     print(f"result sums agree across worker counts: {len(sums) == 1} (sum {rows[0]['check'][1]:.6g})")
     return 0

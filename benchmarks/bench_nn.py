@@ -152,8 +152,15 @@ def _measure(case: Case, rounds: int, repeat: int) -> list[Row]:
     tx, tw, tb = (torch.from_numpy(a) for a in (x, w, b))
     options = dict(padding=case.padding)
     padded = tuple(n + 2 * case.padding for n in x.shape[2:])
-    method = _cost.choose_method(x.shape[0], 1, x.shape[1], w.shape[0], padded, w.shape[2:],
-                                 _geometry.output_shape(padded, w.shape[2:], (1, 1), (1, 1)))
+    method = _cost.choose_method(
+        x.shape[0],
+        1,
+        x.shape[1],
+        w.shape[0],
+        padded,
+        w.shape[2:],
+        _geometry.output_shape(padded, w.shape[2:], (1, 1), (1, 1)),
+    )
 
     def torch_forward():
         with torch.no_grad():
@@ -163,8 +170,13 @@ def _measure(case: Case, rounds: int, repeat: int) -> list[Row]:
         return F.conv2d(x, w, b, **options)
 
     expected = torch_forward().numpy()
-    forward = Row(case.name, "forward", method, deviation=_deviation(ours_forward(), expected),
-                  faults=(_faults(torch_forward), _faults(ours_forward)))
+    forward = Row(
+        case.name,
+        "forward",
+        method,
+        deviation=_deviation(ours_forward(), expected),
+        faults=(_faults(torch_forward), _faults(ours_forward)),
+    )
 
     g = np.random.default_rng(1).standard_normal(expected.shape).astype(np.float32)
     tg = torch.from_numpy(g)
@@ -177,8 +189,12 @@ def _measure(case: Case, rounds: int, repeat: int) -> list[Row]:
     def ours_backward():
         return F.conv2d_grad(g, x, w, **options)
 
-    backward = Row(case.name, "backward", method,
-                   deviation=max(_deviation(a, t.numpy()) for a, t in zip(ours_backward(), torch_backward())))
+    backward = Row(
+        case.name,
+        "backward",
+        method,
+        deviation=max(_deviation(a, t.numpy()) for a, t in zip(ours_backward(), torch_backward())),
+    )
     for _ in range(rounds):  # alternating, so that both see the same machine load
         for row, theirs, ours in ((forward, torch_forward, ours_forward), (backward, torch_backward, ours_backward)):
             row.torch_ms.append(1e3 * _best(theirs, repeat))
@@ -193,46 +209,73 @@ def _target_rows(rows: list[Row]) -> list[Row]:
 
 
 def _table(rows: list[Row]) -> list[str]:
-    lines = ["| case | pass | torch ms | convalg ms | ratio | ratio per round | method | max rel dev "
-             "| page faults torch/convalg |",
-             "|---|---|---:|---:|---:|---|---|---:|---|"]
+    lines = [
+        (
+            "| case | pass | torch ms | convalg ms | ratio | ratio per round | method | max rel dev "
+            "| page faults torch/convalg |"
+        ),
+        "|---|---|---:|---:|---:|---|---|---:|---|",
+    ]
     for row in rows:
         faults = "" if row.faults is None else f"{row.faults[0]:.0f} / {row.faults[1]:.0f}"
         rounds = ", ".join(f"{r:.2f}" for r in row.ratios)
-        lines.append(f"| {row.case if row.step == 'forward' else ''} | {row.step} | {min(row.torch_ms):.2f} | "
-                     f"{min(row.ours_ms):.2f} | **{row.ratio:.2f}** | {rounds} | {row.method} | "
-                     f"{row.deviation:.1e} | {faults} |")
+        lines.append(
+            f"| {row.case if row.step == 'forward' else ''} | {row.step} | {min(row.torch_ms):.2f} | "
+            f"{min(row.ours_ms):.2f} | **{row.ratio:.2f}** | {rounds} | {row.method} | "
+            f"{row.deviation:.1e} | {faults} |"
+        )
     return lines
 
 
 def _markdown(rows: list[Row], context: str, rounds: int, repeat: int) -> str:
     forward = _target_rows(rows)
     met = sum(r.ratio <= TARGET for r in forward)
-    return "\n".join([
-        "# Benchmarks: convalg.nn against torch", "",
-        "Wall-clock times (ms) of `convalg.nn.functional.conv2d` and `conv2d_grad` against "
-        "`torch.nn.functional.conv2d` and torch autograd's backward, float32 on the CPU, the same "
-        "arrays in one process. Each cell is the best over "
-        f"{rounds} alternating rounds of the best of at least {repeat} runs and {_MIN_CELL_SECONDS} s; "
-        "`ratio` is convalg / torch (below 1 "
-        "convalg is faster), `ratio per round` shows the spread on this shared machine. `max rel dev` "
-        "compares the results (a sanity flag; the tests hold the rigorous checks).", "",
-        "Both libraries run with glibc's heap kept (`mallopt`): by default torch's allocator takes "
-        "fresh `mmap` pages for every multi-megabyte buffer, and in a fresh process the 64x1x28x28 "
-        "case then takes 3.1 ms (2,273 page faults per call) instead of 0.39 ms, which would flatter "
-        "convalg. The last column shows the page faults per call that remain. Each case runs in a fresh "
-        "process: right after the 32x64x56x56 case, the heap it leaves behind slows convalg's "
-        "64x1x28x28 call from 0.50 to 0.62 ms.", "",
-        f"The issue's target, forward within {TARGET}x of torch on the first three cases: met on "
-        f"{met} of {len(forward)}.", "",
-        *_table(rows), "",
-        f"- {context}",
-        "- convalg is NumPy + OpenBLAS (im2col or shifted slices and one matrix product per block, "
-        "one block per core); torch runs oneDNN's direct convolution kernels. OpenBLAS's sgemm "
-        "reaches about 95 GFLOP/s per core on these shapes, and the im2col gathering and the "
-        "padded-plane products add about 10% more: most of the gap on the two large cases.",
-        "", "Rerun with:", "", "```",
-        "python benchmarks/bench_nn.py --rounds 3 --repeat 5 --markdown docs/benchmarks-nn.md", "```", ""])
+    return "\n".join(
+        [
+            "# Benchmarks: convalg.nn against torch",
+            "",
+            (
+                "Wall-clock times (ms) of `convalg.nn.functional.conv2d` and `conv2d_grad` against "
+                "`torch.nn.functional.conv2d` and torch autograd's backward, float32 on the CPU, the same "
+                "arrays in one process. Each cell is the best over "
+                f"{rounds} alternating rounds of the best of at least {repeat} runs and {_MIN_CELL_SECONDS} s; "
+                "`ratio` is convalg / torch (below 1 "
+                "convalg is faster), `ratio per round` shows the spread on this shared machine. `max rel dev` "
+                "compares the results (a sanity flag; the tests hold the rigorous checks)."
+            ),
+            "",
+            (
+                "Both libraries run with glibc's heap kept (`mallopt`): by default torch's allocator takes "
+                "fresh `mmap` pages for every multi-megabyte buffer, and in a fresh process the 64x1x28x28 "
+                "case then takes 3.1 ms (2,273 page faults per call) instead of 0.39 ms, which would flatter "
+                "convalg. The last column shows the page faults per call that remain. Each case runs in a fresh "
+                "process: right after the 32x64x56x56 case, the heap it leaves behind slows convalg's "
+                "64x1x28x28 call from 0.50 to 0.62 ms."
+            ),
+            "",
+            (
+                f"The issue's target, forward within {TARGET}x of torch on the first three cases: met on "
+                f"{met} of {len(forward)}."
+            ),
+            "",
+            *_table(rows),
+            "",
+            f"- {context}",
+            (
+                "- convalg is NumPy + OpenBLAS (im2col or shifted slices and one matrix product per block, "
+                "one block per core); torch runs oneDNN's direct convolution kernels. OpenBLAS's sgemm "
+                "reaches about 95 GFLOP/s per core on these shapes, and the im2col gathering and the "
+                "padded-plane products add about 10% more: most of the gap on the two large cases."
+            ),
+            "",
+            "Rerun with:",
+            "",
+            "```",
+            "python benchmarks/bench_nn.py --rounds 3 --repeat 5 --markdown docs/benchmarks-nn.md",
+            "```",
+            "",
+        ]
+    )
 
 
 def _in_fresh_process(index: int, args) -> list[Row]:
@@ -243,11 +286,23 @@ def _in_fresh_process(index: int, args) -> list[Row]:
     process and 0.62 ms right after the 32x64x56x56 case (numpy's large arrays lose their
     transparent huge pages in the fragmented heap). Both libraries get the same treatment.
     """
-    command = [sys.executable, __file__, "--one", str(index), "--rounds", str(args.rounds),
-               "--repeat", str(args.repeat), "--malloc", args.malloc]
+    command = [
+        sys.executable,
+        __file__,
+        "--one",
+        str(index),
+        "--rounds",
+        str(args.rounds),
+        "--repeat",
+        str(args.repeat),
+        "--malloc",
+        args.malloc,
+    ]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
-    return [Row(**{**row, "faults": tuple(row["faults"]) if row["faults"] else None})
-            for row in json.loads(done.stdout.splitlines()[-1])]
+    return [
+        Row(**{**row, "faults": tuple(row["faults"]) if row["faults"] else None})
+        for row in json.loads(done.stdout.splitlines()[-1])
+    ]
 
 
 def main(argv=None) -> int:
@@ -255,8 +310,12 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per cell and round (the best counts)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating torch/convalg rounds per case")
     parser.add_argument("--case", default="", help="only cases whose name contains this text")
-    parser.add_argument("--malloc", choices=("keep-heap", "default"), default="keep-heap",
-                        help="glibc malloc settings for both libraries (see the module docstring)")
+    parser.add_argument(
+        "--malloc",
+        choices=("keep-heap", "default"),
+        default="keep-heap",
+        help="glibc malloc settings for both libraries (see the module docstring)",
+    )
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as a documentation page")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -273,10 +332,12 @@ def main(argv=None) -> int:
     for index, case in enumerate(CASES):
         if args.case in case.name:
             rows += _in_fresh_process(index, args)
-    context = (f"torch {torch.__version__} CPU ({torch.get_num_threads()} threads), numpy {np.__version__}, "
-               f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, malloc: {heap}, "
-               f"load average before/after: {load} / {', '.join(f'{v:.2f}' for v in os.getloadavg())}, "
-               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    context = (
+        f"torch {torch.__version__} CPU ({torch.get_num_threads()} threads), numpy {np.__version__}, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, malloc: {heap}, "
+        f"load average before/after: {load} / {', '.join(f'{v:.2f}' for v in os.getloadavg())}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
     print("\n".join(_table(rows)))
     print(f"\n{context}")
     forward = _target_rows(rows)

@@ -35,9 +35,9 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import scipy
@@ -146,15 +146,21 @@ def overhead_times(call: SmallCall, signal, *, rounds: int, number: int) -> dict
 def overhead_lines(signal, *, quick: bool) -> list[str]:
     """The per-call overhead table (microseconds, medians of alternating rounds)."""
     rounds, number = (3, 20) if quick else (31, 200)
-    lines = [f"Per-call overhead: median us per call over {rounds} rounds of {number} calls, "
-             "the libraries alternating within each round.", "",
-             "| small call | mode | convalg (us) | scipy (us) | numpy.convolve (us) | convalg/scipy "
-             "| convalg/numpy |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        (
+            f"Per-call overhead: median us per call over {rounds} rounds of {number} calls, "
+            "the libraries alternating within each round."
+        ),
+        "",
+        "| small call | mode | convalg (us) | scipy (us) | numpy.convolve (us) | convalg/scipy | convalg/numpy |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for call in SMALL_CALLS:
         t = overhead_times(call, signal, rounds=rounds, number=number)
         cells = [f"{t[lib] * 1e6:.1f}" if lib in t else "-" for lib in OVERHEAD_LIBRARIES]
-        ratios = [_ratio(t["convalg"] / t[lib]) if "convalg" in t and lib in t else "-"
-                  for lib in ("scipy", "numpy.convolve")]
+        ratios = [
+            _ratio(t["convalg"] / t[lib]) if "convalg" in t and lib in t else "-" for lib in ("scipy", "numpy.convolve")
+        ]
         lines.append("| " + " | ".join([call.name, call.mode] + cells + ratios) + " |")
     return lines
 
@@ -211,8 +217,7 @@ def _load_torch():
 
 def _torch_conv(torch, a: np.ndarray, b: np.ndarray, mode: str) -> Callable[[], object]:
     """torch.nn.functional.conv{1,2,3}d computing the same convolution (flipped kernel)."""
-    conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d,
-            3: torch.nn.functional.conv3d}[a.ndim]
+    conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}[a.ndim]
     x = torch.from_numpy(np.ascontiguousarray(a))[None, None]
     w = torch.from_numpy(np.ascontiguousarray(b[(slice(None, None, -1),) * b.ndim]))[None, None]
     if mode == "full":
@@ -261,8 +266,7 @@ def _with_workers(func: Callable[[], object], workers: int) -> Callable[[], obje
     return run
 
 
-def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = None,
-             scipy_workers: int = 1) -> Row:
+def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = None, scipy_workers: int = 1) -> Row:
     """Time every library on one case."""
     a, b = case.arrays()
     row = Row(case)
@@ -277,7 +281,7 @@ def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = No
     }
     if a.ndim == 1:
         if a.size * b.size > 1e10:
-            row.notes["numpy convolve"] = "skipped: O(n k) = {:.0e} multiply-adds".format(a.size * b.size)
+            row.notes["numpy convolve"] = f"skipped: O(n k) = {a.size * b.size:.0e} multiply-adds"
         else:
             timers["numpy convolve"] = lambda: np.convolve(a, b, mode=mode)
     if signal is not None:
@@ -295,19 +299,18 @@ def run_case(case: Case, *, signal, torch, quick: bool, repeats: int | None = No
     for name, func in timers.items():
         try:
             row.times[name] = _best_of(func, quick=quick, repeats=repeats)
-        except Exception as exc:  # a failing library is reported, not fatal to the table
+        except Exception as exc:  # noqa: BLE001 - a failing library is reported, not fatal to the table
             row.times[name] = None
             row.notes[name] = f"{type(exc).__name__}: {exc}"
     row.scipy_method = scipy.signal.choose_conv_method(a, b, mode=mode)
     if signal is not None:
         try:
             row.convalg_method = signal.plan("convolve", a, b, mode=mode).method
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported in the table, as above
             row.convalg_method = f"? ({type(exc).__name__})"
         try:
-            row.agrees = _sanity_agrees(signal.convolve(a, b, mode=mode),
-                                        scipy.signal.convolve(a, b, mode=mode), a, b)
-        except Exception as exc:
+            row.agrees = _sanity_agrees(signal.convolve(a, b, mode=mode), scipy.signal.convolve(a, b, mode=mode), a, b)
+        except Exception as exc:  # noqa: BLE001 - reported in the table, as above
             row.agrees = f"NO: {type(exc).__name__}: {exc}"
     return row
 
@@ -317,8 +320,16 @@ RATIOS = [
     ("fftconvolve", "convalg fftconvolve", "scipy fftconvolve"),
     ("oaconvolve", "convalg oaconvolve", "scipy oaconvolve"),
 ]
-TIME_COLUMNS = ["convalg convolve", "scipy convolve", "convalg fftconvolve", "scipy fftconvolve",
-                "convalg oaconvolve", "scipy oaconvolve", "numpy convolve", "torch conv"]
+TIME_COLUMNS = [
+    "convalg convolve",
+    "scipy convolve",
+    "convalg fftconvolve",
+    "scipy fftconvolve",
+    "convalg oaconvolve",
+    "scipy oaconvolve",
+    "numpy convolve",
+    "torch conv",
+]
 
 
 def geometric_mean(values: list[float]) -> float | None:
@@ -339,8 +350,12 @@ def _ratio(value: float | None) -> str:
 def table_lines(rows: list[Row]) -> list[str]:
     """The results as a Markdown table (which also reads well as plain text)."""
     columns = [c for c in TIME_COLUMNS if any(c in r.times for r in rows)]
-    header = (["case", "mode", "dtype"] + [f"{c} (ms)" for c in columns]
-              + [f"ratio {label}" for label, *_ in RATIOS] + ["auto chose (convalg / scipy)", "agrees"])
+    header = (
+        ["case", "mode", "dtype"]
+        + [f"{c} (ms)" for c in columns]
+        + [f"ratio {label}" for label, *_ in RATIOS]
+        + ["auto chose (convalg / scipy)", "agrees"]
+    )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         cells = [r.case.name, r.case.mode, r.case.dtype]
@@ -361,14 +376,17 @@ def summary_lines(rows: list[Row]) -> list[str]:
             lines.append(f"- {label}: no convalg timings")
             continue
         worst = max(known)
-        lines.append(f"- {label}: geometric-mean ratio convalg/scipy = {gm:.2f} over {len(known)} "
-                     f"cases; largest {worst:.2f}")
+        lines.append(
+            f"- {label}: geometric-mean ratio convalg/scipy = {gm:.2f} over {len(known)} cases; largest {worst:.2f}"
+        )
     gm = geometric_mean([r.ratio("convalg convolve", "scipy convolve") for r in rows])
     if gm is not None:
         worst = max(x for r in rows if (x := r.ratio("convalg convolve", "scipy convolve")) is not None)
         met = gm <= 0.5 and worst <= 1.0
-        lines.append(f"- target for convolve(method='auto') (geometric mean <= 0.5, no case above 1.0): "
-                     f"{'MET' if met else 'NOT MET'}")
+        lines.append(
+            f"- target for convolve(method='auto') (geometric mean <= 0.5, no case above 1.0): "
+            f"{'MET' if met else 'NOT MET'}"
+        )
     notes = [f"- {r.case.name}, {name}: {note}" for r in rows for name, note in r.notes.items()]
     return lines + notes
 
@@ -384,32 +402,55 @@ def machine_lines(scipy_workers: int = 1) -> list[str]:
     except OSError:
         pass
     torch = sys.modules.get("torch")
-    versions = (f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
-                + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ""))
+    versions = f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}" + (
+        f", torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else ""
+    )
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
-    return [f"- machine: {cpu}, {cores} cores usable ({platform.system()} {platform.machine()}); "
-            f"load average at the end: {load}",
-            f"- software: {versions}",
-            f"- threads: convalg uses the cores it finds idle (scipy.fft workers, direct-method slabs); "
-            f"scipy.signal ran with scipy.fft workers={scipy_workers}",
-            f"- date: {now}"]
+    return [
+        (
+            f"- machine: {cpu}, {cores} cores usable ({platform.system()} {platform.machine()}); "
+            f"load average at the end: {load}"
+        ),
+        f"- software: {versions}",
+        (
+            "- threads: convalg uses the cores it finds idle (scipy.fft workers, direct-method slabs); "
+            f"scipy.signal ran with scipy.fft workers={scipy_workers}"
+        ),
+        f"- date: {now}",
+    ]
 
 
-def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1,
-             overhead: list[str] = ()) -> str:
-    parts = ["# Benchmarks", "",
-             "Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
-             "against scipy.signal, numpy.convolve and torch (CPU, conv1d/2d/3d with a flipped kernel). "
-             "Ratios are convalg time / scipy time: below 1 convalg is faster. `auto chose` is the "
-             "method `convalg.signal.plan` picked for `convolve(method='auto')`, next to scipy's "
-             "`choose_conv_method`. `agrees` compares convalg's result with scipy's (a sanity flag; "
-             "`convalg check` is the rigorous check). On a shared machine single cells vary by up to "
-             "~30% between runs (the load average is recorded below); cases bound by one large FFT, "
-             "where both libraries call pocketfft, sit near parity.", "",
-             "Rerun with:", "", "```bash", RERUN + (" --quick" if quick else ""), "```", "",
-             "## Machine", ""] + machine_lines(scipy_workers) + ["", "## Results", ""] + table_lines(rows)
+def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1, overhead: list[str] = ()) -> str:
+    parts = (
+        [
+            "# Benchmarks",
+            "",
+            (
+                "Wall-clock times (ms, best of N after a warm-up, same inputs, one process) of convalg "
+                "against scipy.signal, numpy.convolve and torch (CPU, conv1d/2d/3d with a flipped kernel). "
+                "Ratios are convalg time / scipy time: below 1 convalg is faster. `auto chose` is the "
+                "method `convalg.signal.plan` picked for `convolve(method='auto')`, next to scipy's "
+                "`choose_conv_method`. `agrees` compares convalg's result with scipy's (a sanity flag; "
+                "`convalg check` is the rigorous check). On a shared machine single cells vary by up to "
+                "~30% between runs (the load average is recorded below); cases bound by one large FFT, "
+                "where both libraries call pocketfft, sit near parity."
+            ),
+            "",
+            "Rerun with:",
+            "",
+            "```bash",
+            RERUN + (" --quick" if quick else ""),
+            "```",
+            "",
+            "## Machine",
+            "",
+        ]
+        + machine_lines(scipy_workers)
+        + ["", "## Results", ""]
+        + table_lines(rows)
+    )
     parts += ["", "## Summary", ""] + summary_lines(rows)
     if overhead:
         parts += ["", "## Per-call overhead", ""] + list(overhead)
@@ -421,26 +462,41 @@ def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one timed run per cell after the warm-up")
-    parser.add_argument("--sizes", choices=("full", "tiny"), default="full",
-                        help="'tiny' runs toy sizes: a smoke test of this script, not a measurement")
-    parser.add_argument("--case", action="append", default=[], metavar="TEXT",
-                        help="only cases whose name contains TEXT (repeatable)")
+    parser.add_argument(
+        "--sizes",
+        choices=("full", "tiny"),
+        default="full",
+        help="'tiny' runs toy sizes: a smoke test of this script, not a measurement",
+    )
+    parser.add_argument(
+        "--case", action="append", default=[], metavar="TEXT", help="only cases whose name contains TEXT (repeatable)"
+    )
     parser.add_argument("--markdown", metavar="PATH", help="also write the table and machine to PATH")
     parser.add_argument("--no-torch", action="store_true", help="leave out the torch column")
-    parser.add_argument("--scipy-workers", type=int, default=1, metavar="N",
-                        help="run scipy.signal with scipy.fft.set_workers(N) (default 1, scipy's own default)")
-    parser.add_argument("--repeats", type=int, metavar="N",
-                        help="timed runs per cell after the warm-up (default: 2-7, fewer for slow calls)")
-    parser.add_argument("--overhead", action="store_true",
-                        help="only the per-call overhead table of small calls")
+    parser.add_argument(
+        "--scipy-workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run scipy.signal with scipy.fft.set_workers(N) (default 1, scipy's own default)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        metavar="N",
+        help="timed runs per cell after the warm-up (default: 2-7, fewer for slow calls)",
+    )
+    parser.add_argument("--overhead", action="store_true", help="only the per-call overhead table of small calls")
     args = parser.parse_args(argv)
 
     cases = TINY_CASES if args.sizes == "tiny" else FULL_CASES
     if args.case:
         cases = [c for c in cases if any(text in c.name for text in args.case)]
         if not cases:
-            parser.error(f"--case {args.case} matches no case; names: "
-                         + ", ".join(c.name for c in (TINY_CASES if args.sizes == 'tiny' else FULL_CASES)))
+            parser.error(
+                f"--case {args.case} matches no case; names: "
+                + ", ".join(c.name for c in (TINY_CASES if args.sizes == "tiny" else FULL_CASES))
+            )
     signal, skipped = _load_convalg()
     if skipped:
         print(f"NOTE: {skipped}", flush=True)
@@ -453,13 +509,25 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for case in cases:
         print(f"... {case.name}", file=sys.stderr, flush=True)
-        rows.append(run_case(case, signal=signal, torch=torch, quick=args.quick, repeats=args.repeats,
-                             scipy_workers=args.scipy_workers))
-    print("\n".join(machine_lines(args.scipy_workers) + [""] + table_lines(rows) + [""]
-                    + summary_lines(rows) + [""] + overhead))
+        rows.append(
+            run_case(
+                case,
+                signal=signal,
+                torch=torch,
+                quick=args.quick,
+                repeats=args.repeats,
+                scipy_workers=args.scipy_workers,
+            )
+        )
+    print(
+        "\n".join(
+            machine_lines(args.scipy_workers) + [""] + table_lines(rows) + [""] + summary_lines(rows) + [""] + overhead
+        )
+    )
     if args.markdown:
-        Path(args.markdown).write_text(markdown(rows, quick=args.quick, skipped=skipped,
-                                                scipy_workers=args.scipy_workers, overhead=overhead))
+        Path(args.markdown).write_text(
+            markdown(rows, quick=args.quick, skipped=skipped, scipy_workers=args.scipy_workers, overhead=overhead)
+        )
         print(f"wrote {args.markdown}")
     return 0
 

@@ -51,7 +51,9 @@ def _run(fixture, options: dict, limit: float) -> dict:
     try:
         done = subprocess.run(
             [sys.executable, "-c", _RUN_ONE, str(FIXTURES), fixture.name, json.dumps(options)],
-            capture_output=True, text=True, timeout=limit,
+            capture_output=True,
+            text=True,
+            timeout=limit,
         )
         lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         if lines:
@@ -83,26 +85,37 @@ def main(argv=None) -> int:
         for result in pool.map(lambda f: _run(f, options, 900.0), fixtures):
             wanted = "violation" if result["buggy"] else "consistent"
             mark = "ok " if result["status"] == wanted else "BAD"
-            print(f"{mark} {result['status']:<10} {result['seconds']:6.1f}s  {result['name']}"
-                  + (f"  -- {result['violations'][0][:110]}" if result["violations"] else "")
-                  + (f"  -- UNKNOWN {result['unknown'][0][:110]}" if result["unknown"] else ""), flush=True)
+            print(
+                f"{mark} {result['status']:<10} {result['seconds']:6.1f}s  {result['name']}"
+                + (f"  -- {result['violations'][0][:110]}" if result["violations"] else "")
+                + (f"  -- UNKNOWN {result['unknown'][0][:110]}" if result["unknown"] else ""),
+                flush=True,
+            )
             results.append(result)
     buggy = [r for r in results if r["buggy"]]
     correct = [r for r in results if not r["buggy"]]
     seconds = [r["seconds"] for r in results]
     print()
-    print(f"buggy fixtures:   {sum(r['status'] == 'violation' for r in buggy)} of {len(buggy)} caught, "
-          f"{sum(r['status'] == 'consistent' for r in buggy)} missed (called CONSISTENT), "
-          f"{sum(r['status'] not in ('violation', 'consistent') for r in buggy)} unknown or error")
-    print(f"correct fixtures: {sum(r['status'] == 'consistent' for r in correct)} of {len(correct)} consistent, "
-          f"{sum(r['status'] == 'violation' for r in correct)} false alarms, "
-          f"{sum(r['status'] not in ('violation', 'consistent') for r in correct)} unknown or error")
+    print(
+        f"buggy fixtures:   {sum(r['status'] == 'violation' for r in buggy)} of {len(buggy)} caught, "
+        f"{sum(r['status'] == 'consistent' for r in buggy)} missed (called CONSISTENT), "
+        f"{sum(r['status'] not in ('violation', 'consistent') for r in buggy)} unknown or error"
+    )
+    print(
+        f"correct fixtures: {sum(r['status'] == 'consistent' for r in correct)} of {len(correct)} consistent, "
+        f"{sum(r['status'] == 'violation' for r in correct)} false alarms, "
+        f"{sum(r['status'] not in ('violation', 'consistent') for r in correct)} unknown or error"
+    )
     if seconds:
-        print(f"time per run: median {statistics.median(seconds):.1f} s, worst {max(seconds):.1f} s "
-              f"({max(results, key=lambda r: r['seconds'])['name']})")
+        print(
+            f"time per run: median {statistics.median(seconds):.1f} s, worst {max(seconds):.1f} s "
+            f"({max(results, key=lambda r: r['seconds'])['name']})"
+        )
     library = [r for r in correct if r["library"]]
-    print(f"library functions classified with no false alarm: {sum(r['status'] == 'consistent' for r in library)} "
-          f"of {len(library)}")
+    print(
+        f"library functions classified with no false alarm: {sum(r['status'] == 'consistent' for r in library)} "
+        f"of {len(library)}"
+    )
     for r in library:
         if r["status"] != "consistent":
             print(f"  NOT: {r['name']}: {r['status']} {(r['violations'] or r['unknown'] or [''])[0][:150]}")

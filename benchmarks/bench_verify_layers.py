@@ -49,8 +49,13 @@ print("RESULT " + json.dumps({
 
 def _run(fixture, options: dict, limit: float) -> dict:
     try:
-        done = subprocess.run([sys.executable, "-c", _RUN_ONE, str(FIXTURES), fixture.name, json.dumps(options)],
-                              capture_output=True, text=True, timeout=limit, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _RUN_ONE, str(FIXTURES), fixture.name, json.dumps(options)],
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return {"status": "hung", "seconds": limit, "violations": [], "unknown": [], "named": False}
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
@@ -95,11 +100,15 @@ def main(argv=None) -> int:
         for line in result["violations"][:3] + result["unknown"][:1]:
             print(f"{'':24}{line}")
     seconds = [r["seconds"] for r in results]
-    print(f"\nbuggy: {caught} caught, {missed} missed ({unnamed} caught without the bug named); correct: {passed} "
-          f"passed, {false_alarms} false alarms; {unknown} unknown")
+    print(
+        f"\nbuggy: {caught} caught, {missed} missed ({unnamed} caught without the bug named); correct: {passed} "
+        f"passed, {false_alarms} false alarms; {unknown} unknown"
+    )
     if seconds:
-        print(f"seconds per run: median {statistics.median(seconds):.1f}, worst {max(seconds):.1f} "
-              f"({len(seconds)} runs, {args.jobs} at a time, {time.perf_counter() - start:.0f} s in all)")
+        print(
+            f"seconds per run: median {statistics.median(seconds):.1f}, worst {max(seconds):.1f} "
+            f"({len(seconds)} runs, {args.jobs} at a time, {time.perf_counter() - start:.0f} s in all)"
+        )
     return 0 if missed == 0 and false_alarms == 0 else 1
 
 

@@ -18,9 +18,11 @@ import importlib.util
 import sys
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, get_args
 
 import array_api_compat
+
+from convalg._typing import BackendName
 
 __all__ = [
     "BackendStatus",
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 #: Backends convalg knows, in order of preference for reporting.
-KNOWN_BACKENDS = ("numpy", "cupy", "array_api_strict")
+KNOWN_BACKENDS = get_args(BackendName)
 
 _INSTALL_HINT = {
     "numpy": "pip install numpy",
@@ -88,14 +90,12 @@ def _cupy_status() -> BackendStatus:
         return BackendStatus("cupy", False, f"cupy is not installed; {_INSTALL_HINT['cupy']}")
     try:
         cupy = importlib.import_module("cupy")
-    except Exception as exc:  # a broken install must not break convalg
+    except Exception as exc:  # noqa: BLE001 - a broken install must not break convalg
         return BackendStatus("cupy", False, f"cupy is installed but cannot be imported: {exc}")
     try:
         count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:  # CUDARuntimeError without a driver or device
-        return BackendStatus(
-            "cupy", False, f"cupy is installed but no CUDA device was found ({exc})"
-        )
+    except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver or device, or worse
+        return BackendStatus("cupy", False, f"cupy is installed but no CUDA device was found ({exc})")
     if count < 1:
         return BackendStatus("cupy", False, "cupy is installed but no CUDA device was found")
     return BackendStatus("cupy", True, f"cupy {cupy.__version__}, {count} CUDA device(s)")
@@ -163,9 +163,7 @@ def require_usable(name: Any) -> None:
     ValueError: backend must be None or one of 'numpy', 'cupy', 'array_api_strict'; got 'torch'
     """
     if name not in KNOWN_BACKENDS:
-        raise ValueError(
-            f"backend must be None or one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}"
-        )
+        raise ValueError(f"backend must be None or one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}")
     if name == "numpy":
         return
     status = _module_status(name)
@@ -235,15 +233,17 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
     >>> type(b).__name__
     'ndarray'
     """
-    if (backend is None or (type(backend) is str and backend == "numpy")) and arrays \
-            and all(type(x) is _ndarray() for x in arrays):
+    if (
+        (backend is None or (type(backend) is str and backend == "numpy"))
+        and arrays
+        and all(type(x) is _ndarray() for x in arrays)
+    ):
         # plain NumPy arrays (exact type: no subclass) need neither detection nor conversion
         return _numpy_namespace(), arrays
     libraries = [_library_of(x) for x in arrays]
     if "torch" in libraries:
         raise TypeError(
-            "torch tensors are not a convalg backend; pass tensor.numpy() (CPU) or use "
-            "convalg.nn for layers"
+            "torch tensors are not a convalg backend; pass tensor.numpy() (CPU) or use convalg.nn for layers"
         )
     if "dask" in libraries:
         raise TypeError(

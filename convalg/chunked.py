@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -115,9 +116,7 @@ def _dask():
     try:
         import dask.array as da
     except ImportError as exc:  # pragma: no cover - only without the extra
-        raise ImportError(
-            "dask arrays need the dask extra: pip install 'convalg[dask]'"
-        ) from exc
+        raise ImportError("dask arrays need the dask extra: pip install 'convalg[dask]'") from exc
     return da
 
 
@@ -135,9 +134,7 @@ def _as_array(x: Any) -> Any:
 def _known_shape(x: Any, argument: str) -> tuple[int, ...]:
     shape = tuple(x.shape)
     if any(isinstance(n, float) and math.isnan(n) for n in shape):
-        raise ValueError(
-            f"{argument} has unknown chunk sizes {shape}; call {argument}.compute_chunk_sizes() first"
-        )
+        raise ValueError(f"{argument} has unknown chunk sizes {shape}; call {argument}.compute_chunk_sizes() first")
     return tuple(int(n) for n in shape)
 
 
@@ -260,9 +257,7 @@ def _plan_axis(chunks: tuple[int, ...], window: _Window, length: int) -> _AxisPl
         empty = counts.index(0)
         sizes[empty - 1 if empty else 1] += sizes.pop(empty)
     depth = (before, after) if len(sizes) > 1 else (0, 0)
-    return _AxisPlan(
-        starts, tuple(a + b for a, b in zip(starts, sizes)), tuple(firsts), tuple(counts), depth
-    )
+    return _AxisPlan(starts, tuple(a + b for a, b in zip(starts, sizes)), tuple(firsts), tuple(counts), depth)
 
 
 def _sliding(
@@ -296,9 +291,7 @@ def _sliding(
     )
     depth = {axis: plans[axis].depth if axis in plans else 0 for axis in range(signal.ndim)}
     return da.map_overlap(
-        functools.partial(
-            _windows_of_chunk, block_op=block_op, windows=windows, plans=plans, dtype=meta.dtype
-        ),
+        functools.partial(_windows_of_chunk, block_op=block_op, windows=windows, plans=plans, dtype=meta.dtype),
         signal,
         depth=depth,
         boundary="none",
@@ -373,10 +366,14 @@ def _apply_signal(func, name, in1, in2, kwargs):
     result = _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs)
     if mode == "same" and name in _AXES_FUNCTIONS:
         # as scipy.signal: 'same' centres every axis on in1, broadcast ones included
-        result = result[tuple(
-            slice(None) if a in axes else _slice(mode_windows.axis_window(shape1[a], shape2[a], "same", convolved=False))
-            for a in range(ndim)
-        )]
+        result = result[
+            tuple(
+                slice(None)
+                if a in axes
+                else _slice(mode_windows.axis_window(shape1[a], shape2[a], "same", convolved=False))
+                for a in range(ndim)
+            )
+        ]
     return result
 
 
@@ -404,8 +401,9 @@ def _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs):
         full = full[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(ndim))]
         if np.issubdtype(full.dtype, np.complexfloating):
             full = full.conj()
-    return full[tuple(mode_windows.window_slice(shape1[a], shape2[a], mode) if a in axes else slice(None)
-                      for a in range(ndim))]
+    return full[
+        tuple(mode_windows.window_slice(shape1[a], shape2[a], mode) if a in axes else slice(None) for a in range(ndim))
+    ]
 
 
 def _computed_directly(func, in1, in2, mode, kwargs):
@@ -423,7 +421,7 @@ def _signal_graph(func, signal, kernel, kernel_shape, axes, mode, kwargs):
         axis: _Window(*mode_windows.padding(signal.shape[axis], kernel_shape[axis], mode), extent=kernel_shape[axis])
         for axis in axes
     }
-    out_chunks = {}
+    out_chunks: dict[int, tuple[int, ...]] = {}
     kernel_starts = {}
     for axis in set(range(signal.ndim)) - set(axes):
         if signal.shape[axis] == 1 and kernel_shape[axis] > 1:
@@ -431,13 +429,16 @@ def _signal_graph(func, signal, kernel, kernel_shape, axes, mode, kwargs):
         elif kernel_shape[axis] > 1:
             kernel_starts[axis] = _starts(signal.chunks[axis])  # each chunk takes its slice
     probe_shape = tuple(
-        kernel_shape[a] if a in axes else (1 if signal.shape[a] == 1 else kernel_shape[a])
-        for a in range(signal.ndim)
+        kernel_shape[a] if a in axes else (1 if signal.shape[a] == 1 else kernel_shape[a]) for a in range(signal.ndim)
     )
     probe = func(_sample(signal, probe_shape), _concrete_sample(kernel), mode="valid", **kwargs)
     block_op = functools.partial(_signal_block, func=func, kernel_starts=kernel_starts, kwargs=kwargs)
     return _sliding(
-        signal, windows, block_op, _empty_like_result(probe), out_chunks,
+        signal,
+        windows,
+        block_op,
+        _empty_like_result(probe),
+        out_chunks,
         {"kernel": _broadcast_operand(kernel, "the kernel")},
     )
 
@@ -467,8 +468,15 @@ def _apply_nn(func, spatial, x, weight, kwargs):
     x, weight = _as_array(x), _as_array(weight)
     shape = _known_shape(x, "input")
     weight_shape = _known_shape(weight, "weight")
-    geometry = _geometry(shape, weight_shape, kwargs.pop("stride", 1), kwargs.pop("padding", 0),
-                         kwargs.pop("dilation", 1), kwargs.pop("groups", 1), spatial)
+    geometry = _geometry(
+        shape,
+        weight_shape,
+        kwargs.pop("stride", 1),
+        kwargs.pop("padding", 0),
+        kwargs.pop("dilation", 1),
+        kwargs.pop("groups", 1),
+        spatial,
+    )
     stride, dilation, groups = geometry.stride, geometry.dilation, geometry.groups
     extents = tuple(d * (k - 1) + 1 for d, k in zip(dilation, geometry.kernel))
     channel_axis, first_spatial = 1, 2
@@ -480,15 +488,22 @@ def _apply_nn(func, spatial, x, weight, kwargs):
     options = dict(kwargs, stride=stride, padding=0, dilation=dilation, groups=groups)
     probe_shape = (1,) * channel_axis + (shape[channel_axis],) + extents  # one output position
     probe = func(
-        _sample(signal, probe_shape), _concrete_sample(weight),
-        bias=None if bias is None else _concrete_sample(_as_array(bias)), **options,
+        _sample(signal, probe_shape),
+        _concrete_sample(weight),
+        bias=None if bias is None else _concrete_sample(_as_array(bias)),
+        **options,
     )
     block_op = functools.partial(_nn_block, func=func, options=options)
     return _sliding(
-        signal, windows, block_op, _empty_like_result(probe),
+        signal,
+        windows,
+        block_op,
+        _empty_like_result(probe),
         {channel_axis: (weight_shape[0],)},
-        {"weight": _broadcast_operand(weight, "weight"),
-         "bias": _broadcast_operand(None if bias is None else _as_array(bias), "bias")},
+        {
+            "weight": _broadcast_operand(weight, "weight"),
+            "bias": _broadcast_operand(None if bias is None else _as_array(bias), "bias"),
+        },
     )
 
 

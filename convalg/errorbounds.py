@@ -40,9 +40,10 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 * **prescaled recomputation** -- where the partial sums of a direct convolution overflow
   although its outputs need not (``_ranges.overflow_scale``), convalg recomputes the
   non-finite outputs with every product prescaled exactly by ``2**-s``, and the FFT
-  methods transform inputs scaled by powers of two whose exponents add to ``-s``. Rounding is then the same except that products (and
-  the scaled input) may underflow by ``eta`` in the scaled units, ``2**s eta`` in the
-  result's: at most ``4 sqrt(2) m 2**s eta`` for a direct output. Such outputs have
+  methods transform inputs scaled by powers of two whose exponents add to ``-s``. Rounding
+  is then the same except that products (and the scaled input) may underflow by ``eta``
+  in the scaled units, ``2**s eta`` in the result's: at most ``4 sqrt(2) m 2**s eta`` for a
+  direct output. Such outputs have
   ``|a| * |b| >= 2**(maxexp - 1)`` (their unscaled sums overflowed) and ``s <= maxexp + 5
   + log2(m)``, so this is below ``2**-40 gamma_m (|a| * |b|)`` for any ``m < 2**900``; for
   the FFT the same holds against the normwise term, whose norms are as large. The factor
@@ -58,10 +59,12 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 __all__ = [
     "Bound",
@@ -105,7 +108,7 @@ class Bound:
     value: float | np.ndarray
     description: str
 
-    def deviation(self, result, reference) -> float:
+    def deviation(self, result: ArrayLike, reference: ArrayLike) -> float:
         """The measured quantity this bound limits: max |error|, or ||error||_2 if normwise."""
         err = _error(result, reference)
         if err.size == 0:
@@ -114,7 +117,7 @@ class Bound:
             return _two_norm(err)
         return float(np.max(np.abs(err)))
 
-    def holds(self, result, reference) -> bool:
+    def holds(self, result: ArrayLike, reference: ArrayLike) -> bool:
         """True when ``result`` is within this bound of ``reference``.
 
         Non-finite values must agree exactly in position and value (NaN with NaN, +inf
@@ -142,7 +145,7 @@ class Bound:
             return bool(np.all(err <= np.broadcast_to(self.value, err.shape)))
         return bool(_two_norm(err) <= float(self.value))
 
-    def ratio(self, result, reference) -> float:
+    def ratio(self, result: ArrayLike, reference: ArrayLike) -> float:
         """Deviation divided by the bound (<= 1 means the bound holds); 0/0 counts as 0."""
         dev = self.deviation(result, reference)
         if self.kind == "exact":
@@ -186,7 +189,7 @@ def _real_dtype(dtype) -> np.dtype:
     return dtype
 
 
-def unit_roundoff(dtype) -> float:
+def unit_roundoff(dtype: DTypeLike) -> float:
     """Unit roundoff ``u = eps / 2`` of a floating dtype (of its components if complex).
 
     Examples
@@ -202,7 +205,7 @@ def unit_roundoff(dtype) -> float:
     return float(np.finfo(real).eps) / 2
 
 
-def gamma(m: int, dtype) -> float:
+def gamma(m: int, dtype: DTypeLike) -> float:
     """Higham's ``gamma_m = m u / (1 - m u)`` for the unit roundoff of ``dtype``.
 
     Raises
@@ -232,7 +235,7 @@ def _underflow_eta(dtype) -> float:
     return max(eta, float(np.finfo(np.float64).smallest_subnormal))
 
 
-def exact(dtype) -> Bound:
+def exact(dtype: DTypeLike) -> Bound:
     """The bound for integer results: exact equality.
 
     Examples
@@ -243,7 +246,7 @@ def exact(dtype) -> Bound:
     return Bound("exact", 0.0, f"exact equality ({np.dtype(dtype)})")
 
 
-def direct(magnitude, *, terms: int, dtype) -> Bound:
+def direct(magnitude: ArrayLike, *, terms: int, dtype: DTypeLike) -> Bound:
     """Componentwise bound for a directly summed convolution.
 
     Parameters
@@ -297,7 +300,7 @@ def _prime_factors(n: int) -> list[int]:
     return factors
 
 
-def fft_stages(fft_shape) -> tuple[int, int]:
+def fft_stages(fft_shape: Sequence[int]) -> tuple[int, int]:
     """Stages ``L`` and largest radix ``r`` of an N-D real FFT of the given shape.
 
     A length with a prime factor above 11 is assumed to be done by Bluestein's algorithm
@@ -377,7 +380,7 @@ def _product(*factors: float) -> float:
         return math.inf
 
 
-def fft(a, b, *, fft_shape, dtype) -> Bound:
+def fft(a: ArrayLike, b: ArrayLike, *, fft_shape: Sequence[int], dtype: DTypeLike) -> Bound:
     """Normwise bound for ``c = F^-1(F a . F b)`` computed in ``dtype``.
 
     Parameters
@@ -412,7 +415,9 @@ def fft(a, b, *, fft_shape, dtype) -> Bound:
     )
 
 
-def overlap_add(a, b, *, block_fft_shape, overlaps: int, dtype) -> Bound:
+def overlap_add(
+    a: ArrayLike, b: ArrayLike, *, block_fft_shape: Sequence[int], overlaps: int, dtype: DTypeLike
+) -> Bound:
     """Normwise bound for overlap-add: ``sqrt(q)`` block FFT bounds plus ``gamma_q`` adds.
 
     Parameters
@@ -429,8 +434,7 @@ def overlap_add(a, b, *, block_fft_shape, overlaps: int, dtype) -> Bound:
     Examples
     --------
     >>> import numpy as np
-    >>> overlap_add(np.ones(1000), np.ones(9), block_fft_shape=(64,), overlaps=2,
-    ...             dtype="float64").kind
+    >>> overlap_add(np.ones(1000), np.ones(9), block_fft_shape=(64,), overlaps=2, dtype="float64").kind
     'normwise'
     """
     q = max(int(overlaps), 1)
@@ -447,7 +451,7 @@ def overlap_add(a, b, *, block_fft_shape, overlaps: int, dtype) -> Bound:
     )
 
 
-def fft_underflow(a, b, *, fft_shape, dtype, blocks: int = 1) -> Bound:
+def fft_underflow(a: ArrayLike, b: ArrayLike, *, fft_shape: Sequence[int], dtype: DTypeLike, blocks: int = 1) -> Bound:
     """Normwise absolute term an FFT convolution may add under gradual underflow.
 
     The relative FFT bound (``fft``) models each product as ``xy (1 + delta)``; with
@@ -516,8 +520,9 @@ def combine(*bounds: Bound) -> Bound:
     >>> b = combine(direct(np.ones(2), terms=2, dtype="float64"), exact("float64"))
     >>> b.kind
     'componentwise'
-    >>> combine(fft(np.ones(3), np.ones(2), fft_shape=(4,), dtype="float64"),
-    ...         direct(np.ones(4), terms=2, dtype="float64")).kind
+    >>> combine(
+    ...     fft(np.ones(3), np.ones(2), fft_shape=(4,), dtype="float64"), direct(np.ones(4), terms=2, dtype="float64")
+    ... ).kind
     'normwise'
     """
     if not bounds:
@@ -566,7 +571,7 @@ def compose(first: Bound, second: Bound, *, outer_norm1: float) -> Bound:
     )
 
 
-def compose_direct(magnitude, *, terms, dtype, outer_norm1: float) -> Bound:
+def compose_direct(magnitude: ArrayLike, *, terms: Sequence[int], dtype: DTypeLike, outer_norm1: float) -> Bound:
     """Componentwise bound for a chain of two direct convolutions ``fl(fl(a*b)*c)``.
 
     ``|fl(fl(a*b)*c) - a*b*c| <= gamma_{m1+m2} (|a|*|b|*|c|) + m2 eta + m1 eta ||c||_1``
@@ -607,6 +612,5 @@ def compose_direct(magnitude, *, terms, dtype, outer_norm1: float) -> Bound:
     return Bound(
         "componentwise",
         g * mag * inflate + underflow,
-        f"componentwise gamma_{total} (|a|*|b|*|c|) + underflow (direct chain of "
-        f"{len(steps)}, {dtype})",
+        f"componentwise gamma_{total} (|a|*|b|*|c|) + underflow (direct chain of {len(steps)}, {dtype})",
     )

@@ -88,7 +88,7 @@ GENERATED_PAGES = ("notes-audit", "proofs", "benchmarks", "benchmarks-nn", "chun
 
 # In generated pages, a formula such as ``FT[phi_t](xi)`` is text, not a markdown link:
 # brackets followed by a parenthesis that is not a URL, an anchor or a file are escaped.
-_CODE_OR_MATH = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.S)
+_CODE_OR_MATH = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.DOTALL)
 _FORMULA_LINK = re.compile(r"\[([^\]\n]*)\]\((?!https?://|#|[\w./-]+\.(?:md|html|png)\))")
 
 

@@ -13,8 +13,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 __all__ = [
     "conv_vs_corr",
@@ -31,7 +31,7 @@ _KERNEL = np.array([1.0, 0.5, -1.0])  # asymmetric, so flipping it shows
 
 def _stem(ax, values, *, start=0, label=None, color="C0"):
     index = np.arange(start, start + len(values))
-    markers, stems, base = ax.stem(index, values, linefmt=color, markerfmt=color + "o", basefmt=" ")
+    markers, _, _ = ax.stem(index, values, linefmt=color, markerfmt=color + "o", basefmt=" ")
     if label:
         markers.set_label(label)
     ax.axhline(0, color="0.7", lw=0.8)

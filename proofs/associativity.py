@@ -9,4 +9,4 @@ import sys
 from convalg.symbolic.script import run
 
 if __name__ == "__main__":
-    sys.exit(run(['associativity', 'valid-associativity', 'same-associativity', 'strided-associativity']))
+    sys.exit(run(["associativity", "valid-associativity", "same-associativity", "strided-associativity"]))

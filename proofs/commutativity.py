@@ -9,4 +9,4 @@ import sys
 from convalg.symbolic.script import run
 
 if __name__ == "__main__":
-    sys.exit(run(['commutativity', 'same-commutativity']))
+    sys.exit(run(["commutativity", "same-commutativity"]))

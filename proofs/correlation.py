@@ -9,4 +9,4 @@ import sys
 from convalg.symbolic.script import run
 
 if __name__ == "__main__":
-    sys.exit(run(['convolution-is-flipped-correlation', 'correlation-is-flipped-convolution', 'conjugate-symmetry']))
+    sys.exit(run(["convolution-is-flipped-correlation", "correlation-is-flipped-convolution", "conjugate-symmetry"]))

@@ -9,4 +9,14 @@ import sys
 from convalg.symbolic.script import run
 
 if __name__ == "__main__":
-    sys.exit(run(['left-distributivity', 'right-distributivity', 'notes-distributivity', 'homogeneity', 'conjugate-homogeneity']))
+    sys.exit(
+        run(
+            [
+                "left-distributivity",
+                "right-distributivity",
+                "notes-distributivity",
+                "homogeneity",
+                "conjugate-homogeneity",
+            ]
+        )
+    )

@@ -10,4 +10,4 @@ from convalg.symbolic.notes import continuous_identity
 from convalg.symbolic.script import run
 
 if __name__ == "__main__":
-    sys.exit(run(['identity', 'right-identity'], extra_checks=[continuous_identity]))
+    sys.exit(run(["identity", "right-identity"], extra_checks=[continuous_identity]))

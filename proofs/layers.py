@@ -21,4 +21,4 @@ def _libraries():
 
 
 if __name__ == "__main__":
-    sys.exit(run(['toeplitz', 'multichannel'], extra_checks=[_libraries]))
+    sys.exit(run(["toeplitz", "multichannel"], extra_checks=[_libraries]))

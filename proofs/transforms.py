@@ -10,4 +10,4 @@ import sys
 from convalg.symbolic.script import run
 
 if __name__ == "__main__":
-    sys.exit(run(['generating-function', 'correlation-generating-function', 'convolution-theorem']))
+    sys.exit(run(["generating-function", "correlation-generating-function", "convolution-theorem"]))

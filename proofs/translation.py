@@ -9,4 +9,4 @@ import sys
 from convalg.symbolic.script import run
 
 if __name__ == "__main__":
-    sys.exit(run(['translation-equivariance', 'strided-equivariance', 'strided-odd-shift']))
+    sys.exit(run(["translation-equivariance", "strided-equivariance", "strided-odd-shift"]))

@@ -43,9 +43,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 
 #: Markers that scipy's own test module applies at import time; tests/signal/
 #: test_signal_scipy_own_tests.py imports it to run scipy's tests against convalg.
-SCIPY_TEST_MARKERS = ("xslow", "xfail_on_32bit", "array_api_backends", "skip_xp_backends",
-                      "xfail_xp_backends", "fail_slow", "timeout", "parallel_threads_limit",
-                      "thread_unsafe", "iterations")
+SCIPY_TEST_MARKERS = (
+    "xslow",
+    "xfail_on_32bit",
+    "array_api_backends",
+    "skip_xp_backends",
+    "xfail_xp_backends",
+    "fail_slow",
+    "timeout",
+    "parallel_threads_limit",
+    "thread_unsafe",
+    "iterations",
+)
 
 
 def pytest_configure(config):

@@ -76,7 +76,7 @@ def test_forcing_a_backend_converts_the_inputs():
     xp, (a, b) = backends.namespace(np.ones(3), strict.ones(2), backend="numpy")
     assert backends.is_numpy(xp)
     assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
-    xp, (c,) = backends.namespace(np.ones(3), backend="array_api_strict")
+    xp, (_c,) = backends.namespace(np.ones(3), backend="array_api_strict")
     assert backends.library_name(xp) == "array_api_strict"
 
 
@@ -117,8 +117,10 @@ def test_an_unusable_backend_raises_one_exception_type_everywhere(monkeypatch):
         lambda: run_tour(None, backend="array_api_strict"),
     ]
     for call in calls:
-        with pytest.raises(backends.BackendUnavailableError,
-                           match="backend 'array_api_strict' is not usable here: array_api_strict is not"):
+        with pytest.raises(
+            backends.BackendUnavailableError,
+            match="backend 'array_api_strict' is not usable here: array_api_strict is not",
+        ):
             call()
     # what users of GPU libraries and of optional dependencies catch both work
     assert issubclass(backends.BackendUnavailableError, RuntimeError)
@@ -131,6 +133,6 @@ def test_big_endian_numpy_input_converts_to_another_backend():
     """Found by the adversarial suite: array_api_strict refused a big-endian int16 array."""
     strict = pytest.importorskip("array_api_strict")
     for dtype in (">i2", ">f8", ">c16", ">u8"):
-        xp, (a,) = backends.namespace(np.arange(3).astype(dtype), backend="array_api_strict")
+        _xp, (a,) = backends.namespace(np.arange(3).astype(dtype), backend="array_api_strict")
         assert a.dtype == getattr(strict, np.dtype(dtype).newbyteorder("=").name)
         assert backends.to_numpy(a).tolist() == [0, 1, 2]

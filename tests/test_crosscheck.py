@@ -9,14 +9,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
-import scipy.signal
 
 import convalg.signal as signal
 from convalg.backends import BackendUnavailableError, available
-from convalg.testing.battery import battery, run_case
 from convalg.testing._crosscheck import FUNCTIONS, _as_objects, _oracle, _quiet_if_nonfinite, _reference, crosscheck
+from convalg.testing.battery import battery, run_case
 
 RNG = np.random.default_rng(20261125)
 
@@ -41,16 +41,22 @@ def _add_error(monkeypatch, function: str, error: float, *, where=0):
 
 
 @pytest.mark.parametrize(
-    "function, args, options",
+    ("function", "args", "options"),
     [
         ("convolve", (RNG.standard_normal(300), RNG.standard_normal(12)), {"mode": "same"}),
         ("correlate", (RNG.standard_normal((20, 16)) + 1j, RNG.standard_normal((5, 4))), {"mode": "valid"}),
         ("fftconvolve", (RNG.standard_normal((3, 200)), RNG.standard_normal((1, 17))), {"axes": 1}),
         ("oaconvolve", (RNG.standard_normal(1500), RNG.standard_normal(40)), {}),
-        ("convolve2d", (RNG.standard_normal((15, 12)), RNG.standard_normal((4, 3))),
-         {"mode": "same", "boundary": "symm"}),
-        ("correlate2d", (RNG.standard_normal((10, 9)), RNG.standard_normal((3, 3))),
-         {"boundary": "fill", "fillvalue": 2.5}),
+        (
+            "convolve2d",
+            (RNG.standard_normal((15, 12)), RNG.standard_normal((4, 3))),
+            {"mode": "same", "boundary": "symm"},
+        ),
+        (
+            "correlate2d",
+            (RNG.standard_normal((10, 9)), RNG.standard_normal((3, 3))),
+            {"boundary": "fill", "fillvalue": 2.5},
+        ),
         ("convolve", (RNG.integers(-50, 50, 200), RNG.integers(-50, 50, 31)), {}),
     ],
 )
@@ -203,9 +209,8 @@ def test_the_deliberate_non_finite_cases_of_convalg_check_raise_no_runtime_warni
 
 
 def test_only_calls_on_non_finite_input_are_silenced():
-    with pytest.warns(RuntimeWarning, match="invalid value"):
-        with _quiet_if_nonfinite(np.ones(3), np.ones(2)):
-            np.zeros(1) / np.zeros(1)
+    with pytest.warns(RuntimeWarning, match="invalid value"), _quiet_if_nonfinite(np.ones(3), np.ones(2)):
+        np.zeros(1) / np.zeros(1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with _quiet_if_nonfinite(np.array([1.0, np.inf]), np.ones(2)):
@@ -248,7 +253,7 @@ def _fractions(x):
 
 
 @pytest.mark.parametrize(
-    "function, shapes, options",
+    ("function", "shapes", "options"),
     [("convolve", ((80,), (13,)), {"mode": "same"}), ("convolve2d", ((9, 8), (3, 4)), {"fillvalue": 0.3})],
 )
 def test_long_double_reference_is_within_its_own_bound(function, shapes, options):
@@ -256,8 +261,9 @@ def test_long_double_reference_is_within_its_own_bound(function, shapes, options
     ref = _reference(function, a, b, options)
     fill = Fraction(*float(options.get("fillvalue", 0)).as_integer_ratio())
     exact = _oracle(function, _fractions(a), _fractions(b), options, fillvalue=fill)
-    errors = np.array([float(abs(Fraction(*v.as_integer_ratio()) - e))
-                       for v, e in zip(ref.value.ravel(), exact.ravel())])
+    errors = np.array(
+        [float(abs(Fraction(*v.as_integer_ratio()) - e)) for v, e in zip(ref.value.ravel(), exact.ravel())]
+    )
     bound = np.broadcast_to(ref.bound.value, ref.value.shape).ravel()
     assert np.all(errors <= bound)
     assert errors.max() > 0  # the reference is not exact: its bound is needed
@@ -329,7 +335,7 @@ def test_object_arrays_of_fractions_are_checked_exactly(monkeypatch):
 def test_float16_in_2d_is_held_to_its_bound_although_scipy_raises():
     a = RNG.standard_normal((12, 10)).astype(np.float16)
     b = RNG.standard_normal((3, 3)).astype(np.float16)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011 - scipy's own refusal, in scipy's words
         scipy.signal.convolve2d(a, b)
     check = crosscheck("convolve2d", a, b, mode="same", backend="numpy")
     (ours,) = _convalg_rows(check)
@@ -394,9 +400,19 @@ def test_rows_with_numpy_scalars_are_written_as_json():
     """Found by the tour: the full battery's ``--json`` crashed on a numpy bool."""
     from convalg.testing import CheckRow
 
-    row = CheckRow(engine="convalg", backend="numpy", method="fft", chosen="fft", dtype="float64",
-                   shape=(np.int64(3),), deviation=np.float64(0.5), bound=np.float64(np.inf),
-                   ratio=0.0, description="normwise", ok=np.bool_(True))
+    row = CheckRow(
+        engine="convalg",
+        backend="numpy",
+        method="fft",
+        chosen="fft",
+        dtype="float64",
+        shape=(np.int64(3),),
+        deviation=np.float64(0.5),
+        bound=np.float64(np.inf),
+        ratio=0.0,
+        description="normwise",
+        ok=np.bool_(True),
+    )
     payload = json.loads(json.dumps(row.to_dict()))
     assert payload["ok"] is True and payload["shape"] == [3] and payload["bound"] == "inf"
 
@@ -406,9 +422,11 @@ def test_convalg_crosscheck_is_the_function_whatever_was_imported_first():
     import subprocess
     import sys
 
-    code = ("import convalg.testing._crosscheck, convalg.testing.battery, types, convalg\n"
-            "assert isinstance(convalg.crosscheck, types.FunctionType)\n"
-            "assert convalg.crosscheck is convalg.testing.crosscheck\n"
-            "assert type(convalg.testing._crosscheck) is types.ModuleType\n")
+    code = (
+        "import convalg.testing._crosscheck, convalg.testing.battery, types, convalg\n"
+        "assert isinstance(convalg.crosscheck, types.FunctionType)\n"
+        "assert convalg.crosscheck is convalg.testing.crosscheck\n"
+        "assert type(convalg.testing._crosscheck) is types.ModuleType\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -119,8 +119,7 @@ def test_direct_bound_holds_for_random_subnormal_complex_products():
         computed = x * y
         re, im = _exact_complex_product(x, y)
         error = abs(complex(Fraction(float(computed.real)) - re, Fraction(float(computed.imag)) - im))
-        bound = errorbounds.direct(np.array([abs(complex(x)) * abs(complex(y))]), terms=1,
-                                   dtype=np.complex64)
+        bound = errorbounds.direct(np.array([abs(complex(x)) * abs(complex(y))]), terms=1, dtype=np.complex64)
         assert error <= float(bound.value[0]), (x, y)
 
 

@@ -108,7 +108,7 @@ def test_cli_runs_the_chosen_steps_and_returns_the_exit_status(tmp_path, capsys)
 def test_an_unknown_step_or_backend_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"steps must be among .*got \['nope'\]"):
         run_tour(None, steps=["nope"])
-    with pytest.raises(ValueError, match="backend must be (None or )?one of .*got 'torch'"):
+    with pytest.raises(ValueError, match=r"backend must be (None or )?one of .*got 'torch'"):
         run_tour(None, backend="torch")
     with pytest.raises(SystemExit) as exit_:
         main(["tour", "--backend", "torch"])
@@ -148,7 +148,6 @@ def test_the_tour_runs_on_the_gpu(tmp_path):
     assert all(r.status in ("passed", "missing") for r in report.results), [r.summary for r in report.results]
 
 
-
 def test_the_law_suite_catches_a_convolution_that_is_off_by_more_than_its_bound(monkeypatch):
     from convalg.laws import find, numeric
     from convalg.tour import _law_suite
@@ -171,14 +170,16 @@ def test_the_law_suite_catches_a_convolution_that_is_off_by_more_than_its_bound(
     assert holds.failure == "" and holds.examples == 5
     monkeypatch.setattr(numeric, "computer", off_by_a_little)
     broken = _law_suite.run_law(law, "numpy", "direct", max_examples=5)
-    assert "AssertionError" in broken.failure and "convolution/commutativity, backend=numpy, method=direct" in broken.failure
+    assert (
+        "AssertionError" in broken.failure
+        and "convolution/commutativity, backend=numpy, method=direct" in broken.failure
+    )
 
 
 def test_the_cli_names_the_extra_to_install_when_a_tour_dependency_is_missing(monkeypatch, capsys):
     monkeypatch.setitem(__import__("convalg.cli._tour").cli._tour._TOUR_EXTRA, "no_such_module", "no-such-package")
     assert main(["tour", "--step", "backends"]) == 2
     assert "convalg tour: error: needs no-such-package: pip install 'convalg[tour]'" in capsys.readouterr().err
-
 
 
 def test_every_step_gets_the_backend_and_size_asked_for(monkeypatch):
@@ -206,10 +207,22 @@ _LONG = Table(("case", "status"), tuple((f"call {i}", "ok") for i in range(40)))
 def test_the_report_leads_with_the_verdict_then_what_failed_then_what_each_step_found(tmp_path):
     from convalg.tour._report import write_report
 
-    passed = StepResult("laws", "Laws", "passed", "every verdict is the one convalg states.", tables=[_LONG],
-                        headline=["Refuted on purpose: correlation commutativity."])
-    failed = StepResult("crosscheck", "Cross-checks", "failed", "1 of 40 calls outside its bound.",
-                        notes=["call 7: deviation 3 x bound"], tables=[_LONG])
+    passed = StepResult(
+        "laws",
+        "Laws",
+        "passed",
+        "every verdict is the one convalg states.",
+        tables=[_LONG],
+        headline=["Refuted on purpose: correlation commutativity."],
+    )
+    failed = StepResult(
+        "crosscheck",
+        "Cross-checks",
+        "failed",
+        "1 of 40 calls outside its bound.",
+        notes=["call 7: deviation 3 x bound"],
+        tables=[_LONG],
+    )
     out = write_report(_report(passed, failed), tmp_path / "r")
     for text in ((out / "index.html").read_text(), (out / "report.md").read_text()):
         verdict = text.index("FAILED: 1 of 2 steps did not pass: Cross-checks (FAILED)")

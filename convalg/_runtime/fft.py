@@ -10,7 +10,6 @@ whatever the backend (any length at least the needed one is correct).
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any

@@ -65,7 +65,7 @@ def workers() -> int:
     """
     now = time.monotonic()
     if now - _IDLE["time"] < 1.0:
-        return _IDLE["workers"]
+        return int(_IDLE["workers"])
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
@@ -102,8 +102,9 @@ def parallel_map(function: Callable[[Any], Any], items: Iterable[Any]) -> list:
     return _drain(function, items, threads)
 
 
-def parallel_blocks(function: Callable[[Any], Any], blocks: list, products: int,
-                    min_products: int | None = None) -> list:
+def parallel_blocks(
+    function: Callable[[Any], Any], blocks: list, products: int, min_products: int | None = None
+) -> list:
     """``[function(b) for b in blocks]`` on every core, each on a single-threaded BLAS.
 
     ``products`` is the call's work in multiply-adds; from ``min_products`` (default
@@ -149,7 +150,7 @@ def _drain(function: Callable[[Any], Any], items: list, threads: int) -> list:
                 return
             try:
                 results[index] = function(items[index])
-            except BaseException as error:  # re-raised in the calling thread
+            except BaseException as error:  # noqa: BLE001 - re-raised in the calling thread
                 failures.append(error)
             with lock:
                 remaining[0] -= 1

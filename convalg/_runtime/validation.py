@@ -17,11 +17,12 @@ import math
 import numbers
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast, get_args
 
-MODES = ("full", "valid", "same")
-BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap", "symm": "symm",
-              "symmetric": "symm"}
+from convalg._typing import Mode
+
+MODES = get_args(Mode)
+BOUNDARIES = {"fill": "fill", "pad": "fill", "wrap": "wrap", "circular": "wrap", "symm": "symm", "symmetric": "symm"}
 
 
 # --------------------------------------------------------------------------- generic rules
@@ -101,7 +102,7 @@ def int_tuple(value: Any, nd: int, name: str, minimum: int) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- scipy.signal's arguments
 
 
-def check_mode(mode: Any) -> str:
+def check_mode(mode: Any) -> Mode:
     """Return ``mode`` if it is one of 'full', 'valid', 'same'; else ValueError.
 
     The message carries scipy.signal's own wordings (its ``correlation_lags`` says "Mode x
@@ -115,10 +116,9 @@ def check_mode(mode: Any) -> str:
     """
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(
-            f"Mode {mode} is invalid: acceptable mode flags are 'valid', 'same', or 'full' "
-            f"(got mode={mode!r})"
+            f"Mode {mode} is invalid: acceptable mode flags are 'valid', 'same', or 'full' (got mode={mode!r})"
         )
-    return mode
+    return cast(Mode, mode)  # one of MODES: the test above
 
 
 def check_method(method: Any, methods: Sequence[str]) -> str:
@@ -130,8 +130,7 @@ def check_boundary(boundary: Any) -> str:
     """Return the canonical boundary name ('fill', 'wrap' or 'symm'); else ValueError."""
     if not isinstance(boundary, str) or boundary not in BOUNDARIES:
         raise ValueError(
-            "boundary must be 'fill', 'wrap' (or 'circular') or 'symm' (or 'symmetric'); "
-            f"got {boundary!r}"
+            f"boundary must be 'fill', 'wrap' (or 'circular') or 'symm' (or 'symmetric'); got {boundary!r}"
         )
     return BOUNDARIES[boundary]
 
@@ -155,8 +154,7 @@ def check_fillvalue(fillvalue: Any, result: Any) -> complex | float | int:
             raise ValueError(f"`fillvalue` must be a number; got {fillvalue!r}") from exc
         if value.size != 1:
             raise ValueError(
-                "`fillvalue` must be scalar or an array with one element; got an array of "
-                f"shape {value.shape}"
+                f"`fillvalue` must be scalar or an array with one element; got an array of shape {value.shape}"
             )
         if value.dtype.kind not in "biufc":
             raise ValueError(f"`fillvalue` must be a number; got {fillvalue!r}")
@@ -175,9 +173,7 @@ def check_fillvalue(fillvalue: Any, result: Any) -> complex | float | int:
         try:
             scalar = float(scalar)
         except OverflowError:
-            raise ValueError(
-                f"fillvalue {fillvalue!r} is outside the range of the {result} result"
-            ) from None
+            raise ValueError(f"fillvalue {fillvalue!r} is outside the range of the {result} result") from None
     return scalar
 
 
@@ -230,10 +226,7 @@ def check_axes(axes: Any, ndim: int) -> list[int]:
             # scipy raises ValueError here too, with these words
             raise ValueError(f"axes must be a scalar or iterable of integers; got {axes!r}") from None
         if not -ndim <= axis < ndim:
-            raise ValueError(
-                f"axes exceeds dimensionality of input: axis {axis} of inputs with {ndim} "
-                "dimensions"
-            )
+            raise ValueError(f"axes exceeds dimensionality of input: axis {axis} of inputs with {ndim} dimensions")
         normalised.append(axis % ndim)
     if len(set(normalised)) != len(normalised):
         raise ValueError(f"all axes must be unique; got {items}")
@@ -243,10 +236,7 @@ def check_axes(axes: Any, ndim: int) -> list[int]:
 def same_rank(ndim1: int, ndim2: int) -> None:
     """ValueError unless the two inputs have the same number of dimensions (scipy's words)."""
     if ndim1 != ndim2:
-        raise ValueError(
-            f"in1 and in2 should have the same dimensionality; got in1.ndim={ndim1} and "
-            f"in2.ndim={ndim2}"
-        )
+        raise ValueError(f"in1 and in2 should have the same dimensionality; got in1.ndim={ndim1} and in2.ndim={ndim2}")
 
 
 def broadcastable(shape1: Sequence[int], shape2: Sequence[int], axes: Sequence[int]) -> None:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def axis_window(n1: int, n2: int, mode: str, convolved: bool = True,
-                centre_up: bool = False) -> tuple[int, int]:
+def axis_window(n1: int, n2: int, mode: str, convolved: bool = True, centre_up: bool = False) -> tuple[int, int]:
     """``(start, length)`` of the outputs ``mode`` keeps along one axis, in full coordinates.
 
     ``convolved=False`` is an axis that broadcasts (its full length is ``max(n1, n2)``);

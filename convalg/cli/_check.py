@@ -27,8 +27,9 @@ def register(subparsers) -> None:
     )
     add_backend_option(parser, None, "check only this backend")
     parser.add_argument("--quick", action="store_true", help="a small subset of the battery (a few seconds)")
-    parser.add_argument("--json", type=output_file, metavar="FILE",
-                        help="also write every row of every check to FILE as JSON")
+    parser.add_argument(
+        "--json", type=output_file, metavar="FILE", help="also write every row of every check to FILE as JSON"
+    )
     parser.add_argument("--verbose", action="store_true", help="print every row of every check, not only failures")
     parser.set_defaults(run=run)
 
@@ -41,8 +42,15 @@ def _progress(total: int):
         return None
     from rich.console import Console
 
-    return Progress(TextColumn("[bold]convalg check"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+    return Progress(
+        TextColumn("[bold]convalg check"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 def _methods(check) -> str:
@@ -96,11 +104,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         prepare_file(args.json, "--json")
     cases = battery(args.quick)
-    results = []
+    results: list[tuple] = []
     progress = _progress(len(cases))
     if progress is None:
-        for case in cases:
-            results.append((case, *run_case(case, args.backend)))
+        results.extend((case, *run_case(case, args.backend)) for case in cases)
     else:
         with progress:
             task = progress.add_task("", total=len(cases))
@@ -110,8 +117,10 @@ def run(args: argparse.Namespace) -> int:
                 progress.advance(task)
     failures = sum(1 for _, check, error in results if error is not None or not check.ok)
     _print_table(_summary_table(results), failures, len(results))
-    print("Bounds: componentwise gamma_m (|a|*|b|) for direct sums, normwise FFT / overlap-add bounds, "
-          "exact equality for integers; the long-double reference's own bound is added (triangle inequality).")
+    print(
+        "Bounds: componentwise gamma_m (|a|*|b|) for direct sums, normwise FFT / overlap-add bounds, "
+        "exact equality for integers; the long-double reference's own bound is added (triangle inequality)."
+    )
     for case, check, error in results:
         if error is not None:
             print(f"\n{case.label}: crosscheck raised {type(error).__name__}: {error}")
@@ -123,9 +132,15 @@ def run(args: argparse.Namespace) -> int:
             "calls": len(results),
             "failures": failures,
             "checks": [
-                {"label": case.label, "error": None, **check.to_dict()} if error is None
-                else {"label": case.label, "function": case.function, "ok": False,
-                      "error": f"{type(error).__name__}: {error}", "rows": []}
+                {"label": case.label, "error": None, **check.to_dict()}
+                if error is None
+                else {
+                    "label": case.label,
+                    "function": case.function,
+                    "ok": False,
+                    "error": f"{type(error).__name__}: {error}",
+                    "rows": [],
+                }
                 for case, check, error in results
             ],
         }

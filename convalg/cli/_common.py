@@ -104,8 +104,12 @@ def backend_names() -> tuple[str, ...]:
 
 def add_backend_option(parser: argparse.ArgumentParser, default: str | None, meaning: str) -> None:
     """``--backend NAME``: the same choices in every command; ``meaning`` says what it selects."""
-    parser.add_argument("--backend", default=default, choices=backend_names(),
-                        help=f"{meaning} (default: {default or 'every usable one'})")
+    parser.add_argument(
+        "--backend",
+        default=default,
+        choices=backend_names(),
+        help=f"{meaning} (default: {default or 'every usable one'})",
+    )
 
 
 def require_backend(name: str | None) -> None:
@@ -121,8 +125,13 @@ def require_backend(name: str | None) -> None:
 
 def add_out_option(parser: argparse.ArgumentParser, default: str, what: str) -> None:
     """``--out DIR``: the folder a command writes into, created if needed, checked before the work."""
-    parser.add_argument("--out", default=default, type=output_folder, metavar="DIR",
-                        help=f"folder for {what} (created if needed; default: %(default)s)")
+    parser.add_argument(
+        "--out",
+        default=default,
+        type=output_folder,
+        metavar="DIR",
+        help=f"folder for {what} (created if needed; default: %(default)s)",
+    )
 
 
 def require_extra(extra: str, modules: dict[str, str]) -> None:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from convalg.cli._common import (FAILED, SUCCESS, add_backend_option, output_folder, prepare_folder, require_backend,
-                                 require_extra)
+from convalg.cli._common import (
+    FAILED,
+    SUCCESS,
+    add_backend_option,
+    output_folder,
+    prepare_folder,
+    require_backend,
+    require_extra,
+)
 
 _DEMO_NAMES = ("edges", "channels", "digits", "params")
 
@@ -23,12 +30,22 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("demo", choices=_DEMO_NAMES, help="which demo to run")
-    parser.add_argument("--out", default=None, type=output_folder, metavar="DIR",
-                        help="folder for the figures and reports (created if needed; default: convalg-learn-DEMO)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        type=output_folder,
+        metavar="DIR",
+        help="folder for the figures and reports (created if needed; default: convalg-learn-DEMO)",
+    )
     add_backend_option(parser, "numpy", "array backend the layers compute on")
     parser.add_argument("--quick", action="store_true", help="a reduced run (smaller images, fewer epochs)")
-    parser.add_argument("--seed", type=int, default=0, metavar="N",
-                        help="seed of the initial weights, noise and shuffling (default: %(default)s)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the initial weights, noise and shuffling (default: %(default)s)",
+    )
     parser.set_defaults(run=run)
 
 

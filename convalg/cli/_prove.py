@@ -3,8 +3,8 @@
 Exit status: 0 every statement proved, 1 one refuted, 3 one undecided (and none refuted),
 2 a malformed statement or a bad argument (a malformed statement is one line on stderr with a
 caret under the position; a misspelled law name gets the nearest names; an option argparse
-refuses comes with ``convalg prove``'s usage). With ``--all`` or ``--notes``: 0 only when every verdict is the one convalg
-records, 1 when one is the other verdict, 3 when none is but one is undecided; ``--all`` ends
+refuses comes with ``convalg prove``'s usage). With ``--all`` or ``--notes``: 0 only when every
+verdict is the one convalg records, 1 when one is the other verdict, 3 when none is but one is undecided; ``--all`` ends
 with a count line.
 
 Each explicit statement is decided in a worker process that is stopped at ``--timeout``, so
@@ -19,6 +19,7 @@ import multiprocessing
 import re
 import sys
 import time
+from typing import Any
 
 from convalg.cli._common import FAILED, SUCCESS, UNKNOWN, USAGE, CommandError
 
@@ -42,7 +43,7 @@ def register(subparsers) -> None:
         description=(
             "Prove or refute identities of finitely supported sequences of any length. A STATEMENT "
             "is either a law name (see --list) or an identity such as 'f*(g+h) == f*g + f*h' with "
-            "*, corr(a,b), circ(a,b,N), conv(a,b,mode=\"same\"), down(a,s), shift(a,k), flip(a), "
+            '*, corr(a,b), circ(a,b,N), conv(a,b,mode="same"), down(a,s), shift(a,k), flip(a), '
             "conj(a), delta, dft(a,N), hadamard(a,b), scalars alpha, beta and numbers."
         ),
         epilog=(
@@ -52,21 +53,38 @@ def register(subparsers) -> None:
         ),
     )
     parser.add_argument("statements", nargs="*", metavar="STATEMENT", help="identities or law names")
-    parser.add_argument("--operator", choices=("convolution", "correlation", "circular"), default=None,
-                        help="the operator a law name refers to (default: convolution); law names only")
-    parser.add_argument("--dims", type=int, choices=(1, 2), default=1,
-                        help="dimension of the sequences: on Z (1) or Z^2 (2); the laws are stated in 1-D and 2-D "
-                             "(default: %(default)s)")
+    parser.add_argument(
+        "--operator",
+        choices=("convolution", "correlation", "circular"),
+        default=None,
+        help="the operator a law name refers to (default: convolution); law names only",
+    )
+    parser.add_argument(
+        "--dims",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="dimension of the sequences: on Z (1) or Z^2 (2); the laws are stated in 1-D and 2-D "
+        "(default: %(default)s)",
+    )
     parser.add_argument("--all", action="store_true", help="every named law, every operator, 1-D and 2-D")
     parser.add_argument("--notes", action="store_true", help="the verdicts on the lecture notes' claims")
     parser.add_argument("--list", action="store_true", help="list the named laws")
-    parser.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
-                        help="how the verdicts and proofs are printed: plain text, Markdown with $$ math, or a "
-                             "LaTeX document body (default: %(default)s)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        default="text",
+        help="how the verdicts and proofs are printed: plain text, Markdown with $$ math, or a "
+        "LaTeX document body (default: %(default)s)",
+    )
     parser.add_argument("--no-certificate", action="store_true", help="skip the exhaustive symbolic check")
-    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"time allowed per statement (default: {DEFAULT_TIMEOUT:g}); past it the verdict "
-                             "is UNKNOWN")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time allowed per statement (default: {DEFAULT_TIMEOUT:g}); past it the verdict is UNKNOWN",
+    )
     parser.set_defaults(run=run)
 
 
@@ -88,7 +106,7 @@ def _decide(text: str, dims: int, operator: str, certify: bool, timeout: float, 
 def _worker(connection, *arguments) -> None:
     try:
         connection.send(("ok", _decide(*arguments)))
-    except Exception as error:  # reported by the parent as one line, exit 2 or 3
+    except Exception as error:  # noqa: BLE001 - reported by the parent as one line, exit 2 or 3
         from convalg.symbolic.language import StatementError
 
         kind = "malformed" if isinstance(error, StatementError) else "error"
@@ -103,7 +121,7 @@ def _context():
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") and "fork" in methods else "spawn")
 
 
-def _decide_bounded(text: str, args) -> tuple[str, object]:
+def _decide_bounded(text: str, args) -> tuple[str, Any]:
     """Decide in a worker process stopped after ``args.timeout`` seconds."""
     context = _context()
     parent, child = context.Pipe(duplex=False)
@@ -127,15 +145,19 @@ def _decide_bounded(text: str, args) -> tuple[str, object]:
 
 def _timed_out(text: str, args, seconds: float) -> str:
     from convalg.symbolic.language import parse
-    from convalg.symbolic.verdict import Verdict
     from convalg.symbolic.render import render_verdict
+    from convalg.symbolic.verdict import Verdict
 
     try:
         statement = str(parse(text, args.dims))
-    except Exception:  # a law name
+    except Exception:  # noqa: BLE001 - not a statement: a law name
         statement = text
-    verdict = Verdict(statement, args.dims, "unknown",
-                      reason=f"stopped after {seconds:.0f} s (--timeout {args.timeout:g}): no verdict in time")
+    verdict = Verdict(
+        statement,
+        args.dims,
+        "unknown",
+        reason=f"stopped after {seconds:.0f} s (--timeout {args.timeout:g}): no verdict in time",
+    )
     return render_verdict(verdict, args.format)
 
 
@@ -156,14 +178,18 @@ def _check_law_names(args) -> str | None:
             name = text.strip()
             others = [op for op in laws.OPERATORS if name in laws.names(op)]
             if others:
-                return (f"the law {name!r} is not stated for {operator}; it is for {', '.join(others)} "
-                        f"(add --operator {others[0]})")
+                return (
+                    f"the law {name!r} is not stated for {operator}; it is for {', '.join(others)} "
+                    f"(add --operator {others[0]})"
+                )
             close = get_close_matches(name, laws.names(), n=3, cutoff=0.6)
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             return f"no law named {name!r}; {hint}convalg prove --list shows every law"
         if not is_name and args.operator is not None:
-            return (f"--operator names the operator of a law name; {text!r} is a statement, whose operators "
-                    "are written in it (*, corr, circ, conv(..., mode=...))")
+            return (
+                f"--operator names the operator of a law name; {text!r} is a statement, whose operators "
+                "are written in it (*, corr, circ, conv(..., mode=...))"
+            )
     return None
 
 
@@ -177,8 +203,16 @@ def run(args: argparse.Namespace) -> int:
     from convalg.symbolic.render import render_document
 
     certify = not args.no_certificate
-    modes = [name for name, given in (("--list", args.list), ("--notes", args.notes), ("--all", args.all),
-                                      ("STATEMENT", bool(args.statements))) if given]
+    modes = [
+        name
+        for name, given in (
+            ("--list", args.list),
+            ("--notes", args.notes),
+            ("--all", args.all),
+            ("STATEMENT", bool(args.statements)),
+        )
+        if given
+    ]
     if len(modes) > 1:
         raise CommandError(f"give one of STATEMENT, --all, --notes or --list, not {' and '.join(modes)}")
     if args.operator is not None and (args.list or args.notes or args.all):

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-from convalg.cli._common import (CommandError, add_backend_option, add_out_option, prepare_folder, require_backend,
-                                 require_extra, stdout_console)
+from convalg.cli._common import (
+    CommandError,
+    add_backend_option,
+    add_out_option,
+    prepare_folder,
+    require_backend,
+    require_extra,
+    stdout_console,
+)
 
 #: What the tour needs beyond convalg's own dependencies (module -> package of the ``tour`` extra).
-_TOUR_EXTRA = {"matplotlib": "matplotlib", "rich": "rich", "hypothesis": "hypothesis",
-               "skimage": "scikit-image", "sklearn": "scikit-learn"}
+_TOUR_EXTRA = {
+    "matplotlib": "matplotlib",
+    "rich": "rich",
+    "hypothesis": "hypothesis",
+    "skimage": "scikit-image",
+    "sklearn": "scikit-learn",
+}
 
 
 def register(subparsers) -> None:
@@ -29,9 +41,14 @@ def register(subparsers) -> None:
     add_out_option(parser, "convalg-report", "the report")
     add_backend_option(parser, "numpy", "array backend to compute on; cupy runs the tour on the GPU")
     parser.add_argument("--quick", action="store_true", help="a smaller run of every step (for tests)")
-    parser.add_argument("--step", action="append", dest="steps", metavar="STEP",
-                        choices=[step.key for step in STEPS],
-                        help=f"run only this step (repeatable): {', '.join(step.key for step in STEPS)}")
+    parser.add_argument(
+        "--step",
+        action="append",
+        dest="steps",
+        metavar="STEP",
+        choices=[step.key for step in STEPS],
+        help=f"run only this step (repeatable): {', '.join(step.key for step in STEPS)}",
+    )
     parser.set_defaults(run=run)
 
 
@@ -61,5 +78,6 @@ def run(args: argparse.Namespace) -> int:
     screen = stdout_console()
     screen.print(table)
     verdict = "every step passed" if report.ok else "FAILED: see the steps marked FAILED or MISSING"
-    screen.print(f"{verdict}\nreport: {report.out / 'index.html'}  {report.out / 'report.md'}")
+    where = f"report: {report.out / 'index.html'}  {report.out / 'report.md'}" if report.out else "no report written"
+    screen.print(f"{verdict}\n{where}")
     return report.exit_status

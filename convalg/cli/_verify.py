@@ -16,23 +16,46 @@ from convalg.cli._common import CommandError
 
 _FIELD_OPTIONS = {
     # option: (contract field, choices or None, help)
-    "--expect": ("expect", ("convolution", "correlation"),
-                 "the product (alone it states scipy's: a correlation conjugates the kernel)"),
+    "--expect": (
+        "expect",
+        ("convolution", "correlation"),
+        "the product (alone it states scipy's: a correlation conjugates the kernel)",
+    ),
     "--conjugate": ("conjugate", ("neither", "kernel", "signal", "both"), "which argument is conjugated"),
-    "--order": ("order", ("signal-kernel", "kernel-signal"),
-                "'kernel-signal': fn(signal, kernel) computes op(kernel, signal)"),
+    "--order": (
+        "order",
+        ("signal-kernel", "kernel-signal"),
+        "'kernel-signal': fn(signal, kernel) computes op(kernel, signal)",
+    ),
     "--mode": ("mode", ("full", "same", "valid"), "the output window (with --like: that library's version)"),
-    "--same-start": ("same_start", ("(k-1)//2", "k//2"),
-                     "where 'same' starts in the full product: numpy/scipy (k-1)//2, ndimage.convolve/torch k//2"),
+    "--same-start": (
+        "same_start",
+        ("(k-1)//2", "k//2"),
+        "where 'same' starts in the full product: numpy/scipy (k-1)//2, ndimage.convolve/torch k//2",
+    ),
     "--same-length": ("same_length", ("signal", "longer"), "'same' as long as the signal, or the longer input"),
     "--boundary": ("boundary", None, "zero, constant (scipy's fill), reflect (symm), mirror, wrap, nearest"),
-    "--nonfinite": ("nonfinite", ("local", "spread"), "NaN/Inf reach exactly the outputs they enter (local), "
-                    "or at least those (spread, FFT methods); default: spread"),
-    "--integers": ("integers", ("wrap", "exact", "float64"),
-                   "integer results: exact or wrapped like numpy (default), exact, or float64 cast back"),
-    "--precision": ("precision", ("promote", "signal", "lowest"),
-                    "the precision the output keeps: the inputs' result type (default), the signal's dtype "
-                    "(ndimage), the less precise input's (scipy's FFT methods)"),
+    "--nonfinite": (
+        "nonfinite",
+        ("local", "spread"),
+        (
+            "NaN/Inf reach exactly the outputs they enter (local), "
+            "or at least those (spread, FFT methods); default: spread"
+        ),
+    ),
+    "--integers": (
+        "integers",
+        ("wrap", "exact", "float64"),
+        "integer results: exact or wrapped like numpy (default), exact, or float64 cast back",
+    ),
+    "--precision": (
+        "precision",
+        ("promote", "signal", "lowest"),
+        (
+            "the precision the output keeps: the inputs' result type (default), the signal's dtype "
+            "(ndimage), the less precise input's (scipy's FFT methods)"
+        ),
+    ),
 }
 
 
@@ -43,7 +66,8 @@ def register(subparsers) -> None:
         "verify",
         help="check a convolution function against the contract you state (or the one it follows)",
         description=(
-            "Call the function named package.module:function as fn(signal, kernel), each call in a worker process with a time limit, on "
+            "Call the function named package.module:function as fn(signal, kernel), each call in a worker "
+            "process with a time limit, on "
             "convention probes and a schedule of inputs up to real sizes (thousands of samples, hundreds of "
             "taps, NaN and infinity, integer extremes), and check every output against the contract: a preset "
             "(--like) and/or the fields below; what you do not state is detected and reported. Each violation "
@@ -53,22 +77,48 @@ def register(subparsers) -> None:
         epilog="presets: " + ", ".join(preset_names()),
     )
     parser.add_argument("target", metavar="package.module:function", help="the function to check")
-    parser.add_argument("--like", metavar="PRESET", help="the whole contract of a known function, e.g. "
-                                                           "numpy.convolve, scipy.ndimage.convolve1d, torch.conv2d")
+    parser.add_argument(
+        "--like",
+        metavar="PRESET",
+        help="the whole contract of a known function, e.g. numpy.convolve, scipy.ndimage.convolve1d, torch.conv2d",
+    )
     for option, (dest, choices, text) in _FIELD_OPTIONS.items():
         parser.add_argument(option, dest=dest, choices=choices, help=text)
-    parser.add_argument("--dims", type=int, choices=(1, 2, 3), default=1,
-                        help="dimension of the signal and kernel (default: %(default)s)")
-    parser.add_argument("--max-examples", type=int, default=100, metavar="N",
-                        help="inputs drawn by the schedule (default: %(default)s)")
-    parser.add_argument("--max-size", type=int, default=4096, metavar="N",
-                        help="elements of the largest signal drawn (default: %(default)s)")
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
-                        help="time limit per call (default: %(default)g); 0 runs the calls in this process, without a limit")
-    parser.add_argument("-k", "--kwarg", action="append", default=[], metavar="NAME=VALUE",
-                        help="keyword argument passed on every call, e.g. -k mode=same (VALUE is a Python literal)")
-    parser.add_argument("--seed", type=int, default=0, metavar="N",
-                        help="seed of the probes and the schedule (default: %(default)s)")
+    parser.add_argument(
+        "--dims",
+        type=int,
+        choices=(1, 2, 3),
+        default=1,
+        help="dimension of the signal and kernel (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-examples", type=int, default=100, metavar="N", help="inputs drawn by the schedule (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--max-size",
+        type=int,
+        default=4096,
+        metavar="N",
+        help="elements of the largest signal drawn (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="time limit per call (default: %(default)g); 0 runs the calls in this process, without a limit",
+    )
+    parser.add_argument(
+        "-k",
+        "--kwarg",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="keyword argument passed on every call, e.g. -k mode=same (VALUE is a Python literal)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the probes and the schedule (default: %(default)s)"
+    )
     parser.add_argument("--random", action="store_true", help="a fresh seed (printed in the notes)")
     from convalg.cli import _verify_layer
 

@@ -11,8 +11,9 @@ with :func:`operands` and run the same checks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -127,8 +128,10 @@ def operands(dtype, dims: int, *, method: str = "auto", chained: bool = False, m
     dtype = np.dtype(dtype)
     if method == "oa":
         values = strategies.elements(dtype, max_terms=4, chained=chained)
-        pair = st.tuples(strategies.hnp.arrays(dtype, st.integers(32, 40), elements=values),
-                         strategies.hnp.arrays(dtype, st.integers(2, 4), elements=values))
+        pair = st.tuples(
+            strategies.hnp.arrays(dtype, st.integers(32, 40), elements=values),
+            strategies.hnp.arrays(dtype, st.integers(2, 4), elements=values),
+        )
     else:
         side = max_side if max_side is not None else {1: 8, 2: 5, 3: 3}.get(dims, 3)
         values = strategies.elements(dtype, max_terms=side**dims, chained=chained)
@@ -234,8 +237,12 @@ def _associativity(ops: Operands, compute: Compute) -> Sides:
     lhs, plan2 = compute("convolve", ab, c)
     bc, plan3 = compute("convolve", b, c)
     rhs, plan4 = compute("convolve", a, bc)
-    return Sides(lhs, rhs, chain_tolerance(a, b, c, intermediate=ab, plans=(plan1, plan2)),
-                 chain_tolerance(b, c, a, intermediate=bc, plans=(plan3, plan4)))
+    return Sides(
+        lhs,
+        rhs,
+        chain_tolerance(a, b, c, intermediate=ab, plans=(plan1, plan2)),
+        chain_tolerance(b, c, a, intermediate=bc, plans=(plan3, plan4)),
+    )
 
 
 def _left_distributivity(ops: Operands, compute: Compute) -> Sides:
@@ -250,9 +257,10 @@ def _left_distributivity(ops: Operands, compute: Compute) -> Sides:
     sums = np.abs(b).astype(np.float64) + np.abs(c).astype(np.float64)
     lhs_bound = errorbounds.combine(_tolerance(a, b_plus_c, plan), _rounding(a, sums, dtype, "u |a|*|b+c| (input sum)"))
     u = errorbounds.unit_roundoff(dtype) if dtype.kind in "fc" else 0.0
-    rhs_bound = errorbounds.combine(_scaled(errorbounds.combine(_tolerance(a, b, plan_b), _tolerance(a, c, plan_c)),
-                                            1 + u),
-                                    _rounding(a, sums, dtype, "u |a*b + a*c| (output sum)"))
+    rhs_bound = errorbounds.combine(
+        _scaled(errorbounds.combine(_tolerance(a, b, plan_b), _tolerance(a, c, plan_c)), 1 + u),
+        _rounding(a, sums, dtype, "u |a*b + a*c| (output sum)"),
+    )
     return Sides(lhs, rhs, lhs_bound, rhs_bound)
 
 
@@ -265,8 +273,12 @@ def _homogeneity(ops: Operands, compute: Compute) -> Sides:
     scaled_a = (a * a.dtype.type(alpha)).astype(a.dtype)
     lhs, plan_l = compute("convolve", scaled_a, b)
     base, plan_r = compute("convolve", a, b)
-    return Sides(lhs, base * base.dtype.type(alpha), _tolerance(scaled_a, b, plan_l),
-                 _scaled(_tolerance(a, b, plan_r), abs(alpha)))
+    return Sides(
+        lhs,
+        base * base.dtype.type(alpha),
+        _tolerance(scaled_a, b, plan_l),
+        _scaled(_tolerance(a, b, plan_r), abs(alpha)),
+    )
 
 
 def _identity(ops: Operands, compute: Compute) -> Sides:
@@ -284,16 +296,24 @@ def _translation_equivariance(ops: Operands, compute: Compute) -> Sides:
     shifted = np.pad(ops.a, widths)
     lhs, plan_l = compute("convolve", shifted, ops.b)
     base, plan_r = compute("convolve", ops.a, ops.b)
-    return Sides(lhs, np.pad(base, widths), _tolerance(shifted, ops.b, plan_l),
-                 _moved(_tolerance(ops.a, ops.b, plan_r), lambda v: np.pad(v, widths)))
+    return Sides(
+        lhs,
+        np.pad(base, widths),
+        _tolerance(shifted, ops.b, plan_l),
+        _moved(_tolerance(ops.a, ops.b, plan_r), lambda v: np.pad(v, widths)),
+    )
 
 
 def _convolution_is_flipped_correlation(ops: Operands, compute: Compute) -> Sides:
     flipped = _flip_conj(ops.b)
     conv, plan_c = compute("convolve", ops.a, ops.b, mode="same")
     corr, plan_r = compute("correlate", ops.a, flipped, mode="same")
-    return Sides(conv, corr, _tolerance(ops.a, ops.b, plan_c, mode="same"),
-                 _tolerance(ops.a, flipped, plan_r, op="correlation", mode="same"))
+    return Sides(
+        conv,
+        corr,
+        _tolerance(ops.a, ops.b, plan_c, mode="same"),
+        _tolerance(ops.a, flipped, plan_r, op="correlation", mode="same"),
+    )
 
 
 def _correlation_is_flipped_convolution(ops: Operands, compute: Compute) -> Sides:
@@ -306,25 +326,31 @@ def _correlation_is_flipped_convolution(ops: Operands, compute: Compute) -> Side
 def _conjugate_symmetry(ops: Operands, compute: Compute) -> Sides:
     ba, plan_ba = compute("correlate", ops.b, ops.a)
     ab, plan_ab = compute("correlate", ops.a, ops.b)
-    return Sides(ba, _flip_conj(ab), _tolerance(ops.b, ops.a, plan_ba, op="correlation"),
-                 _moved(_tolerance(ops.a, ops.b, plan_ab, op="correlation"), _flip_conj))
-
+    return Sides(
+        ba,
+        _flip_conj(ab),
+        _tolerance(ops.b, ops.a, plan_ba, op="correlation"),
+        _moved(_tolerance(ops.a, ops.b, plan_ab, op="correlation"), _flip_conj),
+    )
 
 
 # --------------------------------------------------------------------------- what each law's entry carries
 
 FULL_WINDOW = NumericCheck("convolve(a, b, mode='full') == the exact a*b (oracle)", _definition)
 COMMUTATIVITY = NumericCheck("convolve(a, b) == convolve(b, a)", _commutativity)
-ASSOCIATIVITY = NumericCheck("convolve(convolve(a, b), c) == convolve(a, convolve(b, c))", _associativity,
-                             chained=True)
-LEFT_DISTRIBUTIVITY = NumericCheck("convolve(a, b + c) == convolve(a, b) + convolve(a, c)", _left_distributivity,
-                                   chained=True)
+ASSOCIATIVITY = NumericCheck("convolve(convolve(a, b), c) == convolve(a, convolve(b, c))", _associativity, chained=True)
+LEFT_DISTRIBUTIVITY = NumericCheck(
+    "convolve(a, b + c) == convolve(a, b) + convolve(a, c)", _left_distributivity, chained=True
+)
 HOMOGENEITY = NumericCheck("convolve(alpha a, b) == alpha convolve(a, b), alpha exact (-3, 4.0, 1j)", _homogeneity)
 IDENTITY = NumericCheck("convolve(a, delta) == a", _identity)
-TRANSLATION_EQUIVARIANCE = NumericCheck("convolve(shift(a, 1), b) == shift(convolve(a, b), 1)",
-                                        _translation_equivariance)
-CONVOLUTION_IS_FLIPPED_CORRELATION = NumericCheck("convolve(a, b, 'same') == correlate(a, conj(flip(b)), 'same')",
-                                                  _convolution_is_flipped_correlation)
-CORRELATION_IS_FLIPPED_CONVOLUTION = NumericCheck("correlate(a, b) == convolve(a, conj(flip(b)))",
-                                                  _correlation_is_flipped_convolution)
+TRANSLATION_EQUIVARIANCE = NumericCheck(
+    "convolve(shift(a, 1), b) == shift(convolve(a, b), 1)", _translation_equivariance
+)
+CONVOLUTION_IS_FLIPPED_CORRELATION = NumericCheck(
+    "convolve(a, b, 'same') == correlate(a, conj(flip(b)), 'same')", _convolution_is_flipped_correlation
+)
+CORRELATION_IS_FLIPPED_CONVOLUTION = NumericCheck(
+    "correlate(a, b) == convolve(a, conj(flip(b)))", _correlation_is_flipped_convolution
+)
 CONJUGATE_SYMMETRY = NumericCheck("correlate(b, a) == conj(flip(correlate(a, b)))", _conjugate_symmetry)

@@ -8,8 +8,9 @@ Examples
 --------
 >>> import numpy as np
 >>> from convalg import nn
->>> model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, seed=0), nn.ReLU(), nn.MaxPool2d(2),
-...                       nn.Flatten(), nn.Linear(16, 10, seed=1))
+>>> model = nn.Sequential(
+...     nn.Conv2d(1, 4, 3, padding=1, seed=0), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16, 10, seed=1)
+... )
 >>> loss = nn.CrossEntropyLoss()
 >>> value = loss(model(np.zeros((2, 1, 4, 4))), np.array([3, 7]))
 >>> model.backward(loss.backward()).shape

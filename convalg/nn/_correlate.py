@@ -12,6 +12,7 @@ import math
 from convalg import backends
 from convalg.nn import _cost, _fft_engine, _geometry, _im2col, _layout, _shifted
 
+
 def correlate(xp, x, w, stride, dilation, method, before, after, bias=None, *, what):
     """Correlate x (B, G, C, *spatial), zero-padded by before/after, with w (G, O, C, *kernel).
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from convalg._runtime import fft as runtime_fft
 from convalg.nn import _geometry, _layout
 
+
 def spectral_contract(xp, a, b, a_axes, b_axes, result_order):
     """Contract spectra with a batched matrix product over the frequency axis (no einsum in the standard)."""
     left = xp.permute_dims(a, a_axes)

@@ -8,12 +8,13 @@ options here, through :mod:`convalg._runtime.validation`, so a bad ``stride``, `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from convalg import backends
 from convalg._runtime import validation
+from convalg._typing import LayerMethod
 
-METHODS = ("auto", "direct", "fft")
+METHODS = get_args(LayerMethod)
 
 
 @dataclass(frozen=True)
@@ -80,19 +81,15 @@ def geometry(input_shape, weight_shape, stride, padding, dilation, groups, nd) -
     options = layer_options(nd, stride, padding, dilation, groups)
     stride, dilation, groups = options.stride, options.dilation, options.groups
     if len(input_shape) != nd + 2:
-        raise ValueError(
-            f"input must have {nd + 2} dimensions (N, C_in, {nd} spatial); got shape {tuple(input_shape)}"
-        )
+        raise ValueError(f"input must have {nd + 2} dimensions (N, C_in, {nd} spatial); got shape {tuple(input_shape)}")
     if len(weight_shape) != nd + 2:
         raise ValueError(
-            f"weight must have {nd + 2} dimensions (C_out, C_in/groups, {nd} kernel); "
-            f"got shape {tuple(weight_shape)}"
+            f"weight must have {nd + 2} dimensions (C_out, C_in/groups, {nd} kernel); got shape {tuple(weight_shape)}"
         )
     channels, out_channels = input_shape[1], weight_shape[0]
     if channels % groups or out_channels % groups:
         raise ValueError(
-            f"groups={groups} must divide both the input channels ({channels}) and the output "
-            f"channels ({out_channels})"
+            f"groups={groups} must divide both the input channels ({channels}) and the output channels ({out_channels})"
         )
     if weight_shape[1] * groups != channels:
         raise ValueError(

@@ -58,9 +58,7 @@ def windows_generic(xp, x, kernel, stride, dilation, out):
     if taps <= positions:
         pieces = []
         for tap in _layout.indices(kernel):
-            window = tuple(
-                slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in zip(tap, dilation, stride, out)
-            )
+            window = tuple(slice(i * d, i * d + s * (o - 1) + 1, s) for i, d, s, o in zip(tap, dilation, stride, out))
             pieces.append(xp.reshape(x[(...,) + window], lead + (positions,)))
         columns = xp.stack(pieces, axis=3)
     else:
@@ -149,8 +147,9 @@ def weight_correlate_direct(xp, x, g, kernel, stride, dilation):
             part = (last - first,) + out[1:]
             block = x[start:stop, :, :, input_rows(first, last, kernel, stride, dilation), ...]
             columns = windows(xp, block, kernel, stride, dilation, part)
-            upstream = xp.reshape(g[start:stop, :, :, first:last, ...],
-                                  (stop - start, groups, out_channels, math.prod(part)))
+            upstream = xp.reshape(
+                g[start:stop, :, :, first:last, ...], (stop - start, groups, out_channels, math.prod(part))
+            )
             piece = xp.sum(xp.matmul(upstream, xp.matrix_transpose(columns)), axis=0)
             total = piece if total is None else total + piece
     return xp.reshape(total, (groups, out_channels, channels) + tuple(kernel))
@@ -164,8 +163,9 @@ def input_gradient_shift_add(xp, grouped_g, kernels, geometry):
     taps = math.prod(kernel)
     # (G, O, C, *k) -> (G, C * taps, O): row (c, t) of W^T
     matrix = xp.matrix_transpose(xp.reshape(kernels, (groups, out_per_group, per_group * taps)))
-    grad_padded = xp.zeros((batch, groups, per_group) + geometry.padded, dtype=grouped_g.dtype,
-                           device=device(grouped_g))
+    grad_padded = xp.zeros(
+        (batch, groups, per_group) + geometry.padded, dtype=grouped_g.dtype, device=device(grouped_g)
+    )
     per_item = groups * per_group * taps * math.prod(out)
 
     def chunk(bounds):
@@ -174,8 +174,9 @@ def input_gradient_shift_add(xp, grouped_g, kernels, geometry):
         start, stop = bounds
         for first, last in row_blocks(per_item, out[0]):
             part = (last - first,) + out[1:]
-            upstream = xp.reshape(grouped_g[start:stop, :, :, first:last, ...],
-                                  (stop - start, groups, out_per_group, math.prod(part)))
+            upstream = xp.reshape(
+                grouped_g[start:stop, :, :, first:last, ...], (stop - start, groups, out_per_group, math.prod(part))
+            )
             columns = xp.matmul(matrix, upstream)
             rows = input_rows(first, last, kernel, stride, dilation)
             region = (slice(start, stop), slice(None), slice(None), rows, ...)
@@ -275,8 +276,14 @@ def correlate_windows_numpy(x, w, stride, dilation, bias=None):
     def gather(start, stop, columns=None):
         if columns is None:
             columns = scratch("columns", (stop - start, groups, depth, positions), x.dtype)
-        copy_windows_numpy(x[start:stop], kernel, stride, dilation, out,
-                           columns[:, :, :rows].reshape((stop - start, groups, channels) + kernel + out))
+        copy_windows_numpy(
+            x[start:stop],
+            kernel,
+            stride,
+            dilation,
+            out,
+            columns[:, :, :rows].reshape((stop - start, groups, channels) + kernel + out),
+        )
         if bias is not None:
             columns[:, :, rows] = 1
         return columns
@@ -290,8 +297,9 @@ def correlate_windows_numpy(x, w, stride, dilation, bias=None):
         def block(bounds):
             np.matmul(matrix, gather(*bounds), out=result[bounds[0] : bounds[1]])
 
-        parallel.parallel_blocks(block, [(start, min(batch, start + step)) for start in range(0, batch, step)],
-                                 products, threshold)
+        parallel.parallel_blocks(
+            block, [(start, min(batch, start + step)) for start in range(0, batch, step)], products, threshold
+        )
     return result.reshape((batch, groups, out_channels) + out)
 
 
@@ -345,8 +353,14 @@ def copy_windows_numpy(x, kernel, stride, dilation, out, destination):
     np.copyto(first, rows)
     # (B, G, C, *kernel[:-1], kernel[-1], *out[:-1], out[-1]) out of the first pass's planes
     planes = first.strides[4:-1]
-    view = as_strided(first, lead + kernel + out,
-                      first.strides[:3] + tuple(d * p for d, p in zip(dilation[:-1], planes)) + (first.strides[3],)
-                      + tuple(s * p for s, p in zip(stride[:-1], planes)) + (first.strides[-1],),
-                      writeable=False)
+    view = as_strided(
+        first,
+        lead + kernel + out,
+        first.strides[:3]
+        + tuple(d * p for d, p in zip(dilation[:-1], planes))
+        + (first.strides[3],)
+        + tuple(s * p for s, p in zip(stride[:-1], planes))
+        + (first.strides[-1],),
+        writeable=False,
+    )
     np.copyto(destination, view)

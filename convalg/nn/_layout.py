@@ -5,6 +5,7 @@ from __future__ import annotations
 from convalg import backends
 from convalg._runtime.devices import device
 
+
 def pad(xp, x, before, after):
     """Zero-pad the trailing ``len(before)`` axes of ``x``."""
     if not any(before) and not any(after):

@@ -65,8 +65,11 @@ def shifted_blocks(batch, per_position, length, slab, product_per_position=0):
         step = max(1, min(positions // length, -(-batch // parallel.cores())))
         return [(start, min(batch, start + step), 0, length) for start in range(0, batch, step)]
     span = slab * max(1, positions // slab)
-    return [(start, start + 1, first, min(length, first + span))
-            for start in range(batch) for first in range(0, length, span)]
+    return [
+        (start, start + 1, first, min(length, first + span))
+        for start in range(batch)
+        for first in range(0, length, span)
+    ]
 
 
 def flat_padded(x, before, after, need, slot=None):

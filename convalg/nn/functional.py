@@ -33,7 +33,8 @@ import math
 
 from convalg import backends
 from convalg._runtime import fft as runtime_fft
-from convalg.nn import _cost, _correlate, _geometry, _im2col, _layout
+from convalg._typing import Array, LayerMethod, Padding
+from convalg.nn import _correlate, _cost, _geometry, _im2col, _layout
 
 __all__ = [
     "conv1d",
@@ -67,9 +68,18 @@ def _forward(nd, input, weight, bias, stride, padding, dilation, groups, method)
     grouped = xp.reshape(x, (batch, groups, channels // groups) + geometry.spatial)
     kernels = xp.reshape(w, (groups, out_channels // groups, channels // groups) + geometry.kernel)
     grouped_bias = None if bias is None else xp.reshape(arrays["bias"], (groups, out_channels // groups))
-    result = _correlate.correlate(xp, grouped, kernels, geometry.stride, geometry.dilation, method,
-                                  geometry.pad_before, geometry.pad_after, bias=grouped_bias,
-                                  what=_cost.Naming(f"conv{nd}d", input=x, weight=w))
+    result = _correlate.correlate(
+        xp,
+        grouped,
+        kernels,
+        geometry.stride,
+        geometry.dilation,
+        method,
+        geometry.pad_before,
+        geometry.pad_after,
+        bias=grouped_bias,
+        what=_cost.Naming(f"conv{nd}d", input=x, weight=w),
+    )
     return _layout.contiguous(xp, xp.reshape(result, (batch, out_channels) + geometry.out))
 
 
@@ -97,8 +107,16 @@ def _backward(nd, grad_output, input, weight, stride, padding, dilation, groups,
     # grad_weight: correlation of the padded input with the upstream gradient.
     grouped_x = xp.reshape(x, (batch, groups, per_group) + geometry.spatial)
     grad_weight = _correlate.weight_correlate(
-        xp, grouped_x, grouped_g, geometry.kernel, geometry.stride, geometry.dilation, method,
-        geometry.pad_before, geometry.pad_after, what,
+        xp,
+        grouped_x,
+        grouped_g,
+        geometry.kernel,
+        geometry.stride,
+        geometry.dilation,
+        method,
+        geometry.pad_before,
+        geometry.pad_after,
+        what,
     )
     grad_weight = xp.reshape(grad_weight, tuple(w.shape))
     grad_bias = xp.sum(g, axis=(0,) + tuple(range(2, 2 + nd)))
@@ -134,16 +152,32 @@ def _input_gradient(xp, grouped_g, kernels, geometry, method, what):
     dilated = tuple(s * (o - 1) + 1 for s, o in zip(geometry.stride, geometry.out))
     # the dilated gradient, zero-padded by the reach on both sides (and on the right up to the
     # padded input's extent, for positions no window reached), correlates to the padded input
-    sizes = (batch, groups, out_per_group, per_group, tuple(p + r for p, r in zip(geometry.padded, reach)),
-             geometry.kernel, geometry.padded)
+    sizes = (
+        batch,
+        groups,
+        out_per_group,
+        per_group,
+        tuple(p + r for p, r in zip(geometry.padded, reach)),
+        geometry.kernel,
+        geometry.padded,
+    )
     extra = batch * groups * out_per_group * math.prod(dilated) + batch * channels * math.prod(geometry.spatial)
     method = _cost.engine(xp, method, (grouped_g, kernels), sizes, what, extra)
     spread = _layout.dilate(xp, grouped_g, geometry.stride, nd)
     tail = tuple(p - (n + r) for p, n, r in zip(geometry.padded, dilated, reach))
     flipped = xp.flip(kernels, axis=tuple(range(3, 3 + nd)))
     adjoint = xp.permute_dims(flipped, (0, 2, 1) + tuple(range(3, 3 + nd)))
-    grad_padded = _correlate.correlate(xp, spread, adjoint, (1,) * nd, geometry.dilation, method,
-                                       reach, tuple(r + t for r, t in zip(reach, tail)), what=what)
+    grad_padded = _correlate.correlate(
+        xp,
+        spread,
+        adjoint,
+        (1,) * nd,
+        geometry.dilation,
+        method,
+        reach,
+        tuple(r + t for r, t in zip(reach, tail)),
+        what=what,
+    )
     crop = tuple(slice(b, b + n) for b, n in zip(geometry.pad_before, geometry.spatial))
     return _layout.contiguous(xp, xp.reshape(grad_padded, (batch, channels) + geometry.padded)[(...,) + crop])
 
@@ -152,12 +186,29 @@ def _dask_route(function, input, weight, bias, stride, padding, dilation, groups
     from convalg import chunked
 
     return chunked.apply(
-        function, input, weight, bias=bias, stride=stride, padding=padding, dilation=dilation,
-        groups=groups, method=method,
+        function,
+        input,
+        weight,
+        bias=bias,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        method=method,
     )
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv1d(
+    input: Array,
+    weight: Array,
+    bias: Array | None = None,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    *,
+    method: LayerMethod = "auto",
+) -> Array:
     """1-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of signals.
 
     ``out[n, o, j] = bias[o] + sum_{c, i} weight[o, c, i] * x[n, g*C/G + c, j*stride + i*dilation]``
@@ -220,7 +271,17 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return _forward(1, input, weight, bias, stride, padding, dilation, groups, method)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv2d(
+    input: Array,
+    weight: Array,
+    bias: Array | None = None,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    *,
+    method: LayerMethod = "auto",
+) -> Array:
     """2-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of images.
 
     Same parameters as :func:`conv1d` with two spatial axes: ``input`` (N, C_in, H, W),
@@ -248,7 +309,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return _forward(2, input, weight, bias, stride, padding, dilation, groups, method)
 
 
-def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, method="auto"):
+def conv3d(
+    input: Array,
+    weight: Array,
+    bias: Array | None = None,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    *,
+    method: LayerMethod = "auto",
+) -> Array:
     """3-D convolution layer operation (cross-correlation, as in PyTorch) over a batch of volumes.
 
     Same parameters as :func:`conv1d` with three spatial axes: ``input`` (N, C_in, D, H, W),
@@ -273,8 +344,18 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
     return _forward(3, input, weight, bias, stride, padding, dilation, groups, method)
 
 
-def conv1d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto",
-                input_grad=True):
+def conv1d_grad(
+    grad_output: Array,
+    input: Array,
+    weight: Array,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    method: LayerMethod = "auto",
+    input_grad: bool = True,
+) -> tuple[Array, Array, Array]:
     """Gradients of :func:`conv1d` with respect to its input, weight and bias.
 
     The adjoint of correlation is convolution: ``grad_input`` is the full *convolution* of the
@@ -317,8 +398,18 @@ def conv1d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, 
     return _backward(1, grad_output, input, weight, stride, padding, dilation, groups, method, input_grad)
 
 
-def conv2d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto",
-                input_grad=True):
+def conv2d_grad(
+    grad_output: Array,
+    input: Array,
+    weight: Array,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    method: LayerMethod = "auto",
+    input_grad: bool = True,
+) -> tuple[Array, Array, Array]:
     """Gradients of :func:`conv2d` with respect to its input, weight and bias.
 
     As :func:`conv1d_grad` with two spatial axes: ``grad_input`` is the full convolution of the
@@ -340,8 +431,18 @@ def conv2d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, 
     return _backward(2, grad_output, input, weight, stride, padding, dilation, groups, method, input_grad)
 
 
-def conv3d_grad(grad_output, input, weight, *, stride=1, padding=0, dilation=1, groups=1, method="auto",
-                input_grad=True):
+def conv3d_grad(
+    grad_output: Array,
+    input: Array,
+    weight: Array,
+    *,
+    stride: int | tuple[int, ...] = 1,
+    padding: Padding = 0,
+    dilation: int | tuple[int, ...] = 1,
+    groups: int = 1,
+    method: LayerMethod = "auto",
+    input_grad: bool = True,
+) -> tuple[Array, Array, Array]:
     """Gradients of :func:`conv3d` with respect to its input, weight and bias.
 
     As :func:`conv1d_grad` with three spatial axes (the adjoint of correlation is convolution).

@@ -126,22 +126,38 @@ class Sequential(Module):
 class _ConvNd(Module):
     _nd = 0
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, *, seed=None, backend=None, dtype="float64", input_grad=True):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        *,
+        seed=None,
+        backend=None,
+        dtype="float64",
+        input_grad=True,
+    ):
         nd = self._nd
         self.input_grad = bool(input_grad)
         in_channels = validation.positive_int(in_channels, "in_channels")
         out_channels = validation.positive_int(out_channels, "out_channels")
         groups = validation.positive_int(groups, "groups")
         if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
-            )
+            raise ValueError(f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}")
         kernel = validation.int_tuple(kernel_size, nd, "kernel_size", 1)
         self.options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-        _geometry.geometry((1, in_channels) + tuple(d * (k - 1) + 1 for k, d in
-                              zip(kernel, validation.int_tuple(dilation, nd, "dilation", 1))),
-                           (out_channels, in_channels // groups) + kernel, **self.options, nd=nd)
+        _geometry.geometry(
+            (1, in_channels)
+            + tuple(d * (k - 1) + 1 for k, d in zip(kernel, validation.int_tuple(dilation, nd, "dilation", 1))),
+            (out_channels, in_channels // groups) + kernel,
+            **self.options,
+            nd=nd,
+        )
         fan_in = in_channels // groups * math.prod(kernel)
         rng = _generator(seed)
         bound = 1 / math.sqrt(fan_in)

@@ -44,7 +44,7 @@ class MSELoss(_Loss):
         return xp.mean(residual * residual)
 
     def backward(self):
-        xp, residual = self._cached()
+        _xp, residual = self._cached()
         return 2 * residual / residual.size
 
 
@@ -90,5 +90,5 @@ class CrossEntropyLoss(_Loss):
         return -xp.sum(log_probability * onehot) / logits.shape[0]
 
     def backward(self):
-        xp, probability, onehot = self._cached()
+        _xp, probability, onehot = self._cached()
         return (probability - onehot) / probability.shape[0]

@@ -8,6 +8,7 @@ and read-only inputs work) and ``zero_grad()`` forgets the gradients.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 __all__ = ["SGD", "Adam"]
 
@@ -92,7 +93,7 @@ class Adam(_Optimizer):
         if not eps > 0:
             raise ValueError(f"eps must be positive; got {eps!r}")
         self.eps = float(eps)
-        self._moments = [None] * len(self.parameters)
+        self._moments: list[tuple[Any, Any] | None] = [None] * len(self.parameters)
         self._steps = 0
 
     def step(self) -> None:
@@ -101,10 +102,11 @@ class Adam(_Optimizer):
         correction1 = 1 - self.beta1**self._steps
         correction2 = 1 - self.beta2**self._steps
         for i, (p, grad) in enumerate(self._gradients()):
-            if self._moments[i] is None:
+            moments = self._moments[i]
+            if moments is None:
                 m, v = (1 - self.beta1) * grad, (1 - self.beta2) * grad * grad
             else:
-                m, v = self._moments[i]
+                m, v = moments
                 m = self.beta1 * m + (1 - self.beta1) * grad
                 v = self.beta2 * v + (1 - self.beta2) * grad * grad
             self._moments[i] = (m, v)

@@ -52,8 +52,9 @@ def _progress(total: int, enabled: bool, description: str):
         yield lambda: progress.advance(task)
 
 
-def fit(model, loss, optimizer, inputs, targets, *, epochs=1, batch_size=None, seed=None,
-        progress=True, on_epoch=None) -> History:
+def fit(
+    model, loss, optimizer, inputs, targets, *, epochs=1, batch_size=None, seed=None, progress=True, on_epoch=None
+) -> History:
     """Minimise ``loss(model(inputs), targets)`` over mini-batches with ``optimizer``.
 
     Parameters
@@ -87,8 +88,7 @@ def fit(model, loss, optimizer, inputs, targets, *, epochs=1, batch_size=None, s
     >>> x = np.random.default_rng(0).standard_normal((64, 3))
     >>> y = x @ np.array([[1.0], [-2.0], [0.5]])
     >>> model = nn.Linear(3, 1, bias=False, seed=0)
-    >>> history = nn.fit(model, nn.MSELoss(), nn.SGD(model.parameters(), lr=0.3), x, y,
-    ...                  epochs=100, progress=False)
+    >>> history = nn.fit(model, nn.MSELoss(), nn.SGD(model.parameters(), lr=0.3), x, y, epochs=100, progress=False)
     >>> np.round(model.weight.value, 4)
     array([[ 1. , -2. ,  0.5]])
     """

@@ -7,9 +7,11 @@ same plan without executing it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import operator
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from convalg import backends
 from convalg._runtime import fft as runtime_fft
 from convalg._runtime import validation
 from convalg._runtime.devices import device
+from convalg._typing import Array, Backend, Boundary, Mode, SignalMethod
 from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fast, _fft, _overlap_add, _ranges
 from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
@@ -46,13 +49,14 @@ def _run(function: str, in1, in2, backend, **kwargs):
             return out
     xp, (a, b) = backends.namespace(in1, in2, backend=backend)
     recipe = prepare(function, xp, a, b, **kwargs)
-    if kwargs.get("method") in ("fft", "oa") and not recipe.finite \
-            and recipe.plan.method in ("fft", "oa"):
+    if kwargs.get("method") in ("fft", "oa") and not recipe.finite and recipe.plan.method in ("fft", "oa"):
         runtime_fft.warn_nonfinite(kwargs["method"], stacklevel=3)
     return execute(recipe)
 
 
-def convolve(in1, in2, mode="full", method="auto", *, backend=None):
+def convolve(
+    in1: Array, in2: Array, mode: Mode = "full", method: SignalMethod = "auto", *, backend: Backend = None
+) -> Array:
     """Convolve two N-dimensional arrays (a drop-in for ``scipy.signal.convolve``).
 
     Parameters
@@ -111,7 +115,9 @@ def convolve(in1, in2, mode="full", method="auto", *, backend=None):
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
 
-def correlate(in1, in2, mode="full", method="auto", *, backend=None):
+def correlate(
+    in1: Array, in2: Array, mode: Mode = "full", method: SignalMethod = "auto", *, backend: Backend = None
+) -> Array:
     """Cross-correlate two N-dimensional arrays (a drop-in for ``scipy.signal.correlate``).
 
     ``correlate(in1, in2)[k] = sum_n in1[n + k] * conj(in2[n])``: the second input is
@@ -146,7 +152,9 @@ def correlate(in1, in2, mode="full", method="auto", *, backend=None):
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
 
-def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+def fftconvolve(
+    in1: Array, in2: Array, mode: Mode = "full", axes: int | Sequence[int] | None = None, *, backend: Backend = None
+) -> Array:
     """Convolve two N-dimensional arrays by FFT (a drop-in for ``scipy.signal.fftconvolve``).
 
     Parameters
@@ -178,7 +186,9 @@ def fftconvolve(in1, in2, mode="full", axes=None, *, backend=None):
     return _run("fftconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 
-def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None):
+def oaconvolve(
+    in1: Array, in2: Array, mode: Mode = "full", axes: int | Sequence[int] | None = None, *, backend: Backend = None
+) -> Array:
     """Convolve two N-dimensional arrays by overlap-add (a drop-in for ``scipy.signal.oaconvolve``).
 
     The long input is cut into blocks that are transformed in one batched FFT; axes where
@@ -214,7 +224,15 @@ def oaconvolve(in1, in2, mode="full", axes=None, *, backend=None):
     return _run("oaconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=None):
+def convolve2d(
+    in1: Array,
+    in2: Array,
+    mode: Mode = "full",
+    boundary: Boundary = "fill",
+    fillvalue: complex = 0,
+    *,
+    backend: Backend = None,
+) -> Array:
     """Convolve two 2-D arrays with a boundary rule (a drop-in for ``scipy.signal.convolve2d``).
 
     Parameters
@@ -244,11 +262,18 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=N
     array([[1, 1],
            [5, 5]])
     """
-    return _run("convolve2d", in1, in2, backend, mode=mode, boundary=boundary,
-                fillvalue=fillvalue)
+    return _run("convolve2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=None):
+def correlate2d(
+    in1: Array,
+    in2: Array,
+    mode: Mode = "full",
+    boundary: Boundary = "fill",
+    fillvalue: complex = 0,
+    *,
+    backend: Backend = None,
+) -> Array:
     """Cross-correlate two 2-D arrays with a boundary rule (``scipy.signal.correlate2d``).
 
     Parameters
@@ -275,11 +300,12 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, backend=
     >>> convalg.correlate2d([[1, 2, 3]], [[1, 1]], mode="valid")
     array([[3, 5]])
     """
-    return _run("correlate2d", in1, in2, backend, mode=mode, boundary=boundary,
-                fillvalue=fillvalue)
+    return _run("correlate2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
 
-def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
+def choose_conv_method(
+    in1: Array, in2: Array, mode: Mode = "full", measure: bool = False, *, backend: Backend = None
+) -> str | tuple[str, dict[str, float]]:
     """The method ``convolve``/``correlate`` with method='auto' would use (``scipy.signal`` API).
 
     The choice follows correctness rules first (no FFT when an input has NaN or Inf; for
@@ -319,29 +345,25 @@ def choose_conv_method(in1, in2, mode="full", measure=False, *, backend=None):
         return recipe.plan.method
     import timeit
 
-    candidates = ["direct"] + [
-        m for m in ("fft", "oa")
-        if m in _allowed_methods(xp, a, b, mode)
-    ]
-    times = {}
+    candidates: list[SignalMethod] = ["direct", *_allowed_methods(xp, a, b, mode)]
+    times: dict[str, float] = {}
     for method in candidates:
-        timer = timeit.Timer(lambda: convolve(a, b, mode=mode, method=method))
+        timer = timeit.Timer(functools.partial(convolve, a, b, mode=mode, method=method))
         number = 1
         while (elapsed := timer.timeit(number)) < 5e-3 and number < 10**6:
             number *= 4  # enough calls to last 5 ms, like scipy's measurement
         times[method] = min([elapsed] + timer.repeat(2, number)) / number
-    return min(times, key=times.get), times
+    return min(times, key=times.__getitem__), times
 
 
-def _allowed_methods(xp, a, b, mode) -> list[str]:
-    methods = []
-    for method in ("fft", "oa"):
-        if prepare("convolve", xp, a, b, mode=mode, method=method).plan.method == method:
-            methods.append(method)
-    return methods
+_FAST_METHODS: tuple[SignalMethod, ...] = ("fft", "oa")
 
 
-def correlation_lags(in1_len, in2_len, mode="full", *, backend=None):
+def _allowed_methods(xp, a, b, mode) -> list[SignalMethod]:
+    return [m for m in _FAST_METHODS if prepare("convolve", xp, a, b, mode=mode, method=m).plan.method == m]
+
+
+def correlation_lags(in1_len: int, in2_len: int, mode: Mode = "full", *, backend: Backend = None) -> Array:
     """Lag indices of a 1-D cross-correlation's outputs (``scipy.signal.correlation_lags``).
 
     Parameters
@@ -391,7 +413,7 @@ def correlation_lags(in1_len, in2_len, mode="full", *, backend=None):
     lags = np.arange(start, stop)
     if backend is None or backend == "numpy":
         return lags
-    xp, (converted,) = backends.namespace(lags, backend=backend)
+    _xp, (converted,) = backends.namespace(lags, backend=backend)
     return converted
 
 
@@ -469,16 +491,16 @@ def execute(recipe: Recipe):
             shape = [recipe.fft_lengths[ax] for ax in recipe.axes]
             out = _fft.convolve(xp, a, b, recipe.axes, shape, recipe.region, compute.kind == "c")
         else:
-            out = _overlap_add.convolve(xp, a, b, recipe.axes, recipe.blocks, recipe.fft_lengths,
-                                        recipe.region, compute.kind == "c")
+            out = _overlap_add.convolve(
+                xp, a, b, recipe.axes, recipe.blocks, recipe.fft_lengths, recipe.region, compute.kind == "c"
+            )
         if recipe.scale:
             out = _ranges.scaled(xp, out, recipe.scale)
     if through_float:
         out = xp.astype(xp.round(out), _dtypes.namespace_dtype(xp, rule.compute))
     if recipe.moduli:
         out = xp.astype(out, _dtypes.namespace_dtype(xp, rule.compute))  # two's complement
-        _ranges.confirm_fits(xp, out, lambda p: _residues(recipe, p), recipe.moduli, rule,
-                             recipe.function)
+        _ranges.confirm_fits(xp, out, lambda p: _residues(recipe, p), recipe.moduli, rule, recipe.function)
     if rule.result.kind == "b":
         return out != 0
     return xp.astype(out, result_dtype, copy=False)
@@ -497,8 +519,9 @@ def _residues(recipe: Recipe, modulus: int):
     extended = recipe.boundary != "fill" or recipe.fillvalue != 0
     if not extended and math.prod(b.shape) > math.prod(a.shape):
         a, b = b, a  # loop over the taps of the smaller input
-    return _direct.modular_accumulation(xp, a, b, recipe.region, modulus,
-                                        boundary=recipe.boundary, fillvalue=recipe.fillvalue)
+    return _direct.modular_accumulation(
+        xp, a, b, recipe.region, modulus, boundary=recipe.boundary, fillvalue=recipe.fillvalue
+    )
 
 
 def _run_direct(recipe: Recipe, a, b, fillvalue):
@@ -514,9 +537,16 @@ def _run_direct(recipe: Recipe, a, b, fillvalue):
         if not bool(xp.all(xp.isfinite(out))):
             # partial sums overflowed: recompute with every product prescaled (exactly) by
             # 2**-scale and keep those outputs that are finite now (_ranges, errorbounds)
-            rescued = _direct.shifted_accumulation(xp, a, b, recipe.region,
-                                                   boundary=recipe.boundary, fillvalue=fillvalue,
-                                                   skip_zero_taps=skip, prescale=recipe.scale)
+            rescued = _direct.shifted_accumulation(
+                xp,
+                a,
+                b,
+                recipe.region,
+                boundary=recipe.boundary,
+                fillvalue=fillvalue,
+                skip_zero_taps=skip,
+                prescale=recipe.scale,
+            )
             out = xp.where(_rescues(xp, out, rescued), rescued, out)
     return out
 
@@ -525,13 +555,13 @@ def _rescues(xp, out, rescued):
     """Where the prescaled ``rescued`` output replaces a non-finite ``out``: every component
     that ``out`` got wrong (non-finite) ``rescued`` gets at least as right (not NaN), and
     none that ``out`` got finite does ``rescued`` lose."""
+
     def acceptable(o, r):
         return (xp.isfinite(o) & xp.isfinite(r)) | (~xp.isfinite(o) & ~xp.isnan(r))
 
     take = ~xp.isfinite(out)
     if _dtypes.numpy_dtype(out.dtype).kind == "c":
-        return take & acceptable(xp.real(out), xp.real(rescued)) & acceptable(
-            xp.imag(out), xp.imag(rescued))
+        return take & acceptable(xp.real(out), xp.real(rescued)) & acceptable(xp.imag(out), xp.imag(rescued))
     return take & acceptable(out, rescued)
 
 
@@ -541,18 +571,25 @@ def _direct_engine(recipe: Recipe, a, b, fillvalue, extended: bool, skip: bool):
     xp = recipe.xp
     numpy = backends.is_numpy(xp)
     if recipe.factors is not None:
-        return _direct.separable(xp, a, recipe.factors, recipe.region, skip_zero_taps=skip,
-                                 pass_function=_direct_numpy.numpy_pass if numpy else None)
+        return _direct.separable(
+            xp,
+            a,
+            recipe.factors,
+            recipe.region,
+            skip_zero_taps=skip,
+            pass_function=_direct_numpy.numpy_pass if numpy else None,
+        )
     if numpy and a.ndim == 1:
         outputs = recipe.region[0][1]
         if blas_allowed(recipe) and _choose.use_blas_1d(outputs, b.shape[0]):
             return _direct_numpy.numpy_blas_1d(a, b, recipe.region)
-        return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary,
-                                      fillvalue=fillvalue)
+        return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue)
     if numpy and recipe.rule.compute.kind != "O" and (recipe.finite or extended):
         # The slab fast path multiplies the zero padding too; with a NaN or Inf in the data
         # the generic path keeps it local.
-        return _direct_numpy.numpy_nd(a, b, recipe.region, boundary=recipe.boundary,
-                                      fillvalue=fillvalue, skip_zero_taps=skip)
-    return _direct.shifted_accumulation(xp, a, b, recipe.region, boundary=recipe.boundary,
-                                        fillvalue=fillvalue, skip_zero_taps=skip)
+        return _direct_numpy.numpy_nd(
+            a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue, skip_zero_taps=skip
+        )
+    return _direct.shifted_accumulation(
+        xp, a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue, skip_zero_taps=skip
+    )

@@ -30,7 +30,7 @@ right order of magnitude: near a crossover either method is about as fast.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 #: seconds per call of numpy.convolve, and per multiply-add inside it
 DIRECT_1D_CALL = 5e-6
@@ -92,8 +92,7 @@ def fft_cost(batch: int, fft_shape: Sequence[int], complex_data: bool, transform
     return FFT_CALL + FFT_ELEMENT * factor * transforms * batch * transform_work(fft_shape)
 
 
-def oa_cost(batch: int, block_counts: Sequence[int], block_shape: Sequence[int],
-            complex_data: bool) -> float:
+def oa_cost(batch: int, block_counts: Sequence[int], block_shape: Sequence[int], complex_data: bool) -> float:
     """Modelled seconds of overlap-add: forward+inverse of every block, one kernel transform."""
     blocks = math.prod(block_counts)
     factor = 2.0 if complex_data else 1.0

@@ -20,9 +20,10 @@ compute outputs they throw away.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -121,6 +122,7 @@ def shifted_accumulation(
     def product(tap, x):
         if not prescale:
             return b[tap] * x
+        assert taps is not None  # set whenever prescale is
         return _prescaled_products(taps[tap], x, prescale)
 
     if boundary == "fill" and fillvalue == 0:
@@ -240,7 +242,7 @@ def reduced(xp: ModuleType, x: Any, modulus: int) -> Any:
     return xp.astype(xp.remainder(x, xp.asarray(modulus, dtype=x.dtype)), xp.int64)
 
 
-def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
+def separable_factors(kernel: np.ndarray) -> list[np.ndarray | None] | None:
     """1-D factors whose outer product is *exactly* ``kernel``, or None.
 
     Only axes where the kernel is longer than 1 get a factor (others are None in the list).
@@ -277,6 +279,7 @@ def separable_factors(kernel: np.ndarray) -> list[np.ndarray] | None:
         factors[axis] = vector
     if integer:
         first = factors[long_axes[0]]
+        assert first is not None  # every long axis has its factor
         if np.any(first % scale):
             return None
         factors[long_axes[0]] = first // scale
@@ -336,8 +339,7 @@ def separable(
         a = run(xp, a, kernel, pass_region, skip_zero_taps=skip_zero_taps)
     # axes with kernel length 1 keep their region as a plain crop
     crop = tuple(
-        slice(start, start + length) if factors[i] is None else slice(None)
-        for i, (start, length) in enumerate(region)
+        slice(start, start + length) if factors[i] is None else slice(None) for i, (start, length) in enumerate(region)
     )
     return a[crop]
 

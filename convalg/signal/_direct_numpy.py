@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from convalg.signal._direct import Region, window
 from convalg._runtime.parallel import parallel_map, workers
+from convalg.signal._direct import Region, window
 
 
 def _numpy_namespace():
@@ -34,7 +34,7 @@ def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", f
     Long outputs are split into one piece per core, computed in the shared thread pool
     (``numpy.convolve`` releases the GIL).
     """
-    (start, length), = region
+    ((start, length),) = region
     k = b.shape[0]
     pieces = [(start + lo, start + hi) for lo, hi in _pieces(length, length * k, PARALLEL_WORK)]
     if boundary == "fill" and fillvalue == 0:
@@ -46,7 +46,7 @@ def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", f
 
         def piece_of_full(piece: tuple[int, int]) -> np.ndarray:
             lo, hi = piece[0] - start, piece[1] - start
-            return np.convolve(win[lo:hi + k - 1], b, mode="valid")
+            return np.convolve(win[lo : hi + k - 1], b, mode="valid")
 
     if len(pieces) == 1:
         return piece_of_full(pieces[0])  # small work: no thread decision at all
@@ -57,7 +57,7 @@ def full_piece(a: np.ndarray, b: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Outputs ``lo .. hi-1`` of the full 1-D convolution of ``a`` and ``b``: one
     ``numpy.convolve`` of just the input they read (the zero padding stays implicit)."""
     first = max(0, lo - b.shape[0] + 1)
-    return np.convolve(a[first:min(a.shape[0], hi)], b, mode="full")[lo - first:hi - first]
+    return np.convolve(a[first : min(a.shape[0], hi)], b, mode="full")[lo - first : hi - first]
 
 
 def toeplitz_block(k: int) -> int:
@@ -79,7 +79,7 @@ def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
     The band's zeros give exact zero products, so each output is the same sum of ``k``
     products as the direct method; the inputs must be finite (``0 * inf`` is NaN).
     """
-    (start, length), = region
+    ((start, length),) = region
     k = b.shape[0]
     block = toeplitz_block(k)
     reach = -(-(k - 1) // block)
@@ -89,13 +89,13 @@ def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
     # the window (input positions start-k+1 .. start+length-1, zero outside) written in place
     first, n = start - k + 1, a.shape[0]
     lo, hi = max(first, 0), min(start + length, n)
-    win[lo - first:hi - first] = a[lo:hi]
+    win[lo - first : hi - first] = a[lo:hi]
     rows = win.reshape(total, block)
     taps = b[::-1]
     t = np.arange(block)[:, None]
     offset = np.arange((reach + 1) * block)[None, :] - t
     band = np.where((offset >= 0) & (offset < k), taps[np.clip(offset, 0, k - 1)], 0).astype(win.dtype)
-    matrices = [np.ascontiguousarray(band[:, r * block:(r + 1) * block].T) for r in range(reach + 1)]
+    matrices = [np.ascontiguousarray(band[:, r * block : (r + 1) * block].T) for r in range(reach + 1)]
     out = np.empty((rows_out, block), dtype=win.dtype)
     chunk = max(1, (1 << 18) // (block * block) - 1)
     for lo in range(0, rows_out, chunk):
@@ -103,7 +103,7 @@ def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
         target = out[lo:hi]
         np.matmul(rows[lo:hi], matrices[0], out=target)
         for r in range(1, reach + 1):
-            target += rows[lo + r:hi + r] @ matrices[r]
+            target += rows[lo + r : hi + r] @ matrices[r]
     return out.reshape(-1)[:length]
 
 
@@ -179,7 +179,12 @@ def numpy_nd(
             accumulate(slab)
     else:
         groups = _group(slabs, workers())
-        parallel_map(lambda group: [accumulate(slab) for slab in group], groups)
+
+        def accumulate_group(group):
+            for slab in group:
+                accumulate(slab)
+
+        parallel_map(accumulate_group, groups)
     return out
 
 
@@ -215,16 +220,17 @@ def _flat_accumulation(win: np.ndarray, taps, kernel_shape, lengths, dtype) -> n
 
     def piece(tap):
         offset = sum((k - 1 - j) * stride for j, k, stride in zip(tap, kernel_shape, strides))
-        return flat[offset:offset + span]
+        return flat[offset : offset + span]
 
     _weighted_sum(total, ((piece(tap), weight) for tap, weight in taps))
     return np.lib.stride_tricks.as_strided(
-        total, shape=tuple(lengths), strides=tuple(stride * total.itemsize for stride in strides),
-        writeable=False)
+        total, shape=tuple(lengths), strides=tuple(stride * total.itemsize for stride in strides), writeable=False
+    )
 
 
 #: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)
 PARALLEL_WORK = 1 << 21
+
 
 def _pieces(length: int, work: int, minimum_work: int) -> list[tuple[int, int]]:
     count = 1 if work < minimum_work else min(workers(), length)
@@ -234,7 +240,7 @@ def _pieces(length: int, work: int, minimum_work: int) -> list[tuple[int, int]]:
 
 def _group(slabs, count):
     step = -(-len(slabs) // count)
-    return [slabs[i:i + step] for i in range(0, len(slabs), step)]
+    return [slabs[i : i + step] for i in range(0, len(slabs), step)]
 
 
 def numpy_pass(xp, x: np.ndarray, kernel: np.ndarray, region: Region, *, skip_zero_taps: bool = False):

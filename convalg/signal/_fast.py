@@ -42,8 +42,7 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     None when the call needs the general path (see the module docstring)."""
     if type(in1) is not np.ndarray or type(in2) is not np.ndarray:
         return None
-    if type(mode) is not str or mode not in _MODES or type(method) is not str \
-            or method not in _METHODS:
+    if type(mode) is not str or mode not in _MODES or type(method) is not str or method not in _METHODS:
         return None
     dtype = in1.dtype
     if in2.dtype != dtype or dtype not in _FLOATING or in1.ndim != 1 or in2.ndim != 1:
@@ -62,8 +61,7 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
         a, b, n1, n2 = b, a, n2, n1
     start, length = windows.axis_window(n1, n2, mode)
     work = length * taps
-    if work >= _direct_numpy.PARALLEL_WORK \
-            or _choose.direct_cost(length, taps, numpy_1d=True) >= _choose.FFT_CALL:
+    if work >= _direct_numpy.PARALLEL_WORK or _choose.direct_cost(length, taps, numpy_1d=True) >= _choose.FFT_CALL:
         return None
     if n2 > n1:
         a, b = b, a  # the general path loops over the taps of the smaller input

@@ -11,8 +11,9 @@ suffices, so mode='valid' needs transforms of only the larger input's length.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 from convalg import backends
 from convalg._runtime import fft as runtime_fft
@@ -30,9 +31,7 @@ def transform_shape(
     shape1: Sequence[int], shape2: Sequence[int], axes: Sequence[int], region, real: bool
 ) -> tuple[int, ...]:
     """The FFT lengths, one per convolved axis, in the order of ``axes``."""
-    return tuple(
-        transform_length(shape1[a], shape2[a], region[a][0], region[a][1], real) for a in axes
-    )
+    return tuple(transform_length(shape1[a], shape2[a], region[a][0], region[a][1], real) for a in axes)
 
 
 def _transforms(xp: ModuleType, complex_data: bool):
@@ -98,11 +97,9 @@ def convolve(
         result = module.ifft(spectrum, n=shape[last], axis=last, **own)
     else:
         result = module.irfft(spectrum, n=shape[last], axis=last, **own)
-    others = tuple(crop[ax] if ax not in axes or ax == last else slice(None)
-                   for ax in range(result.ndim))
+    others = tuple(crop[ax] if ax not in axes or ax == last else slice(None) for ax in range(result.ndim))
     return result[others]
 
 
 def _along(axis: int, index: slice) -> tuple:
     return (slice(None),) * axis + (index, ...)
-

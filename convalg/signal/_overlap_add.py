@@ -28,9 +28,10 @@ makes every transform strided and measured slower than one whole transform.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Sequence
+from typing import Any
 
 from convalg._runtime.devices import device
 from convalg._runtime.fft import fast_length
@@ -141,8 +142,7 @@ def convolve(
     y = inverse(spectrum, s=shape, axes=transform_axes, **extra)
     # Add the blocks back, again in descending order of axes.
     for axis in sorted(blocks, reverse=True):
-        y = _add_blocks(xp, y, position[axis] - 1, blocks[axis], short_length[axis],
-                        full_length[axis])
+        y = _add_blocks(xp, y, position[axis] - 1, blocks[axis], short_length[axis], full_length[axis])
     crop = tuple(slice(start, start + length) for start, length in region)
     return y[crop]
 
@@ -157,7 +157,7 @@ def _cut(xp: ModuleType, x: Any, axis: int, plan: AxisBlocks | None) -> Any:
         zeros_shape = shape.copy()
         zeros_shape[axis] = pad
         x = xp.concat([x, xp.zeros(tuple(zeros_shape), dtype=x.dtype, device=device(x))], axis=axis)
-    return xp.reshape(x, tuple(shape[:axis] + [plan.count, plan.block] + shape[axis + 1:]))
+    return xp.reshape(x, tuple(shape[:axis] + [plan.count, plan.block] + shape[axis + 1 :]))
 
 
 def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, full: int) -> Any:
@@ -173,11 +173,11 @@ def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, ful
     pieces = -(-used // block)
     lead = (slice(None),) * axis
     shape = list(y.shape)
-    out_shape = shape[:axis] + [count + pieces - 1, block] + shape[axis + 2:]
+    out_shape = shape[:axis] + [count + pieces - 1, block] + shape[axis + 2 :]
     out = xp.zeros(tuple(out_shape), dtype=y.dtype, device=device(y))
     for piece in range(pieces):
         width = min(block, used - piece * block)
         target = lead + (slice(piece, piece + count), slice(0, width), ...)
         out[target] += y[lead + (slice(None), slice(piece * block, piece * block + width), ...)]
-    merged = xp.reshape(out, tuple(shape[:axis] + [(count + pieces - 1) * block] + shape[axis + 2:]))
+    merged = xp.reshape(out, tuple(shape[:axis] + [(count + pieces - 1) * block] + shape[axis + 2 :]))
     return merged[lead + (slice(0, full), ...)]

@@ -16,17 +16,18 @@ import functools
 import math
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
 from convalg import backends
 from convalg._runtime import memory, validation, windows
 from convalg._runtime.devices import device
+from convalg._typing import SignalMethod
 from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add, _ranges
 
 FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
-METHODS = ("auto", "direct", "fft", "oa")
+METHODS = get_args(SignalMethod)
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,9 @@ class Recipe:
     xp: ModuleType
     a: Any
     b: Any
+    rule: _dtypes.DtypeRule
     axes: tuple[int, ...] = ()
     region: tuple[tuple[int, int], ...] = ()
-    rule: _dtypes.DtypeRule | None = None
     boundary: str = "fill"
     fillvalue: Any = 0
     finite: bool = True
@@ -164,10 +165,7 @@ def prepare(
         raise TypeError("object arrays can only be convolved on the numpy backend")
     if two_d:
         if not (in1.ndim == 2 and in2.ndim == 2):
-            raise ValueError(
-                f"{function} inputs must both be 2-D arrays; got in1.ndim={in1.ndim}, "
-                f"in2.ndim={in2.ndim}"
-            )
+            raise ValueError(f"{function} inputs must both be 2-D arrays; got in1.ndim={in1.ndim}, in2.ndim={in2.ndim}")
         if boundary == "fill":
             fillvalue = validation.check_fillvalue(fillvalue, rule.result)
         else:  # checked as scipy checks it, then unused
@@ -178,21 +176,18 @@ def prepare(
     if in1.ndim == 0:
         # zero-rank inputs multiply (scipy returns in1 * in2 unconverted, even from fftconvolve)
         b = _reverse_conj(xp, in2) if correlation else in2
-        return _product_recipe(function, xp, in1, b, _dtypes.convolve_rule(dtype1, dtype2),
-                               (), "scalar")
+        return _product_recipe(function, xp, in1, b, _dtypes.convolve_rule(dtype1, dtype2), (), "scalar")
 
     empty = _size(in1) == 0 or _size(in2) == 0
     if empty and frequency_domain:
         # scipy.signal returns an empty 1-D float64 array for any empty input
-        return _empty_recipe(function, xp, in1, in2, Plan("fft", 0, None, 1, np.dtype(np.float64),
-                                                          False), rule, (0,))
+        return _empty_recipe(function, xp, in1, in2, Plan("fft", 0, None, 1, np.dtype(np.float64), False), rule, (0,))
     s1, s2 = tuple(in1.shape), tuple(in2.shape)
     axes_list, conv_axes, swapped = check_shapes(function, s1, s2, mode, axes)
     if swapped:
         s1, s2 = s2, s1
     region = tuple(
-        windows.axis_window(s1[ax], s2[ax], mode, ax in axes_list,
-                            centre_up=(function == "correlate2d"))
+        windows.axis_window(s1[ax], s2[ax], mode, ax in axes_list, centre_up=(function == "correlate2d"))
         for ax in range(in1.ndim)
     )
     out_shape = tuple(max(length, 0) for _, length in region)
@@ -211,15 +206,13 @@ def prepare(
         a, b = b, a
 
     if empty or min(out_shape) == 0:
-        recipe = _empty_result(function, xp, a, b, mode, rule, out_shape, boundary, fillvalue,
-                               swapped)
+        recipe = _empty_result(function, xp, a, b, mode, rule, out_shape, boundary, fillvalue, swapped)
         if recipe is not None:
             return recipe
     if frequency_domain and not conv_axes:
         # every axis has a length-1 input: scipy returns the broadcast product in1 * in2
         # (cut to the mode's window), keeping integers integer; here exact and widened
-        return _product_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2),
-                               region, "product")
+        return _product_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2), region, "product")
 
     extended = two_d and (boundary != "fill" or fillvalue != 0)
     mag_a, mag_b = _ranges.magnitude(xp, a), _ranges.magnitude(xp, b)
@@ -229,9 +222,7 @@ def prepare(
         finite = finite and bool(np.isfinite(fillvalue))
         if np.isfinite(fillvalue):
             largest_a = max(largest_a, abs(fillvalue))
-    terms = math.prod(
-        s2[ax] if extended and mode != "valid" else min(s1[ax], s2[ax]) for ax in range(a.ndim)
-    )
+    terms = math.prod(s2[ax] if extended and mode != "valid" else min(s1[ax], s2[ax]) for ax in range(a.ndim))
     complex_data = rule.compute.kind == "c"
     recipe = Recipe(
         plan=None,  # type: ignore[arg-type]
@@ -247,8 +238,7 @@ def prepare(
         finite=finite,
     )
     if rule.exact:
-        recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, terms, (largest_a, mag_b.largest),
-                                               extended=extended)
+        recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, terms, (largest_a, mag_b.largest), extended=extended)
     fft_shape = _fft.transform_shape(s1, s2, conv_axes, region, real=not complex_data)
     recipe.fft_lengths = dict(zip(conv_axes, fft_shape))
     recipe.blocks = {}
@@ -273,9 +263,16 @@ def prepare(
         recipe.scale = _ranges.overflow_scale((largest_a, mag_b.largest), terms, rule.compute)
         if method != "direct" and not extended:
             fft_scales = _ranges.fft_overflow_scales(
-                (largest_a, mag_b.largest), (_size(a), _size(b)), math.prod(fft_shape), rule.compute)
-    if method in ("auto", "direct") and not frequency_domain and rule.compute.kind in "fciu" \
-            and not extended and finite and not recipe.moduli:
+                (largest_a, mag_b.largest), (_size(a), _size(b)), math.prod(fft_shape), rule.compute
+            )
+    if (
+        method in ("auto", "direct")
+        and not frequency_domain
+        and rule.compute.kind in "fciu"
+        and not extended
+        and finite
+        and not recipe.moduli
+    ):
         recipe.factors = _separable(recipe)
     method = _resolve_method(recipe, method, frequency_domain, extended, sum(fft_scales))
     if method != "direct":
@@ -295,8 +292,7 @@ def prepare(
     return recipe
 
 
-def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extended: bool,
-                    fft_scale: int = 0) -> str:
+def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extended: bool, fft_scale: int = 0) -> str:
     """The method a call runs: the requested one, or for 'auto' the cheapest allowed one.
 
     Rules before cost: no FFT/overlap-add for object data or boundary extensions, none
@@ -331,8 +327,7 @@ def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extende
 def _product_recipe(function: str, xp: ModuleType, a: Any, b: Any, rule, region, special) -> Recipe:
     """Zero-rank inputs ('scalar') or no convolved axis ('product'): the broadcast product."""
     plan = Plan("direct", 1, None, 1, rule.result, rule.exact)
-    recipe = Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule, region=region,
-                    special=special)
+    recipe = Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule, region=region, special=special)
     if rule.exact:
         largest = (_ranges.magnitude(xp, a).largest, _ranges.magnitude(xp, b).largest)
         recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, 1, largest, extended=False)
@@ -340,8 +335,7 @@ def _product_recipe(function: str, xp: ModuleType, a: Any, b: Any, rule, region,
 
 
 def _empty_recipe(function, xp, a, b, plan: Plan, rule, shape) -> Recipe:
-    return Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule,
-                  special="empty", empty_shape=tuple(shape))
+    return Recipe(plan=plan, function=function, xp=xp, a=a, b=b, rule=rule, special="empty", empty_shape=tuple(shape))
 
 
 def _empty_result(function, xp, a, b, mode, rule, out_shape, boundary, fillvalue, swapped):
@@ -379,9 +373,7 @@ def _empty_result(function, xp, a, b, mode, rule, out_shape, boundary, fillvalue
 
 def _batch(recipe: Recipe) -> int:
     """Product of the output lengths along axes that are not convolved (broadcast axes)."""
-    return math.prod(
-        length for ax, (_, length) in enumerate(recipe.region) if ax not in recipe.axes
-    )
+    return math.prod(length for ax, (_, length) in enumerate(recipe.region) if ax not in recipe.axes)
 
 
 def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
@@ -396,29 +388,20 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
         numpy_1d = backends.is_numpy(xp) and recipe.a.ndim == 1
         costs["direct"] = _choose.direct_cost(outputs, taps, numpy_1d, blas=blas_allowed(recipe))
     batch = math.prod(
-        max(recipe.a.shape[ax], recipe.b.shape[ax])
-        for ax in range(recipe.a.ndim) if ax not in recipe.axes
+        max(recipe.a.shape[ax], recipe.b.shape[ax]) for ax in range(recipe.a.ndim) if ax not in recipe.axes
     )
     if "fft" in allowed:
         costs["fft"] = _choose.fft_cost(batch, list(recipe.fft_lengths.values()), complex_data)
     if "oa" in allowed and recipe.blocks:
         counts = [recipe.blocks[ax].count for ax in recipe.blocks]
-        shape = [
-            recipe.blocks[ax].fft_length if ax in recipe.blocks else recipe.fft_lengths[ax]
-            for ax in recipe.axes
-        ]
+        shape = [recipe.blocks[ax].fft_length if ax in recipe.blocks else recipe.fft_lengths[ax] for ax in recipe.axes]
         costs["oa"] = _choose.oa_cost(batch, counts, shape, complex_data)
     return costs
 
 
 def blas_allowed(recipe: Recipe) -> bool:
     """Whether the direct method may use BLAS (finite floating data, no boundary extension)."""
-    return (
-        recipe.finite
-        and recipe.rule.compute.kind in "fc"
-        and recipe.boundary == "fill"
-        and recipe.fillvalue == 0
-    )
+    return recipe.finite and recipe.rule.compute.kind in "fc" and recipe.boundary == "fill" and recipe.fillvalue == 0
 
 
 def _separable(recipe: Recipe) -> list | None:
@@ -439,9 +422,7 @@ def _separable(recipe: Recipe) -> list | None:
             return None  # a factor such as 2**63 of an int64 kernel: not in the computing dtype
     dtype = _dtypes.namespace_dtype(recipe.xp, compute)
     return [
-        None if f is None else recipe.xp.asarray(np.asarray(f), dtype=dtype,
-                                                 device=device(recipe.a))
-        for f in factors
+        None if f is None else recipe.xp.asarray(np.asarray(f), dtype=dtype, device=device(recipe.a)) for f in factors
     ]
 
 
@@ -472,8 +453,7 @@ def _reported_fft_shape(recipe: Recipe, method: str) -> tuple[int, ...] | None:
         return tuple(recipe.fft_lengths[ax] for ax in recipe.axes)
     if method == "oa":
         return tuple(
-            recipe.blocks[ax].fft_length if ax in recipe.blocks else recipe.fft_lengths[ax]
-            for ax in recipe.axes
+            recipe.blocks[ax].fft_length if ax in recipe.blocks else recipe.fft_lengths[ax] for ax in recipe.axes
         )
     return None
 
@@ -500,9 +480,8 @@ def _fft_is_exact(recipe: Recipe, method: str) -> bool:
             shape = tuple(recipe.fft_lengths[ax] for ax in recipe.axes)
             bound = errorbounds.fft(a, b, fft_shape=shape, dtype=np.float64)
         else:
-            shape = _reported_fft_shape(recipe, "oa")
-            bound = errorbounds.overlap_add(a, b, block_fft_shape=shape,
-                                            overlaps=_overlaps(recipe), dtype=np.float64)
+            shape = _reported_fft_shape(recipe, "oa") or ()
+            bound = errorbounds.overlap_add(a, b, block_fft_shape=shape, overlaps=_overlaps(recipe), dtype=np.float64)
     except ValueError:  # transform too long for any bound
         return False
     return float(bound.value) < 0.5
@@ -513,13 +492,10 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
     compute = recipe.rule.compute
     item = compute.itemsize if compute.kind != "O" else 8
     batch = math.prod(
-        max(recipe.a.shape[ax], recipe.b.shape[ax])
-        for ax in range(recipe.a.ndim) if ax not in recipe.axes
+        max(recipe.a.shape[ax], recipe.b.shape[ax]) for ax in range(recipe.a.ndim) if ax not in recipe.axes
     )
+    window = math.prod(length + recipe.b.shape[ax] - 1 for ax, (_, length) in enumerate(recipe.region))
     if method == "direct":
-        window = math.prod(
-            length + recipe.b.shape[ax] - 1 for ax, (_, length) in enumerate(recipe.region)
-        )
         workspace = (2 * memory.size(out_shape) + window) * item
     elif method == "fft":
         points = batch * math.prod(recipe.fft_lengths.values())
@@ -541,6 +517,8 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
         workspace += 2 * (window + memory.size(out_shape)) * 8
     memory.check_memory(
         result_bytes + workspace,
-        lambda: f"{recipe.function} with method={method!r} (result "
-                f"{'x'.join(str(n) for n in out_shape)}, {recipe.rule.result})",
+        lambda: (
+            f"{recipe.function} with method={method!r} (result "
+            f"{'x'.join(str(n) for n in out_shape)}, {recipe.rule.result})"
+        ),
     )

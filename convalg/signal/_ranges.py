@@ -40,8 +40,7 @@ from convalg.signal._dtypes import DtypeRule, numpy_dtype
 
 #: Primes just below 2**31: residues below 2**31, so ``r + w x`` (all below 2**31) stays
 #: below 2**62 in int64. Eight of them cover bounds up to 2**(64 + 247).
-MODULI = (2147483647, 2147483629, 2147483587, 2147483579, 2147483563, 2147483549,
-          2147483543, 2147483497)
+MODULI = (2147483647, 2147483629, 2147483587, 2147483579, 2147483563, 2147483549, 2147483543, 2147483497)
 
 
 @dataclass(frozen=True)
@@ -122,7 +121,7 @@ def integer_moduli(
     b: Any,
     rule: DtypeRule,
     terms: int,
-    largest: tuple[int, int],
+    largest: tuple[float, float],
     *,
     extended: bool,
 ) -> int:
@@ -155,7 +154,7 @@ def integer_limit(dtype: np.dtype) -> int:
     return int(np.iinfo(dtype).max) if dtype.kind in "iu" else int(np.iinfo(np.int64).max)
 
 
-def _norm_bound(xp: ModuleType, a: Any, b: Any, largest: tuple[int, int], extended: bool) -> int:
+def _norm_bound(xp: ModuleType, a: Any, b: Any, largest: tuple[float, float], extended: bool) -> int:
     """``min(max|a| sum|b|, sum|a| max|b|)``, rounded up (only the first for an extension:
     a sample used several times would be counted once by ``sum|a|``)."""
     bound = math.ceil(largest[0] * _one_norm(xp, b))
@@ -176,9 +175,7 @@ def _one_norm(xp: ModuleType, x: Any) -> float:
     return total * (1 + (m + 2) * 2.0**-52) * repeats
 
 
-def confirm_fits(
-    xp: ModuleType, wrapped: Any, residue_of, count: int, rule: DtypeRule, function: str
-) -> None:
+def confirm_fits(xp: ModuleType, wrapped: Any, residue_of, count: int, rule: DtypeRule, function: str) -> None:
     """OverflowError unless every exact output equals ``wrapped`` (computed modulo 2**64).
 
     ``residue_of(p)`` is the exact result modulo ``p`` (an int64 array shaped like
@@ -196,8 +193,10 @@ def confirm_fits(
         return
     flags = backends.to_numpy(mismatch)
     index = tuple(int(i) for i in np.unravel_index(int(np.argmax(flags)), flags.shape))
-    value = _crt(int(backends.to_numpy(wrapped)[index]) % 2**64,
-                 [(p, int(backends.to_numpy(r)[index])) for p, r in zip(MODULI, found)])
+    value = _crt(
+        int(backends.to_numpy(wrapped)[index]) % 2**64,
+        [(p, int(backends.to_numpy(r)[index])) for p, r in zip(MODULI, found)],
+    )
     limit = integer_limit(rule.compute)
     low = 0 if rule.compute.kind == "u" else -limit - 1
     raise OverflowError(
@@ -235,9 +234,7 @@ def overflow_scale(largest: tuple[float, float], terms: int, dtype: np.dtype) ->
     return _scale([largest[0], largest[1], 2.0 * terms], dtype)
 
 
-def fft_overflow_scales(
-    largest: tuple, sizes: tuple[int, int], points: int, dtype: np.dtype
-) -> tuple[int, int]:
+def fft_overflow_scales(largest: tuple, sizes: tuple[int, int], points: int, dtype: np.dtype) -> tuple[int, int]:
     """Exponents ``(s, t)``: transforming ``in1 * 2**-s`` and ``in2 * 2**-t`` keeps every
     FFT intermediate finite (``(0, 0)``: no scaling needed).
 
@@ -252,8 +249,7 @@ def fft_overflow_scales(
     both = _scale([largest[0], largest[1], float(sizes[0]), float(sizes[1]), growth], dtype)
     missing = max(0, both - own[0] - own[1])
     # the rest of the product's scaling goes to the input that drives it
-    own[0 if _log2(largest[0]) + _log2(sizes[0]) >= _log2(largest[1]) + _log2(sizes[1])
-        else 1] += missing
+    own[0 if _log2(largest[0]) + _log2(sizes[0]) >= _log2(largest[1]) + _log2(sizes[1]) else 1] += missing
     return own[0], own[1]
 
 

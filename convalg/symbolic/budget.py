@@ -43,7 +43,7 @@ class Budget:
     def left(self) -> float:
         return self.deadline - time.monotonic()
 
-    def share(self, fraction: float, at_most: float | None = None) -> "Budget":
+    def share(self, fraction: float, at_most: float | None = None) -> Budget:
         """A budget of ``fraction`` of the time left (at most ``at_most`` seconds), inside this one."""
         if self.seconds is None and at_most is None:
             return Budget(None)

@@ -46,8 +46,10 @@ class Certificate:
 
     def __str__(self) -> str:
         if self.holds and self.stopped:
-            return (f"exact symbolic check: holds in the {self.cases} cases evaluated (lengths 1..{self.bound}, "
-                    f"symbolic entries); {self.stopped}")
+            return (
+                f"exact symbolic check: holds in the {self.cases} cases evaluated (lengths 1..{self.bound}, "
+                f"symbolic entries); {self.stopped}"
+            )
         if self.holds:
             extra = f", and equal lengths up to {self.diagonal}" if self.diagonal and self.diagonal > self.bound else ""
             return (
@@ -58,14 +60,18 @@ class Certificate:
 
 
 def exhaustive_check(
-    statement: Statement, dims: int = 1, bound: int | None = None, diagonal: int | None = None,
+    statement: Statement,
+    dims: int = 1,
+    bound: int | None = None,
+    diagonal: int | None = None,
     budget: Budget | None = None,
 ) -> Certificate:
     """Check ``statement`` with symbolic entries for every length up to ``bound`` per sequence.
 
     ``diagonal`` adds every size up to ``diagonal`` with all sequences of that same length
-    (``diagonal=32`` in the proof scripts). The default bound is 32 for one sequence, 10 for two and 5 for three in 1-D (5, 3, 2 side
-    lengths in 2-D), shrunk when integer parameters multiply the cases; at least 2.
+    (``diagonal=32`` in the proof scripts). The default bound is 32 for one sequence, 10 for two
+    and 5 for three in 1-D (5, 3, 2 side lengths in 2-D), shrunk when integer parameters
+    multiply the cases; at least 2.
 
     Examples
     --------
@@ -79,7 +85,11 @@ def exhaustive_check(
     scalars = statement.names("scalar")
     params = statement.names("param")
     param_domains = [
-        _PARAMETERS["stride"] if p == "s" else _PARAMETERS["positive"] if p in POSITIVE_PARAMETERS else _PARAMETERS["offset"]
+        _PARAMETERS["stride"]
+        if p == "s"
+        else _PARAMETERS["positive"]
+        if p in POSITIVE_PARAMETERS
+        else _PARAMETERS["offset"]
         for p in params
     ]
     if bound is None:
@@ -127,7 +137,7 @@ def exhaustive_check(
                 if not stopped:
                     stopped.append(f"cases whose sides may have more than {MAX_TERMS} monomials skipped")
                 continue
-            env = dict(env_params)
+            env: dict[str, object] = dict(env_params)
             for name, shape in zip(names, shape_choice):
                 data = {
                     index: arithmetic.generator(f"{name}_{'_'.join(map(str, index))}")
@@ -149,8 +159,15 @@ def exhaustive_check(
                     described = ", ".join(f"len({n}) = {s if dims > 1 else s[0]}" for n, s in zip(names, shape_choice))
                     described += "".join(f", {p} = {v}" for p, v in env_params.items())
                     return Certificate(
-                        False, bound, cases, diagonal, time.perf_counter() - started, f"sides differ for {described}",
-                        tuple(shape_choice), tuple(env_params.items()),
+                        False,
+                        bound,
+                        cases,
+                        diagonal,
+                        time.perf_counter() - started,
+                        f"sides differ for {described}",
+                        tuple(shape_choice),
+                        tuple(env_params.items()),
                     )
-    return Certificate(True, bound, cases, diagonal, time.perf_counter() - started,
-                       stopped=stopped[0] if stopped else "")
+    return Certificate(
+        True, bound, cases, diagonal, time.perf_counter() - started, stopped=stopped[0] if stopped else ""
+    )

@@ -21,14 +21,14 @@ import convalg.laws as _laws  # the registry; read at call time (it imports the 
 from convalg.symbolic.budget import Budget, OutOfBudget
 from convalg.symbolic.certificate import exhaustive_check
 from convalg.symbolic.evaluate import TooLarge
+from convalg.symbolic.finite import Unbounded, decide_finite
 from convalg.symbolic.gate import recheck_proof
 from convalg.symbolic.gf import NotAlgebraic
 from convalg.symbolic.language import Statement, parse
 from convalg.symbolic.proof import by_finite_evaluation, by_generating_functions, by_rewriting
-from convalg.symbolic.verdict import Verdict
 from convalg.symbolic.reference import confirm
-from convalg.symbolic.finite import Unbounded, decide_finite
 from convalg.symbolic.search import counterexample_from, find_counterexample, probe
+from convalg.symbolic.verdict import Verdict
 
 __all__ = ["check", "prove_law", "battery", "DEFAULT_TIMEOUT"]
 
@@ -118,13 +118,20 @@ def _decide(parsed, dims, certify, recipe, law, budget) -> Verdict:
                 return _proved(parsed, dims, by_finite_evaluation(parsed, dims, outcome), certify, law, budget)
             if outcome.witness is not None:
                 sequences, scalars = outcome.witness
-                found = counterexample_from(parsed, dims, sequences, scalars, {}, budget=budget, origin=_FROM_FINITE)
-                return _refuted(parsed, dims, found, law, None, "the exact evaluation on finitely many entries "
-                                "differs; counterexample made small")
+                example = counterexample_from(parsed, dims, sequences, scalars, {}, budget=budget, origin=_FROM_FINITE)
+                return _refuted(
+                    parsed,
+                    dims,
+                    example,
+                    law,
+                    None,
+                    "the exact evaluation on finitely many entries differs; counterexample made small",
+                )
     tried = 0
     try:
-        found, tried = find_counterexample(parsed, dims, budget=budget, max_candidates=_SMALL_SEARCH[dims],
-                                           max_work=_SMALL_WORK)
+        found, tried = find_counterexample(
+            parsed, dims, budget=budget, max_candidates=_SMALL_SEARCH[dims], max_work=_SMALL_WORK
+        )
         if found is None:
             found, probes = probe(parsed, dims, budget=budget)
             tried += probes
@@ -141,8 +148,12 @@ def _decide(parsed, dims, certify, recipe, law, budget) -> Verdict:
             # the certificate knows a size at which the sides differ: search integers there
             try:
                 found, more = find_counterexample(
-                    parsed, dims, shapes=certificate.failing_shapes,
-                    parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
+                    parsed,
+                    dims,
+                    shapes=certificate.failing_shapes,
+                    parameters=dict(certificate.failing_parameters),
+                    max_candidates=20_000,
+                    budget=budget,
                 )
                 tried += more
             except TooLarge as error:
@@ -184,10 +195,11 @@ def _refute_at_parameter_values(parsed, dims, budget, reasons):
             return None
         if not outcome.holds and outcome.witness is not None:
             sequences, scalars = outcome.witness
-            return counterexample_from(parsed, dims, sequences, scalars, parameters, budget=budget,
-                                       origin=_FROM_FINITE)
-    reasons.append(f"exact evaluation on finitely many entries: holds at the first {tried} values of "
-                   f"{', '.join(names)} (not a proof for every value)")
+            return counterexample_from(parsed, dims, sequences, scalars, parameters, budget=budget, origin=_FROM_FINITE)
+    reasons.append(
+        f"exact evaluation on finitely many entries: holds at the first {tried} values of "
+        f"{', '.join(names)} (not a proof for every value)"
+    )
     return None
 
 
@@ -195,9 +207,16 @@ def _refuted(parsed, dims, found, law, certificate, reason) -> Verdict:
     """The gate for a refutation: the independent evaluation must confirm the counterexample."""
     found.confirmation = confirm(parsed, found)
     if not found.confirmation.confirmed:
-        return Verdict(str(parsed), dims, "unknown", counterexample=found, law=law, certificate=certificate,
-                       reason="a counterexample was found but the independent evaluation does not confirm it: "
-                              f"{found.confirmation}")
+        return Verdict(
+            str(parsed),
+            dims,
+            "unknown",
+            counterexample=found,
+            law=law,
+            certificate=certificate,
+            reason="a counterexample was found but the independent evaluation does not confirm it: "
+            f"{found.confirmation}",
+        )
     return Verdict(str(parsed), dims, "refuted", counterexample=found, law=law, certificate=certificate, reason=reason)
 
 
@@ -205,24 +224,40 @@ def _proved(parsed, dims, proof, certify, law, budget) -> Verdict:
     """The gate for a proof: the independent re-check (and the certificate, if asked) must agree."""
     recheck = recheck_proof(parsed, dims, deadline=budget)
     if not recheck.agrees:
-        why = (f"the independent evaluation contradicts it: {recheck}" if recheck.contradiction
-               else f"the independent re-check could not run: {recheck.reason}")
-        return Verdict(str(parsed), dims, "unknown", proof=proof, recheck=recheck, law=law,
-                       reason="a proof checked, but " + why)
+        why = (
+            f"the independent evaluation contradicts it: {recheck}"
+            if recheck.contradiction
+            else f"the independent re-check could not run: {recheck.reason}"
+        )
+        return Verdict(
+            str(parsed), dims, "unknown", proof=proof, recheck=recheck, law=law, reason="a proof checked, but " + why
+        )
     certificate = exhaustive_check(parsed, dims, budget=budget.share(0.5, at_most=20.0)) if certify else None
     if certificate is not None and not certificate.holds and not certificate.stopped:
         # a verified proof and a failing certificate contradict each other: claim nothing, but
         # say where the sides differ (the certificate's size, searched for integers)
         try:
             found, _ = find_counterexample(
-                parsed, dims, shapes=certificate.failing_shapes,
-                parameters=dict(certificate.failing_parameters), max_candidates=20_000, budget=budget,
+                parsed,
+                dims,
+                shapes=certificate.failing_shapes,
+                parameters=dict(certificate.failing_parameters),
+                max_candidates=20_000,
+                budget=budget,
             )
         except TooLarge:
             found = None
         where = f"; at that size the sides differ for {found.describe()!r}" if found is not None else ""
-        return Verdict(str(parsed), dims, "unknown", proof=proof, certificate=certificate, recheck=recheck, law=law,
-                       reason="the proof checked but the exhaustive certificate failed: " + str(certificate) + where)
+        return Verdict(
+            str(parsed),
+            dims,
+            "unknown",
+            proof=proof,
+            certificate=certificate,
+            recheck=recheck,
+            law=law,
+            reason="the proof checked but the exhaustive certificate failed: " + str(certificate) + where,
+        )
     return Verdict(str(parsed), dims, "proved", proof=proof, certificate=certificate, recheck=recheck, law=law)
 
 
@@ -235,8 +270,15 @@ def _matching_law(parsed: Statement, dims: int):
     return None
 
 
-def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certify: bool = True,
-              numeric: bool = True, timeout: float | None = DEFAULT_TIMEOUT) -> Verdict:
+def prove_law(
+    name: str,
+    operator: str = "convolution",
+    dims: int = 1,
+    *,
+    certify: bool = True,
+    numeric: bool = True,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Verdict:
     """The verdict on a named law of the registry :mod:`convalg.laws`.
 
     ``numeric`` runs the numeric parts of the laws that have them (the multi-channel layers
@@ -256,8 +298,9 @@ def prove_law(name: str, operator: str = "convolution", dims: int = 1, *, certif
     return check(entry.text(dims), dims, certify=certify, recipe=entry.recipe, law=entry.key, timeout=timeout)
 
 
-def battery(operators=None, dims=(1, 2), *, certify: bool = True, numeric: bool = True,
-            timeout: float | None = DEFAULT_TIMEOUT):
+def battery(
+    operators=None, dims=(1, 2), *, certify: bool = True, numeric: bool = True, timeout: float | None = DEFAULT_TIMEOUT
+):
     """Every named law for ``operators`` (default: all) in ``dims``: a list of ``(law, dims, verdict, seconds)``.
 
     Examples

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from itertools import product
-
-from functools import lru_cache
 
 from sympy import QQ, QQ_I, Poly, Symbol, cyclotomic_poly, ring
 
@@ -86,9 +85,7 @@ class Arithmetic:
         if conjugates:
             self._swap[:count] = range(count, 2 * count)
             self._swap[count : 2 * count] = range(count)
-        self._powers = None
-        if self.has_zeta:
-            self._powers = _reduced_powers(self.order)
+        self._powers = _reduced_powers(self.order) if self.has_zeta else ()
 
     @property
     def zero(self):
@@ -121,10 +118,9 @@ class Arithmetic:
 
     def conj(self, value):
         """The complex conjugate (generators map to their conjugate generators, zeta to 1/zeta)."""
-        if not self.conjugates and not self.has_zeta:
-            if all(c.y == 0 for c in value.values()):
-                return value
-        result = {}
+        if not self.conjugates and not self.has_zeta and all(c.y == 0 for c in value.values()):
+            return value
+        result: dict = {}
         zeta_index = len(self._swap) - 1 if self.has_zeta else None
         for monom, coefficient in value.items():
             exponents = [0] * len(monom)
@@ -156,7 +152,7 @@ class Arithmetic:
         return self.ring.from_dict({k: v for k, v in out.items() if v})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reduced_powers(order: int) -> tuple:
     """For every e in [0, order): zeta^e modulo Phi_order, as ``((power, coefficient), ...)``."""
     x = Poly(Symbol("x"), Symbol("x"), domain=QQ)
@@ -164,8 +160,9 @@ def _reduced_powers(order: int) -> tuple:
     table = []
     for e in range(order):
         remainder = (x**e).rem(modulus)
-        table.append(tuple((monom[0], QQ.from_sympy(coefficient)) for monom, coefficient in remainder.terms()
-                           if coefficient))
+        table.append(
+            tuple((monom[0], QQ.from_sympy(coefficient)) for monom, coefficient in remainder.terms() if coefficient)
+        )
     return tuple(table)
 
 
@@ -279,7 +276,9 @@ def evaluate(node: Node, env: dict, arithmetic: Arithmetic, dims: int):
     return _Evaluator(env, arithmetic, dims).eval(node)
 
 
-def evaluate_sides(statement: Statement, env: dict, arithmetic: Arithmetic, dims: int, meter: list | None = None) -> list:
+def evaluate_sides(
+    statement: Statement, env: dict, arithmetic: Arithmetic, dims: int, meter: list | None = None
+) -> list:
     """The values of every side of ``statement``; ``meter[0]`` (if given) grows by the products spent.
 
     Examples
@@ -469,10 +468,8 @@ class _Evaluator:
         s = self.param(node.args[1])
         lo = tuple(-((-p) // s) for p in a.start)
         hi = tuple((p + n - 1) // s for p, n in zip(a.start, a.shape))
-        shape = tuple(max(h - l + 1, 0) for l, h in zip(lo, hi))
-        data = {
-            tuple(p // s for p in i): v for i, v in a.data.items() if all(p % s == 0 for p in i)
-        }
+        shape = tuple(max(h - low + 1, 0) for low, h in zip(lo, hi))
+        data = {tuple(p // s for p in i): v for i, v in a.data.items() if all(p % s == 0 for p in i)}
         return Finite(lo, shape, data)
 
     def _convmode(self, node):
@@ -493,11 +490,7 @@ class _Evaluator:
             offset = tuple(n - 1 for n in small)
             shape = tuple(abs(m - n) + 1 for m, n in zip(a.shape, b.shape))
         start = tuple(s + o for s, o in zip(full.start, offset))
-        data = {
-            i: v
-            for i, v in full.data.items()
-            if all(s <= p < s + n for p, s, n in zip(i, start, shape))
-        }
+        data = {i: v for i, v in full.data.items() if all(s <= p < s + n for p, s, n in zip(i, start, shape))}
         return Finite(start, shape, data)
 
 

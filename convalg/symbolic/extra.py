@@ -16,7 +16,7 @@ is a chain of sympy-checked rewrites, like the others:
 from __future__ import annotations
 
 import sympy
-from sympy import Function, KroneckerDelta, Sum, Symbol, conjugate, exp, oo
+from sympy import Function, Sum, Symbol, conjugate, exp, oo
 
 from convalg.symbolic import sums
 from convalg.symbolic.language import parse
@@ -58,8 +58,7 @@ def _transform(dims, statement, kernel, rhs_factors, recipe, claim, law, hypothe
     )
     proved = proof.verified and recheck is not None and recheck.agrees
     reason = "" if proved else "; ".join(proof.failures()) or f"the independent re-check does not agree: {recheck}"
-    return Verdict(claim, dims, "proved" if proved else "unknown", proof=proof, law=law, reason=reason,
-                   recheck=recheck)
+    return Verdict(claim, dims, "proved" if proved else "unknown", proof=proof, law=law, reason=reason, recheck=recheck)
 
 
 def _transform_recheck(dims: int, correlation: bool = False, sign: int = 1, trials: int = 6):
@@ -95,15 +94,21 @@ def _transform_recheck(dims: int, correlation: bool = False, sign: int = 1, tria
         f, g = random_sequence(), random_sequence()
         exponents = tuple(rng.randrange(order) for _ in range(dims))
         side, value_f, value_g = reference.evaluate_statement(
-            parse("corr(f, g) == f == g" if correlation else "f*g == f == g", dims), dims, {"f": f, "g": g}, {}, {})
+            parse("corr(f, g) == f == g" if correlation else "f*g == f == g", dims), dims, {"f": f, "g": g}, {}, {}
+        )
         left = series(side, exponents)
         inverse = tuple(-e for e in exponents)
         right = series(value_f, exponents) * (
-            series(value_g, inverse, conj=True) if correlation else series(value_g, exponents))
-        if not left == right:
+            series(value_g, inverse, conj=True) if correlation else series(value_g, exponents)
+        )
+        if left != right:
             return Recheck(False, trial + 1, 0, contradiction=f"f = {f}, g = {g}, z = zeta_12^{exponents}")
-    return Recheck(True, trials, 0, "random pairs of Gaussian-integer sequences, at roots of unity z = zeta_12^e "
-                   "(exact arithmetic in Q(zeta_12))")
+    return Recheck(
+        True,
+        trials,
+        0,
+        "random pairs of Gaussian-integer sequences, at roots of unity z = zeta_12^e (exact arithmetic in Q(zeta_12))",
+    )
 
 
 def _series(name, fresh, dims, weight, conj=False):
@@ -132,11 +137,19 @@ def generating_function(dims: int = 1, numeric: bool = True, *, control: bool = 
     """
     z = (Symbol("z", nonzero=True),) if dims == 1 else (Symbol("z1", nonzero=True), Symbol("z2", nonzero=True))
     return _transform(
-        dims, "corr(f, g) == f" if control else "f*g == f*g", _powers(z),
+        dims,
+        "corr(f, g) == f" if control else "f*g == f*g",
+        _powers(z),
         lambda fresh: _series("f", fresh, dims, _powers(z)) * _series("g", fresh, dims, _powers(z)),
-        ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n + k0"), (0, "expand"),
-         (1, "merge")),
-        "sum_n (f*g)(n) z^n == F(z) G(z)", "convolution/generating-function",
+        (
+            (0, "pull_in", "k0"),
+            (0, "reorder", "n", "k0"),
+            (0, "change_index", "n", "n + k0"),
+            (0, "expand"),
+            (1, "merge"),
+        ),
+        "sum_n (f*g)(n) z^n == F(z) G(z)",
+        "convolution/generating-function",
         recheck=_transform_recheck(dims),
     )
 
@@ -154,12 +167,22 @@ def correlation_generating_function(dims: int = 1, numeric: bool = True, *, cont
     """
     z = (Symbol("z", nonzero=True),) if dims == 1 else (Symbol("z1", nonzero=True), Symbol("z2", nonzero=True))
     return _transform(
-        dims, "corr(f, g) == f", _powers(z),
-        lambda fresh: _series("f", fresh, dims, _powers(z)) * _series("g", fresh, dims, _powers(z, -1),
-                                                                    conj=not control),
-        ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n - k0"), (0, "expand"),
-         (1, "merge"), (1, "reorder", "k1", "k2")),
-        "sum_n corr(f,g)(n) z^n == F(z) conj(G)(1/z)", "correlation/correlation-generating-function",
+        dims,
+        "corr(f, g) == f",
+        _powers(z),
+        lambda fresh: (
+            _series("f", fresh, dims, _powers(z)) * _series("g", fresh, dims, _powers(z, -1), conj=not control)
+        ),
+        (
+            (0, "pull_in", "k0"),
+            (0, "reorder", "n", "k0"),
+            (0, "change_index", "n", "n - k0"),
+            (0, "expand"),
+            (1, "merge"),
+            (1, "reorder", "k1", "k2"),
+        ),
+        "sum_n corr(f,g)(n) z^n == F(z) conj(G)(1/z)",
+        "correlation/correlation-generating-function",
         recheck=_transform_recheck(dims, correlation=True),
     )
 
@@ -181,13 +204,25 @@ def dtft_theorem(dims: int = 1, numeric: bool = True, *, control: bool = False) 
         return exp(-sympy.I * sum((t * i for t, i in zip(theta, index)), sympy.Integer(0)))
 
     return _transform(
-        dims, "corr(f, g) == f" if control else "f*g == f*g", kernel,
+        dims,
+        "corr(f, g) == f" if control else "f*g == f*g",
+        kernel,
         lambda fresh: _series("f", fresh, dims, kernel) * _series("g", fresh, dims, kernel),
-        ((0, "pull_in", "k0"), (0, "reorder", "n", "k0"), (0, "change_index", "n", "n + k0"), (0, "expand"),
-         (1, "merge")),
-        "DTFT(f*g)(theta) == DTFT(f)(theta) DTFT(g)(theta)", "convolution/convolution-theorem",
-        hypotheses=["f, g absolutely summable on Z^%d (l^1): the double sum converges absolutely, so "
-                    "Fubini applies; finite support is a special case" % dims],
+        (
+            (0, "pull_in", "k0"),
+            (0, "reorder", "n", "k0"),
+            (0, "change_index", "n", "n + k0"),
+            (0, "expand"),
+            (1, "merge"),
+        ),
+        "DTFT(f*g)(theta) == DTFT(f)(theta) DTFT(g)(theta)",
+        "convolution/convolution-theorem",
+        hypotheses=[
+            (
+                f"f, g absolutely summable on Z^{dims} (l^1): the double sum converges absolutely, so "
+                "Fubini applies; finite support is a special case"
+            )
+        ],
         recheck=_transform_recheck(dims, sign=-1),
     )
 
@@ -224,9 +259,15 @@ def toeplitz(dims: int = 1, numeric: bool = True, bound: int = 6, *, control: bo
         step_j = tuple(k + int(a == axis) for a, k in enumerate(j))
         toeplitz_ok &= sympy.simplify(matrix(*step_i, *step_j) - matrix(*index, *j)) == 0
     chains[1].steps.append(
-        sums.Step("T[i, j] = w(i - j) depends only on i - j: T is Toeplitz" + (" (doubly block Toeplitz)" if dims == 2 else ""),
-                  rhs, rhs, "", bool(toeplitz_ok),
-                  "sympy: T[i + e, j + e] - T[i, j] simplifies to 0 for each unit vector e")
+        sums.Step(
+            "T[i, j] = w(i - j) depends only on i - j: T is Toeplitz"
+            + (" (doubly block Toeplitz)" if dims == 2 else ""),
+            rhs,
+            rhs,
+            "",
+            bool(toeplitz_ok),
+            "sympy: T[i + e, j + e] - T[i, j] simplifies to 0 for each unit vector e",
+        )
     )
     # exact certificate against scipy.linalg.convolution_matrix, symbolic entries, every size
     cases, exact = 0, True
@@ -236,16 +277,16 @@ def toeplitz(dims: int = 1, numeric: bool = True, bound: int = 6, *, control: bo
                 continue
             shape_w = (m,) * dims
             shape_x = (length,) * dims
-            wv = np.array(sympy.symbols(f"w0:{m ** dims}"), dtype=object).reshape(shape_w)
-            xv = np.array(sympy.symbols(f"x0:{length ** dims}"), dtype=object).reshape(shape_x)
+            wv = np.array(sympy.symbols(f"w0:{m**dims}"), dtype=object).reshape(shape_w)
+            xv = np.array(sympy.symbols(f"x0:{length**dims}"), dtype=object).reshape(shape_x)
             t = _conv_matrix(wv, shape_x, scipy.linalg.convolution_matrix)
             product = sympy.Matrix(t) * sympy.Matrix(xv.reshape(-1))
             direct = _direct(wv, xv)
             exact &= all(sympy.expand(a - b) == 0 for a, b in zip(product, direct.reshape(-1)))
             cases += 1
     n_in, m_ = sympy.symbols("L m", positive=True, integer=True)
-    dense = (n_in ** dims) * (n_in + m_ - 1) ** dims
-    conv = m_ ** dims
+    dense = (n_in**dims) * (n_in + m_ - 1) ** dims
+    conv = m_**dims
     proof = Proof(
         claim="(w * x)(i) == sum_j T[i, j] x(j) with T[i, j] = w(i - j)",
         method="sum rewriting",
@@ -255,16 +296,26 @@ def toeplitz(dims: int = 1, numeric: bool = True, bound: int = 6, *, control: bo
         meet_how="sympy: equal after renaming summation variables",
         hypotheses=["w, x finitely supported (x of length L, w of length m per axis)"],
         notes=[
-            f"exact check against scipy.linalg.convolution_matrix with symbolic entries: "
-            f"{'holds' if exact else 'FAILS'} for {cases} size pairs",
-            f"parameters: a fully connected layer from L^{dims} inputs to the (L+m-1)^{dims} outputs "
-            f"has {sympy.sstr(dense)} weights; the convolution layer has {sympy.sstr(conv)} "
-            f"(e.g. L = 32, m = 3: {dense.subs({n_in: 32, m_: 3})} vs {conv.subs({m_: 3})})",
+            (
+                f"exact check against scipy.linalg.convolution_matrix with symbolic entries: "
+                f"{'holds' if exact else 'FAILS'} for {cases} size pairs"
+            ),
+            (
+                f"parameters: a fully connected layer from L^{dims} inputs to the (L+m-1)^{dims} outputs "
+                f"has {sympy.sstr(dense)} weights; the convolution layer has {sympy.sstr(conv)} "
+                f"(e.g. L = 32, m = 3: {dense.subs({n_in: 32, m_: 3})} vs {conv.subs({m_: 3})})"
+            ),
         ],
     )
     status = "proved" if proof.verified and exact else "unknown"
-    return Verdict(proof.claim, dims, status, proof=proof, law="convolution/toeplitz",
-                   reason="" if status == "proved" else "; ".join(proof.failures()) or "matrix check failed")
+    return Verdict(
+        proof.claim,
+        dims,
+        status,
+        proof=proof,
+        law="convolution/toeplitz",
+        reason="" if status == "proved" else "; ".join(proof.failures()) or "matrix check failed",
+    )
 
 
 def _conv_matrix(w, shape_x, convolution_matrix):
@@ -277,9 +328,9 @@ def _conv_matrix(w, shape_x, convolution_matrix):
     blocks = [convolution_matrix(w[r], shape_x[1]) for r in range(w.shape[0])]
     zero = np.zeros_like(blocks[0])
     rows = w.shape[0] + shape_x[0] - 1
-    return np.block([
-        [blocks[i - j] if 0 <= i - j < w.shape[0] else zero for j in range(shape_x[0])] for i in range(rows)
-    ])
+    return np.block(
+        [[blocks[i - j] if 0 <= i - j < w.shape[0] else zero for j in range(shape_x[0])] for i in range(rows)]
+    )
 
 
 def _direct(w, x):
@@ -315,8 +366,11 @@ def multichannel(dims: int = 1, numeric: bool = True, *, control: bool = False) 
     def compose(a, b, channels, out_ch, in_ch, at):
         j = Symbol(f"j{fresh.count}", integer=True)
         k = fresh()
-        return Sum(a(out_ch, j, k) * b(j, in_ch, tuple(p - q for p, q in zip(at, k))),
-                   *((v, -oo, oo) for v in k), (j, 0, channels - 1))
+        return Sum(
+            a(out_ch, j, k) * b(j, in_ch, tuple(p - q for p, q in zip(at, k))),
+            *((v, -oo, oo) for v in k),
+            (j, 0, channels - 1),
+        )
 
     def layer(f):
         return lambda ch_out, ch_in, at: f(ch_out, ch_in, *at)
@@ -352,8 +406,9 @@ def multichannel(dims: int = 1, numeric: bool = True, *, control: bool = False) 
     for channels in (1, 2, 3):
         generic = sympy.Matrix(channels, channels, lambda a, b: Function(f"W{a}{b}")(z))
         eye = sympy.eye(channels)  # delta * I has generating function I
-        identity_ok &= sympy.expand(eye * generic - generic) == sympy.zeros(channels) and \
-            sympy.expand(generic * eye - generic) == sympy.zeros(channels)
+        identity_ok &= sympy.expand(eye * generic - generic) == sympy.zeros(channels) and sympy.expand(
+            generic * eye - generic
+        ) == sympy.zeros(channels)
     proof.notes.append(
         "identity: delta*I has generating-function matrix I, and I M = M I = M for generic "
         f"1x1..3x3 matrices of generating functions: {'checked' if identity_ok else 'FAILED'}"
@@ -368,8 +423,14 @@ def multichannel(dims: int = 1, numeric: bool = True, *, control: bool = False) 
 
         proof.notes.append("numeric re-check: " + recheck_layers(example))
     status = "proved" if proof.verified and identity_ok and example["UV"] != example["VU"] else "unknown"
-    return Verdict(proof.claim, dims, status, proof=proof, law="convolution/multichannel",
-                   reason="" if status == "proved" else "; ".join(proof.failures()))
+    return Verdict(
+        proof.claim,
+        dims,
+        status,
+        proof=proof,
+        law="convolution/multichannel",
+        reason="" if status == "proved" else "; ".join(proof.failures()),
+    )
 
 
 def _noncommuting_layers():

@@ -58,7 +58,7 @@ class View:
     wraps: dict = field(default_factory=dict)  # name -> modulus
     points: dict = field(default_factory=dict)  # name -> set of index tuples (all >= 0)
 
-    def merge(self, other: "View") -> "View":
+    def merge(self, other: View) -> View:
         wraps = dict(self.wraps)
         for name, modulus in other.wraps.items():
             wraps[name] = math.lcm(wraps.get(name, 1), modulus)
@@ -283,7 +283,7 @@ class Outcome:
     holds: bool
     positions: dict  # name -> sorted list of index tuples where the symbolic entries were
     view: str
-    witness: object = None  # (sequences, scalars) on which the sides differ
+    witness: tuple[dict, dict] | None = None  # (sequences, scalars) on which the sides differ
 
 
 def _positions(view: View, dims: int) -> dict:
@@ -299,8 +299,9 @@ def _positions(view: View, dims: int) -> dict:
     return out
 
 
-def decide_finite(statement: Statement, dims: int, parameters: dict | None = None, budget=None,
-                  rng: random.Random | None = None) -> Outcome:
+def decide_finite(
+    statement: Statement, dims: int, parameters: dict | None = None, budget=None, rng: random.Random | None = None
+) -> Outcome:
     """Decide ``statement`` (concrete parameters) on arrays, exactly; raises :class:`Unbounded`
     when it does not depend on finitely many entries, :class:`TooLarge` when the symbolic
     evaluation is too large.
@@ -379,8 +380,10 @@ def _witness(statement, dims, positions, parameters, rng, budget):
             name: {index: complex(rng.randint(-spread, spread), rng.randint(-spread, spread)) for index in indices}
             for name, indices in positions.items()
         }
-        scalars = {name: complex(rng.randint(-spread, spread), rng.randint(-spread, spread))
-                   for name in statement.names("scalar")}
+        scalars = {
+            name: complex(rng.randint(-spread, spread), rng.randint(-spread, spread))
+            for name in statement.names("scalar")
+        }
         try:
             if sides_differ(statement, dims, sequences, scalars, parameters, arithmetic):
                 return sequences, scalars

@@ -92,5 +92,5 @@ def recheck_proof(statement: Statement, dims: int, instances: int = INSTANCES, d
         if reference.sides_differ(values):
             described = "; ".join(f"{k} = {v}" for k, v in {**sequences, **scalars, **parameters}.items())
             return Recheck(False, evaluated, skipped, contradiction=described)
-    instances = f"random instances (short, long and sparse; sequences up to {longest} entries per axis)"
-    return Recheck(evaluated > 0, evaluated, skipped, instances, "", "; ".join(reasons))
+    described = f"random instances (short, long and sparse; sequences up to {longest} entries per axis)"
+    return Recheck(evaluated > 0, evaluated, skipped, described, "", "; ".join(reasons))

@@ -148,7 +148,7 @@ def _free_of(expr, symbols) -> bool:
     """Whether ``expr`` is free of ``symbols`` outside atom contents (an atom's content is
     closed: its w is its own)."""
     if isinstance(expr, _OPAQUE):
-        return all(_free_of(a, symbols) for a in expr.args[_CONTENT[type(expr)]:])
+        return all(_free_of(a, symbols) for a in expr.args[_CONTENT[type(expr)] :])
     if expr in symbols:
         return False
     return all(_free_of(a, symbols) for a in expr.args)
@@ -179,8 +179,9 @@ def translate(statement, dims: int) -> tuple[list, set]:
     largest = max(terms_bound(side) for side in statement.sides)
     # atoms expand their contents as they are built; the other products stay as they are
     if largest > MAX_TERMS and statement.uses("circ", "dft", "down", "hadamard", "convmode"):
-        raise NotAlgebraic(f"the generating functions would have up to {largest} terms multiplied out "
-                           f"(more than {MAX_TERMS})")
+        raise NotAlgebraic(
+            f"the generating functions would have up to {largest} terms multiplied out (more than {MAX_TERMS})"
+        )
     builder = _GF(dims)
     return [builder.translate(side) for side in statement.sides], builder.array_rules
 
@@ -305,7 +306,9 @@ class _GF:
             return expand(_outside_atoms(self._unwrap(content, n), lambda e: ones.get(e, e)))
         total = sympy.Integer(0)
         for constant, exponents, core in self.terms(self.reduce(content, n)):
-            if core == 1 and (all(e == 0 for e in exponents) or n.is_Integer and all(e.is_Integer for e in exponents)):
+            if core == 1 and (
+                all(e == 0 for e in exponents) or (n.is_Integer and all(e.is_Integer for e in exponents))
+            ):
                 total += constant * self.power(exponents)  # a wrapped delta, already in [0, N)
             else:
                 total += constant * Wrap(n, self._powered(exponents) * core, *self.z)
@@ -336,6 +339,7 @@ class _GF:
                     return e.base ** sympy.expand(e.exp - a * n) if a.is_Integer else e
                 return e
         else:
+
             def reduce(e):
                 if e.is_Pow and e.base in self.w and e.exp.is_Integer:
                     return e.base ** (int(e.exp) % int(n))
@@ -414,8 +418,11 @@ class _GF:
                 else:
                     first, second = sorted([(core_a, ea), (core_b, eb)], key=lambda p: sympy.default_sort_key(p[0]))
                     relative = tuple(y - x for x, y in zip(first[1], second[1]))
-                    total += constant * self.power(first[1]) * Hadamard(
-                        first[0], self._powered(relative) * second[0], *self.z)
+                    total += (
+                        constant
+                        * self.power(first[1])
+                        * Hadamard(first[0], self._powered(relative) * second[0], *self.z)
+                    )
         return total
 
     def coefficient(self, content, k: tuple):
@@ -429,10 +436,13 @@ class _GF:
                 else:
                     total += constant * Coef(sympy.Integer(1), *at)
                 continue
-            if isinstance(core, sympy.core.function.AppliedUndef) and core.args == self.w:
-                if any(a.is_Integer and a < 0 for a in at):
-                    self.array_rules.add("an input is 0 at a negative index (inputs are arrays, first index 0)")
-                    continue
+            if (
+                isinstance(core, sympy.core.function.AppliedUndef)
+                and core.args == self.w
+                and any(a.is_Integer and a < 0 for a in at)
+            ):
+                self.array_rules.add("an input is 0 at a negative index (inputs are arrays, first index 0)")
+                continue
             total += constant * Coef(core, *at)
         return total
 
@@ -446,8 +456,10 @@ class _GF:
         full_shape = tuple(m + n - 1 for m, n in zip(na, nb))
         start, shape = self.window_box(node.value, sa, na, sb, nb)
         content = self.translate(a) * self.translate(b)
-        if all(_provable(s - f <= 0) and _provable((f + fn) - (s + n) <= 0)
-               for s, n, f, fn in zip(start, shape, full_start, full_shape)):
+        if all(
+            _provable(s - f <= 0) and _provable((f + fn) - (s + n) <= 0)
+            for s, n, f, fn in zip(start, shape, full_start, full_shape)
+        ):
             return content  # the window holds the whole full result
         return self.window(start, shape, self.inner(content))
 
@@ -459,8 +471,10 @@ class _GF:
         # 'valid' is defined when one input is at least as large on every axis; then on each
         # axis the smaller length is min(len a, len b), and the window starts where the smaller
         # input fits entirely and has |len a - len b| + 1 entries
-        return (tuple(f + sympy.Min(m, n) - 1 for f, m, n in zip(full_start, na, nb)),
-                tuple(sympy.Abs(m - n) + 1 for m, n in zip(na, nb)))
+        return (
+            tuple(f + sympy.Min(m, n) - 1 for f, m, n in zip(full_start, na, nb)),
+            tuple(sympy.Abs(m - n) + 1 for m, n in zip(na, nb)),
+        )
 
     def window(self, start, shape, content):
         total = sympy.Integer(0)
@@ -537,8 +551,11 @@ def _decided(relation):
 
 
 def _decide_relation(relation):
-    lengths = {symbol: 1 + Symbol(f"M{symbol.name}", integer=True, nonnegative=True)
-               for symbol in relation.free_symbols if symbol.name.startswith("L_")}
+    lengths = {
+        symbol: 1 + Symbol(f"M{symbol.name}", integer=True, nonnegative=True)
+        for symbol in relation.free_symbols
+        if symbol.name.startswith("L_")
+    }
     relation = relation.xreplace(lengths) if lengths else relation
     if relation in (sympy.true, sympy.false):
         return relation is sympy.true
@@ -572,14 +589,15 @@ def _flipped(expr, builder: _GF):
         return builder.inner(_flipped(builder.outer(content).xreplace(dict(zip(builder.z, z_inverse))), builder))
 
     def rule(e):
-        if isinstance(e, (Down, Hadamard, Window)) and e.args[_CONTENT[type(e)]:] == z_inverse:
+        if isinstance(e, (Down, Hadamard, Window)) and e.args[_CONTENT[type(e)] :] == z_inverse:
             if isinstance(e, Down):
                 return builder.down(e.args[0], flip_content(e.args[1]))
             if isinstance(e, Hadamard):
                 return builder.hadamard(flip_content(e.args[0]), flip_content(e.args[1]))
             start, shape, content = e.args[:3]
-            return builder.window(tuple(-(s + n - 1) for s, n in zip(start, shape)), tuple(shape),
-                                  flip_content(content))
+            return builder.window(
+                tuple(-(s + n - 1) for s, n in zip(start, shape)), tuple(shape), flip_content(content)
+            )
         return e
 
     return _outside_atoms(expr, rule)

@@ -124,8 +124,9 @@ def _sequence(rng: random.Random, kind: str, dims: int, far: int, landmarks: lis
     return [flat[row * shape[1] : (row + 1) * shape[1]] for row in range(shape[0])]
 
 
-def random_instance(statement: Statement, dims: int, rng: random.Random, kind: str | None = None,
-                    complex_values: bool = True) -> tuple[dict, dict, dict]:
+def random_instance(
+    statement: Statement, dims: int, rng: random.Random, kind: str | None = None, complex_values: bool = True
+) -> tuple[dict, dict, dict]:
     """``(sequences, scalars, parameters)``: one random instance of ``kind`` (random if None).
 
     Examples
@@ -133,8 +134,7 @@ def random_instance(statement: Statement, dims: int, rng: random.Random, kind: s
     >>> import random
     >>> from convalg.symbolic.instances import random_instance
     >>> from convalg.symbolic.language import parse
-    >>> sequences, scalars, parameters = random_instance(parse("shift(f, 40) == alpha f"), 1,
-    ...                                                  random.Random(0), "long")
+    >>> sequences, scalars, parameters = random_instance(parse("shift(f, 40) == alpha f"), 1, random.Random(0), "long")
     >>> len(sequences["f"]) >= 41, sorted(scalars), parameters
     (True, ['alpha'], {})
     """
@@ -142,9 +142,9 @@ def random_instance(statement: Statement, dims: int, rng: random.Random, kind: s
     parameters = parameter_values(statement, rng)
     far = max(2 * reach(statement, parameters) + 2, _AT_LEAST[dims])
     positive = [abs(c) for c in constants(statement) if c] + [abs(v) for v in parameters.values() if v]
-    landmarks = sorted({m * c for c in positive for m in (1, 2, 3)} | {c + 1 for c in positive} | {c - 1 for c in positive})
-    sequences = {
-        name: _sequence(rng, kind, dims, far, landmarks, complex_values) for name in statement.names("seq")
-    }
+    landmarks = sorted(
+        {m * c for c in positive for m in (1, 2, 3)} | {c + 1 for c in positive} | {c - 1 for c in positive}
+    )
+    sequences = {name: _sequence(rng, kind, dims, far, landmarks, complex_values) for name in statement.names("seq")}
     scalars = {name: _nonzero(rng, complex_values) for name in statement.names("scalar")}
     return sequences, scalars, parameters

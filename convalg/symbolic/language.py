@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 __all__ = ["Node", "Statement", "StatementError", "parse", "terms_bound"]
 
@@ -92,7 +93,9 @@ class Node:
     op: str
     args: tuple = ()
     kind: str = "seq"
-    value: object = None
+    # What ``value`` holds depends on ``op`` (a name, a Fraction, an int or ('-', name), a mode):
+    # a tag the type checker cannot follow, so readers narrow it by ``op``.
+    value: Any = None
     position: int = field(default=0, compare=False)
 
     def __str__(self) -> str:
@@ -220,6 +223,7 @@ class _Parser:
                 start = len(text) - len(text[position:].lstrip())
                 raise StatementError(f"unexpected character {text[start]!r}", text, start)
             kind = match.lastgroup
+            assert kind is not None  # every alternative of _TOKEN is a named group
             start = match.start(kind)
             tokens.append((kind, match.group(kind), start))
             position = match.end()
@@ -252,7 +256,7 @@ class _Parser:
         while self.peek()[1] == "==":
             self.take()
             sides.append(self.expr())
-        kind, text, position = self.peek()
+        kind, text, _ = self.peek()
         if kind != "end":
             if text == "=":
                 raise self.error("use '==' for equality, not '='")
@@ -280,9 +284,7 @@ class _Parser:
             _, sign, position = self.take()
             right = self.term()
             if items[0][1].kind != right.kind or right.kind == "int":
-                raise self.error(
-                    f"cannot apply {sign!r} to a {items[0][1].kind} and a {right.kind}", position
-                )
+                raise self.error(f"cannot apply {sign!r} to a {items[0][1].kind} and a {right.kind}", position)
             items.append((sign, right, position))
         return self._sum(items)
 
@@ -418,7 +420,7 @@ class _Parser:
         args: list[Node] = []
         mode = "full"
         while True:
-            kind, text, arg_position = self.peek()
+            kind, text, _ = self.peek()
             if name == "conv" and kind == "name" and text == "mode" and self.tokens[self.index + 1][1] == "=":
                 self.take()
                 self.take()
@@ -440,9 +442,7 @@ class _Parser:
             self.expect(")")
             break
         if len(args) != len(expected):
-            raise StatementError(
-                f"{name}() takes {len(expected)} arguments, got {len(args)}", self.text, position
-            )
+            raise StatementError(f"{name}() takes {len(expected)} arguments, got {len(args)}", self.text, position)
         self.depth -= 1
         if name == "conv":
             if mode == "full":
@@ -453,7 +453,7 @@ class _Parser:
         return Node(name, tuple(args), "seq", None, position)
 
     def argument(self, kind: str, name: str, index: int) -> Node:
-        _, text, position = self.peek()
+        _, _, position = self.peek()
         if kind in ("int", "shift"):
             return self.parameter(kind == "shift", name, position)
         node = self.expr()
@@ -484,13 +484,9 @@ class _Parser:
             return Node("tuple", tuple(parts), "int", None, position)
         node = self.integer(name)
         if allow_tuple and self.dims == 2:
-            raise StatementError(
-                f"in 2-D, {name}() takes an offset pair such as (1, 0)", self.text, position
-            )
+            raise StatementError(f"in 2-D, {name}() takes an offset pair such as (1, 0)", self.text, position)
         if name in ("circ", "dft", "down") and isinstance(node.value, int) and node.value <= 0:
-            raise StatementError(
-                f"{name}() needs a positive integer, got {node.value}", self.text, node.position
-            )
+            raise StatementError(f"{name}() needs a positive integer, got {node.value}", self.text, node.position)
         if name in ("circ", "dft", "down") and isinstance(node.value, str) and node.value not in POSITIVE_PARAMETERS:
             raise StatementError(
                 f"{name}() needs a positive parameter ({', '.join(POSITIVE_PARAMETERS)}), got {node.value!r}",
@@ -513,8 +509,7 @@ class _Parser:
             return Node("param", (), "int", text, position)
         found = "the end of the statement" if kind == "end" else repr(text)
         raise StatementError(
-            f"{name}() expects an integer or an integer parameter ({', '.join(PARAMETER_NAMES)}), "
-            f"found {found}",
+            f"{name}() expects an integer or an integer parameter ({', '.join(PARAMETER_NAMES)}), found {found}",
             self.text,
             position,
         )
@@ -547,7 +542,7 @@ def _show(node: Node, parent: int = 0) -> str:
     elif op == "scale":
         text = f"{_show(node.args[0], level + 1)} {_show(node.args[1], level + 1)}"
     elif op == "convmode":
-        text = f"conv({_show(node.args[0])}, {_show(node.args[1])}, mode=\"{node.value}\")"
+        text = f'conv({_show(node.args[0])}, {_show(node.args[1])}, mode="{node.value}")'
     else:
         text = f"{op}(" + ", ".join(_show(a) for a in node.args) + ")"
     return f"({text})" if level < parent else text

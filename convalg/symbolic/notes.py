@@ -52,28 +52,53 @@ def continuous_identity() -> tuple[tuple[str, bool], ...]:
     s, t = symbols("s t", positive=True)
     checks = []
     gaussian_hat = fourier_transform(exp(-pi * x**2), x, xi)
-    checks.append(("the Fourier transform of exp(-pi x^2) is exp(-pi xi^2), positive for every xi",
-                   sympy.simplify(gaussian_hat - exp(-pi * xi**2)) == 0 and gaussian_hat.is_positive))
-    phi = lambda width, var: exp(-var**2 / (2 * width)) / sqrt(2 * pi * width)  # noqa: E731
+    checks.append(
+        (
+            "the Fourier transform of exp(-pi x^2) is exp(-pi xi^2), positive for every xi",
+            sympy.simplify(gaussian_hat - exp(-pi * xi**2)) == 0 and gaussian_hat.is_positive,
+        )
+    )
+    phi = lambda width, var: exp(-(var**2) / (2 * width)) / sqrt(2 * pi * width)  # noqa: E731
     convolved = integrate(phi(s, y) * phi(t, x - y), (y, -oo, oo))
-    checks.append(("convolution theorem instance: phi_s * phi_t = phi_(s+t) for Gaussians (sympy integral)",
-                   sympy.simplify(convolved - phi(s + t, x)) == 0))
+    checks.append(
+        (
+            "convolution theorem instance: phi_s * phi_t = phi_(s+t) for Gaussians (sympy integral)",
+            sympy.simplify(convolved - phi(s + t, x)) == 0,
+        )
+    )
     laplace_hat = fourier_transform(exp(-abs(x)), x, xi)
-    checks.append(("Riemann-Lebesgue instance: the Fourier transform of exp(-|x|) is 2/(1 + 4 pi^2 xi^2), "
-                   "which tends to 0, not 1",
-                   sympy.simplify(laplace_hat - 2 / (1 + 4 * pi**2 * xi**2)) == 0 and limit(laplace_hat, xi, oo) == 0))
+    checks.append(
+        (
+            (
+                "Riemann-Lebesgue instance: the Fourier transform of exp(-|x|) is 2/(1 + 4 pi^2 xi^2), "
+                "which tends to 0, not 1"
+            ),
+            sympy.simplify(laplace_hat - 2 / (1 + 4 * pi**2 * xi**2)) == 0 and limit(laplace_hat, xi, oo) == 0,
+        )
+    )
     phi_hat = fourier_transform(phi(t, x), x, xi)
-    checks.append(("approximate identity: the Gaussian phi_t of variance t has integral 1 and Fourier "
-                   "transform exp(-2 pi^2 t xi^2), which tends to 0 as xi -> oo for each t > 0 and to 1 as "
-                   "t -> 0 (the limit, delta, is not in L^1)",
-                   sympy.simplify(phi_hat - exp(-2 * pi**2 * t * xi**2)) == 0
-                   and limit(phi_hat, xi, oo) == 0 and limit(phi_hat, t, 0) == 1
-                   and sympy.simplify(integrate(phi(t, x), (x, -oo, oo)) - 1) == 0))
+    checks.append(
+        (
+            (
+                "approximate identity: the Gaussian phi_t of variance t has integral 1 and Fourier "
+                "transform exp(-2 pi^2 t xi^2), which tends to 0 as xi -> oo for each t > 0 and to 1 as "
+                "t -> 0 (the limit, delta, is not in L^1)"
+            ),
+            sympy.simplify(phi_hat - exp(-2 * pi**2 * t * xi**2)) == 0
+            and limit(phi_hat, xi, oo) == 0
+            and limit(phi_hat, t, 0) == 1
+            and sympy.simplify(integrate(phi(t, x), (x, -oo, oo)) - 1) == 0,
+        )
+    )
     theta = symbols("theta", real=True)
     n = symbols("n", integer=True)
     delta_hat = sympy.Sum(sympy.KroneckerDelta(n, 0) * exp(-sympy.I * theta * n), (n, -oo, oo)).doit()
-    checks.append(("on Z the delta is in l^1 and its DTFT is the constant 1 (no decay is required)",
-                   sympy.simplify(delta_hat - 1) == 0))
+    checks.append(
+        (
+            "on Z the delta is in l^1 and its DTFT is the constant 1 (no decay is required)",
+            sympy.simplify(delta_hat - 1) == 0,
+        )
+    )
     return tuple(checks)
 
 
@@ -106,23 +131,31 @@ def libraries_correlate(seed: int = 0) -> tuple[str, list[str]]:
     torch_out = torch.nn.functional.conv1d(torch.tensor(x)[None, None], torch.tensor(w)[None, None])[0, 0].numpy()
     corr = np.asarray(convalg.correlate(x, w, mode="valid", method="direct"))
     conv = np.asarray(convalg.convolve(x, w, mode="valid", method="direct"))
-    bound = errorbounds.direct(np.asarray(convalg.correlate(np.abs(x), np.abs(w), mode="valid", method="direct")),
-                               terms=len(w), dtype=np.float64)
+    bound = errorbounds.direct(
+        np.asarray(convalg.correlate(np.abs(x), np.abs(w), mode="valid", method="direct")),
+        terms=len(w),
+        dtype=np.float64,
+    )
     same_corr, same_conv = bound.holds(torch_out, corr), bound.holds(torch_out, conv)
     ok &= same_corr and not same_conv
-    evidence.append(f"torch.nn.functional.conv1d == convalg.correlate(mode='valid'): {same_corr}; "
-                    f"== convalg.convolve(mode='valid'): {same_conv} ({bound.description})")
+    evidence.append(
+        f"torch.nn.functional.conv1d == convalg.correlate(mode='valid'): {same_corr}; "
+        f"== convalg.convolve(mode='valid'): {same_conv} ({bound.description})"
+    )
     image = rng.integers(-5, 6, size=(8, 9)).astype(np.float64)
     kernel = np.array([[1.0, 2.0], [-3.0, 4.0]])
     torch2 = torch.nn.functional.conv2d(torch.tensor(image)[None, None], torch.tensor(kernel)[None, None])[0, 0].numpy()
     corr2 = np.asarray(convalg.correlate(image, kernel, mode="valid", method="direct"))
     bound2 = errorbounds.direct(
         np.asarray(convalg.correlate(np.abs(image), np.abs(kernel), mode="valid", method="direct")),
-        terms=kernel.size, dtype=np.float64,
+        terms=kernel.size,
+        dtype=np.float64,
     )
     ok &= bound2.holds(torch2, corr2)
-    evidence.append(f"torch.nn.functional.conv2d == convalg.correlate (2-D, mode='valid'): {bound2.holds(torch2, corr2)} "
-                    f"({bound2.description})")
+    evidence.append(
+        "torch.nn.functional.conv2d == convalg.correlate (2-D, mode='valid'): "
+        f"{bound2.holds(torch2, corr2)} ({bound2.description})"
+    )
     return ("proved" if ok else "refuted"), evidence
 
 
@@ -148,51 +181,92 @@ def audit(numeric: bool = True, verdicts=None) -> list[Claim]:
     rows = []
     comm, comm2 = law("commutativity"), law("commutativity", dims=2)
     corr_comm = law("commutativity", "correlation")
-    rows.append(Claim(
-        "Commutativity f*g = g*f", "holds for convolution (1-D and 2-D, any length); fails for the "
-        "cross-correlation the notes also call convolution", _both(comm, comm2), "proved",
-        [f"convolution: {comm.status} (1-D), {comm2.status} (2-D) by sum rewriting",
-         f"correlation: {corr_comm.status}, counterexample {_example(corr_comm)}"]))
+    rows.append(
+        Claim(
+            "Commutativity f*g = g*f",
+            "holds for convolution (1-D and 2-D, any length); fails for the "
+            "cross-correlation the notes also call convolution",
+            _both(comm, comm2),
+            "proved",
+            [
+                f"convolution: {comm.status} (1-D), {comm2.status} (2-D) by sum rewriting",
+                f"correlation: {corr_comm.status}, counterexample {_example(corr_comm)}",
+            ],
+        )
+    )
     assoc, assoc2 = law("associativity"), law("associativity", dims=2)
     corr_assoc = law("associativity", "correlation")
-    rows.append(Claim(
-        "Associativity (f*g)*h = f*(g*h)", "holds for full convolution; fails for correlation and for "
-        "'same'/'valid' truncations", _both(assoc, assoc2), "proved",
-        [f"convolution: {assoc.status} (1-D), {assoc2.status} (2-D)",
-         f"correlation: {corr_assoc.status}, counterexample {_example(corr_assoc)}"]))
+    rows.append(
+        Claim(
+            "Associativity (f*g)*h = f*(g*h)",
+            "holds for full convolution; fails for correlation and for 'same'/'valid' truncations",
+            _both(assoc, assoc2),
+            "proved",
+            [
+                f"convolution: {assoc.status} (1-D), {assoc2.status} (2-D)",
+                f"correlation: {corr_assoc.status}, counterexample {_example(corr_assoc)}",
+            ],
+        )
+    )
     notes_dist = law("notes-distributivity")
     right = law("left-distributivity")
-    rows.append(Claim(
-        "Distributivity as written: f*(g+h) = (f*g)+(f*g)", "false (a typo for (f*g)+(f*h), which holds)",
-        notes_dist.status, "refuted",
-        [f"counterexample: {_example(notes_dist)}", f"f*(g+h) = f*g + f*h: {right.status}"]))
+    rows.append(
+        Claim(
+            "Distributivity as written: f*(g+h) = (f*g)+(f*g)",
+            "false (a typo for (f*g)+(f*h), which holds)",
+            notes_dist.status,
+            "refuted",
+            [f"counterexample: {_example(notes_dist)}", f"f*(g+h) = f*g + f*h: {right.status}"],
+        )
+    )
     homog, homog2 = law("homogeneity"), law("homogeneity", dims=2)
     corr_homog = law("homogeneity", "correlation")
-    rows.append(Claim(
-        "Associativity with scalars alpha(f*g) = (alpha f)*g = f*(alpha g)", "holds for convolution; for "
-        "correlation with complex alpha only as corr(f, conj(alpha) g)", _both(homog, homog2), "proved",
-        [f"convolution: {homog.status} (1-D), {homog2.status} (2-D)",
-         f"correlation: {corr_homog.status}, counterexample {_example(corr_homog)}"]))
+    rows.append(
+        Claim(
+            "Associativity with scalars alpha(f*g) = (alpha f)*g = f*(alpha g)",
+            "holds for convolution; for correlation with complex alpha only as corr(f, conj(alpha) g)",
+            _both(homog, homog2),
+            "proved",
+            [
+                f"convolution: {homog.status} (1-D), {homog2.status} (2-D)",
+                f"correlation: {corr_homog.status}, counterexample {_example(corr_homog)}",
+            ],
+        )
+    )
     identity, identity2 = law("identity"), law("identity", dims=2)
     circ_identity = law("identity", "circular")
     continuous = continuous_identity()
-    rows.append(Claim(
-        "A commutative associative algebra *without identity*",
-        "false for sequences: delta is a two-sided identity on finitely supported sequences, on l^1(Z) "
-        "and on Z/N; true only for L^1(R) (Fourier / Riemann-Lebesgue)",
-        "refuted" if identity.status == "proved" and identity2.status == "proved" else "unknown", "refuted",
-        [f"delta identity on finitely supported sequences: {identity.status} (1-D), {identity2.status} (2-D); "
-         "the proof evaluates a Kronecker delta and needs no finite support, so it holds on l^1(Z) too",
-         f"delta identity on Z/N: {circ_identity.status}"]
-        + [f"L^1(R): {text}: {'checked' if ok else 'FAILED'}" for text, ok in continuous]))
+    rows.append(
+        Claim(
+            "A commutative associative algebra *without identity*",
+            "false for sequences: delta is a two-sided identity on finitely supported sequences, on l^1(Z) "
+            "and on Z/N; true only for L^1(R) (Fourier / Riemann-Lebesgue)",
+            "refuted" if identity.status == "proved" and identity2.status == "proved" else "unknown",
+            "refuted",
+            [
+                (
+                    "delta identity on finitely supported sequences: "
+                    f"{identity.status} (1-D), {identity2.status} (2-D); "
+                    "the proof evaluates a Kronecker delta and needs no finite support, so it holds on l^1(Z) too"
+                ),
+                f"delta identity on Z/N: {circ_identity.status}",
+            ]
+            + [f"L^1(R): {text}: {'checked' if ok else 'FAILED'}" for text, ok in continuous],
+        )
+    )
     if numeric:
         status, evidence = libraries_correlate()
     else:
         status, evidence = "skipped", ["numeric checks not requested"]
-    rows.append(Claim(
-        "Several neural-network libraries implement cross-correlation",
-        "true: torch.nn.functional.conv1d/conv2d compute convalg.correlate, not convalg.convolve",
-        status, "proved", evidence))
+    rows.append(
+        Claim(
+            "Several neural-network libraries implement cross-correlation",
+            "true: torch.nn.functional.conv1d/conv2d compute convalg.correlate, not convalg.convolve",
+            status,
+            "proved",
+            evidence,
+        )
+    )
     return rows
 
 

@@ -30,8 +30,9 @@ def recheck_layers(example: dict) -> str:
             for c in range(channels):
                 for j in range(channels):
                     out[o][c] = out[o][c] + np.asarray(
-                        convalg.convolve(np.array([a[o][j]], dtype=np.int64), np.array([b[j][c]], dtype=np.int64),
-                                         method="direct")
+                        convalg.convolve(
+                            np.array([a[o][j]], dtype=np.int64), np.array([b[j][c]], dtype=np.int64), method="direct"
+                        )
                     )
         return [[int(x[0]) for x in row] for row in out]
 

@@ -25,16 +25,31 @@ __all__ = ["Proof", "Verdict", "by_rewriting", "by_generating_functions", "by_fi
 # rule that is a definition or a one-line change of index).
 GF_RULES = (
     (("conv",), "a * b  ->  A(z) B(z)", (extra.generating_function, "convolution/generating-function")),
-    (("corr",), "corr(a, b)  ->  A(z) conj(B)(1/z)",
-     (extra.correlation_generating_function, "correlation/correlation-generating-function")),
+    (
+        ("corr",),
+        "corr(a, b)  ->  A(z) conj(B)(1/z)",
+        (extra.correlation_generating_function, "correlation/correlation-generating-function"),
+    ),
     (("shift",), "shift(a, k)  ->  z^k A(z)  (change of index n -> n + k)", None),
     (("flip",), "flip(a)  ->  A(1/z)  (change of index n -> -n)", None),
     (("conj",), "conj(a)  ->  conj(A)(z): coefficients conjugated", None),
     (("delta",), "delta  ->  1", None),
-    (("circ",), "circ(a, b, N)  ->  A(z) B(z) reduced modulo z^N - 1 (circ wraps a*b modulo N; "
-                "the reduction is a ring homomorphism)", None),
-    (("down", "hadamard", "dft", "convmode"), "down, hadamard, dft and the windows of conv(..., mode=...)  ->  "
-     "atoms of their (normalised) contents, in the normal form of their index algebra", None),
+    (
+        ("circ",),
+        (
+            "circ(a, b, N)  ->  A(z) B(z) reduced modulo z^N - 1 (circ wraps a*b modulo N; "
+            "the reduction is a ring homomorphism)"
+        ),
+        None,
+    ),
+    (
+        ("down", "hadamard", "dft", "convmode"),
+        (
+            "down, hadamard, dft and the windows of conv(..., mode=...)  ->  "
+            "atoms of their (normalised) contents, in the normal form of their index algebra"
+        ),
+        None,
+    ),
 )
 
 
@@ -73,8 +88,11 @@ def by_rewriting(statement: Statement, dims: int, recipe, hypotheses=None) -> Pr
     chains = [sums.Chain(sums.value(side, index, dims, fresh)) for side in statement.sides]
     for side, rule, *args in recipe:
         if side >= len(chains):
-            chains[-1].steps.append(sums.Step(rule, chains[-1].current, chains[-1].current, "", False,
-                                              f"the statement has no side {side + 1}"))
+            chains[-1].steps.append(
+                sums.Step(
+                    rule, chains[-1].current, chains[-1].current, "", False, f"the statement has no side {side + 1}"
+                )
+            )
             continue
         chains[side].apply(rule, *args)
     meet = all(sums.same_up_to_renaming(chains[0].current, c.current) for c in chains[1:])
@@ -124,12 +142,16 @@ def by_generating_functions(statement: Statement, dims: int) -> Proof:
     z = ", ".join(map(str, gf.variables(dims)))
     for side, transform in zip(statement.sides, transforms):
         chain = sums.Chain(sympy.Symbol(f"GF[{side}]({z})"))
-        chain.steps.append(sums.Step(
-            "take generating functions", chain.start, transform,
-            "finite support: every generating function is a Laurent polynomial",
-            translated,
-            "by the rules listed, each a definition or a transform law verified by its own sum proof",
-        ))
+        chain.steps.append(
+            sums.Step(
+                "take generating functions",
+                chain.start,
+                transform,
+                "finite support: every generating function is a Laurent polynomial",
+                translated,
+                "by the rules listed, each a definition or a transform law verified by its own sum proof",
+            )
+        )
         chains.append(chain)
     from convalg.symbolic.language import terms_bound
 
@@ -151,9 +173,12 @@ def by_generating_functions(statement: Statement, dims: int) -> Proof:
         if expandable
         else f"the sides are not the same product, and would have more than {gf.MAX_TERMS} terms multiplied out",
         hypotheses=[
-            "finitely supported sequences: a sequence is determined by its (Laurent) generating "
-            "function, so equal generating functions mean equal sequences"
-        ] + [f"inputs are arrays: {rule}" for rule in sorted(array_rules)],
+            (
+                "finitely supported sequences: a sequence is determined by its (Laurent) generating "
+                "function, so equal generating functions mean equal sequences"
+            )
+        ]
+        + [f"inputs are arrays: {rule}" for rule in sorted(array_rules)],
         lemmas=[(rule, law[1] if law else "definition") for _, rule, law in used],
     )
 
@@ -173,13 +198,19 @@ def by_finite_evaluation(statement: Statement, dims: int, outcome) -> Proof:
     entries = {name: len(indices) for name, indices in outcome.positions.items()}
     counted = ", ".join(f"{count} of {name}" for name, count in entries.items()) or "none"
     chains = []
-    for index, side in enumerate(statement.sides):
+    for index, _side in enumerate(statement.sides):
         chain = sums.Chain(sympy.Symbol(f"side{index + 1}"))
-        chain.steps.append(sums.Step(
-            "expand with symbolic entries", chain.start,
-            f"a polynomial in the symbolic entries at every index ({counted})",
-            "", True, "convalg.symbolic.evaluate on a sympy polynomial ring (exact, roots of unity reduced "
-            "modulo the cyclotomic polynomial)"))
+        chain.steps.append(
+            sums.Step(
+                "expand with symbolic entries",
+                chain.start,
+                f"a polynomial in the symbolic entries at every index ({counted})",
+                "",
+                True,
+                "convalg.symbolic.evaluate on a sympy polynomial ring (exact, roots of unity reduced "
+                "modulo the cyclotomic polynomial)",
+            )
+        )
         chains.append(chain)
     return Proof(
         claim=str(statement),
@@ -189,9 +220,13 @@ def by_finite_evaluation(statement: Statement, dims: int, outcome) -> Proof:
         meet=outcome.holds,
         meet_how="sympy: the sides are the same polynomial at every index",
         hypotheses=[
-            f"inputs are arrays on Z^{dims} (first index 0) of any length; each side sees them only through "
-            f"{outcome.view}",
-            "every array agrees in those views with one supported on the entries evaluated (the view's indices "
-            "and one residue system past them), so equality there is equality for all arrays",
+            (
+                f"inputs are arrays on Z^{dims} (first index 0) of any length; each side sees them only through "
+                f"{outcome.view}"
+            ),
+            (
+                "every array agrees in those views with one supported on the entries evaluated (the view's indices "
+                "and one residue system past them), so equality there is equality for all arrays"
+            ),
         ],
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -44,7 +44,7 @@ class Undefined(ArithmeticError):
     empty input to a windowed mode)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cyclotomic(order: int) -> tuple[int, ...]:
     """Coefficients (constant first) of the cyclotomic polynomial Phi_order, by division of
     x^order - 1 by Phi_d for every proper divisor d."""
@@ -70,7 +70,7 @@ def _divide_exactly(numerator: list, divisor: list) -> list:
     return quotient
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reduction(order: int) -> tuple[tuple, ...]:
     """For every e in [phi, order/2): zeta^e as a combination of zeta^0 .. zeta^(phi - 1)."""
     phi = _cyclotomic(order)
@@ -110,18 +110,18 @@ class Number:
         self.parts = tuple(parts)
 
     @classmethod
-    def zero(cls, order: int) -> "Number":
+    def zero(cls, order: int) -> Number:
         return cls(order, (0,) * (order // 2))
 
     @classmethod
-    def gaussian(cls, real, imag, order: int) -> "Number":
+    def gaussian(cls, real, imag, order: int) -> Number:
         parts = [0] * (order // 2)
         parts[0] = real
         parts[order // 4] = imag
         return cls(order, parts)
 
     @classmethod
-    def root(cls, exponent: int, order: int) -> "Number":
+    def root(cls, exponent: int, order: int) -> Number:
         """``zeta_order ** exponent``."""
         half = order // 2
         exponent %= order
@@ -129,7 +129,7 @@ class Number:
         parts[exponent % half] = 1 if exponent < half else -1
         return cls(order, parts)
 
-    def _other(self, other) -> "Number":
+    def _other(self, other) -> Number:
         if isinstance(other, Number):
             if other.order != self.order:
                 raise ValueError("numbers of different cyclotomic fields")
@@ -166,7 +166,7 @@ class Number:
 
     __rmul__ = __mul__
 
-    def conjugate(self) -> "Number":
+    def conjugate(self) -> Number:
         return Number(self.order, _conjugate_parts(self.parts))
 
     def is_zero(self) -> bool:
@@ -179,7 +179,9 @@ class Number:
             return other
         return (self - other).is_zero()
 
-    __hash__ = None
+    # Unhashable: equal numbers may have different parts (equality is modulo Phi_order). typeshed
+    # types object.__hash__ as a method, so assigning None needs this ignore (as typeshed's own do).
+    __hash__ = None  # type: ignore[assignment]
 
     def __bool__(self):
         return not self.is_zero()
@@ -227,10 +229,10 @@ def _fold_arrays(a: list, b: list, shape: tuple) -> list:
     half = len(a)
     out = [np.zeros(shape, dtype=object) for _ in range(half)]
     for e, c in enumerate(a):
-        if isinstance(c, np.ndarray) and not c.any() or not isinstance(c, np.ndarray) and not c:
+        if (isinstance(c, np.ndarray) and not c.any()) or (not isinstance(c, np.ndarray) and not c):
             continue
         for f, d in enumerate(b):
-            if isinstance(d, np.ndarray) and not d.any() or not isinstance(d, np.ndarray) and not d:
+            if (isinstance(d, np.ndarray) and not d.any()) or (not isinstance(d, np.ndarray) and not d):
                 continue
             k = e + f
             if k < half:
@@ -559,9 +561,9 @@ class _Reference:
         s = self.integer(node.args[1])
         first = tuple(-((-p) // s) for p in value.start)
         last = tuple((p + m - 1) // s for p, m in zip(value.start, value.shape))
-        shape = tuple(max(b - a + 1, 0) for a, b in zip(first, last))
-        window = tuple(slice(a * s - p, b * s - p + 1, s) if b >= a else slice(0, 0)
-                       for a, b, p in zip(first, last, value.start))
+        window = tuple(
+            slice(a * s - p, b * s - p + 1, s) if b >= a else slice(0, 0) for a, b, p in zip(first, last, value.start)
+        )
         return Value(first, [p[window].copy() for p in value.parts], self.order)
 
 
@@ -618,9 +620,9 @@ def sides_differ(values: list) -> bool:
     for other in values[1:]:
         if isinstance(first, Value):
             a, b = first.support(), other.support()
-            if set(a) != set(b) or any(not (a[i] == b[i]) for i in a):
+            if set(a) != set(b) or any(a[i] != b[i] for i in a):
                 return True
-        elif not (first == other):
+        elif first != other:
             return True
     return False
 
@@ -638,10 +640,12 @@ class Confirmation:
         if self.reason:
             return f"NOT confirmed: {self.reason}"
         state = "confirmed" if self.confirmed else "NOT confirmed"
-        return (f"{state} by the independent exact evaluation (convalg.convolve / convalg.correlate on "
-                f"exact object arrays, the other operators from their definitions): the sides "
-                f"{'are reproduced' if self.reproduces else 'are NOT reproduced'} and "
-                f"{'differ' if self.differ else 'do NOT differ'}")
+        return (
+            f"{state} by the independent exact evaluation (convalg.convolve / convalg.correlate on "
+            f"exact object arrays, the other operators from their definitions): the sides "
+            f"{'are reproduced' if self.reproduces else 'are NOT reproduced'} and "
+            f"{'differ' if self.differ else 'do NOT differ'}"
+        )
 
 
 def _same_side(value, claimed, order: int) -> bool:

@@ -36,10 +36,10 @@ def run(names, operators=None, extra_checks=()) -> int:
     ...
     0
     """
+    from convalg.laws import LAWS
     from convalg.symbolic.certificate import exhaustive_check
     from convalg.symbolic.decide import prove_law
     from convalg.symbolic.language import parse
-    from convalg.laws import LAWS
     from convalg.symbolic.render import render_verdict
 
     failures = []
@@ -51,8 +51,13 @@ def run(names, operators=None, extra_checks=()) -> int:
             verdict = prove_law(law.name, law.operator, dims, certify=_DIAGONAL > 0)
             print(render_verdict(verdict, "text"))
             statement = parse(law.text(dims), dims) if law.statement is not None else None
-            if verdict.status == "proved" and statement is not None and dims == 1 and _DIAGONAL > 0 \
-                    and not statement.names("param"):
+            if (
+                verdict.status == "proved"
+                and statement is not None
+                and dims == 1
+                and _DIAGONAL > 0
+                and not statement.names("param")
+            ):
                 sequences = len(statement.names("seq"))
                 diagonal = _DIAGONAL if sequences <= 2 else min(_DIAGONAL, 12)
                 certificate = exhaustive_check(statement, dims, diagonal=diagonal)

@@ -11,9 +11,11 @@ evaluated exactly (:mod:`convalg.symbolic.evaluate`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import product
+from typing import TYPE_CHECKING
 
 from convalg.symbolic.evaluate import (
     Arithmetic,
@@ -26,6 +28,9 @@ from convalg.symbolic.evaluate import (
     root_order,
 )
 from convalg.symbolic.language import POSITIVE_PARAMETERS, Statement
+
+if TYPE_CHECKING:  # the type only: the search must not run the independent checker's code
+    from convalg.symbolic.reference import Confirmation
 
 __all__ = ["Counterexample", "find_counterexample"]
 
@@ -58,7 +63,7 @@ class Counterexample:
     scalars: dict
     parameters: dict
     sides: list
-    confirmation: object = None
+    confirmation: Confirmation | None = None
     tried: int = 0
     notes: list = field(default_factory=list)
     origin: str = SMALLEST  # how it was found
@@ -88,19 +93,23 @@ def _to_python(value, arithmetic):
     if not value:
         return 0
     if getattr(arithmetic, "has_zeta", False):
-        terms = tuple(sorted((monom[-1], Fraction(int(c.numerator), int(c.denominator)), Fraction(0))
-                             for monom, c in value.terms()))
+        terms = tuple(
+            sorted(
+                (monom[-1], Fraction(int(c.numerator), int(c.denominator)), Fraction(0)) for monom, c in value.terms()
+            )
+        )
         if all(e in (0, arithmetic.order // 4) for e, _, _ in terms):  # a Gaussian rational after all
             real = sum((c for e, c, _ in terms if e == 0), Fraction(0))
             imag = sum((c for e, c, _ in terms if e != 0), Fraction(0))
             return _gaussian(real, imag)
         return RootSum(arithmetic.order, terms)
     c = value.LC
-    return _gaussian(Fraction(int(c.x.numerator), int(c.x.denominator)),
-                     Fraction(int(c.y.numerator), int(c.y.denominator)))
+    return _gaussian(
+        Fraction(int(c.x.numerator), int(c.x.denominator)), Fraction(int(c.y.numerator), int(c.y.denominator))
+    )
 
 
-def _gaussian(real: Fraction, imag: Fraction):
+def _gaussian(real: Fraction | int, imag: Fraction | int):
     """The plainest Python value of ``real + i imag``: an int, a Fraction, a complex with integer
     parts, or a :class:`GaussianRational`."""
     real = int(real) if real.denominator == 1 else real
@@ -162,7 +171,7 @@ class RootSum:
     def __str__(self) -> str:
         parts = []
         for exponent, real, imag in self.terms:
-            coefficient = (f"{real}" if not imag else f"{imag}i" if not real else f"({real} + {imag}i)")
+            coefficient = f"{real}" if not imag else f"{imag}i" if not real else f"({real} + {imag}i)"
             parts.append(coefficient if exponent == 0 else f"{coefficient}*zeta{self.order}^{exponent}")
         return " + ".join(parts)
 
@@ -232,16 +241,17 @@ def find_counterexample(
     complex_sensitive = statement.uses("corr", "conj", "dft")
     if max_total is None:
         max_total = max(len(names), 1) + (3 if dims == 1 else 4)
-    param_domains = [
+    param_domains: list[tuple[int, ...]] = [
         _STRIDES if p == "s" else _POSITIVE_VALUES if p in POSITIVE_PARAMETERS else _OFFSETS for p in params
     ]
     if parameters is not None:
         param_domains = [(parameters[p],) for p in params]
     if shapes is not None:
         max_total = sum(_size(shape) for shape in shapes)
-    scalar_domains = [_REAL_SCALARS] * len(scalars)
+    scalar_domains: list[tuple[complex, ...]] = [_REAL_SCALARS] * len(scalars)
     # each stage tries only candidates that no earlier stage tried
-    stages = [
+    # (entries, scalar domains, whether a candidate is new to this stage, complex values)
+    stages: list[tuple[tuple[complex, ...], list[tuple[complex, ...]], Callable[..., bool], bool]] = [
         (_ENTRIES[1], scalar_domains, lambda flat, scalars: True, False),
         (_ENTRIES[2], scalar_domains, lambda flat, scalars: 2 in flat or -2 in flat, False),
     ]
@@ -258,7 +268,7 @@ def find_counterexample(
         max_candidates = 20_000 if dims == 1 else 8_000
     tried = 0
     meter = [0]
-    max_work = float("inf") if max_work is None else max_work
+    work_limit = float("inf") if max_work is None else max_work
     # a time limit makes the result depend on the machine's load: off unless asked for
     deadline = time.monotonic() + time_limit if time_limit is not None else float("inf")
     arithmetics: dict = {}
@@ -283,7 +293,7 @@ def find_counterexample(
                             if not is_new(flat, scalar_values):
                                 continue
                             tried += 1
-                            if tried > max_candidates or meter[0] > max_work or time.monotonic() > deadline:
+                            if tried > max_candidates or meter[0] > work_limit or time.monotonic() > deadline:
                                 return None, tried
                             if budget is not None and tried % 64 == 0:
                                 budget.check("the counterexample search")
@@ -388,8 +398,15 @@ def _array_of(entries, dims: int, arithmetic) -> Finite:
     return Finite((0, 0), (len(entries), len(entries[0]) if entries else 0), data)
 
 
-def evaluate_instance(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-                      arithmetic=None, meter: list | None = None) -> list:
+def evaluate_instance(
+    statement: Statement,
+    dims: int,
+    sequences: dict,
+    scalars: dict,
+    parameters: dict,
+    arithmetic=None,
+    meter: list | None = None,
+) -> list:
     """Every side's exact value on concrete inputs (lists or sparse dicts); raises ``Undefined``."""
     arithmetic = arithmetic or evaluation_arithmetic(statement, parameters)
     env = {name: _array_of(entries, dims, arithmetic) for name, entries in sequences.items()}
@@ -398,8 +415,9 @@ def evaluate_instance(statement: Statement, dims: int, sequences: dict, scalars:
     return evaluate_sides(statement, env, arithmetic, dims, meter)
 
 
-def sides_differ(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-                 arithmetic=None) -> bool:
+def sides_differ(
+    statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict, arithmetic=None
+) -> bool:
     """Whether the sides differ on these inputs (``Undefined`` propagates)."""
     arithmetic = arithmetic or evaluation_arithmetic(statement, parameters)
     sides = evaluate_instance(statement, dims, sequences, scalars, parameters, arithmetic)
@@ -430,8 +448,15 @@ def _differs(statement, dims, sequences, scalars, parameters, arithmetic) -> boo
         return False
 
 
-def shrink(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-           budget=None, evaluations: int = 300) -> tuple[dict, dict]:
+def shrink(
+    statement: Statement,
+    dims: int,
+    sequences: dict,
+    scalars: dict,
+    parameters: dict,
+    budget=None,
+    evaluations: int = 300,
+) -> tuple[dict, dict]:
     """A smaller counterexample: fewer nonzero entries, shorter arrays, entries 1 or -1 where the
     sides still differ. The inputs must be one on which the sides differ."""
     arithmetic = evaluation_arithmetic(statement, parameters)
@@ -453,9 +478,9 @@ def shrink(statement: Statement, dims: int, sequences: dict, scalars: dict, para
         for axis in range(dims):
             while _length(sequences[name], axis) > 1:
                 trial = _drop_last(sequences[name], axis)
-                if free_length and _is_zero(_last(sequences[name], axis)):
-                    sequences[name] = trial
-                elif still({**sequences, name: trial}, scalars):
+                if (free_length and _is_zero(_last(sequences[name], axis))) or still(
+                    {**sequences, name: trial}, scalars
+                ):
                     sequences[name] = trial
                 else:
                     break
@@ -539,9 +564,17 @@ def _drop_last(entries, axis):
     return [row[:-1] for row in entries]
 
 
-def counterexample_from(statement: Statement, dims: int, sequences: dict, scalars: dict, parameters: dict,
-                        tried: int = 0, budget=None, make_small: bool = True,
-                        origin: str = MADE_SMALL) -> Counterexample:
+def counterexample_from(
+    statement: Statement,
+    dims: int,
+    sequences: dict,
+    scalars: dict,
+    parameters: dict,
+    tried: int = 0,
+    budget=None,
+    make_small: bool = True,
+    origin: str = MADE_SMALL,
+) -> Counterexample:
     """A :class:`Counterexample` (made small first) from inputs on which the sides differ."""
     if make_small:
         sequences, scalars = shrink(statement, dims, sequences, scalars, parameters, budget)
@@ -552,16 +585,18 @@ def counterexample_from(statement: Statement, dims: int, sequences: dict, scalar
     for name in statement.names("seq"):
         sequences.setdefault(name, [0] if dims == 1 else [[0]])
     return Counterexample(
-        statement=str(statement), dims=dims,
+        statement=str(statement),
+        dims=dims,
         sequences={name: sequences[name] for name in statement.names("seq")},
         scalars={name: scalars[name] for name in statement.names("scalar")},
         parameters={name: parameters[name] for name in statement.names("param")},
-        sides=[_side(side, arithmetic) for side in sides], tried=tried, origin=origin,
+        sides=[_side(side, arithmetic) for side in sides],
+        tried=tried,
+        origin=origin,
     )
 
 
-def probe(statement: Statement, dims: int, instances: int = 60, budget=None, seed: int = 0,
-          max_work: int = 1_000_000):
+def probe(statement: Statement, dims: int, instances: int = 60, budget=None, seed: int = 0, max_work: int = 1_000_000):
     """Random instances (short, long and sparse; random parameter values) until the sides differ.
 
     Returns ``(counterexample or None, instances tried)``.
@@ -586,8 +621,9 @@ def probe(statement: Statement, dims: int, instances: int = 60, budget=None, see
             budget.check("the random search")
         if meter[0] > max_work:  # a bound in products, the same on every machine
             return None, index
-        sequences, scalars, parameters = random_instance(statement, dims, rng, KINDS[index % len(KINDS)],
-                                                         complex_values=complex_values)
+        sequences, scalars, parameters = random_instance(
+            statement, dims, rng, KINDS[index % len(KINDS)], complex_values=complex_values
+        )
         try:
             arithmetic = evaluation_arithmetic(statement, parameters)
             sides = evaluate_instance(statement, dims, sequences, scalars, parameters, arithmetic, meter)

@@ -14,10 +14,11 @@ checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Function, KroneckerDelta, Mod, Sum, Symbol, conjugate, exp, expand, oo, pi
+from sympy import Function, KroneckerDelta, Mod, Sum, Symbol, conjugate, exp, oo, pi
 
 from convalg.symbolic.gf import parameter_symbol, scalar_symbol
 from convalg.symbolic.language import Node
@@ -58,7 +59,7 @@ class Chain:
     def checked(self) -> bool:
         return all(step.checked for step in self.steps)
 
-    def apply(self, rule: str, *args) -> "Chain":
+    def apply(self, rule: str, *args) -> Chain:
         self.steps.append(rewrite(self.current, rule, *args))
         return self
 
@@ -306,8 +307,10 @@ def _change_index(expr, name, substitution):
         expr.xreplace({the_sum: after_sum}),
         "",
         all(checks),
-        f"sympy Sum.change_index; k -> ±k + c is a bijection of the index set and the summand equals "
-        f"the old one at the new {name}",
+        (
+            "sympy Sum.change_index; k -> ±k + c is a bijection of the index set and the summand equals "
+            f"the old one at the new {name}"
+        ),
     )
 
 
@@ -422,7 +425,7 @@ def _delta(expr, name):
     after = Sum(summand, *remaining) if remaining else summand
     return (
         expr.xreplace({target: after}),
-        f"every term off the delta's support is zero",
+        "every term off the delta's support is zero",
         all(checks),
         "the delta is 1 exactly at one index (sympy KroneckerDelta)",
     )
@@ -430,7 +433,9 @@ def _delta(expr, name):
 
 def _expand(expr):
     after = sympy.expand(expr, power_exp=True)
-    after = after.replace(lambda e: isinstance(e, Sum), lambda e: Sum(sympy.expand(e.function, power_exp=True), *e.limits))
+    after = after.replace(
+        lambda e: isinstance(e, Sum), lambda e: Sum(sympy.expand(e.function, power_exp=True), *e.limits)
+    )
     return after, "", True, "sympy expand (algebra of the summand)"
 
 
@@ -483,14 +488,16 @@ def _merge(expr):
             return (
                 expr.xreplace({mul: after}),
                 "both sums converge absolutely (finite support)"
-                if _infinite(first) or _infinite(second) else FINITE_SUMS,
+                if _infinite(first) or _infinite(second)
+                else FINITE_SUMS,
                 True,
                 "distributivity: a product of two sums is the double sum of the products",
             )
     raise _NotApplicable("no product of two sums")
 
 
-_RULES = {
+# rule name -> rewrite(expr, *args) returning (after, side condition, checked, how it was checked)
+_RULES: dict[str, Callable[..., tuple[sympy.Expr, str, bool, str]]] = {
     "change_index": _change_index,
     "reorder": _reorder,
     "pull_in": _pull_in,

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the verdict only carries these; importing them here would be a cycle
+    from convalg.symbolic.certificate import Certificate
+    from convalg.symbolic.gate import Recheck
+    from convalg.symbolic.search import Counterexample
 
 __all__ = ["Proof", "Verdict"]
 
@@ -52,11 +58,11 @@ class Verdict:
     dims: int
     status: str
     proof: Proof | None = None
-    counterexample: object = None
-    certificate: object = None
+    counterexample: Counterexample | None = None
+    certificate: Certificate | None = None
     reason: str = ""
     law: str | None = None
-    recheck: object = None  # the gate's independent re-check of a proof (convalg.symbolic.gate.Recheck)
+    recheck: Recheck | None = None  # the gate's independent re-check of a proof
 
     @property
     def exit_status(self) -> int:

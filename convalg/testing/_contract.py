@@ -45,8 +45,15 @@ CHOICES = {
 ALIASES = {
     "conjugate": {"none": "neither", "in2": "kernel", "second": "kernel", "in1": "signal", "first": "signal"},
     "boundary": {
-        "fill": "constant", "grid-constant": "constant", "symm": "reflect", "symmetric": "reflect",
-        "grid-mirror": "reflect", "grid-wrap": "wrap", "circular": "wrap", "periodic": "wrap", "edge": "nearest",
+        "fill": "constant",
+        "grid-constant": "constant",
+        "symm": "reflect",
+        "symmetric": "reflect",
+        "grid-mirror": "reflect",
+        "grid-wrap": "wrap",
+        "circular": "wrap",
+        "periodic": "wrap",
+        "edge": "nearest",
     },
 }
 
@@ -99,8 +106,7 @@ _EXPLAIN = {
     "infinity in the kernel reaches every output (scipy.signal's 'fill', ndimage's 'constant')",
     ("quirk", "ndimage-1d"): "odd kernels whose taps are symmetric or antisymmetric within 2.2e-16 are applied "
     "as exactly (anti)symmetric (scipy.ndimage's 1-D filters)",
-    ("quirk", "ndimage"): "taps of magnitude <= 2.2e-16 are dropped, even under a NaN (scipy.ndimage's "
-    "N-D filters)",
+    ("quirk", "ndimage"): "taps of magnitude <= 2.2e-16 are dropped, even under a NaN (scipy.ndimage's N-D filters)",
     ("quirk", "correlate2d"): "in 'valid' mode with the kernel the larger input, complex results are conjugated "
     "(scipy.signal.correlate2d)",
 }
@@ -225,15 +231,23 @@ class Contract:
             flip_kernel=correlation and not swapped,
         )
 
+    def _needed(self, field_name: str) -> str:
+        value = getattr(self, field_name)
+        if value is None:
+            raise ValueError(f"the contract does not state {field_name!r}: complete it first (Contract.completed)")
+        return value
+
     @property
     def window(self) -> Window:
-        if self.mode == "same":
-            return Window("same", self.same_length, self.same_start)
-        return Window(self.mode, self.mode, "0" if self.mode == "full" else "min-1")
+        mode = self._needed("mode")
+        if mode == "same":
+            return Window("same", self._needed("same_length"), self._needed("same_start"))
+        return Window(mode, mode, "0" if mode == "full" else "min-1")
 
     def convention(self) -> Convention:
         """The algebraic part (needs a completed contract); explicit zeros are zeros there."""
-        return Convention(self.transform, self.window, "zero" if self.boundary == "constant" else self.boundary)
+        boundary = self._needed("boundary")
+        return Convention(self.transform, self.window, "zero" if boundary == "constant" else boundary)
 
     def defined(self, signal_shape, kernel_shape) -> bool:
         """Whether the contract defines an output for inputs of these shapes."""
@@ -295,8 +309,9 @@ class Contract:
         marks_b = _nonfinite_marks(b) * taps  # the taps the function really applies (a quirk may drop some)
         if self.boundary == "constant" and self.mode != "valid" and marks_b.any():
             return np.ones(shape, dtype=bool)  # the bad tap also multiplies the explicit zeros: every output
-        marks = convolution_block(marks_a, taps, starts, shape) + convolution_block(np.ones(marks_a.shape), marks_b,
-                                                                                     starts, shape)
+        marks = convolution_block(marks_a, taps, starts, shape) + convolution_block(
+            np.ones(marks_a.shape), marks_b, starts, shape
+        )
         return np.asarray(marks, dtype=float) > 0
 
     # ------------------------------------------------------------ words
@@ -394,7 +409,7 @@ def _ndimage_taps(b: np.ndarray, quirk: str) -> tuple[np.ndarray, np.ndarray]:
         taps = np.empty(b.shape, dtype=b.dtype)
         taps.real, taps.imag = real, imag  # (not real + 1j * imag: 1j * inf would make a NaN)
         return taps, real_print | imag_print
-    if b.dtype.kind not in "f":  # integer taps are never within DBL_EPSILON of each other or of 0 but 0
+    if b.dtype.kind != "f":  # integer taps are never within DBL_EPSILON of each other or of 0 but 0
         return b, (b != 0) if quirk == "ndimage" else np.ones(b.shape, dtype=bool)
     fw = np.array(b[(slice(None, None, -1),) * b.ndim], dtype=np.float64)
     if quirk == "ndimage":

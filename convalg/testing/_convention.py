@@ -13,15 +13,23 @@ single convention that explains every output.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
+from convalg.testing._harness import Outcome
 from convalg.testing._oracle import convolution_block, full_convolution, window
 
 __all__ = ["Convention", "Transform", "Window", "detect_convention", "Detection"]
 
 # ndimage's boundary names -> numpy.pad's modes; 'zero' is the signal-processing default.
-BOUNDARIES = {"zero": "constant", "reflect": "symmetric", "mirror": "reflect", "wrap": "wrap", "nearest": "edge"}
+BOUNDARIES: dict[str, Literal["constant", "symmetric", "reflect", "wrap", "edge"]] = {
+    "zero": "constant",
+    "reflect": "symmetric",
+    "mirror": "reflect",
+    "wrap": "wrap",
+    "nearest": "edge",
+}
 _BOUNDARY_WORDS = {
     "zero": "zero-padded",
     "reflect": "extended by half-sample reflection (ndimage 'reflect')",
@@ -180,7 +188,9 @@ class Convention:
         if self.real_only:
             parts.append("conjugation cannot be told (the function takes real inputs only)")
         else:
-            parts.append(f"conjugates {t.conjugated()}" if t.conjugated() != "neither" else "conjugates neither argument")
+            parts.append(
+                f"conjugates {t.conjugated()}" if t.conjugated() != "neither" else "conjugates neither argument"
+            )
         if t.swapped:
             parts.append("arguments swapped (the signal slides over the kernel)")
         parts.append(f"window {self.window.describe()}")
@@ -192,7 +202,9 @@ class Convention:
         """A one-line label: e.g. ``correlation(conj kernel) same[(k-1)//2, signal] zero``."""
         t = self.transform
         conj = "?" if self.real_only else t.conjugated()
-        label = f"{t.operation}{' swapped' if t.swapped else ''}{' reversed' if t.flip_signal and t.flip_kernel else ''}"
+        swapped = " swapped" if t.swapped else ""
+        reversed_ = " reversed" if t.flip_signal and t.flip_kernel else ""
+        label = f"{t.operation}{swapped}{reversed_}"
         label += f" (conj {conj})"
         win = self.window.name
         if win == "same":
@@ -228,7 +240,7 @@ class Convention:
 
     def reference(self, signal, kernel) -> np.ndarray:
         """The exact (integers) or extended-precision output of this convention."""
-        pads, starts, shape = self.geometry(np.shape(signal), np.shape(kernel))
+        _, starts, shape = self.geometry(np.shape(signal), np.shape(kernel))
         a, b = self.operands(signal, kernel)
         with np.errstate(all="ignore"):  # NaN and infinity may be inputs here, not accidents
             return convolution_block(a, b, starts, shape)
@@ -241,7 +253,14 @@ def _probe_shapes(dims: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     if dims == 1:
         pairs = [(9, 4), (8, 3), (7, 2), (10, 5), (6, 6), (11, 1), (3, 6), (2, 5), (1, 1)]
         return [((n,), (k,)) for n, k in pairs]
-    base = [((6, 7), (3, 2)), ((7, 5), (2, 4)), ((5, 5), (3, 3)), ((4, 8), (1, 2)), ((2, 3), (4, 5)), ((1, 1), (1, 1))]
+    base: list[tuple[tuple[int, ...], tuple[int, ...]]] = [
+        ((6, 7), (3, 2)),
+        ((7, 5), (2, 4)),
+        ((5, 5), (3, 3)),
+        ((4, 8), (1, 2)),
+        ((2, 3), (4, 5)),
+        ((1, 1), (1, 1)),
+    ]
     if dims == 2:
         return base
     return [(n + (3 + i % 2,), k + (2 + i % 3,)) for i, (n, k) in enumerate(base)]
@@ -258,7 +277,7 @@ def _random(rng, shape, complex_: bool) -> np.ndarray:
 class _Probe:
     signal: np.ndarray
     kernel: np.ndarray
-    outcome: object  # a convalg.testing._harness.Outcome
+    outcome: Outcome
 
 
 def _explains(convention: Convention, probe: _Probe, cache: dict) -> bool:
@@ -276,7 +295,9 @@ def _explains(convention: Convention, probe: _Probe, cache: dict) -> bool:
 
 
 def _candidates(real_only: bool):
-    transforms = TRANSFORMS if not real_only else tuple(t for t in TRANSFORMS if not t.conj_signal and not t.conj_kernel)
+    transforms = (
+        TRANSFORMS if not real_only else tuple(t for t in TRANSFORMS if not t.conj_signal and not t.conj_kernel)
+    )
     for boundary in BOUNDARIES:
         for transform in transforms:
             for win in WINDOWS:
@@ -345,7 +366,8 @@ def detect_convention(fn, *, dims: int = 1, seed: int = 0, call=None) -> Detecti
         everything += probes
         fitting = [p for p in probes if all(k <= n for n, k in zip(p.signal.shape, p.kernel.shape))]
         usable = [
-            p for p in fitting
+            p
+            for p in fitting
             if p.outcome.output is not None and p.outcome.output.dtype.kind in ("c" if complex_ else "fc")
         ]
         if len(usable) >= max(1, len(fitting) // 2):

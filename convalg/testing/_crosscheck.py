@@ -27,6 +27,7 @@ import contextlib
 import inspect
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,7 +293,7 @@ def _pad_like_boundary(x: np.ndarray, kernel_shape: tuple, boundary: str, fillva
     widths = [(k - 1, k - 1) for k in kernel_shape]
     if boundary == "fill":
         return np.pad(x, widths, mode="constant", constant_values=fillvalue)
-    return np.pad(x, widths, mode={"wrap": "wrap", "symm": "symmetric"}[boundary])
+    return np.pad(x, widths, mode="wrap" if boundary == "wrap" else "symmetric")
 
 
 def _boundary_2d(function: str, a: np.ndarray, b: np.ndarray, options: dict) -> np.ndarray:
@@ -383,15 +384,19 @@ def _reference(function: str, a: np.ndarray, b: np.ndarray, options: dict) -> _R
         else:  # scipy casts the fill value to the inputs' type
             fill_exact = int(np.asarray(fill).astype(np.result_type(a, b)).item())
         value = _oracle(function, _as_objects(a), _as_objects(b), options, fillvalue=fill_exact)
-        magnitude = _oracle(function, np.abs(_as_objects(a)), np.abs(_as_objects(b)), options,
-                            fillvalue=abs(fill_exact))
+        magnitude = _oracle(
+            function, np.abs(_as_objects(a)), np.abs(_as_objects(b)), options, fillvalue=abs(fill_exact)
+        )
         return _Reference(value, True, magnitude, None)
     complex_ = np.iscomplexobj(a) or np.iscomplexobj(b) or np.iscomplexobj(fill)
     wide = np.clongdouble if complex_ else np.longdouble
     value = _oracle(function, a.astype(wide), b.astype(wide), options, fillvalue=wide(fill))
     with np.errstate(invalid="ignore", over="ignore"):
         magnitude = _oracle(
-            function, np.abs(a).astype(np.longdouble), np.abs(b).astype(np.longdouble), options,
+            function,
+            np.abs(a).astype(np.longdouble),
+            np.abs(b).astype(np.longdouble),
+            options,
             fillvalue=np.longdouble(abs(fill)),
         )
     terms = _reference_terms(function, a, b, axes, options.get("mode", "full"))
@@ -453,7 +458,9 @@ def _with_reference(bound: errorbounds.Bound, ref: _Reference) -> errorbounds.Bo
     """Add the reference's own bound: ``|c_hat - ref| <= |c_hat - c| + |c - ref|``."""
     if ref.exact or bound.kind == "exact":
         return bound
+    assert ref.bound is not None  # an inexact reference carries its bound
     ref_value = np.asarray(ref.bound.value, dtype=np.float64)
+    value: float | np.ndarray
     if bound.kind == "componentwise":
         value = np.asarray(bound.value, dtype=np.float64) + ref_value
     else:
@@ -503,9 +510,9 @@ def _measure(result: np.ndarray, ref: _Reference, bound: errorbounds.Bound):
         # bound checks only that); the norm is scaled so that squares cannot overflow.
         placed = errorbounds.Bound("componentwise", np.inf, "").holds(result, ref.value)
         deviation = _norm2(_abs_error(result, ref.value)) if result.size else 0.0
-        value = float(bound.value)
-        ratio = 0.0 if deviation == 0 else (deviation / value if value > 0 else math.inf)
-        return deviation, value, ratio, placed and deviation <= value
+        limit = float(bound.value)
+        ratio = 0.0 if deviation == 0 else (deviation / limit if limit > 0 else math.inf)
+        return deviation, limit, ratio, placed and deviation <= limit
     holds = bound.holds(result, ref.value)
     if result.size == 0:
         return 0.0, 0.0, 0.0, holds
@@ -539,15 +546,27 @@ def _row(engine, backend, method, chosen, result, bound, ref, scipy_result, *, c
     if not holds and not notes and ratio <= 1:
         notes.append("non-finite values differ from the reference in position or value")
     return CheckRow(
-        engine, backend, method, chosen, str(result.dtype), tuple(result.shape), deviation, value, ratio,
-        bound.description, holds, counted, "; ".join(notes),
+        engine,
+        backend,
+        method,
+        chosen,
+        str(result.dtype),
+        tuple(result.shape),
+        deviation,
+        value,
+        ratio,
+        bound.description,
+        holds,
+        counted,
+        "; ".join(notes),
     )
 
 
 def _error_row(engine, backend, method, exc, *, ok, counted=True, note="") -> CheckRow:
     text = f"raised {type(exc).__name__}: {exc}"
-    return CheckRow(engine, backend, method, "-", "-", (), math.nan, math.nan, 0.0 if ok else math.inf,
-                    text, ok, counted, note)
+    return CheckRow(
+        engine, backend, method, "-", "-", (), math.nan, math.nan, 0.0 if ok else math.inf, text, ok, counted, note
+    )
 
 
 def _overflow_expected(a: np.ndarray, b: np.ndarray, options: dict, terms: int) -> bool:
@@ -618,8 +637,7 @@ def _quiet_if_nonfinite(a: np.ndarray, b: np.ndarray):
         yield
         return
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Use of fft convolution on input with NAN or inf",
-                                RuntimeWarning)
+        warnings.filterwarnings("ignore", "Use of fft convolution on input with NAN or inf", RuntimeWarning)
         yield
 
 
@@ -634,7 +652,7 @@ def _call_scipy(module, function, a, b, options, method, to_host):
     try:
         with quiet:
             return np.asarray(to_host(getattr(module, function)(a, b, **call))), None
-    except Exception as exc:  # a rejection by scipy is what convalg must match
+    except Exception as exc:  # noqa: BLE001 - a rejection by scipy is what convalg must match
         return None, exc
 
 
@@ -650,8 +668,18 @@ def _bound_for(chosen, function, a, b, options, result_dtype, ref, *, terms, fft
         return errorbounds.exact(result_dtype), ref
     if ref.exact:
         ref = _as_float_reference(ref)
-    bound = _method_bound(chosen, function, a, b, options, terms=terms, fft_shape=fft_shape,
-                          overlaps=overlaps, dtype=result_dtype, ref=ref)
+    bound = _method_bound(
+        chosen,
+        function,
+        a,
+        b,
+        options,
+        terms=terms,
+        fft_shape=fft_shape,
+        overlaps=overlaps,
+        dtype=result_dtype,
+        ref=ref,
+    )
     return _with_reference(bound, ref), ref
 
 
@@ -662,8 +690,18 @@ def _has_nonfinite(*arrays: np.ndarray) -> bool:
 def _scipy_row(engine, function, a, b, options, method, ref, result) -> CheckRow:
     chosen, info = _scipy_plan(function, a, b, options, method)
     counted = not _is_exact_input(a, b) and not _has_nonfinite(a, b)
-    bound, ref = _bound_for(chosen, function, a, b, options, result.dtype, ref, terms=info.get("terms", 1),
-                            fft_shape=info.get("fft_shape"), overlaps=info.get("overlaps", 1))
+    bound, ref = _bound_for(
+        chosen,
+        function,
+        a,
+        b,
+        options,
+        result.dtype,
+        ref,
+        terms=info.get("terms", 1),
+        fft_shape=info.get("fft_shape"),
+        overlaps=info.get("overlaps", 1),
+    )
     note = "" if counted else "for information: scipy promises no exactness on integer or non-finite input"
     if _scipy_conjugates(function, a, b, options):
         counted = False
@@ -687,7 +725,7 @@ def _call_convalg(signal, function, a, b, options, backend, method):
     try:
         with _quiet_if_nonfinite(a, b):
             result = np.asarray(to_numpy(getattr(signal, function)(a, b, backend=backend, **call)))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever convalg raises is held against scipy's behaviour
         return call, shown, None, exc
     return call, shown, result, None
 
@@ -709,29 +747,75 @@ def _convalg_row(signal, function, a, b, options, backend, method, ref, scipy_re
         if isinstance(exc, OverflowError) and ref is not None and ref.exact:
             terms = _reference_terms(function, a, b, _conv_axes(function, a, options), options.get("mode", "full"))
             ok = _overflow_expected(a, b, options, terms)
-            note = ("int64 could overflow: max|a| max|b| m > 2**63 - 1" if ok
-                    else "no int64 overflow is possible for these magnitudes")
+            note = (
+                "int64 could overflow: max|a| max|b| m > 2**63 - 1"
+                if ok
+                else "no int64 overflow is possible for these magnitudes"
+            )
             return _error_row("convalg", backend, shown, exc, ok=ok, note=note)
         return _error_row("convalg", backend, shown, exc, ok=False)
-    if _documented_rejection(function, a, b, options) and scipy_error is None:
-        text = f"convalg returned a result; documented to raise ValueError for {_documented_rejection(function, a, b, options)}"
-        return CheckRow("convalg", backend, shown, "-", str(result.dtype), tuple(result.shape), math.nan,
-                        math.nan, math.inf, text, False)
+    documented = _documented_rejection(function, a, b, options)
+    if documented and scipy_error is None:
+        text = f"convalg returned a result; documented to raise ValueError for {documented}"
+        return CheckRow(
+            "convalg",
+            backend,
+            shown,
+            "-",
+            str(result.dtype),
+            tuple(result.shape),
+            math.nan,
+            math.nan,
+            math.inf,
+            text,
+            False,
+        )
     if scipy_error is not None and ref is None:
         text = f"scipy raises {type(scipy_error).__name__}: {scipy_error}; convalg returned a result"
-        return CheckRow("convalg", backend, shown, "-", str(result.dtype), tuple(result.shape), math.nan,
-                        math.nan, math.inf, text, False)
+        return CheckRow(
+            "convalg",
+            backend,
+            shown,
+            "-",
+            str(result.dtype),
+            tuple(result.shape),
+            math.nan,
+            math.nan,
+            math.inf,
+            text,
+            False,
+        )
     plan = signal.plan(function, a, b, backend=backend, **call)  # the choice may depend on the backend
     if _has_nonfinite(a, b) and plan.method in ("fft", "oa"):
         # An FFT spreads a NaN or Inf over the whole output by construction; only 'direct'
         # and 'auto' promise to keep non-finite values local.
         auto = method == "auto"
-        return CheckRow("convalg", backend, shown, plan.method, str(result.dtype), tuple(result.shape),
-                        math.nan, math.nan, math.inf if auto else 0.0,
-                        "not applicable: an FFT spreads non-finite input by design", not auto,
-                        note="auto must not choose an FFT method for non-finite input" if auto else "")
-    bound, row_ref = _bound_for(plan.method, function, a, b, options, plan.dtype, ref, terms=plan.terms,
-                                fft_shape=plan.fft_shape, overlaps=plan.overlaps)
+        return CheckRow(
+            "convalg",
+            backend,
+            shown,
+            plan.method,
+            str(result.dtype),
+            tuple(result.shape),
+            math.nan,
+            math.nan,
+            math.inf if auto else 0.0,
+            "not applicable: an FFT spreads non-finite input by design",
+            not auto,
+            note="auto must not choose an FFT method for non-finite input" if auto else "",
+        )
+    bound, row_ref = _bound_for(
+        plan.method,
+        function,
+        a,
+        b,
+        options,
+        plan.dtype,
+        ref,
+        terms=plan.terms,
+        fft_shape=plan.fft_shape,
+        overlaps=plan.overlaps,
+    )
     row = _row("convalg", backend, shown, plan.method, result, bound, row_ref, scipy_result)
     if np.dtype(plan.dtype) != result.dtype:
         note = f"plan says dtype {np.dtype(plan.dtype)}, the result is {result.dtype}"
@@ -760,9 +844,26 @@ def _unreferenced_row(signal, function, a, b, options, backend, method, scipy_re
         return _error_row("convalg", backend, shown, exc, ok=False, note="scipy returns a result here")
     same = result.shape == scipy_result.shape and _dtype_agrees(result.dtype, scipy_result.dtype)
     text = f"no reference: the direct definition rejects this call ({reason}); shape and dtype compared with scipy's"
-    note = "" if same else f"shape/dtype {result.shape}/{result.dtype} != scipy's {scipy_result.shape}/{scipy_result.dtype}"
-    return CheckRow("convalg", backend, shown, "-", str(result.dtype), tuple(result.shape), math.nan, math.nan,
-                    0.0 if same else math.inf, text, same, counted=not same, note=note)
+    note = (
+        ""
+        if same
+        else f"shape/dtype {result.shape}/{result.dtype} != scipy's {scipy_result.shape}/{scipy_result.dtype}"
+    )
+    return CheckRow(
+        "convalg",
+        backend,
+        shown,
+        "-",
+        str(result.dtype),
+        tuple(result.shape),
+        math.nan,
+        math.nan,
+        0.0 if same else math.inf,
+        text,
+        same,
+        counted=not same,
+        note=note,
+    )
 
 
 def _backends(requested: str | None) -> list[str]:
@@ -817,8 +918,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     >>> import numpy as np
     >>> from convalg import crosscheck  # also convalg.testing.crosscheck
     >>> a = np.linspace(-1.0, 1.0, 50)
-    >>> check = crosscheck("convolve", a, [1.0, -2.0, 0.5], mode="same", method="direct",
-    ...                    backend="numpy")
+    >>> check = crosscheck("convolve", a, [1.0, -2.0, 0.5], mode="same", method="direct", backend="numpy")
     >>> check.ok
     True
     >>> [(row.engine, row.chosen) for row in check.rows]
@@ -852,7 +952,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
     elif _extends_scipy(a, b):
         try:  # convalg documents a result here; hold it to the reference
             ref = _reference(function, a, b, options)
-        except Exception:  # no reference either: convalg must reject the call like scipy
+        except Exception:  # noqa: BLE001 - no reference either: convalg must reject the call like scipy
             ref = None
     exact = ref is not None and ref.exact
     check = CrossCheck(function, _describe_call(function, a, b, options), _EXACT_NOTE if exact else _REFERENCE_NOTE)
@@ -863,7 +963,7 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
             else:
                 row = _convalg_row(signal, function, a, b, options, name, m, ref, scipy_result, scipy_error)
             check.rows.append(row)
-    oracles = [("scipy.signal", scipy.signal, np.asarray)]
+    oracles: list[tuple[str, Any, Callable[[Any], np.ndarray]]] = [("scipy.signal", scipy.signal, np.asarray)]
     if "cupy" in backends:
         import cupyx.scipy.signal
 
@@ -873,9 +973,17 @@ def crosscheck(function: str, *args: Any, **kwargs: Any) -> CrossCheck:
         backend_name = "numpy" if engine == "scipy.signal" else "cupy"
         if error is not None or ref is None:
             shown = error if error is not None else (scipy_error or no_reference)
-            check.rows.append(_error_row(engine, backend_name, scipy_method, shown, ok=True, counted=False,
-                                         note="" if error is not None else "no reference to measure against"))
+            check.rows.append(
+                _error_row(
+                    engine,
+                    backend_name,
+                    scipy_method,
+                    shown,
+                    ok=True,
+                    counted=False,
+                    note="" if error is not None else "no reference to measure against",
+                )
+            )
         else:
             check.rows.append(_scipy_row(engine, function, a, b, options, scipy_method, ref, result))
     return check
-

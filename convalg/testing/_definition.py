@@ -30,7 +30,8 @@ __all__ = ["evaluate", "judge", "Exact", "terms_of"]
 
 @dataclass
 class Exact:
-    """The contract's output: exact values ``(real + i imag) * 2**exponent`` and which outputs non-finite values reach."""
+    """The contract's output: exact values ``(real + i imag) * 2**exponent``, and which outputs
+    non-finite values reach."""
 
     shape: tuple[int, ...]
     real: list  # Python int per output (flat, C order)
@@ -153,12 +154,11 @@ def evaluate(contract, signal: np.ndarray, kernel: np.ndarray, kernel_taps=None)
     contract has one (the taps the library really applies, in the kernel's own order).
     """
     signal, kernel = np.asarray(signal), np.asarray(kernel)
-    if contract.order == "kernel-signal":
-        if contract.operation == "correlation":
-            if contract.boundary != "zero" or contract.mode == "same":
-                return None  # a swapped correlation of an extended signal, or its 'same': not covered here
-            # corr(kernel, signal)[t] = sum_j kernel[t - (n-1) + j] * conj?(signal[j]): swap the roles
-            return evaluate(_swap_roles(contract), kernel, signal, None)
+    if contract.order == "kernel-signal" and contract.operation == "correlation":
+        if contract.boundary != "zero" or contract.mode == "same":
+            return None  # a swapped correlation of an extended signal, or its 'same': not covered here
+        # corr(kernel, signal)[t] = sum_j kernel[t - (n-1) + j] * conj?(signal[j]): swap the roles
+        return evaluate(_swap_roles(contract), kernel, signal, None)
     footprint = np.ones(kernel.shape, dtype=bool)
     if kernel_taps is not None:
         kernel, footprint = kernel_taps
@@ -184,8 +184,11 @@ def evaluate(contract, signal: np.ndarray, kernel: np.ndarray, kernel_taps=None)
     present = [[[(kj, sm) for kj, sm in row if sm is not None] for row in table] for table in tables]
     # explicit zero padding: a NaN or infinite tap also multiplies the zeros outside the signal
     explicit_zeros = contract.boundary == "constant" and contract.mode != "valid"  # valid never pads
-    bad_taps = [tap for tap in itertools.product(*(range(k) for k in k_shape))
-                if explicit_zeros and k_bad[_flat(tap, k_shape)] and feet[_flat(tap, k_shape)]]
+    bad_taps = [
+        tap
+        for tap in itertools.product(*(range(k) for k in k_shape))
+        if explicit_zeros and k_bad[_flat(tap, k_shape)] and feet[_flat(tap, k_shape)]
+    ]
     real_out, imag_out, touched_out, magnitude = [], [], [], []
     for out_index in itertools.product(*(range(len(table)) for table in tables)):
         re = im = 0
@@ -210,8 +213,16 @@ def evaluate(contract, signal: np.ndarray, kernel: np.ndarray, kernel_taps=None)
     terms = math.prod(min(n, k) for n, k in zip(n_shape, k_shape))
     if contract.conjugates_output(signal, kernel):
         imag_out = [-v for v in imag_out]
-    return Exact(out_shape, real_out, imag_out if complex_result else None, s_exp + k_exp, touched_out, magnitude,
-                 terms, any(s_bad) or any(k_bad))
+    return Exact(
+        out_shape,
+        real_out,
+        imag_out if complex_result else None,
+        s_exp + k_exp,
+        touched_out,
+        magnitude,
+        terms,
+        any(s_bad) or any(k_bad),
+    )
 
 
 def _to_float(n: int, exponent: int) -> float:
@@ -264,10 +275,7 @@ def _extended(contract, signal: np.ndarray, kernel_shape) -> np.ndarray:
     """The signal with k samples of its boundary extension on each side (itself for zeros)."""
     if contract.boundary in ("zero", "constant") or contract.mode == "valid":
         return signal
-    index = [
-        [_extend(contract.boundary, m, n) for m in range(-k, n + k)]
-        for n, k in zip(signal.shape, kernel_shape)
-    ]
+    index = [[_extend(contract.boundary, m, n) for m in range(-k, n + k)] for n, k in zip(signal.shape, kernel_shape)]
     return signal[np.ix_(*index)]
 
 
@@ -324,8 +332,7 @@ def judge(contract, signal, kernel, output: np.ndarray, *, kernel_taps=None, com
             return Verdict(True, "within the normwise FFT bound")
     worst = int(np.argmax(error))
     where = tuple(int(i) for i in np.unravel_index(worst, exact.shape))
-    return Verdict(False, f"output {where} is off by {error.flat[worst]:.3g}, "
-                          "beyond the direct and the FFT bounds")
+    return Verdict(False, f"output {where} is off by {error.flat[worst]:.3g}, beyond the direct and the FFT bounds")
 
 
 def _judge_integers(contract, exact: Exact, flat, dtype: np.dtype, signal, kernel) -> Verdict:
@@ -351,8 +358,9 @@ def _judge_integers(contract, exact: Exact, flat, dtype: np.dtype, signal, kerne
             math.sqrt(float(np.sum(error**2))) <= float(fft.value) + math.sqrt(error.size)
         ):
             return Verdict(True, "integers within the float64 bounds of a float computation cast back")
-        return Verdict(False, f"integer output {int(np.argmax(error))} is off by {error.max():g}, beyond the float64 "
-                              "bounds")
+        return Verdict(
+            False, f"integer output {int(np.argmax(error))} is off by {error.max():g}, beyond the float64 bounds"
+        )
     return Verdict(True, "integers as the contract's rule says")
 
 
@@ -364,5 +372,9 @@ def refusal_allowed(contract, signal, kernel) -> Verdict:
         return Verdict(False, "a refusal on inputs whose result is defined")
     info = np.iinfo(dtype)
     fits = all(info.min <= v << exact.exponent <= info.max for v in exact.real)
-    return Verdict(not fits, "an exact result does not fit: refusing it is allowed" if not fits else
-                   "every exact result fits, yet the function refused")
+    return Verdict(
+        not fits,
+        "an exact result does not fit: refusing it is allowed"
+        if not fits
+        else "every exact result fits, yet the function refused",
+    )

@@ -112,11 +112,22 @@ def check_call(contract, signal: np.ndarray, kernel: np.ndarray, outcome, timeou
             return Check(None, "refuses an integer result that does not fit (allowed)")
         return Check(Finding("raised", ("raised", outcome.error_type), f"raises {outcome.error}"))
     if outcome.aliased:
-        return Check(Finding("aliased", ("aliased",), f"returns its input ({', '.join(outcome.aliased)}) or a "
-                                                       "view of it: the caller's array and the result are one"))
+        return Check(
+            Finding(
+                "aliased",
+                ("aliased",),
+                f"returns its input ({', '.join(outcome.aliased)}) or a "
+                "view of it: the caller's array and the result are one",
+            )
+        )
     if outcome.stale:
-        return Check(Finding("stale", ("stale",), "the previous call's result changes during this call (it "
-                                                  "returns an internal buffer that is reused)"))
+        return Check(
+            Finding(
+                "stale",
+                ("stale",),
+                "the previous call's result changes during this call (it returns an internal buffer that is reused)",
+            )
+        )
     out = outcome.output
     shape = contract.output_shape(signal.shape, kernel.shape)
     if tuple(out.shape) != tuple(shape):
@@ -144,16 +155,26 @@ def check_call(contract, signal: np.ndarray, kernel: np.ndarray, outcome, timeou
     lost = touched & ~bad
     if lost.any():
         i = tuple(int(v) for v in np.argwhere(lost)[0])
-        return Check(Finding("nonfinite", ("nonfinite", "lost"),
-                             f"output {i} is {out[i]}, but a NaN or infinity enters its sum (rule: every output "
-                             "whose sum a non-finite value enters is non-finite)"))
+        return Check(
+            Finding(
+                "nonfinite",
+                ("nonfinite", "lost"),
+                f"output {i} is {out[i]}, but a NaN or infinity enters its sum (rule: every output "
+                "whose sum a non-finite value enters is non-finite)",
+            )
+        )
     spread = bad & ~touched
     if spread.any() and contract.nonfinite == "local":
         i = tuple(int(v) for v in np.argwhere(spread)[0])
-        return Check(Finding("nonfinite", ("nonfinite", "spread"),
-                             f"output {i} is {out[i]}, though no NaN or infinity enters its sum; {int(spread.sum())} "
-                             f"of {spread.size} outputs are non-finite beyond the {int(touched.sum())} reached "
-                             "(rule 'local': non-finite values reach exactly the outputs they enter)"))
+        return Check(
+            Finding(
+                "nonfinite",
+                ("nonfinite", "spread"),
+                f"output {i} is {out[i]}, though no NaN or infinity enters its sum; {int(spread.sum())} "
+                f"of {spread.size} outputs are non-finite beyond the {int(touched.sum())} reached "
+                "(rule 'local': non-finite values reach exactly the outputs they enter)",
+            )
+        )
     return Check(None, values.bound, nonfinite=True, spread=bool(spread.any()))
 
 
@@ -162,16 +183,18 @@ def _check_floats(contract, signal, kernel, out, reference, judged, wanted) -> C
     bounds = _float_bounds(contract, signal, kernel, dtype)
     if not bounds:
         return Check(None, unjudged=True)
-    wide = np.asarray(reference, dtype=np.clongdouble if np.iscomplexobj(reference) or out.dtype.kind == "c"
-                      else np.longdouble)
+    wide = np.asarray(
+        reference, dtype=np.clongdouble if np.iscomplexobj(reference) or out.dtype.kind == "c" else np.longdouble
+    )
     compared = np.where(judged, out, 0)
     wide = np.where(judged, wide, 0)
     for bound in bounds:
         if bound.holds(compared, wide):
             return Check(None, bound.description)
     reports = "\n".join(f"- {bound_report(compared, wide, b)}" for b in bounds)
-    return Check(Finding("values", ("values",), f"outside every bound a correct implementation meets:\n{reports}",
-                         reference))
+    return Check(
+        Finding("values", ("values",), f"outside every bound a correct implementation meets:\n{reports}", reference)
+    )
 
 
 def _float_bounds(contract, signal, kernel, dtype) -> list[errorbounds.Bound]:
@@ -179,8 +202,9 @@ def _float_bounds(contract, signal, kernel, dtype) -> list[errorbounds.Bound]:
     _, starts, shape = contract.convention().geometry(signal.shape, kernel.shape)
     a, b, _ = contract.operands(signal, kernel)
     with np.errstate(all="ignore"):
-        bounds = [operand_tolerance(a, b, starts=starts, shape=shape, method=m, dtype=dtype)
-                  for m in ("direct", "fft-any")]
+        bounds = [
+            operand_tolerance(a, b, starts=starts, shape=shape, method=m, dtype=dtype) for m in ("direct", "fft-any")
+        ]
     # a bound that overflowed would let anything pass: such a bound is not used
     return [b for b in bounds if np.all(np.isfinite(b.value))]
 
@@ -199,8 +223,10 @@ def _check_integers(contract, signal, kernel, out, reference) -> Check:
         wrong = np.array([d % (1 << (8 * out.dtype.itemsize)) != 0 for d in diff], dtype=bool)
     else:
         error = np.array([float(abs(d)) if f else 0.0 for d, f in zip(diff, fits)])
-        direct, fft = (np.broadcast_to(b.value, out.shape).ravel() if b.kind == "componentwise" else b.value
-                       for b in _float_bounds(contract, signal, kernel, np.dtype(np.float64)))
+        direct, fft = (
+            np.broadcast_to(b.value, out.shape).ravel() if b.kind == "componentwise" else b.value
+            for b in _float_bounds(contract, signal, kernel, np.dtype(np.float64))
+        )
         if np.all(error <= direct + 1) or math.sqrt(float(np.sum(error**2))) <= fft + math.sqrt(error.size):
             wrong = np.zeros(error.shape, dtype=bool)
         else:
@@ -216,6 +242,12 @@ def _check_integers(contract, signal, kernel, out, reference) -> Check:
         why = f"not the exact result, nor the exact result wrapped modulo 2**{8 * out.dtype.itemsize}"
     else:
         why = "beyond the float64 bounds"
-    return Check(Finding("integers", ("integers",),
-                         f"output {index} is {got[i]} where the exact result is {want[i]} ({why}; integer rule "
-                         f"'{contract.integers}')", reference))
+    return Check(
+        Finding(
+            "integers",
+            ("integers",),
+            f"output {index} is {got[i]} where the exact result is {want[i]} ({why}; integer rule "
+            f"'{contract.integers}')",
+            reference,
+        )
+    )

@@ -26,9 +26,16 @@ import pickle
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # ForkContext exists only where fork does
+    from multiprocessing.context import ForkContext, SpawnContext
 
 __all__ = ["Harness", "Outcome", "to_numpy"]
 
@@ -98,8 +105,8 @@ class _State:
     """What one worker (or the in-process caller) remembers between calls: the last output."""
 
     def __init__(self) -> None:
-        self.last = None  # the object the function returned last time
-        self.last_copy = None  # and a copy of its values then
+        self.last: np.ndarray | None = None  # the object the function returned last time
+        self.last_copy: np.ndarray | None = None  # and a copy of its values then
 
 
 def _call_once(fn, args: tuple, state: _State) -> Outcome:
@@ -112,8 +119,12 @@ def _call_once(fn, args: tuple, state: _State) -> Outcome:
     start = time.perf_counter()
     sink = io.StringIO()
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"), \
-                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        with (
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+            contextlib.redirect_stdout(sink),
+            contextlib.redirect_stderr(sink),
+        ):
             warnings.simplefilter("ignore")
             result = fn(*args)
             out = to_numpy(result)
@@ -134,19 +145,20 @@ def _call_once(fn, args: tuple, state: _State) -> Outcome:
     seconds = time.perf_counter() - start
     mutated = tuple(n for n, a, p in zip(names, args, pristine) if not _same(a, p))
     aliased = tuple(
-        n for n, a in zip(names, args)
+        n
+        for n, a in zip(names, args)
         if result is a or np.may_share_memory(out, a)  # the arguments are fresh copies: any overlap is a view
     )
-    stale = state.last is not None and not _same(np.asarray(state.last), state.last_copy)
+    stale = state.last is not None and state.last_copy is not None and not _same(state.last, state.last_copy)
     if isinstance(out, np.ndarray) and out.size <= _MAX_OUTPUT_ELEMENTS:
         state.last, state.last_copy = out, out.copy()
     else:
         state.last = state.last_copy = None
     if out.size > _MAX_OUTPUT_ELEMENTS:
-        return Outcome(error=f"ValueError: returned {out.size} elements", error_type="ValueError",
-                       seconds=seconds, mutated=mutated)
-    return Outcome(output=np.array(out, copy=True), mutated=mutated, aliased=aliased, stale=stale,
-                   seconds=seconds)
+        return Outcome(
+            error=f"ValueError: returned {out.size} elements", error_type="ValueError", seconds=seconds, mutated=mutated
+        )
+    return Outcome(output=np.array(out, copy=True), mutated=mutated, aliased=aliased, stale=stale, seconds=seconds)
 
 
 def _limit_memory(extra_bytes: int | None) -> None:
@@ -157,7 +169,7 @@ def _limit_memory(extra_bytes: int | None) -> None:
 
         with open("/proc/self/status") as status:
             data = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmData:"))
-        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
         wanted = data + int(extra_bytes)
         if hard == resource.RLIM_INFINITY or wanted <= hard:
             resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
@@ -186,8 +198,11 @@ def _worker(fn, connection, memory: int | None) -> None:
         try:
             connection.send(outcome)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            connection.send(Outcome(error=f"{type(exc).__name__}: the result cannot be sent back ({exc})",
-                                    error_type=type(exc).__name__))
+            connection.send(
+                Outcome(
+                    error=f"{type(exc).__name__}: the result cannot be sent back ({exc})", error_type=type(exc).__name__
+                )
+            )
 
 
 @dataclass
@@ -213,7 +228,7 @@ class Harness:
     ([1.0, 3.0, 2.0], None)
     """
 
-    fn: object
+    fn: Callable[..., object]
     timeout: float | None = 5.0
     memory: int | None = 4 << 30
     warmup: tuple | None = None
@@ -221,14 +236,14 @@ class Harness:
     calls: int = 0
     slowest: float = 0.0
     mode: str = field(init=False, default="")
-    _process: object = field(init=False, default=None, repr=False)
-    _connection: object = field(init=False, default=None, repr=False)
+    _process: BaseProcess | None = field(init=False, default=None, repr=False)
+    _connection: Connection | None = field(init=False, default=None, repr=False)
     _state: _State = field(init=False, default_factory=_State, repr=False)
 
     def __post_init__(self) -> None:
         if self.timeout is not None and not (self.timeout > 0 and math.isfinite(self.timeout)):
             raise ValueError(f"timeout must be a positive number of seconds or None; got {self.timeout!r}")
-        self._context = None
+        self._context: ForkContext | SpawnContext | None = None
         if self.timeout is None:
             self.mode = "in-process"
         elif "fork" in multiprocessing.get_all_start_methods():
@@ -264,7 +279,8 @@ class Harness:
                 self._process.join()
         self._process = self._connection = None
 
-    def _start(self) -> None:
+    def _start(self) -> tuple[BaseProcess, Connection]:
+        assert self._context is not None, "only a harness with a time limit starts workers"
         parent, child = self._context.Pipe()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: the child only calls fn
@@ -272,13 +288,15 @@ class Harness:
             process.start()
         child.close()
         self._process, self._connection = process, parent
+        return process, parent
 
     def _kill(self) -> None:
         if self._process is not None:
             self._process.kill()
             self._process.join()
-        with contextlib.suppress(OSError, AttributeError):
-            self._connection.close()
+        if self._connection is not None:
+            with contextlib.suppress(OSError):
+                self._connection.close()
         self._process = self._connection = None
 
     def call(self, *args: np.ndarray) -> Outcome:
@@ -295,29 +313,32 @@ class Harness:
         return outcome
 
     def _call_in_worker(self, args: tuple) -> Outcome:
-        if self._process is None:
-            self._start()
+        assert self.timeout is not None, "only a harness with a time limit calls in a worker"
+        if self._process is None or self._connection is None:
+            process, connection = self._start()
             if self.warmup is not None:
-                self._connection.send(tuple(np.array(a, copy=True) for a in self.warmup))
-                if self._connection.poll(max(self.warmup_limit, self.timeout)):
+                connection.send(tuple(np.array(a, copy=True) for a in self.warmup))
+                if connection.poll(max(self.warmup_limit, self.timeout)):
                     with contextlib.suppress(EOFError, OSError):
-                        self._connection.recv()
+                        connection.recv()
                 else:  # it hangs even on the tiny input: no more warm-ups, the real call will tell
                     self.warmup = None
                     self._kill()
-                if self._process is None or not self._process.is_alive():
+                if self._process is None or not process.is_alive():
                     self._kill()
-                    self._start()
+                    process, connection = self._start()
+        else:
+            process, connection = self._process, self._connection
         start = time.perf_counter()
         try:
-            self._connection.send(args)
-            if not self._connection.poll(self.timeout):
+            connection.send(args)
+            if not connection.poll(self.timeout):
                 self._kill()
                 return Outcome(timed_out=True, seconds=time.perf_counter() - start)
-            return self._connection.recv()
+            return connection.recv()
         except (EOFError, OSError, BrokenPipeError):
-            self._process.join(timeout=5.0)
-            code = self._process.exitcode
+            process.join(timeout=5.0)
+            code = process.exitcode
             self._kill()
             how = f"exit status {code}" if code is not None and code >= 0 else f"signal {-code}" if code else "?"
             return Outcome(died=f"the process ended ({how})", seconds=time.perf_counter() - start)
@@ -338,4 +359,3 @@ def describe_mode(harness: Harness) -> str:
             return "calls ran in this process (no time limit: timeout=None)"
         return "calls ran in this process: no time limit (the function cannot be sent to a worker process)"
     return f"each call in a worker process ({harness.mode}), limited to {harness.timeout:g} s"
-

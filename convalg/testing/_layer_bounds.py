@@ -108,8 +108,11 @@ def gradient_allowances(geom: Geometry, grad_output, x, w, errors=None) -> tuple
     allow_x = _direct(mag_x, og * taps, dtype)
     allow_w = _direct(mag_w, positions, dtype)
     allow_b = _direct(mag_b, positions, dtype)
-    direct = (_with_reference_error(allow_x, mag_x, og * taps), _with_reference_error(allow_w, mag_w, positions),
-              _with_reference_error(allow_b, mag_b, positions))
+    direct = (
+        _with_reference_error(allow_x, mag_x, og * taps),
+        _with_reference_error(allow_w, mag_w, positions),
+        _with_reference_error(allow_b, mag_b, positions),
+    )
     if errors is not None and all(e is None or _within(e, a) for e, a in zip(errors, direct)):
         return direct
     # FFT-based gradients: grad_input is a full convolution of the (stride-dilated) upstream
@@ -128,5 +131,8 @@ def gradient_allowances(geom: Geometry, grad_output, x, w, errors=None) -> tuple
             pairs = [(xp[n, (o // og) * cg + c], g[n, o]) for n in range(geom.batch)]
             bound = _normwise(pairs, full_w, dtype, geom.batch) + _channel_sum(mag_w[o, c], geom.batch, dtype)
             np.maximum(allow_w[o, c], bound, out=allow_w[o, c])
-    return (_with_reference_error(allow_x, mag_x, og * taps), _with_reference_error(allow_w, mag_w, positions),
-            _with_reference_error(allow_b, mag_b, positions))
+    return (
+        _with_reference_error(allow_x, mag_x, og * taps),
+        _with_reference_error(allow_w, mag_w, positions),
+        _with_reference_error(allow_b, mag_b, positions),
+    )

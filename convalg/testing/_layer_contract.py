@@ -23,7 +23,9 @@ and grad_input) channels-last; ``weight_layout='HWIO'`` passes the weight as
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -47,8 +49,7 @@ DEFAULTS = {"bias": None, "stride": 1, "padding": 0, "dilation": 1, "groups": 1}
 #: ``torch.nn.functional.conv2d``'s and ``convalg.nn.functional.conv2d``'s argument list.
 TORCH_FORWARD = "input, weight, bias, stride, padding, dilation, groups"
 #: ``convalg.nn.functional.conv2d_grad``'s argument list.
-TORCH_BACKWARD = ("grad_output, input, weight, stride=stride, padding=padding, dilation=dilation, "
-                  "groups=groups")
+TORCH_BACKWARD = "grad_output, input, weight, stride=stride, padding=padding, dilation=dilation, groups=groups"
 LAYOUTS = ("NCHW", "NHWC")
 WEIGHT_LAYOUTS = ("OIHW", "HWIO")
 
@@ -76,7 +77,10 @@ def parse_template(text: str, roles=FORWARD_ROLES, required=("input", "weight"))
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"the call template must be a non-empty string like {TORCH_FORWARD!r}; got {text!r}")
-    positional, keywords, constants, seen = [], [], [], set()
+    positional: list[str] = []
+    keywords: list[tuple[str, str]] = []
+    constants: list[tuple[str, object]] = []
+    seen: set[str] = set()
     for item in (part.strip() for part in text.split(",")):
         name, equals, value = (p.strip() for p in item.partition("="))
         if not name.isidentifier():
@@ -91,8 +95,9 @@ def parse_template(text: str, roles=FORWARD_ROLES, required=("input", "weight"))
             try:
                 constants.append((name, ast.literal_eval(value)))
             except (ValueError, SyntaxError):
-                raise ValueError(f"template item {item!r}: {value!r} is neither a role ({', '.join(roles)}) "
-                                 "nor a Python literal") from None
+                raise ValueError(
+                    f"template item {item!r}: {value!r} is neither a role ({', '.join(roles)}) nor a Python literal"
+                ) from None
             continue
         if role not in roles:
             raise ValueError(f"template item {item!r}: unknown role {role!r}; the roles are {', '.join(roles)}")
@@ -117,11 +122,11 @@ class CallSpec:
     fixed: dict = field(default_factory=dict)
 
     def value(self, role: str, geom: Geometry):
-        return {"stride": geom.stride, "padding": geom.padding, "dilation": geom.dilation,
-                "groups": geom.groups}[role]
+        return {"stride": geom.stride, "padding": geom.padding, "dilation": geom.dilation, "groups": geom.groups}[role]
 
     def arguments(self, arrays: dict, geom: Geometry) -> tuple[list, dict]:
         """The positional and keyword arguments of one call."""
+
         def get(role):
             return arrays[role] if role in arrays else self.value(role, geom)
 
@@ -149,7 +154,9 @@ class CallSpec:
 
     def words(self) -> str:
         parts = [f"{self.dims}-D layer"]
-        parts.append(f"called as fn({', '.join(self.template.positional + tuple(f'{k}={r}' for k, r in self.template.keywords) + tuple(f'{k}={v!r}' for k, v in self.template.constants))})")
+        keywords = tuple(f"{k}={r}" for k, r in self.template.keywords)
+        constants = tuple(f"{k}={v!r}" for k, v in self.template.constants)
+        parts.append(f"called as fn({', '.join(self.template.positional + keywords + constants)})")
         if self.layout != "NCHW" or self.weight_layout != "OIHW":
             parts.append(f"layout {self.layout}, weight {self.weight_layout}")
         if self.fixed:
@@ -176,12 +183,12 @@ class ForwardCall:
     (None is passed) when the geometry has none.
     """
 
-    fn: object
+    fn: Callable[..., Any]
     spec: CallSpec
 
     def __call__(self, x, w, b, geometry):
         geom = geometry.item()
-        arrays = {"input": self.spec.to_user(x), "weight": self.spec.weight_to_user(w)}
+        arrays: dict[str, Any] = {"input": self.spec.to_user(x), "weight": self.spec.weight_to_user(w)}
         if "bias" in self.spec.template.roles:
             arrays["bias"] = b if geom.bias else None
         args, kwargs = self.spec.arguments(arrays, geom)
@@ -197,25 +204,33 @@ class BackwardCall:
     when grad_bias was returned and 0 when it was None.
     """
 
-    fn: object
+    fn: Callable[..., Any]
     spec: CallSpec
 
     def __call__(self, g, x, w, geometry):
         geom = geometry.item()
-        arrays = {"grad_output": self.spec.to_user(g), "input": self.spec.to_user(x),
-                  "weight": self.spec.weight_to_user(w), "bias": None}
+        arrays = {
+            "grad_output": self.spec.to_user(g),
+            "input": self.spec.to_user(x),
+            "weight": self.spec.weight_to_user(w),
+            "bias": None,
+        }
         args, kwargs = self.spec.arguments(arrays, geom)
         result = self.fn(*args, **kwargs)
         if not isinstance(result, tuple | list) or len(result) != 3:
-            raise LayerResultError(f"the backward must return (grad_input, grad_weight, grad_bias); got "
-                                   f"{type(result).__name__}" + (f" of {len(result)}" if isinstance(result, tuple | list)
-                                                                 else ""))
+            raise LayerResultError(
+                f"the backward must return (grad_input, grad_weight, grad_bias); got "
+                f"{type(result).__name__}" + (f" of {len(result)}" if isinstance(result, tuple | list) else "")
+            )
         gx = self.spec.from_user(_as_array(result[0], "grad_input"))
         gw = self.spec.weight_from_user(_as_array(result[1], "grad_weight"))
         given = result[2] is not None
         gb = _as_array(result[2], "grad_bias") if given else np.zeros(geom.out_channels, dtype=gx.dtype)
-        for name, value, shape in (("grad_input", gx, geom.input_shape), ("grad_weight", gw, geom.weight_shape),
-                                   ("grad_bias", gb, (geom.out_channels,))):
+        for name, value, shape in (
+            ("grad_input", gx, geom.input_shape),
+            ("grad_weight", gw, geom.weight_shape),
+            ("grad_bias", gb, (geom.out_channels,)),
+        ):
             if value.shape != tuple(shape):
                 raise LayerResultError(f"{name} has shape {value.shape}; it must have shape {tuple(shape)}")
             if value.dtype.kind == "f" and value.dtype.itemsize < np.dtype(geom.dtype).itemsize:

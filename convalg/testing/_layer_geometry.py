@@ -71,8 +71,9 @@ class Geometry:
     @property
     def out_spatial(self) -> tuple[int, ...]:
         before, after = self.pads
-        return tuple((n + b + a - e) // s + 1
-                     for n, b, a, e, s in zip(self.spatial, before, after, self.extent, self.strides))
+        return tuple(
+            (n + b + a - e) // s + 1 for n, b, a, e, s in zip(self.spatial, before, after, self.extent, self.strides)
+        )
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -100,7 +101,8 @@ class Geometry:
         """Whether PyTorch's semantics define this call (else a refusal is correct)."""
         before, after = self.pads
         return (
-            self.in_channels % self.groups == 0 and self.out_channels % self.groups == 0
+            self.in_channels % self.groups == 0
+            and self.out_channels % self.groups == 0
             and all(n + b + a >= e for n, b, a, e in zip(self.spatial, before, after, self.extent))
             and not (self.padding == "same" and any(s != 1 for s in self.strides))
         )
@@ -111,10 +113,11 @@ class Geometry:
 
     def describe(self) -> str:
         """The call's options as Python keyword arguments (for reports and snippets)."""
-        return (f"stride={self.stride!r}, padding={self.padding!r}, dilation={self.dilation!r}, "
-                f"groups={self.groups}")
+        return f"stride={self.stride!r}, padding={self.padding!r}, dilation={self.dilation!r}, groups={self.groups}"
 
     def words(self) -> str:
         """A short human description: shapes, options and dtype."""
-        return (f"input {self.input_shape}, weight {self.weight_shape}{', bias' if self.bias else ''}, "
-                f"{self.describe()}, {self.dtype}")
+        return (
+            f"input {self.input_shape}, weight {self.weight_shape}{', bias' if self.bias else ''}, "
+            f"{self.describe()}, {self.dtype}"
+        )

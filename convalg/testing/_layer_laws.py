@@ -68,8 +68,9 @@ def _compare(name, left, right, allowance, what="") -> Law:
     bad = ~(gap <= _allowance_for(allowance, gap.shape))
     if not bad.any():
         return Law(name, True)
-    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.where(bad, np.nan_to_num(gap, nan=np.inf), 0))),
-                                                   gap.shape))
+    worst = tuple(
+        int(i) for i in np.unravel_index(int(np.argmax(np.where(bad, np.nan_to_num(gap, nan=np.inf), 0))), gap.shape)
+    )
     return Law(name, False, f"the two sides differ by {gap[worst]:.3g} at {worst}{what}")
 
 
@@ -101,10 +102,17 @@ def check_laws(call, geom: Geometry, x, w, b, roles: set, fixed: dict) -> list[L
     if "bias" in roles and b is not None:
         with_bias, without = call(geom, x, w, b), call(plain, x, w, None)
         offset = None if with_bias is None or without is None else with_bias - without
-        expected = np.broadcast_to(np.asarray(b, dtype=np.float64).reshape((1, -1) + (1,) * geom.dims),
-                                   geom.output_shape)
-        laws.append(_compare("the bias adds one constant per output channel", offset, expected,
-                             allow(geom, x, w, b) + allow(plain, x, w)))
+        expected = np.broadcast_to(
+            np.asarray(b, dtype=np.float64).reshape((1, -1) + (1,) * geom.dims), geom.output_shape
+        )
+        laws.append(
+            _compare(
+                "the bias adds one constant per output channel",
+                offset,
+                expected,
+                allow(geom, x, w, b) + allow(plain, x, w),
+            )
+        )
     # shift equivariance, on the unpadded layer
     if "padding" in roles and "padding" not in fixed:
         valid = geom.but(padding=_zero_padding(geom) if not isinstance(geom.padding, str) else "valid", bias=False)
@@ -118,35 +126,58 @@ def check_laws(call, geom: Geometry, x, w, b, roles: set, fixed: dict) -> list[L
             whole, part = call(valid, x, w, None), call(shifted, xs, w, None)
             out_index = [slice(None)] * x.ndim
             out_index[2 + axis] = slice(1, None)
-            laws.append(_compare(f"equivariance to a shift by the stride (axis {axis})",
-                                 part, None if whole is None else whole[tuple(out_index)],
-                                 allow(shifted, xs, w) + (allow(valid, x, w)[tuple(out_index)] if floating else 0)))
+            laws.append(
+                _compare(
+                    f"equivariance to a shift by the stride (axis {axis})",
+                    part,
+                    None if whole is None else whole[tuple(out_index)],
+                    allow(shifted, xs, w) + (allow(valid, x, w)[tuple(out_index)] if floating else 0),
+                )
+            )
     # groups as independent blocks
     if geom.groups > 1 and "groups" in roles and "groups" not in fixed:
         cg, og = geom.in_channels // geom.groups, geom.out_channels // geom.groups
         whole = call(geom, x, w, b)
         for k in range(geom.groups):
             single = geom.but(groups=1, in_channels=cg, out_channels=og)
-            xs, ws = x[:, k * cg:(k + 1) * cg], w[k * og:(k + 1) * og]
-            bs = None if b is None else b[k * og:(k + 1) * og]
+            xs, ws = x[:, k * cg : (k + 1) * cg], w[k * og : (k + 1) * og]
+            bs = None if b is None else b[k * og : (k + 1) * og]
             part = call(single, np.ascontiguousarray(xs), np.ascontiguousarray(ws), bs)
-            laws.append(_compare(f"groups are independent blocks (group {k})",
-                                 None if whole is None else whole[:, k * og:(k + 1) * og], part,
-                                 (allow(geom, x, w, b)[:, k * og:(k + 1) * og] if floating else 0)
-                                 + allow(single, xs, ws, bs)))
+            laws.append(
+                _compare(
+                    f"groups are independent blocks (group {k})",
+                    None if whole is None else whole[:, k * og : (k + 1) * og],
+                    part,
+                    (allow(geom, x, w, b)[:, k * og : (k + 1) * og] if floating else 0) + allow(single, xs, ws, bs),
+                )
+            )
             if laws[-1].holds is False:
                 break
     # padding as explicit zeros
-    if geom.padding not in (0, "valid") and any(geom.pads[0] + geom.pads[1]) and "padding" in roles \
-            and "padding" not in fixed:
+    if (
+        geom.padding not in (0, "valid")
+        and any(geom.pads[0] + geom.pads[1])
+        and "padding" in roles
+        and "padding" not in fixed
+    ):
         before, after = geom.pads
         explicit = np.pad(x, [(0, 0), (0, 0)] + list(zip(before, after)))
-        unpadded = geom.but(padding=_zero_padding(geom) if not isinstance(geom.padding, str) else "valid",
-                            spatial=explicit.shape[2:])
-        name = ("'same' pads the odd extra zero after (PyTorch)" if geom.padding == "same"
-                else "padding is zeros around the input")
-        laws.append(_compare(name, call(geom, x, w, b), call(unpadded, explicit, w, b),
-                             allow(geom, x, w, b) + allow(unpadded, explicit, w, b)))
+        unpadded = geom.but(
+            padding=_zero_padding(geom) if not isinstance(geom.padding, str) else "valid", spatial=explicit.shape[2:]
+        )
+        name = (
+            "'same' pads the odd extra zero after (PyTorch)"
+            if geom.padding == "same"
+            else "padding is zeros around the input"
+        )
+        laws.append(
+            _compare(
+                name,
+                call(geom, x, w, b),
+                call(unpadded, explicit, w, b),
+                allow(geom, x, w, b) + allow(unpadded, explicit, w, b),
+            )
+        )
     return laws
 
 
@@ -211,8 +242,10 @@ def _ceil_length(geom, x, w, b):
     if all(s == 1 for s in geom.strides) or isinstance(geom.padding, str):
         return None
     before, after = geom.pads
-    extra = tuple(a + (s - 1 if (n + bb + a - e) % s else 0)
-                  for n, bb, a, e, s in zip(geom.spatial, before, after, geom.extent, geom.strides))
+    extra = tuple(
+        a + (s - 1 if (n + bb + a - e) % s else 0)
+        for n, bb, a, e, s in zip(geom.spatial, before, after, geom.extent, geom.strides)
+    )
     if extra == after:
         return None
     explicit = np.pad(x, [(0, 0), (0, 0)] + list(zip(before, extra)))
@@ -225,6 +258,7 @@ def _wraps(bits):
             return None
         exact = forward(geom, x, w, b)
         return (exact + (1 << (bits - 1))) % (1 << bits) - (1 << (bits - 1))
+
     return model
 
 
@@ -252,13 +286,16 @@ def _reversed_padding(geom, x, w, b):
 FORWARD_BUGS = (
     ("it convolves (flips the kernel) where a layer correlates", _flipped_kernel),
     ("'same' puts the odd extra zero before the input; PyTorch puts it after", _same_before),
-    ("the padding is applied in dilated units (padding x dilation zeros): padding applied after dilation",
-     _padding_in_dilated_units),
-    ("groups are read interleaved (input channel c in group c % groups), not as consecutive blocks",
-     _interleaved_groups),
+    (
+        "the padding is applied in dilated units (padding x dilation zeros): padding applied after dilation",
+        _padding_in_dilated_units,
+    ),
+    (
+        "groups are read interleaved (input channel c in group c % groups), not as consecutive blocks",
+        _interleaved_groups,
+    ),
     ("the weight is read in the transposed layout (in/groups, out, *kernel)", _transposed_weight),
-    ("im2col columns are ordered (taps, channels) but the weight is flattened (channels, taps)",
-     _tap_channel_order),
+    ("im2col columns are ordered (taps, channels) but the weight is flattened (channels, taps)", _tap_channel_order),
     ("the output length rounds up where the stride does not divide the padded length", _ceil_length),
     ("int8 sums wrap around modulo 2**8: accumulation without widening", _wraps(8)),
     ("int8 sums saturate at the int8 range: accumulation without widening", _saturates),
@@ -292,8 +329,11 @@ def _explaining(models, predict, explains) -> list[str]:
 def explain_forward(geom: Geometry, x, w, b, output, allowance) -> list[str]:
     """The bug models whose output equals the function's on this case (and differs from the right one)."""
     correct = forward(geom, x, w, b)
-    found = _explaining(FORWARD_BUGS, lambda model: model(geom, x, w, b),
-                        lambda p: _matches(p, output, allowance) and not _matches(p, correct, allowance))
+    found = _explaining(
+        FORWARD_BUGS,
+        lambda model: model(geom, x, w, b),
+        lambda p: _matches(p, output, allowance) and not _matches(p, correct, allowance),
+    )
     if np.dtype(geom.dtype) == np.float64 and output is not None and np.shape(output) == geom.output_shape:
         loose = forward_allowance(geom.but(dtype="float32"), x, w, b)
         if _matches(forward(geom, x, w, b), output, loose):
@@ -313,8 +353,9 @@ def _grad_weight_shifted(geom, g, x, w):
     before, after = geom.pads
     xp = np.pad(x, [(0, 0), (0, 0)] + [(bb, a + sh) for bb, a, sh in zip(before, after, shift)])
     xp = xp[(slice(None), slice(None), *(slice(sh, None) for sh in shift))]
-    unpadded = geom.but(padding=_zero_padding(geom) if not isinstance(geom.padding, str) else "valid",
-                        spatial=xp.shape[2:])
+    unpadded = geom.but(
+        padding=_zero_padding(geom) if not isinstance(geom.padding, str) else "valid", spatial=xp.shape[2:]
+    )
     if unpadded.out_spatial != geom.out_spatial:
         return None, None
     return None, gradients(unpadded, g, xp, w)[1]
@@ -322,10 +363,14 @@ def _grad_weight_shifted(geom, g, x, w):
 
 #: (description, model): a model gives (grad_input or None, grad_weight or None)
 BACKWARD_BUGS = (
-    ("grad_input correlates the upstream gradient with the kernel: it misses the kernel flip",
-     _grad_input_without_flip),
-    ("grad_weight is off by stride - 1 samples: zeros inserted before each upstream sample, not after",
-     _grad_weight_shifted),
+    (
+        "grad_input correlates the upstream gradient with the kernel: it misses the kernel flip",
+        _grad_input_without_flip,
+    ),
+    (
+        "grad_weight is off by stride - 1 samples: zeros inserted before each upstream sample, not after",
+        _grad_weight_shifted,
+    ),
 )
 
 
@@ -334,9 +379,13 @@ def explain_backward(geom: Geometry, g, x, w, computed, allowances) -> list[str]
     correct = gradients(geom, g, x, w)
 
     def explains(predicted) -> bool:
-        pairs = [(p, c, a, r) for p, c, a, r in zip(predicted, computed[:2], allowances[:2], correct[:2])
-                 if p is not None]
-        return bool(pairs) and all(_matches(p, c, a) for p, c, a, _ in pairs) and not all(
-            _matches(p, r, a) for p, _, a, r in pairs)
+        pairs = [
+            (p, c, a, r) for p, c, a, r in zip(predicted, computed[:2], allowances[:2], correct[:2]) if p is not None
+        ]
+        return (
+            bool(pairs)
+            and all(_matches(p, c, a) for p, c, a, _ in pairs)
+            and not all(_matches(p, r, a) for p, _, a, r in pairs)
+        )
 
     return _explaining(BACKWARD_BUGS, lambda model: model(geom, g, x, w), explains)

@@ -34,8 +34,10 @@ def wide(dtype) -> np.dtype:
 
 def _tap_slices(geom: Geometry, tap) -> tuple[slice, ...]:
     """The strided slice of the padded input that tap ``tap`` multiplies, one per spatial axis."""
-    return tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                 for t, d, s, o in zip(tap, geom.dilations, geom.strides, geom.out_spatial))
+    return tuple(
+        slice(t * d, t * d + s * (o - 1) + 1, s)
+        for t, d, s, o in zip(tap, geom.dilations, geom.strides, geom.out_spatial)
+    )
 
 
 def _padded(geom: Geometry, x: np.ndarray, dtype) -> np.ndarray:
@@ -81,13 +83,17 @@ def gradients(geom: Geometry, grad_output, x, w, dtype=None):
         taps = grouped_w[(slice(None), slice(None), slice(None), *tap)]
         # each tap reads distinct input positions: the strided slice can be added to in place
         gxp[where] += np.einsum(f"ngo{spatial_axes},goc->ngc{spatial_axes}", grouped_g, taps).reshape(
-            n, geom.in_channels, *geom.out_spatial)
-        gw[(slice(None), slice(None), slice(None), *tap)] = np.einsum(
-            f"ngo{spatial_axes},ngc{spatial_axes}->goc", grouped_g, window)
+            n, geom.in_channels, *geom.out_spatial
+        )
+        tap_index: tuple[slice | int, ...] = (slice(None), slice(None), slice(None), *tap)
+        gw[tap_index] = np.einsum(f"ngo{spatial_axes},ngc{spatial_axes}->goc", grouped_g, window)
     before, _ = geom.pads
     crop = tuple(slice(b, b + s) for b, s in zip(before, geom.spatial))
-    return gxp[(slice(None), slice(None), *crop)], gw.reshape(geom.weight_shape), gy.sum(
-        axis=(0, *range(2, 2 + geom.dims)))
+    return (
+        gxp[(slice(None), slice(None), *crop)],
+        gw.reshape(geom.weight_shape),
+        gy.sum(axis=(0, *range(2, 2 + geom.dims))),
+    )
 
 
 # ---------------------------------------------------------------- exact
@@ -103,9 +109,12 @@ class Exact:
         """``|computed - exact|`` elementwise, each computed exactly and then rounded to float64."""
         computed = np.asarray(computed)
         flat = computed.ravel().tolist()
-        errors = [abs(Fraction(v) - Fraction(e, self.denominator)) if isinstance(v, float) and math.isfinite(v)
-                  else (abs(Fraction(int(v)) - Fraction(e, self.denominator)) if isinstance(v, int) else math.inf)
-                  for v, e in zip(flat, self.numerators)]
+        errors = [
+            abs(Fraction(v) - Fraction(e, self.denominator))
+            if isinstance(v, float) and math.isfinite(v)
+            else (abs(Fraction(int(v)) - Fraction(e, self.denominator)) if isinstance(v, int) else math.inf)
+            for v, e in zip(flat, self.numerators)
+        ]
         return np.array([float(e) for e in errors], dtype=np.float64).reshape(self.shape)
 
     def values(self) -> np.ndarray:
@@ -148,8 +157,9 @@ def connections(geom: Geometry):
                 out_index = int(flat((n, o, *j), out_shape))
                 for c in range(cg):
                     for t in taps:
-                        i = tuple(jj * s + tt * d - b for jj, tt, s, d, b in
-                                  zip(j, t, geom.strides, geom.dilations, before))
+                        i = tuple(
+                            jj * s + tt * d - b for jj, tt, s, d, b in zip(j, t, geom.strides, geom.dilations, before)
+                        )
                         if all(0 <= ii < size for ii, size in zip(i, geom.spatial)):
                             yield out_index, int(flat((n, first + c, *i), in_shape)), int(flat((o, c, *t), w_shape))
 
@@ -181,5 +191,8 @@ def exact_gradients(geom: Geometry, grad_output, x, w) -> tuple[Exact, Exact, Ex
     gb = [0] * geom.out_channels
     for k, v in enumerate(gs):
         gb[(k // per_channel) % geom.out_channels] += v
-    return (Exact(geom.input_shape, gx, dg * dw), Exact(geom.weight_shape, gw, dg * dx),
-            Exact((geom.out_channels,), gb, dg))
+    return (
+        Exact(geom.input_shape, gx, dg * dw),
+        Exact(geom.weight_shape, gw, dg * dx),
+        Exact((geom.out_channels,), gb, dg),
+    )

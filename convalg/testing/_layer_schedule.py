@@ -71,7 +71,7 @@ def tiny_geometry(dims: int, dtype: str = "float64") -> Geometry:
     return Geometry(dims, 1, 2, 2, 1, (5,) * dims, (2,) * dims, dtype=dtype)
 
 
-def _draw_values(rng, shape, kind: str, dtype: str, role: str) -> np.ndarray:
+def _draw_values(rng, shape, kind: str, dtype: str | np.dtype, role: str) -> np.ndarray:
     dtype = np.dtype(dtype)
     integer = dtype.kind in "iu"
     if kind == "ones":
@@ -99,7 +99,9 @@ def _draw_values(rng, shape, kind: str, dtype: str, role: str) -> np.ndarray:
     return np.asarray(x)
 
 
-def values(geom: Geometry, kind: str, rng, accumulator: str | None = None):
+def values(
+    geom: Geometry, kind: str, rng, accumulator: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
     """Input, weight, bias (or None) and an upstream gradient for ``geom``."""
     dtype = geom.dtype
     bias_dtype = accumulator if np.dtype(dtype).kind in "iu" and accumulator else dtype
@@ -107,8 +109,9 @@ def values(geom: Geometry, kind: str, rng, accumulator: str | None = None):
     w = _draw_values(rng, geom.weight_shape, kind, dtype, "weight").astype(dtype)
     b = _draw_values(rng, (geom.out_channels,), kind, dtype, "bias").astype(bias_dtype) if geom.bias else None
     g_dtype = dtype if np.dtype(dtype).kind == "f" else "float64"
-    g = _draw_values(rng, geom.output_shape, "integers" if kind != "normal" else "normal", g_dtype,
-                     "grad").astype(g_dtype)
+    g = _draw_values(rng, geom.output_shape, "integers" if kind != "normal" else "normal", g_dtype, "grad").astype(
+        g_dtype
+    )
     return x, w, b, g
 
 
@@ -117,17 +120,31 @@ def _tier_sizes(tier: str, dims: int, rng):
     if tier == "tiny":
         return 1, 1, int(rng.integers(1, 3)), int(rng.integers(1, 3)), (1, 7), (1, 3)
     if tier == "small":
-        return (int(rng.integers(1, 4)), int(rng.choice([1, 1, 2, 3])), int(rng.integers(1, 4)),
-                int(rng.integers(1, 4)), (3, 12 if dims < 3 else 7), (1, 5 if dims < 3 else 3))
+        return (
+            int(rng.integers(1, 4)),
+            int(rng.choice([1, 1, 2, 3])),
+            int(rng.integers(1, 4)),
+            int(rng.integers(1, 4)),
+            (3, 12 if dims < 3 else 7),
+            (1, 5 if dims < 3 else 3),
+        )
     if tier == "wide":
         groups = int(rng.choice([1, 2, 4]))
-        return 2, groups, 16 // groups, 16 // groups, {1: (8, 40), 2: (8, 14), 3: (4, 7)}[dims], (1, 4 if dims < 3 else 3)
+        return (
+            2,
+            groups,
+            16 // groups,
+            16 // groups,
+            {1: (8, 40), 2: (8, 14), 3: (4, 7)}[dims],
+            (1, 4 if dims < 3 else 3),
+        )
     side = {1: (400, 1200), 2: (40, 64), 3: (12, 17)}[dims]
     return 1, 1, int(rng.integers(1, 3)), int(rng.integers(1, 3)), side, (2, {1: 24, 2: 6, 3: 3}[dims])
 
 
-def _draw_geometry(rng, dims: int, tier: str, dtype: str, padding_form: str, roles: set, fixed: dict,
-                   bias: bool) -> Geometry | None:
+def _draw_geometry(
+    rng, dims: int, tier: str, dtype: str, padding_form: str, roles: set, fixed: dict, bias: bool
+) -> Geometry | None:
     batch, groups, cg, og, (lo, hi), (klo, khi) = _tier_sizes(tier, dims, rng)
 
     def option(role, draw):
@@ -155,17 +172,21 @@ def _draw_geometry(rng, dims: int, tier: str, dtype: str, padding_form: str, rol
     def pad():
         if padding_form in ("same", "valid"):
             return padding_form
-        drawn = tuple(int(rng.integers(0, max(e, 2))) for e in
-                      (d * (k - 1) + 1 for d, k in zip(dilations, kernel)))
+        drawn = tuple(int(rng.integers(0, max(e, 2))) for e in (d * (k - 1) + 1 for d, k in zip(dilations, kernel)))
         return drawn if as_tuple else drawn[0]
 
     padding = option("padding", pad)
     spatial = tuple(int(v) for v in rng.integers(lo, hi + 1, size=dims))
-    geom = Geometry(dims, batch, groups * cg, groups * og, groups, spatial, kernel, stride, padding, dilation,
-                    bias, dtype)
+    geom = Geometry(
+        dims, batch, groups * cg, groups * og, groups, spatial, kernel, stride, padding, dilation, bias, dtype
+    )
     if rng.random() < 0.35:  # a stride that does not divide the padded length
-        geom = geom.but(spatial=tuple(n + (1 if s > 1 and (n + b + a - e) % s == 0 else 0) for n, b, a, e, s in
-                                      zip(spatial, *geom.pads, geom.extent, geom.strides)))
+        geom = geom.but(
+            spatial=tuple(
+                n + (1 if s > 1 and (n + b + a - e) % s == 0 else 0)
+                for n, b, a, e, s in zip(spatial, *geom.pads, geom.extent, geom.strides)
+            )
+        )
     # grow the input until the dilated kernel fits the padded input
     before, after = geom.pads
     spatial = tuple(max(n, e - b - a) for n, b, a, e in zip(geom.spatial, before, after, geom.extent))
@@ -173,8 +194,17 @@ def _draw_geometry(rng, dims: int, tier: str, dtype: str, padding_form: str, rol
     return geom if geom.defined() else None
 
 
-def schedule(dims: int, dtypes, *, max_examples: int, seed: int, roles: set, fixed: dict,
-             padding_forms=_PADDING_FORMS, accumulator: str | None = None):
+def schedule(
+    dims: int,
+    dtypes,
+    *,
+    max_examples: int,
+    seed: int,
+    roles: set,
+    fixed: dict,
+    padding_forms=_PADDING_FORMS,
+    accumulator: str | None = None,
+):
     """Yield ``max_examples`` cases: every slot with every dtype and padding form within a few cycles."""
     rng = np.random.default_rng(seed)
     dtypes = list(dtypes)

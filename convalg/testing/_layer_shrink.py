@@ -34,8 +34,7 @@ class ShrunkCase:
 
     def words(self, original: Case) -> str:
         how = "stopped by the budget" if self.exhausted else "no single step keeps it failing"
-        return (f"shrunk from {original.geometry.words()} to {self.case.geometry.words()} in {self.tries} tries "
-                f"({how})")
+        return f"shrunk from {original.geometry.words()} to {self.case.geometry.words()} in {self.tries} tries ({how})"
 
 
 class _Budget(Exception):
@@ -72,14 +71,19 @@ def _regroup(case: Case, geom: Geometry) -> Case:
 
 def _simpler_geometries(geom: Geometry, roles: set, fixed: dict):
     """(words, geometry) steps, simplest first; only options the user's template passes change."""
+
     def varies(role):
         return role in roles and role not in fixed
 
     if geom.batch > 1:
         yield "batch 1", geom.but(batch=1)
     if geom.groups > 1 and varies("groups"):
-        yield "groups=1", geom.but(groups=1, in_channels=geom.in_channels // geom.groups,
-                                   out_channels=geom.out_channels // geom.groups)
+        yield (
+            "groups=1",
+            geom.but(
+                groups=1, in_channels=geom.in_channels // geom.groups, out_channels=geom.out_channels // geom.groups
+            ),
+        )
     if geom.out_channels > geom.groups:
         yield "fewer output channels", geom.but(out_channels=geom.groups)
     if geom.in_channels > geom.groups:
@@ -95,25 +99,33 @@ def _simpler_geometries(geom: Geometry, roles: set, fixed: dict):
             continue
         for axis, v in enumerate(value):
             if v != 1:
-                yield f"{role} 1 on axis {axis}", geom.but(**{role: tuple(1 if a == axis else u
-                                                                          for a, u in enumerate(value))})
+                yield (
+                    f"{role} 1 on axis {axis}",
+                    geom.but(**{role: tuple(1 if a == axis else u for a, u in enumerate(value))}),
+                )
     if varies("padding") and not isinstance(geom.padding, str) and any(geom.pads[0]):
         pads = per_axis(geom.padding, geom.dims)
         yield "padding 0", geom.but(padding=(0,) * geom.dims if isinstance(geom.padding, tuple) else 0)
         for axis, p in enumerate(pads):
             if p > 1:
                 smaller = tuple(p - 1 if a == axis else q for a, q in enumerate(pads))
-                yield f"padding {p - 1} on axis {axis}", geom.but(
-                    padding=smaller if isinstance(geom.padding, tuple) else p - 1)
+                yield (
+                    f"padding {p - 1} on axis {axis}",
+                    geom.but(padding=smaller if isinstance(geom.padding, tuple) else p - 1),
+                )
     for axis, k in enumerate(geom.kernel):
         if k > 1:
-            yield f"kernel {k - 1} on axis {axis}", geom.but(kernel=tuple(k - 1 if a == axis else m
-                                                                          for a, m in enumerate(geom.kernel)))
+            yield (
+                f"kernel {k - 1} on axis {axis}",
+                geom.but(kernel=tuple(k - 1 if a == axis else m for a, m in enumerate(geom.kernel))),
+            )
     for axis, n in enumerate(geom.spatial):
-        for smaller in sorted({n // 2, n - 1}):
-            if 1 <= smaller < n:
-                yield f"input side {smaller} on axis {axis}", geom.but(
-                    spatial=tuple(smaller if a == axis else m for a, m in enumerate(geom.spatial)))
+        for side in sorted({n // 2, n - 1}):
+            if 1 <= side < n:
+                yield (
+                    f"input side {side} on axis {axis}",
+                    geom.but(spatial=tuple(side if a == axis else m for a, m in enumerate(geom.spatial))),
+                )
     if geom.dtype == "float32" or geom.dtype == "float16":
         yield "float64", geom.but(dtype="float64")
 
@@ -141,13 +153,17 @@ def _value_steps(case: Case):
 
 def _simplicity(case: Case) -> tuple:
     arrays = [getattr(case, name) for name in _VALUES if getattr(case, name) is not None]
-    return (sum(a.size for a in arrays), sum(int(np.count_nonzero(a)) for a in arrays),
-            sum(int(np.count_nonzero((a != 0) & (a != 1))) for a in arrays),
-            sum(float(np.abs(a.astype(np.float64)).sum()) for a in arrays))
+    return (
+        sum(a.size for a in arrays),
+        sum(int(np.count_nonzero(a)) for a in arrays),
+        sum(int(np.count_nonzero((a != 0) & (a != 1))) for a in arrays),
+        sum(float(np.abs(a.astype(np.float64)).sum()) for a in arrays),
+    )
 
 
-def shrink_case(case: Case, fails, roles: set, fixed: dict, *, max_calls: int = 250,
-                max_seconds: float = 15.0) -> ShrunkCase:
+def shrink_case(
+    case: Case, fails, roles: set, fixed: dict, *, max_calls: int = 250, max_seconds: float = 15.0
+) -> ShrunkCase:
     """Shrink ``case`` while ``fails(case)`` stays true (it is assumed true of ``case``)."""
     deadline = time.perf_counter() + max_seconds
     tries = 0
@@ -175,8 +191,9 @@ def shrink_case(case: Case, fails, roles: set, fixed: dict, *, max_calls: int = 
         while progress:
             progress = False
             for name, simpler in _value_steps(current):
-                trial = Case(current.geometry, current.input, current.weight, current.bias, current.grad_output,
-                             current.label)
+                trial = Case(
+                    current.geometry, current.input, current.weight, current.bias, current.grad_output, current.label
+                )
                 setattr(trial, name, simpler)
                 if _simplicity(trial) < _simplicity(current) and holds(trial):
                     current, progress = trial, True

@@ -100,9 +100,14 @@ class LayerReport(VerifyReport):
     def __str__(self) -> str:
         # the base class renders the checks, violations and verdict; only its header is a plain convolution's
         body = [line for line in super().__str__().splitlines()[1:] if not line.startswith("detected convention:")]
-        header = [f"convalg verify --layer {self.layer} {self.target}", f"called as: {self.call}",
-                  ("semantics: PyTorch's (cross-correlation, zero padding, 'same' with the odd extra zero after, "
-                   "groups as consecutive channel blocks)")]
+        header = [
+            f"convalg verify --layer {self.layer} {self.target}",
+            f"called as: {self.call}",
+            (
+                "semantics: PyTorch's (cross-correlation, zero padding, 'same' with the odd extra zero after, "
+                "groups as consecutive channel blocks)"
+            ),
+        ]
         return "\n".join(header + body)
 
 
@@ -161,9 +166,11 @@ def _compare(name: str, got: np.ndarray, reference: np.ndarray, allowance) -> st
         return None
     worst = np.unravel_index(int(np.argmax(np.where(bad, np.nan_to_num(gap, nan=np.inf), -1))), gap.shape)
     allowed = np.broadcast_to(allowance, gap.shape)[worst]
-    return (f"{name}{_where(worst)} is {np.asarray(got)[worst].item()!r}, the exact result is "
-            f"{float(reference[worst])!r} (off by {gap[worst]:.3g}, a correct layer is within {allowed:.3g}); "
-            f"{int(bad.sum())} of {bad.size} outputs are off")
+    return (
+        f"{name}{_where(worst)} is {np.asarray(got)[worst].item()!r}, the exact result is "
+        f"{float(reference[worst])!r} (off by {gap[worst]:.3g}, a correct layer is within {allowed:.3g}); "
+        f"{int(bad.sum())} of {bad.size} outputs are off"
+    )
 
 
 class _Search:
@@ -177,17 +184,26 @@ class _Search:
         self.roles = spec.template.roles | set(spec.fixed)
         self.by_key: dict = {}
         self.passed: list = []  # (which, case, output)
-        self.counts = {"forward": 0, "backward": 0, "laws": 0, "law cases": 0, "nn agreed": 0, "nn cases": 0, "adjoint": 0,
-                       "skipped": 0}
-        self.largest = None
+        self.counts = {
+            "forward": 0,
+            "backward": 0,
+            "laws": 0,
+            "law cases": 0,
+            "nn agreed": 0,
+            "nn cases": 0,
+            "adjoint": 0,
+            "skipped": 0,
+        }
+        self.largest: Geometry | None = None
         self.declined: set[str] = set()
         self.timed_out_products = math.inf
 
     # ------------------------------------------------------------ calls
 
     def call_forward(self, case: Case) -> Outcome:
-        return self.forward_harness.call(case.input, case.weight, _bias_array(case.bias, case.input),
-                                         _box(case.geometry))
+        return self.forward_harness.call(
+            case.input, case.weight, _bias_array(case.bias, case.input), _box(case.geometry)
+        )
 
     def call_backward(self, case: Case) -> Outcome:
         geom = case.geometry.but(bias=False)
@@ -199,6 +215,7 @@ class _Search:
         if failure is not None:
             return failure
         geom = case.geometry
+        assert outcome.output is not None  # a call that returned nothing is a failure above
         if which == "forward":
             return self._judge_output(case, outcome.output)
         return self._judge_gradients(case, outcome.output.astype(outcome.output.dtype), geom)
@@ -206,16 +223,22 @@ class _Search:
     def _judge_output(self, case: Case, out: np.ndarray) -> Finding | None:
         geom = case.geometry
         if out.shape != geom.output_shape:
-            return Finding("shape", ("shape", "forward"), f"returns shape {out.shape}; PyTorch's semantics give "
-                                                          f"{geom.output_shape} for {geom.words()}")
+            return Finding(
+                "shape",
+                ("shape", "forward"),
+                f"returns shape {out.shape}; PyTorch's semantics give {geom.output_shape} for {geom.words()}",
+            )
         dtype = np.dtype(geom.dtype)
         if dtype.kind == "f" and (out.dtype.kind != "f" or out.dtype.itemsize < dtype.itemsize):
             return Finding("dtype", ("dtype", "forward"), f"returns {out.dtype} for {dtype} inputs")
         if dtype.kind in "iu":
             want = np.dtype(self.options["accumulator"])
             if out.dtype.kind not in "iu" or out.dtype.itemsize < want.itemsize:
-                return Finding("dtype", ("dtype", "forward"), f"returns {out.dtype} for {dtype} inputs; the stated "
-                                                              f"accumulator is {want}")
+                return Finding(
+                    "dtype",
+                    ("dtype", "forward"),
+                    f"returns {out.dtype} for {dtype} inputs; the stated accumulator is {want}",
+                )
         reference = forward(geom, case.input, case.weight, case.bias)
         allowance = forward_allowance(geom, case.input, case.weight, case.bias, error=_gap(out, reference))
         message = _compare("output", out, reference, allowance)
@@ -225,10 +248,14 @@ class _Search:
         geom = geom.but(bias=False)
         computed = split_gradients(flat, geom)
         references = gradients(geom, case.grad_output, case.input, case.weight)
-        allowances = gradient_allowances(geom, case.grad_output, case.input, case.weight,
-                                         errors=[None if c is None else _gap(c, r) for c, r in zip(computed, references)])
-        for name, got, ref, allow in zip(("grad_input", "grad_weight", "grad_bias"), computed, references,
-                                         allowances):
+        allowances = gradient_allowances(
+            geom,
+            case.grad_output,
+            case.input,
+            case.weight,
+            errors=[None if c is None else _gap(c, r) for c, r in zip(computed, references)],
+        )
+        for name, got, ref, allow in zip(("grad_input", "grad_weight", "grad_bias"), computed, references, allowances):
             if got is None:
                 continue
             message = _compare(name, got, ref, allow)
@@ -274,16 +301,22 @@ class _Search:
 
     def _check_laws(self, case: Case, label: str) -> None:
         geom = case.geometry
-        laws = check_laws(self._law_call, geom, case.input, case.weight, case.bias, self.spec.template.roles,
-                          self.spec.fixed)
+        laws = check_laws(
+            self._law_call, geom, case.input, case.weight, case.bias, self.spec.template.roles, self.spec.fixed
+        )
         self.counts["law cases"] += 1
         self.counts["laws"] += sum(law.holds is True for law in laws)
         broken = [law for law in laws if law.holds is False]
         if not broken or ("law", broken[0].name) in self.by_key:
             return
         # a law broken although every call met the reference: confirm by checking it again
-        again = [law for law in check_laws(self._law_call, geom, case.input, case.weight, case.bias,
-                                           self.spec.template.roles, self.spec.fixed) if law.holds is False]
+        again = [
+            law
+            for law in check_laws(
+                self._law_call, geom, case.input, case.weight, case.bias, self.spec.template.roles, self.spec.fixed
+            )
+            if law.holds is False
+        ]
         if not again:
             self.report.unknown.append(f"{label}: the law '{broken[0].name}' broke once and held when re-checked")
             return
@@ -302,20 +335,31 @@ class _Search:
         geom = case.geometry.but(bias=False)
         grad = getattr(functional, f"conv{geom.dims}d_grad")
         try:
-            ours = grad(case.grad_output, case.input, case.weight, stride=geom.stride, padding=geom.padding,
-                        dilation=geom.dilation, groups=geom.groups)
+            ours = grad(
+                case.grad_output,
+                case.input,
+                case.weight,
+                stride=geom.stride,
+                padding=geom.padding,
+                dilation=geom.dilation,
+                groups=geom.groups,
+            )
         except (ValueError, TypeError, MemoryError):
             return
         self.counts["nn cases"] += 1
         theirs = split_gradients(flat, geom)
         gaps = [None if t is None else _gap(t, np.asarray(o, dtype=np.longdouble)) / 2 for t, o in zip(theirs, ours)]
         allowances = gradient_allowances(geom, case.grad_output, case.input, case.weight, errors=gaps)
-        if all(t is None or _compare("", t, np.asarray(o, dtype=np.longdouble), 2 * a) is None
-               for t, o, a in zip(theirs, ours, allowances)):
+        if all(
+            t is None or _compare("", t, np.asarray(o, dtype=np.longdouble), 2 * a) is None
+            for t, o, a in zip(theirs, ours, allowances)
+        ):
             self.counts["nn agreed"] += 1
         else:  # the function met the exact reference: convalg's own gradient is the one to doubt
-            self.report.notes.append(f"convalg.nn.functional.conv{geom.dims}d_grad disagrees with this backward on "
-                                     f"{geom.words()} although the backward meets the exact reference")
+            self.report.notes.append(
+                f"convalg.nn.functional.conv{geom.dims}d_grad disagrees with this backward on "
+                f"{geom.words()} although the backward meets the exact reference"
+            )
 
     # ------------------------------------------------------------ a failure
 
@@ -336,8 +380,9 @@ class _Search:
             return
         harness = self.forward_harness if which == "forward" else self.backward_harness
         seconds = 15.0 if finding.kind != "timeout" else 3 * (harness.timeout or 1)
-        shrunk = shrink_case(case, self._fails_like(which, finding.key), self.roles, self.spec.fixed,
-                             max_seconds=seconds)
+        shrunk = shrink_case(
+            case, self._fails_like(which, finding.key), self.roles, self.spec.fixed, max_seconds=seconds
+        )
         small = shrunk.case
         outcome = self.call_forward(small) if which == "forward" else self.call_backward(small)
         final = self.judge(which, small, outcome)
@@ -366,19 +411,22 @@ class _Search:
             return True
         products = geom.products * (2 if which == "backward" else 1)
         if products > _CONFIRM_ONE:
-            self.report.unknown.append(f"a {violation.kind} failure on {geom.words()} is too large for the exact "
-                                       f"reference ({products} products)")
+            self.report.unknown.append(
+                f"a {violation.kind} failure on {geom.words()} is too large for the exact "
+                f"reference ({products} products)"
+            )
             return False
+        assert outcome.output is not None  # only a returned result is confirmed
         if which == "forward":
             exact = exact_forward(geom, case.input, case.weight, case.bias)
             errors = [(exact, outcome.output, forward_allowance(geom, case.input, case.weight, case.bias))]
             violation.output, violation.expected = outcome.output, exact.values()
         else:
             plain = geom.but(bias=False)
-            exact = exact_gradients(plain, case.grad_output, case.input, case.weight)
+            exacts = exact_gradients(plain, case.grad_output, case.input, case.weight)
             computed = split_gradients(outcome.output, plain)
             allowances = gradient_allowances(plain, case.grad_output, case.input, case.weight)
-            errors = [(e, c, a) for e, c, a in zip(exact, computed, allowances) if c is not None]
+            errors = [(e, c, a) for e, c, a in zip(exacts, computed, allowances) if c is not None]
         if any(np.any(~(e.error_of(c) <= a)) for e, c, a in errors):
             violation.confirmed = "confirmed by the exact reference (Python integers, shares no code with convalg.nn)"
             return True
@@ -396,12 +444,14 @@ class _Search:
             allowance = forward_allowance(geom, case.input, case.weight, case.bias)
             explained = explain_forward(geom, case.input, case.weight, case.bias, outcome.output, allowance)
             violation.diagnosis += [f"it computes this: {words}" for words in explained]
-            laws = check_laws(self._law_call, geom, case.input, case.weight, case.bias, self.spec.template.roles,
-                              self.spec.fixed)
+            laws = check_laws(
+                self._law_call, geom, case.input, case.weight, case.bias, self.spec.template.roles, self.spec.fixed
+            )
             violation.diagnosis += [f"law broken: {law.name} ({law.detail})" for law in laws if law.holds is False]
             violation.diagnosis += [f"law holds: {law.name}" for law in laws if law.holds]
             return
         plain = geom.but(bias=False)
+        assert outcome.output is not None  # only a returned result is diagnosed
         computed = split_gradients(outcome.output, plain)
         allowances = gradient_allowances(plain, case.grad_output, case.input, case.weight)
         explained = explain_backward(plain, case.grad_output, case.input, case.weight, computed, allowances)
@@ -416,8 +466,7 @@ class _Search:
         """
         rng = np.random.default_rng(11)
         for kind in ("integers", "integers", "normal", "normal"):  # normal values: rounding errors show
-            fresh = Case(case.geometry, *values(case.geometry, kind, rng, self.options["accumulator"]),
-                         label="fresh")
+            fresh = Case(case.geometry, *values(case.geometry, kind, rng, self.options["accumulator"]), label="fresh")
             if case.bias is None:
                 fresh.bias = None
             outcome = self.call_forward(fresh) if which == "forward" else self.call_backward(fresh)
@@ -435,8 +484,12 @@ class _Search:
         callee = call.split("(")[0]
         geom = case.geometry
         lines = ["import numpy as np", import_line, ""]
-        arrays = {"input": ("x", spec.to_user(case.input)), "weight": ("w", spec.weight_to_user(case.weight)),
-                  "bias": ("b", case.bias), "grad_output": ("g", spec.to_user(case.grad_output))}
+        arrays = {
+            "input": ("x", spec.to_user(case.input)),
+            "weight": ("w", spec.weight_to_user(case.weight)),
+            "bias": ("b", case.bias),
+            "grad_output": ("g", spec.to_user(case.grad_output)),
+        }
         for role in ("grad_output", "input", "weight", "bias"):
             name, value = arrays[role]
             if role in spec.template.roles and (role != "bias" or (case.bias is not None and which == "forward")):
@@ -444,8 +497,12 @@ class _Search:
 
         def text(role):
             if role in arrays:
-                return arrays[role][0] if role in spec.template.roles and not (
-                    role == "bias" and (which == "backward" or case.bias is None)) else "None"
+                return (
+                    arrays[role][0]
+                    if role in spec.template.roles
+                    and not (role == "bias" and (which == "backward" or case.bias is None))
+                    else "None"
+                )
             return repr(spec.value(role, geom))
 
         parts = [text(r) for r in spec.template.positional]
@@ -455,25 +512,34 @@ class _Search:
         options = f"stride={geom.stride!r}, padding={geom.padding!r}, dilation={geom.dilation!r}, groups={geom.groups}"
         # PyTorch's layout for the reference, and back to the user's for the comparison
         spatial_axes = ", ".join(str(a) for a in range(geom.dims))
-        to_torch = {"x": "x" if spec.layout == "NCHW" else "np.moveaxis(x, -1, 1)",
-                    "g": "g" if spec.layout == "NCHW" else "np.moveaxis(g, -1, 1)",
-                    "w": "w" if spec.weight_layout == "OIHW" else f"np.transpose(w, (-1, -2, {spatial_axes}))"}
+        to_torch = {
+            "x": "x" if spec.layout == "NCHW" else "np.moveaxis(x, -1, 1)",
+            "g": "g" if spec.layout == "NCHW" else "np.moveaxis(g, -1, 1)",
+            "w": "w" if spec.weight_layout == "OIHW" else f"np.transpose(w, (-1, -2, {spatial_axes}))",
+        }
         back = "" if spec.layout == "NCHW" else "np.moveaxis("
         if which == "forward" and np.dtype(geom.dtype).kind == "f":
             bias = "b" if case.bias is not None else "None"
-            lines += [f"from convalg.nn.functional import conv{geom.dims}d",
-                      f"expected = {back}conv{geom.dims}d({to_torch['x']}, {to_torch['w']}, {bias}, {options})"
-                      + (", 1, -1)" if back else "") + "  # PyTorch's semantics",
-                      "print(np.abs(np.asarray(out) - expected).max())"]
+            lines += [
+                f"from convalg.nn.functional import conv{geom.dims}d",
+                f"expected = {back}conv{geom.dims}d({to_torch['x']}, {to_torch['w']}, {bias}, {options})"
+                + (", 1, -1)" if back else "")
+                + "  # PyTorch's semantics",
+                "print(np.abs(np.asarray(out) - expected).max())",
+            ]
         elif which == "forward":
             exact = forward(geom, case.input, case.weight, case.bias).astype(np.int64)
             lines.append("print(out)  # the exact result: " + literal(spec.to_user(exact), False))
         else:
-            lines += [f"from convalg.nn.functional import conv{geom.dims}d_grad",
-                      (f"expected = conv{geom.dims}d_grad({to_torch['g']}, {to_torch['x']}, {to_torch['w']}, {options})"
-                       "  # (grad_input, grad_weight, grad_bias) in PyTorch's layout"),
-                      "for got, want in zip(out, expected):",
-                      "    print(np.abs(np.asarray(got) - want).max())"]
+            lines += [
+                f"from convalg.nn.functional import conv{geom.dims}d_grad",
+                (
+                    f"expected = conv{geom.dims}d_grad({to_torch['g']}, {to_torch['x']}, {to_torch['w']}, {options})"
+                    "  # (grad_input, grad_weight, grad_bias) in PyTorch's layout"
+                ),
+                "for got, want in zip(out, expected):",
+                "    print(np.abs(np.asarray(got) - want).max())",
+            ]
         return "\n".join(lines)
 
 
@@ -490,20 +556,31 @@ def _adjoint_identities(geom: Geometry, case: Case, computed, allowances) -> lis
     slack = errorbounds.gamma(max(y.size, case.input.size, case.weight.size) + 1, np.longdouble)
     target_error = slack * float(np.sum(np.abs(y * g)))
     words = []
-    for name, other, got, allow in (("<x, grad_input>", case.input, computed[0], allowances[0]),
-                                    ("<w, grad_weight>", case.weight, computed[1], allowances[1])):
+    for name, other, got, allow in (
+        ("<x, grad_input>", case.input, computed[0], allowances[0]),
+        ("<w, grad_weight>", case.weight, computed[1], allowances[1]),
+    ):
         product = np.asarray(other, dtype=np.longdouble) * np.asarray(got, dtype=np.longdouble)
         value = float(np.sum(product))
-        bound = (float(np.sum(np.abs(np.asarray(other, dtype=np.float64)) * allow)) + target_error
-                 + slack * float(np.sum(np.abs(product)))) * (1 + 1e-12) + 1e-300
+        bound = (
+            float(np.sum(np.abs(np.asarray(other, dtype=np.float64)) * allow))
+            + target_error
+            + slack * float(np.sum(np.abs(product)))
+        ) * (1 + 1e-12) + 1e-300
         holds = abs(value - target) <= bound
-        words.append((holds, (f"adjoint identity <conv(x, w), g> = {name}: {'holds' if holds else 'BROKEN'} "
-                              f"({target:.6g} and {value:.6g}, allowed difference {bound:.3g})")))
+        words.append(
+            (
+                holds,
+                (
+                    f"adjoint identity <conv(x, w), g> = {name}: {'holds' if holds else 'BROKEN'} "
+                    f"({target:.6g} and {value:.6g}, allowed difference {bound:.3g})"
+                ),
+            )
+        )
     return words
 
 
-def _validate(fn, layer, backward, layout, weight_layout, fixed, dtypes, accumulator, max_examples, timeout,
-              seed):
+def _validate(fn, layer, backward, layout, weight_layout, fixed, dtypes, accumulator, max_examples, timeout, seed):
     if fn is not None and not callable(fn):
         raise _BadType(f"fn must be callable; got {type(fn).__name__}")
     if backward is not None and not callable(backward):
@@ -523,20 +600,23 @@ def _validate(fn, layer, backward, layout, weight_layout, fixed, dtypes, accumul
         if role not in ("stride", "padding", "dilation", "groups"):
             raise _BadValue(f"fixed: {role!r} cannot be fixed; fix stride, padding, dilation or groups")
         ok_int = isinstance(value, int) and not isinstance(value, bool) and value >= (0 if role == "padding" else 1)
-        ok_tuple = (isinstance(value, tuple) and len(value) == dims and role != "groups"
-                    and all(isinstance(v, int) and not isinstance(v, bool) and v >= (role != "padding")
-                            for v in value))
+        ok_tuple = (
+            isinstance(value, tuple)
+            and len(value) == dims
+            and role != "groups"
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= (role != "padding") for v in value)
+        )
         if not (ok_int or ok_tuple or (role == "padding" and value in ("same", "valid"))):
             raise _BadValue(f"fixed[{role!r}] must be a valid {role} for a {layer}; got {value!r}")
     if isinstance(dtypes, str) or not all(d in _FLOAT_DTYPES for d in dtypes) or not dtypes:
         raise _BadValue(f"dtypes must be a non-empty sequence of {', '.join(_FLOAT_DTYPES)}; got {dtypes!r}")
     if accumulator is not None and accumulator not in _ACCUMULATORS:
-        raise _BadValue(f"accumulator (of int8 inputs) must be one of {', '.join(_ACCUMULATORS)}; got "
-                        f"{accumulator!r}")
+        raise _BadValue(f"accumulator (of int8 inputs) must be one of {', '.join(_ACCUMULATORS)}; got {accumulator!r}")
     if isinstance(max_examples, bool) or not isinstance(max_examples, int | np.integer) or max_examples < 1:
         raise _BadValue(f"max_examples must be an integer of at least 1; got {max_examples!r}")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
-                                or not (0 < timeout < math.inf)):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (0 < timeout < math.inf)
+    ):
         raise _BadValue(f"timeout must be a positive number of seconds, or None; got {timeout!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise _BadType(f"seed must be an integer; got {seed!r}")
@@ -654,13 +734,32 @@ def verify_layer(
     fixed = {} if fixed is None else fixed
     _validate(fn, layer, backward, layout, weight_layout, fixed, dtypes, accumulator, max_examples, timeout, seed)
     dims = LAYERS[layer]
-    spec = _spec(takes, tuple(r for r in BACKWARD_ROLES if r != "grad_output"), ("input", "weight"), dims, layout,
-                 weight_layout, fixed, "takes")
-    backward_spec = spec if backward is None else _spec(
-        backward_takes, BACKWARD_ROLES, ("grad_output", "input", "weight"), dims, layout, weight_layout, fixed,
-        "backward_takes")
+    spec = _spec(
+        takes,
+        tuple(r for r in BACKWARD_ROLES if r != "grad_output"),
+        ("input", "weight"),
+        dims,
+        layout,
+        weight_layout,
+        fixed,
+        "takes",
+    )
+    backward_spec = (
+        spec
+        if backward is None
+        else _spec(
+            backward_takes,
+            BACKWARD_ROLES,
+            ("grad_output", "input", "weight"),
+            dims,
+            layout,
+            weight_layout,
+            fixed,
+            "backward_takes",
+        )
+    )
     if not derandomize:
-        seed = int(np.random.SeedSequence().entropy % (1 << 32))
+        seed = int(np.random.SeedSequence().generate_state(1)[0])  # fresh entropy, 32 bits
     target = name or getattr(fn, "__qualname__", None) or repr(fn)
     if backward is not None:
         target += f" with backward {backward_name or getattr(backward, '__qualname__', None) or repr(backward)}"
@@ -669,29 +768,47 @@ def verify_layer(
     warm_x, warm_w, _, warm_g = values(tiny, "ones", np.random.default_rng(0))
     forward_fn = ForwardCall(fn if fn is not None else _missing, spec)
     options = {"accumulator": accumulator, "names": {"forward": name, "backward": backward_name}}
-    with Harness(forward_fn, timeout=timeout, warmup=(warm_x, warm_w, _bias_array(None, warm_x), _box(tiny))) \
-            as forward_harness, \
-            Harness(BackwardCall(backward or _missing, backward_spec), timeout=timeout,
-                    warmup=(warm_g, warm_x, warm_w, _box(tiny))) as backward_harness:
-        search = _Search(report, forward_harness, backward_harness if backward is not None else None, spec,
-                         backward_spec, options)
+    with (
+        Harness(
+            forward_fn, timeout=timeout, warmup=(warm_x, warm_w, _bias_array(None, warm_x), _box(tiny))
+        ) as forward_harness,
+        Harness(
+            BackwardCall(backward or _missing, backward_spec),
+            timeout=timeout,
+            warmup=(warm_g, warm_x, warm_w, _box(tiny)),
+        ) as backward_harness,
+    ):
+        search = _Search(
+            report, forward_harness, backward_harness if backward is not None else None, spec, backward_spec, options
+        )
         if fn is None:  # the backward alone: the forward harness computes PyTorch's semantics
             forward_harness.fn = ForwardCall(_reference_forward, spec.__class__(dims, parse_template(TORCH_FORWARD)))
             search.spec = forward_harness.fn.spec
             search.roles = search.spec.template.roles
         evidence = _probe_declined(search, dims, dtypes, accumulator)
         if not report.accepted:
-            report.violations.append(Violation("domain", _LAWS["domain"], "the function raises for every dtype "
-                                                                          "probed"))
+            report.violations.append(Violation("domain", _LAWS["domain"], "the function raises for every dtype probed"))
         for case, label in evidence:
             search.run_case(case, label)
-        accepted = [d for d in (*dtypes, "int8") if f"dtype {d}" not in search.declined
-                    and (d != "int8" or accumulator)]
-        forms = [f for f in ("int", "tuple", "same", "valid")
-                 if f in ("int", "tuple") or f"padding={f!r}" not in search.declined]
+        accepted = [
+            d for d in (*dtypes, "int8") if f"dtype {d}" not in search.declined and (d != "int8" or accumulator)
+        ]
+        forms = [
+            f
+            for f in ("int", "tuple", "same", "valid")
+            if f in ("int", "tuple") or f"padding={f!r}" not in search.declined
+        ]
         if accepted:
-            for case in schedule(dims, accepted, max_examples=max_examples, seed=seed, roles=search.roles,
-                                 fixed=fixed, padding_forms=forms, accumulator=accumulator):
+            for case in schedule(
+                dims,
+                accepted,
+                max_examples=max_examples,
+                seed=seed,
+                roles=search.roles,
+                fixed=fixed,
+                padding_forms=forms,
+                accumulator=accumulator,
+            ):
                 search.run_case(case, f"schedule: {case.label}, {case.geometry.words()}")
         confirmed, products = _confirm_passing(search) if not report.violations else (0, 0)
         _summarise(report, search, confirmed, products, seed, derandomize)
@@ -740,21 +857,32 @@ def _summarise(report: LayerReport, search: _Search, confirmed: int, products: i
     harness = search.forward_harness
     calls = harness.calls + (search.backward_harness.calls if search.backward_harness is not None else 0)
     report.checks.append(f"{calls} calls; {describe_mode(harness)}")
-    report.checks.append(f"{counts['forward']} forward cases" + (f", {counts['backward']} backward cases"
-                                                                 if search.backward_harness else "")
-                         + (f", {counts['skipped']} skipped (a declined form, or as large as one that timed out)"
-                            if counts["skipped"] else ""))
+    report.checks.append(
+        f"{counts['forward']} forward cases"
+        + (f", {counts['backward']} backward cases" if search.backward_harness else "")
+        + (
+            f", {counts['skipped']} skipped (a declined form, or as large as one that timed out)"
+            if counts["skipped"]
+            else ""
+        )
+    )
     if search.largest is not None:
         report.checks.append(f"largest: {search.largest.words()}")
-    report.checks.append(f"laws checked on {counts['law cases']} cases ({counts['laws']} held): linearity in x "
-                         "and w, bias per channel, shift by the stride, groups as blocks, padding as zeros")
+    report.checks.append(
+        f"laws checked on {counts['law cases']} cases ({counts['laws']} held): linearity in x "
+        "and w, bias per channel, shift by the stride, groups as blocks, padding as zeros"
+    )
     if search.backward_harness is not None:
-        report.checks.append(f"gradients agreed with convalg.nn.functional.conv{report.dims}d_grad on "
-                             f"{counts['nn agreed']} of {counts['nn cases']} cases; the adjoint identities "
-                             f"<conv(x, w), g> = <x, grad_input> = <w, grad_weight> held on {counts['adjoint']}")
+        report.checks.append(
+            f"gradients agreed with convalg.nn.functional.conv{report.dims}d_grad on "
+            f"{counts['nn agreed']} of {counts['nn cases']} cases; the adjoint identities "
+            f"<conv(x, w), g> = <x, grad_input> = <w, grad_weight> held on {counts['adjoint']}"
+        )
     if not report.violations and search.passed:
-        report.checks.append(f"the exact reference (Python integers) re-judged {confirmed} passing calls "
-                             f"({products} products)" + ("" if report.unknown else " and agreed"))
+        report.checks.append(
+            f"the exact reference (Python integers) re-judged {confirmed} passing calls "
+            f"({products} products)" + ("" if report.unknown else " and agreed")
+        )
         if confirmed == 0:
             report.unknown.append("no passing call was small enough for the exact reference")
     if not search.passed and not report.violations:

@@ -29,7 +29,7 @@ def wide_dtype(dtype) -> np.dtype:
 
 def _to_wide(x, dtype: np.dtype) -> np.ndarray:
     x = np.asarray(x)
-    if dtype == object and x.dtype.kind in "iub":
+    if dtype == np.dtype(object) and x.dtype.kind in "iub":
         # Python integers never wrap around.
         return np.array(x.tolist(), dtype=object).reshape(x.shape)
     return x.astype(dtype)
@@ -71,7 +71,7 @@ def convolution_block(a, b, starts, shape) -> np.ndarray:
     if a.size < b.size:  # convolution commutes: loop over the smaller input
         a, b = b, a
     out = np.zeros(tuple(shape), dtype=dtype)
-    if dtype == object:
+    if dtype == np.dtype(object):
         out[...] = 0
     if a.size == 0 or b.size == 0:
         return out
@@ -161,9 +161,7 @@ def reference(in1, in2, *, op: str = "convolution", mode: str = "full") -> np.nd
     a = np.asarray(in1)
     b = np.asarray(in2)
     if a.ndim != b.ndim:
-        raise ValueError(
-            f"in1 and in2 must have the same number of dimensions; got {a.ndim} and {b.ndim}"
-        )
+        raise ValueError(f"in1 and in2 must have the same number of dimensions; got {a.ndim} and {b.ndim}")
     if op == "correlation":
         b = _reverse_and_conjugate(b)
     elif op != "convolution":

@@ -17,8 +17,15 @@ __all__ = ["PRESETS", "contract_from_options", "preset_names"]
 _CONVOLUTION = dict(operation="convolution", conjugate="neither", order="signal-kernel")
 _CORRELATION = dict(operation="correlation", conjugate="kernel", order="signal-kernel")
 # numpy and scipy.signal: 'same' centred at (k - 1) // 2, 'valid' slides the smaller input over the larger
-_SIGNAL = dict(same_start="(k-1)//2", same_length="signal", valid_shapes="either", boundary="zero",
-               nonfinite="local", integers="wrap", precision="promote")
+_SIGNAL = dict(
+    same_start="(k-1)//2",
+    same_length="signal",
+    valid_shapes="either",
+    boundary="zero",
+    nonfinite="local",
+    integers="wrap",
+    precision="promote",
+)
 # numpy's 'same' is as long as the longer input; numpy.correlate swaps longer kernels and starts at n // 2
 _NUMPY = dict(_SIGNAL, same_length="longer")
 # scipy's FFT methods (and method='auto', which may choose them): NaN spreads, float32 inputs are transformed
@@ -27,12 +34,29 @@ _FFT = dict(_SIGNAL, nonfinite="spread", precision="lowest")
 # scipy.signal.convolve2d / correlate2d: boundary 'fill' multiplies explicit zeros
 _2D = dict(_SIGNAL, boundary="constant")
 # scipy.ndimage: always 'same' (the signal's length); output in the signal's dtype, computed in float64
-_NDIMAGE = dict(mode="same", same_length="signal", valid_shapes="either", boundary="reflect", nonfinite="local",
-                integers="float64", precision="signal")
+_NDIMAGE = dict(
+    mode="same",
+    same_length="signal",
+    valid_shapes="either",
+    boundary="reflect",
+    nonfinite="local",
+    integers="float64",
+    precision="signal",
+)
 # torch: padding='same' (and integer padding) pads explicit zeros
-_TORCH = dict(operation="correlation", conjugate="neither", order="signal-kernel", mode="valid",
-              same_start="k//2", same_length="signal", valid_shapes="kernel-fits", boundary="constant",
-              nonfinite="local", integers="wrap", precision="promote")
+_TORCH = dict(
+    operation="correlation",
+    conjugate="neither",
+    order="signal-kernel",
+    mode="valid",
+    same_start="k//2",
+    same_length="signal",
+    valid_shapes="kernel-fits",
+    boundary="constant",
+    nonfinite="local",
+    integers="wrap",
+    precision="promote",
+)
 
 
 def _preset(name: str, dims: tuple[int, ...], *parts: dict, **fields) -> tuple[str, tuple[int, ...], Contract]:
@@ -51,14 +75,11 @@ _TABLE = [
     _preset("scipy.signal.oaconvolve", (1, 2, 3), _CONVOLUTION, _FFT, mode="full"),
     _preset("scipy.signal.convolve2d", (2,), _CONVOLUTION, _2D, mode="full"),
     # correlate2d's 'same' starts at k // 2, unlike scipy.signal.correlate's
-    _preset("scipy.signal.correlate2d", (2,), _CORRELATION, _2D, mode="full", same_start="k//2",
-            quirk="correlate2d"),
+    _preset("scipy.signal.correlate2d", (2,), _CORRELATION, _2D, mode="full", same_start="k//2", quirk="correlate2d"),
     _preset("scipy.ndimage.convolve1d", (1,), _CONVOLUTION, _NDIMAGE, same_start="k//2", quirk="ndimage-1d"),
-    _preset("scipy.ndimage.correlate1d", (1,), _CORRELATION, _NDIMAGE, same_start="(k-1)//2",
-            quirk="ndimage-1d"),
+    _preset("scipy.ndimage.correlate1d", (1,), _CORRELATION, _NDIMAGE, same_start="(k-1)//2", quirk="ndimage-1d"),
     _preset("scipy.ndimage.convolve", (1, 2, 3), _CONVOLUTION, _NDIMAGE, same_start="k//2", quirk="ndimage"),
-    _preset("scipy.ndimage.correlate", (1, 2, 3), _CORRELATION, _NDIMAGE, same_start="(k-1)//2",
-            quirk="ndimage"),
+    _preset("scipy.ndimage.correlate", (1, 2, 3), _CORRELATION, _NDIMAGE, same_start="(k-1)//2", quirk="ndimage"),
     _preset("torch.conv1d", (1,), _TORCH),
     _preset("torch.conv2d", (2,), _TORCH),
     _preset("torch.conv3d", (3,), _TORCH),

@@ -12,8 +12,13 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # only annotations: the contract and the convention modules need no report
+    from convalg.testing._contract import Contract
+    from convalg.testing._convention import Convention
 
 __all__ = ["Violation", "VerifyReport", "snippet", "literal"]
 
@@ -59,7 +64,8 @@ def literal(x: np.ndarray, dtype: bool = True) -> str:
     >>> import numpy as np
     >>> literal(np.array([1.0, float("nan")]))
     "np.array([1.0, float('nan')], dtype='float64')"
-    >>> x = np.zeros(1000); x[3] = 2.0
+    >>> x = np.zeros(1000)
+    >>> x[3] = 2.0
     >>> literal(x)
     "np.full((1000,), 0.0, dtype='float64'); x[(3,)] = 2.0"
     """
@@ -72,11 +78,14 @@ def literal(x: np.ndarray, dtype: bool = True) -> str:
         flat = x.ravel()
         values, counts = np.unique(flat, return_counts=True)
         common = values[np.argmax(counts)]
-        others = np.flatnonzero(~((flat == common) | (np.isnan(flat) & np.isnan(common))
-                                  if x.dtype.kind in "fc" else flat == common))
+        others = np.flatnonzero(
+            ~((flat == common) | (np.isnan(flat) & np.isnan(common)) if x.dtype.kind in "fc" else flat == common)
+        )
         if len(others) <= 8:
-            fixes = "".join(f"; x[{tuple(int(i) for i in np.unravel_index(j, x.shape))}] = {_number(flat[j].item())}"
-                            for j in others)
+            fixes = "".join(
+                f"; x[{tuple(int(i) for i in np.unravel_index(j, x.shape))}] = {_number(flat[j].item())}"
+                for j in others
+            )
             return f"np.full({x.shape}, {_number(common.item())}{suffix}){fixes}"
     return f"np.array({_nested(x.tolist())}{suffix})"
 
@@ -103,7 +112,7 @@ def _assign(name: str, x: np.ndarray, dtype: bool = True) -> list[str]:
 
 def _call_parts(fn, name: str | None) -> tuple[str, str]:
     """The import line and the call expression that reproduce ``fn(signal, kernel)``."""
-    kwargs = {}
+    kwargs: dict = {}
     target = fn
     while isinstance(target, functools.partial) and not target.args:
         kwargs = {**target.keywords, **kwargs}
@@ -112,21 +121,27 @@ def _call_parts(fn, name: str | None) -> tuple[str, str]:
     if name and ":" in name:
         module, _, qualname = name.partition(":")
         return f"from {module} import {qualname.split('.')[0]}", f"{qualname}(signal, kernel{extra})"
-    module = getattr(target, "__module__", None)
-    qualname = getattr(target, "__qualname__", None)
-    if module and qualname and "<" not in qualname:
-        head = qualname.split(".")[0]
-        public = {"numpy._core.multiarray": "numpy", "numpy._core.numeric": "numpy",
-                  "numpy.core.numeric": "numpy"}.get(module, module)
-        return f"from {public} import {head}", f"{qualname}(signal, kernel{extra})"
+    defined_in = getattr(target, "__module__", None)
+    defined_as = getattr(target, "__qualname__", None)
+    if defined_in and defined_as and "<" not in defined_as:
+        head = defined_as.split(".")[0]
+        public = {"numpy._core.multiarray": "numpy", "numpy._core.numeric": "numpy", "numpy.core.numeric": "numpy"}.get(
+            defined_in, defined_in
+        )
+        return f"from {public} import {head}", f"{defined_as}(signal, kernel{extra})"
     return f"# fn = {fn!r}  (define it here: it cannot be imported by name)", f"fn(signal, kernel{extra})"
 
 
 def snippet(fn, name, violation: Violation, timeout: float | None = None) -> str:
     """A script that reproduces ``violation`` with the counterexample written out exactly."""
+    if violation.signal is None or violation.kernel is None:
+        raise ValueError(f"a {violation.kind!r} violation without a counterexample has no snippet")
     import_line, call = _call_parts(fn, name)
-    lines = ["import numpy as np", import_line, ""] + _assign("signal", violation.signal) + _assign(
-        "kernel", violation.kernel)
+    lines = (
+        ["import numpy as np", import_line, ""]
+        + _assign("signal", violation.signal)
+        + _assign("kernel", violation.kernel)
+    )
     kind = violation.kind
     if kind == "timeout":
         lines.append(f"out = {call}  # does not return within {timeout:g} s")
@@ -135,16 +150,22 @@ def snippet(fn, name, violation: Violation, timeout: float | None = None) -> str
     elif kind == "raised":
         lines.append(f"out = {call}  # raises {violation.message.removeprefix('raises ')}")
     elif kind == "mutated":
-        lines += ["before = signal.copy(), kernel.copy()", f"out = {call}",
-                  "print(np.array_equal(signal, before[0]), np.array_equal(kernel, before[1]))  # False: changed"]
+        lines += [
+            "before = signal.copy(), kernel.copy()",
+            f"out = {call}",
+            "print(np.array_equal(signal, before[0]), np.array_equal(kernel, before[1]))  # False: changed",
+        ]
     elif kind == "aliased":
         lines += [f"out = {call}", "print(np.shares_memory(out, signal) or np.shares_memory(out, kernel))  # True"]
-    elif kind == "stale":
+    elif kind == "stale" and violation.earlier is not None:
         first = violation.earlier
         lines += _assign("first_signal", first[0]) + _assign("first_kernel", first[1])
-        lines += [f"first = {call.replace('(signal, kernel', '(first_signal, first_kernel')}",
-                  "kept = first.copy()", f"out = {call}",
-                  "print(np.array_equal(first, kept))  # False: the first result was overwritten"]
+        lines += [
+            f"first = {call.replace('(signal, kernel', '(first_signal, first_kernel')}",
+            "kept = first.copy()",
+            f"out = {call}",
+            "print(np.array_equal(first, kept))  # False: the first result was overwritten",
+        ]
     else:
         lines += [f"out = {call}", "print(out)"]
     if violation.expected is not None and kind not in ("timeout", "died", "mutated", "aliased", "stale"):
@@ -203,7 +224,7 @@ class Violation:
         lines = [f"VIOLATION  {self.law}"]
         lines += [f"  {line}" for line in self.message.splitlines()]
         lines += [f"  {line}" for line in self.diagnosis]
-        if self.signal is not None:
+        if self.signal is not None and self.kernel is not None:
             for head, x in (("  counterexample: signal=", self.signal), ("                  kernel=", self.kernel)):
                 text = _short(x)
                 lines.append(head + text + ("" if "dtype" in text else f", dtype {x.dtype}"))
@@ -217,8 +238,10 @@ class Violation:
             if words:
                 lines.append(f"  {words}")
         if self.also_seen:
-            lines.append(f"  also seen on: {'; '.join(self.also_seen[:6])}"
-                         + (f" and {len(self.also_seen) - 6} more" if len(self.also_seen) > 6 else ""))
+            lines.append(
+                f"  also seen on: {'; '.join(self.also_seen[:6])}"
+                + (f" and {len(self.also_seen) - 6} more" if len(self.also_seen) > 6 else "")
+            )
         if self.snippet:
             lines.append("  reproduce with:")
             lines.extend("    " + line for line in self.snippet.splitlines())
@@ -252,9 +275,9 @@ class VerifyReport:
 
     target: str
     dims: int
-    contract: object = None
+    contract: Contract | None = None
     sources: dict = field(default_factory=dict)
-    convention: object = None
+    convention: Convention | None = None
     explained: str = ""
     accepted: list[str] = field(default_factory=list)
     declined: list[str] = field(default_factory=list)

@@ -171,8 +171,11 @@ def _simple_forms(a: np.ndarray):
     if a.dtype.kind in "fc":
         with np.errstate(all="ignore"):
             finite = np.isfinite(a)
-            rounded = np.where(finite, np.round(a), a) if a.dtype.kind == "f" else \
-                np.where(finite, np.round(a.real) + 1j * np.round(a.imag), a)
+            rounded = (
+                np.where(finite, np.round(a), a)
+                if a.dtype.kind == "f"
+                else np.where(finite, np.round(a.real) + 1j * np.round(a.imag), a)
+            )
         yield rounded.astype(a.dtype)
 
 

@@ -28,7 +28,7 @@ def _as_numpy(x) -> np.ndarray:
 
 def _oracle_error(magnitude: np.ndarray, m: int, dtype: np.dtype) -> errorbounds.Bound:
     wide = wide_dtype(dtype)
-    if wide == object:
+    if wide == np.dtype(object):
         return errorbounds.exact(dtype)
     bound = errorbounds.direct(magnitude, terms=m, dtype=wide)
     return errorbounds.Bound(bound.kind, bound.value, f"oracle error gamma_{m} ({wide})")
@@ -124,9 +124,7 @@ def tolerance(
     a = _as_numpy(in1)
     b = _as_numpy(in2)
     if a.ndim != b.ndim:
-        raise ValueError(
-            f"in1 and in2 must have the same number of dimensions; got {a.ndim} and {b.ndim}"
-        )
+        raise ValueError(f"in1 and in2 must have the same number of dimensions; got {a.ndim} and {b.ndim}")
     if dtype is None:
         dtype = plan.dtype if plan is not None and getattr(plan, "dtype", None) is not None else np.result_type(a, b)
     dtype = np.dtype(dtype)
@@ -158,8 +156,7 @@ def operand_tolerance(
     Examples
     --------
     >>> import numpy as np
-    >>> operand_tolerance(np.ones(4), np.ones(2), starts=(1,), shape=(3,), method="direct",
-    ...                   dtype="float64").value.shape
+    >>> operand_tolerance(np.ones(4), np.ones(2), starts=(1,), shape=(3,), method="direct", dtype="float64").value.shape
     (3,)
     """
     a = _as_numpy(a)
@@ -221,8 +218,7 @@ def chain_tolerance(
     mid_shape = tuple(n + k - 1 for n, k in zip(a.shape, b.shape))
     m2 = terms(mid_shape, c.shape)
     magnitude = np.asarray(
-        reference(reference(np.abs(a).astype(np.float64), np.abs(b).astype(np.float64)),
-                  np.abs(c).astype(np.float64)),
+        reference(reference(np.abs(a).astype(np.float64), np.abs(b).astype(np.float64)), np.abs(c).astype(np.float64)),
         dtype=np.float64,
     )
     c1 = float(np.sum(np.abs(c).astype(np.float64)))

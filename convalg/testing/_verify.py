@@ -33,7 +33,7 @@ from convalg.testing._definition import judge, refusal_allowed, terms_of
 from convalg.testing._findings import Finding, check_call, compute_dtype
 from convalg.testing._harness import Harness, Outcome, describe_mode
 from convalg.testing._presets import contract_from_options
-from convalg.testing._report import Violation, VerifyReport, snippet
+from convalg.testing._report import VerifyReport, Violation, snippet
 from convalg.testing._schedule import DEFAULT_MAX_SIZE, DTYPE_PAIRS, MAX_MAX_SIZE, schedule, size_summary
 from convalg.testing._shrink import shrink
 
@@ -50,6 +50,7 @@ class _BadValue(UsageError, ValueError):
 
 class _BadType(UsageError, TypeError):
     pass
+
 
 # Products the independent exact evaluation may form to confirm a CONSISTENT verdict (about half a second).
 _CONFIRM_BUDGET = 200_000
@@ -96,8 +97,9 @@ def _check_keywords(fn, keywords: dict) -> None:
     try:
         signature.bind_partial(None, None, **keywords)
     except TypeError as exc:
-        raise _BadType(f"keywords {sorted(keywords)} do not fit {getattr(fn, '__name__', fn)}{signature}: {exc}") \
-            from None
+        raise _BadType(
+            f"keywords {sorted(keywords)} do not fit {getattr(fn, '__name__', fn)}{signature}: {exc}"
+        ) from None
 
 
 def _validate(fn, dims, max_examples, max_size, timeout, examples) -> None:
@@ -107,12 +109,11 @@ def _validate(fn, dims, max_examples, max_size, timeout, examples) -> None:
         raise _BadValue(f"dims must be 1, 2 or 3; got {dims!r}")
     if isinstance(max_examples, bool) or not isinstance(max_examples, int | np.integer) or max_examples < 1:
         raise _BadValue(f"max_examples must be an integer of at least 1; got {max_examples!r}")
-    if isinstance(max_size, bool) or not isinstance(max_size, int | np.integer) or not (
-        16 <= max_size <= MAX_MAX_SIZE
-    ):
+    if isinstance(max_size, bool) or not isinstance(max_size, int | np.integer) or not (16 <= max_size <= MAX_MAX_SIZE):
         raise _BadValue(f"max_size must be an integer from 16 to {MAX_MAX_SIZE}; got {max_size!r}")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)
-                                or not (0 < timeout < math.inf)):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not (0 < timeout < math.inf)
+    ):
         raise _BadValue(f"timeout must be a positive number of seconds, or None; got {timeout!r}")
     for i, example in enumerate(examples):
         if len(example) != 2 or np.ndim(example[0]) != dims or np.ndim(example[1]) != dims:
@@ -134,12 +135,20 @@ class _Search:
         self.unknown: list[str] = []
         self.passed: list = []  # (signal, kernel, output, compute dtype) of passing calls, for confirmation
         self.bounds: set[str] = set()
-        self.counts = {"cases": 0, "undefined": 0, "nonfinite": 0, "integers": 0, "spread": 0, "skipped": 0,
-                       "declined": 0, "refused": 0}
+        self.counts = {
+            "cases": 0,
+            "undefined": 0,
+            "nonfinite": 0,
+            "integers": 0,
+            "spread": 0,
+            "skipped": 0,
+            "declined": 0,
+            "refused": 0,
+        }
         self.declined: set = set()
         self.largest = [(0,), (0,)]
         self.timed_out_size = math.inf
-        self._previous = None  # the inputs of the call before, for a result overwritten by the next call
+        self._previous: tuple | None = None  # the inputs of the call before, for a result overwritten by the next call
 
     # ------------------------------------------------------------ one case
 
@@ -178,8 +187,11 @@ class _Search:
             return
         finding = verdict.finding
         wrong_convention = self.by_diagnosis.get("convention")
-        if (wrong_convention is not None and outcome.output is not None
-                and _matches(self.detection.convention, signal, kernel, outcome.output)):
+        if (
+            wrong_convention is not None
+            and outcome.output is not None
+            and _matches(self.detection.convention, signal, kernel, outcome.output)
+        ):
             wrong_convention.also_seen.append(label)  # a consequence of computing the other convention
             return
         if finding.kind == "timeout":
@@ -222,6 +234,7 @@ class _Search:
         arrays = shrunk.arrays
         earlier = arrays[:2] if key == ("stale",) else None
         s, k = arrays[-2], arrays[-1]
+        final: Finding | None
         if key in (("timeout",), ("died",)):  # the shrinker's last try already showed it: no need to wait again
             outcome, final = Outcome(), finding
         else:
@@ -278,8 +291,12 @@ class _Search:
             if words and _matches(detected, s, k, out):
                 violation.kind = "convention"
                 violation.law = _LAWS["convention"]
-                violation.diagnosis = [f"it computes {detected.short()} (explains {self.detection.explained} of "
-                                       f"{self.detection.answered} probes and this counterexample):"]
+                violation.diagnosis = [
+                    (
+                        f"it computes {detected.short()} (explains {self.detection.explained} of "
+                        f"{self.detection.answered} probes and this counterexample):"
+                    )
+                ]
                 violation.diagnosis += [f"- {w}" for w in words]
                 return
         nearest = _nearest(s, k, out, self.contract) if finding.kind != "nonfinite" else None
@@ -287,33 +304,48 @@ class _Search:
             violation.nearest = nearest
         else:
             nearest = None
-        violation.diagnosis = ["no convention explains this output"
-                               + ("" if nearest is None else "; the nearest is shown below")]
+        violation.diagnosis = [
+            "no convention explains this output" + ("" if nearest is None else "; the nearest is shown below")
+        ]
 
     def _confirm(self, violation: Violation, finding: Finding) -> bool:
         """Confirm by a check that does not share the code that found it; otherwise record UNKNOWN."""
         s, k = violation.signal, violation.kernel
+        assert s is not None  # a violation to confirm carries its counterexample
+        assert k is not None
         if finding.kind in ("values", "shape", "integers", "nonfinite"):
             taps = _kernel_taps(self.contract, s, k)
             dtype = compute_dtype(self.contract, s, k)
-            answer = judge(self.contract, s, k, violation.output, kernel_taps=taps,
-                           compute_dtype=dtype if dtype.kind in "fc" else None)
+            assert violation.output is not None  # these findings are about a returned output
+            answer = judge(
+                self.contract,
+                s,
+                k,
+                violation.output,
+                kernel_taps=taps,
+                compute_dtype=dtype if dtype.kind in "fc" else None,
+            )
             if answer.agrees:
-                self.unknown.append(f"the oracle reports '{finding.message.splitlines()[0]}' on signal={s.tolist()}, "
-                                    f"kernel={k.tolist()}, but the independent exact evaluation finds it "
-                                    f"{answer.reason}: not reported")
+                self.unknown.append(
+                    f"the oracle reports '{finding.message.splitlines()[0]}' on signal={s.tolist()}, "
+                    f"kernel={k.tolist()}, but the independent exact evaluation finds it "
+                    f"{answer.reason}: not reported"
+                )
                 return False
             violation.confirmed = f"confirmed by the independent exact evaluation: {answer.reason}"
             return True
-        with Harness(self.call_fn, timeout=self.harness.timeout, memory=self.harness.memory,
-                     warmup=self.harness.warmup) as fresh:
+        with Harness(
+            self.call_fn, timeout=self.harness.timeout, memory=self.harness.memory, warmup=self.harness.warmup
+        ) as fresh:
             if violation.earlier is not None:
                 fresh.call(*violation.earlier)
             again = fresh.call(s, k)
         verdict = check_call(self.contract, s, k, again, self.harness.timeout)
         if verdict.finding is None or verdict.finding.kind != finding.kind:
-            violation.confirmed = ("seen once; a fresh process on the same input does not repeat it (the function "
-                                   "depends on earlier calls)")
+            violation.confirmed = (
+                "seen once; a fresh process on the same input does not repeat it (the function "
+                "depends on earlier calls)"
+            )
             return True
         violation.confirmed = "confirmed by a replay in a fresh process"
         return True
@@ -334,13 +366,20 @@ class _Search:
             if output is None:
                 answer = refusal_allowed(self.contract, signal, kernel)
             else:
-                answer = judge(self.contract, signal, kernel, output,
-                               kernel_taps=_kernel_taps(self.contract, signal, kernel),
-                               compute_dtype=dtype if dtype.kind in "fc" else None)
+                answer = judge(
+                    self.contract,
+                    signal,
+                    kernel,
+                    output,
+                    kernel_taps=_kernel_taps(self.contract, signal, kernel),
+                    compute_dtype=dtype if dtype.kind in "fc" else None,
+                )
             checked += 1
             if not answer.agrees:
-                self.unknown.append(f"the oracle passed {label} (signal shape {signal.shape}, kernel {kernel.shape}) "
-                                    f"but the independent exact evaluation says: {answer.reason}")
+                self.unknown.append(
+                    f"the oracle passed {label} (signal shape {signal.shape}, kernel {kernel.shape}) "
+                    f"but the independent exact evaluation says: {answer.reason}"
+                )
         return checked, _CONFIRM_BUDGET - budget
 
 
@@ -386,8 +425,9 @@ def _kernel_taps(contract: Contract, signal, kernel):
         b, footprint = b[flip], footprint[flip]
     if transform.conj_kernel and b.dtype.kind == "c":
         b = np.conjugate(b)
-    return np.asarray(b).astype(np.asarray(kernel).dtype if np.asarray(kernel).dtype.kind in "fc" else b.dtype), \
-        footprint
+    return np.asarray(b).astype(
+        np.asarray(kernel).dtype if np.asarray(kernel).dtype.kind in "fc" else b.dtype
+    ), footprint
 
 
 def _nearest(signal, kernel, output, contract: Contract):
@@ -410,9 +450,8 @@ def _nearest(signal, kernel, output, contract: Contract):
     if best is None or best_error > 0.5:
         return None
     candidate, value = best
-    if not np.iscomplexobj(output):
-        value = value.real
-    return f"{candidate.short()}, relative distance {best_error:.2g}", value
+    shown = value if np.iscomplexobj(output) else value.real
+    return f"{candidate.short()}, relative distance {best_error:.2g}", shown
 
 
 def _sources(stated: Contract, like: str | None, user_fields: set, completed: Contract, detected) -> dict:
@@ -542,15 +581,37 @@ def verify(
     keywords = dict(keywords or {})
     examples = list(examples)
     _validate(fn, dims, max_examples, max_size, timeout, examples)
-    user_fields = {f for f, v in dict(operation=expect, conjugate=conjugate, order=order, mode=mode,
-                                      same_start=same_start, same_length=same_length, boundary=boundary,
-                                      nonfinite=nonfinite, integers=integers, precision=precision).items()
-                   if v is not None}
+    user_fields = {
+        f
+        for f, v in dict(
+            operation=expect,
+            conjugate=conjugate,
+            order=order,
+            mode=mode,
+            same_start=same_start,
+            same_length=same_length,
+            boundary=boundary,
+            nonfinite=nonfinite,
+            integers=integers,
+            precision=precision,
+        ).items()
+        if v is not None
+    }
     try:
         stated = contract_from_options(
-            contract, like=like, dims=dims, expect=expect, conjugate=conjugate, order=order, mode=mode,
-            same_start=same_start, same_length=same_length, boundary=boundary, nonfinite=nonfinite,
-            integers=integers, precision=precision,
+            contract,
+            like=like,
+            dims=dims,
+            expect=expect,
+            conjugate=conjugate,
+            order=order,
+            mode=mode,
+            same_start=same_start,
+            same_length=same_length,
+            boundary=boundary,
+            nonfinite=nonfinite,
+            integers=integers,
+            precision=precision,
         )
     except TypeError as exc:
         raise _BadType(str(exc)) from None
@@ -562,7 +623,7 @@ def verify(
         _check_keywords(fn, keywords)
     call_fn = functools.partial(fn, **keywords) if keywords else fn
     if not derandomize:
-        seed = int(np.random.SeedSequence().entropy % (1 << 32))
+        seed = int(np.random.SeedSequence().generate_state(1)[0])  # fresh entropy, 32 bits
     target = name or getattr(fn, "__qualname__", None) or repr(fn)
     report = VerifyReport(target=target, dims=dims)
     tiny = tuple(np.ones((1,) * dims) for _ in range(2))
@@ -581,10 +642,12 @@ def verify(
             domain.append((signal, kernel, f"dtype probe {label}", outcome))
         # 2. the convention: detected from probes, then completed by what the user did not state
         detection = detect_convention(call_fn, dims=dims, seed=seed, call=harness.call)
-        if keywords and all(p.outcome.error_type == "TypeError" and "keyword" in p.outcome.error
-                            for p in detection.probes):
-            raise _BadType(f"{target} does not take the keywords {sorted(keywords)}: "
-                           f"{detection.probes[0].outcome.error}")
+        if keywords and all(
+            p.outcome.error_type == "TypeError" and "keyword" in p.outcome.error for p in detection.probes
+        ):
+            raise _BadType(
+                f"{target} does not take the keywords {sorted(keywords)}: {detection.probes[0].outcome.error}"
+            )
         detected = detection.convention or detection.nearest
         completed = stated.completed(detected)
         report.contract = completed
@@ -607,10 +670,12 @@ def verify(
         for i, (signal, kernel) in enumerate(examples):
             search.run_case(np.asarray(signal), np.asarray(kernel), f"given example {i + 1}")
             search.remember(np.asarray(signal), np.asarray(kernel))
-        for case in schedule(dims, pairs, max_examples=max_examples, max_size=max_size, seed=seed,
-                             defined=completed.defined):
-            search.run_case(case.signal, case.kernel, f"schedule: {case.label}, shapes {case.signal.shape} and "
-                                                      f"{case.kernel.shape}")
+        for case in schedule(
+            dims, pairs, max_examples=max_examples, max_size=max_size, seed=seed, defined=completed.defined
+        ):
+            search.run_case(
+                case.signal, case.kernel, f"schedule: {case.label}, shapes {case.signal.shape} and {case.kernel.shape}"
+            )
             search.remember(case.signal, case.kernel)
         confirmed, products = search.confirm_passing() if not search.violations else (0, 0)
         report.violations += search.violations
@@ -634,18 +699,21 @@ def _summarise(report, search: _Search, harness, contract, confirmed, products, 
     report.checks.append(f"largest inputs: {reached} (the schedule reaches {size_summary(report.dims, max_size)})")
     if search.bounds:
         report.checks.append(f"values within: {'; '.join(sorted(search.bounds))}")
-    report.checks.append(f"non-finite rule '{contract.nonfinite}' on {counts['nonfinite']} inputs with NaN or "
-                         "infinity" + (f" (it spread beyond the outputs they enter on {counts['spread']})"
-                                       if counts["spread"] else ""))
+    report.checks.append(
+        f"non-finite rule '{contract.nonfinite}' on {counts['nonfinite']} inputs with NaN or "
+        "infinity" + (f" (it spread beyond the outputs they enter on {counts['spread']})" if counts["spread"] else "")
+    )
     report.checks.append(f"integer rule '{contract.integers}' on {counts['integers']} integer results")
     if not report.violations and search.passed:
-        report.checks.append(f"the independent exact evaluation re-judged {confirmed} of them ({products} products)"
-                             + ("" if report.unknown else " and agreed"))
+        report.checks.append(
+            f"the independent exact evaluation re-judged {confirmed} of them ({products} products)"
+            + ("" if report.unknown else " and agreed")
+        )
         if confirmed == 0:
             report.unknown.append("no passing call was small enough for the independent exact evaluation")
     if not search.passed and not report.violations:
         report.unknown.append("no input the contract defines was answered")
     if not derandomize:
         report.notes.append(f"seed {seed} (rerun with seed={seed} to repeat this run)")
-    for note in (search.detection.convention.notes if search.detection.convention is not None else ()):
+    for note in search.detection.convention.notes if search.detection.convention is not None else ():
         report.notes.append(note)

@@ -20,10 +20,12 @@ Examples
 from __future__ import annotations
 
 import math
+from typing import Any, Literal
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from numpy.typing import DTypeLike
 
 __all__ = [
     "DTYPES",
@@ -43,6 +45,11 @@ DTYPES = ("int64", "float32", "float64", "complex64", "complex128")
 # longest kernel (and chained once more, for associativity) must stay far from overflow.
 _HUGE = {"float32": 1e9, "float64": 1e75}
 _HUGE_CHAINED = {"float32": 1e6, "float64": 1e50}
+# hypothesis draws floats and complex numbers of these widths (bits) only.
+_FLOAT_WIDTH: dict[str, Literal[16, 32, 64]] = {"float16": 16, "float32": 32, "float64": 64}
+_COMPLEX_WIDTH: dict[str, Literal[64, 128]] = {"complex64": 64, "complex128": 128}
+
+Magnitude = Literal["wide", "moderate"]
 
 
 def dtypes(kinds: str = "ifc") -> st.SearchStrategy[np.dtype]:
@@ -69,13 +76,13 @@ def _integer_limit(dtype: np.dtype, max_terms: int, chained: bool) -> int:
     # and below 2**53 so that implementations computing in float64 are exact too.
     power = 3 if chained else 2
     room = min(np.iinfo(dtype).max, 2**53) / max(max_terms, 1) ** (power - 1)
-    return max(1, int(math.floor(room ** (1 / power))))
+    return max(1, math.floor(room ** (1 / power)))
 
 
 def elements(
-    dtype,
+    dtype: DTypeLike,
     *,
-    magnitude: str = "wide",
+    magnitude: Magnitude = "wide",
     max_terms: int = 64,
     chained: bool = False,
     allow_subnormal: bool = True,
@@ -106,10 +113,11 @@ def elements(
     if dtype.kind in "iu":
         limit = _integer_limit(dtype, max_terms, chained)
         return st.integers(min_value=-limit if dtype.kind == "i" else 0, max_value=limit)
-    if dtype.kind not in "fc":
-        raise TypeError(f"dtype must be integer, floating or complex; got {dtype}")
+    if dtype.name not in _FLOAT_WIDTH and dtype.name not in _COMPLEX_WIDTH:
+        raise TypeError(f"dtype must be integer, float16/32/64 or complex64/128; got {dtype}")
+    if magnitude not in ("wide", "moderate"):
+        raise ValueError(f"magnitude must be 'wide' or 'moderate'; got {magnitude!r}")
     real = _real_name(dtype)
-    width = np.dtype(real).itemsize * 8
     if magnitude == "wide":
         huge = (_HUGE_CHAINED if chained else _HUGE)[real]
     else:
@@ -121,14 +129,14 @@ def elements(
             allow_nan=False,
             allow_infinity=False,
             allow_subnormal=allow_subnormal,
-            width=width,
+            width=_FLOAT_WIDTH[real],
         )
     return st.complex_numbers(
         max_magnitude=huge,
         allow_nan=False,
         allow_infinity=False,
         allow_subnormal=allow_subnormal,
-        width=2 * width,
+        width=_COMPLEX_WIDTH[dtype.name],
     )
 
 
@@ -139,17 +147,17 @@ def shapes(dims: int = 1, *, max_side: int = 8) -> st.SearchStrategy[tuple[int, 
 
 @st.composite
 def signal_kernel_pairs(
-    draw,
-    dtype="float64",
+    draw: st.DrawFn,
+    dtype: DTypeLike | st.SearchStrategy[np.dtype] = "float64",
     *,
     dims: int = 1,
     max_side: int = 8,
     max_kernel_side: int | None = None,
-    magnitude: str = "wide",
+    magnitude: Magnitude = "wide",
     chained: bool = False,
     allow_subnormal: bool = True,
     kernel_fits: bool = False,
-):
+) -> tuple[np.ndarray, np.ndarray]:
     """A signal and a kernel of the same dimension and dtype.
 
     Kernels may be longer than signals (``max_kernel_side`` defaults to ``max_side``); sides
@@ -178,20 +186,23 @@ def signal_kernel_pairs(
     dtype = np.dtype(dtype)
     kmax = max_side if max_kernel_side is None else max_kernel_side
     max_terms = min(max_side, kmax) ** dims
-    values = elements(
-        dtype, magnitude=magnitude, max_terms=max_terms, chained=chained, allow_subnormal=allow_subnormal
-    )
+    values = elements(dtype, magnitude=magnitude, max_terms=max_terms, chained=chained, allow_subnormal=allow_subnormal)
     signal = draw(hnp.arrays(dtype, shapes(dims, max_side=max_side), elements=values))
     if kernel_fits:
         kernel_shape = tuple(draw(st.integers(1, min(kmax, n))) for n in signal.shape)
     else:
-        kernel_shape = shapes(dims, max_side=kmax)
+        kernel_shape = draw(shapes(dims, max_side=kmax))
     kernel = draw(hnp.arrays(dtype, kernel_shape, elements=values))
     return signal, kernel
 
 
 @st.composite
-def with_nonfinite(draw, pair_strategy, *, values=(math.nan, math.inf, -math.inf)):
+def with_nonfinite(
+    draw: st.DrawFn,
+    pair_strategy: st.SearchStrategy[tuple[np.ndarray, np.ndarray]],
+    *,
+    values: tuple[float, ...] = (math.nan, math.inf, -math.inf),
+) -> tuple[np.ndarray, np.ndarray, int, tuple[int, ...]]:
     """Put one non-finite value (NaN, +inf or -inf) into the signal or the kernel of a pair.
 
     Returns ``(signal, kernel, which, index)``, where ``which`` is 0 for the signal and 1
@@ -210,7 +221,15 @@ def with_nonfinite(draw, pair_strategy, *, values=(math.nan, math.inf, -math.inf
 
 
 @st.composite
-def array_api_pairs(draw, xp, dtype="float64", *, dims: int = 1, max_side: int = 8, magnitude: str = "wide"):
+def array_api_pairs(
+    draw: st.DrawFn,
+    xp: Any,
+    dtype: DTypeLike = "float64",
+    *,
+    dims: int = 1,
+    max_side: int = 8,
+    magnitude: Magnitude = "wide",
+) -> tuple[Any, Any]:
     """A signal and a kernel generated directly in the array namespace ``xp``.
 
     Built on :mod:`hypothesis.extra.array_api` (``make_strategies_namespace(xp)``) with the
@@ -221,8 +240,7 @@ def array_api_pairs(draw, xp, dtype="float64", *, dims: int = 1, max_side: int =
     --------
     >>> import array_api_strict
     >>> from hypothesis import find, settings
-    >>> pair = find(array_api_pairs(array_api_strict, "int64"), lambda p: True,
-    ...             settings=settings(database=None))
+    >>> pair = find(array_api_pairs(array_api_strict, "int64"), lambda p: True, settings=settings(database=None))
     >>> type(pair[0]).__module__.split(".")[0], pair[0].dtype == array_api_strict.int64
     ('array_api_strict', True)
     """
@@ -236,7 +254,7 @@ def array_api_pairs(draw, xp, dtype="float64", *, dims: int = 1, max_side: int =
     return draw(xps.arrays(native, shape, elements=values)), draw(xps.arrays(native, shape, elements=values))
 
 
-def to_backend(x: np.ndarray, backend: str):
+def to_backend(x: np.ndarray, backend: Literal["numpy", "array_api_strict", "cupy"]) -> Any:
     """``x`` as an array of ``backend`` (``'numpy'``, ``'array_api_strict'``, ``'cupy'``)."""
     if backend == "numpy":
         return x

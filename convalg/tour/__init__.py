@@ -35,6 +35,7 @@ from convalg.tour._steps import STEPS
 
 __all__ = ["run_tour", "TourReport", "STEPS", "Step", "StepResult", "Context", "Figure", "Table", "PartMissing"]
 
+
 @dataclass
 class TourReport:
     """The whole tour: each step's result, the environment, and where the report was written."""
@@ -98,15 +99,14 @@ def _run_step(step: Step, context: Context) -> StepResult:
             step.key,
             step.title,
             "missing",
-            f"MISSING: {', '.join(missing)} is not installed ({step.issue}); this step did not run, "
-            "so the tour fails.",
+            f"MISSING: {', '.join(missing)} is not installed ({step.issue}); this step did not run, so the tour fails.",
         )
     else:
         try:
             result = step.run(context)
         except PartMissing as exc:
             result = StepResult(step.key, step.title, "missing", f"MISSING: {exc}")
-        except (Exception, SystemExit) as exc:  # a failing part must not hide the others' results
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a failing part must not hide the others' results
             result = StepResult(
                 step.key,
                 step.title,
@@ -172,7 +172,7 @@ def run_tour(
     if out is not None:
         from convalg.tour._report import prepare_folder
 
-        prepare_folder(out)  # a path that cannot hold the report is refused before minutes of work
+        prepare_folder(Path(out))  # a path that cannot hold the report is refused before minutes of work
     started = time.perf_counter()
     results: list[StepResult] = []
     with tempfile.TemporaryDirectory(prefix="convalg-tour-") as scratch, _progress(console) as bar:
@@ -219,4 +219,3 @@ def _progress(console):
         TimeElapsedColumn(),
         console=console,
     )
-

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from convalg.laws import Law
-from convalg.laws import numeric
+from convalg.laws import Law, numeric
 
 
 @dataclass
@@ -44,9 +43,15 @@ def run_law(law: Law, backend: str, method: str, *, max_examples: int) -> LawRun
 
     run = LawRun(law.key, backend, method)
     check = law.numeric
-    cases = st.integers(1, 3).flatmap(lambda dims: strategies.dtypes().flatmap(
-        lambda dtype: numeric.operands(dtype, 1 if method == "oa" else dims, method=method, chained=check.chained,
-                                       max_side=6)))
+    if check is None:
+        raise ValueError(f"law {law.key!r} has no numeric check to run")
+    cases = st.integers(1, 3).flatmap(
+        lambda dims: strategies.dtypes().flatmap(
+            lambda dtype: numeric.operands(
+                dtype, 1 if method == "oa" else dims, method=method, chained=check.chained, max_side=6
+            )
+        )
+    )
     compute = numeric.computer(backend, method)
 
     @settings(
@@ -61,15 +66,16 @@ def run_law(law: Law, backend: str, method: str, *, max_examples: int) -> LawRun
     def law_holds(ops):
         sides = check.run(ops, compute, context=f"{law.key}, backend={backend}, method={method}")
         run.examples += 1
-        run.bounds.update(_kind(b) for b in (sides.lhs_bound, sides.rhs_bound) if b.kind != "exact" or
-                          b is sides.lhs_bound)
+        run.bounds.update(
+            _kind(b) for b in (sides.lhs_bound, sides.rhs_bound) if b.kind != "exact" or b is sides.lhs_bound
+        )
 
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             # Overflow and underflow of huge and tiny inputs are part of what is tested.
             warnings.simplefilter("ignore", RuntimeWarning)
             law_holds()
-    except Exception as exc:  # the shrunk counterexample, reported rather than raised
+    except Exception as exc:  # noqa: BLE001 - the shrunk counterexample, reported rather than raised
         notes = "\n".join(getattr(exc, "__notes__", []))
         where = "".join(traceback.format_tb(exc.__traceback__, limit=-3))
         run.failure = f"{type(exc).__name__}: {exc}\n{notes}\n{where}".strip()

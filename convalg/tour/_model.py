@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 __all__ = ["Figure", "Table", "StepResult", "PartMissing", "Context", "Step"]
 
@@ -77,6 +78,10 @@ class PartMissing(RuntimeError):
     """Raised by a step whose part of convalg is not installed."""
 
 
+def _no_progress(done: float, total: float, description: str = "") -> None:
+    """The default progress callback: it shows nothing."""
+
+
 @dataclass
 class Context:
     """What every step gets: the backend, the size of the run, and a progress callback.
@@ -96,7 +101,7 @@ class Context:
     backend: str
     quick: bool
     workdir: Path
-    progress: Callable[[float, float, str], None] = lambda done, total, description="": None
+    progress: Callable[[float, float, str], None] = _no_progress
 
 
 @dataclass(frozen=True)

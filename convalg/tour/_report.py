@@ -90,15 +90,20 @@ def _md_table(table) -> list[str]:
 
 
 def _markdown(report) -> str:
-    lines = ["# convalg tour", "", f"**Verdict: {_verdict(report)}** (backend `{report.backend}`, "
-             f"{report.seconds:.1f} s).", "", _WHAT_PASSED_MEANS]
+    lines = [
+        "# convalg tour",
+        "",
+        (f"**Verdict: {_verdict(report)}** (backend `{report.backend}`, {report.seconds:.1f} s)."),
+        "",
+        _WHAT_PASSED_MEANS,
+    ]
     failures = _failures(report)
     if failures:
         lines += ["", "## What failed", ""]
         for r in failures:
             lines.append(f"- **{r.title}: {_STATUS_WORD[r.status]}**: {r.summary}")
-            if _first_note(r):
-                lines += ["", _first_note(r)]
+            if note := _first_note(r):
+                lines += ["", note]
     lines += ["", "## What the tour found", ""]
     for r in report.results:
         lines.append(f"- **{r.title}**: {_STATUS_WORD[r.status]} ({r.seconds:.1f} s). {r.summary}")
@@ -124,7 +129,7 @@ def _html_inline(text: str) -> str:
 
 
 def _html_note(note: str) -> str:
-    fenced = re.fullmatch(r"```\w*\n(.*)\n```", note, flags=re.S)
+    fenced = re.fullmatch(r"```\w*\n(.*)\n```", note, flags=re.DOTALL)
     if fenced:
         return f"<pre>{html.escape(fenced.group(1))}</pre>"
     return f"<p>{_html_inline(note)}</p>"
@@ -137,9 +142,7 @@ def _fold_label(table) -> str:
 
 def _html_table(columns, rows, caption="") -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -156,8 +159,10 @@ def _html_summary(report) -> list[str]:
     status = "passed" if report.ok else "failed"
     parts = [
         f'<p class="verdict {status}" id="verdict">Verdict: {html.escape(_verdict(report))}</p>',
-        f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s. "
-        f"{html.escape(_WHAT_PASSED_MEANS)}</p>",
+        (
+            f"<p>Backend <code>{html.escape(report.backend)}</code>, {report.seconds:.1f} s. "
+            f"{html.escape(_WHAT_PASSED_MEANS)}</p>"
+        ),
     ]
     failures = _failures(report)
     if failures:
@@ -167,8 +172,8 @@ def _html_summary(report) -> list[str]:
                 f'<li><a href="#{_slug(r.key)}">{html.escape(r.title)}</a>: '
                 f'<span class="{r.status}">{_STATUS_WORD[r.status]}</span>. {_html_inline(r.summary)}'
             )
-            if _first_note(r):
-                parts.append(_html_note(_first_note(r)))
+            if note := _first_note(r):
+                parts.append(_html_note(note))
             parts.append("</li>")
         parts.append("</ul></section>")
     parts.append('<section id="findings"><h2>What the tour found</h2><ul class="findings">')

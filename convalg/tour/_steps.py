@@ -83,13 +83,15 @@ def laws(context: Context) -> StepResult:
         summary + ".",
         tables=[Table(("operator", "law", "dims", "statement", "verdict", "evidence"), tuple(rows))],
         figures=[_verdict_grid(verdicts, expected)],
-        notes=disagreements + ["Rerun alone: `convalg prove --all`; the proofs step by step: `convalg prove --all --format markdown`."],
+        notes=disagreements
+        + ["Rerun alone: `convalg prove --all`; the proofs step by step: `convalg prove --all --format markdown`."],
         headline=_laws_headline(runs, verdicts),
     )
 
 
 def _laws_headline(runs, verdicts: dict) -> list[str]:
     """What was proved, and what was refuted on purpose and why, in two lines."""
+
     def names(wanted: str) -> str:
         by_operator: dict[str, dict[str, str]] = {}  # a law once, though it is decided in 1-D and in 2-D
         for law, dims in runs:
@@ -100,9 +102,11 @@ def _laws_headline(runs, verdicts: dict) -> list[str]:
 
     return [
         f"Proved for sequences of every length, in 1-D and 2-D: {names('proved')}.",
-        "Refuted on purpose, each with an exact counterexample: false statements that the lecture notes or "
-        "deep-learning habit suggest, listed so that the tour shows convalg refutes what is false (here a "
-        f"refutation is the expected verdict, not a failure): {names('refuted')}.",
+        (
+            "Refuted on purpose, each with an exact counterexample: false statements that the lecture notes or "
+            "deep-learning habit suggest, listed so that the tour shows convalg refutes what is false (here a "
+            f"refutation is the expected verdict, not a failure): {names('refuted')}."
+        ),
     ]
 
 
@@ -140,10 +144,14 @@ def _verdict_grid(verdicts: dict, expected: dict) -> Figure:
         ax.text(dims - 1, laws.index((op, name)), status, ha="center", va="center", fontsize=7)
     ax.set_xticks([0, 1], ["1-D", "2-D"])
     ax.set_yticks(range(len(laws)), [f"{op}: {name}" for op, name in laws], fontsize=7)
-    ax.set_title("green proved, blue refuted as expected (a false statement),\n"
-                 "yellow undecided, red a verdict convalg did not expect", fontsize=9)
-    return Figure("verdicts", "Every named law in 1-D and 2-D: proved, or refuted on purpose because it is false",
-                  _png(fig))
+    ax.set_title(
+        "green proved, blue refuted as expected (a false statement),\n"
+        "yellow undecided, red a verdict convalg did not expect",
+        fontsize=9,
+    )
+    return Figure(
+        "verdicts", "Every named law in 1-D and 2-D: proved, or refuted on purpose because it is false", _png(fig)
+    )
 
 
 def crosscheck(context: Context) -> StepResult:
@@ -159,7 +167,10 @@ def crosscheck(context: Context) -> StepResult:
     from convalg.testing.battery import battery, run_case
 
     cases = battery(context.quick)
-    rows, ratios, failed, backends_seen = [], [], [], set()
+    rows: list[tuple] = []
+    ratios: list[tuple[str, float]] = []
+    failed: list[str] = []
+    backends_seen: set[str] = set()
     for done, case in enumerate(cases):
         context.progress(done, len(cases), case.label)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -172,8 +183,15 @@ def crosscheck(context: Context) -> StepResult:
         counted = [row for row in check.rows if row.counted]
         backends_seen.update(row.backend for row in counted)
         methods = sorted({row.chosen for row in counted if row.engine == "convalg"})
-        rows.append((case.label, ", ".join(methods) or "raises", str(len(counted)), f"{check.worst_ratio:.3g}",
-                     "ok" if check.ok else "FAILED"))
+        rows.append(
+            (
+                case.label,
+                ", ".join(methods) or "raises",
+                str(len(counted)),
+                f"{check.worst_ratio:.3g}",
+                "ok" if check.ok else "FAILED",
+            )
+        )
         ratios.extend((_method_label(row.chosen), row.ratio) for row in counted if row.engine == "convalg")
         if not check.ok:
             failed.append(f"```\n{check}\n```")
@@ -218,7 +236,7 @@ def _ratio_figure(ratios: list[tuple[str, float]]) -> Figure:
 
 
 def law_suite(context: Context) -> StepResult:
-    """Run the law suite's quick profile (every registry law with a numeric check) on every usable backend and method."""
+    """Run the quick law suite (each registry law with a numeric check) on every usable backend and method."""
     from convalg.backends import available
     from convalg.laws import with_numeric_check
     from convalg.signal._plan import METHODS
@@ -234,11 +252,18 @@ def law_suite(context: Context) -> StepResult:
         results.append(_law_suite.run_law(law, backend, method, max_examples=examples))
     rows = []
     for law in laws:
+        assert law.numeric is not None  # with_numeric_check() returns only these
         mine = [r for r in results if r.law == law.key]
         failed = [f"{r.backend}/{r.method}" for r in mine if r.failure]
         bounds = sorted(set().union(*(r.bounds for r in mine)))
-        rows.append((f"{law.key}: {law.numeric.compares}", str(sum(r.examples for r in mine)), "; ".join(bounds),
-                     "holds" if not failed else "FAILS on " + ", ".join(failed)))
+        rows.append(
+            (
+                f"{law.key}: {law.numeric.compares}",
+                str(sum(r.examples for r in mine)),
+                "; ".join(bounds),
+                "holds" if not failed else "FAILS on " + ", ".join(failed),
+            )
+        )
     failures = [r for r in results if r.failure]
     total = sum(r.examples for r in results)
     return StepResult(
@@ -271,8 +296,8 @@ def _unpadded_fft_convolution(signal, kernel):
 
     size = len(signal) + len(kernel) - 1
     n = max(len(signal), len(kernel))
-    out = np.fft.ifft(np.fft.fft(signal, n) * np.fft.fft(kernel, n))
-    out = out if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else out.real
+    full = np.fft.ifft(np.fft.fft(signal, n) * np.fft.fft(kernel, n))
+    out = full if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else full.real
     return np.concatenate([out, np.zeros(size - n, out.dtype)])
 
 
@@ -295,8 +320,14 @@ def _well_known() -> list[tuple[str, object, dict, bool]]:
     ]
     if importlib.util.find_spec("torch") is not None:
         cases.append(("torch.nn.functional.conv1d", _torch_conv1d, {"like": "torch.conv1d"}, True))
-    cases.append(("FFT convolution without zero padding (a planted bug)", _unpadded_fft_convolution,
-                  {"expect": "convolution", "mode": "full"}, False))
+    cases.append(
+        (
+            "FFT convolution without zero padding (a planted bug)",
+            _unpadded_fft_convolution,
+            {"expect": "convolution", "mode": "full"},
+            False,
+        )
+    )
     return cases
 
 
@@ -323,12 +354,19 @@ def verify(context: Context) -> StepResult:
         "Well-known convolutions verified",
         "failed" if wrong else "passed",
         f"{sum(1 for c in cases if c[3])} well-known implementations classified and found consistent with their "
-        f"documented convention; the planted bug was caught" if not wrong else "; ".join(wrong),
+        f"documented convention; the planted bug was caught"
+        if not wrong
+        else "; ".join(wrong),
         tables=[Table(("function", "detected convention", "verdict"), tuple(rows))],
-        notes=wrong + ["Verify your own: `convalg verify package.module:function --like numpy.convolve [--mode same]`."],
-        headline=[] if wrong else [
+        notes=wrong
+        + ["Verify your own: `convalg verify package.module:function --like numpy.convolve [--mode same]`."],
+        headline=[]
+        if wrong
+        else [
             f"Caught on purpose: {name}, a bug planted so that the tour shows verify finds violations."
-            for name, _, _, must_be_consistent in cases if not must_be_consistent],
+            for name, _, _, must_be_consistent in cases
+            if not must_be_consistent
+        ],
     )
 
 
@@ -355,8 +393,15 @@ def learn(context: Context) -> StepResult:
         else:
             verdict = "FAILED"
             problems.append(f"{demo}: its promises do not hold (report['holds'] = {holds!r})")
-        rows.append((demo, demos.DEMOS[demo], verdict, f"{report.get('seconds', float('nan')):.1f}",
-                     _demo_figures_of_note(report)))
+        rows.append(
+            (
+                demo,
+                demos.DEMOS[demo],
+                verdict,
+                f"{report.get('seconds', float('nan')):.1f}",
+                _demo_figures_of_note(report),
+            )
+        )
         for png in sorted(out.glob("*.png")):
             caption = f"{demo}: {png.stem.replace('_', ' ')}" + _FIGURE_NOTES.get((demo, png.stem), "")
             figures.append(Figure(f"{demo}-{png.stem}", caption, png.read_bytes()))
@@ -382,10 +427,17 @@ _FIGURE_NOTES = {("edges", "loss"): _MOMENTUM, ("channels", "loss"): _MOMENTUM}
 
 
 def _demo_figures_of_note(report: dict) -> str:
-    keys = ("test_accuracy", "conv_parameters", "dense_parameters", "max_deviation",
-            "max_abs_learned_vs_least_squares", "max_abs_learned_without_noise_vs_true")
-    found = [f"{k} = {report[k]:.4g}" if isinstance(report[k], float) else f"{k} = {report[k]}"
-             for k in keys if k in report]
+    keys = (
+        "test_accuracy",
+        "conv_parameters",
+        "dense_parameters",
+        "max_deviation",
+        "max_abs_learned_vs_least_squares",
+        "max_abs_learned_without_noise_vs_true",
+    )
+    found = [
+        f"{k} = {report[k]:.4g}" if isinstance(report[k], float) else f"{k} = {report[k]}" for k in keys if k in report
+    ]
     if "kernels" in report:
         worst = max(k["max_abs_learned_vs_least_squares"] for k in report["kernels"].values())
         found.append(f"max |learned - least squares| = {worst:.2e} over {len(report['kernels'])} kernels")

@@ -21,8 +21,7 @@ FLOATS = [np.float16, np.float32, np.float64, np.longdouble]
 COMPLEXES = [np.complex64, np.complex128, np.clongdouble]
 ALL_DTYPES = [np.bool_] + INTEGERS + FLOATS + COMPLEXES + [object]
 #: dtypes of the array API standard (array_api_strict has no others)
-ARRAY_API_DTYPES = {np.dtype(d) for d in [np.bool_, *INTEGERS, np.float32, np.float64, np.complex64,
-                                          np.complex128]}
+ARRAY_API_DTYPES = {np.dtype(d) for d in [np.bool_, *INTEGERS, np.float32, np.float64, np.complex64, np.complex128]}
 LAYOUTS = ("plain", "reversed", "strided", "broadcast", "readonly", "bigendian", "fortran")
 
 
@@ -45,10 +44,12 @@ class Call:
 
 def _integer_elements(dtype) -> st.SearchStrategy:
     info = np.iinfo(dtype)
-    edges = sorted({info.min, info.min + 1, info.max - 1, info.max, info.max // 2, info.min // 2,
-                    0, 1, -1 if info.min < 0 else 2})
-    return st.one_of(st.integers(max(info.min, -4), min(info.max, 4)), st.sampled_from(edges),
-                     st.integers(info.min, info.max))
+    edges = sorted(
+        {info.min, info.min + 1, info.max - 1, info.max, info.max // 2, info.min // 2, 0, 1, -1 if info.min < 0 else 2}
+    )
+    return st.one_of(
+        st.integers(max(info.min, -4), min(info.max, 4)), st.sampled_from(edges), st.integers(info.min, info.max)
+    )
 
 
 def _float_elements(dtype, nonfinite: bool) -> st.SearchStrategy:
@@ -56,12 +57,15 @@ def _float_elements(dtype, nonfinite: bool) -> st.SearchStrategy:
     real = np.empty(0, dtype).real.dtype
     finfo = np.finfo(real)
     # NumPy scalars of the component type: float() of a long double's max would be inf
-    special = st.sampled_from([real.type(v) for v in (0, 1, -1, 0.5)]
-                              + [finfo.max / real.type(4), -finfo.max / real.type(2),
-                                 finfo.smallest_subnormal, finfo.tiny])
-    component = st.one_of(st.integers(-8, 8).map(real.type), special,
-                          hnp.from_dtype(real, allow_nan=nonfinite, allow_infinity=nonfinite,
-                                         allow_subnormal=True))
+    special = st.sampled_from(
+        [real.type(v) for v in (0, 1, -1, 0.5)]
+        + [finfo.max / real.type(4), -finfo.max / real.type(2), finfo.smallest_subnormal, finfo.tiny]
+    )
+    component = st.one_of(
+        st.integers(-8, 8).map(real.type),
+        special,
+        hnp.from_dtype(real, allow_nan=nonfinite, allow_infinity=nonfinite, allow_subnormal=True),
+    )
     if dtype.kind == "c":
         return st.tuples(component, component).map(lambda parts: _complex(dtype, *parts))
     return component.map(real.type)
@@ -76,8 +80,11 @@ def _complex(dtype, re, im):
 
 
 def _object_elements() -> st.SearchStrategy:
-    return st.one_of(st.integers(-5, 5), st.integers(-(2**80), 2**80),
-                     st.fractions(min_value=-10**6, max_value=10**6, max_denominator=97))
+    return st.one_of(
+        st.integers(-5, 5),
+        st.integers(-(2**80), 2**80),
+        st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=97),
+    )
 
 
 def elements(dtype, nonfinite: bool) -> st.SearchStrategy:
@@ -94,14 +101,12 @@ def elements(dtype, nonfinite: bool) -> st.SearchStrategy:
 def array(draw, dtype, shape, nonfinite) -> np.ndarray:
     dtype = np.dtype(dtype)
     if dtype.kind == "O":
-        flat = draw(st.lists(elements(dtype, nonfinite), min_size=int(np.prod(shape)),
-                             max_size=int(np.prod(shape))))
+        flat = draw(st.lists(elements(dtype, nonfinite), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
         out = np.empty(len(flat), dtype=object)
         out[:] = flat
         return out.reshape(shape)
     if dtype == np.clongdouble or dtype == np.longdouble:
-        flat = draw(st.lists(elements(dtype, nonfinite), min_size=int(np.prod(shape)),
-                             max_size=int(np.prod(shape))))
+        flat = draw(st.lists(elements(dtype, nonfinite), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
         return np.array(flat, dtype=dtype).reshape(shape)
     return draw(hnp.arrays(dtype, shape, elements=elements(dtype, nonfinite)))
 
@@ -150,19 +155,18 @@ def _dtype_pair(draw, kinds) -> tuple[Any, Any]:
 @st.composite
 def calls(draw, kinds: str, backends: list[str], nonfinite_allowed: bool = True) -> Call:
     """A call whose inputs have dtype kinds among ``kinds`` (numpy kind letters)."""
-    function = draw(st.sampled_from(["convolve", "correlate", "fftconvolve", "oaconvolve",
-                                     "convolve2d", "correlate2d"]))
+    function = draw(
+        st.sampled_from(["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d"])
+    )
     ndim = 2 if function.endswith("2d") else draw(st.integers(1, 3))
     s1, s2 = _shapes(draw, ndim)
     kwargs: dict[str, Any] = {"mode": draw(st.sampled_from(["full", "same", "valid"]))}
     if function in ("fftconvolve", "oaconvolve"):
-        axes = draw(st.one_of(st.none(), st.lists(st.integers(0, ndim - 1), min_size=1,
-                                                  max_size=ndim, unique=True)))
+        axes = draw(st.one_of(st.none(), st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True)))
         if axes is not None:
             kwargs["axes"] = axes
             # a non-convolved axis broadcasts: equal lengths or a length 1
-            s2 = tuple(n2 if ax in axes else draw(st.sampled_from([1, n1]))
-                       for ax, (n1, n2) in enumerate(zip(s1, s2)))
+            s2 = tuple(n2 if ax in axes else draw(st.sampled_from([1, n1])) for ax, (n1, n2) in enumerate(zip(s1, s2)))
     if function in ("convolve", "correlate"):
         kwargs["method"] = draw(st.sampled_from(["auto", "direct", "fft", "oa"]))
     d1, d2 = _dtype_pair(draw, kinds)

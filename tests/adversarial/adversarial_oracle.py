@@ -55,6 +55,7 @@ def exact(value: Any):
 
 # ------------------------------------------------------------------ extended arithmetic
 
+
 def _finite(x) -> bool:
     return isinstance(x, Fraction)
 
@@ -91,8 +92,7 @@ def mul(x, y):
     if _is_complex(x) or _is_complex(y):
         xr, xi = x if _is_complex(x) else (x, Fraction(0))
         yr, yi = y if _is_complex(y) else (y, Fraction(0))
-        return (_add_real(_mul_real(xr, yr), _neg(_mul_real(xi, yi))),
-                _add_real(_mul_real(xr, yi), _mul_real(xi, yr)))
+        return (_add_real(_mul_real(xr, yr), _neg(_mul_real(xi, yi))), _add_real(_mul_real(xr, yi), _mul_real(xi, yr)))
     return _mul_real(x, y)
 
 
@@ -145,6 +145,7 @@ def is_finite(x) -> bool:
 
 
 # ------------------------------------------------------------------ the definitions
+
 
 @dataclass
 class Exact:
@@ -243,16 +244,14 @@ def oracle(function: str, in1, in2, *, mode="full", axes=None, boundary="fill", 
                 values = np.empty(flipped.shape, dtype=object)
                 for index in np.ndindex(*flipped.shape):
                     values[index] = conj(flipped[index])
-                return Exact(values, swapped.magnitude[(slice(None, None, -1),) * values.ndim],
-                             swapped.terms)
+                return Exact(values, swapped.magnitude[(slice(None, None, -1),) * values.ndim], swapped.terms)
         if function in ("correlate", "correlate2d"):
             b = reversed_conjugate(b)
         two_d = function.endswith("2d")
         fill = exact(fillvalue) if (two_d and boundary == "fill") else None
         if two_d and boundary == "fill" and fillvalue == 0:
             fill = None  # zero padding: not a term
-        outputs = [_window(n1, n2, mode, centre_up=(function == "correlate2d"))
-                   for n1, n2 in zip(a.shape, b.shape)]
+        outputs = [_window(n1, n2, mode, centre_up=(function == "correlate2d")) for n1, n2 in zip(a.shape, b.shape)]
         return _full(a, b, boundary if two_d else "fill", fill, outputs)
     return _frequency(a, b, mode, axes)
 
@@ -276,6 +275,7 @@ def _frequency(a: np.ndarray, b: np.ndarray, mode: str, axes) -> Exact:
     mags = np.empty(shape, dtype=object)
     most = 0
     for index in itertools.product(*[range(batch[i]) for i in range(len(other))]):
+
         def pick(x, index=index):
             selector = [slice(None)] * ndim
             for ax, i in zip(other, index):
@@ -299,7 +299,9 @@ def _frequency(a: np.ndarray, b: np.ndarray, mode: str, axes) -> Exact:
             mags[tuple(selector)] = part.magnitude[()]
         most = max(most, part.terms)
     if mode == "same":  # scipy centres every axis on in1, broadcast ones too
-        crop = tuple(slice((n - a.shape[ax]) // 2, (n - a.shape[ax]) // 2 + a.shape[ax])
-                     if ax in other else slice(None) for ax, n in enumerate(values.shape))
+        crop = tuple(
+            slice((n - a.shape[ax]) // 2, (n - a.shape[ax]) // 2 + a.shape[ax]) if ax in other else slice(None)
+            for ax, n in enumerate(values.shape)
+        )
         values, mags = values[crop], mags[crop]
     return Exact(values, mags, most)

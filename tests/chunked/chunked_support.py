@@ -94,8 +94,11 @@ def nn_difference_bound(func, x, w, b, *, dtype, **options) -> errorbounds.Bound
     It bounds results computed with ``method='direct'`` (the chunked and the whole one).
     """
     magnitude = func(
-        np.abs(x).astype(np.float64), np.abs(w).astype(np.float64),
-        None if b is None else np.abs(b).astype(np.float64), method="direct", **options,
+        np.abs(x).astype(np.float64),
+        np.abs(w).astype(np.float64),
+        None if b is None else np.abs(b).astype(np.float64),
+        method="direct",
+        **options,
     )
     terms = math.prod(w.shape[1:]) + (b is not None)
     single = errorbounds.direct(magnitude, terms=terms, dtype=dtype)

@@ -33,7 +33,11 @@ def client():
         # port another cluster on this machine holds (and saying so)
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
         )
     with cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(2, timeout=60)
@@ -85,6 +89,8 @@ def test_importing_convalg_does_not_import_dask():
 def test_the_chunked_module_imports_dask_only_when_called():
     completed = subprocess.run(
         [sys.executable, "-c", "import sys, convalg.chunked; assert 'dask' not in sys.modules"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert completed.returncode == 0, completed.stderr

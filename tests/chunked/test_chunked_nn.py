@@ -56,8 +56,12 @@ def test_a_dask_weight_and_bias_are_broadcast():
     func = NN_FUNCTIONS[1]
     x, w, b = floats(rng, (2, 2, 30)), floats(rng, (3, 2, 4)), floats(rng, (3,))
     result = chunked.apply(
-        func, da.from_array(x, chunks=(1, 2, 7)), da.from_array(w, chunks=(1, 2, 4)),
-        bias=da.from_array(b, chunks=1), stride=2, method="direct",
+        func,
+        da.from_array(x, chunks=(1, 2, 7)),
+        da.from_array(w, chunks=(1, 2, 4)),
+        bias=da.from_array(b, chunks=1),
+        stride=2,
+        method="direct",
     )
     bound = nn_difference_bound(func, x, w, b, dtype="float64", stride=2)
     assert_within(bound, result.compute(scheduler="synchronous"), func(x, w, b, stride=2, method="direct"))
@@ -75,9 +79,21 @@ def test_the_public_layer_function_returns_a_lazy_chunked_result():
 
 
 BAD_OPTIONS = [
-    {"stride": 0}, {"stride": 1.5}, {"stride": True}, {"stride": (1, np.True_)}, {"stride": (1, 2, 3)},
-    {"dilation": (1,)}, {"dilation": False}, {"padding": "full"}, {"padding": -1}, {"padding": True},
-    {"padding": "same", "stride": 2}, {"groups": 0}, {"groups": 2.0}, {"groups": True}, {"groups": 3},
+    {"stride": 0},
+    {"stride": 1.5},
+    {"stride": True},
+    {"stride": (1, np.True_)},
+    {"stride": (1, 2, 3)},
+    {"dilation": (1,)},
+    {"dilation": False},
+    {"padding": "full"},
+    {"padding": -1},
+    {"padding": True},
+    {"padding": "same", "stride": 2},
+    {"groups": 0},
+    {"groups": 2.0},
+    {"groups": True},
+    {"groups": 3},
     {"dilation": 9},
 ]
 

@@ -86,7 +86,7 @@ def test_every_bad_output_path_is_refused_before_the_work_with_exit_status_2(no_
 
 
 @pytest.mark.parametrize(
-    "argv, words",
+    ("argv", "words"),
     [
         (["tour", "--backend", "torch"], "argument --backend: invalid choice: 'torch'"),
         (["learn", "edges", "--backend", "torch"], "argument --backend: invalid choice: 'torch'"),
@@ -110,8 +110,7 @@ def test_every_bad_value_is_refused_with_exit_status_2_and_says_what_is_wrong(ar
 
 @pytest.mark.skipif(_CUPY.usable, reason="cupy is usable here; the refusal is for machines where it is not")
 @pytest.mark.parametrize("argv", [["tour"], ["learn", "edges"], ["check"]])
-def test_a_backend_that_cannot_compute_here_is_refused_before_the_work_with_its_reason(argv, no_work, tmp_path,
-                                                                                      capsys):
+def test_a_backend_that_cannot_compute_here_is_refused_before_the_work_with_its_reason(argv, no_work, tmp_path, capsys):
     out = ["--json", str(tmp_path / "x.json")] if argv == ["check"] else ["--out", str(tmp_path / "r")]
     assert _exit_status([*argv, "--backend", "cupy", *out]) == 2
     assert f"--backend 'cupy' is not usable here: {_CUPY.detail}" in capsys.readouterr().err
@@ -119,8 +118,11 @@ def test_a_backend_that_cannot_compute_here_is_refused_before_the_work_with_its_
 
 @pytest.mark.parametrize("command", list(_COMMANDS))
 def test_an_unknown_option_prints_that_commands_usage(command, capsys):
-    argv = [command, {"verify": "numpy:convolve", "learn": "edges"}[command]] if command in ("verify", "learn") \
+    argv = (
+        [command, {"verify": "numpy:convolve", "learn": "edges"}[command]]
+        if command in ("verify", "learn")
         else [command]
+    )
     assert _exit_status([*argv, "--bogus"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"usage: convalg {command} "), err
@@ -130,8 +132,12 @@ def test_an_unknown_option_prints_that_commands_usage(command, capsys):
 def test_help_lists_the_exit_codes_every_command_uses(capsys):
     assert _exit_status(["--help"]) == 0
     text = capsys.readouterr().out
-    for code, meaning in (("0", "success"), ("1", "a check failed"), ("2", "usage or environment error"),
-                          ("3", "unknown (verify, prove)")):
+    for code, meaning in (
+        ("0", "success"),
+        ("1", "a check failed"),
+        ("2", "usage or environment error"),
+        ("3", "unknown (verify, prove)"),
+    ):
         assert f"  {code}  {meaning}" in text
 
 
@@ -159,14 +165,24 @@ def test_flags_that_mean_the_same_are_spelled_and_defaulted_the_same_way():
 
 
 def _run(argv: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "convalg", *argv], cwd=cwd, env=ENV, capture_output=True,
-                          text=True, timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "convalg", *argv],
+        cwd=cwd,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
 
 
 def test_no_traceback_reaches_the_user_from_the_installed_command(a_file):
     """The same refusals through a real process: one error line, exit status 2, no traceback."""
-    for argv, words in [*_bad_paths(a_file)[:2], (["check", "--json", str(a_file.parent)], "is a folder"),
-                        (["learn", "params", "--out", ""], "must name a folder")]:
+    for argv, words in [
+        *_bad_paths(a_file)[:2],
+        (["check", "--json", str(a_file.parent)], "is a folder"),
+        (["learn", "params", "--out", ""], "must name a folder"),
+    ]:
         done = _run(argv, a_file.parent)
         assert done.returncode == 2, (argv, done.stderr)
         assert words in done.stderr and "Traceback" not in done.stderr, (argv, done.stderr)
@@ -174,8 +190,14 @@ def test_no_traceback_reaches_the_user_from_the_installed_command(a_file):
 
 def _closed_stdout(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """Run ``convalg ARGV`` with its standard output closed by the reader before it writes."""
-    process = subprocess.Popen([sys.executable, "-m", "convalg", *argv], cwd=cwd, env=ENV,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convalg", *argv],
+        cwd=cwd,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     process.stdout.close()  # long before the interpreter has started and written its first line
     try:
         _, err = process.communicate(timeout=300)
@@ -208,17 +230,27 @@ def test_a_closed_pipe_ends_the_command_quietly(argv, tmp_path):
 
 
 def test_piping_into_head_is_quiet(tmp_path):
-    done = subprocess.run(f'"{sys.executable}" -m convalg prove "f*g == g*f" --dims 2 | head -1', shell=True,
-                          cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        f'"{sys.executable}" -m convalg prove "f*g == g*f" --dims 2 | head -1',
+        shell=True,
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.stdout.startswith("f * g == g * f") and done.stderr == "", done.stderr
 
 
 def test_verify_needs_no_hypothesis_and_leaves_nothing_in_the_working_directory(tmp_path):
-    blocked = ("import sys; sys.modules['hypothesis'] = None; from convalg.cli import main; "
-               "raise SystemExit(main(['verify', 'numpy:convolve', '--like', 'numpy.convolve', "
-               "'--max-examples', '10']))")
-    done = subprocess.run([sys.executable, "-c", blocked], cwd=tmp_path, env=ENV, capture_output=True, text=True,
-                          timeout=120)
+    blocked = (
+        "import sys; sys.modules['hypothesis'] = None; from convalg.cli import main; "
+        "raise SystemExit(main(['verify', 'numpy:convolve', '--like', 'numpy.convolve', "
+        "'--max-examples', '10']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocked], cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "result: CONSISTENT" in done.stdout
     assert list(tmp_path.iterdir()) == []

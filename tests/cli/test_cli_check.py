@@ -14,8 +14,8 @@ import pytest
 import convalg.signal as signal
 from convalg.backends import available
 from convalg.cli import main
-from convalg.testing.battery import battery
 from convalg.testing._crosscheck import FUNCTIONS
+from convalg.testing.battery import battery
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,14 +82,29 @@ def test_battery_covers_every_function_mode_boundary_dtype_and_rank():
 def test_benchmark_script_prints_ratios_in_tiny_mode(tmp_path):
     markdown = tmp_path / "bench.md"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_signal.py"), "--quick", "--sizes", "tiny",
-         "--no-torch", "--case", "1d", "--case", "2d", "--markdown", str(markdown)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_signal.py"),
+            "--quick",
+            "--sizes",
+            "tiny",
+            "--no-torch",
+            "--case",
+            "1d",
+            "--case",
+            "2d",
+            "--markdown",
+            str(markdown),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert "convalg columns skipped" not in result.stdout
     assert re.search(r"convolve: geometric-mean ratio convalg/scipy = \d+\.\d\d over \d+ cases", result.stdout)
-    table = [line for line in result.stdout.splitlines() if line.startswith("| 1d") or line.startswith("| 2d")]
+    table = [line for line in result.stdout.splitlines() if line.startswith(("| 1d", "| 2d"))]
     assert len(table) == 5
     assert all(re.search(r"\| \d+\.\d\d \|", line) for line in table)  # a ratio in every row
     text = markdown.read_text()

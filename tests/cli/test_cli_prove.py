@@ -33,8 +33,9 @@ def test_a_malformed_statement_exits_2_with_the_position(capsys):
 
 
 def test_an_undecided_statement_exits_3(capsys):
-    assert main(["prove", "dft(shift(f, 1), N) == hadamard(dft(f, N), dft(shift(delta, 1), N))",
-                 "--no-certificate"]) == 3
+    assert (
+        main(["prove", "dft(shift(f, 1), N) == hadamard(dft(f, N), dft(shift(delta, 1), N))", "--no-certificate"]) == 3
+    )
     assert "UNKNOWN" in capsys.readouterr().out
 
 
@@ -54,12 +55,18 @@ def test_no_statement_is_a_usage_error(capsys):
 
 
 def test_the_installed_command_runs_and_importing_convalg_does_not_load_sympy():
-    done = subprocess.run([sys.executable, "-m", "convalg", "prove", "f*delta == f", "--no-certificate"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "convalg", "prove", "f*delta == f", "--no-certificate"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     light = subprocess.run(
         [sys.executable, "-c", "import sys, convalg; print('sympy' in sys.modules)"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert light.stdout.strip() == "False"
 
@@ -102,8 +109,15 @@ def test_operator_with_an_explicit_statement_is_refused_not_ignored(capsys):
 
 @pytest.mark.parametrize(
     "argv",
-    [["--dims", "3", "f == f"], ["--format", "pdf", "f == f"], ["--bogus", "f == f"], ["--all", "--list"],
-     ["--notes", "f == f"], ["--all", "--operator", "circular"], ["--timeout", "0", "f == f"]],
+    [
+        ["--dims", "3", "f == f"],
+        ["--format", "pdf", "f == f"],
+        ["--bogus", "f == f"],
+        ["--all", "--list"],
+        ["--notes", "f == f"],
+        ["--all", "--operator", "circular"],
+        ["--timeout", "0", "f == f"],
+    ],
 )
 def test_every_bad_argument_exits_2_with_one_error_line_after_at_most_the_usage(argv, capsys):
     try:
@@ -141,6 +155,7 @@ def test_all_follows_the_documented_exit_status_and_ends_with_a_count_line(monke
 
 
 def test_piping_into_head_is_quiet():
-    done = subprocess.run(f"{sys.executable} -m convalg prove --list | head -1", shell=True,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        f"{sys.executable} -m convalg prove --list | head -1", shell=True, capture_output=True, text=True, timeout=120
+    )
     assert done.stdout.startswith("convolution") and done.stderr == ""

@@ -1,4 +1,4 @@
-"""`convalg verify`: the command prints what the Python API returns; exit 0 consistent, 1 violation, 2 usage, 3 unknown."""
+"""`convalg verify` prints what the Python API returns; exit 0 consistent, 1 violation, 2 usage, 3 unknown."""
 
 from __future__ import annotations
 
@@ -30,8 +30,20 @@ def test_cli_exit_status_is_0_for_a_consistent_function_and_prints_what_the_api_
 
 
 def test_cli_states_a_contract_field_by_field_and_passes_keywords(capsys):
-    status = main(["verify", "scipy.ndimage:convolve1d", "-k", "mode=constant", "--expect", "convolution",
-                   "--mode", "same", "--max-examples", "20"])
+    status = main(
+        [
+            "verify",
+            "scipy.ndimage:convolve1d",
+            "-k",
+            "mode=constant",
+            "--expect",
+            "convolution",
+            "--mode",
+            "same",
+            "--max-examples",
+            "20",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 1
     assert "VIOLATION" in out and "convolve1d(signal, kernel, mode='constant')" in out
@@ -55,7 +67,7 @@ def test_cli_exit_status_is_3_when_the_verdict_cannot_be_confirmed(capsys, monke
 
 
 @pytest.mark.parametrize(
-    "argv, words",
+    ("argv", "words"),
     [
         (["verify", "no_such_module_xyz:f"], "cannot import module 'no_such_module_xyz'"),
         (["verify", "numpy:no_such_function"], "has no attribute 'no_such_function'"),
@@ -83,7 +95,7 @@ def test_cli_rejects_an_unknown_choice_through_argparse():
 
 
 @pytest.mark.parametrize(
-    "kwargs, error, words",
+    ("kwargs", "error", "words"),
     [
         ({"expect": "convolutoin"}, ValueError, "operation must be one of"),
         ({"mode": "middle"}, ValueError, "mode must be"),
@@ -117,9 +129,22 @@ def test_a_function_that_crashes_on_every_input_is_a_violation_not_a_crash_of_ve
 def test_the_command_leaves_no_hypothesis_database_in_the_working_directory(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(VERIFY_TESTS)])}
     done = subprocess.run(
-        [sys.executable, "-m", "convalg", "verify", "buggy_convolutions:flipped_kernel", "--expect", "convolution",
-         "--max-examples", "10"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "convalg",
+            "verify",
+            "buggy_convolutions:flipped_kernel",
+            "--expect",
+            "convolution",
+            "--max-examples",
+            "10",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 1, done.stderr
     assert "computes another convention" in done.stdout

@@ -178,7 +178,7 @@ class Chromium:
         try:
             self._send("Browser.close", None, session=False)
             self._process.wait(timeout=10)
-        except Exception:
+        except Exception:  # noqa: BLE001 - whatever failed, the browser must not outlive the test
             self._process.kill()
             self._process.wait()
         finally:

@@ -11,6 +11,7 @@ are not fetched (CI has no network) but must be well-formed https URLs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import threading
@@ -22,15 +23,13 @@ import pytest
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+    def log_message(self, format, *args):
         pass
 
     def handle(self):
         # A browser that moves on to the next page drops the loads it no longer needs.
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +63,7 @@ _PAGE_FACTS = """
 
 def _fetch_status(url: str) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -73,9 +72,7 @@ def _fetch_status(url: str) -> int:
 def test_every_page_loads_without_errors_and_no_link_or_image_is_broken(served_site, chromium):
     root, base = served_site
     # _static/ holds the theme's template fragments, which are not pages of the site.
-    pages = sorted(
-        p.relative_to(root).as_posix() for p in root.rglob("*.html") if "_static" not in p.parts
-    )
+    pages = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html") if "_static" not in p.parts)
     assert "index.html" in pages and len(pages) >= 10
     problems: list[str] = []
     ids: dict[str, set[str]] = {}
@@ -85,9 +82,7 @@ def test_every_page_loads_without_errors_and_no_link_or_image_is_broken(served_s
         facts, errors = chromium.open(base + page, _PAGE_FACTS)
         if facts["ready"] != "complete" or not facts["title"].strip():
             problems.append(f"{page}: did not load (readyState {facts['ready']!r}, title {facts['title']!r})")
-        for image in facts["images"]:
-            if not image["ok"]:
-                problems.append(f"{page}: image did not load: {image['src']}")
+        problems += [f"{page}: image did not load: {image['src']}" for image in facts["images"] if not image["ok"]]
         problems += [f"{page}: browser error: {error}" for error in errors]
         ids[page] = set(facts["ids"])
         links.update((page, link) for link in facts["links"])
@@ -178,11 +173,22 @@ def test_a_failing_tour_report_shows_the_failure_first_in_the_browser(chromium, 
     from convalg.tour._report import write_report
 
     long = Table(("case", "status"), tuple((f"call {i}", "ok") for i in range(164)))
-    passed = StepResult("laws", "Laws", "passed", "every verdict is the one convalg states.", tables=[long],
-                        headline=["Refuted on purpose: correlation commutativity."])
-    failed = StepResult("crosscheck", "Cross-checks", "failed", "163 of 164 calls within their error bounds.",
-                        notes=["```\n2-D convolve2d 20x17 x 3x3 same fill: deviation 7.5 x bound\n```"],
-                        tables=[long])
+    passed = StepResult(
+        "laws",
+        "Laws",
+        "passed",
+        "every verdict is the one convalg states.",
+        tables=[long],
+        headline=["Refuted on purpose: correlation commutativity."],
+    )
+    failed = StepResult(
+        "crosscheck",
+        "Cross-checks",
+        "failed",
+        "163 of 164 calls within their error bounds.",
+        notes=["```\n2-D convolve2d 20x17 x 3x3 same fill: deviation 7.5 x bound\n```"],
+        tables=[long],
+    )
     out = write_report(TourReport([passed, failed], "numpy", {"python": "3"}, 1.0), tmp_path / "report")
     facts, errors = chromium.open((out / "index.html").as_uri(), _FAILURE_FACTS)
     assert not errors, errors

@@ -10,7 +10,7 @@ import convalg.signal
 from convalg import errorbounds
 from convalg.backends import to_numpy
 from convalg.laws.numeric import Sides, assert_sides
-from convalg.signal._plan import METHODS  # noqa: F401 (the methods, defined once, for the tests)
+from convalg.signal._plan import METHODS
 from convalg.testing import strategies, tolerance
 from convalg.testing.strategies import to_backend
 

@@ -11,10 +11,6 @@ import scipy.fft
 import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
-
-from convalg import errorbounds
-from convalg.backends import to_numpy
-from convalg.testing import assert_within_bound, reference, strategies, tolerance
 from law_helpers import (
     DIMS,
     MAX_SIDE,
@@ -25,6 +21,10 @@ from law_helpers import (
     method_and_pair,
     run,
 )
+
+from convalg import errorbounds
+from convalg.backends import to_numpy
+from convalg.testing import assert_within_bound, reference, strategies, tolerance
 
 DTYPES = strategies.DTYPES
 
@@ -44,19 +44,23 @@ def test_agrees_with_the_exact_oracle_within_the_planned_bound(backend, data, op
 @given(data=st.data())
 def test_valid_mode_agrees_with_the_exact_oracle(backend, data):
     dims = data.draw(st.sampled_from(DIMS))
-    a, b = data.draw(strategies.signal_kernel_pairs(strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims],
-                                                    kernel_fits=True))
+    a, b = data.draw(
+        strategies.signal_kernel_pairs(strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims], kernel_fits=True)
+    )
     method = data.draw(st.sampled_from(METHODS))
     result, plan = run("correlate", a, b, backend, mode="valid", method=method)
-    assert_within_bound(result, reference(a, b, op="correlation", mode="valid"),
-                        tolerance(a, b, op="correlation", mode="valid", plan=plan))
+    assert_within_bound(
+        result,
+        reference(a, b, op="correlation", mode="valid"),
+        tolerance(a, b, op="correlation", mode="valid", plan=plan),
+    )
 
 
 @pytest.mark.parametrize("method", ["auto", "direct"])
 def test_rational_inputs_give_the_exact_rational_result(method):
     a = np.array([Fraction(1, 3), Fraction(-2, 7), Fraction(5, 11)], dtype=object)
     b = np.array([Fraction(3, 5), Fraction(1, 9)], dtype=object)
-    result, plan = run("convolve", a, b, "numpy", method=method)
+    result, _plan = run("convolve", a, b, "numpy", method=method)
     assert result.tolist() == reference(a, b).tolist()
     assert all(isinstance(v, Fraction) for v in result.tolist())
 
@@ -102,19 +106,26 @@ def _either_centring(full_bound: errorbounds.Bound, a, b, mode: str, op: str) ->
 @examples()
 @given(data=st.data(), mode=st.sampled_from(["full", "same", "valid"]))
 def test_agrees_with_scipy_signal_within_the_bound(backend, data, mode):
-    function = data.draw(st.sampled_from(
-        ["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d"]))
+    function = data.draw(
+        st.sampled_from(["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d"])
+    )
     dims = 2 if function.endswith("2d") else data.draw(st.sampled_from(DIMS))
-    a, b = data.draw(strategies.signal_kernel_pairs(
-        strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims], kernel_fits=mode == "valid"))
+    a, b = data.draw(
+        strategies.signal_kernel_pairs(
+            strategies.dtypes(), dims=dims, max_side=MAX_SIDE[dims], kernel_fits=mode == "valid"
+        )
+    )
     kwargs = {"mode": mode}
     if function in ("convolve", "correlate"):
         kwargs["method"] = data.draw(st.sampled_from(METHODS))
     result, plan = run(function, a, b, backend, **kwargs)
     expected, scipy_bound = _scipy_and_bound(function, a, b, mode)
     op = "correlation" if function.startswith("correlate") else "convolution"
-    ours = _either_centring(tolerance(a, b, op=op, mode="full", plan=plan), a, b, mode, op) \
-        if plan.method == "direct" and not plan.exact else tolerance(a, b, op=op, mode=mode, plan=plan)
+    ours = (
+        _either_centring(tolerance(a, b, op=op, mode="full", plan=plan), a, b, mode, op)
+        if plan.method == "direct" and not plan.exact
+        else tolerance(a, b, op=op, mode=mode, plan=plan)
+    )
     assert_law(result, expected, ours, scipy_bound, law=f"convalg.{function} == scipy.signal.{function} ({mode})")
 
 
@@ -149,9 +160,10 @@ def _reach(nonfinite_mask: np.ndarray, partner: np.ndarray) -> np.ndarray:
 @given(data=st.data(), method=st.sampled_from(["auto", "direct"]))
 def test_nan_and_inf_stay_local_under_auto_and_direct(backend, data, method):
     dims = data.draw(st.sampled_from(DIMS))
-    pairs = strategies.signal_kernel_pairs(strategies.dtypes("fc"), dims=dims, max_side=MAX_SIDE[dims],
-                                           magnitude="moderate")
-    a, b, which, index = data.draw(strategies.with_nonfinite(pairs))
+    pairs = strategies.signal_kernel_pairs(
+        strategies.dtypes("fc"), dims=dims, max_side=MAX_SIDE[dims], magnitude="moderate"
+    )
+    a, b, which, _index = data.draw(strategies.with_nonfinite(pairs))
     result, plan = run("convolve", a, b, backend, method=method)
     assert plan.method == "direct", f"method={method!r} chose {plan.method} for non-finite inputs"
     bad = ~np.isfinite(a if which == 0 else b)

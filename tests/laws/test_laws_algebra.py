@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from law_helpers import DIMS, METHODS, bound_of, examples, method_and_pair, run
 
 from convalg import errorbounds
 from convalg.laws import numeric, with_numeric_check
 from convalg.testing import strategies
-from law_helpers import DIMS, METHODS, bound_of, examples, method_and_pair, run
 
 
 @pytest.mark.parametrize("law", with_numeric_check(), ids=lambda law: law.key)
@@ -70,11 +70,12 @@ def test_correlation_is_the_adjoint_of_convolution(backend, data):
     # the inner products themselves are summed in long double
     g = errorbounds.gamma(conv.size + x.size, np.longdouble)
     wide = np.longdouble
-    rounding = g * (np.sum(np.abs(conv).astype(wide) * np.abs(y).astype(wide))
-                    + np.sum(np.abs(x).astype(wide) * np.abs(corr).astype(wide)))
+    rounding = g * (
+        np.sum(np.abs(conv).astype(wide) * np.abs(y).astype(wide))
+        + np.sum(np.abs(x).astype(wide) * np.abs(corr).astype(wide))
+    )
     allowed = _inner_error(conv_bound, y) + _inner_error(corr_bound, x) + rounding
     assert abs(lhs - rhs) <= allowed, (
         f"<conv(a,x), y> - <x, corr(y,a)> = {abs(lhs - rhs):.3g} > {allowed:.3g} "
         f"[{conv_bound.description}; {corr_bound.description}]"
     )
-

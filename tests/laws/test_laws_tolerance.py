@@ -109,7 +109,10 @@ def test_the_oracle_is_exact_for_rationals():
     a = np.array([Fraction(1, 3), Fraction(-2, 7)], dtype=object)
     b = np.array([Fraction(3, 5), Fraction(1, 9), Fraction(5, 2)], dtype=object)
     assert reference(a, b).tolist() == [
-        Fraction(1, 5), Fraction(1, 3) / 9 - Fraction(6, 35), Fraction(5, 6) - Fraction(2, 63), Fraction(-5, 7)
+        Fraction(1, 5),
+        Fraction(1, 3) / 9 - Fraction(6, 35),
+        Fraction(5, 6) - Fraction(2, 63),
+        Fraction(-5, 7),
     ]
 
 
@@ -191,8 +194,6 @@ def test_direct_bound_covers_rounding_of_subnormal_products():
     b = rng.random(6)
     computed = _naive_direct(a, b)
     exact = reference(a, b)
-    relative_part = errorbounds.gamma(6, "float64") * np.asarray(
-        reference(np.abs(a), np.abs(b)), dtype=np.float64
-    )
+    relative_part = errorbounds.gamma(6, "float64") * np.asarray(reference(np.abs(a), np.abs(b)), dtype=np.float64)
     assert np.any(np.abs(computed - np.asarray(exact, dtype=np.float64)) > relative_part)
     assert_within_bound(computed, exact, tolerance(a, b))

@@ -38,8 +38,13 @@ def _windows(x, w, stride, padding, dilation, groups):
         for o in range(w.shape[0]):
             channels = slice(o // og * cg, (o // og + 1) * cg)
             for pos in itertools.product(*map(range, out)):
-                yield o, pos, (slice(None), channels) + tuple(
-                    slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel)
+                yield (
+                    o,
+                    pos,
+                    (slice(None), channels)
+                    + tuple(
+                        slice(j * s, j * s + d * (k - 1) + 1, d) for j, s, d, k in zip(pos, stride, dilation, kernel)
+                    ),
                 )
 
     return padded, pads, out, places()
@@ -112,8 +117,8 @@ def grads_bound(x, w, g, dtype, **options):
     C_out/groups * prod(kernel) products and grad_weight N * prod(out) products."""
     magnitude_x, magnitude_w = reference_grads(np.abs(x), np.abs(w), np.abs(g), **options)
     bounds = []
-    terms = (w.shape[0] * math.prod(w.shape[2:]), g.shape[0] * math.prod(g.shape[2:]))
-    for magnitude, terms in zip((magnitude_x, magnitude_w), terms):
+    products = (w.shape[0] * math.prod(w.shape[2:]), g.shape[0] * math.prod(g.shape[2:]))
+    for magnitude, terms in zip((magnitude_x, magnitude_w), products):
         computed = errorbounds.direct(magnitude, terms=terms, dtype=dtype)
         oracle = errorbounds.direct(magnitude, terms=terms, dtype="float64")
         bounds.append(errorbounds.combine(computed, oracle))

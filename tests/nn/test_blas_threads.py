@@ -17,7 +17,9 @@ from ._reference import direct_bound
 
 def test_concurrent_layer_calls_leave_the_real_blas_at_its_thread_count(rng, monkeypatch):
     """The same with the real BLAS through the public operations, from four threads at once."""
-    threadpoolctl = pytest.importorskip("threadpoolctl", reason="the BLAS limit needs threadpoolctl (the 'learn' extra)")
+    threadpoolctl = pytest.importorskip(
+        "threadpoolctl", reason="the BLAS limit needs threadpoolctl (the 'learn' extra)"
+    )
 
     def blas_threads():
         return [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]

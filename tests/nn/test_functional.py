@@ -27,7 +27,9 @@ def _settings():
     ):
         if padding == "same" and stride != 1:
             continue
-        yield pytest.param(nd, stride, padding, dilation, groups, id=f"{nd}d-s{stride}-p{padding}-d{dilation}-g{groups}")
+        yield pytest.param(
+            nd, stride, padding, dilation, groups, id=f"{nd}d-s{stride}-p{padding}-d{dilation}-g{groups}"
+        )
 
 
 SETTINGS = list(_settings())
@@ -40,7 +42,7 @@ def _case(rng, nd, groups, dtype="float64", bias=True):
     return x, w, b
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS)
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS)
 def test_direct_engine_matches_the_definition_within_the_direct_bound(rng, nd, stride, padding, dilation, groups):
     x, w, b = _case(rng, nd, groups)
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -51,7 +53,7 @@ def test_direct_engine_matches_the_definition_within_the_direct_bound(rng, nd, s
     assert bound.holds(result, reference), bound.ratio(result, reference)
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::3])
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS[::3])
 def test_fft_engine_matches_the_definition_within_the_fft_bound(rng, nd, stride, padding, dilation, groups):
     x, w, _ = _case(rng, nd, groups)
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -170,8 +172,11 @@ def test_two_pass_window_copy_equals_the_generic_gathering(rng, nd):
     import array_api_compat.numpy as xp
 
     x = rng.standard_normal((2, 2, 3) + (11, 10, 9)[:nd])
-    for kernel, stride, dilation in [((3, 2, 2), (1, 1, 1), (1, 1, 1)), ((2, 3, 1), (2, 3, 1), (2, 1, 3)),
-                                     ((1, 3, 2), (1, 2, 2), (3, 2, 1))]:
+    for kernel, stride, dilation in [
+        ((3, 2, 2), (1, 1, 1), (1, 1, 1)),
+        ((2, 3, 1), (2, 3, 1), (2, 1, 3)),
+        ((1, 3, 2), (1, 2, 2), (3, 2, 1)),
+    ]:
         kernel, stride, dilation = kernel[:nd], stride[:nd], dilation[:nd]
         out = _geometry.output_shape(x.shape[3:], kernel, stride, dilation)
         destination = np.full(x.shape[:3] + kernel + out, np.nan)
@@ -265,8 +270,9 @@ def test_every_backend_computes_the_numpy_result(backend, rng, method):
     np.testing.assert_allclose(backends.to_numpy(result), expected, rtol=1e-12, atol=1e-12)
     g = np.ones(expected.shape)
     _, (gb,) = backends.namespace(g, backend=backend)
-    for got, want in zip(F.conv2d_grad(gb, xb, wb, method=method, **options),
-                         F.conv2d_grad(g, x, w, method=method, **options)):
+    for got, want in zip(
+        F.conv2d_grad(gb, xb, wb, method=method, **options), F.conv2d_grad(g, x, w, method=method, **options)
+    ):
         np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
 
 
@@ -285,8 +291,9 @@ def test_blocking_samples_and_rows_keeps_every_result(backend, rng, monkeypatch,
     monkeypatch.setattr(_im2col, "COLUMN_BLOCK", 40)
     monkeypatch.setattr(_shifted, "SHIFTED_BLOCK", 40)
     _, (xb, wb, bb, gb, wideb, g_wideb) = backends.namespace(x, w, b, g, wide, g_wide, backend=backend)
-    np.testing.assert_allclose(backends.to_numpy(F.conv2d(xb, wb, bb, method="direct", **options)), expected,
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        backends.to_numpy(F.conv2d(xb, wb, bb, method="direct", **options)), expected, rtol=1e-12, atol=1e-12
+    )
     for got, want in zip(F.conv2d_grad(gb, xb, wb, method="direct", **options), expected_grads):
         np.testing.assert_allclose(backends.to_numpy(got), want, rtol=1e-12, atol=1e-12)
     for got, want in zip(F.conv2d_grad(g_wideb, xb, wideb, method="direct", **options), expected_wide):
@@ -303,7 +310,7 @@ def test_numpy_results_are_compact_arrays_not_views_of_a_padded_buffer(rng, with
 
 
 @pytest.mark.parametrize("controller", ["threadpoolctl", "absent"])
-@pytest.mark.parametrize("stride, out_channels", [(1, 6), ((2, 1), 6), (1, 2)])
+@pytest.mark.parametrize(("stride", "out_channels"), [(1, 6), ((2, 1), 6), (1, 2)])
 def test_blocks_on_every_core_give_the_results_of_blocks_in_turn(rng, monkeypatch, controller, stride, out_channels):
     """Large calls run their blocks on a thread per core (single-threaded BLAS each); without
     threadpoolctl they run in turn. Either way the results are those of the same blocks run in
@@ -340,7 +347,7 @@ def test_inputs_are_not_modified(rng):
 
 
 @pytest.mark.parametrize(
-    "kwargs, error, words",
+    ("kwargs", "error", "words"),
     [
         (dict(input=np.ones((1, 2, 5))), ValueError, "input must have 4 dimensions"),
         (dict(weight=np.ones((3, 2, 3))), ValueError, "weight must have 4 dimensions"),
@@ -381,8 +388,9 @@ def test_numpy_integer_options_are_python_ints_to_every_operation(rng):
     operations, their gradients and the layers, with the results of the Python ints."""
     x, w, b = (_small_integers(rng, a.shape) for a in _case(rng, 2, 2))
     plain = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
-    numpy_ints = dict(stride=(np.int64(2), np.uint8(1)), padding=np.int32(1), dilation=[np.int16(1), 2],
-                      groups=np.int64(2))
+    numpy_ints = dict(
+        stride=(np.int64(2), np.uint8(1)), padding=np.int32(1), dilation=[np.int16(1), 2], groups=np.int64(2)
+    )
     expected = F.conv2d(x, w, b, **plain)
     np.testing.assert_array_equal(F.conv2d(x, w, b, **numpy_ints), expected)
     g = _small_integers(rng, expected.shape)
@@ -403,7 +411,7 @@ def test_grad_output_of_the_wrong_shape_is_rejected():
 
 @pytest.mark.torch
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::2])
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS[::2])
 def test_forward_and_gradients_agree_with_torch_autograd(rng, nd, stride, padding, dilation, groups):
     torch = pytest.importorskip("torch", reason="torch is the optional oracle (pip install 'convalg[torch]')")
     x, w, b = _case(rng, nd, groups)

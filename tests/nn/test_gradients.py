@@ -32,7 +32,7 @@ ENGINE_SETTINGS = [pytest.param(*p.values, "direct", id=p.id + "-direct") for p 
 ]
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups, method", ENGINE_SETTINGS)
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups", "method"), ENGINE_SETTINGS)
 def test_convolution_gradients_equal_central_differences(rng, nd, stride, padding, dilation, groups, method):
     x, w, b = _case(rng, nd, groups)
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
@@ -50,7 +50,7 @@ def test_convolution_gradients_equal_central_differences(rng, nd, stride, paddin
     _agree(_central(lambda t: loss(x, w, t), b, vb), float(np.vdot(gb, vb)), scale)
 
 
-@pytest.mark.parametrize("nd, stride, padding, dilation, groups", SETTINGS[::2])
+@pytest.mark.parametrize(("nd", "stride", "padding", "dilation", "groups"), SETTINGS[::2])
 def test_both_forms_of_the_input_gradient_are_the_same_convolution(rng, nd, stride, padding, dilation, groups):
     """Correlation with the flipped kernel (chosen when the layer narrows channels) and
     shift-and-add (chosen when it widens them) give the same grad_input; check the first
@@ -65,7 +65,9 @@ def test_both_forms_of_the_input_gradient_are_the_same_convolution(rng, nd, stri
     _agree(numeric, float(np.vdot(gx, v)), float(np.abs(g).sum() * (np.abs(w).max() + 1)))
     # the same gradient by shift-and-add, forced through the wide-layer form
     wide = np.concatenate([w] * 3, axis=0)  # 6 outputs > 4 inputs: shift-and-add
-    g_wide = np.concatenate([g.reshape((2, groups, 2 // groups, -1))] + [np.zeros_like(g.reshape((2, groups, 2 // groups, -1)))] * 2, axis=2)
+    g_wide = np.concatenate(
+        [g.reshape((2, groups, 2 // groups, -1))] + [np.zeros_like(g.reshape((2, groups, 2 // groups, -1)))] * 2, axis=2
+    )
     g_wide = g_wide.reshape((2, 6) + g.shape[2:])
     np.testing.assert_allclose(GRAD[nd](g_wide, x, wide, method="direct", **options)[0], gx, rtol=1e-12, atol=1e-12)
 
@@ -108,7 +110,7 @@ def _entrywise_check(layer_forward, layer_backward, x, rng, tolerance=1e-7):
 
 
 @pytest.mark.parametrize(
-    "make, shape",
+    ("make", "shape"),
     [
         (lambda: nn.ReLU(), (3, 4)),
         (lambda: nn.MaxPool2d(2), (2, 2, 4, 6)),
@@ -120,8 +122,17 @@ def _entrywise_check(layer_forward, layer_backward, x, rng, tolerance=1e-7):
         (lambda: nn.Conv1d(2, 3, 3, stride=2, padding=1, seed=0), (2, 2, 7)),
         (lambda: nn.Conv2d(2, 4, (3, 2), dilation=(1, 2), groups=2, padding="same", seed=0), (2, 2, 5, 6)),
     ],
-    ids=["relu", "maxpool", "maxpool-overlapping", "avgpool", "avgpool-overlapping", "flatten", "linear",
-         "conv1d-layer", "conv2d-layer"],
+    ids=[
+        "relu",
+        "maxpool",
+        "maxpool-overlapping",
+        "avgpool",
+        "avgpool-overlapping",
+        "flatten",
+        "linear",
+        "conv1d-layer",
+        "conv2d-layer",
+    ],
 )
 def test_layer_input_gradients_equal_central_differences(rng, make, shape):
     layer = make()
@@ -130,7 +141,9 @@ def test_layer_input_gradients_equal_central_differences(rng, make, shape):
     _entrywise_check(layer.forward, lambda g: (layer.forward(x), layer.backward(g))[1], x, rng)
 
 
-@pytest.mark.parametrize("make", [lambda: nn.Linear(5, 3, seed=0), lambda: nn.Conv2d(2, 3, 2, seed=0)], ids=["linear", "conv2d"])
+@pytest.mark.parametrize(
+    "make", [lambda: nn.Linear(5, 3, seed=0), lambda: nn.Conv2d(2, 3, 2, seed=0)], ids=["linear", "conv2d"]
+)
 def test_layer_parameter_gradients_equal_central_differences(rng, make):
     layer = make()
     x = rng.standard_normal((3, 5) if isinstance(layer, nn.Linear) else (3, 2, 4, 4))
@@ -149,10 +162,14 @@ def test_layer_parameter_gradients_equal_central_differences(rng, make):
             assert abs((values[0] - values[1]) / (2 * STEP) - parameter.grad[index]) < 1e-7
 
 
-@pytest.mark.parametrize("loss, target", [
-    (nn.MSELoss(), lambda rng: rng.standard_normal((4, 3))),
-    (nn.CrossEntropyLoss(), lambda rng: np.array([0, 2, 1, 2])),
-], ids=["mse", "cross-entropy"])
+@pytest.mark.parametrize(
+    ("loss", "target"),
+    [
+        (nn.MSELoss(), lambda rng: rng.standard_normal((4, 3))),
+        (nn.CrossEntropyLoss(), lambda rng: np.array([0, 2, 1, 2])),
+    ],
+    ids=["mse", "cross-entropy"],
+)
 def test_loss_gradients_equal_central_differences(rng, loss, target):
     prediction = rng.standard_normal((4, 3)) * 3
     t = target(rng)
@@ -167,8 +184,13 @@ def test_loss_gradients_equal_central_differences(rng, loss, target):
 
 def test_a_small_cnn_backpropagates_the_central_difference_gradient(rng):
     model = nn.Sequential(
-        nn.Conv2d(1, 3, 3, padding=1, seed=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(3, 2, 2, seed=2), nn.ReLU(), nn.Flatten(), nn.Linear(2, 3, seed=3),
+        nn.Conv2d(1, 3, 3, padding=1, seed=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(3, 2, 2, seed=2),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(2, 3, seed=3),
     )
     loss = nn.CrossEntropyLoss()
     x, labels = rng.standard_normal((2, 1, 4, 4)), np.array([0, 2])
@@ -189,8 +211,13 @@ def test_a_small_cnn_backpropagates_the_central_difference_gradient(rng):
 def test_a_small_cnn_has_torch_autograds_gradients(rng):
     torch = pytest.importorskip("torch", reason="torch is the optional oracle (pip install 'convalg[torch]')")
     model = nn.Sequential(
-        nn.Conv2d(2, 4, 3, stride=1, padding=1, groups=2, seed=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(4, 3, 2, dilation=1, seed=2), nn.AvgPool2d(1), nn.Flatten(), nn.Linear(3 * 2 * 2, 5, seed=3),
+        nn.Conv2d(2, 4, 3, stride=1, padding=1, groups=2, seed=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 3, 2, dilation=1, seed=2),
+        nn.AvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(3 * 2 * 2, 5, seed=3),
     )
     x, labels = rng.standard_normal((3, 2, 6, 6)), np.array([0, 4, 2])
     loss = nn.CrossEntropyLoss()
@@ -198,10 +225,15 @@ def test_a_small_cnn_has_torch_autograds_gradients(rng):
     model.backward(loss.backward())
 
     tm = torch.nn.Sequential(
-        torch.nn.Conv2d(2, 4, 3, padding=1, groups=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Conv2d(4, 3, 2), torch.nn.AvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(12, 5),
+        torch.nn.Conv2d(2, 4, 3, padding=1, groups=2),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 3, 2),
+        torch.nn.AvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(12, 5),
     ).double()
-    theirs = [p for p in tm.parameters()]
+    theirs = list(tm.parameters())
     with torch.no_grad():
         for t, ours in zip(theirs, model.parameters()):
             t.copy_(torch.tensor(ours.value))

@@ -33,8 +33,11 @@ def eight_gib(monkeypatch):
 
 def test_a_huge_broadcast_input_is_refused_before_computing(eight_gib):
     x = np.broadcast_to(np.float64(1.0), HUGE)
-    with pytest.raises(MemoryError, match=r"conv2d of input 1x1x100000x100000 and weight 1x1x3x3 \(float64\) "
-                                          r"with method='direct' would need about [0-9.]+ GiB, more than the 8.0 GiB"):
+    with pytest.raises(
+        MemoryError,
+        match=r"conv2d of input 1x1x100000x100000 and weight 1x1x3x3 \(float64\) "
+        r"with method='direct' would need about [0-9.]+ GiB, more than the 8.0 GiB",
+    ):
         F.conv2d(x, np.ones((1, 1, 3, 3)))
 
 

@@ -45,13 +45,15 @@ def _assert_like_the_definition(nd, x, w, b, g, method, options):
     assert bound.holds(result, reference), _places(result, reference)
     grad_input, grad_weight, _ = GRAD[nd](g, x, w, method=method, **options)
     bounds = grads_bound(_finite_part(x), _finite_part(w), _finite_part(g), "float64", **options)
-    for name, got, want, bound in zip(("grad_input", "grad_weight"), (grad_input, grad_weight),
-                                      reference_grads(x, w, g, **options), bounds):
+    for name, got, want, bound in zip(
+        ("grad_input", "grad_weight"), (grad_input, grad_weight), reference_grads(x, w, g, **options), bounds
+    ):
         assert bound.holds(got, want), (name, _places(got, want))
 
 
 def _places(result, reference):
-    return f"NaN at {np.argwhere(np.isnan(result)).tolist()}, the definition's at {np.argwhere(np.isnan(reference)).tolist()}"
+    ours, theirs = np.argwhere(np.isnan(result)).tolist(), np.argwhere(np.isnan(reference)).tolist()
+    return f"NaN at {ours}, the definition's at {theirs}"
 
 
 def _assert_same_places(got, want, name):
@@ -79,8 +81,13 @@ def test_auto_runs_the_fft_on_finite_data_only(rng, monkeypatch, shape, weight_s
     seen = []  # (engine, whether its operands were finite)
     for name in FFT_ENGINES:
         engine = getattr(_fft_engine, name)
-        monkeypatch.setattr(_fft_engine, name, lambda xp, a, b, *rest, _engine=engine, _name=name: (
-            seen.append((_name, bool(np.isfinite(a).all() and np.isfinite(b).all()))) or _engine(xp, a, b, *rest)))
+        monkeypatch.setattr(
+            _fft_engine,
+            name,
+            lambda xp, a, b, *rest, _engine=engine, _name=name: (
+                seen.append((_name, bool(np.isfinite(a).all() and np.isfinite(b).all()))) or _engine(xp, a, b, *rest)
+            ),
+        )
     x, w = rng.standard_normal(shape), rng.standard_normal(weight_shape)
     g = rng.standard_normal(CONV[nd](x, w, **options).shape)
     GRAD[nd](g, x, w, **options)
@@ -107,8 +114,10 @@ def test_non_finite_entries_reach_the_outputs_of_the_definition_on_every_direct_
     if where == "bias" and b is None:
         b = rng.standard_normal(w.shape[0])
     count = data.draw(st.integers(1, 3), label="count")
-    x, w, b, g = (_spoil(rng, a, count) if name == where else a
-                  for name, a in (("input", x), ("weight", w), ("bias", b), ("upstream", g)))
+    x, w, b, g = (
+        _spoil(rng, a, count) if name == where else a
+        for name, a in (("input", x), ("weight", w), ("bias", b), ("upstream", g))
+    )
     _assert_like_the_definition(nd, x, w, b, g, "direct", options)
 
 
@@ -133,8 +142,9 @@ def test_a_nan_weight_reaches_only_the_input_positions_its_tap_touches(rng):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("where", ["input", "weight", "upstream"])
-@pytest.mark.parametrize(("shape", "weight_shape", "options"), FFT_CASES[:2] + FFT_CASES[4:],
-                         ids=lambda v: str(v).replace(" ", ""))
+@pytest.mark.parametrize(
+    ("shape", "weight_shape", "options"), FFT_CASES[:2] + FFT_CASES[4:], ids=lambda v: str(v).replace(" ", "")
+)
 def test_non_finite_places_agree_with_torch_autograd(rng, shape, weight_shape, options, where):
     torch = pytest.importorskip("torch", reason="torch is the optional oracle (pip install 'convalg[torch]')")
     nd = len(shape) - 2

@@ -7,8 +7,11 @@ import pytest
 
 from convalg import backends, nn
 
+_START = np.array([1.0, -2.0])
+_CURVATURE = np.array([1.0, 4.0])
 
-def _quadratic_steps(optimizer_factory, steps, start=np.array([1.0, -2.0]), curvature=np.array([1.0, 4.0])):
+
+def _quadratic_steps(optimizer_factory, steps, start=_START, curvature=_CURVATURE):
     p = nn.Parameter(start.copy())
     opt = optimizer_factory([p])
     path = []
@@ -34,7 +37,9 @@ def test_adams_first_step_moves_each_parameter_by_the_learning_rate():
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name, kwargs", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.05, betas=(0.8, 0.99)))])
+@pytest.mark.parametrize(
+    ("name", "kwargs"), [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.05, betas=(0.8, 0.99)))]
+)
 def test_optimisers_follow_torch_optims_trajectory(name, kwargs):
     torch = pytest.importorskip("torch", reason="torch is the optional oracle (pip install 'convalg[torch]')")
     ours = _quadratic_steps(lambda ps: getattr(nn, name)(ps, **kwargs), 20)
@@ -50,7 +55,7 @@ def test_optimisers_follow_torch_optims_trajectory(name, kwargs):
 
 
 @pytest.mark.parametrize(
-    "make, error, words",
+    ("make", "error", "words"),
     [
         (lambda p: nn.SGD([p], lr=0.0), ValueError, "lr must be a positive finite number"),
         (lambda p: nn.SGD([p], lr=0.1, momentum=1.0), ValueError, "momentum must be in [0, 1)"),
@@ -66,12 +71,12 @@ def test_bad_optimiser_settings_raise_errors_naming_the_setting(make, error, wor
 
 def test_stepping_without_a_gradient_is_an_error_not_a_silent_no_op():
     opt = nn.SGD([nn.Parameter(np.zeros(2), "weight")], lr=0.1)
-    with pytest.raises(RuntimeError, match="weight .* has no gradient"):
+    with pytest.raises(RuntimeError, match=r"weight .* has no gradient"):
         opt.step()
 
 
 @pytest.mark.parametrize(
-    "call, words",
+    ("call", "words"),
     [
         (lambda: nn.CrossEntropyLoss()(np.zeros((2, 3)), np.array([0, 3])), "labels must lie in [0, 3)"),
         (lambda: nn.CrossEntropyLoss()(np.zeros((2, 3)), np.array([0.0, 1.0])), "labels must be integers"),
@@ -80,7 +85,10 @@ def test_stepping_without_a_gradient_is_an_error_not_a_silent_no_op():
         (lambda: nn.Conv2d(2, 4, 3, groups=3), "groups=3 must divide"),
         (lambda: nn.MaxPool2d(4)(np.zeros((1, 1, 3, 3))), "kernel_size (4, 4) is larger"),
         (lambda: nn.ReLU().backward(np.zeros(2)), "backward called before forward"),
-        (lambda: nn.fit(nn.Linear(1, 1), nn.MSELoss(), None, np.zeros((2, 1)), np.zeros((2, 1)), epochs=0), "epochs must be a positive int"),
+        (
+            lambda: nn.fit(nn.Linear(1, 1), nn.MSELoss(), None, np.zeros((2, 1)), np.zeros((2, 1)), epochs=0),
+            "epochs must be a positive int",
+        ),
     ],
 )
 def test_bad_layer_and_loss_input_raises_a_clear_error(call, words):
@@ -97,11 +105,23 @@ def _digits_like(rng, n=60):
 
 def _train(x, labels, seed, epochs=4, backend=None):
     model = nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1, seed=seed, backend=backend), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(36, 2, seed=seed + 1, backend=backend),
+        nn.Conv2d(1, 4, 3, padding=1, seed=seed, backend=backend),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(36, 2, seed=seed + 1, backend=backend),
     )
-    history = nn.fit(model, nn.CrossEntropyLoss(), nn.Adam(model.parameters(), lr=0.02), x, labels,
-                     epochs=epochs, batch_size=16, seed=seed, progress=False)
+    history = nn.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        nn.Adam(model.parameters(), lr=0.02),
+        x,
+        labels,
+        epochs=epochs,
+        batch_size=16,
+        seed=seed,
+        progress=False,
+    )
     return model, history
 
 
@@ -136,6 +156,15 @@ def test_fit_shows_a_progress_bar_and_calls_back_each_epoch(rng, capsys):
     x = rng.standard_normal((8, 2))
     model = nn.Linear(2, 1, seed=0)
     seen = []
-    nn.fit(model, nn.MSELoss(), nn.SGD(model.parameters(), lr=0.1), x, x[:, :1], epochs=3, batch_size=4,
-           progress=True, on_epoch=lambda epoch, history: seen.append((epoch, len(history.epoch_loss))))
+    nn.fit(
+        model,
+        nn.MSELoss(),
+        nn.SGD(model.parameters(), lr=0.1),
+        x,
+        x[:, :1],
+        epochs=3,
+        batch_size=4,
+        progress=True,
+        on_epoch=lambda epoch, history: seen.append((epoch, len(history.epoch_loss))),
+    )
     assert seen == [(0, 1), (1, 2), (2, 3)]

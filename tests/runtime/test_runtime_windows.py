@@ -27,10 +27,10 @@ def test_the_window_of_the_full_convolution_is_scipy_signals_mode_result(n1, n2,
     expected = scipy.signal.convolve(a, b, mode=mode, method="direct")
     assert np.array_equal(full[windows.window_slice(n1, n2, mode)], expected)
     starts, shape = windows.mode_window((n1,), (n2,), mode)
-    assert np.array_equal(full[starts[0]:starts[0] + shape[0]], expected)
+    assert np.array_equal(full[starts[0] : starts[0] + shape[0]], expected)
     if mode != "valid" or n1 >= n2:
         start, length = windows.axis_window(n1, n2, mode)
-        assert np.array_equal(full[start:start + length], expected)
+        assert np.array_equal(full[start : start + length], expected)
         before, after = windows.padding(n1, n2, mode)
         assert min(before, after) >= 0
         assert np.array_equal(np.convolve(np.pad(a, (before, after)), b, mode="valid"), expected)
@@ -42,11 +42,10 @@ def test_correlate2d_centres_same_half_a_sample_later(n1, n2, seed):
     a, b = _distinct(rng, (1, n1)), _distinct(rng, (1, n2))
     full = scipy.signal.correlate2d(a, b, mode="full")[0]
     start, length = windows.axis_window(n1, n2, "same", centre_up=True)
-    assert np.array_equal(full[start:start + length], scipy.signal.correlate2d(a, b, mode="same")[0])
+    assert np.array_equal(full[start : start + length], scipy.signal.correlate2d(a, b, mode="same")[0])
 
 
-@given(shapes=st.lists(st.tuples(LENGTHS, LENGTHS), min_size=1, max_size=3), mode=MODES,
-       seed=st.integers(0, 2**16))
+@given(shapes=st.lists(st.tuples(LENGTHS, LENGTHS), min_size=1, max_size=3), mode=MODES, seed=st.integers(0, 2**16))
 def test_the_n_dimensional_window_is_scipy_signals_or_its_refusal(shapes, mode, seed):
     rng = np.random.default_rng(seed)
     shape1, shape2 = zip(*[(n1 // 10 + 1, n2 // 10 + 1) for n1, n2 in shapes])
@@ -58,7 +57,7 @@ def test_the_n_dimensional_window_is_scipy_signals_or_its_refusal(shapes, mode, 
         try:
             windows.mode_window(shape1, shape2, mode)
         except ValueError as error:
-            assert "one must be at least as large as the other" in str(error)
+            assert "one must be at least as large as the other" in str(error)  # noqa: PT017 - else: below  # noqa: PT017 - else: below
         else:
             raise AssertionError("mode_window accepted what scipy.signal refuses")
         return

@@ -64,7 +64,7 @@ def _swapped_complex_valid(a, b, mode) -> bool:
     return mode == "valid" and complex_data and larger_second
 
 
-def _broadcast_reference(a, b, mode="full", axes=None):  # noqa: ARG001 (mode: cropped later)
+def _broadcast_reference(a, b, mode="full", axes=None):
     """fftconvolve/oaconvolve reference: direct convolution over ``axes`` per broadcast slice."""
     ndim = a.ndim
     axes = list(range(ndim)) if axes is None else [ax % ndim for ax in np.atleast_1d(axes)]
@@ -73,11 +73,12 @@ def _broadcast_reference(a, b, mode="full", axes=None):  # noqa: ARG001 (mode: c
     shape = np.broadcast_shapes(tuple(a.shape[ax] for ax in other), tuple(b.shape[ax] for ax in other))
     a = np.moveaxis(a, other, range(len(other)))
     b = np.moveaxis(b, other, range(len(other)))
-    a = np.broadcast_to(a, shape + a.shape[len(other):])
-    b = np.broadcast_to(b, shape + b.shape[len(other):])
-    full = []
-    for index in itertools.product(*map(range, shape)):
-        full.append(ss.convolve(a[index], b[index], method="direct") if conv else a[index] * b[index])
+    a = np.broadcast_to(a, shape + a.shape[len(other) :])
+    b = np.broadcast_to(b, shape + b.shape[len(other) :])
+    full = [
+        ss.convolve(a[index], b[index], method="direct") if conv else a[index] * b[index]
+        for index in itertools.product(*map(range, shape))
+    ]
     out = np.array(full).reshape(shape + full[0].shape) if shape else full[0]
     return np.moveaxis(out, range(len(other)), other)  # full; check() crops it
 
@@ -97,8 +98,9 @@ def expected_dtype(func: str, a, b) -> np.dtype:
     a, b = np.asarray(a), np.asarray(b)
     kinds = {a.dtype.kind, b.dtype.kind}
     if func in FREQUENCY:
-        promoted = [np.float64 if x.dtype.kind in "biu" else (np.float32 if x.dtype == np.float16 else x.dtype)
-                    for x in (a, b)]
+        promoted = [
+            np.float64 if x.dtype.kind in "biu" else (np.float32 if x.dtype == np.float16 else x.dtype) for x in (a, b)
+        ]
         return np.result_type(*promoted)
     if kinds == {"b"}:
         return np.dtype(bool)
@@ -130,8 +132,7 @@ def bound_for(func: str, a, b, **kwargs):
         return p, errorbounds.direct(magnitude, terms=p.terms, dtype=p.dtype)
     if p.method == "fft":
         return p, errorbounds.fft(af, bf, fft_shape=p.fft_shape, dtype=p.dtype)
-    return p, errorbounds.overlap_add(af, bf, block_fft_shape=p.fft_shape, overlaps=p.overlaps,
-                                      dtype=p.dtype)
+    return p, errorbounds.overlap_add(af, bf, block_fft_shape=p.fft_shape, overlaps=p.overlaps, dtype=p.dtype)
 
 
 def check(func: str, a, b, result, **kwargs) -> None:

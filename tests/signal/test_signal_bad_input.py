@@ -14,7 +14,7 @@ ALL = ["convolve", "correlate", "fftconvolve", "oaconvolve"]
 
 @pytest.mark.parametrize("function", ALL + ["convolve2d", "correlate2d"])
 def test_bad_mode_is_a_value_error_naming_mode(function):
-    with pytest.raises(ValueError, match="Mode bad is invalid: acceptable mode flags are .*mode='bad'"):
+    with pytest.raises(ValueError, match=r"Mode bad is invalid: acceptable mode flags are .*mode='bad'"):
         getattr(convalg, function)(np.ones((3, 3)), np.ones((2, 2)), mode="bad")
 
 
@@ -32,7 +32,7 @@ def test_bad_boundary_and_fillvalue_are_value_errors(function):
         f(np.ones((3, 3)), np.ones((2, 2)), boundary="x")
     with pytest.raises(ValueError, match="`fillvalue` must be scalar or an array with one"):
         f(np.ones((3, 3)), np.ones((2, 2)), fillvalue=[1, 2])
-    with pytest.raises(ValueError, match="fillvalue .* complex"):
+    with pytest.raises(ValueError, match=r"fillvalue .* complex"):
         f(np.ones((3, 3)), np.ones((2, 2)), fillvalue=1j)
     with pytest.raises(ValueError, match="2-D"):
         f(np.ones(3), np.ones(2))
@@ -53,9 +53,14 @@ def test_valid_mode_needs_one_input_larger_in_every_dimension(function):
 @pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
 @pytest.mark.parametrize(
     ("axes", "error", "match"),
-    [([], ValueError, "axes cannot be empty"), ([1, 1], ValueError, "all axes must be unique"),
-     ([2], ValueError, "axes exceeds dimensionality"), ([-3], ValueError, "axes exceeds dimensionality"),
-     ([0.5], ValueError, "iterable of integers"), ("a", ValueError, "iterable of integers")],
+    [
+        ([], ValueError, "axes cannot be empty"),
+        ([1, 1], ValueError, "all axes must be unique"),
+        ([2], ValueError, "axes exceeds dimensionality"),
+        ([-3], ValueError, "axes exceeds dimensionality"),
+        ([0.5], ValueError, "iterable of integers"),
+        ("a", ValueError, "iterable of integers"),
+    ],
 )
 def test_bad_axes_are_typed_errors(function, axes, error, match):
     with pytest.raises(error, match=match):
@@ -69,8 +74,14 @@ def test_incompatible_broadcast_shapes_are_value_errors():
 
 @pytest.mark.parametrize("function", ALL)
 @pytest.mark.parametrize(
-    "bad", [np.array(["a", "b"]), np.array([b"a"]), np.array([1, 2], dtype="datetime64[s]"),
-            np.array([1, 2], dtype="timedelta64[s]")], ids=["str", "bytes", "datetime", "timedelta"]
+    "bad",
+    [
+        np.array(["a", "b"]),
+        np.array([b"a"]),
+        np.array([1, 2], dtype="datetime64[s]"),
+        np.array([1, 2], dtype="timedelta64[s]"),
+    ],
+    ids=["str", "bytes", "datetime", "timedelta"],
 )
 def test_non_numeric_dtypes_are_type_errors_naming_the_argument(function, bad):
     with pytest.raises(TypeError, match="in1 has dtype"):
@@ -83,17 +94,20 @@ def test_non_numeric_dtypes_are_type_errors_naming_the_argument(function, bad):
 def test_empty_inputs_are_value_errors_only_where_scipy_raises_too(function):
     """Defect 9 of issue 13: the error claimed scipy rejects every empty input; scipy returns
     an empty result in 'same' mode with an empty in1, and zeros (empty sums) in N-D 'valid'."""
-    for a, b in [(np.array([]), np.ones(2)), (np.ones(2), np.zeros((0,))),
-                 (np.zeros((0, 3)), np.ones((2, 2)))]:
-        with pytest.raises(ValueError):
+    for a, b in [(np.array([]), np.ones(2)), (np.ones(2), np.zeros((0,))), (np.zeros((0, 3)), np.ones((2, 2)))]:
+        with pytest.raises(ValueError):  # noqa: PT011 - scipy's own refusal, in scipy's words
             getattr(ss, function)(a, b)  # 'full': scipy raises for every empty input
-        with pytest.raises(ValueError, match="an empty input has no mode='full' result.*scipy.signal raises"):
+        with pytest.raises(ValueError, match=r"an empty input has no mode='full' result.*scipy\.signal raises"):
             getattr(convalg, function)(a, b)
     with pytest.raises(ValueError, match="no mode='same' result"):
         getattr(convalg, function)(np.ones(3), np.array([]), mode="same")
-    for a, b, mode in [(np.array([]), np.ones(2), "same"), (np.zeros((0, 3)), np.ones((2, 2)), "same"),
-                       (np.zeros((0, 3)), np.zeros((0, 2)), "valid"), (np.zeros((0, 3)), np.ones((2, 4)), "valid"),
-                       (np.ones((2, 4), np.int8), np.zeros((0, 3), np.int8), "valid")]:
+    for a, b, mode in [
+        (np.array([]), np.ones(2), "same"),
+        (np.zeros((0, 3)), np.ones((2, 2)), "same"),
+        (np.zeros((0, 3)), np.zeros((0, 2)), "valid"),
+        (np.zeros((0, 3)), np.ones((2, 4)), "valid"),
+        (np.ones((2, 4), np.int8), np.zeros((0, 3), np.int8), "valid"),
+    ]:
         expected = getattr(ss, function)(a, b, mode=mode, method="direct")
         out = getattr(convalg, function)(a, b, mode=mode)
         assert out.shape == expected.shape and np.array_equal(out, expected)
@@ -103,8 +117,7 @@ def test_empty_inputs_are_value_errors_only_where_scipy_raises_too(function):
 
 @pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
 def test_empty_inputs_give_scipys_empty_result_in_fftconvolve(backend, function):
-    out = convalg.backends.to_numpy(
-        getattr(convalg, function)(np.zeros((0, 3)), np.ones((2, 2)), backend=backend))
+    out = convalg.backends.to_numpy(getattr(convalg, function)(np.zeros((0, 3)), np.ones((2, 2)), backend=backend))
     expected = getattr(ss, function)(np.zeros((0, 3)), np.ones((2, 2)))
     assert out.shape == expected.shape and out.dtype == expected.dtype
 
@@ -112,13 +125,17 @@ def test_empty_inputs_give_scipys_empty_result_in_fftconvolve(backend, function)
 @pytest.mark.parametrize("function", ["convolve2d", "correlate2d"])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
 def test_empty_inputs_give_scipys_result_in_convolve2d(backend, function, mode):
-    for a, b in [(np.zeros((0, 3)), np.ones((2, 2))), (np.ones((3, 3)), np.ones((0, 2))),
-                 (np.zeros((0, 3)), np.ones((2, 4))), (np.ones((2, 4)), np.zeros((0, 3)))]:
+    for a, b in [
+        (np.zeros((0, 3)), np.ones((2, 2))),
+        (np.ones((3, 3)), np.ones((0, 2))),
+        (np.zeros((0, 3)), np.ones((2, 4))),
+        (np.ones((2, 4)), np.zeros((0, 3))),
+    ]:
         for fillvalue in (0, 1.5):
             try:
                 expected = getattr(ss, function)(a, b, mode=mode, fillvalue=fillvalue)
             except ValueError:
-                with pytest.raises(ValueError):
+                with pytest.raises(ValueError):  # noqa: PT011 - parity: refused wherever scipy refuses
                     getattr(convalg, function)(a, b, mode=mode, fillvalue=fillvalue, backend=backend)
                 continue
             out = getattr(convalg, function)(a, b, mode=mode, fillvalue=fillvalue, backend=backend)
@@ -217,7 +234,7 @@ def test_object_and_zero_rank_inputs_of_fftconvolve_follow_scipy(function):
 
 def test_non_integer_fillvalue_for_integer_inputs_is_an_error_not_a_silent_truncation():
     # scipy truncates 1.5 to 1 without a word; convalg refuses (README: where convalg differs)
-    with pytest.raises(ValueError, match="fillvalue 1.5 is not an integer"):
+    with pytest.raises(ValueError, match=r"fillvalue 1\.5 is not an integer"):
         convalg.convolve2d(np.ones((3, 3), int), np.ones((2, 2), int), fillvalue=1.5)
     assert convalg.convolve2d(np.ones((3, 3), int), np.ones((2, 2), int), fillvalue=2.0)[0, 0] == 7
 
@@ -267,7 +284,7 @@ def test_the_memory_guard_covers_the_product_when_no_axis_is_convolved(monkeypat
     computed unchecked (10**12 elements here)."""
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", str(10**9))
     row = np.broadcast_to(1.0, (1, 10**6))
-    with pytest.raises(MemoryError, match="would need about 7.3 TiB"):
+    with pytest.raises(MemoryError, match=r"would need about 7\.3 TiB"):
         getattr(convalg, function)(row, row.T)
 
 
@@ -275,7 +292,7 @@ def test_the_memory_guard_counts_input_conversions(monkeypatch):
     """An int8 view of 2**31 zero-stride elements becomes 16 GiB of int64 before summing."""
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", str(10**9))
     view = np.broadcast_to(np.int8(1), (2**31,))
-    with pytest.raises(MemoryError, match="would need about 32.0 GiB"):
+    with pytest.raises(MemoryError, match=r"would need about 32\.0 GiB"):
         convalg.convolve(view, view[3:], mode="valid")
 
 
@@ -296,11 +313,13 @@ def test_an_infinite_memory_limit_means_no_limit(monkeypatch):
 
 @pytest.mark.parametrize(
     ("fillvalue", "match"),
-    [(2**70, "fillvalue 1180591620717411303424 is outside the int64 range"),
-     (-(2**63) - 1, "is outside the int64 range"),
-     (np.nan, "fillvalue nan is not finite but the inputs are integers"),
-     (np.inf, "fillvalue inf is not finite"),
-     (2.5, "fillvalue 2.5 is not an integer")],
+    [
+        (2**70, "fillvalue 1180591620717411303424 is outside the int64 range"),
+        (-(2**63) - 1, "is outside the int64 range"),
+        (np.nan, "fillvalue nan is not finite but the inputs are integers"),
+        (np.inf, "fillvalue inf is not finite"),
+        (2.5, "fillvalue 2.5 is not an integer"),
+    ],
 )
 def test_integer_inputs_refuse_a_fillvalue_their_exact_result_cannot_hold(fillvalue, match):
     with pytest.raises(ValueError, match=match):

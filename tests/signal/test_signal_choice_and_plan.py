@@ -34,7 +34,7 @@ def test_auto_never_picks_fft_when_an_input_is_not_finite(bad):
     assert convalg.choose_conv_method(a, b) == "direct"
     out = convalg.convolve(a, b, mode="full")
     touched = np.zeros(a.size + b.size - 1, dtype=bool)
-    touched[123:123 + b.size] = True
+    touched[123 : 123 + b.size] = True
     assert np.all(np.isfinite(out[~touched])), "a NaN/Inf must stay within the outputs it touches"
     assert not np.any(np.isfinite(out[touched]) & (bad != bad))
 
@@ -133,8 +133,11 @@ def test_separable_kernels_are_planned_directly_and_match_the_full_kernel():
 
 def test_calls_are_thread_safe_and_give_identical_results():
     rng = np.random.default_rng(4)
-    cases = [(rng.random(5000), rng.random(40)), (rng.random((60, 50)), rng.random((5, 5))),
-             (rng.integers(-9, 9, 3000), rng.integers(-9, 9, 700))]
+    cases = [
+        (rng.random(5000), rng.random(40)),
+        (rng.random((60, 50)), rng.random((5, 5))),
+        (rng.integers(-9, 9, 3000), rng.integers(-9, 9, 700)),
+    ]
     expected = [convalg.convolve(a, b) for a, b in cases]
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda i: convalg.convolve(*cases[i % 3]), range(24)))

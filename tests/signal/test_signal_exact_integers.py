@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 import scipy.signal
+from signal_oracle import crop_like_scipy, exact_full
 
 import convalg
 from convalg.signal import plan
-from signal_oracle import crop_like_scipy, exact_full
 
 
 @pytest.mark.parametrize("method", ["auto", "direct", "fft", "oa"])
@@ -136,11 +136,11 @@ def test_an_extended_boundary_never_wraps_around(backend, function, boundary):
     a = np.zeros((3, 3), np.int64)
     a[0, 0] = 2**62
     with pytest.raises(OverflowError, match=f"is {2**64}, outside the int64 range"):
-        getattr(convalg, function)(a, np.ones((3, 3), np.int64), boundary="symm", mode="same",
-                                   backend=backend)
+        getattr(convalg, function)(a, np.ones((3, 3), np.int64), boundary="symm", mode="same", backend=backend)
     with pytest.raises(OverflowError, match=f"is {2**64}, outside"):
-        getattr(convalg, function)(np.array([[2**62]]), np.ones((1, 4), np.int64), boundary=boundary,
-                                   mode="same", backend=backend)
+        getattr(convalg, function)(
+            np.array([[2**62]]), np.ones((1, 4), np.int64), boundary=boundary, mode="same", backend=backend
+        )
     # at the edge every output fits and is exact: symm reads a[0, 0] four times at (0, 0)
     a[0, 0] = (2**63 - 1) // 4
     b = np.ones((2, 2), np.int64)

@@ -10,19 +10,24 @@ import scipy.signal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from signal_oracle import check, crop_like_scipy, exact_full
 
 import convalg
 from convalg import errorbounds
 from convalg.signal import _direct, _direct_numpy, plan
-from signal_oracle import check, crop_like_scipy, exact_full
 
 xp_numpy = array_api_compat.numpy
 
 
 def _regions(n, k):
     full = n + k - 1
-    return [[(0, full)], [((k - 1) // 2, n)], [(k - 1, n - k + 1)] if n >= k else [(0, full)],
-            [(full - 1, 1)], [(0, 1)]]
+    return [
+        [(0, full)],
+        [((k - 1) // 2, n)],
+        [(k - 1, n - k + 1)] if n >= k else [(0, full)],
+        [(full - 1, 1)],
+        [(0, 1)],
+    ]
 
 
 @pytest.mark.parametrize(("n", "k"), [(1, 1), (10, 3), (3, 10), (50, 8), (9, 9)])
@@ -64,8 +69,9 @@ def test_sobel_is_separable_and_a_generic_kernel_is_not():
     assert _direct.separable_factors(np.array([[1.0, 2], [3, 4]])) is None
     # rank one only after rounding: 0.1 * 3 != 0.3 exactly, so not used
     assert _direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7])) is None or np.array_equal(
-        np.multiply.outer(*[f for f in _direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7]))]),
-        np.outer([1.0, 3.0], [0.1, 0.7]))
+        np.multiply.outer(*list(_direct.separable_factors(np.outer([1.0, 3.0], [0.1, 0.7])))),
+        np.outer([1.0, 3.0], [0.1, 0.7]),
+    )
 
 
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
@@ -83,11 +89,13 @@ def test_overlap_add_agrees_with_one_fft_within_both_bounds(mode, n, k):
     assert np.linalg.norm(oa - fft) <= float(bound_oa.value) + float(bound_fft.value)
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                               HealthCheck.data_too_large])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
-    a=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=12),
-                 elements=st.floats(-1e6, 1e6, allow_subnormal=False)),
+    a=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=12),
+        elements=st.floats(-1e6, 1e6, allow_subnormal=False),
+    ),
     data=st.data(),
     mode=st.sampled_from(["full", "same", "valid"]),
     method=st.sampled_from(["auto", "direct", "fft", "oa"]),
@@ -96,13 +104,21 @@ def test_overlap_add_agrees_with_one_fft_within_both_bounds(mode, n, k):
 def test_any_float_arrays_match_scipy_within_bound(backend, a, data, mode, method, function):
     kshape = data.draw(hnp.array_shapes(min_dims=a.ndim, max_dims=a.ndim, min_side=1, max_side=6))
     b = data.draw(hnp.arrays(np.float64, kshape, elements=st.floats(-1e3, 1e3, allow_subnormal=False)))
-    if mode == "valid" and not (all(x >= y for x, y in zip(a.shape, b.shape))
-                                or all(y >= x for x, y in zip(a.shape, b.shape))):
-        with pytest.raises(ValueError):
+    if mode == "valid" and not (
+        all(x >= y for x, y in zip(a.shape, b.shape)) or all(y >= x for x, y in zip(a.shape, b.shape))
+    ):
+        with pytest.raises(ValueError, match="valid"):
             getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend)
         return
-    check(function, a, b, getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend),
-          mode=mode, method=method, backend=backend)
+    check(
+        function,
+        a,
+        b,
+        getattr(convalg, function)(a, b, mode=mode, method=method, backend=backend),
+        mode=mode,
+        method=method,
+        backend=backend,
+    )
 
 
 @given(

@@ -8,11 +8,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from signal_oracle import check
 
 import convalg
 from convalg import backends, errorbounds
 from convalg.signal import plan
-from signal_oracle import check
 
 SOBEL = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])
 
@@ -30,16 +30,18 @@ def test_separable_kernels_do_not_overflow_in_their_first_pass(backend, function
     assert plan(function, a, SOBEL, mode="valid", method=method, backend=backend).scale > 0
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warning escapes either
-        out = _numpy(getattr(convalg, function)(a, SOBEL, mode="valid", method=method,
-                                                backend=backend))
+        out = _numpy(getattr(convalg, function)(a, SOBEL, mode="valid", method=method, backend=backend))
     assert out.tolist() == [[0.0] * 3] * 3
 
 
 def _exact(a, b):
     """The exact full convolution in Fractions (real and imaginary parts apart)."""
+
     def real(x, y):
-        return np.convolve(np.array([Fraction(*v.as_integer_ratio()) for v in x], dtype=object),
-                           np.array([Fraction(*v.as_integer_ratio()) for v in y], dtype=object))
+        return np.convolve(
+            np.array([Fraction(*v.as_integer_ratio()) for v in x], dtype=object),
+            np.array([Fraction(*v.as_integer_ratio()) for v in y], dtype=object),
+        )
 
     if np.iscomplexobj(a):
         return real(a.real, b), real(a.imag, b)
@@ -51,7 +53,10 @@ def test_outputs_beyond_the_range_are_infinite_and_the_others_exact(backend, dty
     big = np.finfo(dtype).max * np.finfo(dtype).dtype.type(0.75)
     a = np.full(7, big * (1 - 0.5j) if np.dtype(dtype).kind == "c" else big, dtype=dtype)
     b = np.array([1, 1, -1, -1], dtype=np.float64)
-    if backend != "numpy" and np.dtype(dtype).itemsize > np.dtype(np.complex128 if np.dtype(dtype).kind == "c" else np.float64).itemsize:
+    if (
+        backend != "numpy"
+        and np.dtype(dtype).itemsize > np.dtype(np.complex128 if np.dtype(dtype).kind == "c" else np.float64).itemsize
+    ):
         with pytest.raises(TypeError):  # the array API has no long double
             convalg.convolve(a, b.astype(dtype), method="direct", backend=backend)
         return
@@ -101,8 +106,9 @@ def test_the_direct_bound_covers_a_prescaled_recomputation():
     finite = np.abs(exact.astype(np.float64)) < np.finfo(np.float64).max
     magnitude = np.convolve(np.abs(a).astype(object), np.abs(b).astype(object)).astype(np.float64)
     bound = errorbounds.direct(magnitude, terms=4, dtype=np.float64)
-    error = np.array([abs(Fraction(float(o)) - Fraction(float(x))) if f else 0
-                      for o, x, f in zip(out, exact, finite)], dtype=object)
+    error = np.array(
+        [abs(Fraction(float(o)) - Fraction(float(x))) if f else 0 for o, x, f in zip(out, exact, finite)], dtype=object
+    )
     assert all(e <= Fraction(float(v)) for e, v, f in zip(error, bound.value, finite) if f)
 
 

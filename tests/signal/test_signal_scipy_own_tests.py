@@ -21,8 +21,16 @@ scipy_tests = pytest.importorskip(
     reason="scipy's test files are not installed with this scipy (its tests are optional)",
 )
 
-REPLACED = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d",
-            "correlation_lags", "choose_conv_method")
+REPLACED = (
+    "convolve",
+    "correlate",
+    "fftconvolve",
+    "oaconvolve",
+    "convolve2d",
+    "correlate2d",
+    "correlation_lags",
+    "choose_conv_method",
+)
 
 CASES = [
     ("TestConvolve", "test_invalid_params", {}),
@@ -41,11 +49,14 @@ CASES = [
 ] + [
     ("TestAllFreqConvolves", name, {"convapproach": getattr(convalg, function), **extra})
     for function in ("fftconvolve", "oaconvolve")
-    for name, extra in [("test_invalid_shapes", {}), ("test_invalid_shapes_axes", {}),
-                        ("test_invalid_flags", {}),
-                        ("test_mismatched_dims", {"a": [1], "b": 2}),
-                        ("test_mismatched_dims", {"a": 1, "b": [2]}),
-                        ("test_mismatched_dims", {"a": [3], "b": [[2]]})]
+    for name, extra in [
+        ("test_invalid_shapes", {}),
+        ("test_invalid_shapes_axes", {}),
+        ("test_invalid_flags", {}),
+        ("test_mismatched_dims", {"a": [1], "b": 2}),
+        ("test_mismatched_dims", {"a": 1, "b": [2]}),
+        ("test_mismatched_dims", {"a": [3], "b": [[2]]}),
+    ]
 ]
 
 
@@ -56,16 +67,18 @@ def convalg_in_scipys_tests(monkeypatch):
 
     for name in REPLACED:
         monkeypatch.setattr(scipy_tests, name, getattr(convalg, name))
-    proxy = types.SimpleNamespace(**{name: getattr(scipy.signal, name) for name in dir(scipy.signal)
-                                     if not name.startswith("__")})
+    proxy = types.SimpleNamespace(
+        **{name: getattr(scipy.signal, name) for name in dir(scipy.signal) if not name.startswith("__")}
+    )
     for name in REPLACED:
         setattr(proxy, name, getattr(convalg, name))
     monkeypatch.setattr(scipy_tests, "signal", proxy)
     return scipy_tests
 
 
-@pytest.mark.parametrize(("owner", "name", "arguments"), CASES,
-                         ids=[f"{o or 'module'}.{n}-{i}" for i, (o, n, _) in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("owner", "name", "arguments"), CASES, ids=[f"{o or 'module'}.{n}-{i}" for i, (o, n, _) in enumerate(CASES)]
+)
 def test_scipys_own_test_passes_on_convalg(convalg_in_scipys_tests, owner, name, arguments):
     container = convalg_in_scipys_tests if owner is None else getattr(convalg_in_scipys_tests, owner)()
     test = getattr(container, name, None)

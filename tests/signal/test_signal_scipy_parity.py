@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from signal_oracle import check
 
 import convalg
-from signal_oracle import check
 
 SHAPES = [
     ((1,), (1,)),
@@ -48,8 +48,7 @@ def _valid_ok(s1, s2):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("s1", "s2"), SHAPES, ids=str)
-def test_every_shape_mode_and_method_matches_scipy_within_bound(backend, function, method, mode, s1,
-                                                                s2, dtype):
+def test_every_shape_mode_and_method_matches_scipy_within_bound(backend, function, method, mode, s1, s2, dtype):
     a, b = _data(s1, dtype, 1), _data(s2, dtype, 2)
     if mode == "valid" and not _valid_ok(s1, s2):
         with pytest.raises(ValueError, match="at least as large"):  # as scipy
@@ -59,8 +58,22 @@ def test_every_shape_mode_and_method_matches_scipy_within_bound(backend, functio
     check(function, a, b, result, mode=mode, method=method, backend=backend)
 
 
-DTYPES = ["f8", "f4", "c16", "c8", "i1", "i8", "u1", "u8", "?", "f2", ("f4", "i2"), ("c8", "f8"),
-          ("i8", "u8"), ("?", "i4")]
+DTYPES = [
+    "f8",
+    "f4",
+    "c16",
+    "c8",
+    "i1",
+    "i8",
+    "u1",
+    "u8",
+    "?",
+    "f2",
+    ("f4", "i2"),
+    ("c8", "f8"),
+    ("i8", "u8"),
+    ("?", "i4"),
+]
 
 
 @pytest.mark.parametrize("function", ["convolve", "correlate"])
@@ -117,10 +130,8 @@ def test_frequency_domain_matches_scipy_within_bound(backend, function, mode, s1
 @pytest.mark.parametrize(("dtype", "fillvalue"), [("f8", 0), ("f8", 1.5), ("c16", 2 - 1j), ("i2", 3)])
 def test_2d_boundaries_match_scipy(backend, function, boundary, mode, s1, s2, dtype, fillvalue):
     a, b = _data(s1, dtype, 7), _data(s2, dtype, 8)
-    result = getattr(convalg, function)(a, b, mode=mode, boundary=boundary, fillvalue=fillvalue,
-                                        backend=backend)
-    check(function, a, b, result, mode=mode, boundary=boundary, fillvalue=fillvalue,
-          backend=backend)
+    result = getattr(convalg, function)(a, b, mode=mode, boundary=boundary, fillvalue=fillvalue, backend=backend)
+    check(function, a, b, result, mode=mode, boundary=boundary, fillvalue=fillvalue, backend=backend)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -130,8 +141,7 @@ def test_correlation_lags_match_scipy(mode, n1, n2):
 
     assert np.array_equal(convalg.correlation_lags(n1, n2, mode), ss.correlation_lags(n1, n2, mode))
     # and they index the outputs of correlate: the lag of the peak of a shifted copy is the shift
-    assert convalg.correlation_lags(n1, n2, mode).shape == convalg.correlate(
-        np.ones(n1), np.ones(n2), mode=mode).shape
+    assert convalg.correlation_lags(n1, n2, mode).shape == convalg.correlate(np.ones(n1), np.ones(n2), mode=mode).shape
 
 
 def test_correlation_lags_on_another_backend():
@@ -149,8 +159,11 @@ def test_zero_rank_inputs_multiply_like_scipy(backend):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     "kernel",
-    [np.outer([1.0, 2, 1], [1.0, 0, -1]), np.outer([1, 4, 6, 4, 1], [1, 2, 1]).astype(np.int64),
-     np.multiply.outer(np.outer([1.0, 2], [3.0, 1, 0.5]), [1.0, -1])],
+    [
+        np.outer([1.0, 2, 1], [1.0, 0, -1]),
+        np.outer([1, 4, 6, 4, 1], [1, 2, 1]).astype(np.int64),
+        np.multiply.outer(np.outer([1.0, 2], [3.0, 1, 0.5]), [1.0, -1]),
+    ],
     ids=["sobel", "int-binomial", "3d"],
 )
 def test_separable_kernels_match_scipy_on_every_backend(backend, mode, kernel):

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from signal_oracle import check
 
 import convalg
-from convalg.signal import _api, _fast, plan
-from signal_oracle import check
+from convalg.signal import _fast, plan
 
 DTYPES = [np.float64, np.float32, np.complex128, np.complex64]
 
@@ -26,8 +26,7 @@ def _general(function, a, b, **kwargs):
 def _values(dtype):
     # huge values make sums overflow (the fast path must hand over), NaN and Inf test locality
     huge = float(np.finfo(dtype).max) / 2
-    floats = st.one_of(st.floats(-1e3, 1e3, width=32),
-                       st.sampled_from([np.nan, np.inf, -np.inf, huge, -huge, 0.0]))
+    floats = st.one_of(st.floats(-1e3, 1e3, width=32), st.sampled_from([np.nan, np.inf, -np.inf, huge, -huge, 0.0]))
     if np.dtype(dtype).kind == "c":
         return st.builds(complex, floats, floats)
     return floats
@@ -41,10 +40,8 @@ def _values(dtype):
     method=st.sampled_from(["auto", "direct"]),
     function=st.sampled_from(["convolve", "correlate"]),
 )
-@example(dtype=np.float64, sizes=(3, 17), data=None, mode="valid", method="auto",
-         function="correlate")
-def test_fast_path_gives_the_general_paths_answer(dtype, sizes, data, mode, method,
-                                                   function):
+@example(dtype=np.float64, sizes=(3, 17), data=None, mode="valid", method="auto", function="correlate")
+def test_fast_path_gives_the_general_paths_answer(dtype, sizes, data, mode, method, function):
     if data is None:  # the @example: the larger second input of 'valid' correlation
         a = np.arange(1.0, 4.0)
         b = np.arange(17.0) ** 2
@@ -59,40 +56,38 @@ def test_fast_path_gives_the_general_paths_answer(dtype, sizes, data, mode, meth
     # both run numpy.convolve on the same operands in one process: the same values, and NaN
     # exactly where the general path (NaN locality, overflow rescue) puts it
     np.testing.assert_array_equal(out, general)
-    if np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 \
-            and np.abs(b).max() < 1e4:
+    if np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4:
         check(function, a, b, out, **kwargs)
 
 
-@pytest.mark.parametrize(("n", "k", "mode"), [(100, 3, "full"), (1000, 7, "full"), (300, 4, "same"),
-                                              (5, 9, "valid")])
+@pytest.mark.parametrize(("n", "k", "mode"), [(100, 3, "full"), (1000, 7, "full"), (300, 4, "same"), (5, 9, "valid")])
 @pytest.mark.parametrize("function", ["convolve", "correlate"])
-def test_the_issues_small_calls_take_the_fast_path_and_plan_reports_it(monkeypatch, n, k, mode,
-                                                                       function):
+def test_the_issues_small_calls_take_the_fast_path_and_plan_reports_it(monkeypatch, n, k, mode, function):
     rng = np.random.default_rng(n + k)
     a, b = rng.standard_normal(n), rng.standard_normal(k)
     answered = []
     original = _fast.convolve_1d
-    monkeypatch.setattr(_fast, "convolve_1d", lambda *args: answered.append(original(*args))
-                        or answered[-1])
+    monkeypatch.setattr(_fast, "convolve_1d", lambda *args: answered.append(original(*args)) or answered[-1])
     out = getattr(convalg, function)(a, b, mode=mode)
     assert answered and answered[-1] is out
     p = plan(function, a, b, mode=mode)
-    assert (p.method, p.terms, p.dtype, p.exact, p.scale) == ("direct", min(n, k), np.float64,
-                                                             False, 0)
+    assert (p.method, p.terms, p.dtype, p.exact, p.scale) == ("direct", min(n, k), np.float64, False, 0)
     check(function, a, b, out, mode=mode)
 
 
-@pytest.mark.parametrize("inputs", [
-    (np.ones(10, dtype=np.int64), np.ones(3, dtype=np.int64)),  # exact integers
-    (np.ones(10), np.ones(3, dtype=np.float32)),  # mixed dtypes
-    (np.ones(100), np.ones(16)),  # BLAS rows from 16 taps
-    (np.ones(10**6), np.ones(3)),  # threads
-    (np.ones((4, 4)), np.ones((2, 2))),  # N-D
-    (np.ones(10).astype(">f8"), np.ones(3).astype(">f8")),  # foreign byte order
-    (np.ma.masked_array(np.ones(10)), np.ones(3)),  # a subclass
-    ([1.0, 2.0, 3.0], np.ones(3)),  # not an array
-])
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        (np.ones(10, dtype=np.int64), np.ones(3, dtype=np.int64)),  # exact integers
+        (np.ones(10), np.ones(3, dtype=np.float32)),  # mixed dtypes
+        (np.ones(100), np.ones(16)),  # BLAS rows from 16 taps
+        (np.ones(10**6), np.ones(3)),  # threads
+        (np.ones((4, 4)), np.ones((2, 2))),  # N-D
+        (np.ones(10).astype(">f8"), np.ones(3).astype(">f8")),  # foreign byte order
+        (np.ma.masked_array(np.ones(10)), np.ones(3)),  # a subclass
+        ([1.0, 2.0, 3.0], np.ones(3)),  # not an array
+    ],
+)
 def test_everything_else_takes_the_general_path(inputs):
     assert _fast.convolve_1d("convolve", *inputs, "full", "auto") is None
 
@@ -174,10 +169,10 @@ def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, 
     if nan_at is not None:
         a.reshape(-1)[nan_at % a.size] = np.nan
     b = rng.integers(-3, 4, kshape).astype(np.float64)
-    region = tuple(data.draw(st.tuples(st.integers(0, n + k - 2), st.integers(1, n + k - 1)))
-                   for n, k in zip(shape, kshape))
-    region = tuple((start, min(length, n + k - 1 - start))
-                   for (start, length), n, k in zip(region, shape, kshape))
+    region = tuple(
+        data.draw(st.tuples(st.integers(0, n + k - 2), st.integers(1, n + k - 1))) for n, k in zip(shape, kshape)
+    )
+    region = tuple((start, min(length, n + k - 1 - start)) for (start, length), n, k in zip(region, shape, kshape))
     fast = _direct_numpy.numpy_nd(a, b, region, boundary=boundary, fillvalue=-2.0)
     generic = _direct.shifted_accumulation(xp_numpy, a, b, region, boundary=boundary, fillvalue=-2.0)
     np.testing.assert_array_equal(fast, np.asarray(generic))

@@ -56,8 +56,7 @@ def random_input(text: str, sides, dims: int, rng: random.Random) -> tuple[dict,
         cells = {}
         if kind == "sparse":
             for _ in range(rng.randint(1, 3)):
-                at = tuple(min(rng.choice(landmarks) if rng.random() < 0.6 else rng.randrange(n), n - 1)
-                           for n in shape)
+                at = tuple(min(rng.choice(landmarks) if rng.random() < 0.6 else rng.randrange(n), n - 1) for n in shape)
                 cells[at] = entry() or 1
         else:
             for at in _box(shape):
@@ -87,8 +86,9 @@ def judge(text: str, dims: int, verdict, inputs: int = 16, seed: int = 0) -> lis
             sequences, scalars, parameters = random_input(text, sides, dims, rng)
             try:
                 if oracle.differs_on(text, dims, sequences, scalars, parameters):
-                    problems.append(f"PROVED but the oracle finds the sides different on {sequences} {scalars} "
-                                    f"{parameters}")
+                    problems.append(
+                        f"PROVED but the oracle finds the sides different on {sequences} {scalars} {parameters}"
+                    )
                     break
             except oracle.Undefined:
                 continue

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import statement_grammar as grammar  # noqa: E402
-from soundness_harness import judge, truth  # noqa: E402
+import statement_grammar as grammar
+from soundness_harness import judge, truth
 
 
 def _one(job):
@@ -33,7 +33,7 @@ def _one(job):
     started = time.perf_counter()
     try:
         verdict = check(text, dims, certify=False, timeout=timeout)
-    except Exception as error:  # a crash is a defect too: report it with the statement
+    except Exception as error:  # noqa: BLE001 - a crash is a defect too: report it with the statement
         import traceback
 
         return text, dims, mode, "crash", time.perf_counter() - started, [traceback.format_exc()], None, str(error)
@@ -64,18 +64,22 @@ def main(argv=None) -> int:
     windowed = [r for r in results if "mode=" in r[0] and '"full"' not in r[0]]
     plain = [r for r in results if r not in windowed]
     print(f"{len(results)} statements (seed {args.seed}) in {wall:.0f} s with {args.jobs} workers")
-    print(f"decided: {status['proved'] + status['refuted']} ({status['proved']} proved, {status['refuted']} refuted); "
-          f"undecided: {status['unknown']} (oracle: {unknown_truth['false']} false, {unknown_truth['true?']} "
-          f"no difference found); unsound: {sum(r[3] != 'crash' for r in unsound)}; "
-          f"crashed: {sum(r[3] == 'crash' for r in unsound)}")
+    print(
+        f"decided: {status['proved'] + status['refuted']} ({status['proved']} proved, {status['refuted']} refuted); "
+        f"undecided: {status['unknown']} (oracle: {unknown_truth['false']} false, {unknown_truth['true?']} "
+        f"no difference found); unsound: {sum(r[3] != 'crash' for r in unsound)}; "
+        f"crashed: {sum(r[3] == 'crash' for r in unsound)}"
+    )
     for label, group in (("without a same/valid window", plain), ("with a same/valid window", windowed)):
         decided = sum(1 for r in group if r[3] != "unknown")
         print(f"  {label}: {decided} of {len(group)} decided")
     for mode in sorted({r[2] for r in results}):
         counts = ", ".join(f"{s} {by_mode[(mode, s)]}" for s in ("proved", "refuted", "unknown"))
         print(f"  {mode:8s}: {counts}")
-    print(f"time per statement: median {statistics.median(times):.2f} s, worst {max(times):.2f} s "
-          f"({max(results, key=lambda r: r[4])[0]})")
+    print(
+        f"time per statement: median {statistics.median(times):.2f} s, worst {max(times):.2f} s "
+        f"({max(results, key=lambda r: r[4])[0]})"
+    )
     for r in unsound:
         print("CRASH:" if r[3] == "crash" else "UNSOUND:", r[0], f"({r[1]}-D)", r[3], r[5])
     shown = [r for r in results if r[3] == "unknown"][: args.show_unknown]

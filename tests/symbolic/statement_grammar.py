@@ -67,7 +67,11 @@ def render(node) -> str:
     if op == "neg":
         return f"(-{render(node[1])})"
     if op == "scale":
-        return f"{render(node[1])} ({render(node[2])})" if node[1][0] != "num" else f"{render(node[1])}*({render(node[2])})"
+        return (
+            f"{render(node[1])} ({render(node[2])})"
+            if node[1][0] != "num"
+            else f"{render(node[1])}*({render(node[2])})"
+        )
     if op == "smul":
         return f"({render(node[1])} * {render(node[2])})"
     if op == "conv":
@@ -78,7 +82,7 @@ def render(node) -> str:
         return f"{op}({render(node[1])}, {render(node[2])})"
     if op == "circ":
         return f"circ({render(node[1])}, {render(node[2])}, {_integer(node[3])})"
-    if op in ("shift",):
+    if op == "shift":
         return f"shift({render(node[1])}, {_offset(node[2])})"
     if op in ("down", "dft"):
         return f"{op}({render(node[1])}, {_integer(node[2])})"
@@ -137,8 +141,17 @@ class _Context:
 
 def scalar(r, depth=1):
     if depth == 0 or r.random() < 0.5:
-        return r.choice([("num", Fraction(2)), ("num", Fraction(-1)), ("num", Fraction(1, 2)), ("num", Fraction(3)),
-                         ("scalar", "alpha"), ("scalar", "beta"), ("conj", ("scalar", "alpha"))])
+        return r.choice(
+            [
+                ("num", Fraction(2)),
+                ("num", Fraction(-1)),
+                ("num", Fraction(1, 2)),
+                ("num", Fraction(3)),
+                ("scalar", "alpha"),
+                ("scalar", "beta"),
+                ("conj", ("scalar", "alpha")),
+            ]
+        )
     kind = r.choice(["smul", "add", "conj", "neg"])
     if kind in ("conj", "neg"):
         return (kind, scalar(r, depth - 1))
@@ -159,8 +172,25 @@ def expression(c: _Context, depth: int):
     r = c.r
     if depth == 0 or r.random() < 0.25:
         return leaf(c)
-    op = r.choice(["conv", "conv", "add", "sub", "corr", "hadamard", "circ", "convmode", "shift", "flip",
-                   "conj", "down", "dft", "scale", "neg"])
+    op = r.choice(
+        [
+            "conv",
+            "conv",
+            "add",
+            "sub",
+            "corr",
+            "hadamard",
+            "circ",
+            "convmode",
+            "shift",
+            "flip",
+            "conj",
+            "down",
+            "dft",
+            "scale",
+            "neg",
+        ]
+    )
     if op in ("flip", "conj", "neg"):
         return (op, expression(c, depth - 1))
     if op == "shift":
@@ -183,9 +213,22 @@ def expression(c: _Context, depth: int):
 
 
 # which arguments of each sequence operation are sequences
-_CHILDREN = {"add": (1, 2), "sub": (1, 2), "conv": (1, 2), "convmode": (1, 2), "corr": (1, 2), "hadamard": (1, 2),
-             "circ": (1, 2), "neg": (1,), "flip": (1,), "conj": (1,), "shift": (1,), "down": (1,), "dft": (1,),
-             "scale": (2,)}
+_CHILDREN = {
+    "add": (1, 2),
+    "sub": (1, 2),
+    "conv": (1, 2),
+    "convmode": (1, 2),
+    "corr": (1, 2),
+    "hadamard": (1, 2),
+    "circ": (1, 2),
+    "neg": (1,),
+    "flip": (1,),
+    "conj": (1,),
+    "shift": (1,),
+    "down": (1,),
+    "dft": (1,),
+    "scale": (2,),
+}
 
 
 def _positions(node, path=(), inside_window=False):
@@ -296,7 +339,9 @@ def mutate(c: _Context, node):
         options.append((op, target[2], target[1]))
     if op == "circ":
         options.append(("circ", target[1], target[2], c.length(dft=False)))
-        options.append(("circ", target[1], ("shift", target[2], c.modulus if c.dims == 1 else [c.modulus, 0]), target[3]))
+        options.append(
+            ("circ", target[1], ("shift", target[2], c.modulus if c.dims == 1 else [c.modulus, 0]), target[3])
+        )
     if op == "shift":
         options.append(("shift", target[1], c.offset()))
     if op in ("conj", "flip"):
@@ -322,10 +367,12 @@ def _wrapped(c: _Context):
 
     def build(shift_by):
         offset = shift_by if c.dims == 1 else [shift_by, 0]
-        inner = [("hadamard", a, ("shift", ("delta",), offset)),
-                 ("hadamard", ("shift", a, offset), b),
-                 ("down", ("shift", a, offset), stride),
-                 ("dft", ("shift", a, offset), length)][atom]
+        inner = [
+            ("hadamard", a, ("shift", ("delta",), offset)),
+            ("hadamard", ("shift", a, offset), b),
+            ("down", ("shift", a, offset), stride),
+            ("dft", ("shift", a, offset), length),
+        ][atom]
         return ("circ", inner, other, n) if wrap == 0 else ("dft", inner, n if 12 % n == 0 else 4)
 
     return build(k), build(moved)

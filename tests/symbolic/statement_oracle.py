@@ -40,7 +40,7 @@ class Q12:
         self.c = (a, b, c, d)
 
     @staticmethod
-    def of(value) -> "Q12":
+    def of(value) -> Q12:
         if isinstance(value, Q12):
             return value
         if isinstance(value, complex):
@@ -84,7 +84,7 @@ class Q12:
 
     __rmul__ = __mul__
 
-    def conj(self) -> "Q12":
+    def conj(self) -> Q12:
         a, b, c, d = self.c
         return Q12(a, -b, c, -d)
 
@@ -123,7 +123,7 @@ class Approx:
         self.v = complex(value)
 
     @staticmethod
-    def of(value) -> "Approx":
+    def of(value) -> Approx:
         if isinstance(value, Approx):
             return value
         if isinstance(value, tuple):
@@ -133,8 +133,12 @@ class Approx:
         if hasattr(value, "order") and hasattr(value, "terms"):
             import cmath
 
-            return Approx(sum(complex(float(re), float(im)) * cmath.exp(2j * cmath.pi * e / value.order)
-                              for e, re, im in value.terms))
+            return Approx(
+                sum(
+                    complex(float(re), float(im)) * cmath.exp(2j * cmath.pi * e / value.order)
+                    for e, re, im in value.terms
+                )
+            )
         return Approx(complex(value) if not isinstance(value, Fraction) else float(value))
 
     def __add__(self, other):
@@ -251,8 +255,7 @@ def _full(a: Seq, b: Seq, dims) -> Seq:
         for j, y in b.data.items():
             k = tuple(p + q for p, q in zip(i, j))
             data[k] = x * y if k not in data else data[k] + x * y
-    return Seq(tuple(p + q for p, q in zip(a.start, b.start)),
-               tuple(m + n - 1 for m, n in zip(a.shape, b.shape)), data)
+    return Seq(tuple(p + q for p, q in zip(a.start, b.start)), tuple(m + n - 1 for m, n in zip(a.shape, b.shape)), data)
 
 
 def _window(full: Seq, start, shape) -> Seq:
@@ -355,7 +358,7 @@ def parse(text: str):
             take("(")
             if token in ("flip", "conj"):
                 args = [expr()]
-            elif token in ("shift",):
+            elif token == "shift":
                 args = [expr()]
                 take(",")
                 args.append(offset())
@@ -468,11 +471,16 @@ def evaluate(node, env: dict, dims: int, field=None):
         return Seq(origin, (1,) * dims, {origin: field.of(1)})
     if op == "neg":
         value = ev(node[1])
-        return Seq(value.start, value.shape, {k: -v for k, v in value.data.items()}) if isinstance(value, Seq) else -value
+        return (
+            Seq(value.start, value.shape, {k: -v for k, v in value.data.items()}) if isinstance(value, Seq) else -value
+        )
     if op == "conj":
         value = ev(node[1])
-        return Seq(value.start, value.shape, {k: v.conj() for k, v in value.data.items()}) if isinstance(value, Seq) \
+        return (
+            Seq(value.start, value.shape, {k: v.conj() for k, v in value.data.items()})
+            if isinstance(value, Seq)
             else value.conj()
+        )
     if op in ("add", "sub"):
         a, b = ev(node[1]), ev(node[2])
         sign = 1 if op == "add" else -1
@@ -526,12 +534,18 @@ def evaluate(node, env: dict, dims: int, field=None):
         return _window(full, start, shape)
     if op == "shift":
         a, k = ev(node[1]), offset(node[2])
-        return Seq(tuple(s + d for s, d in zip(a.start, k)), a.shape,
-                   {tuple(p + d for p, d in zip(i, k)): v for i, v in a.data.items()})
+        return Seq(
+            tuple(s + d for s, d in zip(a.start, k)),
+            a.shape,
+            {tuple(p + d for p, d in zip(i, k)): v for i, v in a.data.items()},
+        )
     if op == "flip":
         a = ev(node[1])
-        return Seq(tuple(-(s + n - 1) for s, n in zip(a.start, a.shape)), a.shape,
-                   {tuple(-p for p in i): v for i, v in a.data.items()})
+        return Seq(
+            tuple(-(s + n - 1) for s, n in zip(a.start, a.shape)),
+            a.shape,
+            {tuple(-p for p in i): v for i, v in a.data.items()},
+        )
     if op == "down":
         a, s = ev(node[1]), integer(node[2])
         first = tuple(-((-p) // s) for p in a.start)

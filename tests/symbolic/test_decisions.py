@@ -36,8 +36,15 @@ from convalg.symbolic.language import parse
         # shifting an input moves its box, so the window moves with the full result
         ('conv(f, shift(g, 1), mode="same") == shift(conv(f, g, mode="same"), 1)', 1, "proved", None),
         # a sum's box is the hull: the window of a sum is not the sum of the windows
-        ('conv(f + shift(delta, 3), g, mode="same") == conv(f, g, mode="same") + conv(shift(delta, 3), g, mode="same")',
-         1, "refuted", None),
+        (
+            (
+                'conv(f + shift(delta, 3), g, mode="same") == '
+                'conv(f, g, mode="same") + conv(shift(delta, 3), g, mode="same")'
+            ),
+            1,
+            "refuted",
+            None,
+        ),
         # scalars and numbers
         ("f + f == 2 f", 1, "proved", None),
         ("alpha*beta == beta*alpha", 1, "proved", None),
@@ -60,8 +67,10 @@ def test_views_name_what_each_side_depends_on():
     assert described == ["f: its wrap modulo 4; g: its wrap modulo 4", "f: 1 of its entries"]
     # down inside a wrap needs the wrap modulo s N; a convolution at one index, finitely many entries
     assert views(parse("circ(down(f, 2), delta, 3) == delta"), 1)[0].wraps == {"f": 6}
-    assert views(parse("hadamard(f*g, shift(delta, 2)) == delta"), 1)[0].points == {"f": {(0,), (1,), (2,)},
-                                                                              "g": {(0,), (1,), (2,)}}
+    assert views(parse("hadamard(f*g, shift(delta, 2)) == delta"), 1)[0].points == {
+        "f": {(0,), (1,), (2,)},
+        "g": {(0,), (1,), (2,)},
+    }
     with pytest.raises(Unbounded):
         views(parse("f == hadamard(f, g)"), 1)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from convalg.symbolic import check, decide
 from convalg.symbolic.gate import Recheck, recheck_proof
 from convalg.symbolic.language import parse
-from convalg.symbolic.verdict import Proof
 from convalg.symbolic.search import find_counterexample
+from convalg.symbolic.verdict import Proof
 
 
 def _bogus_proof(statement, dims):
     """A 'verified' proof of anything: what a prover with a bug would return."""
-    return Proof(claim=str(statement), method="generating functions", sides=[], labels=[], meet=True,
-                 meet_how="a bug")
+    return Proof(claim=str(statement), method="generating functions", sides=[], labels=[], meet=True, meet_how="a bug")
 
 
 def test_a_proof_the_independent_evaluation_contradicts_is_unknown(monkeypatch):
@@ -26,7 +25,9 @@ def test_a_proof_the_independent_evaluation_contradicts_is_unknown(monkeypatch):
 def test_the_recheck_reaches_past_n_the_shifts_and_the_certificate(monkeypatch):
     # the issue's statement, false only for inputs longer than 40: the re-check's long and sparse
     # instances see it (f = e_40 makes the sides delta and 0)
-    statement = parse("circ(hadamard(f, shift(delta, 40)), delta, 40) == circ(hadamard(f, shift(delta, 80)), delta, 40)")
+    statement = parse(
+        "circ(hadamard(f, shift(delta, 40)), delta, 40) == circ(hadamard(f, shift(delta, 80)), delta, 40)"
+    )
     assert not recheck_proof(statement, 1).agrees
 
 

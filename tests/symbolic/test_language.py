@@ -16,7 +16,7 @@ from convalg.symbolic.language import StatementError, parse
         "alpha (f*g) == (alpha f)*g",
         "corr(f, g) == conj(flip(corr(g, f)))",
         "circ(f, g, N) == circ(g, f, 8)",
-        'conv(f, g, mode="same") == conv(g, f, mode=\'valid\')',
+        "conv(f, g, mode=\"same\") == conv(g, f, mode='valid')",
         "down(shift(f, -2)*g, s) == shift(down(f*g, s), k)",
         "dft(circ(f, g, N), N) == hadamard(dft(f, N), dft(g, N))",
         "1/2*f - 3 f + -f == delta*u - v + w",

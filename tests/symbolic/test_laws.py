@@ -16,8 +16,11 @@ def test_the_battery_covers_every_law_for_every_operator_in_one_and_two_dimensio
 
 
 def test_every_law_gets_its_stated_verdict(battery):
-    wrong = [(law.key, dims, verdict.status, verdict.reason) for law, dims, verdict, _ in battery
-             if verdict.status != law.expected]
+    wrong = [
+        (law.key, dims, verdict.status, verdict.reason)
+        for law, dims, verdict, _ in battery
+        if verdict.status != law.expected
+    ]
     assert wrong == []
 
 
@@ -55,8 +58,12 @@ def test_every_refuted_law_has_a_counterexample_confirmed_by_the_independent_eva
 
 def test_every_proved_identity_is_rechecked_independently_on_random_instances(battery):
     for law, dims, verdict, _ in battery:
-        if verdict.status == "proved" and law.prover in (None, extra.generating_function, extra.dtft_theorem,
-                                                           extra.correlation_generating_function):
+        if verdict.status == "proved" and law.prover in (
+            None,
+            extra.generating_function,
+            extra.dtft_theorem,
+            extra.correlation_generating_function,
+        ):
             assert verdict.recheck is not None and verdict.recheck.agrees, (law.key, dims, verdict.recheck)
             assert verdict.recheck.evaluated >= 3
 
@@ -94,7 +101,7 @@ def test_multichannel_composition_is_not_commutative_with_a_numeric_recheck(batt
 
 def test_law_lookup_names_the_known_laws_on_a_typo():
     assert find("commutativity", "circular").expected == "proved"
-    with pytest.raises(ValueError, match="no law named 'comutativity'.*known: commutativity"):
+    with pytest.raises(ValueError, match=r"no law named 'comutativity'.*known: commutativity"):
         find("comutativity")
     with pytest.raises(ValueError, match="operator must be one of"):
         find("commutativity", "deconvolution")

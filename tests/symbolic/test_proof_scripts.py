@@ -35,7 +35,12 @@ def test_a_proof_script_fails_when_a_verdict_is_not_the_expected_one(tmp_path):
         "    laws.Law(l.name, l.operator, l.statement, 'proved', dims=(1,)) for l in laws.LAWS)\n"
         "sys.exit(run(['commutativity'], operators=['correlation']))\n"
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "CONVALG_PROOF_SIZE": "0"})
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CONVALG_PROOF_SIZE": "0"},
+    )
     assert done.returncode == 1
     assert "refuted, expected proved" in done.stdout

@@ -16,9 +16,9 @@ import statement_oracle as oracle
 from hypothesis import example, given
 from hypothesis import strategies as st
 from soundness_harness import judge
+from test_regressions import FALSE, TRUE
 
 from convalg.symbolic import check
-from test_regressions import FALSE, TRUE
 
 # statements the harness found (or the issue reported); each stays an explicit example
 FOUND = [

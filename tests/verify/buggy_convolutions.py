@@ -155,7 +155,7 @@ def overlap_add_wrong_after_16(signal, kernel):
 
 def drops_taps_from_64(signal, kernel):
     """A fixed-size tap buffer of 63 entries: kernels of 64 taps or more lose the rest."""
-    return np.convolve(signal, kernel[:63])  if len(kernel) >= 64 else np.convolve(signal, kernel)  # BUG
+    return np.convolve(signal, kernel[:63]) if len(kernel) >= 64 else np.convolve(signal, kernel)  # BUG
 
 
 def float32_long_signal_path(signal, kernel):
@@ -335,9 +335,11 @@ def polynomial_product(signal, kernel):
 def fft_truncates_integers(signal, kernel):
     """FFT convolution cast back to integers with astype (truncation) instead of rounding."""
     n = len(signal) + len(kernel) - 1
-    out = np.fft.irfft(np.fft.rfft(signal, 2 * n) * np.fft.rfft(kernel, 2 * n), 2 * n)[:n] \
-        if not (np.iscomplexobj(signal) or np.iscomplexobj(kernel)) \
+    out = (
+        np.fft.irfft(np.fft.rfft(signal, 2 * n) * np.fft.rfft(kernel, 2 * n), 2 * n)[:n]
+        if not (np.iscomplexobj(signal) or np.iscomplexobj(kernel))
         else np.fft.ifft(np.fft.fft(signal, 2 * n) * np.fft.fft(kernel, 2 * n))[:n]
+    )
     if signal.dtype.kind in "iu":
         return out.astype(signal.dtype)  # BUG: 2.9999999 becomes 2
     return out
@@ -458,7 +460,7 @@ def fft_claimed_direct(signal, kernel):
     return scipy.signal.fftconvolve(signal, kernel)
 
 
-def kernel_fft_cached_by_length(signal, kernel, _cache={}):
+def kernel_fft_cached_by_length(signal, kernel, _cache={}):  # noqa: B006 - the shared cache is the bug under test
     """Caches the kernel's FFT keyed by its length only: a new kernel of the same length reuses the old one."""
     n = len(signal) + len(kernel) - 1
     nfft = 1 << (n - 1).bit_length()
@@ -469,7 +471,7 @@ def kernel_fft_cached_by_length(signal, kernel, _cache={}):
     return out if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else out.real
 
 
-def returns_an_internal_buffer(signal, kernel, _buffer=[None]):
+def returns_an_internal_buffer(signal, kernel, _buffer=[None]):  # noqa: B006 - the shared buffer is the bug under test
     """Reuses one output buffer across calls: a result changes when the function is called again."""
     n = len(signal) + len(kernel) - 1
     dtype = np.result_type(signal, kernel)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
+import buggy_convolutions as buggy
+import correct_convolutions as correct
 import numpy as np
 import scipy.ndimage
 import scipy.signal
-
-import buggy_convolutions as buggy
-import correct_convolutions as correct
 import torch_convolutions as torchs
 
 
@@ -48,39 +47,80 @@ def _lib(name, fn, dims=1, **contract):
 
 LIBRARY = [
     # numpy
-    *[_lib(f"numpy.convolve-{m}", partial(np.convolve, mode=m), like="numpy.convolve", mode=m)
-      for m in ("full", "same", "valid")],
-    *[_lib(f"numpy.correlate-{m}", partial(np.correlate, mode=m), like="numpy.correlate", mode=m)
-      for m in ("full", "same", "valid")],
+    *[
+        _lib(f"numpy.convolve-{m}", partial(np.convolve, mode=m), like="numpy.convolve", mode=m)
+        for m in ("full", "same", "valid")
+    ],
+    *[
+        _lib(f"numpy.correlate-{m}", partial(np.correlate, mode=m), like="numpy.correlate", mode=m)
+        for m in ("full", "same", "valid")
+    ],
     # scipy.signal, 1-D, every mode and method
     # method='fft' rounds integer results from float64 FFTs (only 'auto' checks they stay exact)
-    *[_lib(f"scipy.signal.{f.__name__}-{m}-{meth}", partial(f, mode=m, method=meth), like=f"scipy.signal.{f.__name__}",
-           mode=m, **({"integers": "float64"} if meth == "fft" else {}))
-      for f in (scipy.signal.convolve, scipy.signal.correlate)
-      for m in ("full", "same", "valid") for meth in ("auto", "direct", "fft")],
-    *[_lib(f"scipy.signal.{f.__name__}-{m}", partial(f, mode=m), like=f"scipy.signal.{f.__name__}", mode=m)
-      for f in (scipy.signal.fftconvolve, scipy.signal.oaconvolve) for m in ("full", "same", "valid")],
+    *[
+        _lib(
+            f"scipy.signal.{f.__name__}-{m}-{meth}",
+            partial(f, mode=m, method=meth),
+            like=f"scipy.signal.{f.__name__}",
+            mode=m,
+            **({"integers": "float64"} if meth == "fft" else {}),
+        )
+        for f in (scipy.signal.convolve, scipy.signal.correlate)
+        for m in ("full", "same", "valid")
+        for meth in ("auto", "direct", "fft")
+    ],
+    *[
+        _lib(f"scipy.signal.{f.__name__}-{m}", partial(f, mode=m), like=f"scipy.signal.{f.__name__}", mode=m)
+        for f in (scipy.signal.fftconvolve, scipy.signal.oaconvolve)
+        for m in ("full", "same", "valid")
+    ],
     # scipy.signal, 2-D and 3-D
-    *[_lib(f"scipy.signal.{f.__name__}-{m}-{b}", partial(f, mode=m, boundary=b), 2, like=f"scipy.signal.{f.__name__}",
-           mode=m, boundary=b)
-      for f in (scipy.signal.convolve2d, scipy.signal.correlate2d)
-      for m, b in (("full", "fill"), ("same", "fill"), ("valid", "fill"), ("same", "wrap"), ("same", "symm"),
-                   ("full", "wrap"))],
-    *[_lib(f"scipy.signal.{f.__name__}-{d}d-{m}", partial(f, mode=m), d, like=f"scipy.signal.{f.__name__}", mode=m)
-      for f in (scipy.signal.convolve, scipy.signal.correlate, scipy.signal.fftconvolve)
-      for d in (2, 3) for m in ("full", "same", "valid")],
+    *[
+        _lib(
+            f"scipy.signal.{f.__name__}-{m}-{b}",
+            partial(f, mode=m, boundary=b),
+            2,
+            like=f"scipy.signal.{f.__name__}",
+            mode=m,
+            boundary=b,
+        )
+        for f in (scipy.signal.convolve2d, scipy.signal.correlate2d)
+        for m, b in (
+            ("full", "fill"),
+            ("same", "fill"),
+            ("valid", "fill"),
+            ("same", "wrap"),
+            ("same", "symm"),
+            ("full", "wrap"),
+        )
+    ],
+    *[
+        _lib(f"scipy.signal.{f.__name__}-{d}d-{m}", partial(f, mode=m), d, like=f"scipy.signal.{f.__name__}", mode=m)
+        for f in (scipy.signal.convolve, scipy.signal.correlate, scipy.signal.fftconvolve)
+        for d in (2, 3)
+        for m in ("full", "same", "valid")
+    ],
     # scipy.ndimage
-    *[_lib(f"scipy.ndimage.{f.__name__}-{b}", partial(f, mode=b), like=f"scipy.ndimage.{f.__name__}", boundary=b)
-      for f in (scipy.ndimage.convolve1d, scipy.ndimage.correlate1d)
-      for b in ("reflect", "constant", "nearest", "mirror", "wrap")],
-    *[_lib(f"scipy.ndimage.{f.__name__}-{d}d-{b}", partial(f, mode=b), d, like=f"scipy.ndimage.{f.__name__}",
-           boundary=b)
-      for f in (scipy.ndimage.convolve, scipy.ndimage.correlate)
-      for d in (1, 2, 3) for b in ("reflect", "constant", "wrap")],
+    *[
+        _lib(f"scipy.ndimage.{f.__name__}-{b}", partial(f, mode=b), like=f"scipy.ndimage.{f.__name__}", boundary=b)
+        for f in (scipy.ndimage.convolve1d, scipy.ndimage.correlate1d)
+        for b in ("reflect", "constant", "nearest", "mirror", "wrap")
+    ],
+    *[
+        _lib(
+            f"scipy.ndimage.{f.__name__}-{d}d-{b}",
+            partial(f, mode=b),
+            d,
+            like=f"scipy.ndimage.{f.__name__}",
+            boundary=b,
+        )
+        for f in (scipy.ndimage.convolve, scipy.ndimage.correlate)
+        for d in (1, 2, 3)
+        for b in ("reflect", "constant", "wrap")
+    ],
     # torch, through the wrapper every user writes
     _ok(torchs.torch_conv1d, name="torch.conv1d", library=True, torch=True, like="torch.conv1d"),
-    _ok(torchs.torch_conv1d_same, name="torch.conv1d-same", library=True, torch=True, like="torch.conv1d",
-        mode="same"),
+    _ok(torchs.torch_conv1d_same, name="torch.conv1d-same", library=True, torch=True, like="torch.conv1d", mode="same"),
     _ok(torchs.torch_conv2d, 2, name="torch.conv2d", library=True, torch=True, like="torch.conv2d"),
     _ok(torchs.torch_conv3d, 3, name="torch.conv3d", library=True, torch=True, like="torch.conv3d"),
 ]
@@ -100,8 +140,12 @@ HAND_WRITTEN_CORRECT = [
     _ok(correct.sliding_windows_einsum, like="torch.conv1d"),
     # explicit zero padding: a NaN tap multiplies the padding zeros too (boundary 'constant')
     _ok(correct.sliding_windows_full_convolution, like="numpy.convolve", boundary="constant"),
-    _ok(correct.ndimage_with_the_right_origin, like="scipy.ndimage.convolve1d", boundary="constant",
-        same_start="(k-1)//2"),
+    _ok(
+        correct.ndimage_with_the_right_origin,
+        like="scipy.ndimage.convolve1d",
+        boundary="constant",
+        same_start="(k-1)//2",
+    ),
     _ok(correct.valid_correlation_from_numpy, like="torch.conv1d"),
     _ok(correct.integer_exact_convolution, like="numpy.convolve", integers="exact"),
     # loops leave out the terms outside the signal (boundary 'zero'), convolve2d multiplies zeros ('constant')

@@ -37,10 +37,10 @@ def loops_full_correlation(signal, kernel):
     out = np.zeros(n + k - 1, dtype=_accumulator(signal, kernel))
     conj = np.conj(kernel) if np.iscomplexobj(kernel) else kernel
     for m in range(n + k - 1):
-        for l in range(k):
-            i = l + m - (k - 1)
+        for j in range(k):
+            i = j + m - (k - 1)
             if 0 <= i < n:
-                out[m] += signal[i] * conj[l]
+                out[m] += signal[i] * conj[j]
     return out
 
 

@@ -7,11 +7,11 @@ catalogue must at least be reported as a violation.
 
 from __future__ import annotations
 
+import buggy_convolutions as buggy
+import catalogue
 import numpy as np
 import pytest
 
-import buggy_convolutions as buggy
-import catalogue
 from convalg.testing import verify
 
 # A hang costs the time limit on every try: the tests give the hanging fixtures one second.
@@ -33,7 +33,7 @@ def _only(report, kind: str):
 
 
 @pytest.mark.parametrize(
-    "name, words",
+    ("name", "words"),
     [
         ("conjugated_kernel", "conjugates the kernel"),
         ("conjugated_output", "conjugates both"),
@@ -47,8 +47,12 @@ def test_an_expected_product_is_checked_in_full_not_only_by_its_name(name, words
     # issue 12, item 1: --expect compared only the word 'convolution' / 'correlation'
     violation = _only(_report(name), "convention")
     assert any(words in line for line in violation.diagnosis), str(violation)
-    assert np.iscomplexobj(violation.signal) or np.iscomplexobj(violation.kernel) or "reversed" in words \
+    assert (
+        np.iscomplexobj(violation.signal)
+        or np.iscomplexobj(violation.kernel)
+        or "reversed" in words
         or "slides" in words
+    )
     assert violation.signal.size <= 2 and violation.kernel.size <= 2  # shrunk to the smallest witness
     assert violation.confirmed.startswith("confirmed by the independent exact evaluation")
 
@@ -68,7 +72,7 @@ def test_a_2d_function_wrong_from_eight_columns_is_caught_and_the_counterexample
 
 
 @pytest.mark.parametrize(
-    "name, axis, threshold, dtype",
+    ("name", "axis", "threshold", "dtype"),
     [
         ("overlap_add_wrong_after_16", "signal", 17, None),
         ("drops_taps_from_64", "kernel", 64, None),
@@ -144,13 +148,33 @@ def test_one_wrong_convention_is_reported_once_with_the_other_inputs_as_also_see
     assert len(report.violations[0].also_seen) > 5
 
 
-OTHER_BUGS = [f.name for f in catalogue.BUGGY if f.name not in {
-    "conjugated_kernel", "conjugated_output", "reversed_output", "correlate_swapped_full", "correlate_swapped_valid",
-    "correlation_without_conjugate", "real_part_only", "wrong_from_eight_columns_2d", "overlap_add_wrong_after_16",
-    "drops_taps_from_64", "float32_long_signal_path", "nan_as_zero", "returns_its_input_for_a_unit_kernel",
-    "returns_a_view_of_the_signal", "hangs_on_long_signals", "hangs_in_a_busy_loop", "exits_with_status_0",
-    "kills_its_process", "crashes_on_single_tap", "returns_an_internal_buffer",
-}]
+OTHER_BUGS = [
+    f.name
+    for f in catalogue.BUGGY
+    if f.name
+    not in {
+        "conjugated_kernel",
+        "conjugated_output",
+        "reversed_output",
+        "correlate_swapped_full",
+        "correlate_swapped_valid",
+        "correlation_without_conjugate",
+        "real_part_only",
+        "wrong_from_eight_columns_2d",
+        "overlap_add_wrong_after_16",
+        "drops_taps_from_64",
+        "float32_long_signal_path",
+        "nan_as_zero",
+        "returns_its_input_for_a_unit_kernel",
+        "returns_a_view_of_the_signal",
+        "hangs_on_long_signals",
+        "hangs_in_a_busy_loop",
+        "exits_with_status_0",
+        "kills_its_process",
+        "crashes_on_single_tap",
+        "returns_an_internal_buffer",
+    }
+]
 
 
 @pytest.mark.parametrize(
@@ -169,7 +193,7 @@ def test_the_snippet_reproduces_the_violation():
     report = _report("int32_accumulator")
     violation = report.violations[0]
     printed = []
-    exec(violation.snippet, {"print": printed.append})  # noqa: S102
+    exec(violation.snippet, {"print": printed.append})
     assert np.array_equal(printed[0], buggy.int32_accumulator(violation.signal, violation.kernel))
     assert printed[1].tolist() != printed[0].tolist()  # the expected line differs from the output
     assert [int(v) for v in printed[1].tolist()] == [int(violation.signal[0]) * int(violation.kernel[0])]

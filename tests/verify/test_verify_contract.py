@@ -18,7 +18,7 @@ def test_fields_accept_the_names_users_know_and_reject_others_by_name():
     assert Contract(boundary="symm").boundary == "reflect"
     assert Contract(conjugate="none").conjugate == "neither"
     assert Contract(same_start="(k - 1) // 2").same_start == "(k-1)//2"
-    with pytest.raises(ValueError, match="boundary must be one of .*'wrap'"):
+    with pytest.raises(ValueError, match=r"boundary must be one of .*'wrap'"):
         Contract(boundary="periodic-ish")
     with pytest.raises(TypeError, match="mode must be a string"):
         Contract(mode=3)
@@ -28,8 +28,19 @@ def test_fields_accept_the_names_users_know_and_reject_others_by_name():
 def test_every_preset_states_every_property(name):
     dims, contract = PRESETS[name]
     assert contract.algebra_stated
-    for field in ("operation", "conjugate", "order", "mode", "boundary", "nonfinite", "integers", "precision",
-                  "same_start", "same_length", "valid_shapes"):
+    for field in (
+        "operation",
+        "conjugate",
+        "order",
+        "mode",
+        "boundary",
+        "nonfinite",
+        "integers",
+        "precision",
+        "same_start",
+        "same_length",
+        "valid_shapes",
+    ):
         assert getattr(contract, field) in CHOICES[field], (name, field)
     assert set(dims) <= {1, 2, 3}
 
@@ -45,14 +56,17 @@ def test_one_word_states_the_windows_of_each_library():
 
 def test_stating_only_the_product_states_scipys_conjugation_and_order():
     correlation = contract_from_options(expect="correlation")
-    assert (correlation.operation, correlation.conjugate, correlation.order) == ("correlation", "kernel",
-                                                                                 "signal-kernel")
+    assert (correlation.operation, correlation.conjugate, correlation.order) == (
+        "correlation",
+        "kernel",
+        "signal-kernel",
+    )
     assert correlation.mode is None  # the window is left to detection
     assert contract_from_options(expect="correlation", conjugate="neither").conjugate == "neither"
 
 
 @pytest.mark.parametrize(
-    "options, words",
+    ("options", "words"),
     [
         ({"like": "numpy.convolvee"}, "like must name a preset"),
         ({"like": "numpy.convolve", "dims": 2}, "numpy.convolve takes 1-D inputs"),
@@ -97,13 +111,22 @@ def _library_cases():
             ("scipy.ndimage.convolve1d", partial(scipy.ndimage.convolve1d, mode=boundary), 1, {"boundary": boundary}),
             ("scipy.ndimage.correlate", partial(scipy.ndimage.correlate, mode=boundary), 2, {"boundary": boundary}),
         ]
-    cases.append(("scipy.signal.convolve2d", partial(scipy.signal.convolve2d, mode="same", boundary="symm"), 2,
-                  {"mode": "same", "boundary": "symm"}))
+    cases.append(
+        (
+            "scipy.signal.convolve2d",
+            partial(scipy.signal.convolve2d, mode="same", boundary="symm"),
+            2,
+            {"mode": "same", "boundary": "symm"},
+        )
+    )
     return cases
 
 
-@pytest.mark.parametrize("preset, fn, dims, options", _library_cases(),
-                         ids=[f"{c[0]}-{'-'.join(c[3].values())}" for c in _library_cases()])
+@pytest.mark.parametrize(
+    ("preset", "fn", "dims", "options"),
+    _library_cases(),
+    ids=[f"{c[0]}-{'-'.join(c[3].values())}" for c in _library_cases()],
+)
 def test_each_preset_reference_is_what_the_library_computes(preset, fn, dims, options):
     contract = contract_from_options(like=preset, dims=dims, **options).completed(None)
     rng = np.random.default_rng(7)
@@ -121,13 +144,20 @@ def test_the_ndimage_presets_state_its_tiny_tap_rules():
     kernel_1d = np.array([0.0, 1e-88, 1e-88])  # symmetric within DBL_EPSILON, so ndimage uses tap 0 twice
     signal = np.ones(5)
     contract = contract_from_options(like="scipy.ndimage.convolve1d", boundary="constant").completed(None)
-    np.testing.assert_allclose(scipy.ndimage.convolve1d(signal, kernel_1d, mode="constant"),
-                               np.asarray(contract.reference(signal, kernel_1d), dtype=float), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        scipy.ndimage.convolve1d(signal, kernel_1d, mode="constant"),
+        np.asarray(contract.reference(signal, kernel_1d), dtype=float),
+        rtol=1e-12,
+        atol=0,
+    )
     contract_nd = contract_from_options(like="scipy.ndimage.correlate", dims=2, boundary="constant").completed(None)
     tiny = np.array([[1.0, 1e-30]])  # N-D filters drop taps of magnitude <= DBL_EPSILON
     image = np.arange(6.0).reshape(2, 3)
-    np.testing.assert_allclose(scipy.ndimage.correlate(image, tiny, mode="constant"),
-                               np.asarray(contract_nd.reference(image, tiny), dtype=float), rtol=1e-15)
+    np.testing.assert_allclose(
+        scipy.ndimage.correlate(image, tiny, mode="constant"),
+        np.asarray(contract_nd.reference(image, tiny), dtype=float),
+        rtol=1e-15,
+    )
     nan_tap = np.array([[1.0, np.nan]])  # and NaN taps (|NaN| > eps is false): no NaN reaches the output
     assert not contract_nd.touched(image, nan_tap).any()
     assert np.isfinite(scipy.ndimage.correlate(image, nan_tap, mode="constant")).all()
@@ -148,7 +178,13 @@ def test_correlate2d_conjugates_a_swapped_complex_valid_result_and_its_preset_sa
     small, large = _random(rng, (2, 3), "complex128"), _random(rng, (4, 5), "complex128")
     contract = contract_from_options(like="scipy.signal.correlate2d", mode="valid", dims=2).completed(None)
     assert contract.conjugates_output(small, large)
-    np.testing.assert_allclose(scipy.signal.correlate2d(small, large, "valid"),
-                               np.asarray(contract.reference(small, large), dtype=complex), rtol=1e-12)
-    np.testing.assert_allclose(scipy.signal.correlate(small, large, "valid"),
-                               np.conj(scipy.signal.correlate2d(small, large, "valid")), rtol=1e-12)
+    np.testing.assert_allclose(
+        scipy.signal.correlate2d(small, large, "valid"),
+        np.asarray(contract.reference(small, large), dtype=complex),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        scipy.signal.correlate(small, large, "valid"),
+        np.conj(scipy.signal.correlate2d(small, large, "valid")),
+        rtol=1e-12,
+    )

@@ -112,7 +112,7 @@ def test_keyboard_interrupt_reaches_the_caller(timeout):
         harness.call(SIGNAL, KERNEL)
 
 
-@pytest.mark.parametrize("fn, failure", [(mutates, "mutated"), (identity, "aliased"), (view, "aliased")])
+@pytest.mark.parametrize(("fn", "failure"), [(mutates, "mutated"), (identity, "aliased"), (view, "aliased")])
 def test_side_effects_and_aliasing_are_observed(fn, failure, timeout):
     with Harness(fn, timeout=timeout) as harness:
         assert harness.call(SIGNAL, KERNEL).failure() == failure

@@ -49,8 +49,9 @@ def _brute_1d(contract: Contract, signal: list, kernel: list) -> list:
     x, offset = _extended(s, "zero" if contract.mode == "valid" else contract.boundary, pad)
 
     def full(t):  # full-product output t: convolution sum_j x[t - j] w[j]; correlation sum_j x[t - (k-1) + j] w[j]
-        return sum(w[j] * x[offset + (t - j if contract.operation == "convolution" else t - (k - 1) + j)]
-                   for j in range(k))
+        return sum(
+            w[j] * x[offset + (t - j if contract.operation == "convolution" else t - (k - 1) + j)] for j in range(k)
+        )
 
     if contract.mode == "full":
         return [full(t) for t in range(n + k - 1)]
@@ -78,7 +79,7 @@ def _to_exact(x: np.ndarray) -> list:
     return out
 
 
-class complex_fraction:  # noqa: N801  a Gaussian rational, exact
+class complex_fraction:
     def __init__(self, re, im):
         self.re, self.im = Fraction(re), Fraction(im)
 
@@ -103,14 +104,21 @@ class complex_fraction:  # noqa: N801  a Gaussian rational, exact
 
 
 def _exact_values(result) -> list:
-    return [complex_fraction(Fraction(re) * Fraction(2) ** result.exponent,
-                             Fraction(result.imag[i] if result.imag is not None else 0) * Fraction(2) ** result.exponent)
-            for i, re in enumerate(result.real)]
+    return [
+        complex_fraction(
+            Fraction(re) * Fraction(2) ** result.exponent,
+            Fraction(result.imag[i] if result.imag is not None else 0) * Fraction(2) ** result.exponent,
+        )
+        for i, re in enumerate(result.real)
+    ]
 
 
 def _fast_values(contract, signal, kernel) -> list:
-    return _to_exact(np.asarray(contract.reference(signal, kernel)).astype(
-        np.complex128 if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else object))
+    return _to_exact(
+        np.asarray(contract.reference(signal, kernel)).astype(
+            np.complex128 if np.iscomplexobj(signal) or np.iscomplexobj(kernel) else object
+        )
+    )
 
 
 contracts = st.builds(
@@ -130,10 +138,26 @@ contracts = st.builds(
 
 
 @settings(max_examples=80, deadline=None)
-@given(contracts, st.lists(st.integers(-9, 9), min_size=1, max_size=60),
-       st.lists(st.integers(-9, 9), min_size=1, max_size=25), st.booleans())
-@example(Contract(operation="convolution", conjugate="neither", order="signal-kernel", mode="same",
-                  same_start="k//2", same_length="signal", boundary="mirror"), [1, 2], [1, 1, 1, 1, 1], True)
+@given(
+    contracts,
+    st.lists(st.integers(-9, 9), min_size=1, max_size=60),
+    st.lists(st.integers(-9, 9), min_size=1, max_size=25),
+    st.booleans(),
+)
+@example(
+    Contract(
+        operation="convolution",
+        conjugate="neither",
+        order="signal-kernel",
+        mode="same",
+        same_start="k//2",
+        same_length="signal",
+        boundary="mirror",
+    ),
+    [1, 2],
+    [1, 1, 1, 1, 1],
+    True,
+)
 def test_both_evaluations_equal_the_brute_force_sums_exactly(contract, signal, kernel, complex_):
     rng = np.random.default_rng(len(signal) * 31 + len(kernel))
     s = np.array(signal, dtype=np.int64)
@@ -150,19 +174,32 @@ def test_both_evaluations_equal_the_brute_force_sums_exactly(contract, signal, k
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(-1e300, 1e300, allow_nan=False, allow_subnormal=True), min_size=1, max_size=30),
-       st.lists(st.floats(-1e-300, 1e-300, allow_nan=False), min_size=1, max_size=8))
+@given(
+    st.lists(st.floats(-1e300, 1e300, allow_nan=False, allow_subnormal=True), min_size=1, max_size=30),
+    st.lists(st.floats(-1e-300, 1e-300, allow_nan=False), min_size=1, max_size=8),
+)
 def test_the_exact_evaluation_is_exact_for_any_floats(signal, kernel):
-    contract = Contract(operation="convolution", conjugate="neither", order="signal-kernel", mode="full",
-                        boundary="zero")
+    contract = Contract(
+        operation="convolution", conjugate="neither", order="signal-kernel", mode="full", boundary="zero"
+    )
     want = _brute_1d(contract, _to_exact(np.array(signal)), _to_exact(np.array(kernel)))
     assert _exact_values(evaluate(contract, np.array(signal), np.array(kernel))) == want
 
 
 def _2d_contract(**fields):
-    return Contract(operation="convolution", conjugate="neither", order="signal-kernel", mode="full",
-                    same_start="(k-1)//2", same_length="signal", valid_shapes="either", boundary="zero",
-                    nonfinite="local", integers="exact", precision="promote").override(**fields)
+    return Contract(
+        operation="convolution",
+        conjugate="neither",
+        order="signal-kernel",
+        mode="full",
+        same_start="(k-1)//2",
+        same_length="signal",
+        valid_shapes="either",
+        boundary="zero",
+        nonfinite="local",
+        integers="exact",
+        precision="promote",
+    ).override(**fields)
 
 
 def test_2d_evaluations_equal_brute_force_sums_built_axis_by_axis():
@@ -170,9 +207,11 @@ def test_2d_evaluations_equal_brute_force_sums_built_axis_by_axis():
     for trial in range(20):
         s = rng.integers(-5, 6, tuple(rng.integers(1, 14, 2)))
         w = rng.integers(-5, 6, tuple(rng.integers(1, 6, 2)))
-        contract = _2d_contract(operation=("convolution", "correlation")[trial % 2],
-                                boundary=("zero", "wrap", "reflect", "nearest", "mirror")[trial % 5],
-                                mode=("full", "same")[trial % 2 == 0])
+        contract = _2d_contract(
+            operation=("convolution", "correlation")[trial % 2],
+            boundary=("zero", "wrap", "reflect", "nearest", "mirror")[trial % 5],
+            mode=("full", "same")[trial % 2 == 0],
+        )
         # each tap's term applies the 1-D definition along each axis (the extension is per axis)
         want = sum(_separable(contract, s, w, a, b) for a in range(w.shape[0]) for b in range(w.shape[1]))
         exact = evaluate(contract, s, w)

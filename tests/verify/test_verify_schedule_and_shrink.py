@@ -32,7 +32,7 @@ def test_the_default_budget_draws_long_kernels_kernels_longer_than_signals_and_o
     assert any(c.signal.size == 1 for c in cases) and any(c.kernel.size == 1 for c in cases)
 
 
-@pytest.mark.parametrize("dims, side", [(2, 64), (3, 16)])
+@pytest.mark.parametrize(("dims", "side"), [(2, 64), (3, 16)])
 def test_images_and_volumes_reach_real_sides(dims, side):
     assert max(max(c.signal.shape) for c in _cases(dims)) >= side
 
@@ -59,8 +59,11 @@ def test_structured_values_are_drawn():
 
 
 def test_the_schedule_is_reproducible_from_its_seed():
-    first, again, other = _cases(seed=1, max_examples=30), _cases(seed=1, max_examples=30), _cases(seed=2,
-                                                                                                 max_examples=30)
+    first, again, other = (
+        _cases(seed=1, max_examples=30),
+        _cases(seed=1, max_examples=30),
+        _cases(seed=2, max_examples=30),
+    )
     assert all(np.array_equal(a.signal, b.signal, equal_nan=True) for a, b in zip(first, again))
     assert not all(a.signal.shape == b.signal.shape for a, b in zip(first, other))
 

@@ -92,8 +92,15 @@ def im2col_tap_order(input, weight, bias=None, stride=1, padding=0, dilation=1, 
 
 def float32_accumulation(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Computes in float32 whatever the inputs (a GPU habit), then returns the input dtype."""
-    y = im2col_conv(input.astype(np.float32), weight.astype(np.float32),
-                    None if bias is None else bias.astype(np.float32), stride, padding, dilation, groups)
+    y = im2col_conv(
+        input.astype(np.float32),
+        weight.astype(np.float32),
+        None if bias is None else bias.astype(np.float32),
+        stride,
+        padding,
+        dilation,
+        groups,
+    )
     return y.astype(input.dtype)
 
 
@@ -117,8 +124,9 @@ def stride_of_first_axis(input, weight, bias=None, stride=1, padding=0, dilation
 def backward_missing_flip(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1):
     """grad_input as a correlation of the upstream gradient with the kernel: the flip is missing."""
     flipped = weight[(slice(None), slice(None)) + (slice(None, None, -1),) * (weight.ndim - 2)]
-    grad_input, _, _ = im2col_conv_backward(grad_output, input, np.ascontiguousarray(flipped), stride, padding,
-                                            dilation, groups)
+    grad_input, _, _ = im2col_conv_backward(
+        grad_output, input, np.ascontiguousarray(flipped), stride, padding, dilation, groups
+    )
     _, grad_weight, grad_bias = im2col_conv_backward(grad_output, input, weight, stride, padding, dilation, groups)
     return grad_input, grad_weight, grad_bias
 
@@ -140,12 +148,14 @@ def grad_weight_off_by_one(grad_output, input, weight, stride=1, padding=0, dila
         xs = np.pad(xp, [(0, 0), (0, 0)] + [(0, m) for m in gd.shape[2:]])[(slice(None), slice(None), *window)]
         xs = xs.reshape(n, groups, cg, -1)
         grad_weight[(slice(None), slice(None), *tap)] = np.einsum(
-            "ngop,ngcp->goc", gd.reshape(n, groups, og, -1), xs).reshape(c_out, cg)
+            "ngop,ngcp->goc", gd.reshape(n, groups, og, -1), xs
+        ).reshape(c_out, cg)
     return grad_input, grad_weight, grad_bias
 
 
 def grad_bias_mean(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1):
     """grad_bias averaged over the batch instead of summed."""
-    grad_input, grad_weight, grad_bias = im2col_conv_backward(grad_output, input, weight, stride, padding, dilation,
-                                                              groups)
+    grad_input, grad_weight, grad_bias = im2col_conv_backward(
+        grad_output, input, weight, stride, padding, dilation, groups
+    )
     return grad_input, grad_weight, grad_bias / input.shape[0]

@@ -36,17 +36,26 @@ def geometries(draw, max_side=9):
     kernel = tuple(draw(st.lists(st.integers(1, 3), min_size=dims, max_size=dims)))
     dilation = tuple(draw(st.lists(st.integers(1, 3), min_size=dims, max_size=dims)))
     stride = tuple(draw(st.lists(st.integers(1, 3), min_size=dims, max_size=dims)))
-    padding = draw(st.one_of(st.just("same"), st.just("valid"),
-                             st.tuples(*[st.integers(0, 4)] * dims)))
+    padding = draw(st.one_of(st.just("same"), st.just("valid"), st.tuples(*[st.integers(0, 4)] * dims)))
     if padding == "same":
         stride = (1,) * dims
     side = max_side if dims < 3 else 5
     extent = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
     pads = [0] * dims if isinstance(padding, str) else padding
     spatial = tuple(draw(st.integers(max(1, e - 2 * p), max(1, e - 2 * p) + side)) for e, p in zip(extent, pads))
-    geom = Geometry(dims, draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)),
-                    groups * draw(st.integers(1, 2)), groups, spatial, kernel, stride, padding, dilation,
-                    draw(st.booleans()))
+    geom = Geometry(
+        dims,
+        draw(st.integers(1, 2)),
+        groups * draw(st.integers(1, 2)),
+        groups * draw(st.integers(1, 2)),
+        groups,
+        spatial,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        draw(st.booleans()),
+    )
     return geom if geom.defined() else geom.but(padding="same", stride=1)
 
 
@@ -115,8 +124,10 @@ def test_the_exact_gradients_are_the_adjoints_of_the_exact_forward(geom, seed):
 
     assert inner(y, g) == inner(gx, x) == inner(gw, w)
     per_channel = math.prod(geom.out_spatial)
-    sums = [sum(Fraction(v) for k, v in enumerate(g.ravel()) if (k // per_channel) % geom.out_channels == o)
-            for o in range(geom.out_channels)]
+    sums = [
+        sum(Fraction(v) for k, v in enumerate(g.ravel()) if (k // per_channel) % geom.out_channels == o)
+        for o in range(geom.out_channels)
+    ]
     assert [Fraction(n, gb.denominator) for n in gb.numerators] == sums
 
 

@@ -16,8 +16,9 @@ def torch_conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups
     import torch
 
     b = None if bias is None else torch.from_numpy(bias)
-    y = _functional(input.ndim - 2)(torch.from_numpy(input), torch.from_numpy(weight), b, stride, padding, dilation,
-                                    groups)
+    y = _functional(input.ndim - 2)(
+        torch.from_numpy(input), torch.from_numpy(weight), b, stride, padding, dilation, groups
+    )
     return y.numpy()
 
 

@@ -98,7 +98,7 @@ def train_kernel(x, y, kernel_shape, *, backend, seed, max_steps, tolerance=1e-7
     # the loss is a mean over the O output channels too, so the curvature per channel is L / O
     losses: list[float] = []
     previous = backends.to_numpy(model.weight.value)
-    for step in range(1, max_steps + 1):
+    for step in range(1, max_steps + 1):  # noqa: B007 - returned: the steps taken
         history = nn.fit(model, loss, optimizer, inputs, targets, epochs=1, progress=False)
         losses.append(history.epoch_loss[0])
         current = backends.to_numpy(model.weight.value)

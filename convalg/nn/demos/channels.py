@@ -54,8 +54,9 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
     noisy = clean + NOISE * clean.std(axis=(1, 2), keepdims=True) * rng.standard_normal(clean.shape)
     ls = _common.least_squares(x[None], noisy[None], (3, 3))
     steps = 6000
-    learned, losses, used = _common.train_kernel(x[None], noisy[None], (3, 3), backend=backend, seed=seed,
-                                                 max_steps=steps)
+    learned, losses, used = _common.train_kernel(
+        x[None], noisy[None], (3, 3), backend=backend, seed=seed, max_steps=steps
+    )
     noiseless, _, _ = _common.train_kernel(x[None], clean[None], (3, 3), backend=backend, seed=seed, max_steps=steps)
     _, _, condition = _common.heavy_ball(x[None], (3, 3))
     report = {
@@ -69,8 +70,10 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
         "gradient_descent_steps": used,
         "condition_number": condition,
     }
-    report["holds"] = (report["max_abs_learned_vs_least_squares"] < TOLERANCE
-                       and report["max_abs_learned_without_noise_vs_true"] < TOLERANCE)
+    report["holds"] = (
+        report["max_abs_learned_vs_least_squares"] < TOLERANCE
+        and report["max_abs_learned_without_noise_vs_true"] < TOLERANCE
+    )
     report["seconds"] = time.perf_counter() - start
     _figures(out, report, losses, photo, clean, learned, x, backend)
     lines = [

@@ -29,8 +29,9 @@ def load(backend=None):
 
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)[:, None]
-    split = train_test_split(images, digits.target.astype(np.int64), test_size=0.25, random_state=0,
-                             stratify=digits.target)
+    split = train_test_split(
+        images, digits.target.astype(np.int64), test_size=0.25, random_state=0, stratify=digits.target
+    )
     _, arrays = backends.namespace(*split, backend=backend)
     return arrays  # x_train, x_test, y_train, y_test
 
@@ -40,9 +41,14 @@ def network(seed: int, backend=None) -> nn.Sequential:
     rng = np.random.default_rng(seed)
     options = dict(seed=rng, backend=backend, dtype="float32")
     return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1, input_grad=False, **options), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1, **options), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 2 * 2, 10, **options),
+        nn.Conv2d(1, 16, 3, padding=1, input_grad=False, **options),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1, **options),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 2 * 2, 10, **options),
     )
 
 
@@ -75,14 +81,23 @@ def run(out, *, backend=None, quick=False, seed=0, progress=False) -> dict:
     model = network(seed, backend)
     epochs = 3 if quick else 25
     optimizer = nn.Adam(model.parameters(), lr=0.005)
-    history = nn.fit(model, nn.CrossEntropyLoss(), optimizer, x_train, y_train, epochs=epochs, batch_size=32,
-                     seed=seed, progress=progress)
+    history = nn.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        x_train,
+        y_train,
+        epochs=epochs,
+        batch_size=32,
+        seed=seed,
+        progress=progress,
+    )
     train_accuracy, test_accuracy = accuracy(model, x_train, y_train), accuracy(model, x_test, y_test)
     seconds = time.perf_counter() - start
     report = {
         "demo": "digits",
         "data": f"sklearn load_digits: {x_train.shape[0]} train / {x_test.shape[0]} test images of 8x8, "
-                "stratified split, random_state=0",
+        "stratified split, random_state=0",
         "network": "Conv2d(1,16,3,p=1)-ReLU-MaxPool2-Conv2d(16,32,3,p=1)-ReLU-MaxPool2-Flatten-Linear(128,10)",
         "parameters": int(sum(int(np.prod(p.shape)) for p in model.parameters())),
         "backend": backend or "numpy",
@@ -102,8 +117,8 @@ def run(out, *, backend=None, quick=False, seed=0, progress=False) -> dict:
         f"digits: {report['network']} ({report['parameters']} parameters)",
         f"data: {report['data']}",
         f"{epochs} epochs, {report['optimizer']}, seed {seed}",
-        f"train accuracy {train_accuracy:.4f}, test accuracy {test_accuracy:.4f} (promise >= {report['target_accuracy']}"
-        + (", quick run)" if quick else ")"),
+        f"train accuracy {train_accuracy:.4f}, test accuracy {test_accuracy:.4f} "
+        f"(promise >= {report['target_accuracy']}" + (", quick run)" if quick else ")"),
         f"seconds: {seconds:.1f} (promise < {TIME_LIMIT:.0f})",
         f"promise holds: {report['holds']}",
     ]

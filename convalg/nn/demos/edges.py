@@ -74,9 +74,14 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
     images = np.stack([camera[:side, :side], flower[:side, :side]])[:, None]  # (2, 1, side, side)
     image = images[0, 0]
     rng = np.random.default_rng(seed)
-    report: dict = {"demo": "edges",
-                    "image": f"skimage.data.camera and sklearn flower.jpg (grey), {side}x{side} each, standardised",
-                    "noise_relative_std": NOISE, "tolerance": TOLERANCE, "backend": backend or "numpy", "kernels": {}}
+    report: dict = {
+        "demo": "edges",
+        "image": f"skimage.data.camera and sklearn flower.jpg (grey), {side}x{side} each, standardised",
+        "noise_relative_std": NOISE,
+        "tolerance": TOLERANCE,
+        "backend": backend or "numpy",
+        "kernels": {},
+    }
     curves = {}
     maps = None
     for index, (name, kernel) in enumerate(KERNELS.items()):
@@ -88,7 +93,9 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
         x = images
         ls = _common.least_squares(x, noisy, shape)[0, 0]
         steps = 4000 if not quick else 3000
-        learned, losses, used = _common.train_kernel(x, noisy, shape, backend=backend, seed=seed + index, max_steps=steps)
+        learned, losses, used = _common.train_kernel(
+            x, noisy, shape, backend=backend, seed=seed + index, max_steps=steps
+        )
         noiseless, _, _ = _common.train_kernel(x, clean, shape, backend=backend, seed=seed + index, max_steps=steps)
         flipped, _, _ = _common.train_kernel(x, convolved, shape, backend=backend, seed=seed + index, max_steps=steps)
         learned, noiseless, flipped = learned[0, 0], noiseless[0, 0], flipped[0, 0]
@@ -117,17 +124,27 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
 
 
 def _text(report) -> list[str]:
-    lines = [f"edges: ERM recovers edge kernels from {report['image']} (noise {report['noise_relative_std']} x target std)", ""]
+    lines = [
+        f"edges: ERM recovers edge kernels from {report['image']} (noise {report['noise_relative_std']} x target std)",
+        "",
+    ]
     for name, k in report["kernels"].items():
         lines += [
             f"{name}: {k['gradient_descent_steps']} heavy-ball steps (condition number {k['condition_number']:.0f})",
             f"  max |learned - least squares|          = {k['max_abs_learned_vs_least_squares']:.2e}",
             f"  max |least squares - true| (noise)     = {k['max_abs_least_squares_vs_true']:.2e}",
             f"  max |learned without noise - true|     = {k['max_abs_learned_without_noise_vs_true']:.2e}",
-            f"  convolution target: max |learned - flip(true)| = "
-            f"{k['max_abs_learned_from_convolution_vs_flipped_true']:.2e} (vs true: {k['max_abs_learned_from_convolution_vs_true']:.2f})",
+            (
+                f"  convolution target: max |learned - flip(true)| = "
+                f"{k['max_abs_learned_from_convolution_vs_flipped_true']:.2e} "
+                f"(vs true: {k['max_abs_learned_from_convolution_vs_true']:.2f})"
+            ),
         ]
-    lines += ["", f"all promises hold (< {report['tolerance']:g}): {report['holds']}", f"seconds: {report['seconds']:.1f}"]
+    lines += [
+        "",
+        f"all promises hold (< {report['tolerance']:g}): {report['holds']}",
+        f"seconds: {report['seconds']:.1f}",
+    ]
     return lines
 
 
@@ -135,8 +152,12 @@ def _figures(out: Path, report, curves, maps) -> None:
     plt = _common.pyplot()
     out.mkdir(parents=True, exist_ok=True)
     names = list(report["kernels"])
-    columns = {"true": "true", "least_squares": "least squares", "learned": "learned (GD)",
-               "learned_from_convolution_target": "learned from a\nconvolution target"}
+    columns = {
+        "true": "true",
+        "least_squares": "least squares",
+        "learned": "learned (GD)",
+        "learned_from_convolution_target": "learned from a\nconvolution target",
+    }
     fig, axes = plt.subplots(len(names), len(columns), figsize=(2.4 * len(columns), 2.0 * len(names)))
     for row, name in enumerate(names):
         k = report["kernels"][name]
@@ -162,7 +183,9 @@ def _figures(out: Path, report, curves, maps) -> None:
 
     image, noisy, clean = maps
     fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
-    for ax, picture, title in zip(axes, (image, clean, noisy), ("camera (standardised)", "sobel x target", "with noise")):
+    for ax, picture, title in zip(
+        axes, (image, clean, noisy), ("camera (standardised)", "sobel x target", "with noise")
+    ):
         ax.imshow(picture, cmap="gray")
         ax.set_title(title, fontsize=9)
         ax.axis("off")

@@ -48,8 +48,12 @@ def doubly_block_toeplitz(kernel: np.ndarray, height: int, width: int) -> np.nda
 
 def dense_weight(weight: np.ndarray, height: int, width: int) -> np.ndarray:
     """The (C_out * H_out * W_out, C_in * H * W) dense weight of a multi-channel conv layer."""
-    return np.block([[doubly_block_toeplitz(weight[o, c], height, width) for c in range(weight.shape[1])]
-                     for o in range(weight.shape[0])])
+    return np.block(
+        [
+            [doubly_block_toeplitz(weight[o, c], height, width) for c in range(weight.shape[1])]
+            for o in range(weight.shape[0])
+        ]
+    )
 
 
 def _is_doubly_block_toeplitz(matrix, out_h, out_w, height, width) -> bool:
@@ -93,12 +97,16 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
     height = width = 8 if quick else 16
     conv = nn.Conv2d(in_channels, out_channels, kernel, seed=seed, backend=backend)
     weight = backends.to_numpy(conv.weight.value)
+    assert conv.bias is not None  # built with a bias (the default)
     bias = backends.to_numpy(conv.bias.value)
     matrix = dense_weight(weight, height, width)
     shape = counts(in_channels, out_channels, kernel, height, width)
     out_h, out_w = shape["output_shape"][1:]
     dense = nn.Linear(matrix.shape[1], matrix.shape[0], seed=seed, backend=backend)
-    _, (dense.weight.value, dense.bias.value) = backends.namespace(matrix, np.repeat(bias, out_h * out_w), backend=backend)
+    assert dense.bias is not None  # built with a bias (the default)
+    _, (dense.weight.value, dense.bias.value) = backends.namespace(
+        matrix, np.repeat(bias, out_h * out_w), backend=backend
+    )
     x = np.random.default_rng(seed).standard_normal((5, in_channels, height, width))
     _, (x_b,) = backends.namespace(x, backend=backend)
     by_conv = backends.to_numpy(conv(x_b)).reshape(5, -1)
@@ -111,9 +119,15 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
     bound = errorbounds.combine(*[errorbounds.direct(magnitude, terms=terms, dtype="float64")] * 2)
     within = bound.holds(by_conv, by_dense)
     structured = all(
-        _is_doubly_block_toeplitz(matrix[o * out_h * out_w:(o + 1) * out_h * out_w, c * height * width:(c + 1) * height * width],
-                                  out_h, out_w, height, width)
-        for o in range(out_channels) for c in range(in_channels)
+        _is_doubly_block_toeplitz(
+            matrix[o * out_h * out_w : (o + 1) * out_h * out_w, c * height * width : (c + 1) * height * width],
+            out_h,
+            out_w,
+            height,
+            width,
+        )
+        for o in range(out_channels)
+        for c in range(in_channels)
     )
     report = {
         "demo": "params",
@@ -131,8 +145,9 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
         "deviation_within_bound": within,
         "bound": bound.description,
         "deviation_to_bound_ratio": bound.ratio(by_conv, by_dense),
-        "larger_shapes": {f"{c}x{h}x{h} -> {o} channels, 3x3": counts(c, o, (3, 3), h, h)
-                          for c, o, h in ((1, 32, 28), (3, 64, 224))},
+        "larger_shapes": {
+            f"{c}x{h}x{h} -> {o} channels, 3x3": counts(c, o, (3, 3), h, h) for c, o, h in ((1, 32, 28), (3, 64, 224))
+        },
     }
     report["holds"] = bool(within and structured)
     report["seconds"] = time.perf_counter() - start
@@ -141,10 +156,14 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
         f"params: {report['layer']}, input {shape['input_shape']}, output {shape['output_shape']}",
         f"conv layer parameters:  {shape['conv']}",
         f"dense layer parameters: {shape['dense']}  ({report['ratio']:.0f} times as many)",
-        f"dense weight {matrix.shape}, {100 * report['dense_weight_nonzero_fraction']:.2f}% non-zero, "
-        f"doubly block Toeplitz: {structured}",
-        f"max |Conv2d(x) - Linear(x) with the Toeplitz weight| = {deviation:.2e}, "
-        f"{report['deviation_to_bound_ratio']:.3f} of the bound ({bound.description}): within {within}",
+        (
+            f"dense weight {matrix.shape}, {100 * report['dense_weight_nonzero_fraction']:.2f}% non-zero, "
+            f"doubly block Toeplitz: {structured}"
+        ),
+        (
+            f"max |Conv2d(x) - Linear(x) with the Toeplitz weight| = {deviation:.2e}, "
+            f"{report['deviation_to_bound_ratio']:.3f} of the bound ({bound.description}): within {within}"
+        ),
     ] + [f"{name}: conv {c['conv']}, dense {c['dense']}" for name, c in report["larger_shapes"].items()]
     _common.write_report(out, report, lines)
     return report
