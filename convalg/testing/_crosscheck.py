@@ -755,35 +755,15 @@ def _convalg_row(signal, function, a, b, options, backend, method, ref, scipy_re
             return _error_row("convalg", backend, shown, exc, ok=ok, note=note)
         return _error_row("convalg", backend, shown, exc, ok=False)
     documented = _documented_rejection(function, a, b, options)
+    unexpected = None  # why a result is wrong where an error was due
     if documented and scipy_error is None:
-        text = f"convalg returned a result; documented to raise ValueError for {documented}"
+        unexpected = f"convalg returned a result; documented to raise ValueError for {documented}"
+    elif scipy_error is not None and ref is None:
+        unexpected = f"scipy raises {type(scipy_error).__name__}: {scipy_error}; convalg returned a result"
+    if unexpected is not None:
+        shape = tuple(result.shape)
         return CheckRow(
-            "convalg",
-            backend,
-            shown,
-            "-",
-            str(result.dtype),
-            tuple(result.shape),
-            math.nan,
-            math.nan,
-            math.inf,
-            text,
-            False,
-        )
-    if scipy_error is not None and ref is None:
-        text = f"scipy raises {type(scipy_error).__name__}: {scipy_error}; convalg returned a result"
-        return CheckRow(
-            "convalg",
-            backend,
-            shown,
-            "-",
-            str(result.dtype),
-            tuple(result.shape),
-            math.nan,
-            math.nan,
-            math.inf,
-            text,
-            False,
+            "convalg", backend, shown, "-", str(result.dtype), shape, math.nan, math.nan, math.inf, unexpected, False
         )
     plan = signal.plan(function, a, b, backend=backend, **call)  # the choice may depend on the backend
     if _has_nonfinite(a, b) and plan.method in ("fft", "oa"):
