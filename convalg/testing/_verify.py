@@ -581,38 +581,20 @@ def verify(
     keywords = dict(keywords or {})
     examples = list(examples)
     _validate(fn, dims, max_examples, max_size, timeout, examples)
-    user_fields = {
-        f
-        for f, v in dict(
-            operation=expect,
-            conjugate=conjugate,
-            order=order,
-            mode=mode,
-            same_start=same_start,
-            same_length=same_length,
-            boundary=boundary,
-            nonfinite=nonfinite,
-            integers=integers,
-            precision=precision,
-        ).items()
-        if v is not None
-    }
+    fields = dict(
+        conjugate=conjugate,
+        order=order,
+        mode=mode,
+        same_start=same_start,
+        same_length=same_length,
+        boundary=boundary,
+        nonfinite=nonfinite,
+        integers=integers,
+        precision=precision,
+    )
+    user_fields = {f for f, v in {"operation": expect, **fields}.items() if v is not None}
     try:
-        stated = contract_from_options(
-            contract,
-            like=like,
-            dims=dims,
-            expect=expect,
-            conjugate=conjugate,
-            order=order,
-            mode=mode,
-            same_start=same_start,
-            same_length=same_length,
-            boundary=boundary,
-            nonfinite=nonfinite,
-            integers=integers,
-            precision=precision,
-        )
+        stated = contract_from_options(contract, like=like, dims=dims, expect=expect, **fields)
     except TypeError as exc:
         raise _BadType(str(exc)) from None
     except ValueError as exc:
