@@ -180,6 +180,8 @@ def fftconvolve(
     >>> out.shape, bool(np.allclose(out[0], [1, 2, 3, 3, 2, 1]))
     ((2, 6), True)
     """
+    if backend is None and (recipe := _fast.recipe_fft("fftconvolve", in1, in2, mode, axes)) is not None:
+        return execute(recipe)
     return _run("fftconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 
@@ -216,6 +218,8 @@ def oaconvolve(
     >>> out.shape, bool(np.allclose(out[:6], [1, 2, 3, 4, 5, 5]))
     ((1004,), True)
     """
+    if backend is None and (recipe := _fast.recipe_fft("oaconvolve", in1, in2, mode, axes)) is not None:
+        return execute(recipe)
     return _run("oaconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 

@@ -41,9 +41,11 @@ import array_api_compat.numpy as numpy_namespace
 import numpy as np
 
 from convalg._runtime import memory, validation, windows
-from convalg.signal import _choose, _direct_numpy, _dtypes, _ranges
+from convalg.signal import _choose, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
 from convalg.signal._plan import Plan, Recipe
-from convalg.signal._plan import _separable as separable_kernel  # the planner's own rule
+from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
+from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
+from convalg.signal._plan import _separable as separable_kernel
 
 _FLOATING = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 _MODES = ("full", "same", "valid")
@@ -52,6 +54,8 @@ _METHODS = ("auto", "direct")
 _MAX_TAPS = 15
 #: Multiply-adds below which 1-D 'auto' is sure to be direct on one thread: the modelled
 #: direct cost stays below ``FFT_CALL`` (with a margin for the rounding of the model's sum).
+#: Transform points below which an FFT call is small (one thread, well inside the memory guard).
+_SMALL_TRANSFORM = _fft.PARALLEL_LENGTH
 _MAX_WORK_1D = min(
     _direct_numpy.PARALLEL_WORK, int(0.99 * (_choose.FFT_CALL - _choose.DIRECT_1D_CALL) / _choose.DIRECT_1D_MAC)
 )
@@ -173,13 +177,81 @@ def recipe_2d(function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillv
     return recipe
 
 
-def _sums_stay_finite(in1: np.ndarray, in2: np.ndarray, dtype: np.dtype, terms: int) -> bool:
+def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recipe | None:
+    """The general planner's recipe for a small ``function`` ('fftconvolve' or
+    'oaconvolve') call on plain float arrays convolved along every axis, or None when the
+    call needs the general path (module docstring)."""
+    if axes is not None or type(in1) is not np.ndarray:
+        return None
+    dtype = _plain_pair(in1, in2, in1.ndim, mode)
+    if dtype is None:
+        return None
+    s1, s2 = in1.shape, in2.shape
+    if not s1 or min(s1) < 2 or min(s2) < 2:
+        return None  # zero-rank, empty, or an axis that broadcasts
+    swapped = False
+    axes_list = tuple(range(in1.ndim))
+    if mode == "valid":
+        try:
+            swapped = validation.valid_swap_needed(s1, s2, axes_list)
+        except ValueError:
+            return None
+        if swapped:
+            s1, s2 = s2, s1
+    region = tuple(windows.axis_window(s1[ax], s2[ax], mode) for ax in axes_list)
+    real = dtype.kind != "c"
+    fft_shape = _fft.transform_shape(s1, s2, axes_list, region, real=real)
+    points = math.prod(fft_shape)
+    if points >= _SMALL_TRANSFORM or not memory.fits(8 * (points + math.prod(s1) + math.prod(s2)) * dtype.itemsize):
+        return None
+    if not _sums_stay_finite(in1, in2, dtype, 1, (math.prod(s1), math.prod(s2), points)):
+        return None
+    a, b = (in2, in1) if swapped else (in1, in2)
+    rule = _dtypes.fftconvolve_rule(dtype, dtype)
+    recipe = Recipe(
+        plan=None,  # type: ignore[arg-type]
+        function=function,
+        xp=numpy_namespace,
+        a=a,
+        b=b,
+        rule=rule,
+        axes=axes_list,
+        region=region,
+        fft_lengths=dict(zip(axes_list, fft_shape)),
+    )
+    method = "fft"
+    if function == "oaconvolve":
+        for ax in axes_list:
+            blocks = _overlap_add.locality_blocks(s1[ax], s2[ax])
+            if blocks is not None:
+                recipe.blocks[ax] = blocks
+        if recipe.blocks:
+            method = "oa"
+    recipe.plan = Plan(
+        method=method,
+        terms=math.prod(min(n, k) for n, k in zip(s1, s2)),
+        fft_shape=reported_fft_shape(recipe, method),
+        overlaps=overlaps(recipe) if method == "oa" else 1,
+        dtype=rule.result,
+        exact=False,
+    )
+    return recipe
+
+
+def _sums_stay_finite(
+    in1: np.ndarray, in2: np.ndarray, dtype: np.dtype, terms: int, transform: tuple[int, int, int] | None = None
+) -> bool:
     """True when both inputs are finite and no sum of ``terms`` products can overflow
-    (:func:`convalg.signal._ranges.overflow_scale` is 0), shown by ``sum |x|**2``."""
+    (:func:`convalg.signal._ranges.overflow_scale` is 0), nor any FFT intermediate when
+    ``transform`` gives the two input sizes and the transform's points
+    (:func:`convalg.signal._ranges.fft_overflow_scales` is (0, 0)), shown by ``sum |x|**2``."""
     with np.errstate(all="ignore"):  # an overflowing sum of squares only means "not shown"
         squares = (np.vdot(in1, in1).real, np.vdot(in2, in2).real)
     if not (math.isfinite(squares[0]) and math.isfinite(squares[1])):
         return False
     # max|x| <= ||x||_2; the factor 2 covers the rounding of the sum and the square root
-    largest = (2.0 * math.sqrt(squares[0]), 2.0 * math.sqrt(squares[1]))
+    # (Python floats: the range rules compare them without a NumPy overflow warning)
+    largest = (2.0 * math.sqrt(float(squares[0])), 2.0 * math.sqrt(float(squares[1])))
+    if transform is not None:
+        return _ranges.fft_overflow_scales(largest, transform[:2], transform[2], dtype) == (0, 0)
     return _ranges.overflow_scale(largest, terms, dtype) == 0

@@ -3,6 +3,8 @@ general path it short-cuts, on inputs drawn well past what it accepts."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import example, given
@@ -189,6 +191,12 @@ def _general_2d(function, a, b, **kwargs):
         return getattr(convalg, function)(a, b, **kwargs)
 
 
+def _raises_the_same(exc, call):
+    """The fast paths' calls raise what the general path raised, with its message."""
+    with pytest.raises(type(exc), match=re.escape(str(exc))):
+        call()
+
+
 def _layout(x, how):
     """``x`` as a view of another layout: the fast paths take any plain ndarray."""
     if how == "strided":
@@ -237,8 +245,7 @@ def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, 
         try:
             general = _general_2d(function, a, b, **kwargs)
         except ValueError as exc:
-            with pytest.raises(ValueError, match=str(exc)[:40].replace("(", r"\(").replace(")", r"\)")):
-                getattr(convalg, function)(a, b, **kwargs)
+            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, **kwargs))
             return
         out = getattr(convalg, function)(a, b, **kwargs)
     assert type(out) is np.ndarray and out.dtype == general.dtype
@@ -354,3 +361,46 @@ def test_the_memory_limit_is_read_on_every_call(monkeypatch):
     assert memory.fits(10**6)
     monkeypatch.delenv("CONVALG_MEMORY_LIMIT")
     assert memory.fits(10**6)
+
+
+@given(
+    dtype=st.sampled_from(DTYPES),
+    shape=st.lists(st.tuples(st.integers(1, 40), st.integers(1, 12)), min_size=1, max_size=2),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    function=st.sampled_from(["fftconvolve", "oaconvolve"]),
+    layout=st.sampled_from(["plain", "strided", "read-only"]),
+)
+def test_fft_fast_path_gives_the_general_paths_answer_and_plan(dtype, shape, data, mode, function, layout):
+    """fftconvolve/oaconvolve small calls: the fast recipe is the planner's (same plan, so
+    the same engine and the same values), and every call it does not take is planned in full."""
+    s1, s2 = tuple(n for n, _ in shape), tuple(k for _, k in shape)
+    a = _layout(data.draw(hnp.arrays(dtype, s1, elements=_values(dtype))), layout)
+    b = _layout(data.draw(hnp.arrays(dtype, s2, elements=_values(dtype))), layout)
+    with np.errstate(all="ignore"):
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(_fast, "recipe_fft", lambda *args: None)
+                general = getattr(convalg, function)(a, b, mode=mode)
+        except ValueError as exc:
+            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, mode=mode))
+            return
+        out = getattr(convalg, function)(a, b, mode=mode)
+    np.testing.assert_array_equal(out, general)
+    assert out.dtype == general.dtype
+    recipe = _fast.recipe_fft(function, a, b, mode, None)
+    if recipe is not None:
+        assert recipe.plan == plan(function, a, b, mode=mode)
+        assert np.isfinite(a).all() and np.isfinite(b).all()
+    elif min(s1 + s2) > 1 and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4:
+        assert mode == "valid"  # neither input the larger: the general path's ValueError
+    if recipe is not None and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4:
+        check(function, a, b, out, mode=mode)
+
+
+def test_fft_fast_path_declines_axes_and_broadcasting():
+    a, b = np.ones((4, 8)), np.ones((4, 3))
+    assert _fast.recipe_fft("fftconvolve", a, b, "full", None) is not None
+    assert _fast.recipe_fft("fftconvolve", a, b, "full", 1) is None  # axes given
+    assert _fast.recipe_fft("fftconvolve", a, np.ones((1, 3)), "full", None) is None  # broadcast axis
+    assert _fast.recipe_fft("fftconvolve", np.ones(10**5), np.ones(10), "full", None) is None  # large
