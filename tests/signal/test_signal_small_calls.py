@@ -404,3 +404,27 @@ def test_fft_fast_path_declines_axes_and_broadcasting():
     assert _fast.recipe_fft("fftconvolve", a, b, "full", 1) is None  # axes given
     assert _fast.recipe_fft("fftconvolve", a, np.ones((1, 3)), "full", None) is None  # broadcast axis
     assert _fast.recipe_fft("fftconvolve", np.ones(10**5), np.ones(10), "full", None) is None  # large
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.int64])
+@pytest.mark.parametrize("skip_zero_taps", [True, False])
+def test_flat_accumulation_rows_equal_the_generic_engine(dtype, skip_zero_taps):
+    """The one-slab path's row convolutions: complex (no conjugation), integer, a kernel
+    with a row of zeros (skipped only where allowed), and with a NaN where not skipped."""
+    import array_api_compat.numpy as xp_numpy
+
+    from convalg.signal import _direct, _direct_numpy
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(-50, 50, (9, 11)).astype(dtype)
+    b = rng.integers(-3, 4, (3, 4)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.integers(-50, 50, a.shape)
+        b = b - 1j * rng.integers(-3, 4, b.shape)
+    b[1] = 0
+    if not skip_zero_taps and np.dtype(dtype).kind != "i":
+        a[4, 5] = np.nan  # reaches every output whose window holds it, through the zero row too
+    for region in (((0, 11), (0, 14)), ((1, 9), (1, 11)), ((2, 7), (3, 8))):
+        fast = _direct_numpy.numpy_nd(a, b, region, skip_zero_taps=skip_zero_taps)
+        generic = _direct.shifted_accumulation(xp_numpy, a, b, region, skip_zero_taps=skip_zero_taps)
+        np.testing.assert_array_equal(fast, np.asarray(generic))
