@@ -398,6 +398,16 @@ def test_fft_fast_path_gives_the_general_paths_answer_and_plan(dtype, shape, dat
         check(function, a, b, out, mode=mode)
 
 
+def test_fft_fast_path_plans_overlap_add_as_the_planner_does():
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal(1000), rng.standard_normal(7)  # scipy blocks this axis
+    for function in ("fftconvolve", "oaconvolve"):
+        recipe = _fast.recipe_fft(function, a, b, "full", None)
+        assert recipe is not None and recipe.plan == plan(function, a, b)
+    assert recipe.plan.method == "oa" and recipe.plan.overlaps > 1
+    check("oaconvolve", a, b, convalg.oaconvolve(a, b))
+
+
 def test_fft_fast_path_declines_axes_and_broadcasting():
     a, b = np.ones((4, 8)), np.ones((4, 3))
     assert _fast.recipe_fft("fftconvolve", a, b, "full", None) is not None
