@@ -133,14 +133,10 @@ def recipe_2d(function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillv
     s1, s2 = in1.shape, in2.shape
     if 0 in s1 or 0 in s2:
         return None
-    swapped = False
-    if mode == "valid":
-        try:
-            swapped = validation.valid_swap_needed(s1, s2, (0, 1))
-        except ValueError:
-            return None  # the general path raises it, after its own checks
-        if swapped:
-            s1, s2 = s2, s1
+    ordered = _valid_order(s1, s2, (0, 1), mode)
+    if ordered is None:
+        return None
+    s1, s2, swapped = ordered
     region = tuple(windows.axis_window(s1[ax], s2[ax], mode, centre_up=(function == "correlate2d")) for ax in (0, 1))
     outputs = region[0][1] * region[1][1]
     window = (region[0][1] + s2[0] - 1) * (region[1][1] + s2[1] - 1)
@@ -160,17 +156,9 @@ def recipe_2d(function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillv
     rule = _dtypes.convolve_rule(dtype, dtype)
     canonical = validation.BOUNDARIES[boundary]
     plan = Plan(method="direct", terms=taps, fft_shape=None, overlaps=1, dtype=rule.result, exact=False)
+    axes = tuple(ax for ax in (0, 1) if s1[ax] != 1 and s2[ax] != 1)
     recipe = Recipe(
-        plan=plan,
-        function=function,
-        xp=numpy_namespace,
-        a=a,
-        b=b,
-        rule=rule,
-        axes=tuple(ax for ax in (0, 1) if s1[ax] != 1 and s2[ax] != 1),
-        region=region,
-        boundary=canonical,
-        fillvalue=0.0 if canonical == "fill" else 0,
+        plan, function, numpy_namespace, a, b, rule, axes, region, canonical, 0.0 if canonical == "fill" else 0
     )
     if canonical == "fill":
         recipe.factors = separable_kernel(recipe)
@@ -189,15 +177,11 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
     s1, s2 = in1.shape, in2.shape
     if not s1 or min(s1) < 2 or min(s2) < 2:
         return None  # zero-rank, empty, or an axis that broadcasts
-    swapped = False
     axes_list = tuple(range(in1.ndim))
-    if mode == "valid":
-        try:
-            swapped = validation.valid_swap_needed(s1, s2, axes_list)
-        except ValueError:
-            return None
-        if swapped:
-            s1, s2 = s2, s1
+    ordered = _valid_order(s1, s2, axes_list, mode)
+    if ordered is None:
+        return None
+    s1, s2, swapped = ordered
     region = tuple(windows.axis_window(s1[ax], s2[ax], mode) for ax in axes_list)
     real = dtype.kind != "c"
     fft_shape = _fft.transform_shape(s1, s2, axes_list, region, real=real)
@@ -208,17 +192,8 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
         return None
     a, b = (in2, in1) if swapped else (in1, in2)
     rule = _dtypes.fftconvolve_rule(dtype, dtype)
-    recipe = Recipe(
-        plan=None,  # type: ignore[arg-type]
-        function=function,
-        xp=numpy_namespace,
-        a=a,
-        b=b,
-        rule=rule,
-        axes=axes_list,
-        region=region,
-        fft_lengths=dict(zip(axes_list, fft_shape)),
-    )
+    recipe = Recipe(None, function, numpy_namespace, a, b, rule, axes_list, region)  # type: ignore[arg-type]
+    recipe.fft_lengths = dict(zip(axes_list, fft_shape))
     method = "fft"
     if function == "oaconvolve":
         for ax in axes_list:
@@ -236,6 +211,18 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
         exact=False,
     )
     return recipe
+
+
+def _valid_order(s1: tuple, s2: tuple, axes: tuple, mode: str) -> tuple[tuple, tuple, bool] | None:
+    """The shapes in the planner's order (mode='valid' puts the larger first) and whether
+    they swapped; None where neither is the larger (the general path raises its error)."""
+    if mode != "valid":
+        return s1, s2, False
+    try:
+        swapped = validation.valid_swap_needed(s1, s2, axes)
+    except ValueError:
+        return None
+    return (s2, s1, True) if swapped else (s1, s2, False)
 
 
 def _sums_stay_finite(
