@@ -15,10 +15,11 @@ faster); the summary gives their geometric means. ``auto chose`` names the metho
 ``convalg.signal.plan`` picked (and scipy's ``choose_conv_method`` for comparison).
 
 The per-call overhead table times small calls (where the fixed cost of a call is most of
-it) differently: each round calls convalg, scipy.signal and numpy.convolve in turn, ``number``
-calls each, and a cell is the median per-call time over the rounds, so a load that comes and
-goes on a shared machine hits every library alike. Targets (issue 15): convalg <= scipy, and
-1-D within 2x of numpy.convolve.
+it) differently: each round calls convalg, scipy.signal and numpy.convolve (or numpy.correlate)
+in turn, ``number`` calls each, and a cell is the median per-call time over the rounds, so a
+load that comes and goes on a shared machine hits every library alike. Targets (issue 15):
+convalg <= scipy, and 1-D within 2x of numpy.convolve. Below the table, the per-call overhead
+figure: a 1 x 1 convolve, convalg's time less numpy.convolve's.
 
 The issue's target for ``convolve(method="auto")``: geometric-mean ratio <= 0.5 and no case
 above 1.0. Each convalg result is also compared with scipy's (a sanity flag, not a rigorous
@@ -104,33 +105,47 @@ class SmallCall:
     """One small call of the per-call overhead table: the same arguments for every library."""
 
     name: str
-    function: str  # 'convolve' or 'convolve2d', in convalg and scipy.signal alike
+    function: str  # a function of convalg and scipy.signal alike
     signal_shape: tuple[int, ...]
     kernel_shape: tuple[int, ...]
     mode: str = "full"
+    boundary: str | None = None  # convolve2d/correlate2d only
+    numpy: str | None = None  # the numpy function computing the same ('convolve', 'correlate')
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng(20261203)
         return rng.standard_normal(self.signal_shape), rng.standard_normal(self.kernel_shape)
 
+    def options(self) -> dict[str, str]:
+        return {"mode": self.mode} | ({"boundary": self.boundary} if self.boundary else {})
 
-# Issue 15's small calls (names start with 'small': not the large cases' rows above).
+
+# Issue 15's small calls (names start with 'small': not the large cases' rows above), and
+# the other public functions' small calls.
 SMALL_CALLS = [
-    SmallCall("small 1d 100 x 3", "convolve", (100,), (3,)),
-    SmallCall("small 1d 1000 x 7", "convolve", (1000,), (7,)),
+    SmallCall("small 1d 100 x 3", "convolve", (100,), (3,), numpy="convolve"),
+    SmallCall("small 1d 1000 x 7", "convolve", (1000,), (7,), numpy="convolve"),
     SmallCall("small 2d 64^2 x 3^2 (convolve2d)", "convolve2d", (64, 64), (3, 3), mode="same"),
+    SmallCall("small 1d 100 x 3 (correlate)", "correlate", (100,), (3,), numpy="correlate"),
+    SmallCall("small 2d 64^2 x 3^2 (convolve2d wrap)", "convolve2d", (64, 64), (3, 3), "same", "wrap"),
+    SmallCall("small 2d 64^2 x 3^2 (correlate2d symm)", "correlate2d", (64, 64), (3, 3), "same", "symm"),
+    SmallCall("small 1d 1000 x 7 (fftconvolve)", "fftconvolve", (1000,), (7,)),
+    SmallCall("small 1d 1000 x 7 (oaconvolve)", "oaconvolve", (1000,), (7,)),
 ]
-OVERHEAD_LIBRARIES = ("convalg", "scipy", "numpy.convolve")
+#: The per-call overhead figure: the smallest call, where nearly all of the time is overhead.
+OVERHEAD_CALL = SmallCall("1d 1 x 1", "convolve", (1,), (1,), numpy="convolve")
+OVERHEAD_LIBRARIES = ("convalg", "scipy", "numpy")
 
 
 def overhead_times(call: SmallCall, signal, *, rounds: int, number: int) -> dict[str, float]:
     """Median seconds per call of each library on ``call``, the libraries alternating each round."""
     a, b = call.arrays()
-    timers = {"scipy": lambda: getattr(scipy.signal, call.function)(a, b, mode=call.mode)}
+    options = call.options()
+    timers = {"scipy": lambda: getattr(scipy.signal, call.function)(a, b, **options)}
     if signal is not None:
-        timers["convalg"] = lambda: getattr(signal, call.function)(a, b, mode=call.mode)
-    if a.ndim == 1:
-        timers["numpy.convolve"] = lambda: np.convolve(a, b, mode=call.mode)
+        timers["convalg"] = lambda: getattr(signal, call.function)(a, b, **options)
+    if call.numpy is not None:
+        timers["numpy"] = lambda: getattr(np, call.numpy)(a, b, mode=call.mode)
     samples: dict[str, list[float]] = {name: [] for name in timers}
     for func in timers.values():
         func()  # warm-up: imports and caches
@@ -144,24 +159,37 @@ def overhead_times(call: SmallCall, signal, *, rounds: int, number: int) -> dict
 
 
 def overhead_lines(signal, *, quick: bool) -> list[str]:
-    """The per-call overhead table (microseconds, medians of alternating rounds)."""
+    """The per-call overhead table (microseconds, medians of alternating rounds) and the
+    per-call overhead figure, as Markdown lines for docs/benchmarks.md."""
     rounds, number = (3, 20) if quick else (31, 200)
     lines = [
         (
             f"Per-call overhead: median us per call over {rounds} rounds of {number} calls, "
-            "the libraries alternating within each round."
+            "the libraries alternating within each round. `numpy` is `numpy.convolve` (or "
+            "`numpy.correlate`) on the same arrays. Targets (issue 15): convalg <= scipy, and "
+            "1-D within 2x of numpy."
         ),
         "",
-        "| small call | mode | convalg (us) | scipy (us) | numpy.convolve (us) | convalg/scipy | convalg/numpy |",
+        "| small call | mode | convalg (us) | scipy (us) | numpy (us) | convalg/scipy | convalg/numpy |",
         "|---|---|---|---|---|---|---|",
     ]
     for call in SMALL_CALLS:
         t = overhead_times(call, signal, rounds=rounds, number=number)
         cells = [f"{t[lib] * 1e6:.1f}" if lib in t else "-" for lib in OVERHEAD_LIBRARIES]
-        ratios = [
-            _ratio(t["convalg"] / t[lib]) if "convalg" in t and lib in t else "-" for lib in ("scipy", "numpy.convolve")
+        ratios = [_ratio(t["convalg"] / t[lib]) if "convalg" in t and lib in t else "-" for lib in ("scipy", "numpy")]
+        mode = call.mode + (f", {call.boundary}" if call.boundary else "")
+        lines.append("| " + " | ".join([call.name, mode] + cells + ratios) + " |")
+    t = overhead_times(OVERHEAD_CALL, signal, rounds=rounds, number=number)
+    if "convalg" in t:
+        lines += [
+            "",
+            (
+                f"Per-call overhead figure ({OVERHEAD_CALL.name} convolve, where almost all is overhead): "
+                f"convalg {t['convalg'] * 1e6:.2f} us, numpy.convolve {t['numpy'] * 1e6:.2f} us, "
+                f"scipy.signal {t['scipy'] * 1e6:.2f} us; convalg's own overhead beyond numpy.convolve "
+                f"{(t['convalg'] - t['numpy']) * 1e6:.2f} us."
+            ),
         ]
-        lines.append("| " + " | ".join([call.name, call.mode] + cells + ratios) + " |")
     return lines
 
 

@@ -85,9 +85,18 @@ def fits(nbytes: int) -> bool:
     >>> fits(1000), fits(1 << 70)
     (True, False)
     """
-    if nbytes < _ALWAYS_FITS and MEMORY_LIMIT_ENV not in os.environ:
-        return True  # skip reading /proc/meminfo for small calls
+    if nbytes < _ALWAYS_FITS:
+        # Is CONVALG_MEMORY_LIMIT set (now: it may change at any time)? ``name in
+        # os.environ`` raises and catches a KeyError when it is not, about 1 us: most of a
+        # small call's budget. CPython's os.environ keeps the variables in the dict
+        # ``_data`` under encoded names, which answers the same question at once.
+        data = getattr(os.environ, "_data", None)
+        if (_ENCODED_ENV not in data) if type(data) is dict else (MEMORY_LIMIT_ENV not in os.environ):
+            return True  # skip reading /proc/meminfo for small calls
     return nbytes <= memory_limit()
+
+
+_ENCODED_ENV = getattr(os.environ, "encodekey", str)(MEMORY_LIMIT_ENV)
 
 
 def _human(nbytes: float) -> str:

@@ -11,7 +11,7 @@ import functools
 import inspect
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -36,17 +36,16 @@ __all__ = [
 ]
 
 
-def _chunked(function, in1, in2, **kwargs):
-    from convalg import chunked  # dask support lives there; imported only for dask input
-
-    return chunked.apply(function, in1, in2, **kwargs)
+#: The functions that take dask arrays (computed in chunks by convalg.chunked).
+_CHUNKED = ("convolve", "correlate", "fftconvolve", "oaconvolve")
 
 
 def _run(function: str, in1, in2, backend, **kwargs):
-    if backend is None and function in ("convolve", "correlate"):
-        out = _fast.convolve_1d(function, in1, in2, kwargs["mode"], kwargs["method"])
-        if out is not None:
-            return out
+    """The general path of a public call: dask routing, namespace, plan, execution."""
+    if function in _CHUNKED and backends.is_dask(in1, in2):
+        from convalg import chunked  # dask support lives there; imported only for dask input
+
+        return chunked.apply(globals()[function], in1, in2, backend=backend, **kwargs)
     xp, (a, b) = backends.namespace(in1, in2, backend=backend)
     recipe = prepare(function, xp, a, b, **kwargs)
     if kwargs.get("method") in ("fft", "oa") and not recipe.finite and recipe.plan.method in ("fft", "oa"):
@@ -110,8 +109,8 @@ def convolve(
     >>> convalg.convolve([1, 2, 3], [1, 1], mode="valid")
     array([3, 5])
     """
-    if backends.is_dask(in1, in2):
-        return _chunked(convolve, in1, in2, mode=mode, method=method, backend=backend)
+    if backend is None and (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
+        return out
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
 
@@ -145,10 +144,10 @@ def correlate(
     >>> convalg.correlate([1, 2, 3], [0, 1, 0.5])
     array([0.5, 2. , 3.5, 3. , 0. ])
     >>> convalg.correlate([1j, 2], [1j, 1], mode="valid")
-    array([2.+1.j])
+    array([3.+0.j])
     """
-    if backends.is_dask(in1, in2):
-        return _chunked(correlate, in1, in2, mode=mode, method=method, backend=backend)
+    if backend is None and (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
+        return out
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
 
@@ -181,8 +180,8 @@ def fftconvolve(
     >>> out.shape, bool(np.allclose(out[0], [1, 2, 3, 3, 2, 1]))
     ((2, 6), True)
     """
-    if backends.is_dask(in1, in2):
-        return _chunked(fftconvolve, in1, in2, mode=mode, axes=axes, backend=backend)
+    if backend is None and (recipe := _fast.recipe_fft("fftconvolve", in1, in2, mode, axes)) is not None:
+        return execute(recipe)
     return _run("fftconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 
@@ -219,20 +218,35 @@ def oaconvolve(
     >>> out.shape, bool(np.allclose(out[:6], [1, 2, 3, 4, 5, 5]))
     ((1004,), True)
     """
-    if backends.is_dask(in1, in2):
-        return _chunked(oaconvolve, in1, in2, mode=mode, axes=axes, backend=backend)
+    if backend is None and (recipe := _fast.recipe_fft("oaconvolve", in1, in2, mode, axes)) is not None:
+        return execute(recipe)
     return _run("oaconvolve", in1, in2, backend, mode=mode, axes=axes)
 
 
-def convolve2d(
-    in1: Array,
-    in2: Array,
-    mode: Mode = "full",
-    boundary: Boundary = "fill",
-    fillvalue: complex = 0,
-    *,
-    backend: Backend = None,
-) -> Array:
+def _boundary_function(name: str, doc: str) -> Callable[..., Array]:
+    """The public 2-D function ``name`` ('convolve2d' or 'correlate2d'): one signature and
+    one body for both, which differ only in what they compute."""
+
+    def function(
+        in1: Array,
+        in2: Array,
+        mode: Mode = "full",
+        boundary: Boundary = "fill",
+        fillvalue: complex = 0,
+        *,
+        backend: Backend = None,
+    ) -> Array:
+        if backend is None and (recipe := _fast.recipe_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
+            return execute(recipe)
+        return _run(name, in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+convolve2d = _boundary_function(
+    "convolve2d",
     """Convolve two 2-D arrays with a boundary rule (a drop-in for ``scipy.signal.convolve2d``).
 
     Parameters
@@ -261,19 +275,11 @@ def convolve2d(
     >>> convalg.convolve2d(np.arange(4).reshape(2, 2), [[1, 1]], boundary="wrap", mode="same")
     array([[1, 1],
            [5, 5]])
-    """
-    return _run("convolve2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
+    """,
+)
 
-
-def correlate2d(
-    in1: Array,
-    in2: Array,
-    mode: Mode = "full",
-    boundary: Boundary = "fill",
-    fillvalue: complex = 0,
-    *,
-    backend: Backend = None,
-) -> Array:
+correlate2d = _boundary_function(
+    "correlate2d",
     """Cross-correlate two 2-D arrays with a boundary rule (``scipy.signal.correlate2d``).
 
     Parameters
@@ -299,8 +305,8 @@ def correlate2d(
     >>> import convalg
     >>> convalg.correlate2d([[1, 2, 3]], [[1, 1]], mode="valid")
     array([[3, 5]])
-    """
-    return _run("correlate2d", in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
+    """,
+)
 
 
 def choose_conv_method(

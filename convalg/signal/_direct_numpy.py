@@ -14,12 +14,19 @@ same products; only the summation order may differ, which the direct error bound
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 import numpy as np
 
 from convalg._runtime.parallel import parallel_map, workers
 from convalg.signal._direct import Region, window
+
+#: ``numpy.correlate``: the C function behind its dispatch layer, which costs a tenth of a
+#: small call (the public function where NumPy keeps it elsewhere, as NumPy 1.x does)
+correlate: Callable[..., np.ndarray] = getattr(
+    getattr(getattr(np, "_core", None), "multiarray", None), "correlate2", np.correlate
+)
 
 
 def _numpy_namespace():
@@ -54,10 +61,33 @@ def numpy_1d(a: np.ndarray, b: np.ndarray, region: Region, *, boundary="fill", f
 
 
 def full_piece(a: np.ndarray, b: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Outputs ``lo .. hi-1`` of the full 1-D convolution of ``a`` and ``b``: one
-    ``numpy.convolve`` of just the input they read (the zero padding stays implicit)."""
-    first = max(0, lo - b.shape[0] + 1)
-    return np.convolve(a[first : min(a.shape[0], hi)], b, mode="full")[lo - first : hi - first]
+    """Outputs ``lo .. hi-1`` of the full 1-D convolution of ``a`` and ``b`` (``b`` the
+    shorter): one ``numpy.convolve`` of just the input they read (the zero padding stays
+    implicit), without slicing for a whole full convolution, in 'valid' mode for outputs
+    that read all of ``b`` (no edge outputs computed to be thrown away).
+    """
+    n, k = len(a), len(b)
+    crop = None
+    mode: Literal["full", "valid"]
+    if lo == 0 and hi == n + k - 1:
+        segment, mode = a, "full"
+    elif k - 1 <= lo and hi <= n:
+        segment, mode = a[lo - k + 1 : hi], "valid"
+    else:
+        first = max(0, lo - k + 1)
+        segment, mode, crop = a[first : min(n, hi)], "full", slice(lo - first, hi - first)
+    out = _convolve_1d(segment, b, mode)
+    return out if crop is None else out[crop]
+
+
+def _convolve_1d(a: np.ndarray, b: np.ndarray, mode: Literal["full", "valid"]) -> np.ndarray:
+    """``numpy.convolve(a, b, mode)`` with ``len(a) >= len(b)``; real numbers through
+    ``numpy.correlate``'s C function with ``b`` reversed: the same loop (the same products
+    in the same order) without ``numpy.convolve``'s Python-level argument handling, a
+    third of a small call."""
+    if a.dtype.kind in "fiu" and b.dtype.kind in "fiu":
+        return correlate(a, b[::-1], mode)
+    return np.convolve(a, b, mode)
 
 
 def toeplitz_block(k: int) -> int:
@@ -152,7 +182,6 @@ def numpy_nd(
         win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
     lengths = tuple(length for _, length in region)
     out = np.empty(lengths, dtype=np.result_type(win, b))
-    taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]
     row = math.prod(lengths[1:])
     rows_per_slab = max(1, (1 << 15) // max(row, 1))
     slabs = [(lo, min(lo + rows_per_slab, lengths[0])) for lo in range(0, lengths[0], rows_per_slab)]
@@ -160,8 +189,9 @@ def numpy_nd(
     rest_kernel = b.shape[1:]
 
     if len(slabs) == 1 and win.ndim > 1 and min(lengths) > 0:
-        out[...] = _flat_accumulation(np.ascontiguousarray(win), taps, b.shape, lengths, out.dtype)
+        out[...] = _flat_accumulation(np.ascontiguousarray(win), b, lengths, out.dtype, skip_zero_taps)
         return out
+    taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]
 
     def accumulate(slab: tuple[int, int]) -> None:
         lo, hi = slab
@@ -203,26 +233,36 @@ def _weighted_sum(target: np.ndarray, terms) -> None:
         target[...] = 0
 
 
-def _flat_accumulation(win: np.ndarray, taps, kernel_shape, lengths, dtype) -> np.ndarray:
+def _flat_accumulation(win: np.ndarray, kernel: np.ndarray, lengths, dtype, skip_zero_taps: bool) -> np.ndarray:
     """The shifted accumulation of a small output over the flattened (C-contiguous) window.
 
     Output ``p`` reads ``win[p + k - 1 - j]`` for tap ``j``: in the flattened window that is
-    index ``sum(p_d s_d) + offset_j`` with the window's element strides ``s``, so every tap
-    is one contiguous slice of ``span`` elements and the outputs are the strided view of the
-    sum at ``sum(p_d s_d)``. The same products are added in the same order as the slab loop
-    (the same values); the elements between output rows are computed and dropped, which
-    for one slab of a small kernel is cheaper than a strided loop per tap.
+    index ``sum(p_d s_d) + offset_j`` with the window's element strides ``s``, so the taps
+    of one kernel row (all but the last index fixed) read one contiguous slice, and their
+    sum is one 1-D 'valid' convolution of that slice with the row (a compiled loop, a
+    fraction of a NumPy call per tap). The outputs are the strided view of the sum of the
+    rows at ``sum(p_d s_d)``; the elements between output rows are computed and dropped,
+    which for one slab of a small kernel is cheaper than a strided loop. Each output sums
+    the same products as the slab loop (in another order, which the direct error bound
+    allows); rows of zero taps are skipped where ``skip_zero_taps`` (finite data) allows.
     """
     strides = [stride // win.itemsize for stride in win.strides]
     span = sum((n - 1) * stride for n, stride in zip(lengths, strides)) + 1
     flat = win.reshape(-1)
-    total = np.empty(span, dtype=dtype)
-
-    def piece(tap):
-        offset = sum((k - 1 - j) * stride for j, k, stride in zip(tap, kernel_shape, strides))
-        return flat[offset : offset + span]
-
-    _weighted_sum(total, ((piece(tap), weight) for tap, weight in taps))
+    reach = span + kernel.shape[-1] - 1
+    total = None
+    for prefix in np.ndindex(*kernel.shape[:-1]):
+        weights = kernel[prefix]
+        if skip_zero_taps and not weights.any():
+            continue
+        offset = sum((k - 1 - j) * stride for j, k, stride in zip(prefix, kernel.shape, strides))
+        piece = _convolve_1d(flat[offset : offset + reach], weights, "valid")
+        if total is None:
+            total = piece.astype(dtype, copy=False)
+        else:
+            total += piece
+    if total is None:
+        total = np.zeros(span, dtype=dtype)
     return np.lib.stride_tricks.as_strided(
         total, shape=tuple(lengths), strides=tuple(stride * total.itemsize for stride in strides), writeable=False
     )

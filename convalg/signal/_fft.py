@@ -19,6 +19,10 @@ from convalg import backends
 from convalg._runtime import fft as runtime_fft
 from convalg._runtime.parallel import parallel_map, workers
 
+#: 1-D transforms from this length transform the two inputs on two threads; a shorter
+#: transform takes less time than the hand-over to a thread (tens of microseconds).
+PARALLEL_LENGTH = 1 << 13
+
 
 def transform_length(n1: int, n2: int, start: int, length: int, real: bool) -> int:
     """The FFT length for one convolved axis: no wrap-around into the wanted outputs."""
@@ -80,7 +84,7 @@ def convolve(
             x = module.fft(x, n=shape[axis], axis=axis, **own)
         return x
 
-    if backends.is_numpy(xp) and len(order) == 1 and workers() > 1:
+    if backends.is_numpy(xp) and len(order) == 1 and shape[last] >= PARALLEL_LENGTH and workers() > 1:
         # a 1-D transform uses one core: transform the two inputs side by side
         first, second = parallel_map(forward, [a, b])
     else:

@@ -3,6 +3,8 @@ general path it short-cuts, on inputs drawn well past what it accepts."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import example, given
@@ -176,3 +178,263 @@ def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, 
     fast = _direct_numpy.numpy_nd(a, b, region, boundary=boundary, fillvalue=-2.0)
     generic = _direct.shifted_accumulation(xp_numpy, a, b, region, boundary=boundary, fillvalue=-2.0)
     np.testing.assert_array_equal(fast, np.asarray(generic))
+
+
+# ---------------------------------------------------------------------------- the 2-D fast path
+# (and the edges of both fast paths: layouts, byte order, thresholds, the memory guard)
+
+
+def _general_2d(function, a, b, **kwargs):
+    """The result of the general path alone for convolve2d/correlate2d."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fast, "recipe_2d", lambda *args: None)
+        return getattr(convalg, function)(a, b, **kwargs)
+
+
+def _raises_the_same(exc, call):
+    """The fast paths' calls raise what the general path raised, with its message."""
+    with pytest.raises(type(exc), match=re.escape(str(exc))):
+        call()
+
+
+def _layout(x, how):
+    """``x`` as a view of another layout: the fast paths take any plain ndarray."""
+    if how == "strided":
+        doubled = np.repeat(x, 2, axis=-1)
+        return doubled[..., ::2]
+    if how == "reversed":
+        return x[..., ::-1].copy()[..., ::-1]
+    if how == "fortran":
+        return np.asfortranarray(x)
+    if how == "read-only":
+        x = x.copy()
+        x.flags.writeable = False
+    return x
+
+
+@given(
+    dtype=st.sampled_from(DTYPES),
+    shapes=st.tuples(st.integers(1, 12), st.integers(1, 12), st.integers(1, 6), st.integers(1, 6)),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    boundary=st.sampled_from(["fill", "wrap", "symm", "circular", "symmetric", "pad"]),
+    fillvalue=st.sampled_from([0, 0.0, -0.0, 1.5]),
+    function=st.sampled_from(["convolve2d", "correlate2d"]),
+    layout=st.sampled_from(["plain", "strided", "reversed", "fortran", "read-only"]),
+)
+@example(
+    dtype=np.float64,
+    shapes=(3, 2, 5, 4),
+    data=None,
+    mode="valid",
+    boundary="fill",
+    fillvalue=0,
+    function="correlate2d",
+    layout="plain",
+)  # neither input the larger in every dimension: the general path's ValueError
+def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, boundary, fillvalue, function, layout):
+    if data is None:
+        a, b = np.ones(shapes[:2], dtype), np.ones(shapes[2:], dtype)
+    else:
+        a = data.draw(hnp.arrays(dtype, shapes[:2], elements=_values(dtype)))
+        b = data.draw(hnp.arrays(dtype, shapes[2:], elements=_values(dtype)))
+    a, b = _layout(a, layout), _layout(b, layout)
+    a_before, b_before = a.copy(), b.copy()
+    kwargs = {"mode": mode, "boundary": boundary, "fillvalue": fillvalue}
+    with np.errstate(all="ignore"):
+        try:
+            general = _general_2d(function, a, b, **kwargs)
+        except ValueError as exc:
+            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, **kwargs))
+            return
+        out = getattr(convalg, function)(a, b, **kwargs)
+    assert type(out) is np.ndarray and out.dtype == general.dtype
+    np.testing.assert_array_equal(out, general)  # NaN where the general path has NaN
+    np.testing.assert_array_equal(a, a_before)
+    np.testing.assert_array_equal(b, b_before)
+    taken = _fast.recipe_2d(function, a, b, mode, boundary, fillvalue) is not None
+    finite = np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
+    assert taken == (finite and fillvalue == 0), "the fast path takes exactly the finite calls with a zero fill"
+    if finite:
+        check(function, a, b, out, **kwargs)
+
+
+def test_the_2d_calls_take_the_fast_path_and_agree_with_plan():
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((64, 64)), rng.standard_normal((3, 3))
+    for boundary in ("fill", "wrap", "symm"):
+        recipe = _fast.recipe_2d("convolve2d", a, b, "same", boundary, 0)
+        assert recipe is not None
+        p = plan("convolve2d", a, b, mode="same", boundary=boundary)
+        assert recipe.plan == p
+    sobel = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])
+    recipe = _fast.recipe_2d("convolve2d", a, sobel, "same", "fill", 0)
+    assert recipe is not None and recipe.factors is not None  # separable, as the planner has it
+    out = convalg.convolve2d(a, sobel, mode="same")
+    np.testing.assert_array_equal(out, _general_2d("convolve2d", a, sobel, mode="same"))
+    check("convolve2d", a, sobel, out, mode="same")
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        (np.ones((4, 4), dtype=np.int64), np.ones((2, 2), dtype=np.int64)),  # exact integers
+        (np.ones((4, 4)), np.ones((2, 2), dtype=np.float32)),  # mixed dtypes
+        (np.ones((4, 4)).astype(">f8"), np.ones((2, 2)).astype(">f8")),  # foreign byte order
+        (np.ma.masked_array(np.ones((4, 4))), np.ones((2, 2))),  # a subclass
+        (np.ones((4, 4)), np.ones((0, 2))),  # empty
+        (np.ones((4, 4, 1)), np.ones((2, 2, 1))),  # 3-D
+        (np.full((4, 4), 1e200), np.full((2, 2), 1e200)),  # sums may overflow: range analysis
+        (np.full((4, 4), np.nan), np.ones((2, 2))),  # not finite
+        (np.ones((1500, 1500)), np.ones((3, 3))),  # threads
+    ],
+)
+def test_everything_else_takes_the_general_path_in_2d(inputs):
+    assert _fast.recipe_2d("convolve2d", *inputs, "full", "fill", 0) is None
+
+
+def test_the_memory_guard_holds_on_the_2d_fast_path(monkeypatch):
+    a, b = np.ones((100, 100)), np.ones((3, 3))
+    monkeypatch.setenv("CONVALG_MEMORY_LIMIT", "50000")
+    with pytest.raises(MemoryError, match="convolve2d"):
+        convalg.convolve2d(a, b)
+    monkeypatch.delenv("CONVALG_MEMORY_LIMIT")
+    assert convalg.convolve2d(a, b).shape == (102, 102)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("taps", [1, 15, 16])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_1d_fast_path_edges_agree_with_the_general_path(dtype, taps, mode):
+    """Thresholds (15 taps take the fast path, 16 the BLAS rows), layouts, subnormals."""
+    rng = np.random.default_rng(taps)
+    tiny = np.finfo(dtype).smallest_subnormal
+    a = (rng.standard_normal(200) * tiny * 4).astype(dtype)  # subnormal values
+    b = rng.standard_normal(taps).astype(dtype)
+    for layout in ("plain", "strided", "reversed", "read-only"):
+        x, y = _layout(a, layout), _layout(b, layout)
+        for function in ("convolve", "correlate"):
+            out = getattr(convalg, function)(x, y, mode=mode)
+            np.testing.assert_array_equal(out, _general(function, x, y, mode=mode))
+            assert (_fast.convolve_1d(function, x, y, mode, "auto") is not None) == (taps <= _fast._MAX_TAPS)
+    if dtype == np.float64:
+        check("convolve", a, b, convalg.convolve(a, b, mode=mode), mode=mode)
+
+
+def test_the_1d_work_threshold_is_below_the_cost_models_fft_cost():
+    """Every call the 1-D fast path takes is one the cost model gives to 'direct'."""
+    from convalg.signal import _choose
+
+    taps = _fast._MAX_TAPS
+    outputs = (_fast._MAX_WORK_1D - 1) // taps
+    assert _choose.direct_cost(outputs, taps, numpy_1d=True) < _choose.FFT_CALL
+    a = np.ones(outputs - taps + 1)
+    assert plan("convolve", a, np.ones(taps)).method == "direct"
+    assert _fast.convolve_1d("convolve", a, np.ones(taps), "full", "auto") is not None
+    longer = np.ones(_fast._MAX_WORK_1D // taps + 1)
+    assert _fast.convolve_1d("convolve", longer, np.ones(taps), "full", "auto") is None
+
+
+@given(n=st.integers(1, 80), k=st.integers(1, 20), data=st.data(), dtype=st.sampled_from(DTYPES + [np.int64]))
+def test_full_piece_is_a_slice_of_numpy_convolve(n, k, data, dtype):
+    """Every window of the full convolution, through each of full_piece's three cases."""
+    from convalg.signal._direct_numpy import full_piece
+
+    k = min(k, n)
+    lo = data.draw(st.integers(0, n + k - 2))
+    hi = data.draw(st.integers(lo + 1, n + k - 1))
+    rng = np.random.default_rng(n * 100 + k)
+    a = rng.integers(-9, 10, n).astype(dtype)
+    b = rng.integers(-9, 10, k).astype(dtype)
+    np.testing.assert_array_equal(full_piece(a, b, lo, hi), np.convolve(a, b)[lo:hi])
+
+
+def test_the_memory_limit_is_read_on_every_call(monkeypatch):
+    """memory.fits reads CONVALG_MEMORY_LIMIT through os.environ's own storage: a value set
+    or removed between two calls is seen by the next."""
+    from convalg._runtime import memory
+
+    assert memory.fits(10**6)
+    monkeypatch.setenv("CONVALG_MEMORY_LIMIT", "1000")
+    assert not memory.fits(10**6) and memory.fits(999)
+    monkeypatch.setenv("CONVALG_MEMORY_LIMIT", "1e9")
+    assert memory.fits(10**6)
+    monkeypatch.delenv("CONVALG_MEMORY_LIMIT")
+    assert memory.fits(10**6)
+
+
+@given(
+    dtype=st.sampled_from(DTYPES),
+    shape=st.lists(st.tuples(st.integers(1, 40), st.integers(1, 12)), min_size=1, max_size=2),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    function=st.sampled_from(["fftconvolve", "oaconvolve"]),
+    layout=st.sampled_from(["plain", "strided", "read-only"]),
+)
+def test_fft_fast_path_gives_the_general_paths_answer_and_plan(dtype, shape, data, mode, function, layout):
+    """fftconvolve/oaconvolve small calls: the fast recipe is the planner's (same plan, so
+    the same engine and the same values), and every call it does not take is planned in full."""
+    s1, s2 = tuple(n for n, _ in shape), tuple(k for _, k in shape)
+    a = _layout(data.draw(hnp.arrays(dtype, s1, elements=_values(dtype))), layout)
+    b = _layout(data.draw(hnp.arrays(dtype, s2, elements=_values(dtype))), layout)
+    with np.errstate(all="ignore"):
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(_fast, "recipe_fft", lambda *args: None)
+                general = getattr(convalg, function)(a, b, mode=mode)
+        except ValueError as exc:
+            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, mode=mode))
+            return
+        out = getattr(convalg, function)(a, b, mode=mode)
+    np.testing.assert_array_equal(out, general)
+    assert out.dtype == general.dtype
+    recipe = _fast.recipe_fft(function, a, b, mode, None)
+    if recipe is not None:
+        assert recipe.plan == plan(function, a, b, mode=mode)
+        assert np.isfinite(a).all() and np.isfinite(b).all()
+    elif min(s1 + s2) > 1 and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4:
+        assert mode == "valid"  # neither input the larger: the general path's ValueError
+    if recipe is not None and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4:
+        check(function, a, b, out, mode=mode)
+
+
+def test_fft_fast_path_plans_overlap_add_as_the_planner_does():
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal(1000), rng.standard_normal(7)  # scipy blocks this axis
+    for function in ("fftconvolve", "oaconvolve"):
+        recipe = _fast.recipe_fft(function, a, b, "full", None)
+        assert recipe is not None and recipe.plan == plan(function, a, b)
+    assert recipe.plan.method == "oa" and recipe.plan.overlaps > 1
+    check("oaconvolve", a, b, convalg.oaconvolve(a, b))
+
+
+def test_fft_fast_path_declines_axes_and_broadcasting():
+    a, b = np.ones((4, 8)), np.ones((4, 3))
+    assert _fast.recipe_fft("fftconvolve", a, b, "full", None) is not None
+    assert _fast.recipe_fft("fftconvolve", a, b, "full", 1) is None  # axes given
+    assert _fast.recipe_fft("fftconvolve", a, np.ones((1, 3)), "full", None) is None  # broadcast axis
+    assert _fast.recipe_fft("fftconvolve", np.ones(10**5), np.ones(10), "full", None) is None  # large
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.int64])
+@pytest.mark.parametrize("skip_zero_taps", [True, False])
+def test_flat_accumulation_rows_equal_the_generic_engine(dtype, skip_zero_taps):
+    """The one-slab path's row convolutions: complex (no conjugation), integer, a kernel
+    with a row of zeros (skipped only where allowed), and with a NaN where not skipped."""
+    import array_api_compat.numpy as xp_numpy
+
+    from convalg.signal import _direct, _direct_numpy
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(-50, 50, (9, 11)).astype(dtype)
+    b = rng.integers(-3, 4, (3, 4)).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.integers(-50, 50, a.shape)
+        b = b - 1j * rng.integers(-3, 4, b.shape)
+    b[1] = 0
+    if not skip_zero_taps and np.dtype(dtype).kind != "i":
+        a[4, 5] = np.nan  # reaches every output whose window holds it, through the zero row too
+    for region in (((0, 11), (0, 14)), ((1, 9), (1, 11)), ((2, 7), (3, 8))):
+        fast = _direct_numpy.numpy_nd(a, b, region, skip_zero_taps=skip_zero_taps)
+        generic = _direct.shifted_accumulation(xp_numpy, a, b, region, skip_zero_taps=skip_zero_taps)
+        np.testing.assert_array_equal(fast, np.asarray(generic))
