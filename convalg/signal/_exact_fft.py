@@ -48,6 +48,8 @@ _INT64_SAFE = 2.0**62
 _FLOAT_EXACT = 2**53
 #: Splitting rounds: a failed certificate splits further at most this often.
 _ROUNDS = 6
+#: The narrowest limb (balanced digits of one bit cannot represent every integer).
+_MIN_LIMB_BITS = 2
 
 
 @dataclass(frozen=True)
@@ -155,15 +157,24 @@ def certify(
                 ),
             )
             return Transform(xp, a, b, axes, shape, region, blocks, operands, certificate)
-        # split the operand whose limbs carry more bits; the bound scales with 2**(bits_a + bits_b)
-        wanted = max(1, math.ceil(math.log2(max(bound, largest / _INT64_SAFE) / (HALF / 2))) + 1)
-        i = 0 if operands[0].limb_bits >= operands[1].limb_bits else 1
-        if operands[i].limb_bits <= 1:
-            i = 1 - i
-            if operands[i].limb_bits <= 1:
-                return None
-        operands[i].limb_bits = max(1, min(operands[i].limb_bits - 1, operands[i].limb_bits - wanted))
-        changed = [i]
+        # the bound scales about as 2**(bits_a + bits_b): take the bits it is too large by
+        # off the wider limbs first, keeping at least 2 bits (balanced digits of 1 bit
+        # cannot represent every integer)
+        excess = math.ceil(math.log2(max(bound / (HALF / 2), largest / _INT64_SAFE))) + 1
+        widths = [operands[0].limb_bits, operands[1].limb_bits]
+        if widths == [_MIN_LIMB_BITS, _MIN_LIMB_BITS] or not math.isfinite(excess):
+            return None
+        for _ in range(max(excess, 1)):
+            wider = 0 if widths[0] >= widths[1] else 1
+            if widths[wider] > _MIN_LIMB_BITS:
+                widths[wider] -= 1
+            elif widths[1 - wider] > _MIN_LIMB_BITS:
+                widths[1 - wider] -= 1
+        changed = [i for i in (0, 1) if widths[i] != operands[i].limb_bits]
+        if not changed:
+            return None
+        for i in changed:
+            operands[i].limb_bits = widths[i]
     return None
 
 
@@ -197,21 +208,11 @@ def _operand(xp: ModuleType, x: Any) -> _Operand:
     return _Operand(source, largest < 2**52, centre, largest.bit_length())
 
 
-def _padded_floats(xp: ModuleType, operand: _Operand, axes, shape) -> Any:
-    """The centred input as float64 (exact), zero-padded to the transform lengths on NumPy
-    (the transform then makes no padded copy of its own)."""
-    source = operand.source
-    if not isinstance(source, np.ndarray):
-        floats = xp.astype(source, xp.float64)
-        if operand.centre:
-            floats = floats - xp.asarray(float(operand.centre), dtype=xp.float64)
-        return floats
-    padded = list(source.shape)
-    for axis, length in zip(axes, shape):
-        padded[axis] = max(length, source.shape[axis])
-    floats = np.zeros(padded)
-    target = floats[tuple(slice(0, n) for n in source.shape)]
-    np.subtract(source, operand.centre, out=target, casting="unsafe")  # exact: below 2**52
+def _centred_floats(xp: ModuleType, operand: _Operand) -> Any:
+    """The centred input as float64 (exact: below 2**52 in magnitude)."""
+    floats = xp.astype(operand.source, xp.float64)
+    if operand.centre:
+        floats -= xp.asarray(float(operand.centre), dtype=xp.float64)  # our own copy: in place
     return floats
 
 
@@ -223,13 +224,14 @@ def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
     mask = xp.asarray((1 << bits) - 1, dtype=xp.int64)
     digits = []
     rest = values
-    for _ in range(64 // bits + 2):
+    # |rest| shrinks by 2**bits (less the digit) each step: zero within 64 // (bits - 1) + 2
+    for _ in range(64 // (bits - 1) + 2):
         digit = xp.bitwise_and(rest + half, mask) - half
         digits.append(digit)
         rest = xp.bitwise_right_shift(rest - digit, xp.asarray(bits, dtype=xp.int64))
         if not bool(xp.any(rest != 0)):
-            break
-    return digits
+            return digits
+    raise RuntimeError(f"balanced base-2**{bits} digits did not terminate")  # unreachable for bits >= 2
 
 
 def _split(xp: ModuleType, operands: list[_Operand], axes, shape, blocks: dict[int, AxisBlocks]) -> None:
@@ -238,10 +240,8 @@ def _split(xp: ModuleType, operands: list[_Operand], axes, shape, blocks: dict[i
     jobs = []
     for operand, long in operands:
         single = operand.bits <= operand.limb_bits
-        if single and operand.exact_floats and not blocks:
-            floats = [_padded_floats(xp, operand, axes, shape)]
-        elif single and operand.exact_floats:
-            floats = [xp.astype(operand.values(xp), xp.float64)]
+        if single and operand.exact_floats:
+            floats = [_centred_floats(xp, operand)]
         else:
             floats = [xp.astype(d, xp.float64) for d in _digits(xp, operand.values(xp), operand.limb_bits, single)]
         if single:
@@ -292,9 +292,12 @@ def _norm(xp: ModuleType, limb: Any, keep: tuple[int, ...]) -> float:
     """``||limb||_2`` of the largest block, rounded up: a sum of squares of integers below
     2**53 in float64, in any order, errs by at most ``(n + 2) 2**-52`` relatively."""
     n = math.prod(limb.shape) // math.prod(limb.shape[ax] for ax in keep)
-    if not keep:
-        flat = xp.reshape(limb, (-1,))
-        squares = float(flat @ flat)  # BLAS on NumPy
+    if not keep and isinstance(limb, np.ndarray):
+        flat = limb.reshape(-1)
+        # NumPy's own sum of products: no temporary, and no BLAS threads left spinning
+        squares = float(np.einsum("i,i->", flat, flat))
+    elif not keep:
+        squares = float(xp.sum(limb * limb))
     else:
         squares = _per_block(xp, limb * limb, keep, xp.sum)
     return math.sqrt(squares * (1 + (n + 2) * 2.0**-52)) * (1 + 2.0**-51)
@@ -350,16 +353,22 @@ def execute(transform: Transform) -> Any:
     xp = transform.xp
     first, second = transform.operands
     module, extra = runtime_fft.transforms(xp)
+    inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
     transform_axes = _transform_axes(transform.axes, transform.blocks)
     total = None
     for weight, pairs in sorted(_groups(first, second).items()):
-        spectrum = None
-        for i, j in pairs:
-            product = first.spectra[i] * second.spectra[j]
-            spectrum = product if spectrum is None else spectrum + product
         if weight >= 64:
             continue  # a multiple of 2**64: zero modulo 2**64
-        y = module.irfftn(spectrum, s=transform.shape, axes=transform_axes, **extra)
+        spectrum = None
+        for i, j in pairs:
+            once = len(first.spectra) == len(second.spectra) == 1 and not transform.blocks
+            if spectrum is None and once and first.spectra[i].shape == second.spectra[j].shape:
+                spectrum = first.spectra[i]  # used once: multiplied in place
+                spectrum *= second.spectra[j]
+                continue
+            product = first.spectra[i] * second.spectra[j]
+            spectrum = product if spectrum is None else spectrum + product
+        y = module.irfftn(spectrum, s=transform.shape, axes=transform_axes, **inverse)
         part = _assemble(xp, _rounded(xp, y, transform), transform)
         if weight:
             part = xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64))
@@ -457,9 +466,11 @@ def _prefix_sums(xp: ModuleType, x: Any, axis: int) -> Any:
     """Sums of the first ``0 .. n`` entries along ``axis`` (wrapping modulo 2**64)."""
     shape = list(x.shape)
     shape[axis] += 1
+    if isinstance(x, np.ndarray):  # summed into place: no extra copy
+        sums = np.empty(shape, dtype=x.dtype)
+        sums[_along(axis, slice(0, 1))] = 0
+        np.cumsum(x, axis=axis, out=sums[_along(axis, slice(1, None))])
+        return sums
     sums = xp.zeros(tuple(shape), dtype=x.dtype, device=device(x))
-    if isinstance(x, np.ndarray):
-        np.cumsum(x, axis=axis, out=sums[_along(axis, slice(1, None))])  # no extra copy
-    else:
-        sums[_along(axis, slice(1, None))] = xp.cumulative_sum(x, axis=axis)
+    sums[_along(axis, slice(1, None))] = xp.cumulative_sum(x, axis=axis)
     return sums
