@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import math
 import os
 import platform
@@ -255,17 +256,19 @@ def integer_lines(signal, *, quick: bool) -> list[str]:
     """The exact-integer table: median ms over alternating rounds, and an exactness check."""
     rounds = 3 if quick else 11
     lines = [
-        f"Exact integers: median ms over {rounds} rounds, convalg and scipy alternating, method='auto'; "
-        "'exact' compares 64 random outputs with sums of Python ints.",
+        (
+            f"Exact integers: median ms over {rounds} rounds, convalg and scipy alternating, method='auto'; "
+            "'exact' compares 64 random outputs with sums of Python ints."
+        ),
         "",
         "| call | function | mode | convalg (ms) | scipy (ms) | convalg/scipy | convalg method | exact |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for case in INTEGER_CASES:
         a, b = case.arrays()
-        timers = {"scipy": lambda: getattr(scipy.signal, case.function)(a, b, mode=case.mode)}
+        timers = {"scipy": functools.partial(getattr(scipy.signal, case.function), a, b, mode=case.mode)}
         if signal is not None:
-            timers["convalg"] = lambda: getattr(signal, case.function)(a, b, mode=case.mode)
+            timers["convalg"] = functools.partial(getattr(signal, case.function), a, b, mode=case.mode)
         samples: dict[str, list[float]] = {name: [] for name in timers}
         results = {name: func() for name, func in timers.items()}  # warm-up
         for _ in range(rounds):

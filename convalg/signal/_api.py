@@ -309,7 +309,7 @@ def choose_conv_method(
     """The method ``convolve``/``correlate`` with method='auto' would use (``scipy.signal`` API).
 
     The choice follows correctness rules first (no FFT when an input has NaN or Inf; for
-    integers FFT only with a proof of exactness) and then a cost model in seconds; see
+    integers FFT only with a certificate of exactness, :class:`Certificate`) and then a cost model in seconds; see
     :mod:`convalg.signal._choose`.
 
     Parameters

@@ -136,7 +136,9 @@ def certify(
     shape = tuple(blocks[ax].fft_length if ax in blocks else fft_lengths[ax] for ax in axes)
     operands = (_operand(xp, a), _operand(xp, b))
     for operand in operands:
-        operand.limb_bits = operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
+        operand.limb_bits = (
+            operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
+        )
     changed = [0, 1]
     for _ in range(_ROUNDS):
         if not _fits_in_memory(xp, operands, axes, shape, blocks, region):
@@ -183,7 +185,9 @@ def cost_factor(certificate: Certificate) -> float:
     (three transforms): every limb's forward transform, one inverse per weight, and about
     a fifth more for the spectral peaks, the rounding and the integer recombination."""
     first, second = certificate.limbs
-    weights = len({i * certificate.limb_bits[0] + j * certificate.limb_bits[1] for i in range(first) for j in range(second)})
+    weights = len(
+        {i * certificate.limb_bits[0] + j * certificate.limb_bits[1] for i in range(first) for j in range(second)}
+    )
     return 1.2 * (first + second + weights) / 3
 
 
@@ -203,7 +207,7 @@ def _operand(xp: ModuleType, x: Any) -> _Operand:
         # the DC coefficient n |mean| against the others' typical size, sqrt(n) times the
         # spread (a quarter of the range): the choice only affects speed, never exactness
         if abs(mean) * math.sqrt(n) > (top - bottom) / 2 and round(mean) != 0:
-            centre = int(round(mean))
+            centre = round(mean)
             largest = max(abs(top - centre), abs(bottom - centre))
     return _Operand(source, largest < 2**52, centre, largest.bit_length())
 
@@ -234,7 +238,7 @@ def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
     raise RuntimeError(f"balanced base-2**{bits} digits did not terminate")  # unreachable for bits >= 2
 
 
-def _split(xp: ModuleType, operands: list[_Operand], axes, shape, blocks: dict[int, AxisBlocks]) -> None:
+def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, blocks: dict[int, AxisBlocks]) -> None:
     """Recompute the limbs of ``operands`` (``(operand, long)`` pairs: ``long`` is 1 or 2,
     as in :class:`AxisBlocks`), their spectra, norms and spectral peaks."""
     jobs = []
@@ -277,7 +281,9 @@ def _transform_axes(axes, blocks) -> list[int]:
 
 def _count_axes(blocks: dict[int, AxisBlocks], long: int) -> tuple[int, ...]:
     """Positions (after cutting) of the block-count axes of the input that is ``long``."""
-    return tuple(axis + sum(1 for other in blocks if other < axis) for axis, plan in blocks.items() if plan.long == long)
+    return tuple(
+        axis + sum(1 for other in blocks if other < axis) for axis, plan in blocks.items() if plan.long == long
+    )
 
 
 def _per_block(xp: ModuleType, x: Any, keep: tuple[int, ...], reduce) -> float:
@@ -341,7 +347,7 @@ def _fits_in_memory(xp, operands, axes, shape, blocks, region) -> bool:
     points = math.prod(shape)
     counts = [max(1, math.ceil(max(op.bits, 1) / max(op.limb_bits, 1))) + 1 for op in operands]
     batch = 1
-    for axis, plan in blocks.items():
+    for plan in blocks.values():
         batch = max(batch, plan.count)
     outputs = math.prod(length for _, length in region)
     workspace = (sum(counts) * batch * points * 2 + 2 * batch * points) * 8 + 4 * outputs * 8

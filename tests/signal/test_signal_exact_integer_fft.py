@@ -117,7 +117,12 @@ def test_uint64_beyond_int64_is_exact_modulo_and_in_range():
 
 @pytest.mark.parametrize(
     ("s1", "s2", "mode"),
-    [((40, 33), (5, 5), "same"), ((17, 64), (9, 3), "full"), ((12, 10, 9), (3, 4, 2), "valid"), ((1, 50), (4, 7), "full")],
+    [
+        ((40, 33), (5, 5), "same"),
+        ((17, 64), (9, 3), "full"),
+        ((12, 10, 9), (3, 4, 2), "valid"),
+        ((1, 50), (4, 7), "full"),
+    ],
 )
 @pytest.mark.parametrize("method", METHODS)
 def test_n_dimensional_uint8_images_with_int8_kernels(s1, s2, mode, method):
@@ -158,9 +163,7 @@ def _observed_error(a: np.ndarray, b: np.ndarray, n_fft: int) -> tuple[float, fl
     observed = max(abs(Fraction(float(c)) - int(e)) for c, e in zip(computed, exact))
     peak_a = float(np.abs(spectrum_a).max()) * (1 + 2.0**-50)
     peak_b = float(np.abs(spectrum_b).max()) * (1 + 2.0**-50)
-    bound = errorbounds.fft_spectral(
-        [_two_norm_up(a)], [peak_a], [_two_norm_up(b)], [peak_b], fft_shape=(n_fft,)
-    )
+    bound = errorbounds.fft_spectral([_two_norm_up(a)], [peak_a], [_two_norm_up(b)], [peak_b], fft_shape=(n_fft,))
     return float(observed), float(bound)
 
 
