@@ -205,19 +205,15 @@ INTEGER_CASES = [
         ((1_000_000,), "int16", -(2**15), 2**15 - 1),
         ((255,), "int16", -(2**15), 2**15 - 1),
     ),
-    IntegerCase(
-        "uint8 image 1024^2 x int8 5^2",
-        "convolve",
-        ((1024, 1024), "uint8", 0, 255),
-        ((5, 5), "int8", -128, 127),
-        "same",
-    ),
-    IntegerCase(
-        "uint8 image 1024^2 x int8 5^2",
-        "convolve2d",
-        ((1024, 1024), "uint8", 0, 255),
-        ((5, 5), "int8", -128, 127),
-        "same",
+    *(
+        IntegerCase(
+            "uint8 image 1024^2 x int8 5^2",
+            function,
+            ((1024, 1024), "uint8", 0, 255),
+            ((5, 5), "int8", -128, 127),
+            "same",
+        )
+        for function in ("convolve", "convolve2d")
     ),
 ]
 
