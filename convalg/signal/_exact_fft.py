@@ -36,7 +36,7 @@ from convalg import backends, errorbounds
 from convalg._runtime import fft as runtime_fft
 from convalg._runtime import memory
 from convalg._runtime.devices import device
-from convalg._runtime.parallel import parallel_map, workers
+from convalg._runtime.parallel import parallel_map, pool, workers
 from convalg.signal import _overlap_add
 from convalg.signal._overlap_add import AxisBlocks
 
@@ -361,6 +361,11 @@ def execute(transform: Transform) -> Any:
     module, extra = runtime_fft.transforms(xp)
     inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
     transform_axes = _transform_axes(transform.axes, transform.blocks)
+    corrections = None
+    if (first.centre or second.centre) and backends.is_numpy(xp) and workers() > 1:
+        # the centring terms on an idle core while the inverse transforms run
+        shape = tuple(length for _, length in transform.region)
+        corrections = pool().submit(_centring_terms, xp, shape, transform)
     total = None
     for weight, pairs in sorted(_groups(first, second).items()):
         if weight >= 64:
@@ -382,8 +387,17 @@ def execute(transform: Transform) -> Any:
             total = part
         else:
             total += part
-    _add_centring(xp, total, transform)
+    if corrections is not None:
+        total += corrections.result()
+    else:
+        _add_centring(xp, total, transform)
     return total
+
+
+def _centring_terms(xp: ModuleType, shape: tuple[int, ...], transform: Transform) -> Any:
+    terms = xp.zeros(shape, dtype=xp.int64)
+    _add_centring(xp, terms, transform)
+    return terms
 
 
 def _rounded(xp: ModuleType, y: Any, transform: Transform) -> Any:

@@ -307,3 +307,17 @@ def test_dask_chunks_are_exact():
     b = rng.integers(0, 2**12, 300)
     out = convalg.convolve(da.from_array(a, chunks=1200), b).compute()
     assert out.tolist() == np.convolve(a, b).tolist()
+
+
+@pytest.mark.parametrize("idle", [1, 2])
+def test_centring_terms_alongside_the_inverse_transform(monkeypatch, idle):
+    """With an idle core the centring terms are summed in a thread: the same exact result."""
+    monkeypatch.setattr(_exact_fft, "workers", lambda: idle)
+    rng = np.random.default_rng(idle)
+    a, b = rng.integers(0, 2**12, 9000), rng.integers(0, 2**12, 700)
+    assert plan("convolve", a, b, method="fft").certificate.centres != (0, 0)
+    assert np.array_equal(convalg.convolve(a, b, method="fft"), np.convolve(a, b))
+    image = rng.integers(0, 256, (60, 50)).astype(np.uint8)
+    kernel = rng.integers(-128, 128, (7, 5)).astype(np.int8)
+    out = convalg.convolve(image, kernel, mode="same", method="fft")
+    assert out.tolist() == crop_like_scipy(exact_full(image, kernel), image.shape, kernel.shape, "same").tolist()
