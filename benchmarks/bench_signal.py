@@ -8,6 +8,7 @@ Run on demand (never as a timed unit test)::
     python benchmarks/bench_signal.py --markdown docs/benchmarks.md
     python benchmarks/bench_signal.py --scipy-workers 2       # scipy's FFTs threaded too
     python benchmarks/bench_signal.py --overhead           # only the per-call overhead table
+    python benchmarks/bench_signal.py --integers           # only the exact-integer table
 
 Every cell is the best of N runs after one warm-up run, on the same input arrays, timed with
 ``time.perf_counter``. The ratio columns are convalg time / scipy time (below 1 means convalg is
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import math
 import os
 import platform
@@ -190,6 +192,124 @@ def overhead_lines(signal, *, quick: bool) -> list[str]:
                 f"{(t['convalg'] - t['numpy']) * 1e6:.2f} us."
             ),
         ]
+    return lines
+
+
+@dataclass(frozen=True)
+class IntegerCase:
+    """One exact-integer call of issue 15: both libraries get the same arrays and arguments."""
+
+    name: str
+    function: str  # 'convolve' or 'convolve2d', in convalg and scipy.signal alike
+    signal: tuple[tuple[int, ...], str, int, int]  # shape, dtype, low, high (inclusive)
+    kernel: tuple[tuple[int, ...], str, int, int]
+    mode: str = "full"
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng(20261203)
+        return tuple(  # type: ignore[return-value]
+            rng.integers(low, high, shape, endpoint=True).astype(dtype)
+            for shape, dtype, low, high in (self.signal, self.kernel)
+        )
+
+
+# Issue 15's typical integer data; method='auto' in both libraries.
+INTEGER_CASES = [
+    IntegerCase(
+        "int64 1e5 x 1e3, +-2^15",
+        "convolve",
+        ((100_000,), "int64", -(2**15), 2**15),
+        ((1000,), "int64", -(2**15), 2**15),
+    ),
+    IntegerCase(
+        "int64 2e5 x 2e4, [0, 2^12)",
+        "convolve",
+        ((200_000,), "int64", 0, 2**12 - 1),
+        ((20_000,), "int64", 0, 2**12 - 1),
+    ),
+    IntegerCase(
+        "int16 audio 1e6 x 255 taps",
+        "convolve",
+        ((1_000_000,), "int16", -(2**15), 2**15 - 1),
+        ((255,), "int16", -(2**15), 2**15 - 1),
+    ),
+    *(
+        IntegerCase(
+            "uint8 image 1024^2 x int8 5^2",
+            function,
+            ((1024, 1024), "uint8", 0, 255),
+            ((5, 5), "int8", -128, 127),
+            "same",
+        )
+        for function in ("convolve", "convolve2d")
+    ),
+]
+
+
+def exact_sample(a: np.ndarray, b: np.ndarray, mode: str, count: int = 64) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """``count`` random outputs of the convolution (their indices and values), each summed in Python ints.
+
+    An oracle apart from every library timed here: object arrays of Python ints, by the
+    definition ``c[n] = sum_k a[n - k] b[k]``, over the full output and then the mode's window.
+    """
+    full = tuple(n + k - 1 for n, k in zip(a.shape, b.shape))
+    if mode == "same":
+        offsets = tuple((f - n) // 2 for f, n in zip(full, a.shape))
+        shape = a.shape
+    else:
+        offsets, shape = (0,) * a.ndim, full
+    rng = np.random.default_rng(7)
+    index = tuple(rng.integers(0, n, count) for n in shape)
+    ao, bo = a.astype(object), b.astype(object)
+    values = []
+    for point in zip(*index):
+        n = [p + o for p, o in zip(point, offsets)]
+        low = [max(0, m - k + 1) for m, k in zip(n, b.shape)]
+        high = [min(m, s - 1) for m, s in zip(n, a.shape)]
+        if any(h < lo for lo, h in zip(low, high)):
+            values.append(0)
+            continue
+        window = ao[tuple(slice(lo, h + 1) for lo, h in zip(low, high))]
+        taps = bo[tuple(slice(m - h, m - lo + 1) for m, lo, h in zip(n, low, high))]
+        taps = taps[(slice(None, None, -1),) * b.ndim]
+        values.append(int((window * taps).sum()))
+    return index, np.array(values, dtype=object)
+
+
+def integer_lines(signal, *, quick: bool) -> list[str]:
+    """The exact-integer table: median ms over alternating rounds, and an exactness check."""
+    rounds = 3 if quick else 11
+    lines = [
+        (
+            f"Exact integers: median ms over {rounds} rounds, convalg and scipy alternating, method='auto'; "
+            "'exact' compares 64 random outputs with sums of Python ints."
+        ),
+        "",
+        "| call | function | mode | convalg (ms) | scipy (ms) | convalg/scipy | convalg method | exact |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for case in INTEGER_CASES:
+        a, b = case.arrays()
+        timers = {"scipy": functools.partial(getattr(scipy.signal, case.function), a, b, mode=case.mode)}
+        if signal is not None:
+            timers["convalg"] = functools.partial(getattr(signal, case.function), a, b, mode=case.mode)
+        samples: dict[str, list[float]] = {name: [] for name in timers}
+        results = {name: func() for name, func in timers.items()}  # warm-up
+        for _ in range(rounds):
+            for name, func in timers.items():
+                start = time.perf_counter()
+                func()
+                samples[name].append(time.perf_counter() - start)
+        t = {name: sorted(v)[len(v) // 2] for name, v in samples.items()}
+        method, exact = "-", "-"
+        if signal is not None:
+            method = signal.plan(case.function, a, b, mode=case.mode).method
+            index, expected = exact_sample(a, b, case.mode)
+            got = np.asarray(results["convalg"])[index]
+            exact = "yes" if all(int(g) == e for g, e in zip(got, expected)) else "NO"
+        ratio = _ratio(t["convalg"] / t["scipy"]) if "convalg" in t else "-"
+        cells = [f"{t[name] * 1e3:.2f}" if name in t else "-" for name in ("convalg", "scipy")]
+        lines.append("| " + " | ".join([case.name, case.function, case.mode, *cells, ratio, method, exact]) + " |")
     return lines
 
 
@@ -515,6 +635,7 @@ def main(argv: list[str] | None = None) -> int:
         help="timed runs per cell after the warm-up (default: 2-7, fewer for slow calls)",
     )
     parser.add_argument("--overhead", action="store_true", help="only the per-call overhead table of small calls")
+    parser.add_argument("--integers", action="store_true", help="only the exact-integer table (issue 15)")
     args = parser.parse_args(argv)
 
     cases = TINY_CASES if args.sizes == "tiny" else FULL_CASES
@@ -528,6 +649,9 @@ def main(argv: list[str] | None = None) -> int:
     signal, skipped = _load_convalg()
     if skipped:
         print(f"NOTE: {skipped}", flush=True)
+    if args.integers:
+        print("\n".join(machine_lines(args.scipy_workers) + [""] + integer_lines(signal, quick=args.quick)))
+        return 0
     torch = None if args.no_torch else _load_torch()
     overhead = overhead_lines(signal, quick=args.quick)
     if args.overhead:

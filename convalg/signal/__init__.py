@@ -26,6 +26,7 @@ from convalg.signal._api import (
     oaconvolve,
     plan,
 )
+from convalg.signal._exact_fft import Certificate
 from convalg.signal._plan import Plan
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "correlation_lags",
     "plan",
     "Plan",
+    "Certificate",
 ]

@@ -20,7 +20,7 @@ from convalg._runtime import fft as runtime_fft
 from convalg._runtime import validation
 from convalg._runtime.devices import device
 from convalg._typing import Array, Backend, Boundary, Mode, SignalMethod
-from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fast, _fft, _overlap_add, _ranges
+from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _exact_fft, _fast, _fft, _overlap_add, _ranges
 from convalg.signal._plan import FUNCTIONS, Plan, Recipe, blas_allowed, prepare
 
 __all__ = [
@@ -315,7 +315,7 @@ def choose_conv_method(
     """The method ``convolve``/``correlate`` with method='auto' would use (``scipy.signal`` API).
 
     The choice follows correctness rules first (no FFT when an input has NaN or Inf; for
-    integers FFT only with a proof of exactness) and then a cost model in seconds; see
+    integers FFT only with a certificate of exactness, :class:`Certificate`) and then a cost model in seconds; see
     :mod:`convalg.signal._choose`.
 
     Parameters
@@ -475,6 +475,9 @@ def execute(recipe: Recipe):
     if recipe.special == "empty":
         return xp.zeros(recipe.empty_shape, dtype=result_dtype, device=device(recipe.a))
     method = recipe.plan.method
+    if recipe.exact_transform is not None:  # exact integers by a certified transform
+        out = _exact_fft.execute(recipe.exact_transform)
+        return out != 0 if rule.result.kind == "b" else xp.astype(out, result_dtype, copy=False)
     through_float = rule.exact and method != "direct"
     compute = np.dtype(np.float64) if through_float else rule.compute
     fillvalue = recipe.fillvalue

@@ -11,8 +11,9 @@ The rules (documented in the README, "Where convalg differs from scipy.signal"):
   decides this exactly, also when the magnitudes' bound is too large to settle it).
 * Two boolean inputs give a boolean result (``True`` where some product is ``True``, as
   ``numpy.convolve`` does), computed exactly through int64.
-* Integer results may come from a float64 FFT only when ``convalg.errorbounds.fft`` proves
-  the error below 1/2, so that rounding recovers the exact integers.
+* Integer results may come from a float64 FFT only with the certificate of
+  :mod:`convalg.signal._exact_fft` (every output within 1/2 of the exact integer before
+  rounding, :func:`convalg.errorbounds.fft_spectral`), so that rounding recovers them.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from convalg import backends
 from convalg._runtime import memory, validation, windows
 from convalg._runtime.devices import device
 from convalg._typing import SignalMethod
-from convalg.signal import _choose, _direct, _dtypes, _fft, _overlap_add, _ranges
+from convalg.signal import _choose, _direct, _dtypes, _exact_fft, _fft, _overlap_add, _ranges
 
 FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
 METHODS = get_args(SignalMethod)
@@ -57,6 +57,10 @@ class Plan:
         and scale back, and 'direct' recomputes any output
         that came out non-finite with its products prescaled by ``2**-scale``. The error
         bounds of :mod:`convalg.errorbounds` hold either way.
+    certificate : convalg.signal.Certificate or None
+        For exact integers computed by 'fft' or 'oa': why the result is exact (the
+        a-posteriori bound from the computed spectra, below 1/2, the limbs and centring
+        used; docs/exact-integers.md). None otherwise.
     """
 
     method: str
@@ -66,6 +70,7 @@ class Plan:
     dtype: np.dtype
     exact: bool
     scale: int = 0
+    certificate: _exact_fft.Certificate | None = None
 
 
 @dataclass
@@ -91,6 +96,7 @@ class Recipe:
     moduli: int = 0  # exact integers: primes that confirm every output fits (_ranges)
     scale: int = 0  # floats: prescaling exponent that keeps sums finite (_ranges)
     fft_scales: tuple[int, int] = (0, 0)  # fft/oa: in1 and in2 transformed times 2**-s, 2**-t
+    exact_transform: _exact_fft.Transform | None = None  # exact integers by fft/oa: certified spectra
 
 
 def _reverse_conj(xp: ModuleType, x: Any) -> Any:
@@ -288,6 +294,7 @@ def prepare(
         dtype=rule.result,
         exact=rule.exact,
         scale=recipe.scale,
+        certificate=recipe.exact_transform.certificate if recipe.exact_transform is not None else None,
     )
     return recipe
 
@@ -297,9 +304,11 @@ def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extende
 
     Rules before cost: no FFT/overlap-add for object data or boundary extensions, none
     under 'auto' when an input is not finite or so large that a transform could overflow
-    (``fft_scale``), and for exact integers only with the proof of :func:`_fft_is_exact`
-    (an explicit 'fft'/'oa' without it computes directly; so do integers whose range is
-    confirmed exactly, which needs the wrap-around of direct integer sums).
+    (``fft_scale``), and for exact integers only with the certificate of
+    :func:`_certify_integers` (an explicit 'fft'/'oa' without one computes directly; so do
+    integers whose range is confirmed exactly, which needs the wrap-around of direct
+    integer sums). A certified transform of exact integers costs its limbs' transforms:
+    when that makes it dearer than the direct sum, 'auto' computes directly.
     """
     rule = recipe.rule
     if recipe.moduli:
@@ -313,14 +322,21 @@ def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extende
         if not recipe.finite or fft_scale:
             allowed = ["direct"]
         costs = estimate_costs(recipe, allowed)
-        while True:  # the cheapest allowed method (integers: only with the proof)
+        while True:  # the cheapest allowed method (integers: only with a certificate)
             method = _choose.cheapest(costs)
-            if method == "direct" or not rule.exact or _fft_is_exact(recipe, method):
+            if method == "direct" or not rule.exact:
                 return method
+            if _certify_integers(recipe, method):
+                certified = recipe.exact_transform.certificate  # type: ignore[union-attr]
+                costs[method] *= _exact_fft.cost_factor(certified)
+                if _choose.cheapest(costs) == method:
+                    return method
+                recipe.exact_transform = None
             del costs[method]
-    unproven = method != "direct" and rule.exact and not _fft_is_exact(recipe, method)
+    unproven = method in allowed and method != "direct" and rule.exact and not _certify_integers(recipe, method)
     if (method not in allowed or unproven) and (not frequency_domain or rule.compute.kind == "O"):
-        return "direct"  # documented fallback: integers without the proof, objects
+        recipe.exact_transform = None
+        return "direct"  # documented fallback: integers without a certificate, objects
     return method
 
 
@@ -458,33 +474,18 @@ def _reported_fft_shape(recipe: Recipe, method: str) -> tuple[int, ...] | None:
     return None
 
 
-def _fft_is_exact(recipe: Recipe, method: str) -> bool:
-    """True when float64 FFT (or overlap-add) provably rounds to the exact integer result.
+def _certify_integers(recipe: Recipe, method: str) -> bool:
+    """Whether a float64 transform by ``method`` provably rounds to the exact integer result.
 
-    The inputs must be exactly representable in float64 (|x| <= 2**53) and the rigorous
-    normwise bound of :mod:`convalg.errorbounds`, which bounds every element's error,
-    must be below 1/2.
+    On success the certified spectra are kept in ``recipe.exact_transform`` (the execution
+    reuses them) and the plan reports the certificate (:mod:`convalg.signal._exact_fft`).
     """
-    from convalg import errorbounds
-
-    if method == "oa" and not recipe.blocks:
-        return False
-    a = backends.to_numpy(recipe.a)
-    b = backends.to_numpy(recipe.b)
-    limit = 2**53
-    for x in (a, b):
-        if x.dtype.kind != "b" and (int(x.max()) > limit or int(x.min()) < -limit):
-            return False
-    try:
-        if method == "fft":
-            shape = tuple(recipe.fft_lengths[ax] for ax in recipe.axes)
-            bound = errorbounds.fft(a, b, fft_shape=shape, dtype=np.float64)
-        else:
-            shape = _reported_fft_shape(recipe, "oa") or ()
-            bound = errorbounds.overlap_add(a, b, block_fft_shape=shape, overlaps=_overlaps(recipe), dtype=np.float64)
-    except ValueError:  # transform too long for any bound
-        return False
-    return float(bound.value) < 0.5
+    if (method == "oa" and not recipe.blocks) or not recipe.axes:
+        return False  # (no convolved axis: the direct product is exact and cheapest)
+    recipe.exact_transform = _exact_fft.certify(
+        recipe.xp, recipe.a, recipe.b, recipe.axes, recipe.fft_lengths, recipe.blocks, recipe.region, method
+    )
+    return recipe.exact_transform is not None
 
 
 def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> None:
@@ -508,6 +509,8 @@ def _check_memory(recipe: Recipe, method: str, out_shape: tuple[int, ...]) -> No
             else:
                 points *= recipe.fft_lengths[ax]
         workspace = 3 * points * 2 * item
+    if recipe.exact_transform is not None:
+        workspace = 0  # certified before: _exact_fft checked its limbs, spectra and results
     # the inputs converted to the computing dtype (copies, also of zero-stride views)
     engine_dtype = np.dtype(np.float64) if recipe.rule.exact and method != "direct" else compute
     for x in (recipe.a, recipe.b):

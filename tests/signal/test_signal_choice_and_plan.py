@@ -59,10 +59,17 @@ def test_a_nan_in_the_kernel_does_not_reach_outputs_through_the_zero_padding(bac
     assert np.all(out[~touched] == 0)
 
 
-def test_integers_use_fft_only_with_the_proof():
+def test_integers_use_fft_only_with_a_certificate():
+    # a constant input centres to zeros: certified, with the centring in the plan
     big = np.full(4000, 2**40, dtype=np.int64)
     kernel = np.full(3000, 3, dtype=np.int64)
-    assert convalg.choose_conv_method(big, kernel) == "direct"
+    executed = convalg.signal.plan("convolve", big, kernel)
+    assert executed.method in ("fft", "oa") and executed.certificate.centres == (2**40, 3)
+    assert executed.certificate.bound < 0.5
+    # outputs that may not fit int64 need the direct sums' wrap-around and the CRT check
+    rng = np.random.default_rng(0)
+    huge = rng.integers(-(2**40), 2**40, 4000)
+    assert convalg.choose_conv_method(huge, rng.integers(-(2**30), 2**30, 3000)) == "direct"
     small = np.arange(4000, dtype=np.int64) % 5
     assert convalg.choose_conv_method(small, small) in ("fft", "oa")
 

@@ -64,9 +64,19 @@ def test_integer_fft_only_with_a_proof_of_exactness():
     assert p.method == "fft" and p.exact
     huge = np.full(2000, 2**40, dtype=np.int64)
     p = plan("convolve", huge, np.full(1000, 2**10, dtype=np.int64), method="fft")
-    assert p.method == "direct", "no proof that rounding recovers the exact integers"
+    assert p.method == "fft" and p.certificate.centres == (2**40, 2**10), "centred to zeros: certified"
     out = convalg.convolve(huge, np.full(1000, 2**10, dtype=np.int64), method="fft")
     assert int(out[1500]) == 1000 * 2**50
+
+
+def test_integer_fft_without_a_certificate_computes_directly(monkeypatch):
+    from convalg.signal import _exact_fft
+
+    monkeypatch.setattr(_exact_fft, "certify", lambda *args: None)
+    a = np.arange(1000, dtype=np.int64) % 7
+    assert plan("convolve", a, a[:500], method="fft").method == "direct"
+    assert plan("convolve", a, a[:500], method="fft").certificate is None
+    assert convalg.convolve(a, a[:500], method="fft").tolist() == exact_full(a, a[:500]).tolist()
 
 
 def test_fft_result_of_integers_is_exact_when_proven():

@@ -1,0 +1,496 @@
+"""Exact integer convolution by float64 FFT, with an a-posteriori certificate.
+
+An integer convolution may go through a float64 transform when every output of the
+transform is provably within 1/2 of the exact integer: rounding then recovers it. The
+proof is :func:`convalg.errorbounds.fft_spectral`, evaluated on the spectra actually
+computed (the theorem is in docs/exact-integers.md). Three exact rewritings make it hold
+for typical data, and everything is arithmetic modulo ``2**64`` (int64 with wrap-around),
+so the final result is exact whenever it fits the result dtype, which range analysis
+(:mod:`convalg.signal._ranges`) has established before this module is used:
+
+* **Centring**: ``a = a' + m`` with an integer ``m`` near the mean, so the spectrum loses
+  its DC peak (``sum a``, the whole 1-norm for non-negative data such as images).
+  ``a * b = a' * b' + m_b box(a, B) + m_a box(b', A)``, where ``box(x, K)`` sums ``x`` over
+  windows of the other input's shape: prefix sums, exact in integers.
+* **Limbs**: ``x = sum_i x_i 2**(s i)`` with balanced digits ``|x_i| <= 2**(s - 1)``; the
+  products of limbs with the same weight share one inverse transform, and the limb
+  results (rounded to int64) are recombined exactly. More limbs make each bound smaller.
+* **Blocks** (overlap-add): the bound is taken per block, from that block's norm and
+  spectrum, and the rounded block results are added in integers.
+
+The certificate is computed from the forward transforms, which the execution reuses; if
+it fails, the operand whose limbs carry more bits is split further and only its
+transforms are recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from convalg import backends, errorbounds
+from convalg._runtime import fft as runtime_fft
+from convalg._runtime import memory
+from convalg._runtime.devices import device
+from convalg._runtime.parallel import parallel_map, pool, workers
+from convalg.signal import _overlap_add
+from convalg.signal._overlap_add import AxisBlocks
+
+#: Rounding recovers an integer from a value within this distance of it.
+HALF = 0.5
+#: Limb results are converted to int64: their exact magnitude must stay below this.
+_INT64_SAFE = 2.0**62
+#: Largest magnitude a float64 holds exactly as an integer.
+_FLOAT_EXACT = 2**53
+#: Splitting rounds: a failed certificate splits further at most this often.
+_ROUNDS = 6
+#: The narrowest limb (balanced digits of one bit cannot represent every integer).
+_MIN_LIMB_BITS = 2
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Why an integer result computed by a float64 transform is exact.
+
+    Attributes
+    ----------
+    method : {'fft', 'oa'}
+        The transform method.
+    bound : float
+        The largest error any transformed output can have before rounding (below 1/2).
+    limbs : tuple of int
+        How many limbs each input (after the 'valid' swap) was split into (1: unsplit).
+    limb_bits : tuple of int
+        The bits per limb of each input.
+    centres : tuple of int
+        The integers subtracted from each input before the transform (0: not centred).
+    reason : str
+        The theorem applied, in words.
+    """
+
+    method: str
+    bound: float
+    limbs: tuple[int, int]
+    limb_bits: tuple[int, int]
+    centres: tuple[int, int]
+    reason: str
+
+
+@dataclass
+class _Operand:
+    """One input's limbs and their spectra (internal)."""
+
+    source: Any  # the input as int64 (wrapped modulo 2**64)
+    exact_floats: bool  # whether the centred input is below 2**52 (exact in float64)
+    centre: int
+    bits: int  # bit length of max |source - centre|
+    limb_bits: int = 0
+    limbs: list = field(default_factory=list)  # float64 arrays (blocked for the long input of 'oa')
+    spectra: list = field(default_factory=list)
+    norms: list = field(default_factory=list)  # per limb (of its largest block)
+    peaks: list = field(default_factory=list)
+
+    def values(self, xp: ModuleType) -> Any:
+        """The centred input as int64 (modulo 2**64)."""
+        if not self.centre:
+            return self.source
+        return self.source - xp.asarray(self.centre, dtype=xp.int64)
+
+
+@dataclass
+class Transform:
+    """A certified transform ready to execute: spectra, layout and certificate (internal)."""
+
+    xp: ModuleType
+    a: Any
+    b: Any
+    axes: tuple[int, ...]
+    shape: tuple[int, ...]  # transform lengths along ``axes`` (of one block for 'oa')
+    region: tuple[tuple[int, int], ...]
+    blocks: dict[int, AxisBlocks]
+    operands: tuple[_Operand, _Operand]
+    certificate: Certificate
+
+
+def certify(
+    xp: ModuleType,
+    a: Any,
+    b: Any,
+    axes: tuple[int, ...],
+    fft_lengths: dict[int, int],
+    blocks: dict[int, AxisBlocks],
+    region: tuple[tuple[int, int], ...],
+    method: str,
+) -> Transform | None:
+    """The certified transform of ``a * b`` by ``method``, or None when none was found
+    within the splitting rounds and the memory limit (the caller computes directly).
+
+    ``a`` and ``b`` are integer (or boolean) arrays whose exact result fits int64 or
+    uint64; ``blocks`` is empty for 'fft'.
+    """
+    blocks = blocks if method == "oa" else {}
+    shape = tuple(blocks[ax].fft_length if ax in blocks else fft_lengths[ax] for ax in axes)
+    operands = (_operand(xp, a), _operand(xp, b))
+    for operand in operands:
+        operand.limb_bits = (
+            operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
+        )
+    changed = [0, 1]
+    for _ in range(_ROUNDS):
+        if not _fits_in_memory(xp, operands, axes, shape, blocks, region):
+            return None
+        _split(xp, [(operands[i], i + 1) for i in changed], axes, shape, blocks)
+        bound, largest = _bound(operands, shape)
+        if bound < HALF and largest < _INT64_SAFE:
+            certificate = Certificate(
+                method=method,
+                bound=bound,
+                limbs=(len(operands[0].limbs), len(operands[1].limbs)),
+                limb_bits=(operands[0].limb_bits, operands[1].limb_bits),
+                centres=(operands[0].centre, operands[1].centre),
+                reason=(
+                    "a-posteriori float64 FFT bound from the computed spectra (errorbounds.fft_spectral) "
+                    f"{bound:.3g} < 1/2 for every output{' of every block' if blocks else ''}: rounding "
+                    "gives the exact integers; centring and limbs recombined exactly modulo 2**64"
+                ),
+            )
+            return Transform(xp, a, b, axes, shape, region, blocks, operands, certificate)
+        # the bound scales about as 2**(bits_a + bits_b): take the bits it is too large by
+        # off the wider limbs first, keeping at least 2 bits (balanced digits of 1 bit
+        # cannot represent every integer)
+        excess = math.ceil(math.log2(max(bound / (HALF / 2), largest / _INT64_SAFE))) + 1
+        widths = [operands[0].limb_bits, operands[1].limb_bits]
+        if widths == [_MIN_LIMB_BITS, _MIN_LIMB_BITS] or not math.isfinite(excess):
+            return None
+        for _ in range(max(excess, 1)):
+            wider = 0 if widths[0] >= widths[1] else 1
+            if widths[wider] > _MIN_LIMB_BITS:
+                widths[wider] -= 1
+            elif widths[1 - wider] > _MIN_LIMB_BITS:
+                widths[1 - wider] -= 1
+        changed = [i for i in (0, 1) if widths[i] != operands[i].limb_bits]
+        if not changed:
+            return None
+        for i in changed:
+            operands[i].limb_bits = widths[i]
+    return None
+
+
+def cost_factor(certificate: Certificate) -> float:
+    """The modelled cost of a certified transform over that of one plain FFT convolution
+    (three transforms): every limb's forward transform, one inverse per weight, and about
+    a fifth more for the spectral peaks, the rounding and the integer recombination."""
+    first, second = certificate.limbs
+    weights = len(
+        {i * certificate.limb_bits[0] + j * certificate.limb_bits[1] for i in range(first) for j in range(second)}
+    )
+    return 1.2 * (first + second + weights) / 3
+
+
+def _operand(xp: ModuleType, x: Any) -> _Operand:
+    """``x`` as int64, centred by an integer near its mean when that shrinks its spectrum.
+
+    Only inputs below ``2**52`` in magnitude are centred (their float64 copy, centred, is
+    exact); larger ones are split into limbs anyway.
+    """
+    source = xp.astype(x, xp.int64, copy=False)  # uint64 wraps: everything is modulo 2**64
+    top, bottom = int(xp.max(source)), int(xp.min(source))
+    largest = max(abs(top), abs(bottom))
+    centre = 0
+    if largest < 2**52:
+        n = math.prod(x.shape)
+        mean = float(xp.sum(source, dtype=xp.float64)) / n
+        # the DC coefficient n |mean| against the others' typical size, sqrt(n) times the
+        # spread (a quarter of the range): the choice only affects speed, never exactness
+        if abs(mean) * math.sqrt(n) > (top - bottom) / 2 and round(mean) != 0:
+            centre = round(mean)
+            largest = max(abs(top - centre), abs(bottom - centre))
+    return _Operand(source, largest < 2**52, centre, largest.bit_length())
+
+
+def _centred_floats(xp: ModuleType, operand: _Operand) -> Any:
+    """The centred input as float64 (exact: below 2**52 in magnitude)."""
+    floats = xp.astype(operand.source, xp.float64)
+    if operand.centre:
+        floats -= xp.asarray(float(operand.centre), dtype=xp.float64)  # our own copy: in place
+    return floats
+
+
+def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
+    """Balanced base-``2**bits`` digits of ``values`` (int64, modulo 2**64), lowest first."""
+    if single:
+        return [values]
+    half = xp.asarray(1 << (bits - 1), dtype=xp.int64)
+    mask = xp.asarray((1 << bits) - 1, dtype=xp.int64)
+    digits = []
+    rest = values
+    # |rest| shrinks by 2**bits (less the digit) each step: zero within 64 // (bits - 1) + 2
+    for _ in range(64 // (bits - 1) + 2):
+        digit = xp.bitwise_and(rest + half, mask) - half
+        digits.append(digit)
+        rest = xp.bitwise_right_shift(rest - digit, xp.asarray(bits, dtype=xp.int64))
+        if not bool(xp.any(rest != 0)):
+            return digits
+    raise RuntimeError(f"balanced base-2**{bits} digits did not terminate")  # unreachable for bits >= 2
+
+
+def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, blocks: dict[int, AxisBlocks]) -> None:
+    """Recompute the limbs of ``operands`` (``(operand, long)`` pairs: ``long`` is 1 or 2,
+    as in :class:`AxisBlocks`), their spectra, norms and spectral peaks."""
+    jobs = []
+    for operand, long in operands:
+        single = operand.bits <= operand.limb_bits
+        if single and operand.exact_floats:
+            floats = [_centred_floats(xp, operand)]
+        else:
+            floats = [xp.astype(d, xp.float64) for d in _digits(xp, operand.values(xp), operand.limb_bits, single)]
+        if single:
+            operand.limb_bits = max(operand.bits, 1)
+        operand.limbs = []
+        for limb in floats:
+            for axis in sorted(blocks, reverse=True):  # as _overlap_add.convolve cuts
+                plan = blocks[axis]
+                limb = _overlap_add._cut(xp, limb, axis, plan if plan.long == long else None)
+            operand.limbs.append(limb)
+            jobs.append(limb)
+    transform_axes = _transform_axes(axes, blocks)
+    module, extra = runtime_fft.transforms(xp)
+
+    def forward(x):
+        return module.rfftn(x, s=shape, axes=transform_axes, **extra)
+
+    if backends.is_numpy(xp) and len(jobs) > 1 and workers() > 1:
+        spectra = iter(parallel_map(forward, jobs))  # 1-D transforms use one core each
+    else:
+        spectra = iter([forward(x) for x in jobs])
+    for operand, long in operands:
+        keep = _count_axes(blocks, long)
+        operand.spectra = [next(spectra) for _ in operand.limbs]
+        operand.norms = [_norm(xp, x, keep) for x in operand.limbs]
+        operand.peaks = [_peak(xp, s, keep) for s in operand.spectra]
+
+
+def _transform_axes(axes, blocks) -> list[int]:
+    position = {i: i + sum(1 for axis in blocks if axis <= i) for i in range(max(axes, default=0) + 1)}
+    return [position[axis] for axis in axes]
+
+
+def _count_axes(blocks: dict[int, AxisBlocks], long: int) -> tuple[int, ...]:
+    """Positions (after cutting) of the block-count axes of the input that is ``long``."""
+    return tuple(
+        axis + sum(1 for other in blocks if other < axis) for axis, plan in blocks.items() if plan.long == long
+    )
+
+
+def _per_block(xp: ModuleType, x: Any, keep: tuple[int, ...], reduce) -> float:
+    """The largest over blocks of ``reduce`` over each block (the axes not in ``keep``)."""
+    if not keep:
+        return float(reduce(x))
+    per_block = reduce(x, axis=tuple(ax for ax in range(x.ndim) if ax not in keep))
+    return float(xp.max(per_block))
+
+
+def _norm(xp: ModuleType, limb: Any, keep: tuple[int, ...]) -> float:
+    """``||limb||_2`` of the largest block, rounded up: a sum of squares of integers below
+    2**53 in float64, in any order, errs by at most ``(n + 2) 2**-52`` relatively."""
+    n = math.prod(limb.shape) // math.prod(limb.shape[ax] for ax in keep)
+    if not keep and isinstance(limb, np.ndarray):
+        flat = limb.reshape(-1)
+        # NumPy's own sum of products: no temporary, and no BLAS threads left spinning
+        squares = float(np.einsum("i,i->", flat, flat))
+    elif not keep:
+        squares = float(xp.sum(limb * limb))
+    else:
+        squares = _per_block(xp, limb * limb, keep, xp.sum)
+    return math.sqrt(squares * (1 + (n + 2) * 2.0**-52)) * (1 + 2.0**-51)
+
+
+def _peak(xp: ModuleType, spectrum: Any, keep: tuple[int, ...]) -> float:
+    """``max|spectrum|``, rounded up: the modulus errs by at most one ulp."""
+    return _per_block(xp, xp.abs(spectrum), keep, xp.max) * (1 + 2.0**-50)
+
+
+def _groups(first: _Operand, second: _Operand) -> dict[int, list[tuple[int, int]]]:
+    """Limb pairs by the weight ``2**e`` of their product."""
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for i in range(len(first.limbs)):
+        for j in range(len(second.limbs)):
+            groups.setdefault(i * first.limb_bits + j * second.limb_bits, []).append((i, j))
+    return groups
+
+
+def _bound(operands: tuple[_Operand, _Operand], shape) -> tuple[float, float]:
+    """The certificate's bound (the worst group and block) and the largest exact limb
+    result by Cauchy-Schwarz (``sum ||a_i||_2 ||b_j||_2``), which must fit int64."""
+    first, second = operands
+    worst, largest = 0.0, 0.0
+    for pairs in _groups(first, second).values():
+        value = errorbounds.fft_spectral(
+            [first.norms[i] for i, _ in pairs],
+            [first.peaks[i] for i, _ in pairs],
+            [second.norms[j] for _, j in pairs],
+            [second.peaks[j] for _, j in pairs],
+            fft_shape=shape,
+        )
+        size = sum(first.norms[i] * second.norms[j] for i, j in pairs)
+        worst = max(worst, float(np.max(value)))
+        largest = max(largest, float(np.max(size)) * (1 + 2.0**-40))
+    return worst, largest
+
+
+def _fits_in_memory(xp, operands, axes, shape, blocks, region) -> bool:
+    """Whether the limbs, spectra and integer results of the next split fit (memory guard)."""
+    points = math.prod(shape)
+    counts = [max(1, math.ceil(max(op.bits, 1) / max(op.limb_bits, 1))) + 1 for op in operands]
+    batch = 1
+    for plan in blocks.values():
+        batch = max(batch, plan.count)
+    outputs = math.prod(length for _, length in region)
+    workspace = (sum(counts) * batch * points * 2 + 2 * batch * points) * 8 + 4 * outputs * 8
+    return memory.fits(workspace)
+
+
+def execute(transform: Transform) -> Any:
+    """The exact result (int64, modulo 2**64) of a certified transform, cropped to its region."""
+    xp = transform.xp
+    first, second = transform.operands
+    module, extra = runtime_fft.transforms(xp)
+    inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
+    transform_axes = _transform_axes(transform.axes, transform.blocks)
+    corrections = None
+    if (first.centre or second.centre) and backends.is_numpy(xp) and workers() > 1:
+        # the centring terms on an idle core while the inverse transforms run
+        shape = tuple(length for _, length in transform.region)
+        corrections = pool().submit(_centring_terms, xp, shape, transform)
+    total = None
+    for weight, pairs in sorted(_groups(first, second).items()):
+        if weight >= 64:
+            continue  # a multiple of 2**64: zero modulo 2**64
+        spectrum = None
+        for i, j in pairs:
+            once = len(first.spectra) == len(second.spectra) == 1 and not transform.blocks
+            if spectrum is None and once and first.spectra[i].shape == second.spectra[j].shape:
+                spectrum = first.spectra[i]  # used once: multiplied in place
+                spectrum *= second.spectra[j]
+                continue
+            product = first.spectra[i] * second.spectra[j]
+            spectrum = product if spectrum is None else spectrum + product
+        y = module.irfftn(spectrum, s=transform.shape, axes=transform_axes, **inverse)
+        part = _assemble(xp, _rounded(xp, y, transform), transform)
+        if weight:
+            part = xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64))
+        if total is None:
+            total = part
+        else:
+            total += part
+    if corrections is not None:
+        total += corrections.result()
+    else:
+        _add_centring(xp, total, transform)
+    return total
+
+
+def _centring_terms(xp: ModuleType, shape: tuple[int, ...], transform: Transform) -> Any:
+    terms = xp.zeros(shape, dtype=xp.int64)
+    _add_centring(xp, terms, transform)
+    return terms
+
+
+def _rounded(xp: ModuleType, y: Any, transform: Transform) -> Any:
+    """``y`` rounded to int64; cropped to the region first where no blocks are added."""
+    if not transform.blocks:
+        y = y[tuple(slice(start, start + length) for start, length in transform.region)]
+    if isinstance(y, np.ndarray):
+        return np.rint(y, out=y).astype(np.int64) if y.flags.writeable else np.rint(y).astype(np.int64)
+    return xp.astype(xp.round(y), xp.int64)
+
+
+def _assemble(xp: ModuleType, y: Any, transform: Transform) -> Any:
+    """Integer block results added back (overlap-add), cropped to the region."""
+    if not transform.blocks:
+        return y  # cropped already
+    for axis in sorted(transform.blocks, reverse=True):
+        plan = transform.blocks[axis]
+        short = min(transform.a.shape[axis], transform.b.shape[axis])
+        full = transform.a.shape[axis] + transform.b.shape[axis] - 1
+        position = axis + sum(1 for other in transform.blocks if other < axis)  # its count axis
+        y = _overlap_add._add_blocks(xp, y, position, plan, short, full)
+    return y[tuple(slice(start, start + length) for start, length in transform.region)]
+
+
+def _add_centring(xp: ModuleType, total: Any, transform: Transform) -> None:
+    """Add ``m_b box(a, B) + m_a box(b', A)`` over the region to ``total`` (in place): the
+    exact terms that centring removed."""
+    first, second = transform.operands
+    if second.centre:  # box(a, B) of the uncentred a
+        _add_box(xp, total, first.source, transform.b.shape, transform.region, second.centre)
+    if first.centre:  # box(b', A) of the centred b'
+        _add_box(xp, total, second.values(xp), transform.a.shape, transform.region, first.centre)
+
+
+def _add_box(xp: ModuleType, total: Any, x: Any, other: tuple[int, ...], region, scale: int) -> None:
+    """Add ``scale`` times the convolution of ``x`` with ones of shape ``other`` over the
+    region to ``total``, by prefix sums (modulo 2**64)."""
+    summed = [ax for ax in range(x.ndim) if x.shape[ax] > 1 and other[ax] > 1]
+    # a broadcast axis is not summed: the region of x, or its single entry broadcast
+    x = x[
+        tuple(
+            slice(start, start + length) if ax not in summed and x.shape[ax] > 1 else slice(None)
+            for ax, (start, length) in enumerate(region)
+        )
+    ]
+    factor = xp.asarray(scale, dtype=xp.int64)
+    if not summed:
+        total += x * factor
+        return
+    for ax in summed[:-1]:
+        x = _box_axis(xp, x, ax, other[ax], *region[ax])
+    ax = summed[-1]
+    sums = _prefix_sums(xp, x, ax)
+    sums *= factor
+    _add_box_axis(xp, total, sums, ax, x.shape[ax], other[ax], *region[ax])
+
+
+def _box_axis(xp: ModuleType, x: Any, ax: int, k: int, start: int, length: int) -> Any:
+    """``box[j] = S[min(j + 1, n)] - S[max(j - k + 1, 0)]`` for ``j`` in ``start ..
+    start + length - 1``, ``S`` the prefix sums of ``x`` along ``ax`` (``S[0] = 0``)."""
+    shape = list(x.shape)
+    shape[ax] = length
+    out = xp.zeros(tuple(shape), dtype=x.dtype, device=device(x))
+    _add_box_axis(xp, out, _prefix_sums(xp, x, ax), ax, x.shape[ax], k, start, length)
+    return out
+
+
+def _add_box_axis(xp: ModuleType, total: Any, sums: Any, ax: int, n: int, k: int, start: int, length: int) -> None:
+    """Add the box sums ``S[min(j + 1, n)] - S[max(j - k + 1, 0)]`` to ``total`` in place."""
+    inside = max(0, min(length, n - start))  # + S[j + 1] while j + 1 <= n, then + S[n]
+    if inside:
+        total[_along(ax, slice(0, inside))] += sums[_along(ax, slice(start + 1, start + 1 + inside))]
+    if inside < length:
+        total[_along(ax, slice(inside, length))] += sums[_along(ax, slice(n, n + 1))]
+    first = max(0, k - 1 - start)  # - S[j - k + 1] once j >= k - 1 (before: S[0] = 0)
+    if first < length:
+        low = start + first - k + 1
+        total[_along(ax, slice(first, length))] -= sums[_along(ax, slice(low, low + length - first))]
+
+
+def _along(axis: int, index: slice) -> tuple:
+    return (slice(None),) * axis + (index, ...)
+
+
+def _prefix_sums(xp: ModuleType, x: Any, axis: int) -> Any:
+    """Sums of the first ``0 .. n`` entries along ``axis`` (wrapping modulo 2**64)."""
+    shape = list(x.shape)
+    shape[axis] += 1
+    if isinstance(x, np.ndarray):  # summed into place: no extra copy
+        sums = np.empty(shape, dtype=x.dtype)
+        sums[_along(axis, slice(0, 1))] = 0
+        np.cumsum(x, axis=axis, out=sums[_along(axis, slice(1, None))])
+        return sums
+    sums = xp.zeros(tuple(shape), dtype=x.dtype, device=device(x))
+    sums[_along(axis, slice(1, None))] = xp.cumulative_sum(x, axis=axis)
+    return sums
