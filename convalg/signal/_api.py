@@ -7,6 +7,7 @@ same plan without executing it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -42,16 +43,33 @@ def _chunked(function, in1, in2, **kwargs):
     return chunked.apply(function, in1, in2, **kwargs)
 
 
+def _inputs(in1, in2, backend):
+    """The namespace that computes a call and its inputs in it, plus where the result goes:
+    None when it stays there, else the namespace and device to move it to (torch tensors of
+    dtypes torch has no arithmetic for are computed by NumPy on the host)."""
+    xp, (a, b) = backends.namespace(in1, in2, backend=backend, names=("in1", "in2"))
+    if backends.has_wide_unsigned_arithmetic(xp) or not (_wide_unsigned(a) or _wide_unsigned(b)):
+        return xp, a, b, None
+    host_xp, (host_a, host_b) = backends.namespace(backends.to_numpy(a), backends.to_numpy(b))
+    return host_xp, host_a, host_b, (xp, device(a))
+
+
+def _wide_unsigned(x) -> bool:
+    dtype = _dtypes.numpy_dtype(x.dtype)
+    return dtype.kind == "u" and dtype.itemsize > 1
+
+
 def _run(function: str, in1, in2, backend, **kwargs):
     if backend is None and function in ("convolve", "correlate"):
         out = _fast.convolve_1d(function, in1, in2, kwargs["mode"], kwargs["method"])
         if out is not None:
             return out
-    xp, (a, b) = backends.namespace(in1, in2, backend=backend)
+    xp, a, b, home = _inputs(in1, in2, backend)
     recipe = prepare(function, xp, a, b, **kwargs)
     if kwargs.get("method") in ("fft", "oa") and not recipe.finite and recipe.plan.method in ("fft", "oa"):
         runtime_fft.warn_nonfinite(kwargs["method"], stacklevel=3)
-    return execute(recipe)
+    out = execute(recipe)
+    return out if home is None else backends.from_numpy(home[0], out, home[1])
 
 
 def convolve(
@@ -339,7 +357,7 @@ def choose_conv_method(
     >>> convalg.choose_conv_method(np.r_[1.0, np.nan, np.ones(10**5)], np.ones(10**4))
     'direct'
     """
-    xp, (a, b) = backends.namespace(in1, in2, backend=backend)
+    xp, a, b, _home = _inputs(in1, in2, backend)
     recipe = prepare("convolve", xp, a, b, mode=mode, method="auto")
     if not measure:
         return recipe.plan.method
@@ -457,7 +475,7 @@ def plan(func_name: str, in1, in2, **kwargs) -> Plan:
     arguments = dict(bound.arguments)
     backend = arguments.pop("backend")
     a, b = arguments.pop("in1"), arguments.pop("in2")
-    xp, (a, b) = backends.namespace(a, b, backend=backend)
+    xp, a, b, _home = _inputs(a, b, backend)
     return prepare(func_name, xp, a, b, **arguments).plan
 
 
@@ -468,6 +486,11 @@ def execute(recipe: Recipe):
     result_dtype = _dtypes.namespace_dtype(xp, rule.result)
     if recipe.special == "empty":
         return xp.zeros(recipe.empty_shape, dtype=result_dtype, device=device(recipe.a))
+    if recipe.moduli and not backends.has_wide_unsigned_arithmetic(xp):
+        # sums confirmed modulo 2**64 need uint64 arithmetic: computed by NumPy on the host
+        host_xp, (host_a, host_b) = backends.namespace(backends.to_numpy(recipe.a), backends.to_numpy(recipe.b))
+        out = execute(dataclasses.replace(recipe, xp=host_xp, a=host_a, b=host_b))
+        return backends.from_numpy(xp, out, device(recipe.a))
     method = recipe.plan.method
     through_float = rule.exact and method != "direct"
     compute = np.dtype(np.float64) if through_float else rule.compute
