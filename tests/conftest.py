@@ -89,10 +89,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _cupy_usable() -> tuple[bool, str]:
-    from convalg.backends import available
+    from convalg.backends import status
 
-    status = available()["cupy"]
-    return status.usable, status.detail
+    cupy = status("cupy")  # (available() would import torch too: seconds per worker)
+    return cupy.usable, cupy.detail
 
 
 def _backend_params():

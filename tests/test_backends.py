@@ -136,3 +136,28 @@ def test_big_endian_numpy_input_converts_to_another_backend():
         _xp, (a,) = backends.namespace(np.arange(3).astype(dtype), backend="array_api_strict")
         assert a.dtype == getattr(strict, np.dtype(dtype).newbyteorder("=").name)
         assert backends.to_numpy(a).tolist() == [0, 1, 2]
+
+
+def test_computing_on_numpy_arrays_never_imports_torch():
+    """torch is imported only when a tensor is passed or torch is asked for by name (seconds)."""
+    code = (
+        "import sys, numpy as np, convalg; from convalg.nn import functional as F; "
+        "convalg.convolve(np.arange(5), np.ones(3)); convalg.fftconvolve(np.ones((4, 4)), np.ones((2, 2))); "
+        "convalg.correlate2d(np.ones((4, 4)), np.ones((2, 2)), boundary='wrap'); convalg.correlation_lags(4, 3); "
+        "convalg.signal.plan('oaconvolve', np.ones(100), np.ones(9)); "
+        "convalg.choose_conv_method(np.ones(9), np.ones(3)); "
+        "F.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))); convalg.backends.status('numpy'); "
+        "convalg.crosscheck('convolve', [1.0, 2.0], [1.0]); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_torch_without_an_install_is_reported_unusable_with_the_install_line(monkeypatch):
+    real = backends.importlib.util.find_spec
+    monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None if name == "torch" else real(name))
+    status = backends.status("torch")
+    assert not status.usable and status.detail == "torch is not installed; pip install torch"
+    with pytest.raises(backends.BackendUnavailableError, match="backend 'torch' is not usable here"):
+        backends.namespace(np.ones(3), backend="torch")

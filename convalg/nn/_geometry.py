@@ -143,7 +143,7 @@ def arrays(nd, input, weight, bias=None, grad_output=None):
         named["bias"] = bias
     if grad_output is not None:
         named["grad_output"] = grad_output
-    xp, arrays = backends.namespace(*named.values())
+    xp, arrays = backends.namespace(*named.values(), names=tuple(named))
     for name, array in zip(named, arrays):
         check_floating(xp, name, array)
     dtype = xp.result_type(*arrays)

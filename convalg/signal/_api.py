@@ -89,7 +89,7 @@ def convolve(
         'auto' picks the fastest exact-enough method (:func:`choose_conv_method`); 'oa'
         (overlap-add) is an extension to scipy's choices. Integer inputs use 'fft' or
         'oa' only when an error bound proves the rounded result exact, else 'direct'.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -149,7 +149,7 @@ def correlate(
         As in :func:`convolve`.
     method : {'auto', 'direct', 'fft', 'oa'}, optional
         As in :func:`convolve`.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -183,7 +183,7 @@ def fftconvolve(
         As in :func:`convolve`.
     axes : int or sequence of int, optional
         The axes to convolve over (default: all).
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -221,7 +221,7 @@ def oaconvolve(
         As in :func:`convolve`.
     axes : int or sequence of int, optional
         The axes to convolve over (default: all).
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -264,7 +264,7 @@ def convolve2d(
         reflection with the edge repeated ('circular' and 'symmetric' are aliases).
     fillvalue : scalar, optional
         The value outside ``in1`` for boundary='fill' (default 0).
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -304,7 +304,7 @@ def correlate2d(
         As in :func:`convolve2d`.
     fillvalue : scalar, optional
         As in :func:`convolve2d`.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -338,7 +338,7 @@ def choose_conv_method(
         As in :func:`convolve`.
     measure : bool, optional
         If True, time every allowed method and return the fastest with the timings.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -390,7 +390,7 @@ def correlation_lags(in1_len: int, in2_len: int, mode: Mode = "full", *, backend
         The lengths of the two inputs.
     mode : {'full', 'valid', 'same'}, optional
         The mode the correlation was computed with.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library of the returned lags (default NumPy).
 
     Returns
