@@ -123,13 +123,20 @@ class BackendStatus:
         return f"{self.name}: {'usable' if self.usable else 'not usable'} ({self.detail})"
 
 
-def _cupy_status() -> BackendStatus:
-    if importlib.util.find_spec("cupy") is None:
-        return BackendStatus("cupy", False, f"cupy is not installed; {_INSTALL_HINT['cupy']}")
+def _import_installed(name: str) -> ModuleType | BackendStatus:
+    """The library, or the status that says why it cannot be imported (absent or broken)."""
+    if importlib.util.find_spec(name) is None:
+        return BackendStatus(name, False, f"{name} is not installed; {_INSTALL_HINT[name]}")
     try:
-        cupy = importlib.import_module("cupy")
+        return importlib.import_module(name)
     except Exception as exc:  # noqa: BLE001 - a broken install must not break convalg
-        return BackendStatus("cupy", False, f"cupy is installed but cannot be imported: {exc}")
+        return BackendStatus(name, False, f"{name} is installed but cannot be imported: {exc}")
+
+
+def _cupy_status() -> BackendStatus:
+    cupy = _import_installed("cupy")
+    if isinstance(cupy, BackendStatus):
+        return cupy
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver or device, or worse
@@ -140,12 +147,9 @@ def _cupy_status() -> BackendStatus:
 
 
 def _torch_status() -> BackendStatus:
-    if importlib.util.find_spec("torch") is None:
-        return BackendStatus("torch", False, f"torch is not installed; {_INSTALL_HINT['torch']}")
-    try:
-        torch = importlib.import_module("torch")
-    except Exception as exc:  # noqa: BLE001 - a broken install must not break convalg
-        return BackendStatus("torch", False, f"torch is installed but cannot be imported: {exc}")
+    torch = _import_installed("torch")
+    if isinstance(torch, BackendStatus):
+        return torch
     try:
         count = torch.cuda.device_count()
     except Exception:  # noqa: BLE001 - a CPU build, or a driver that fails: the CPU still computes

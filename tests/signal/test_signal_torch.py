@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pytest
 from signal_oracle import check, crop_like_scipy, exact_full, expected_dtype
+from test_signal_scipy_parity import _data as sample  # the parity grid's seeded inputs
 
 import convalg
 from convalg import backends
@@ -40,18 +41,6 @@ DTYPES = [
 ]
 FUNCTIONS = ["convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d"]
 MODES = ["full", "same", "valid"]
-
-
-def _data(rng, shape, dtype):
-    dtype = np.dtype(dtype)
-    if dtype.kind == "b":
-        return rng.random(shape) < 0.5
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        return rng.integers(max(info.min, -100), min(info.max, 100), size=shape, endpoint=True).astype(dtype)
-    if dtype.kind == "c":
-        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
-    return rng.standard_normal(shape).astype(dtype)
 
 
 def _options(function):
@@ -86,7 +75,7 @@ def _assert_tensor_result(out, like, numpy_result_dtype):
 def test_every_function_mode_and_method_on_tensors_matches_the_oracle(function, dtype):
     rng = np.random.default_rng([FUNCTIONS.index(function), DTYPES.index(dtype)])
     s1, s2 = _shapes(rng, function)
-    a, b = _data(rng, s1, dtype), _data(rng, s2, dtype)
+    a, b = sample(s1, dtype, int(rng.integers(2**32))), sample(s2, dtype, int(rng.integers(2**32)))
     ta, tb = torch.asarray(a), torch.asarray(b)
     before = (ta.clone(), tb.clone())
     for mode, options in itertools.product(MODES, _options(function)):
@@ -236,9 +225,8 @@ def test_backends_report_torch_with_its_version_and_devices():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here; CPU tensors run the same code")
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_cuda_tensors_give_cuda_results(function):
-    rng = np.random.default_rng(3)
     for dtype in ("int64", "float32", "complex128", "uint64"):
-        a, b = _data(rng, (9, 8), dtype), _data(rng, (3, 2), dtype)
+        a, b = sample((9, 8), dtype, 1), sample((3, 2), dtype, 2)
         ta, tb = torch.asarray(a, device="cuda"), torch.asarray(b, device="cuda")
         out = getattr(convalg, function)(ta, tb)
         _assert_tensor_result(out, ta, expected_dtype(function, a, b))
