@@ -390,7 +390,7 @@ def namespace(
             described = ", ".join(f"{name} is {lib}" for name, lib in zip(names, libraries))
             raise TypeError(
                 f"inputs come from different array libraries ({described}); convert them to "
-                "one library, or force one with backend='numpy', 'torch', ..."
+                "one library, or force one with backend='numpy' or backend='cupy'"
             )
         target = distinct[0] if distinct else "numpy"
     else:
