@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeAlias
 
 __all__ = ["Array", "Backend", "BackendName", "Boundary", "LayerMethod", "Mode", "Padding", "SignalMethod"]
 
-#: An array of any namespace convalg computes on (NumPy, CuPy, array-api-strict, dask, ...):
+#: An array of any namespace convalg computes on (NumPy, CuPy, array-api-strict, torch, dask):
 #: the array API standard has no static type, so the checker sees ``Any``.
 Array: TypeAlias = Any
 
@@ -38,7 +38,7 @@ LayerMethod: TypeAlias = Literal["auto", "direct", "fft"]
 Padding: TypeAlias = int | tuple[int, ...] | Literal["same", "valid"]
 
 #: The array libraries a call can be told to compute in.
-BackendName: TypeAlias = Literal["numpy", "cupy", "array_api_strict"]
+BackendName: TypeAlias = Literal["numpy", "cupy", "array_api_strict", "torch"]
 
 #: The array library a call computes in; None: the library of its inputs.
 Backend: TypeAlias = BackendName | None

@@ -2,12 +2,25 @@
 
 A backend is the array library a result is computed by and returned in. convalg never
 imports a library just to look for its arrays: it checks ``sys.modules`` first (the einops
-rule), so ``import convalg`` costs nothing and cupy is imported only when a cupy array
-is passed or the backend is asked for by name.
+rule), so ``import convalg`` costs nothing and cupy or torch is imported only when one of
+its arrays is passed or the backend is asked for by name (``backend=``, :func:`available`).
 
 The computation itself is written once against the array API standard; what differs
 between backends is small and lives here: how to recognise an array, how to move an array
-into a library, and which FFT module to use.
+into a library (onto the device of the call's other inputs), and which FFT module to use.
+
+Rules for torch tensors (CPU or CUDA, the same code):
+
+* the result is a tensor on the inputs' device; inputs on two devices, or a tensor with a
+  NumPy array, are a TypeError naming both (force one library with ``backend=``);
+* a tensor that requires grad is accepted only where torch itself records no graph (under
+  ``torch.no_grad()`` or ``torch.inference_mode()``): convalg computes values, not autograd
+  graphs, so elsewhere it is a TypeError naming the argument (pass ``x.detach()``);
+* the dtypes are NumPy's (bool, int8..int64, uint8..uint64, float16..float64, complex64,
+  complex128); bfloat16, complex32 and the quantized dtypes have no NumPy equivalent and are
+  a TypeError naming the argument. torch stores uint16/uint32/uint64 but has no arithmetic
+  for them, so calls that need it compute through NumPy on the host
+  (:func:`has_wide_unsigned_arithmetic`).
 """
 
 from __future__ import annotations
@@ -16,6 +29,7 @@ import functools
 import importlib
 import importlib.util
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, get_args
@@ -29,12 +43,15 @@ __all__ = [
     "BackendUnavailableError",
     "require_usable",
     "available",
+    "status",
     "namespace",
     "fft_module",
     "is_numpy",
     "is_dask",
     "library_name",
     "to_numpy",
+    "from_numpy",
+    "has_wide_unsigned_arithmetic",
 ]
 
 #: Backends convalg knows, in order of preference for reporting.
@@ -44,7 +61,28 @@ _INSTALL_HINT = {
     "numpy": "pip install numpy",
     "cupy": "pip install 'convalg[gpu]' (cupy for CUDA 12)",
     "array_api_strict": "pip install array-api-strict",
+    "torch": "pip install torch",
 }
+
+#: torch dtypes that have a NumPy equivalent (by name), the ones convalg computes in.
+_TORCH_DTYPES = frozenset(
+    [
+        "bool",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+    ]
+)
 
 
 class BackendUnavailableError(RuntimeError, ImportError):
@@ -85,13 +123,20 @@ class BackendStatus:
         return f"{self.name}: {'usable' if self.usable else 'not usable'} ({self.detail})"
 
 
-def _cupy_status() -> BackendStatus:
-    if importlib.util.find_spec("cupy") is None:
-        return BackendStatus("cupy", False, f"cupy is not installed; {_INSTALL_HINT['cupy']}")
+def _import_installed(name: str) -> ModuleType | BackendStatus:
+    """The library, or the status that says why it cannot be imported (absent or broken)."""
+    if importlib.util.find_spec(name) is None:
+        return BackendStatus(name, False, f"{name} is not installed; {_INSTALL_HINT[name]}")
     try:
-        cupy = importlib.import_module("cupy")
+        return importlib.import_module(name)
     except Exception as exc:  # noqa: BLE001 - a broken install must not break convalg
-        return BackendStatus("cupy", False, f"cupy is installed but cannot be imported: {exc}")
+        return BackendStatus(name, False, f"{name} is installed but cannot be imported: {exc}")
+
+
+def _cupy_status() -> BackendStatus:
+    cupy = _import_installed("cupy")
+    if isinstance(cupy, BackendStatus):
+        return cupy
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # noqa: BLE001 - CUDARuntimeError without a driver or device, or worse
@@ -101,14 +146,40 @@ def _cupy_status() -> BackendStatus:
     return BackendStatus("cupy", True, f"cupy {cupy.__version__}, {count} CUDA device(s)")
 
 
+def _torch_status() -> BackendStatus:
+    torch = _import_installed("torch")
+    if isinstance(torch, BackendStatus):
+        return torch
+    try:
+        count = torch.cuda.device_count()
+    except Exception:  # noqa: BLE001 - a CPU build, or a driver that fails: the CPU still computes
+        count = 0
+    return BackendStatus("torch", True, f"torch {torch.__version__}, CPU and {count} CUDA device(s)")
+
+
 def _module_status(name: str) -> BackendStatus:
     if name == "cupy":
         return _cupy_status()
+    if name == "torch":
+        return _torch_status()
     try:
         module = importlib.import_module(name)
     except ImportError:
         return BackendStatus(name, False, f"{name} is not installed; {_INSTALL_HINT[name]}")
     return BackendStatus(name, True, f"{name} {getattr(module, '__version__', '?')}")
+
+
+def status(name: str) -> BackendStatus:
+    """Whether one known backend is usable here, importing only that library.
+
+    Examples
+    --------
+    >>> status("numpy").usable
+    True
+    """
+    if name not in KNOWN_BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}")
+    return _module_status(name)
 
 
 def available() -> dict[str, BackendStatus]:
@@ -117,7 +188,8 @@ def available() -> dict[str, BackendStatus]:
     Returns
     -------
     dict of str to BackendStatus
-        One entry per known backend (``numpy``, ``cupy``, ``array_api_strict``).
+        One entry per known backend (``numpy``, ``cupy``, ``array_api_strict``, ``torch``);
+        torch's detail gives its version and the number of CUDA devices it sees.
 
     Examples
     --------
@@ -126,7 +198,7 @@ def available() -> dict[str, BackendStatus]:
     >>> status["numpy"].usable
     True
     >>> sorted(status)
-    ['array_api_strict', 'cupy', 'numpy']
+    ['array_api_strict', 'cupy', 'numpy', 'torch']
     """
     return {name: _module_status(name) for name in KNOWN_BACKENDS}
 
@@ -134,10 +206,8 @@ def available() -> dict[str, BackendStatus]:
 def _library_of(x: Any) -> str:
     """Name the array library an input belongs to, without importing any library."""
     module = type(x).__module__.split(".")[0]
-    if module in ("cupy", "array_api_strict", "dask"):
+    if module in ("cupy", "array_api_strict", "dask", "torch"):
         return module
-    if module == "torch":
-        return "torch"
     # NumPy arrays and scalars, Python numbers and nested lists are all NumPy input,
     # exactly as scipy.signal treats them.
     return "numpy"
@@ -157,10 +227,10 @@ def require_usable(name: Any) -> None:
     Examples
     --------
     >>> require_usable("numpy")
-    >>> require_usable("torch")
+    >>> require_usable("jax")
     Traceback (most recent call last):
       ...
-    ValueError: backend must be None or one of 'numpy', 'cupy', 'array_api_strict'; got 'torch'
+    ValueError: backend must be None or one of 'numpy', 'cupy', 'array_api_strict', 'torch'; got 'jax'
     """
     if name not in KNOWN_BACKENDS:
         raise ValueError(f"backend must be None or one of {', '.join(map(repr, KNOWN_BACKENDS))}; got {name!r}")
@@ -171,7 +241,8 @@ def require_usable(name: Any) -> None:
         raise BackendUnavailableError(f"backend {name!r} is not usable here: {status.detail}")
 
 
-def _convert(x: Any, source: str, target: str) -> Any:
+def _convert(x: Any, source: str, target: str, device: Any = None) -> Any:
+    """``x`` (of library ``source``) as an array of ``target``, on ``device`` (None: the default one)."""
     if source == target:
         return x
     if target == "numpy":
@@ -181,11 +252,21 @@ def _convert(x: Any, source: str, target: str) -> Any:
     if host.dtype.byteorder not in "=|":
         # other libraries know only native byte order (a big-endian int16 is still an int16)
         host = host.astype(host.dtype.newbyteorder("="))
-    return module.asarray(host)
+    if target == "cupy":
+        return module.asarray(host)  # onto the current CUDA device
+    if target == "torch":
+        # a C-ordered copy: torch refuses negative strides (a flipped view), and a tensor must
+        # not share the caller's (maybe read-only) NumPy memory
+        return module.asarray(host.copy(order="C"), device=device)
+    return module.asarray(host, device=device)
 
 
 def to_numpy(x: Any) -> Any:
-    """Return ``x`` as a NumPy array, copying from a device where needed."""
+    """Return ``x`` as a NumPy array, copying from a device where needed.
+
+    A torch tensor is detached (its values only), copied from a GPU, and has its lazy
+    conjugate or negation bits resolved.
+    """
     import numpy as np
 
     library = _library_of(x)
@@ -193,19 +274,69 @@ def to_numpy(x: Any) -> Any:
         return x.get()
     if library == "array_api_strict":
         return np.asarray(x._array)  # array-api-strict wraps a NumPy array
+    if library == "torch":
+        return x.detach().cpu().resolve_conj().resolve_neg().numpy()
     return np.asarray(x)
 
 
-def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tuple[Any, ...]]:
+def from_numpy(xp: ModuleType, host: Any, device: Any) -> Any:
+    """The NumPy array ``host`` as an array of namespace ``xp`` on ``device``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import array_api_compat.numpy as xp
+    >>> from_numpy(xp, np.arange(3), "cpu")
+    array([0, 1, 2])
+    """
+    return _convert(host, "numpy", library_name(xp), device)
+
+
+def _check_tensor(x: Any, name: str) -> None:
+    """TypeError, naming the argument, for a tensor convalg cannot compute with (module docstring)."""
+    torch = sys.modules["torch"]
+    if x.layout != torch.strided:
+        raise TypeError(f"{name} is a torch tensor of layout {x.layout}; convalg needs dense ones ({name}.to_dense())")
+    if str(x.dtype).rsplit(".", 1)[-1] not in _TORCH_DTYPES:
+        raise TypeError(
+            f"{name} has dtype {x.dtype}, which has no NumPy equivalent and no convolution in convalg; "
+            f"convert it first, e.g. {name}.to(torch.float32)"
+        )
+    if x.requires_grad and torch.is_grad_enabled():
+        raise TypeError(
+            f"{name} is a torch tensor that requires grad: convalg computes values, not autograd "
+            f"graphs, so its result would silently carry no gradient; pass {name}.detach(), or call "
+            "under torch.no_grad()"
+        )
+
+
+def _common_device(arrays: Sequence[Any], names: Sequence[str]) -> Any:
+    """The one device of ``arrays`` (None for none); TypeError naming them when they differ."""
+    devices = [array_api_compat.device(x) for x in arrays]
+    if any(d != devices[0] for d in devices[1:]):
+        described = ", ".join(f"{name} is on {d}" for name, d in zip(names, devices))
+        raise TypeError(
+            f"inputs are on different devices ({described}); move them to one device "
+            "(e.g. tensor.to(device)) before the call"
+        )
+    return devices[0] if devices else None
+
+
+def namespace(
+    *arrays: Any, backend: str | None = None, names: Sequence[str] | None = None
+) -> tuple[ModuleType, tuple[Any, ...]]:
     """Choose the array namespace for a call and bring its inputs into it.
 
     Parameters
     ----------
     *arrays : array_like
         The call's array inputs. NumPy arrays, scalars and nested lists count as NumPy.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
-        None computes in the library of the inputs; a name forces that library and
-        converts the inputs into it.
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
+        None computes in the library of the inputs, on their device; a name forces that
+        library and converts the inputs into it (onto the device of those inputs that are
+        already its arrays, else its default device).
+    names : sequence of str, optional
+        The arguments' names, for the error messages (default ``argument 0``, ...).
 
     Returns
     -------
@@ -217,7 +348,9 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
     Raises
     ------
     TypeError
-        If the inputs come from different array libraries and no backend is forced.
+        If the inputs come from different array libraries and no backend is forced, sit
+        on different devices, or are torch tensors convalg cannot compute with (see the
+        module docstring); the message names the arguments.
     ValueError
         If ``backend`` is not a known name.
     BackendUnavailableError
@@ -240,11 +373,11 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
     ):
         # plain NumPy arrays (exact type: no subclass) need neither detection nor conversion
         return _numpy_namespace(), arrays
+    names = tuple(names) if names is not None else tuple(f"argument {i}" for i in range(len(arrays)))
     libraries = [_library_of(x) for x in arrays]
-    if "torch" in libraries:
-        raise TypeError(
-            "torch tensors are not a convalg backend; pass tensor.numpy() (CPU) or use convalg.nn for layers"
-        )
+    for x, library, name in zip(arrays, libraries, names):
+        if library == "torch":
+            _check_tensor(x, name)
     if "dask" in libraries:
         raise TypeError(
             "dask arrays are computed in chunks only by convolve, correlate, fftconvolve, oaconvolve "
@@ -254,7 +387,7 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
     if backend is None:
         distinct = sorted(set(libraries))
         if len(distinct) > 1:
-            described = ", ".join(f"argument {i} is {lib}" for i, lib in enumerate(libraries))
+            described = ", ".join(f"{name} is {lib}" for name, lib in zip(names, libraries))
             raise TypeError(
                 f"inputs come from different array libraries ({described}); convert them to "
                 "one library, or force one with backend='numpy' or backend='cupy'"
@@ -268,7 +401,9 @@ def namespace(*arrays: Any, backend: str | None = None) -> tuple[ModuleType, tup
 
         converted = tuple(np.asarray(_convert(x, lib, "numpy")) for x, lib in zip(arrays, libraries))
     else:
-        converted = tuple(_convert(x, lib, target) for x, lib in zip(arrays, libraries))
+        native = [(x, name) for x, lib, name in zip(arrays, libraries, names) if lib == target]
+        device = _common_device([x for x, _ in native], [name for _, name in native])
+        converted = tuple(_convert(x, lib, target, device) for x, lib in zip(arrays, libraries))
     return array_api_compat.array_namespace(*converted), converted
 
 
@@ -295,7 +430,8 @@ def fft_module(xp: ModuleType) -> ModuleType:
     """The FFT module for a namespace: scipy.fft for NumPy, cupyx.scipy.fft for CuPy.
 
     scipy.fft is preferred over ``numpy.fft`` for its ``workers`` argument and real-to-real
-    speed; for any other namespace the standard's ``xp.fft`` extension is used.
+    speed; for any other namespace the standard's ``xp.fft`` extension is used (for torch
+    with the standard's ``axis`` keyword, see :func:`_torch_fft`).
     """
     if is_numpy(xp):
         import scipy.fft
@@ -303,11 +439,52 @@ def fft_module(xp: ModuleType) -> ModuleType:
         return scipy.fft
     if array_api_compat.is_cupy_namespace(xp):
         return importlib.import_module("cupyx.scipy.fft")
+    if array_api_compat.is_torch_namespace(xp):
+        return _torch_fft()
     return xp.fft
 
 
+@functools.cache
+def _torch_fft() -> ModuleType:
+    """array_api_compat's torch.fft, whose 1-D transforms take the standard's ``axis``.
+
+    array-api-compat 1.16 maps ``axes`` to torch's ``dim`` for the N-D transforms only; its
+    ``fft``/``rfft``/... are torch's own, which know ``dim`` but not ``axis``.
+    """
+    import array_api_compat.torch.fft as compat_fft
+
+    module = ModuleType("convalg.backends.torch_fft")
+    for name in ("fftn", "ifftn", "rfftn", "irfftn"):
+        setattr(module, name, getattr(compat_fft, name))
+    for name in ("fft", "ifft", "rfft", "irfft"):
+        setattr(module, name, _with_axis(getattr(compat_fft, name)))
+    return module
+
+
+def _with_axis(transform: Any) -> Any:
+    def along_axis(x: Any, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> Any:
+        return transform(x, n=n, dim=axis, norm=norm)
+
+    return along_axis
+
+
+def has_wide_unsigned_arithmetic(xp: ModuleType) -> bool:
+    """Whether ``xp`` adds, multiplies and reduces uint16/uint32/uint64 arrays.
+
+    torch (2.x, CPU) stores these dtypes but has no arithmetic for them: convalg computes
+    such calls, and exact integer sums it confirms modulo ``2**64``, through NumPy.
+
+    Examples
+    --------
+    >>> import array_api_compat.numpy as xp
+    >>> has_wide_unsigned_arithmetic(xp)
+    True
+    """
+    return not array_api_compat.is_torch_namespace(xp)
+
+
 def library_name(xp: ModuleType) -> str:
-    """The backend name of a namespace (``'numpy'``, ``'cupy'``, ``'array_api_strict'``)."""
+    """The backend name of a namespace (``'numpy'``, ``'cupy'``, ``'array_api_strict'``, ``'torch'``)."""
     if is_numpy(xp):
         return "numpy"
     if array_api_compat.is_cupy_namespace(xp):

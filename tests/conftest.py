@@ -89,14 +89,18 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _cupy_usable() -> tuple[bool, str]:
-    from convalg.backends import available
+    from convalg.backends import status
 
-    status = available()["cupy"]
-    return status.usable, status.detail
+    cupy = status("cupy")  # (available() would import torch too: seconds per worker)
+    return cupy.usable, cupy.detail
 
 
 def _backend_params():
+    import importlib.util
+
     usable, detail = _cupy_usable()
+    # torch is found without importing it (seconds): only its tests pay for that
+    torch_missing = importlib.util.find_spec("torch") is None
     return [
         pytest.param("numpy", id="numpy"),
         pytest.param("array_api_strict", id="array_api_strict"),
@@ -105,12 +109,21 @@ def _backend_params():
             id="cupy",
             marks=[pytest.mark.gpu, pytest.mark.skipif(not usable, reason=detail)],
         ),
+        pytest.param(
+            "torch",
+            id="torch",
+            marks=[
+                pytest.mark.torch,
+                pytest.mark.skipif(torch_missing, reason="torch is not installed (pip install torch)"),
+            ],
+        ),
     ]
 
 
 @pytest.fixture(params=_backend_params())
 def backend(request) -> str:
-    """The name of an array backend usable here (cupy is skipped, with its reason, without a GPU)."""
+    """The name of an array backend usable here (cupy is skipped, with its reason, without a GPU;
+    torch, CPU tensors, without torch)."""
     return request.param
 
 

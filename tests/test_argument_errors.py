@@ -1,11 +1,9 @@
 """A bad argument gets the same exception type and message on every path convalg has for it.
 
-Each call below goes once through convalg's eager path (NumPy arrays) and once through its
-dask path (:mod:`convalg.chunked`, which builds a lazy graph); both must refuse it at the call
-itself, with the same exception type and the same message (convalg._runtime.validation is the
-one place the rules live). convalg has no torch-tensor path: torch tensors are refused as a
-whole (see ``test_torch_tensors_are_refused_with_a_clear_type_error``), so there is no third
-column to compare.
+Each call below goes once through convalg's eager path (NumPy arrays), once through its
+dask path (:mod:`convalg.chunked`, which builds a lazy graph) and, where torch is installed,
+once with torch tensors; each must refuse it at the call itself, with the same exception type
+and the same message (convalg._runtime.validation is the one place the rules live).
 """
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ SIGNAL_CALLS = {
     "valid with neither larger": (convalg.convolve, A, np.ones((5, 2)), {"mode": "valid"}),
     "valid with neither larger (fft)": (convalg.fftconvolve, A, np.ones((5, 2)), {"mode": "valid"}),
     "unconvolved axes that do not broadcast": (convalg.fftconvolve, A, np.ones((3, 3)), {"axes": 1}),
-    "backend unknown": (convalg.convolve, A, B, {"backend": "torch"}),
+    "backend unknown": (convalg.convolve, A, B, {"backend": "jax"}),
     "backend not a name": (convalg.oaconvolve, A, B, {"backend": 3}),
     "string input": (convalg.convolve, A.astype(str), B, {}),
 }
@@ -119,12 +117,32 @@ def test_a_wrong_type_is_a_type_error_and_a_wrong_value_a_value_error_naming_bot
     assert str(caught.value).startswith("stride must be") and repr(value) in str(caught.value)
 
 
-def test_torch_tensors_are_refused_with_a_clear_type_error():
-    torch = pytest.importorskip("torch", reason="torch is optional; without it there are no tensors to refuse")
-    with pytest.raises(TypeError, match="torch tensors are not a convalg backend"):
-        F.conv1d(torch.ones((1, 1, 4), dtype=torch.float64), W1[:1, :1])
-    with pytest.raises(TypeError, match="torch tensors are not a convalg backend"):
-        convalg.convolve(torch.ones(4), np.ones(2))
+def _assert_same_refusal_on_torch(function, first, second, options):
+    torch = pytest.importorskip("torch", reason="the torch column needs torch (pip install torch)")
+    if first.dtype.kind not in "biufc":
+        pytest.skip(f"torch has no tensors of dtype {first.dtype}: no torch call to compare")
+    eager = _refusal(lambda: function(first, second, **options))
+
+    def tensor(x):
+        return torch.asarray(x) if isinstance(x, np.ndarray) else x
+
+    tensors = {name: tensor(value) if name == "bias" else value for name, value in options.items()}
+    on_torch = _refusal(lambda: function(tensor(first), tensor(second), **tensors))
+    assert (type(on_torch), str(on_torch)) == (type(eager), str(eager))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", LAYER_CALLS)
+def test_layer_operations_refuse_a_bad_argument_alike_on_torch_tensors(case):
+    function, x, w, options = LAYER_CALLS[case]
+    _assert_same_refusal_on_torch(function, x, w, options)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", SIGNAL_CALLS)
+def test_signal_functions_refuse_a_bad_argument_alike_on_torch_tensors(case):
+    function, a, b, options = SIGNAL_CALLS[case]
+    _assert_same_refusal_on_torch(function, a, b, options)
 
 
 def test_an_unusable_backend_is_the_same_exception_type_in_every_entry():

@@ -85,14 +85,15 @@ def test_unknown_backend_name_is_a_value_error_naming_the_argument():
         backends.namespace(np.ones(3), backend="jax")
 
 
+def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}; import sys; print(','.join(m for m in {modules!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return [name for name in out.stdout.strip().split(",") if name]
+
+
 def test_import_convalg_imports_no_heavy_library():
-    code = (
-        "import sys, convalg; "
-        "heavy = [m for m in ('cupy', 'torch', 'scipy', 'sympy', 'matplotlib', 'dask') if m in sys.modules]; "
-        "print(','.join(heavy))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert _loaded_after("import convalg", ("cupy", "torch", "scipy", "sympy", "matplotlib", "dask")) == []
 
 
 def test_an_unusable_backend_raises_one_exception_type_everywhere(monkeypatch):
@@ -136,3 +137,26 @@ def test_big_endian_numpy_input_converts_to_another_backend():
         _xp, (a,) = backends.namespace(np.arange(3).astype(dtype), backend="array_api_strict")
         assert a.dtype == getattr(strict, np.dtype(dtype).newbyteorder("=").name)
         assert backends.to_numpy(a).tolist() == [0, 1, 2]
+
+
+def test_computing_on_numpy_arrays_never_imports_torch():
+    """torch is imported only when a tensor is passed or torch is asked for by name (seconds)."""
+    code = (
+        "import numpy as np, convalg; from convalg.nn import functional as F; "
+        "convalg.convolve(np.arange(5), np.ones(3)); convalg.fftconvolve(np.ones((4, 4)), np.ones((2, 2))); "
+        "convalg.correlate2d(np.ones((4, 4)), np.ones((2, 2)), boundary='wrap'); convalg.correlation_lags(4, 3); "
+        "convalg.signal.plan('oaconvolve', np.ones(100), np.ones(9)); "
+        "convalg.choose_conv_method(np.ones(9), np.ones(3)); "
+        "F.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))); convalg.backends.status('numpy'); "
+        "convalg.crosscheck('convolve', [1.0, 2.0], [1.0])"
+    )
+    assert _loaded_after(code, ("torch",)) == []
+
+
+def test_torch_without_an_install_is_reported_unusable_with_the_install_line(monkeypatch):
+    real = backends.importlib.util.find_spec
+    monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None if name == "torch" else real(name))
+    status = backends.status("torch")
+    assert not status.usable and status.detail == "torch is not installed; pip install torch"
+    with pytest.raises(backends.BackendUnavailableError, match="backend 'torch' is not usable here"):
+        backends.namespace(np.ones(3), backend="torch")

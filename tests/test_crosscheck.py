@@ -287,7 +287,7 @@ def test_unknown_function_method_or_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="method must be one of 'fft'"):
         crosscheck("fftconvolve", [1.0], [1.0], method="direct")
     with pytest.raises(ValueError, match="backend must be None or one of"):
-        crosscheck("convolve", [1.0], [1.0], backend="torch")
+        crosscheck("convolve", [1.0], [1.0], backend="jax")
     cupy = available()["cupy"]
     if not cupy.usable:  # without a GPU the reason is part of the message
         with pytest.raises(BackendUnavailableError, match="backend 'cupy' is not usable here: cupy"):

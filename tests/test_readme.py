@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from convalg.backends import available
+from convalg.backends import status
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"^```python\n(.*?)^```", README, flags=re.MULTILINE | re.DOTALL)
-_CUPY = available()["cupy"]
+_CUPY = status("cupy")
 
 
 def _param(index: int, block: str):

@@ -108,10 +108,10 @@ def test_cli_runs_the_chosen_steps_and_returns_the_exit_status(tmp_path, capsys)
 def test_an_unknown_step_or_backend_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"steps must be among .*got \['nope'\]"):
         run_tour(None, steps=["nope"])
-    with pytest.raises(ValueError, match=r"backend must be (None or )?one of .*got 'torch'"):
-        run_tour(None, backend="torch")
+    with pytest.raises(ValueError, match=r"backend must be (None or )?one of .*got 'jax'"):
+        run_tour(None, backend="jax")
     with pytest.raises(SystemExit) as exit_:
-        main(["tour", "--backend", "torch"])
+        main(["tour", "--backend", "jax"])
     assert exit_.value.code == 2
 
 

@@ -116,9 +116,9 @@ def require_backend(name: str | None) -> None:
     """Refuse a backend that cannot compute here, with the reason (not installed, no device)."""
     if name is None:
         return
-    from convalg.backends import available
+    from convalg.backends import status as backend_status
 
-    status = available()[name]
+    status = backend_status(name)
     if not status.usable:
         raise CommandError(f"--backend {name!r} is not usable here: {status.detail}")
 

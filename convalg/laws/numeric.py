@@ -90,13 +90,12 @@ def computer(backend: str, method: str) -> Compute:
     >>> result.round(12).tolist(), plan.method
     ([1.0, 2.0, 2.0, 1.0], 'fft')
     """
-    import importlib
-
     import convalg.signal as signal
-    from convalg.backends import to_numpy
+    from convalg.backends import namespace, to_numpy
 
     def on_backend(x):
-        return x if backend == "numpy" else importlib.import_module(backend).asarray(x)
+        # backends' own conversion: torch.asarray refuses NumPy's negative strides (a flip)
+        return x if backend == "numpy" else namespace(x, backend=backend)[1][0]
 
     def compute(function: str, x, y, **options):
         xb, yb = on_backend(x), on_backend(y)

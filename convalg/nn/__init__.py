@@ -2,7 +2,11 @@
 
 ``convalg.nn.functional`` holds the operations (``conv1d/2d/3d`` and their gradients); this
 package exports the pieces a small CNN is built from. ``convalg.nn.demos`` holds the ERM demos
-run by ``convalg learn DEMO``.
+run by ``convalg learn DEMO``. The operations take arrays of every backend, torch tensors
+included (results as tensors on their device; a model's own parameters under
+``torch.no_grad()``), and the layers keep their parameters in the library named by
+``backend=`` (NumPy by default); neither records a torch autograd graph: the gradients are
+convalg's own ``backward``.
 
 Examples
 --------

@@ -13,6 +13,7 @@ from typing import Any, get_args
 from convalg import backends
 from convalg._runtime import validation
 from convalg._typing import LayerMethod
+from convalg.signal._dtypes import numpy_dtype
 
 METHODS = get_args(LayerMethod)
 
@@ -126,7 +127,8 @@ def geometry(input_shape, weight_shape, stride, padding, dilation, groups, nd) -
 def check_floating(xp, name: str, x) -> None:
     """TypeError unless ``x`` holds real floating-point numbers."""
     if not xp.isdtype(x.dtype, "real floating"):
-        raise TypeError(f"{name} must be a real floating-point array; got dtype {x.dtype}")
+        # the dtype by its NumPy name, as every library (and the dask path) names it alike
+        raise TypeError(f"{name} must be a real floating-point array; got dtype {numpy_dtype(x.dtype)}")
 
 
 def check_method(method: Any) -> str:
@@ -141,7 +143,7 @@ def arrays(nd, input, weight, bias=None, grad_output=None):
         named["bias"] = bias
     if grad_output is not None:
         named["grad_output"] = grad_output
-    xp, arrays = backends.namespace(*named.values())
+    xp, arrays = backends.namespace(*named.values(), names=tuple(named))
     for name, array in zip(named, arrays):
         check_floating(xp, name, array)
     dtype = xp.result_type(*arrays)

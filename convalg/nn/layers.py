@@ -199,7 +199,7 @@ class Conv1d(_ConvNd):
         Whether to learn one additive bias per output channel.
     seed : int or numpy.random.Generator, optional
         Seeds the initial weights (uniform in ``±1/sqrt(fan_in)``).
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library the parameters live in.
     dtype : {'float64', 'float32'}, optional
     input_grad : bool, optional

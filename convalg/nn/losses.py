@@ -6,6 +6,8 @@ then returns the gradient of that value with respect to ``prediction``.
 
 from __future__ import annotations
 
+import math
+
 from convalg import backends
 
 __all__ = ["MSELoss", "CrossEntropyLoss"]
@@ -45,7 +47,7 @@ class MSELoss(_Loss):
 
     def backward(self):
         _xp, residual = self._cached()
-        return 2 * residual / residual.size
+        return 2 * residual / math.prod(residual.shape)  # (torch: .size is a method)
 
 
 class CrossEntropyLoss(_Loss):

@@ -7,6 +7,7 @@ same plan without executing it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -40,17 +41,34 @@ __all__ = [
 _CHUNKED = ("convolve", "correlate", "fftconvolve", "oaconvolve")
 
 
+def _inputs(in1, in2, backend):
+    """The namespace that computes a call and its inputs in it, plus where the result goes:
+    None when it stays there, else the namespace and device to move it to (torch tensors of
+    dtypes torch has no arithmetic for are computed by NumPy on the host)."""
+    xp, (a, b) = backends.namespace(in1, in2, backend=backend, names=("in1", "in2"))
+    if backends.has_wide_unsigned_arithmetic(xp) or not (_wide_unsigned(a) or _wide_unsigned(b)):
+        return xp, a, b, None
+    host_xp, (host_a, host_b) = backends.namespace(backends.to_numpy(a), backends.to_numpy(b))
+    return host_xp, host_a, host_b, (xp, device(a))
+
+
+def _wide_unsigned(x) -> bool:
+    dtype = _dtypes.numpy_dtype(x.dtype)
+    return dtype.kind == "u" and dtype.itemsize > 1
+
+
 def _run(function: str, in1, in2, backend, **kwargs):
     """The general path of a public call: dask routing, namespace, plan, execution."""
     if function in _CHUNKED and backends.is_dask(in1, in2):
         from convalg import chunked  # dask support lives there; imported only for dask input
 
         return chunked.apply(globals()[function], in1, in2, backend=backend, **kwargs)
-    xp, (a, b) = backends.namespace(in1, in2, backend=backend)
+    xp, a, b, home = _inputs(in1, in2, backend)
     recipe = prepare(function, xp, a, b, **kwargs)
     if kwargs.get("method") in ("fft", "oa") and not recipe.finite and recipe.plan.method in ("fft", "oa"):
         runtime_fft.warn_nonfinite(kwargs["method"], stacklevel=3)
-    return execute(recipe)
+    out = execute(recipe)
+    return out if home is None else backends.from_numpy(home[0], out, home[1])
 
 
 def convolve(
@@ -70,7 +88,7 @@ def convolve(
         'auto' picks the fastest exact-enough method (:func:`choose_conv_method`); 'oa'
         (overlap-add) is an extension to scipy's choices. Integer inputs use 'fft' or
         'oa' only when an error bound proves the rounded result exact, else 'direct'.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -130,7 +148,7 @@ def correlate(
         As in :func:`convolve`.
     method : {'auto', 'direct', 'fft', 'oa'}, optional
         As in :func:`convolve`.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -164,7 +182,7 @@ def fftconvolve(
         As in :func:`convolve`.
     axes : int or sequence of int, optional
         The axes to convolve over (default: all).
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -202,7 +220,7 @@ def oaconvolve(
         As in :func:`convolve`.
     axes : int or sequence of int, optional
         The axes to convolve over (default: all).
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -260,7 +278,7 @@ convolve2d = _boundary_function(
         reflection with the edge repeated ('circular' and 'symmetric' are aliases).
     fillvalue : scalar, optional
         The value outside ``in1`` for boundary='fill' (default 0).
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -292,7 +310,7 @@ correlate2d = _boundary_function(
         As in :func:`convolve2d`.
     fillvalue : scalar, optional
         As in :func:`convolve2d`.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -326,7 +344,7 @@ def choose_conv_method(
         As in :func:`convolve`.
     measure : bool, optional
         If True, time every allowed method and return the fastest with the timings.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
     Returns
@@ -345,7 +363,7 @@ def choose_conv_method(
     >>> convalg.choose_conv_method(np.r_[1.0, np.nan, np.ones(10**5)], np.ones(10**4))
     'direct'
     """
-    xp, (a, b) = backends.namespace(in1, in2, backend=backend)
+    xp, a, b, _home = _inputs(in1, in2, backend)
     recipe = prepare("convolve", xp, a, b, mode=mode, method="auto")
     if not measure:
         return recipe.plan.method
@@ -378,7 +396,7 @@ def correlation_lags(in1_len: int, in2_len: int, mode: Mode = "full", *, backend
         The lengths of the two inputs.
     mode : {'full', 'valid', 'same'}, optional
         The mode the correlation was computed with.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library of the returned lags (default NumPy).
 
     Returns
@@ -463,7 +481,7 @@ def plan(func_name: str, in1, in2, **kwargs) -> Plan:
     arguments = dict(bound.arguments)
     backend = arguments.pop("backend")
     a, b = arguments.pop("in1"), arguments.pop("in2")
-    xp, (a, b) = backends.namespace(a, b, backend=backend)
+    xp, a, b, _home = _inputs(a, b, backend)
     return prepare(func_name, xp, a, b, **arguments).plan
 
 
@@ -474,6 +492,11 @@ def execute(recipe: Recipe):
     result_dtype = _dtypes.namespace_dtype(xp, rule.result)
     if recipe.special == "empty":
         return xp.zeros(recipe.empty_shape, dtype=result_dtype, device=device(recipe.a))
+    if recipe.moduli and not backends.has_wide_unsigned_arithmetic(xp):
+        # sums confirmed modulo 2**64 need uint64 arithmetic: computed by NumPy on the host
+        host_xp, (host_a, host_b) = backends.namespace(backends.to_numpy(recipe.a), backends.to_numpy(recipe.b))
+        out = execute(dataclasses.replace(recipe, xp=host_xp, a=host_a, b=host_b))
+        return backends.from_numpy(xp, out, device(recipe.a))
     method = recipe.plan.method
     if recipe.exact_transform is not None:  # exact integers by a certified transform
         out = _exact_fft.execute(recipe.exact_transform)

@@ -239,7 +239,7 @@ def reduced(xp: ModuleType, x: Any, modulus: int) -> Any:
     dtype = numpy_dtype(x.dtype)
     # uint64 stays unsigned in any byte order: as int64 its upper half would turn negative
     x = xp.astype(x, xp.uint64 if (dtype.kind, dtype.itemsize) == ("u", 8) else xp.int64)
-    return xp.astype(xp.remainder(x, xp.asarray(modulus, dtype=x.dtype)), xp.int64)
+    return xp.astype(xp.remainder(x, xp.asarray(modulus, dtype=x.dtype, device=device(x))), xp.int64)
 
 
 def separable_factors(kernel: np.ndarray) -> list[np.ndarray | None] | None:

@@ -436,10 +436,8 @@ def _separable(recipe: Recipe) -> list | None:
         info = np.iinfo(compute)
         if any(f is not None and not all(info.min <= int(v) <= info.max for v in f) for f in factors):
             return None  # a factor such as 2**63 of an int64 kernel: not in the computing dtype
-    dtype = _dtypes.namespace_dtype(recipe.xp, compute)
-    return [
-        None if f is None else recipe.xp.asarray(np.asarray(f), dtype=dtype, device=device(recipe.a)) for f in factors
-    ]
+    # converted on the host (integer factors are Python ints), then moved next to the input
+    return [None if f is None else backends.from_numpy(recipe.xp, f.astype(compute), device(recipe.a)) for f in factors]
 
 
 @functools.lru_cache(maxsize=64)

@@ -36,6 +36,7 @@ import numpy as np
 
 from convalg import backends
 from convalg._runtime import memory
+from convalg._runtime.devices import device
 from convalg.signal._dtypes import DtypeRule, numpy_dtype
 
 #: Primes just below 2**31: residues below 2**31, so ``r + w x`` (all below 2**31) stays
@@ -208,7 +209,7 @@ def confirm_fits(xp: ModuleType, wrapped: Any, residue_of, count: int, rule: Dty
 
 def _remainder(xp: ModuleType, x: Any, p: int) -> Any:
     """``x mod p`` in ``[0, p)`` as int64, for int64 or uint64 ``x`` (no wrap-around)."""
-    return xp.astype(xp.remainder(x, xp.asarray(p, dtype=x.dtype)), xp.int64)
+    return xp.astype(xp.remainder(x, xp.asarray(p, dtype=x.dtype, device=device(x))), xp.int64)
 
 
 def _crt(wrapped: int, residues_: list[tuple[int, int]]) -> int:
@@ -307,7 +308,7 @@ def scaled(xp: ModuleType, x: Any, exponent: int) -> Any:
     host = backends.to_numpy(x).copy()  # a library without component assignment
     host.real = _scaled_real(host.real, exponent)
     host.imag = _scaled_real(host.imag, exponent)
-    return xp.asarray(host)
+    return backends.from_numpy(xp, host, device(x))
 
 
 def _scaled_real(x: Any, exponent: int) -> Any:

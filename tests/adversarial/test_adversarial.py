@@ -409,7 +409,7 @@ BAD_ARGUMENTS = [
     {"fillvalue": 1j},
     {"fillvalue": np.nan},
     {"fillvalue": 2**70},
-    {"backend": "torch"},
+    {"backend": "jax"},
     {"backend": 3},
 ]
 

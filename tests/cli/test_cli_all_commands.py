@@ -88,9 +88,9 @@ def test_every_bad_output_path_is_refused_before_the_work_with_exit_status_2(no_
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["tour", "--backend", "torch"], "argument --backend: invalid choice: 'torch'"),
-        (["learn", "edges", "--backend", "torch"], "argument --backend: invalid choice: 'torch'"),
-        (["check", "--backend", "torch"], "argument --backend: invalid choice: 'torch'"),
+        (["tour", "--backend", "jax"], "argument --backend: invalid choice: 'jax'"),
+        (["learn", "edges", "--backend", "jax"], "argument --backend: invalid choice: 'jax'"),
+        (["check", "--backend", "jax"], "argument --backend: invalid choice: 'jax'"),
         (["tour", "--step", "nope"], "argument --step: invalid choice: 'nope'"),
         (["learn", "nope"], "argument demo: invalid choice: 'nope'"),
         (["learn", "edges", "--seed", "x"], "argument --seed: invalid int value: 'x'"),

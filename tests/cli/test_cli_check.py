@@ -52,7 +52,7 @@ def test_check_exits_1_when_a_deviation_exceeds_its_bound(monkeypatch, tmp_path,
 
 def test_check_refuses_a_backend_that_is_not_usable(capsys):
     with pytest.raises(SystemExit) as refused:  # not a backend at all: argparse's choices
-        main(["check", "--backend", "torch"])
+        main(["check", "--backend", "jax"])
     assert refused.value.code == 2
     status = available()["cupy"]
     if not status.usable:  # on a machine without a GPU: the reason is printed

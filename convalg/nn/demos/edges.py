@@ -49,7 +49,7 @@ def run(out, *, backend=None, quick=False, seed=0) -> dict:
     out : path
         Folder for ``kernels.png``, ``loss.png``, ``feature_maps.png``, ``report.txt`` and
         ``report.json``.
-    backend : {None, 'numpy', 'cupy', 'array_api_strict'}, optional
+    backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         Where the layer computes (the least-squares reference is always NumPy float64).
     quick : bool, optional
         A smaller crop of the photograph (for tests); the promises are the same.
