@@ -380,8 +380,9 @@ def namespace(
             _check_tensor(x, name)
     if "dask" in libraries:
         raise TypeError(
-            "dask arrays are computed in chunks only by convolve, correlate, fftconvolve, oaconvolve "
-            "and convalg.nn.functional.conv1d/conv2d/conv3d; pass this function a computed array "
+            "dask arrays are computed in chunks only by convolve, correlate, fftconvolve, oaconvolve, "
+            "convolve2d, correlate2d and convalg.nn.functional.conv1d/conv2d/conv3d; this function "
+            "cannot work chunk by chunk (it needs every value at once): pass it a computed array "
             "(dask_array.compute())"
         )
     if backend is None:

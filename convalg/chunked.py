@@ -1,7 +1,8 @@
 """Convolution of chunked dask arrays: a lazy ``map_overlap`` graph whose chunks convalg computes.
 
-The public functions (``convalg.convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve`` and
-``convalg.nn.functional.conv1d/2d/3d``) send any call with a dask array here. The big operand
+The public functions (``convalg.convolve``, ``correlate``, ``fftconvolve``, ``oaconvolve``,
+``convolve2d``, ``correlate2d`` and ``convalg.nn.functional.conv1d/2d/3d``) send any call with a
+dask array here. The big operand
 (the *signal*) stays chunked; the small one (the *kernel*, and a bias) is broadcast to every
 chunk as one shared graph node. Nothing is computed until the caller asks for it.
 
@@ -23,6 +24,14 @@ How a chunk becomes its part of the output, along each convolved axis:
 When the dask operand is the *second* argument and the larger one (``convolve(small, big)``),
 the full result is built with the roles swapped (convolution commutes; correlation reverses
 and conjugates) and the mode's window is cut out of it by lazy slicing.
+
+``convolve2d``/``correlate2d`` extend ``in1`` by their ``boundary`` rule before step 1: the
+rows and columns the mode's window reads beyond ``in1`` are added lazily (``fillvalue``
+blocks, or ``in1``'s own rows and columns taken periodically for ``'wrap'`` and mirrored with
+the edge repeated for ``'symm'``, for any kernel size), and the extended array is convolved in
+``'valid'`` mode as above. ``in1`` is therefore the chunked operand in ``'full'`` and
+``'same'`` mode, whichever is larger; ``'valid'`` mode reads no extension and takes the
+path of ``convolve``.
 
 A kernel that is itself a dask array is accepted when it is small (at most
 :data:`MAX_KERNEL_BYTES`): it becomes one block that every chunk reads. A larger dask kernel is
@@ -48,8 +57,10 @@ __all__ = ["apply", "MAX_KERNEL_BYTES"]
 #: every chunk's task reads, so it must fit comfortably in one worker's memory many times.
 MAX_KERNEL_BYTES = 64 * 2**20
 
-_SIGNAL_FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve")
+_SIGNAL_FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
 _AXES_FUNCTIONS = ("fftconvolve", "oaconvolve")
+_BOUNDARY_FUNCTIONS = ("convolve2d", "correlate2d")
+_CORRELATIONS = ("correlate", "correlate2d")
 _NN_FUNCTIONS = {"conv1d": 1, "conv2d": 2, "conv3d": 3}
 
 
@@ -60,13 +71,14 @@ def apply(func: Callable, a: Any, b: Any, **kwargs: Any) -> Any:
     ----------
     func : callable
         The public function that was called: ``convolve``, ``correlate``, ``fftconvolve``,
-        ``oaconvolve`` (scipy.signal semantics) or ``conv1d``, ``conv2d``, ``conv3d``
+        ``oaconvolve``, ``convolve2d``, ``correlate2d`` (scipy.signal semantics) or ``conv1d``, ``conv2d``, ``conv3d``
         (PyTorch semantics). It is recognised by its ``__name__`` and called on every chunk.
     a, b : dask.array.Array or array_like
         The two operands as passed to ``func`` (``in1, in2`` or ``input, weight``). At least
         one is a dask array with NumPy or CuPy chunks.
     **kwargs
-        The other arguments of ``func`` (``mode``, ``method``, ``axes``, ``backend``;
+        The other arguments of ``func`` (``mode``, ``method``, ``axes``, ``boundary``,
+        ``fillvalue``, ``backend``;
         ``bias``, ``stride``, ``padding``, ``dilation``, ``groups``), with its defaults.
 
     Returns
@@ -99,6 +111,15 @@ def apply(func: Callable, a: Any, b: Any, **kwargs: Any) -> Any:
     >>> from convalg import chunked
     >>> chunked.apply(convalg.correlate, x, np.array([1, 2]), mode="valid").compute()
     array([ 2,  5,  8, 11, 14, 17, 20, 23, 26])
+
+    ``convolve2d`` extends the chunked ``in1`` by its boundary rule:
+
+    >>> image = da.arange(16, chunks=2).reshape(4, 4)
+    >>> convalg.convolve2d(image, np.ones((1, 3), int), mode="same", boundary="wrap").compute()
+    array([[ 4,  3,  6,  5],
+           [16, 15, 18, 17],
+           [28, 27, 30, 29],
+           [40, 39, 42, 41]])
     """
     name = getattr(func, "__name__", None)
     if name in _SIGNAL_FUNCTIONS:
@@ -354,11 +375,19 @@ def _apply_signal(func, name, in1, in2, kwargs):
         validation.check_method(kwargs.get("method", "auto"), METHODS)
     in1, in2 = _as_array(in1), _as_array(in2)
     shape1, shape2 = _known_shape(in1, "in1"), _known_shape(in2, "in2")
+    if name in _BOUNDARY_FUNCTIONS:
+        # mode, boundary, dtypes, ranks and fillvalue: the eager checks, on stand-ins of the
+        # inputs' dtypes and ranks (no value is read)
+        func(_sample(in1, (1,) * in1.ndim), _sample(in2, (1,) * in2.ndim), mode=mode, **kwargs)
     validation.same_rank(len(shape1), len(shape2))
     ndim = len(shape1)
     if math.prod(shape1) == 0 or math.prod(shape2) == 0:
         return _computed_directly(func, in1, in2, mode, kwargs)
     _, conv_axes, _ = check_shapes(name, shape1, shape2, mode, kwargs.get("axes"))
+    if name in _BOUNDARY_FUNCTIONS:
+        boundary, fillvalue = kwargs.pop("boundary", "fill"), kwargs.pop("fillvalue", 0)
+        if mode != "valid":
+            return _extended_result(func, name, in1, in2, shape1, shape2, mode, boundary, fillvalue, kwargs)
     # convolve/correlate slide along every axis (a length-1 one too: correlation reverses it);
     # as scipy.signal, fftconvolve/oaconvolve broadcast an axis where an operand has length 1
     axes = tuple(sorted(conv_axes)) if name in _AXES_FUNCTIONS else tuple(range(ndim))
@@ -396,7 +425,7 @@ def _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs):
     # check_shapes allowed): build the full result from the larger operand's chunks and cut the
     # mode's window out of it.
     full = _signal_graph(func, _signal_chunks(signal), kernel, kernel_shape, axes, "full", kwargs)
-    if swapped and name == "correlate":
+    if swapped and name in _CORRELATIONS:
         # correlate(a, b) is correlate(b, a) reversed and conjugated
         full = full[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(ndim))]
         if np.issubdtype(full.dtype, np.complexfloating):
@@ -407,12 +436,81 @@ def _signal_result(func, name, in1, in2, shape1, shape2, axes, mode, kwargs):
 
 
 def _computed_directly(func, in1, in2, mode, kwargs):
-    """An empty operand gives an empty result, whatever the values: compute it now and wrap it."""
+    """An empty operand: the result, one lazy block computed by ``func`` on the whole operands.
+
+    The result is empty, or it sums no products (zeros), or for ``convolve2d``/``correlate2d``
+    it may read the other operand's values (a nonzero ``fillvalue`` times the kernel).
+    """
+    import dask
+
     da = _dask()
-    # zero-strided stand-ins of the right shape and type: no dask operand is computed
-    concrete = [np.broadcast_to(_sample(x, ()), x.shape) if _is_dask(x) else x for x in (in1, in2)]
-    result = func(*concrete, mode=mode, **kwargs)
-    return da.from_array(result, chunks=result.shape or ())
+    # zero-strided stand-ins of the right shape and type give the result's shape and dtype
+    # without computing a dask operand
+    stand_ins = [np.broadcast_to(_sample(x, ()), x.shape) if _is_dask(x) else x for x in (in1, in2)]
+    like = func(*stand_ins, mode=mode, **kwargs)
+    block = dask.delayed(func, pure=True)(in1, in2, mode=mode, **kwargs)
+    return da.from_delayed(block, shape=like.shape, dtype=like.dtype, meta=_empty_like_result(like))
+
+
+def _extended_result(func, name, in1, in2, shape1, shape2, mode, boundary, fillvalue, kwargs):
+    """convolve2d/correlate2d in 'full' or 'same' mode: ``in1`` extended, then 'valid'.
+
+    Output ``j`` of the full result reads ``in1[j - k + 1 : j + 1]`` along an axis (kernel
+    length ``k``), so the mode's window ``[start, start + length)`` reads ``in1`` from
+    ``start - k + 1`` to ``start + length``: that range, with the boundary's values where it
+    leaves ``in1``, convolved in 'valid' mode, is the result.
+    """
+    from convalg.signal import _dtypes
+
+    whole = func(_sample(in1, (1, 1)), _sample(in2, (1, 1)), mode="valid", **kwargs)  # the result's dtype
+    signal = _signal_chunks(in1)
+    boundary = validation.check_boundary(boundary)
+    fillvalue = validation.check_fillvalue(fillvalue, whole.dtype) if boundary == "fill" else 0
+    if fillvalue != 0:
+        # the fillvalue must keep every digit: in the dtype the sums are computed in, as eagerly
+        compute = _dtypes.convolve_rule(np.dtype(in1.dtype), np.dtype(in2.dtype)).compute
+        signal = signal.astype(np.result_type(signal.dtype, compute))
+    chunks = signal.chunks
+    for axis in range(2):
+        start, length = mode_windows.axis_window(shape1[axis], shape2[axis], mode, centre_up=(name == "correlate2d"))
+        before, after = shape2[axis] - 1 - start, start + length - shape1[axis]
+        # output o is owned by the chunk holding extended input o: the extension joins the last
+        # chunk, so that mode 'same' keeps in1's chunks
+        extended = chunks[axis][:-1] + (chunks[axis][-1] + before + after,)
+        signal = _extend(signal, axis, before, after, boundary, fillvalue).rechunk({axis: extended})
+    result = _signal_graph(func, signal, in2, shape2, (0, 1), "valid", kwargs)
+    # a fill computed in a wider dtype is rounded once to the result's, as the eager path does
+    return result if result.dtype == whole.dtype else result.astype(whole.dtype)
+
+
+def _extend(x, axis, before, after, boundary, fillvalue):
+    """``x`` with ``before``/``after`` more entries along ``axis``, taken by the boundary rule.
+
+    'wrap' repeats ``x`` periodically and 'symm' mirrors it with the edge repeated (period
+    ``2 n``), for any length of extension: ``dask.array.pad`` repeats only once.
+    """
+    da = _dask()
+    if before == after == 0:
+        return x
+    if boundary == "fill":
+        widths = [(0, 0)] * x.ndim
+        widths[axis] = (before, after)
+        return da.pad(x, widths, mode="constant", constant_values=fillvalue)
+    n = x.shape[axis]
+
+    def taken(indices):
+        if boundary == "wrap":
+            source = indices % n
+        else:
+            folded = indices % (2 * n)
+            source = np.where(folded < n, folded, 2 * n - 1 - folded)
+        return da.take(x, source, axis=axis)
+
+    pieces = [taken(np.arange(-before, 0))] if before else []
+    pieces.append(x)
+    if after:
+        pieces.append(taken(np.arange(n, n + after)))
+    return da.concatenate(pieces, axis=axis)
 
 
 def _signal_graph(func, signal, kernel, kernel_shape, axes, mode, kwargs):

@@ -162,13 +162,11 @@ def test_an_unusable_backend_is_the_same_exception_type_in_every_entry():
 @pytest.mark.parametrize(
     "call",
     [
-        lambda x: convalg.convolve2d(x, B),
-        lambda x: convalg.correlate2d(x, B, boundary="wrap"),
         lambda x: convalg.choose_conv_method(x, B),
         lambda x: convalg.signal.plan("convolve", x, B),
     ],
-    ids=["convolve2d", "correlate2d", "choose_conv_method", "plan"],
+    ids=["choose_conv_method", "plan"],
 )
 def test_functions_without_a_dask_path_refuse_dask_arrays_naming_those_with_one(call):
-    with pytest.raises(TypeError, match="dask arrays are computed in chunks only by convolve, correlate"):
+    with pytest.raises(TypeError, match=r"computed in chunks only by .*convolve2d, correlate2d.* cannot work chunk"):
         call(da.from_array(A, chunks=2))

@@ -38,7 +38,7 @@ __all__ = [
 
 
 #: The functions that take dask arrays (computed in chunks by convalg.chunked).
-_CHUNKED = ("convolve", "correlate", "fftconvolve", "oaconvolve")
+_CHUNKED = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
 
 
 def _inputs(in1, in2, backend):
