@@ -98,7 +98,7 @@ class _Operand:
         """The centred input as int64 (modulo 2**64)."""
         if not self.centre:
             return self.source
-        return self.source - xp.asarray(self.centre, dtype=xp.int64)
+        return self.source - xp.asarray(self.centre, dtype=xp.int64, device=device(self.source))
 
 
 @dataclass
@@ -216,7 +216,7 @@ def _centred_floats(xp: ModuleType, operand: _Operand) -> Any:
     """The centred input as float64 (exact: below 2**52 in magnitude)."""
     floats = xp.astype(operand.source, xp.float64)
     if operand.centre:
-        floats -= xp.asarray(float(operand.centre), dtype=xp.float64)  # our own copy: in place
+        floats -= xp.asarray(float(operand.centre), dtype=xp.float64, device=device(floats))  # our own copy: in place
     return floats
 
 
@@ -224,15 +224,15 @@ def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
     """Balanced base-``2**bits`` digits of ``values`` (int64, modulo 2**64), lowest first."""
     if single:
         return [values]
-    half = xp.asarray(1 << (bits - 1), dtype=xp.int64)
-    mask = xp.asarray((1 << bits) - 1, dtype=xp.int64)
+    half = xp.asarray(1 << (bits - 1), dtype=xp.int64, device=device(values))
+    mask = xp.asarray((1 << bits) - 1, dtype=xp.int64, device=device(values))
     digits = []
     rest = values
     # |rest| shrinks by 2**bits (less the digit) each step: zero within 64 // (bits - 1) + 2
     for _ in range(64 // (bits - 1) + 2):
         digit = xp.bitwise_and(rest + half, mask) - half
         digits.append(digit)
-        rest = xp.bitwise_right_shift(rest - digit, xp.asarray(bits, dtype=xp.int64))
+        rest = xp.bitwise_right_shift(rest - digit, xp.asarray(bits, dtype=xp.int64, device=device(values)))
         if not bool(xp.any(rest != 0)):
             return digits
     raise RuntimeError(f"balanced base-2**{bits} digits did not terminate")  # unreachable for bits >= 2
@@ -382,7 +382,7 @@ def execute(transform: Transform) -> Any:
         y = module.irfftn(spectrum, s=transform.shape, axes=transform_axes, **inverse)
         part = _assemble(xp, _rounded(xp, y, transform), transform)
         if weight:
-            part = xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64))
+            part = xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64, device=device(part)))
         if total is None:
             total = part
         else:
@@ -395,7 +395,7 @@ def execute(transform: Transform) -> Any:
 
 
 def _centring_terms(xp: ModuleType, shape: tuple[int, ...], transform: Transform) -> Any:
-    terms = xp.zeros(shape, dtype=xp.int64)
+    terms = xp.zeros(shape, dtype=xp.int64, device=device(transform.a))
     _add_centring(xp, terms, transform)
     return terms
 
@@ -443,7 +443,7 @@ def _add_box(xp: ModuleType, total: Any, x: Any, other: tuple[int, ...], region,
             for ax, (start, length) in enumerate(region)
         )
     ]
-    factor = xp.asarray(scale, dtype=xp.int64)
+    factor = xp.asarray(scale, dtype=xp.int64, device=device(x))
     if not summed:
         total += x * factor
         return
