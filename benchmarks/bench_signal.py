@@ -570,7 +570,15 @@ def machine_lines(scipy_workers: int = 1) -> list[str]:
     ]
 
 
-def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int = 1, overhead: list[str] = ()) -> str:
+def markdown(
+    rows: list[Row],
+    *,
+    quick: bool,
+    skipped: str,
+    scipy_workers: int = 1,
+    overhead: list[str] = (),
+    integers: list[str] = (),
+) -> str:
     parts = (
         [
             "# Benchmarks",
@@ -602,6 +610,8 @@ def markdown(rows: list[Row], *, quick: bool, skipped: str, scipy_workers: int =
     parts += ["", "## Summary", ""] + summary_lines(rows)
     if overhead:
         parts += ["", "## Per-call overhead", ""] + list(overhead)
+    if integers:
+        parts += ["", "## Exact integers", ""] + list(integers)
     if skipped:
         parts += ["", f"Note: {skipped}."]
     return "\n".join(parts) + "\n"
@@ -654,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     torch = None if args.no_torch else _load_torch()
     overhead = overhead_lines(signal, quick=args.quick)
+    integers = integer_lines(signal, quick=args.quick)
     if args.overhead:
         print("\n".join(machine_lines(args.scipy_workers) + [""] + overhead))
         return 0
@@ -673,12 +684,27 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         "\n".join(
-            machine_lines(args.scipy_workers) + [""] + table_lines(rows) + [""] + summary_lines(rows) + [""] + overhead
+            machine_lines(args.scipy_workers)
+            + [""]
+            + table_lines(rows)
+            + [""]
+            + summary_lines(rows)
+            + [""]
+            + overhead
+            + [""]
+            + integers
         )
     )
     if args.markdown:
         Path(args.markdown).write_text(
-            markdown(rows, quick=args.quick, skipped=skipped, scipy_workers=args.scipy_workers, overhead=overhead)
+            markdown(
+                rows,
+                quick=args.quick,
+                skipped=skipped,
+                scipy_workers=args.scipy_workers,
+                overhead=overhead,
+                integers=integers,
+            )
         )
         print(f"wrote {args.markdown}")
     return 0
