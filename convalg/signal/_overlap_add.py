@@ -28,6 +28,7 @@ makes every transform strided and measured slower than one whole transform.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -137,6 +138,8 @@ def convolve(
     transform_axes = [position[axis] for axis in axes]
     shape = [blocks[axis].fft_length if axis in blocks else fft_shape[axis] for axis in axes]
     forward, inverse, extra = _fft._transforms(xp, complex_data)
+    if "workers" in extra and math.prod(a.shape) + math.prod(b.shape) < _fft.PARALLEL_LENGTH:
+        extra = dict(extra, workers=1)  # handing a few small blocks to another thread costs more than it saves
     spectrum = forward(a, s=shape, axes=transform_axes, **extra)
     spectrum = spectrum * forward(b, s=shape, axes=transform_axes, **extra)
     y = inverse(spectrum, s=shape, axes=transform_axes, **extra)
