@@ -1,25 +1,33 @@
-"""The small-call fast paths: plain NumPy floating arrays, planned without the general planner.
+"""The small-call fast paths: plain NumPy arrays, planned without the general planner.
 
 A call in a loop over short signals or small images spends most of its time in the general
 planning of :mod:`convalg.signal._plan` (namespace detection, range analysis, the cost
 model, the memory guard, the dtype rules), all of which has a known answer for such a call:
 
-* two plain ``numpy.ndarray`` inputs (exact type: no subclass, no other library) of the
-  same native floating dtype need no conversion and keep that dtype;
+* two plain ``numpy.ndarray`` inputs (exact type: no subclass, no other library) of
+  native numeric dtypes whose rule computes in the result dtype (:data:`_COMPUTE_1D` in 1-D;
+  one floating dtype for both inputs elsewhere);
 * arguments that are not plainly valid (a mode that is not one of the three strings, a
   non-zero ``fillvalue``, empty inputs, a 'valid' call neither of whose inputs is the larger)
   are left to the general path, so every error is the general path's error.
 
 1-D ``convolve``/``correlate`` (:func:`convolve_1d`): when the modelled direct cost is
 below the fixed cost of any transform (:data:`convalg.signal._choose.FFT_CALL`)
-method='auto' picks 'direct', and with fewer than 16 taps and less work than
-:data:`convalg.signal._direct_numpy.PARALLEL_WORK` the direct method is one
-``numpy.convolve`` (:func:`convalg.signal._direct_numpy.numpy_1d`), whatever the data:
-no BLAS rows, no threads. Range analysis only matters when a sum overflows (a non-finite
-output) and NaN or Inf in an input only matters to the FFT methods, which are not chosen
-here. So the outputs are checked instead of the inputs: an all-finite result (one pass) is
-the general path's result, and any other result is thrown away and the call re-planned in
-full, so overflow rescue and every other rule stay where they are.
+method='auto' picks 'direct', and with less work than
+:data:`convalg.signal._direct_numpy.PARALLEL_WORK` the direct method runs on one thread:
+NumPy's C correlation loop, or the planner's BLAS rows where its cost model picks them
+(finite floating data, many taps). For every mode scipy itself hands to
+``numpy.convolve``/``numpy.correlate`` the loop runs on the inputs as they are.
+Integers are summed in int64 when ``taps * max|in1| * max|in2| < 2**63`` (from the dtypes
+for 8- and 16-bit integers, else from the data's extremes), so no sum can wrap; any other
+integer call is left to the planner's range analysis. For floating data, range analysis
+only matters when a sum overflows (a non-finite output), and NaN or Inf in an input only
+matters to the FFT methods, which are not chosen here, and to the BLAS rows (their band's
+zeros times an Inf are NaN). Every input element reaches some output of every mode taken
+here, so a non-finite input gives a non-finite output. So the outputs are checked instead
+of the inputs: an all-finite result (one pass) is the general path's result, and any other
+result is thrown away and the call re-planned in full, so overflow rescue, NaN locality
+and every other rule stay where they are.
 
 2-D ``convolve2d``/``correlate2d`` (:func:`recipe_2d`): the method is always 'direct';
 what the planner decides from the data is whether the inputs are finite and whether a sum
@@ -50,15 +58,19 @@ from convalg.signal._plan import _separable as separable_kernel
 _FLOATING = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct")
-#: The BLAS rows of the direct method start at this many taps (``_choose.use_blas_1d``).
+_MODES_METHODS_1D = frozenset((mode, method) for mode in _MODES for method in _METHODS)
+#: The BLAS rows of the direct method start above this many taps (``_choose.use_blas_1d``).
 _MAX_TAPS = 15
-#: Multiply-adds below which 1-D 'auto' is sure to be direct on one thread: the modelled
-#: direct cost stays below ``FFT_CALL`` (with a margin for the rounding of the model's sum).
 #: Transform points below which an FFT call is small (one thread, well inside the memory guard).
 _SMALL_TRANSFORM = _fft.PARALLEL_LENGTH
+#: Multiply-adds below which 1-D 'auto' is sure to be direct on one thread: the modelled
+#: direct cost stays below ``FFT_CALL`` (with a margin for the rounding of the model's sum).
 _MAX_WORK_1D = min(
     _direct_numpy.PARALLEL_WORK, int(0.99 * (_choose.FFT_CALL - _choose.DIRECT_1D_CALL) / _choose.DIRECT_1D_MAC)
 )
+#: ``numpy.count_nonzero``: the C function behind its dispatch layer, which costs a sixth
+#: of a small call (the public function where NumPy keeps it elsewhere)
+_count_nonzero = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "count_nonzero", np.count_nonzero)
 
 
 def _plain_pair(in1: Any, in2: Any, ndim: int, mode: Any) -> np.dtype | None:
@@ -74,52 +86,105 @@ def _plain_pair(in1: Any, in2: Any, ndim: int, mode: Any) -> np.dtype | None:
     return dtype
 
 
-def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.ndarray | None:
-    """The result of ``function`` ('convolve' or 'correlate') for a small 1-D float call, or
-    None when the call needs the general path (see the module docstring).
+def _dtype_table() -> dict[tuple[np.dtype, np.dtype], np.dtype]:
+    """The computing dtype of each pair of input dtypes the 1-D fast path takes: those whose
+    rule (:func:`convalg.signal._dtypes.convolve_rule`) computes in the result dtype, a
+    floating one or exact int64 (bool, float16, uint64 and objects are left to the planner)."""
+    table = {}
+    for d1 in _TABLE_DTYPES:
+        for d2 in _TABLE_DTYPES:
+            rule = _dtypes.convolve_rule(d1, d2)
+            if rule.compute == rule.result and rule.compute.kind in "fci":
+                table[d1, d2] = rule.compute
+    return table
 
-    Every step counts here (a 100 x 3 call is a few microseconds): lengths by ``len``, no
-    window arithmetic and no slicing for mode='full', one pass over the output.
+
+_TABLE_DTYPES = [np.dtype(t) for t in "fdFD" + "bhilqBHI"]
+_COMPUTE_1D = _dtype_table()
+#: The largest magnitude of each integer dtype of the table, where it is small enough to
+#: bound every sum without looking at the data (taps * 2**16 * 2**16 < 2**63).
+_SMALL_INTEGER_BOUND = {d: max(-int(np.iinfo(d).min), int(np.iinfo(d).max)) for d in _TABLE_DTYPES if d.itemsize <= 2}
+
+
+def _largest(x: np.ndarray) -> int:
+    """``max |x|`` of an integer array (a Python int): from its dtype when that is small, else
+    from its two extremes."""
+    bound = _SMALL_INTEGER_BOUND.get(x.dtype)
+    if bound is not None:
+        return bound
+    return max(-int(np.minimum.reduce(x)), int(np.maximum.reduce(x)))
+
+
+def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.ndarray | None:
+    """The result of ``function`` ('convolve' or 'correlate') for a small 1-D call, or None
+    when the call needs the general path (see the module docstring).
+
+    Every step counts here (a 100 x 3 call is a few microseconds): lengths by ``len``, one
+    dictionary lookup for the dtypes, no window arithmetic, NumPy's own C loop for every
+    mode it shares with scipy, and one pass over a floating output.
     """
     if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != 1 or in2.ndim != 1:
         return None
-    dtype = in1.dtype
-    if in2.dtype != dtype or dtype not in _FLOATING or type(mode) is not str or mode not in _MODES:
-        return None
-    if type(method) is not str or method not in _METHODS:
+    if type(mode) is not str or type(method) is not str or (mode, method) not in _MODES_METHODS_1D:
         return None
     n1, n2 = len(in1), len(in2)
     taps = min(n1, n2)
-    if taps == 0 or taps > _MAX_TAPS:
+    # numpy's 'same' keeps the longer input's length, scipy's in1's: only alike for n1 >= n2
+    if taps == 0 or (n1 + n2 - 1) * taps >= _MAX_WORK_1D or (mode == "same" and n2 > n1):
         return None
+    compute = _COMPUTE_1D.get((in1.dtype, in2.dtype))
     # at most the general path's own estimate of result, window and copies (_plan)
-    if not memory.fits(8 * (n1 + n2) * dtype.itemsize):
+    if compute is None or not memory.fits(8 * (n1 + n2) * compute.itemsize):
         return None
-    real = dtype.kind != "c"
-    a, b = in1, in2
-    if function == "correlate":
-        b = b[::-1] if real else b[::-1].conj()
-    if mode == "full":
-        if n1 * taps >= _MAX_WORK_1D:
-            return None
-        if n2 > n1:
-            a, b = b, a  # the general path loops over the taps of the smaller input
-        # _direct_numpy.full_piece of the whole full convolution, without its bookkeeping
-        out = _direct_numpy.correlate(a, b[::-1], "full") if real else np.convolve(a, b)
+    exact = compute.kind == "i"
+    if exact and taps * _largest(in1) * _largest(in2) >= 1 << 63:
+        return None  # a sum might not fit int64: the planner's range analysis decides
+    a = in1 if in1.dtype is compute else in1.astype(compute)
+    b = in2 if in2.dtype is compute else in2.astype(compute)
+    if function == "correlate" and n2 > n1:
+        # the convolution with the reversed conjugate, which loops over in1 (numpy.correlate
+        # would reverse the products' order): correlate(a, b) is convolve(a, flip(conj(b)))
+        # to the last bit, as on the general path
+        b = b[::-1].conj() if compute.kind == "c" else b[::-1]
+        function = "convolve"
+    if taps > _MAX_TAPS and not exact and _choose.use_blas_1d(_outputs(n1, n2, mode), taps):
+        out = _blas_rows(function, a, b, mode)  # the planner's engine for these finite-data calls
+    elif function == "correlate":
+        # numpy.correlate is scipy's correlation (in2 conjugated), for every mode taken here
+        out = _direct_numpy.correlate(a, b, mode)
+    elif compute.kind == "c":
+        out = np.convolve(a, b, mode)  # type: ignore[call-overload]  # mode: one of the three
     else:
-        if mode == "valid" and n2 > n1:  # scipy's swap: the larger input comes first
-            a, b, n1, n2 = b, a, n2, n1
-        start, length = windows.axis_window(n1, n2, mode)
-        if length * taps >= _MAX_WORK_1D:
-            return None
         if n2 > n1:
-            a, b = b, a
-        out = _direct_numpy.full_piece(a, b, start, start + length)
-    # isfinite sets no floating-point flag (no warning or error under the caller's
-    # errstate); count_nonzero costs a fraction of a reduction's ``all()``
-    if np.count_nonzero(np.isfinite(out)) != len(out):
-        return None  # overflow or non-finite data: the general path decides
-    return out
+            a, b = b, a  # numpy.convolve's swap ('full' and 'valid' are symmetric)
+        out = _direct_numpy.correlate(a, b[::-1], mode)
+    # isfinite sets no floating-point flag (no warning or error under the caller's errstate)
+    if exact or _count_nonzero(np.isfinite(out)) == len(out):
+        return out
+    return None  # overflow or non-finite data: the general path decides
+
+
+def _outputs(n1: int, n2: int, mode: str) -> int:
+    """The length of a 1-D result."""
+    if mode == "full":
+        return n1 + n2 - 1
+    return n1 if mode == "same" else abs(n1 - n2) + 1
+
+
+def _blas_rows(function: str, a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
+    """The direct method as :func:`convalg.signal._direct_numpy.numpy_blas_1d` runs it for
+    the general path, on the same operands: the reversed conjugate second input of a
+    correlation, scipy's 'valid' swap, the longer input first. Its inputs must be finite
+    (the zeros of the band times an Inf are NaN): a non-finite output sends the call back."""
+    if function == "correlate":
+        b = b[::-1].conj() if b.dtype.kind == "c" else b[::-1]
+    n1, n2 = len(a), len(b)
+    if mode == "valid" and n2 > n1:
+        a, b, n1, n2 = b, a, n2, n1
+    region = (windows.axis_window(n1, n2, mode),)
+    if n2 > n1:
+        a, b = b, a
+    return _direct_numpy.numpy_blas_1d(a, b, region)
 
 
 def recipe_2d(function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any) -> Recipe | None:

@@ -94,7 +94,7 @@ def magnitude(xp: ModuleType, x: Any) -> Magnitude:
 def _scalar(value: Any) -> Any:
     """A Python float, or a NumPy long double where a float64 cannot hold the value."""
     if isinstance(value, float):
-        return value
+        return float(value)  # also a NumPy float64: Python float arithmetic never warns
     value = value if isinstance(value, np.floating) else backends.to_numpy(value)[()]
     return value if isinstance(value, np.longdouble) else float(value)
 
@@ -248,9 +248,10 @@ def fft_overflow_scales(largest: tuple, sizes: tuple[int, int], points: int, dty
     growth = 2.0 * float(points) ** 2
     own = [_scale([largest[i], float(sizes[i]), growth], dtype) for i in (0, 1)]
     both = _scale([largest[0], largest[1], float(sizes[0]), float(sizes[1]), growth], dtype)
-    missing = max(0, both - own[0] - own[1])
-    # the rest of the product's scaling goes to the input that drives it
-    own[0 if _log2(largest[0]) + _log2(sizes[0]) >= _log2(largest[1]) + _log2(sizes[1]) else 1] += missing
+    missing = both - own[0] - own[1]
+    if missing > 0:
+        # the rest of the product's scaling goes to the input that drives it
+        own[0 if _log2(largest[0]) + _log2(sizes[0]) >= _log2(largest[1]) + _log2(sizes[1]) else 1] += missing
     return own[0], own[1]
 
 
@@ -267,15 +268,19 @@ _MAXEXP.update({np.dtype(np.complex64): 128, np.dtype(np.complex128): 1024})
 
 
 def _scale(factors: list, dtype: np.dtype) -> int:
-    if any(f == 0 for f in factors):
-        return 0
+    # one loop (it runs on every call): a zero factor needs no scaling whatever the others,
+    # and a product of Python numbers below the threshold needs none either
+    product, plain = 1.0, True
+    for f in factors:
+        if f == 0:
+            return 0
+        if plain and (type(f) is float or type(f) is int or type(f) is np.float64):
+            product *= float(f)  # a Python float: inf on overflow, no exception nor warning
+        else:
+            plain = False
     maxexp = _MAXEXP.get(dtype) or int(np.finfo(np.empty(0, dtype).real.dtype).maxexp)
-    if all(type(f) in (int, float) for f in factors):
-        product = 1.0
-        for f in factors:
-            product *= f  # a Python float: inf on overflow, no exception
-        if product < (2.0 ** (maxexp - 3) if maxexp <= 1024 else math.inf):
-            return 0  # the common case, without logarithms (a long double's range: always)
+    if plain and product < (2.0 ** (maxexp - 3) if maxexp <= 1024 else math.inf):
+        return 0  # the common case, without logarithms (a long double's range: always)
 
     def log2(f) -> float:
         # a complex magnitude max|Re| + max|Im| may exceed the largest float (inf here), but

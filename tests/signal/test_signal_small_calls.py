@@ -80,9 +80,12 @@ def test_the_issues_small_calls_take_the_fast_path_and_plan_reports_it(monkeypat
 @pytest.mark.parametrize(
     "inputs",
     [
-        (np.ones(10, dtype=np.int64), np.ones(3, dtype=np.int64)),  # exact integers
-        (np.ones(10), np.ones(3, dtype=np.float32)),  # mixed dtypes
-        (np.ones(100), np.ones(16)),  # BLAS rows from 16 taps
+        (np.full(10, 2**62), np.ones(3, dtype=np.int64)),  # a sum that might not fit int64
+        (np.ones(10, dtype=np.uint64), np.ones(3, dtype=np.uint8)),  # a uint64 result
+        (np.ones(10, dtype=bool), np.ones(3, dtype=bool)),  # a boolean result
+        (np.ones(10, dtype=np.float16), np.ones(3)),  # computed in another dtype than its result
+        (np.ones(10, dtype=object), np.ones(3)),  # Python objects
+        (np.r_[np.inf, np.ones(2000)], np.ones(64)),  # BLAS rows (the planner's pick) on an Inf
         (np.ones(10**6), np.ones(3)),  # threads
         (np.ones((4, 4)), np.ones((2, 2))),  # N-D
         (np.ones(10).astype(">f8"), np.ones(3).astype(">f8")),  # foreign byte order
@@ -92,6 +95,112 @@ def test_the_issues_small_calls_take_the_fast_path_and_plan_reports_it(monkeypat
 )
 def test_everything_else_takes_the_general_path(inputs):
     assert _fast.convolve_1d("convolve", *inputs, "full", "auto") is None
+
+
+INTEGERS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_]
+
+
+def _definition(function, a, b, mode):
+    """scipy's window of the convolution (or correlation) of two sequences, summed in Python
+    numbers from the definition (apart from every convalg and NumPy loop): exact for
+    integers, and for floating data with small integer values."""
+    a, b = [x.item() for x in a], [x.item() for x in b]
+    if function == "correlate":  # correlating is convolving with the reversed conjugate
+        b = [x.conjugate() for x in reversed(b)]
+    n, k = len(a), len(b)
+    full = [sum(a[i] * b[m - i] for i in range(max(0, m - k + 1), min(n, m + 1))) for m in range(n + k - 1)]
+    if mode == "full":
+        return full
+    if mode == "same":
+        start = (k - 1) // 2
+        return full[start : start + n]
+    return full[min(n, k) - 1 : max(n, k)]  # 'valid': the outputs every product of the shorter reaches
+
+
+def _any_values(dtype):
+    dtype = np.dtype(dtype)
+    return _values(dtype) if dtype.kind in "fc" else None  # integers: hypothesis's own, extremes included
+
+
+@given(
+    dtypes=st.tuples(*[st.sampled_from(INTEGERS + DTYPES + [np.float16])] * 2),
+    sizes=st.tuples(st.integers(1, 40), st.integers(1, 20)),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    function=st.sampled_from(["convolve", "correlate"]),
+)
+@example(dtypes=(np.int64, np.int64), sizes=(9, 3), data=None, mode="full", function="convolve")
+def test_any_dtype_pair_gives_the_general_paths_answer(dtypes, sizes, data, mode, function):
+    """Integers (every width, signed and unsigned, extremes included), mixed and
+    floating dtypes: the fast path's answer, dtype and errors are the general path's, and
+    integer results are the sums of Python ints."""
+    if data is None:  # the @example: sums just past int64, which must not wrap
+        a, b = np.full(sizes[0], 2**62 - 1), np.array([1, 1, 2])
+    else:
+        a = data.draw(hnp.arrays(dtypes[0], sizes[0], elements=_any_values(dtypes[0])))
+        b = data.draw(hnp.arrays(dtypes[1], sizes[1], elements=_any_values(dtypes[1])))
+    with np.errstate(all="ignore"):
+        try:
+            general = _general(function, a, b, mode=mode)
+        except OverflowError as exc:  # an exact output beyond int64: the same error, the same message
+            with pytest.raises(OverflowError, match=re.escape(str(exc))):
+                getattr(convalg, function)(a, b, mode=mode)
+            return
+        out = getattr(convalg, function)(a, b, mode=mode)
+    assert type(out) is np.ndarray and out.dtype == general.dtype
+    np.testing.assert_array_equal(out, general)
+    if out.dtype.kind in "iu":
+        assert out.tolist() == _definition(function, a, b, mode)
+
+
+@pytest.mark.parametrize("dtypes", [(d, d) for d in DTYPES] + [(np.float32, np.complex64), (np.int16, np.float32)])
+@pytest.mark.parametrize("sizes", [(30, 7), (7, 30), (12, 12), (1, 5), (2000, 64), (64, 2000)])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("function", ["convolve", "correlate"])
+def test_the_1d_fast_path_is_the_definition(dtypes, sizes, mode, function):
+    """Small integer values (every sum exact in every dtype), either input the longer,
+    complex data: conjugation, reversal and the inputs' order against the definition, in
+    NumPy's loop and in the BLAS rows (2000 x 64, where the cost model picks them)."""
+    rng = np.random.default_rng(sum(sizes))
+
+    def draw(dtype, n):
+        x = rng.integers(-9, 10, n).astype(dtype)
+        return x + 1j * rng.integers(-9, 10, n).astype(dtype) if np.dtype(dtype).kind == "c" else x
+
+    a, b = draw(dtypes[0], sizes[0]), draw(dtypes[1], sizes[1])
+    out = _fast.convolve_1d(function, a, b, mode, "auto")
+    if mode == "same" and sizes[1] > sizes[0]:
+        assert out is None  # numpy's 'same' is not scipy's here
+        out = getattr(convalg, function)(a, b, mode=mode)
+    assert out.tolist() == _definition(function, a, b, mode)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32])
+def test_small_integer_calls_take_the_fast_path_exactly(dtype):
+    """Integer calls whose sums provably fit int64 are answered by the fast path, exactly:
+    from the dtype alone for 8- and 16-bit data, from the extremes of the data otherwise."""
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(np.dtype(dtype).itemsize)
+    a = rng.integers(info.min, info.max, 100, dtype=dtype, endpoint=True)
+    a[:2] = info.min, info.max
+    b = rng.integers(info.min, info.max, 7, dtype=dtype, endpoint=True)
+    for function in ("convolve", "correlate"):
+        for mode in ("full", "same", "valid"):
+            out = _fast.convolve_1d(function, a, b, mode, "auto")
+            if np.dtype(dtype).itemsize >= 4:  # 7 * 2**31 * 2**31 may not fit: left to the range analysis
+                assert out is None
+                continue
+            assert out is not None and out.dtype == np.int64
+            assert out.tolist() == _definition(function, a, b, mode)
+    if np.dtype(dtype).itemsize < 4:
+        return
+    # data whose extremes leave room: fast, and exact (int64: 3 * 2**60 * 2 < 2**63)
+    big = np.array([info.max // 8, info.min // 8, info.max // 8 - 1, 7], dtype=dtype)
+    taps = np.array([2, 0, 1], dtype=dtype)
+    out = _fast.convolve_1d("convolve", big, taps, "full", "auto")
+    assert out is not None and out.tolist() == _definition("convolve", big, taps, "full")
+    if dtype == np.int64:
+        assert _fast.convolve_1d("convolve", big, taps * 4, "full", "auto") is None  # 3 * 2**60 * 8 may not fit
 
 
 def test_the_memory_guard_holds_on_the_fast_path(monkeypatch):
@@ -303,20 +412,21 @@ def test_the_memory_guard_holds_on_the_2d_fast_path(monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("taps", [1, 15, 16])
+@pytest.mark.parametrize(("n", "taps"), [(200, 1), (200, 15), (200, 16), (2000, 64), (3000, 40)])
 @pytest.mark.parametrize("mode", ["full", "same", "valid"])
-def test_1d_fast_path_edges_agree_with_the_general_path(dtype, taps, mode):
-    """Thresholds (15 taps take the fast path, 16 the BLAS rows), layouts, subnormals."""
+def test_1d_fast_path_edges_agree_with_the_general_path(dtype, n, taps, mode):
+    """Thresholds (the BLAS rows from 16 taps, where the cost model picks them), layouts,
+    subnormals."""
     rng = np.random.default_rng(taps)
     tiny = np.finfo(dtype).smallest_subnormal
-    a = (rng.standard_normal(200) * tiny * 4).astype(dtype)  # subnormal values
+    a = (rng.standard_normal(n) * tiny * 4).astype(dtype)  # subnormal values
     b = rng.standard_normal(taps).astype(dtype)
     for layout in ("plain", "strided", "reversed", "read-only"):
         x, y = _layout(a, layout), _layout(b, layout)
         for function in ("convolve", "correlate"):
             out = getattr(convalg, function)(x, y, mode=mode)
             np.testing.assert_array_equal(out, _general(function, x, y, mode=mode))
-            assert (_fast.convolve_1d(function, x, y, mode, "auto") is not None) == (taps <= _fast._MAX_TAPS)
+            assert _fast.convolve_1d(function, x, y, mode, "auto") is not None
     if dtype == np.float64:
         check("convolve", a, b, convalg.convolve(a, b, mode=mode), mode=mode)
 
