@@ -111,6 +111,21 @@ def test_benchmark_script_prints_ratios_in_tiny_mode(tmp_path):
     assert "## Machine" in text and "python benchmarks/bench_signal.py" in text and "| case |" in text
 
 
+def test_scan_benchmark_summarises_every_call_of_its_grid(tmp_path):
+    markdown = tmp_path / "scan.md"
+    command = [sys.executable, str(ROOT / "benchmarks" / "bench_scan.py"), "--function", "correlate"]
+    command += ["--dtype", "uint8", "--rounds", "1", "--worst", "3", "--markdown", str(markdown)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    calls = re.search(
+        r"(\d+) calls; geometric mean of convalg / scipy: \d+\.\d\d; slower than scipy: (\d+)", result.stdout
+    )
+    assert calls and int(calls[1]) == len(result.stderr.strip().splitlines()) > 10  # one progress line per call
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| correlate ")]
+    assert len(rows) == min(3, int(calls[2]))
+    assert "Every call against scipy.signal" in markdown.read_text()
+
+
 def test_check_prints_a_plain_table_without_rich(monkeypatch, capsys):
     # `pip install . && convalg check` has no rich (it is a test/learn extra): plain text then.
     for name in ("rich", "rich.console", "rich.progress", "rich.table"):
