@@ -174,6 +174,12 @@ def prepare(
             raise ValueError(f"{function} inputs must both be 2-D arrays; got in1.ndim={in1.ndim}, in2.ndim={in2.ndim}")
         if boundary == "fill":
             fillvalue = validation.check_fillvalue(fillvalue, rule.result)
+            if rule.compute.kind in "fc":
+                # the value the engines fill with, rounded to the computing dtype (as scipy
+                # rounds it to the output's): one that rounds to zero pads with zeros, which
+                # are no term at all (0 * Inf in the kernel would be NaN)
+                with np.errstate(over="ignore", under="ignore"):
+                    fillvalue = rule.compute.type(fillvalue).item()
         else:  # checked as scipy checks it, then unused
             validation.check_fillvalue(fillvalue, np.complex128 if rule.result.kind == "c" else np.float64)
             fillvalue = 0
