@@ -18,6 +18,7 @@ regression or a forgotten path shows up by name.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import math
 import statistics
@@ -103,8 +104,8 @@ def scan(functions, dtypes, *, rounds: int) -> list[tuple[str, float, float]]:
     for function, s1, s2, dtype, mode in calls(functions, dtypes):
         a, b = arrays(s1, s2, dtype)
         timers = {
-            "convalg": lambda f=getattr(convalg.signal, function): f(a, b, mode=mode),
-            "scipy": lambda f=getattr(scipy.signal, function): f(a, b, mode=mode),
+            "convalg": functools.partial(getattr(convalg.signal, function), a, b, mode=mode),
+            "scipy": functools.partial(getattr(scipy.signal, function), a, b, mode=mode),
         }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # scipy's integer wrap-around and casts
@@ -120,10 +121,12 @@ def summary(rows: list[tuple[str, float, float]], worst: int) -> list[str]:
     ratios = [c / s for _, c, s in rows]
     slower = [(r, name, c, s) for r, (name, c, s) in zip(ratios, rows) if r > 1.0]
     lines = [
-        f"{len(rows)} calls; geometric mean of convalg / scipy: "
-        f"{math.exp(statistics.fmean(math.log(r) for r in ratios)):.2f}; "
-        f"slower than scipy: {len(slower)} ({len(slower) / len(rows):.0%}); "
-        f"above 1.5x: {sum(r > 1.5 for r in ratios)}.",
+        (
+            f"{len(rows)} calls; geometric mean of convalg / scipy: "
+            f"{math.exp(statistics.fmean(math.log(r) for r in ratios)):.2f}; "
+            f"slower than scipy: {len(slower)} ({len(slower) / len(rows):.0%}); "
+            f"above 1.5x: {sum(r > 1.5 for r in ratios)}."
+        ),
         "",
         "| call | convalg (us) | scipy (us) | convalg/scipy |",
         "|---|---|---|---|",

@@ -127,8 +127,11 @@ def convolve(
     >>> convalg.convolve([1, 2, 3], [1, 1], mode="valid")
     array([3, 5])
     """
-    if backend is None and (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
-        return out
+    if backend is None:
+        if (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
+            return out
+        if (recipe := _fast.recipe_2d("convolve", in1, in2, mode, method=method)) is not None:
+            return execute(recipe)
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
 
@@ -164,8 +167,11 @@ def correlate(
     >>> convalg.correlate([1j, 2], [1j, 1], mode="valid")
     array([3.+0.j])
     """
-    if backend is None and (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
-        return out
+    if backend is None:
+        if (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
+            return out
+        if (recipe := _fast.recipe_2d("correlate", in1, in2, mode, method=method)) is not None:
+            return execute(recipe)
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
 

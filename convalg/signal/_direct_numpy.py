@@ -13,6 +13,7 @@ same products; only the summation order may differ, which the direct error bound
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any, Literal
@@ -26,6 +27,10 @@ from convalg.signal._direct import Region, window
 #: small call (the public function where NumPy keeps it elsewhere, as NumPy 1.x does)
 correlate: Callable[..., np.ndarray] = getattr(
     getattr(getattr(np, "_core", None), "multiarray", None), "correlate2", np.correlate
+)
+#: ``numpy.count_nonzero`` of a whole array: the C function behind its dispatch layer
+count_nonzero: Callable[[np.ndarray], int] = getattr(
+    getattr(getattr(np, "_core", None), "multiarray", None), "count_nonzero", np.count_nonzero
 )
 
 
@@ -254,9 +259,9 @@ def _flat_accumulation(win: np.ndarray, kernel: np.ndarray, lengths, dtype, skip
     flat = win.reshape(-1)
     reach = span + kernel.shape[-1] - 1
     total = None
-    for prefix in np.ndindex(*kernel.shape[:-1]):
+    for prefix in itertools.product(*map(range, kernel.shape[:-1])):
         weights = kernel[prefix]
-        if skip_zero_taps and not weights.any():
+        if skip_zero_taps and not count_nonzero(weights):
             continue
         offset = sum((k - 1 - j) * stride for j, k, stride in zip(prefix, kernel.shape, strides))
         piece = _convolve_1d(flat[offset : offset + reach], weights, "valid")
@@ -266,9 +271,11 @@ def _flat_accumulation(win: np.ndarray, kernel: np.ndarray, lengths, dtype, skip
             total += piece
     if total is None:
         total = np.zeros(span, dtype=dtype)
-    return np.lib.stride_tricks.as_strided(
-        total, shape=tuple(lengths), strides=tuple(stride * total.itemsize for stride in strides), writeable=False
-    )
+    # the strided view of the outputs (numpy.ndarray directly: as_strided's checks cost
+    # more than the rest of a small call's bookkeeping)
+    outputs = np.ndarray(tuple(lengths), total.dtype, total, 0, tuple(stride * total.itemsize for stride in strides))
+    outputs.flags.writeable = False
+    return outputs
 
 
 #: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)

@@ -5,8 +5,9 @@ planning of :mod:`convalg.signal._plan` (namespace detection, range analysis, th
 model, the memory guard, the dtype rules), all of which has a known answer for such a call:
 
 * two plain ``numpy.ndarray`` inputs (exact type: no subclass, no other library) of
-  native numeric dtypes whose rule computes in the result dtype (:data:`_COMPUTE_1D` in 1-D;
-  one floating dtype for both inputs elsewhere);
+  native numeric dtypes: in 1-D, pairs whose rule computes in the result dtype
+  (:data:`_COMPUTE_1D`); for the FFT functions any pair, integers transformed as float64
+  (:data:`_FFT_COMPUTE`); in 2-D one floating dtype for both;
 * arguments that are not plainly valid (a mode that is not one of the three strings, a
   non-zero ``fillvalue``, empty inputs, a 'valid' call neither of whose inputs is the larger)
   are left to the general path, so every error is the general path's error.
@@ -49,7 +50,7 @@ import array_api_compat.numpy as numpy_namespace
 import numpy as np
 
 from convalg._runtime import memory, validation, windows
-from convalg.signal import _choose, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
+from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
 from convalg.signal._plan import Plan, Recipe
 from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
@@ -68,9 +69,6 @@ _SMALL_TRANSFORM = _fft.PARALLEL_LENGTH
 _MAX_WORK_1D = min(
     _direct_numpy.PARALLEL_WORK, int(0.99 * (_choose.FFT_CALL - _choose.DIRECT_1D_CALL) / _choose.DIRECT_1D_MAC)
 )
-#: ``numpy.count_nonzero``: the C function behind its dispatch layer, which costs a sixth
-#: of a small call (the public function where NumPy keeps it elsewhere)
-_count_nonzero = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "count_nonzero", np.count_nonzero)
 
 
 def _plain_pair(in1: Any, in2: Any, ndim: int, mode: Any) -> np.dtype | None:
@@ -101,6 +99,13 @@ def _dtype_table() -> dict[tuple[np.dtype, np.dtype], np.dtype]:
 
 _TABLE_DTYPES = [np.dtype(t) for t in "fdFD" + "bhilqBHI"]
 _COMPUTE_1D = _dtype_table()
+#: The transforms' dtype (:func:`convalg.signal._dtypes.fftconvolve_rule`) of each pair of
+#: the table's dtypes: floating inputs keep their dtype, integers are transformed as float64.
+_FFT_COMPUTE = {
+    (d1, d2): _dtypes.fftconvolve_rule(d1, d2).compute
+    for d1 in _TABLE_DTYPES + [np.dtype("Q")]
+    for d2 in _TABLE_DTYPES + [np.dtype("Q")]
+}
 #: The largest magnitude of each integer dtype of the table, where it is small enough to
 #: bound every sum without looking at the data (taps * 2**16 * 2**16 < 2**63).
 _SMALL_INTEGER_BOUND = {d: max(-int(np.iinfo(d).min), int(np.iinfo(d).max)) for d in _TABLE_DTYPES if d.itemsize <= 2}
@@ -129,8 +134,7 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
         return None
     n1, n2 = len(in1), len(in2)
     taps = min(n1, n2)
-    # numpy's 'same' keeps the longer input's length, scipy's in1's: only alike for n1 >= n2
-    if taps == 0 or (n1 + n2 - 1) * taps >= _MAX_WORK_1D or (mode == "same" and n2 > n1):
+    if taps == 0 or (n1 + n2 - 1) * taps >= _MAX_WORK_1D:
         return None
     compute = _COMPUTE_1D.get((in1.dtype, in2.dtype))
     # at most the general path's own estimate of result, window and copies (_plan)
@@ -149,6 +153,11 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
         function = "convolve"
     if taps > _MAX_TAPS and not exact and _choose.use_blas_1d(_outputs(n1, n2, mode), taps):
         out = _blas_rows(function, a, b, mode)  # the planner's engine for these finite-data calls
+    elif mode == "same" and n2 > n1:
+        # numpy's 'same' keeps the longer input's length, scipy's in1's: scipy's window of
+        # the full convolution, with the longer input first (the general path's operands)
+        start = windows.axis_window(n1, n2, "same")[0]
+        out = _direct_numpy.full_piece(b, a, start, start + n1)
     elif function == "correlate":
         # numpy.correlate is scipy's correlation (in2 conjugated), for every mode taken here
         out = _direct_numpy.correlate(a, b, mode)
@@ -159,7 +168,7 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
             a, b = b, a  # numpy.convolve's swap ('full' and 'valid' are symmetric)
         out = _direct_numpy.correlate(a, b[::-1], mode)
     # isfinite sets no floating-point flag (no warning or error under the caller's errstate)
-    if exact or _count_nonzero(np.isfinite(out)) == len(out):
+    if exact or _direct_numpy.count_nonzero(np.isfinite(out)) == len(out):
         return out
     return None  # overflow or non-finite data: the general path decides
 
@@ -187,9 +196,19 @@ def _blas_rows(function: str, a: np.ndarray, b: np.ndarray, mode: str) -> np.nda
     return _direct_numpy.numpy_blas_1d(a, b, region)
 
 
-def recipe_2d(function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any) -> Recipe | None:
-    """The general planner's recipe for a small 2-D float ``function`` ('convolve2d' or
-    'correlate2d') call, or None when the call needs the general path (module docstring)."""
+def recipe_2d(
+    function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
+) -> Recipe | None:
+    """The general planner's recipe for a small 2-D float ``function`` call, or None when
+    the call needs the general path (module docstring).
+
+    ``function`` is 'convolve2d' or 'correlate2d', or 'convolve' or 'correlate' on 2-D
+    inputs (boundary 'fill' with zero fill, their only boundary). Those take ``method``:
+    'auto' is taken only where the modelled direct cost is below the fixed cost of any
+    transform, so that the planner is sure to pick 'direct' too.
+    """
+    if type(method) is not str or method not in _METHODS:
+        return None
     dtype = _plain_pair(in1, in2, 2, mode)
     if dtype is None or type(boundary) is not str or boundary not in validation.BOUNDARIES:
         return None
@@ -214,7 +233,7 @@ def recipe_2d(function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillv
     if not _sums_stay_finite(in1, in2, dtype, taps):
         return None
     a, b = in1, in2
-    if function == "correlate2d":
+    if function in ("correlate2d", "correlate"):
         b = b[::-1, ::-1].conj() if dtype.kind == "c" else b[::-1, ::-1]
     if swapped:
         a, b = b, a
@@ -227,17 +246,25 @@ def recipe_2d(function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillv
     )
     if canonical == "fill":
         recipe.factors = separable_kernel(recipe)
+    if method == "auto":
+        # the planner's direct cost (_plan.estimate_costs) against a lower bound of every
+        # transform's: 'auto' is 'direct' for sure
+        kernel = b.shape if b.size <= a.size else a.shape
+        cost = _choose.direct_cost(outputs, _direct.taps_cost(kernel, recipe.factors), numpy_1d=False)
+        if cost >= _choose.FFT_CALL:
+            return None
     return recipe
 
 
 def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recipe | None:
     """The general planner's recipe for a small ``function`` ('fftconvolve' or
-    'oaconvolve') call on plain float arrays convolved along every axis, or None when the
-    call needs the general path (module docstring)."""
-    if axes is not None or type(in1) is not np.ndarray:
+    'oaconvolve') call on plain numeric arrays convolved along every axis, or None when the
+    call needs the general path (module docstring). Integers are transformed as float64, as
+    scipy and the planner transform them."""
+    if axes is not None or type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != in2.ndim:
         return None
-    dtype = _plain_pair(in1, in2, in1.ndim, mode)
-    if dtype is None:
+    dtype = _FFT_COMPUTE.get((in1.dtype, in2.dtype))
+    if dtype is None or type(mode) is not str or mode not in _MODES:
         return None
     s1, s2 = in1.shape, in2.shape
     if not s1 or min(s1) < 2 or min(s2) < 2:
@@ -253,6 +280,7 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
     points = math.prod(fft_shape)
     if points >= _SMALL_TRANSFORM or not memory.fits(8 * (points + math.prod(s1) + math.prod(s2)) * dtype.itemsize):
         return None
+    in1, in2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)  # small, as checked
     if not _sums_stay_finite(in1, in2, dtype, 1, (math.prod(s1), math.prod(s2), points)):
         return None
     a, b = (in2, in1) if swapped else (in1, in2)

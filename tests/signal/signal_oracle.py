@@ -130,9 +130,16 @@ def bound_for(func: str, a, b, **kwargs):
     if p.method == "direct":
         magnitude = reference(func, a, b, magnitudes=True, **kwargs).astype(np.float64)
         return p, errorbounds.direct(magnitude, terms=p.terms, dtype=p.dtype)
+    # the relative FFT bounds plus what gradual underflow may add absolutely (a tiny input's
+    # products are subnormal: float32 values near 1e-23 multiply below 1e-45)
     if p.method == "fft":
-        return p, errorbounds.fft(af, bf, fft_shape=p.fft_shape, dtype=p.dtype)
-    return p, errorbounds.overlap_add(af, bf, block_fft_shape=p.fft_shape, overlaps=p.overlaps, dtype=p.dtype)
+        relative = errorbounds.fft(af, bf, fft_shape=p.fft_shape, dtype=p.dtype)
+        blocks = 1
+    else:
+        relative = errorbounds.overlap_add(af, bf, block_fft_shape=p.fft_shape, overlaps=p.overlaps, dtype=p.dtype)
+        blocks = max(af.size, bf.size)  # at least the number of block transforms
+    underflow = errorbounds.fft_underflow(af, bf, fft_shape=p.fft_shape, dtype=p.dtype, blocks=blocks)
+    return p, errorbounds.combine(relative, underflow)
 
 
 def check(func: str, a, b, result, **kwargs) -> None:

@@ -169,10 +169,7 @@ def test_the_1d_fast_path_is_the_definition(dtypes, sizes, mode, function):
 
     a, b = draw(dtypes[0], sizes[0]), draw(dtypes[1], sizes[1])
     out = _fast.convolve_1d(function, a, b, mode, "auto")
-    if mode == "same" and sizes[1] > sizes[0]:
-        assert out is None  # numpy's 'same' is not scipy's here
-        out = getattr(convalg, function)(a, b, mode=mode)
-    assert out.tolist() == _definition(function, a, b, mode)
+    assert out is not None and out.tolist() == _definition(function, a, b, mode)
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32])
@@ -294,9 +291,9 @@ def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, 
 
 
 def _general_2d(function, a, b, **kwargs):
-    """The result of the general path alone for convolve2d/correlate2d."""
+    """The result of the general path alone for 2-D calls."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_fast, "recipe_2d", lambda *args: None)
+        patch.setattr(_fast, "recipe_2d", lambda *args, **kwargs: None)
         return getattr(convalg, function)(a, b, **kwargs)
 
 
@@ -366,6 +363,65 @@ def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, 
     assert taken == (finite and fillvalue == 0), "the fast path takes exactly the finite calls with a zero fill"
     if finite:
         check(function, a, b, out, **kwargs)
+
+
+@given(
+    dtype=st.sampled_from(DTYPES),
+    shapes=st.tuples(st.integers(1, 12), st.integers(1, 12), st.integers(1, 6), st.integers(1, 6)),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    method=st.sampled_from(["auto", "direct"]),
+    function=st.sampled_from(["convolve", "correlate"]),
+    layout=st.sampled_from(["plain", "strided", "fortran"]),
+)
+@example(
+    dtype=np.float64,
+    shapes=(12, 12, 6, 6),
+    data=None,
+    mode="same",
+    method="direct",
+    function="correlate",
+    layout="plain",
+)
+def test_2d_inputs_of_the_nd_functions_take_the_planners_recipe(dtype, shapes, data, mode, method, function, layout):
+    """convolve/correlate on small 2-D inputs: the fast recipe is the planner's (the same
+    plan, engine and values); 'auto' only where the planner is sure to pick 'direct'."""
+    if data is None:  # the @example: an even kernel, 'same' centred as scipy's N-D correlate
+        a, b = np.arange(144.0).reshape(12, 12), np.arange(36.0).reshape(6, 6) - 17
+    else:
+        a = data.draw(hnp.arrays(dtype, shapes[:2], elements=_values(dtype)))
+        b = data.draw(hnp.arrays(dtype, shapes[2:], elements=_values(dtype)))
+    a, b = _layout(a, layout), _layout(b, layout)
+    kwargs = {"mode": mode, "method": method}
+    with np.errstate(all="ignore"):
+        try:
+            general = _general_2d(function, a, b, **kwargs)
+        except ValueError as exc:
+            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, **kwargs))
+            return
+        out = getattr(convalg, function)(a, b, **kwargs)
+    np.testing.assert_array_equal(out, general)
+    assert out.dtype == general.dtype
+    recipe = _fast.recipe_2d(function, a, b, mode, method=method)
+    finite = np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
+    if recipe is not None:
+        assert recipe.plan == plan(function, a, b, **kwargs)
+    elif finite and method == "direct":
+        raise AssertionError("a finite small call with method='direct' left to the planner")
+    if finite:
+        check(function, a, b, out, **kwargs)
+
+
+def test_auto_is_left_to_the_planner_where_a_transform_may_be_cheaper():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((64, 64)), rng.standard_normal((15, 15))
+    assert plan("convolve", a, b).method == "fft"  # the planner's pick: not the fast path's to make
+    assert _fast.recipe_2d("convolve", a, b, "full", method="auto") is None
+    recipe = _fast.recipe_2d("convolve", a, b, "full", method="direct")
+    assert recipe is not None and recipe.plan == plan("convolve", a, b, method="direct")
+    np.testing.assert_array_equal(
+        convalg.convolve(a, b, method="direct"), _general_2d("convolve", a, b, method="direct")
+    )
 
 
 def test_the_2d_calls_take_the_fast_path_and_agree_with_plan():
@@ -506,6 +562,40 @@ def test_fft_fast_path_gives_the_general_paths_answer_and_plan(dtype, shape, dat
         assert mode == "valid"  # neither input the larger: the general path's ValueError
     if recipe is not None and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4:
         check(function, a, b, out, mode=mode)
+
+
+@pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
+def test_subnormal_products_are_within_the_fft_bounds_with_their_underflow_term(function):
+    """Found by the random profile: float32 values near 1e-23 have products below the
+    smallest subnormal, an absolute error the relative FFT bound alone does not cover."""
+    a = np.full(2, 2.7189344e-23, dtype=np.float32)
+    out = getattr(convalg, function)(a, a)
+    check(function, a, a, out)
+
+
+@pytest.mark.parametrize(
+    "dtypes", [(np.int64, np.int64), (np.int16, np.uint8), (np.float32, np.int32), (np.float32, np.float64)]
+)
+@pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_fft_fast_path_takes_integer_and_mixed_inputs_as_the_planner_does(dtypes, function, mode):
+    """Integers are transformed as float64 and mixed inputs in their result dtype, on the
+    fast path as on the general one: the same plan, the same values, inputs untouched."""
+    rng = np.random.default_rng(3)
+    a = rng.integers(-100, 100, 1000).astype(dtypes[0])
+    b = rng.integers(0, 100, 7).astype(dtypes[1])
+    before = a.copy(), b.copy()
+    recipe = _fast.recipe_fft(function, a, b, mode, None)
+    assert recipe is not None and recipe.plan == plan(function, a, b, mode=mode)
+    out = getattr(convalg, function)(a, b, mode=mode)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fast, "recipe_fft", lambda *args: None)
+        general = getattr(convalg, function)(a, b, mode=mode)
+    np.testing.assert_array_equal(out, general)
+    assert out.dtype == general.dtype == recipe.plan.dtype
+    np.testing.assert_array_equal(a, before[0])
+    np.testing.assert_array_equal(b, before[1])
+    check(function, a, b, out, mode=mode)
 
 
 def test_fft_fast_path_plans_overlap_add_as_the_planner_does():
