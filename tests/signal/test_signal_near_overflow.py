@@ -140,3 +140,20 @@ def test_a_component_beyond_the_range_leaves_the_other_component_alone(backend, 
     assert p.scale > 1000, "a rescale in more than one step"
     out = _numpy(convalg.convolve(a, b, method="direct", backend=backend))
     assert out[2].real == scale and np.isposinf(out[2].imag)  # exact: scale + 3 big scale j
+
+
+@pytest.mark.parametrize("function", ["convolve", "fftconvolve", "oaconvolve"])
+def test_a_complex_product_whose_terms_overflow_keeps_its_representable_component(backend, function):
+    """Found by the random profile (the adversarial suite's concurrency test): a call with
+    one output is one complex product, ``(2 + 5j) (c + cj) = -3c + 7cj`` with c = 8.507e37.
+    In complex64 the terms ``5c`` overflow although ``-3c`` is representable: the product
+    path recomputes it prescaled, as direct sums are (the imaginary part, 7c, is beyond the
+    range: inf). No floating-point flag escapes."""
+    a = np.array([2 + 5j], dtype=np.complex64)
+    b = np.array([8.507e37 + 8.507e37j], dtype=np.complex64)
+    exact_real = np.float32(-3 * np.float64(np.float32(8.507e37)))
+    with np.errstate(all="raise"):
+        out = _numpy(getattr(convalg, function)(a, b, backend=backend))
+        scalar = _numpy(convalg.convolve(a[0], b[0], backend=backend))
+    for value in (out[0], scalar[()]):
+        assert value.real == exact_real and np.isposinf(value.imag)
