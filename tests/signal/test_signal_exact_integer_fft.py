@@ -254,6 +254,39 @@ def test_the_certificate_is_the_theorem_on_the_computed_spectra(seed):
     assert certificate.bound >= recomputed * (1 - 1e-9)
 
 
+@pytest.mark.parametrize("loud", [0, 3, -1])
+@pytest.mark.parametrize("method", ["oa", "auto"])
+def test_the_overlap_add_certificate_is_the_theorem_on_its_loudest_block(loud, method):
+    """Per block, recomputed apart: blocks of length ``N - k + 1`` cut from the (centred)
+    long input, each block's exact norm and spectrum; the certificate covers the worst block.
+    One block is 2**12 times louder than the others, so a certificate from another is less."""
+    rng = np.random.default_rng(abs(loud))
+    a = rng.integers(-(2**3), 2**3 + 1, 100_003)
+    b = rng.integers(-(2**14), 2**14 + 1, 1000)
+    (n_fft,) = plan("convolve", a, b, method=method).fft_shape
+    block = n_fft - b.size + 1
+    starts = range(0, a.size, block)
+    first = list(starts)[loud]
+    a[first : first + block] *= 2**12  # the loud block (the last one may be partial)
+    executed = plan("convolve", a, b, method=method)
+    assert executed.method == "oa" and executed.fft_shape == (n_fft,) and executed.certificate.limbs == (1, 1)
+    a_centred, b_centred = (x - c for x, c in zip((a, b), executed.certificate.centres))
+    peak_b = float(np.abs(scipy.fft.rfft(b_centred.astype(np.float64), n_fft)).max())
+    norm_b = math.sqrt(float(sum(Fraction(int(v)) ** 2 for v in b_centred)))
+    recomputed = max(
+        _theorem(
+            [math.sqrt(float(sum(Fraction(int(v)) ** 2 for v in a_centred[s : s + block])))],
+            [float(np.abs(scipy.fft.rfft(a_centred[s : s + block].astype(np.float64), n_fft)).max())],
+            [norm_b],
+            [peak_b],
+            (n_fft,),
+        )
+        for s in starts
+    )
+    assert executed.certificate.bound >= recomputed * (1 - 1e-9)
+    assert np.array_equal(convalg.convolve(a, b, method=method), np.convolve(a, b))  # NumPy: exact integer sums
+
+
 def test_a_weakened_certificate_gives_wrong_integers_on_adversarial_input(monkeypatch):
     """The adversarial inputs have teeth: with the bound divided by 2**20 (a Parseval slip of
     1/N for 1/sqrt(N) at N ~ 2**20) the certificate passes where the error exceeds 1/2."""
