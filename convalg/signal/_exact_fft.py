@@ -16,7 +16,8 @@ so the final result is exact whenever it fits the result dtype, which range anal
   products of limbs with the same weight share one inverse transform, and the limb
   results (rounded to int64) are recombined exactly. More limbs make each bound smaller.
 * **Blocks** (overlap-add): the bound is taken per block, from that block's norm and
-  spectrum, and the rounded block results are added in integers.
+  spectrum, and the rounded block results are added in integers. Under 'auto' integers
+  are blocked also where floats are not (:func:`_overlap_add.exact_blocks`).
 
 The certificate is computed from the forward transforms, which the execution reuses; if
 it fails, the operand whose limbs carry more bits is split further and only its
@@ -179,15 +180,25 @@ def certify(
     return None
 
 
-def cost_factor(certificate: Certificate) -> float:
+def cost_factor(certificate: Certificate | None, one_line: bool, cores: int) -> float:
     """The modelled cost of a certified transform over that of one plain FFT convolution
     (three transforms): every limb's forward transform, one inverse per weight, and about
-    a fifth more for the spectral peaks, the rounding and the integer recombination."""
-    first, second = certificate.limbs
-    weights = len(
-        {i * certificate.limb_bits[0] + j * certificate.limb_bits[1] for i in range(first) for j in range(second)}
-    )
-    return 1.2 * (first + second + weights) / 3
+    a fifth more for the spectral peaks, the rounding and the integer recombination.
+    ``certificate`` None gives the least factor, that of one limb per input.
+
+    A transform of ``one_line`` (1-D 'fft', no batch) runs on one core: the forward
+    transforms go side by side on the idle ``cores``, but each inverse runs alone, while
+    the lines of a batch (the blocks of 'oa') share every idle core. Its cost is scaled by
+    how much longer that takes than the same transforms on every idle core.
+    """
+    first, second = certificate.limbs if certificate is not None else (1, 1)
+    bits = certificate.limb_bits if certificate is not None else (1, 1)
+    weights = len({i * bits[0] + j * bits[1] for i in range(first) for j in range(second)})
+    factor = 1.2 * (first + second + weights) / 3
+    if one_line and cores > 1:
+        alone = -(-(first + second) // cores) + weights
+        factor *= alone / ((first + second + weights) / cores)
+    return factor
 
 
 def _operand(xp: ModuleType, x: Any) -> _Operand:

@@ -83,6 +83,32 @@ def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
 
 
 @functools.lru_cache(maxsize=256)
+def exact_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
+    """The block plan of one axis for exact integers under ``method='auto'``.
+
+    :func:`axis_blocks`' plan where it blocks; elsewhere blocks of ``3k + 1`` (FFT length
+    ``next_fast_len(4k)``, the classic overlap-add optimum for long kernels) when that cuts
+    the long input into at least two. The planner then chooses between this plan, one
+    whole transform and the direct sum by their modelled costs, in which a whole 1-D
+    transform runs its inverse on one core (:func:`convalg.signal._exact_fft.cost_factor`),
+    while a batch of blocks shares every idle core. Measured on the 2-core machine, int64
+    values below 2**12: 2e5 x 2e4 in 5.4 ms blocked against 7.9 ms whole, 1e6 x 2e4 in
+    36.7 ms against 51.2 ms.
+    """
+    plan = axis_blocks(n1, n2, real)
+    n, k = max(n1, n2), min(n1, n2)
+    if plan is not None or k <= 1:
+        return plan
+    fft_length = fast_length(4 * k, real)
+    block = fft_length - k + 1
+    count = -(-n // block)
+    if count < 2:
+        return None
+    whole = transform_cost(fast_length(n + k - 1, real))
+    return AxisBlocks(1 if n1 >= n2 else 2, block, fft_length, count, whole - count * transform_cost(fft_length))
+
+
+@functools.lru_cache(maxsize=256)
 def locality_blocks(n1: int, n2: int) -> AxisBlocks | None:
     """scipy.signal.oaconvolve's block plan of one axis, or None where scipy does not block.
 

@@ -314,6 +314,50 @@ def test_plan_reports_the_certificate():
     assert plan("convolve", a, b, method="direct").certificate is None
 
 
+@pytest.mark.parametrize("cores", [1, 2])
+def test_auto_cuts_long_kernels_into_blocks_of_3k_for_exact_integers(monkeypatch, cores):
+    """Where the float rule transforms the whole axis, exact integers are cut into blocks of
+    ``3k + 1`` (FFT length ``next_fast_len(4k)``): one whole transform would run its inverse on
+    one core. The result is exact either way."""
+    from convalg.signal import _plan
+
+    monkeypatch.setattr(_plan, "workers", lambda: cores)
+    rng = np.random.default_rng(cores)
+    a, b = rng.integers(0, 2**12, 200_000), rng.integers(0, 2**12, 20_000)
+    executed = plan("convolve", a, b)
+    assert plan("convolve", a.astype(float), b.astype(float)).method == "fft"  # floats: one transform
+    assert executed.method == "oa" and executed.certificate.method == "oa"
+    assert executed.fft_shape == (scipy.fft.next_fast_len(4 * b.size, real=True),)
+    assert np.array_equal(convalg.convolve(a, b), np.convolve(a, b))
+
+
+def test_a_method_chosen_after_another_was_certified_runs_with_its_own_certificate(monkeypatch):
+    """'auto' certifies the cheapest transform, then another when limbs made the first dearer;
+    if the first is cheaper after all, it runs with its own certificate (certified again)."""
+    from convalg.signal import _plan
+
+    original = _exact_fft.cost_factor
+    dearer = {"oa": 1e3, "fft": 1e4}  # both dearer once certified, 'oa' less so
+
+    def factor(certificate, one_line, cores):
+        return original(certificate, one_line, cores) * (dearer[certificate.method] if certificate else 1)
+
+    monkeypatch.setattr(_exact_fft, "cost_factor", factor)
+    monkeypatch.setattr(_plan, "workers", lambda: 2)
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(0, 2**12, 200_000), rng.integers(0, 2**12, 20_000)
+    xp, inputs = backends.namespace(a, b)
+    executed = _plan.prepare("convolve", xp, *inputs)
+    assert executed.plan.method == "direct" and executed.exact_transform is None  # both dearer than the sum
+    dearer["fft"] = 1.0  # now: 'oa' certified, dearer than 'fft'; 'fft' certified is cheaper
+    executed = _plan.prepare("convolve", xp, *inputs)
+    assert executed.plan.method == executed.exact_transform.certificate.method == "fft"
+    dearer.update(oa=1.5, fft=3.0)  # 'oa' dearer than uncertified 'fft'; 'fft' certified dearer still
+    executed = _plan.prepare("convolve", xp, *inputs)
+    assert executed.plan.method == executed.exact_transform.certificate.method == "oa"
+    assert np.array_equal(convalg.convolve(a, b), np.convolve(a, b))
+
+
 def test_no_memory_for_the_limbs_computes_directly(monkeypatch):
     monkeypatch.setattr(_exact_fft, "_fits_in_memory", lambda *args: False)
     a = np.arange(3000) % 11
