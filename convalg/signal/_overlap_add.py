@@ -84,7 +84,7 @@ def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
 
 @functools.lru_cache(maxsize=256)
 def exact_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
-    """The block plan of one axis for exact integers under ``method='auto'``.
+    """The block plan of the one convolved axis of exact integers under ``method='auto'``.
 
     :func:`axis_blocks`' plan where it blocks; elsewhere blocks of ``3k + 1`` (FFT length
     ``next_fast_len(4k)``, the classic overlap-add optimum for long kernels) when that cuts

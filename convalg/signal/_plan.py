@@ -257,8 +257,10 @@ def prepare(
                 recipe.blocks[ax] = blocks
     elif method == "auto":
         candidates = {}
-        # exact integers: blocks also where one whole transform would run its inverse on one core
-        axis_blocks = _overlap_add.exact_blocks if rule.exact else _overlap_add.axis_blocks
+        # exact integers along one axis: blocks also where one whole transform would run its
+        # inverse on one core (measured in 1-D only: N-D plans are the float rule's)
+        exact_1d = rule.exact and len(conv_axes) == 1
+        axis_blocks = _overlap_add.exact_blocks if exact_1d else _overlap_add.axis_blocks
         for ax in conv_axes:
             blocks = axis_blocks(s1[ax], s2[ax], real=not complex_data)
             if blocks is not None:
