@@ -16,7 +16,8 @@ so the final result is exact whenever it fits the result dtype, which range anal
   products of limbs with the same weight share one inverse transform, and the limb
   results (rounded to int64) are recombined exactly. More limbs make each bound smaller.
 * **Blocks** (overlap-add): the bound is taken per block, from that block's norm and
-  spectrum, and the rounded block results are added in integers.
+  spectrum, and the rounded block results are added in integers. Under 'auto' integers
+  are blocked also where floats are not (:func:`_overlap_add.exact_blocks`).
 
 The certificate is computed from the forward transforms, which the execution reuses; if
 it fails, the operand whose limbs carry more bits is split further and only its
@@ -89,8 +90,7 @@ class _Operand:
     centre: int
     bits: int  # bit length of max |source - centre|
     limb_bits: int = 0
-    limbs: list = field(default_factory=list)  # float64 arrays (blocked for the long input of 'oa')
-    spectra: list = field(default_factory=list)
+    spectra: list = field(default_factory=list)  # one per limb (blocked for the long input of 'oa')
     norms: list = field(default_factory=list)  # per limb (of its largest block)
     peaks: list = field(default_factory=list)
 
@@ -149,7 +149,7 @@ def certify(
             certificate = Certificate(
                 method=method,
                 bound=bound,
-                limbs=(len(operands[0].limbs), len(operands[1].limbs)),
+                limbs=(len(operands[0].spectra), len(operands[1].spectra)),
                 limb_bits=(operands[0].limb_bits, operands[1].limb_bits),
                 centres=(operands[0].centre, operands[1].centre),
                 reason=(
@@ -180,15 +180,25 @@ def certify(
     return None
 
 
-def cost_factor(certificate: Certificate) -> float:
+def cost_factor(certificate: Certificate | None, one_line: bool, cores: int) -> float:
     """The modelled cost of a certified transform over that of one plain FFT convolution
     (three transforms): every limb's forward transform, one inverse per weight, and about
-    a fifth more for the spectral peaks, the rounding and the integer recombination."""
-    first, second = certificate.limbs
-    weights = len(
-        {i * certificate.limb_bits[0] + j * certificate.limb_bits[1] for i in range(first) for j in range(second)}
-    )
-    return 1.2 * (first + second + weights) / 3
+    a fifth more for the spectral peaks, the rounding and the integer recombination.
+    ``certificate`` None gives the least factor, that of one limb per input.
+
+    A transform of ``one_line`` (1-D 'fft', no batch) runs on one core: the forward
+    transforms go side by side on the idle ``cores``, but each inverse runs alone, while
+    the lines of a batch (the blocks of 'oa') share every idle core. Its cost is scaled by
+    how much longer that takes than the same transforms on every idle core.
+    """
+    first, second = certificate.limbs if certificate is not None else (1, 1)
+    bits = certificate.limb_bits if certificate is not None else (1, 1)
+    weights = len({i * bits[0] + j * bits[1] for i in range(first) for j in range(second)})
+    factor = 1.2 * (first + second + weights) / 3
+    if one_line and cores > 1:
+        alone = -(-(first + second) // cores) + weights
+        factor *= alone / ((first + second + weights) / cores)
+    return factor
 
 
 def _operand(xp: ModuleType, x: Any) -> _Operand:
@@ -212,14 +222,6 @@ def _operand(xp: ModuleType, x: Any) -> _Operand:
     return _Operand(source, largest < 2**52, centre, largest.bit_length())
 
 
-def _centred_floats(xp: ModuleType, operand: _Operand) -> Any:
-    """The centred input as float64 (exact: below 2**52 in magnitude)."""
-    floats = xp.astype(operand.source, xp.float64)
-    if operand.centre:
-        floats -= xp.asarray(float(operand.centre), dtype=xp.float64, device=device(floats))  # our own copy: in place
-    return floats
-
-
 def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
     """Balanced base-``2**bits`` digits of ``values`` (int64, modulo 2**64), lowest first."""
     if single:
@@ -240,37 +242,40 @@ def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
 
 def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, blocks: dict[int, AxisBlocks]) -> None:
     """Recompute the limbs of ``operands`` (``(operand, long)`` pairs: ``long`` is 1 or 2,
-    as in :class:`AxisBlocks`), their spectra, norms and spectral peaks."""
+    as in :class:`AxisBlocks`), their spectra, norms and spectral peaks.
+
+    Each limb is written once, as float64, into the zero-padded (and for the long input of
+    'oa', blocked) array the transform reads; its norm is taken there, before the transform.
+    """
+    lengths = dict(zip(axes, shape))
     jobs = []
     for operand, long in operands:
         single = operand.bits <= operand.limb_bits
         if single and operand.exact_floats:
-            floats = [_centred_floats(xp, operand)]
+            sources = [(operand.source, operand.centre)]  # centred while converted
         else:
-            floats = [xp.astype(d, xp.float64) for d in _digits(xp, operand.values(xp), operand.limb_bits, single)]
+            sources = [(d, 0) for d in _digits(xp, operand.values(xp), operand.limb_bits, single)]
         if single:
             operand.limb_bits = max(operand.bits, 1)
-        operand.limbs = []
-        for limb in floats:
-            for axis in sorted(blocks, reverse=True):  # as _overlap_add.convolve cuts
-                plan = blocks[axis]
-                limb = _overlap_add._cut(xp, limb, axis, plan if plan.long == long else None)
-            operand.limbs.append(limb)
-            jobs.append(limb)
+        limbs = [
+            _overlap_add.padded(xp, values, lengths, blocks, long, xp.float64, offset) for values, offset in sources
+        ]
+        keep = _count_axes(blocks, long)
+        operand.norms = [_norm(xp, limb, keep) for limb in limbs]
+        jobs += limbs
     transform_axes = _transform_axes(axes, blocks)
     module, extra = runtime_fft.transforms(xp)
 
     def forward(x):
         return module.rfftn(x, s=shape, axes=transform_axes, **extra)
 
-    if backends.is_numpy(xp) and len(jobs) > 1 and workers() > 1:
+    if backends.is_numpy(xp) and len(jobs) > 1 and not blocks and workers() > 1:
         spectra = iter(parallel_map(forward, jobs))  # 1-D transforms use one core each
     else:
-        spectra = iter([forward(x) for x in jobs])
+        spectra = iter([forward(x) for x in jobs])  # blocks: the batched transform uses the cores
     for operand, long in operands:
         keep = _count_axes(blocks, long)
-        operand.spectra = [next(spectra) for _ in operand.limbs]
-        operand.norms = [_norm(xp, x, keep) for x in operand.limbs]
+        operand.spectra = [next(spectra) for _ in operand.norms]
         operand.peaks = [_peak(xp, s, keep) for s in operand.spectra]
 
 
@@ -298,10 +303,11 @@ def _norm(xp: ModuleType, limb: Any, keep: tuple[int, ...]) -> float:
     """``||limb||_2`` of the largest block, rounded up: a sum of squares of integers below
     2**53 in float64, in any order, errs by at most ``(n + 2) 2**-52`` relatively."""
     n = math.prod(limb.shape) // math.prod(limb.shape[ax] for ax in keep)
-    if not keep and isinstance(limb, np.ndarray):
-        flat = limb.reshape(-1)
+    if isinstance(limb, np.ndarray):
         # NumPy's own sum of products: no temporary, and no BLAS threads left spinning
-        squares = float(np.einsum("i,i->", flat, flat))
+        letters = "abcdefghijklmnopqrstuvwxyz"[: limb.ndim]
+        kept = "".join(letters[ax] for ax in keep)
+        squares = float(np.max(np.einsum(f"{letters},{letters}->{kept}", limb, limb)))
     elif not keep:
         squares = float(xp.sum(limb * limb))
     else:
@@ -317,8 +323,8 @@ def _peak(xp: ModuleType, spectrum: Any, keep: tuple[int, ...]) -> float:
 def _groups(first: _Operand, second: _Operand) -> dict[int, list[tuple[int, int]]]:
     """Limb pairs by the weight ``2**e`` of their product."""
     groups: dict[int, list[tuple[int, int]]] = {}
-    for i in range(len(first.limbs)):
-        for j in range(len(second.limbs)):
+    for i in range(len(first.spectra)):
+        for j in range(len(second.spectra)):
             groups.setdefault(i * first.limb_bits + j * second.limb_bits, []).append((i, j))
     return groups
 
@@ -355,7 +361,11 @@ def _fits_in_memory(xp, operands, axes, shape, blocks, region) -> bool:
 
 
 def execute(transform: Transform) -> Any:
-    """The exact result (int64, modulo 2**64) of a certified transform, cropped to its region."""
+    """The exact result (int64, modulo 2**64) of a certified transform, cropped to its region.
+
+    Each transform's spectra are used once: a spectrum in a single product is overwritten
+    by it.
+    """
     xp = transform.xp
     first, second = transform.operands
     module, extra = runtime_fft.transforms(xp)
@@ -372,15 +382,10 @@ def execute(transform: Transform) -> Any:
             continue  # a multiple of 2**64: zero modulo 2**64
         spectrum = None
         for i, j in pairs:
-            once = len(first.spectra) == len(second.spectra) == 1 and not transform.blocks
-            if spectrum is None and once and first.spectra[i].shape == second.spectra[j].shape:
-                spectrum = first.spectra[i]  # used once: multiplied in place
-                spectrum *= second.spectra[j]
-                continue
-            product = first.spectra[i] * second.spectra[j]
+            product = _product(first.spectra[i], second.spectra[j], len(second.spectra), len(first.spectra))
             spectrum = product if spectrum is None else spectrum + product
         y = module.irfftn(spectrum, s=transform.shape, axes=transform_axes, **inverse)
-        part = _assemble(xp, _rounded(xp, y, transform), transform)
+        part = _integers(xp, y, transform)
         if weight:
             part = xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64, device=device(part)))
         if total is None:
@@ -394,32 +399,67 @@ def execute(transform: Transform) -> Any:
     return total
 
 
+def _product(x: Any, y: Any, uses_x: int, uses_y: int) -> Any:
+    """``x * y``, in place in a factor used in this product only (``uses_*``: its products)
+    whose shape is the product's (the other may broadcast over blocks)."""
+    if uses_x == 1 and x.shape == _broadcast_shape(x.shape, y.shape):
+        x *= y
+        return x
+    if uses_y == 1 and y.shape == _broadcast_shape(x.shape, y.shape):
+        y *= x
+        return y
+    return x * y
+
+
+def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(max(m, n) for m, n in zip(first, second))
+
+
 def _centring_terms(xp: ModuleType, shape: tuple[int, ...], transform: Transform) -> Any:
     terms = xp.zeros(shape, dtype=xp.int64, device=device(transform.a))
     _add_centring(xp, terms, transform)
     return terms
 
 
-def _rounded(xp: ModuleType, y: Any, transform: Transform) -> Any:
-    """``y`` rounded to int64; cropped to the region first where no blocks are added."""
-    if not transform.blocks:
-        y = y[tuple(slice(start, start + length) for start, length in transform.region)]
-    if isinstance(y, np.ndarray):
-        return np.rint(y, out=y).astype(np.int64) if y.flags.writeable else np.rint(y).astype(np.int64)
-    return xp.astype(xp.round(y), xp.int64)
+def _integers(xp: ModuleType, y: Any, transform: Transform) -> Any:
+    """``y`` rounded to int64, its blocks added back (overlap-add), cropped to the region.
 
-
-def _assemble(xp: ModuleType, y: Any, transform: Transform) -> Any:
-    """Integer block results added back (overlap-add), cropped to the region."""
+    The rounding is fused with the int64 conversion and with the first overlap-add (NumPy:
+    one ``rint`` writing int64): the float results are read once.
+    """
+    crop = tuple(slice(start, start + length) for start, length in transform.region)
     if not transform.blocks:
-        return y  # cropped already
+        return _round(xp, y[crop])
+    store = _rounding_store(xp)
     for axis in sorted(transform.blocks, reverse=True):
         plan = transform.blocks[axis]
         short = min(transform.a.shape[axis], transform.b.shape[axis])
         full = transform.a.shape[axis] + transform.b.shape[axis] - 1
         position = axis + sum(1 for other in transform.blocks if other < axis)  # its count axis
-        y = _overlap_add._add_blocks(xp, y, position, plan, short, full)
-    return y[tuple(slice(start, start + length) for start, length in transform.region)]
+        y = _overlap_add._add_blocks(xp, y, position, plan, short, full, store=store, dtype=xp.int64)
+        store = None  # integers from here on
+    return y[crop]
+
+
+def _round(xp: ModuleType, y: Any) -> Any:
+    """``y`` rounded to the nearest integers, as int64 (exact: they are below 2**62)."""
+    if isinstance(y, np.ndarray):
+        return np.rint(y, out=np.empty(y.shape, dtype=np.int64), casting="unsafe")
+    return xp.astype(xp.round(y), xp.int64)
+
+
+def _rounding_store(xp: ModuleType):
+    """The ``store`` of :func:`_overlap_add._add_blocks` that rounds float pieces into int64."""
+
+    def store(out: Any, index: tuple, piece: Any, add: bool) -> None:
+        if add:
+            out[index] += _round(xp, piece)
+        elif isinstance(piece, np.ndarray):
+            np.rint(piece, out=out[index], casting="unsafe")  # rounded straight into the result
+        else:
+            out[index] = _round(xp, piece)
+
+    return store
 
 
 def _add_centring(xp: ModuleType, total: Any, transform: Transform) -> None:

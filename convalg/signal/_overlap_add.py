@@ -28,11 +28,14 @@ makes every transform strided and measured slower than one whole transform.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+
+import numpy as np
 
 from convalg._runtime.devices import device
 from convalg._runtime.fft import fast_length
@@ -77,6 +80,32 @@ def axis_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
     if best is None or best[0] >= 0.8 * whole:
         return None
     return AxisBlocks(1 if n1 >= n2 else 2, best[1], best[2], best[3], whole - best[0])
+
+
+@functools.lru_cache(maxsize=256)
+def exact_blocks(n1: int, n2: int, real: bool) -> AxisBlocks | None:
+    """The block plan of the one convolved axis of exact integers under ``method='auto'``.
+
+    :func:`axis_blocks`' plan where it blocks; elsewhere blocks of ``3k + 1`` (FFT length
+    ``next_fast_len(4k)``, the classic overlap-add optimum for long kernels) when that cuts
+    the long input into at least two. The planner then chooses between this plan, one
+    whole transform and the direct sum by their modelled costs, in which a whole 1-D
+    transform runs its inverse on one core (:func:`convalg.signal._exact_fft.cost_factor`),
+    while a batch of blocks shares every idle core. Measured on the 2-core machine, int64
+    values below 2**12: 2e5 x 2e4 in 5.4 ms blocked against 7.9 ms whole, 1e6 x 2e4 in
+    36.7 ms against 51.2 ms.
+    """
+    plan = axis_blocks(n1, n2, real)
+    n, k = max(n1, n2), min(n1, n2)
+    if plan is not None or k <= 1:
+        return plan
+    fft_length = fast_length(4 * k, real)
+    block = fft_length - k + 1
+    count = -(-n // block)
+    if count < 2:
+        return None
+    whole = transform_cost(fast_length(n + k - 1, real))
+    return AxisBlocks(1 if n1 >= n2 else 2, block, fft_length, count, whole - count * transform_cost(fft_length))
 
 
 @functools.lru_cache(maxsize=256)
@@ -150,6 +179,54 @@ def convolve(
     return y[crop]
 
 
+def padded(
+    xp: ModuleType,
+    x: Any,
+    lengths: dict[int, int],
+    blocks: dict[int, AxisBlocks],
+    long: int,
+    dtype: Any,
+    offset: int = 0,
+) -> Any:
+    """``x - offset`` as ``dtype``, cut into blocks along the blocked axes (as :func:`_cut`;
+    ``long`` is 1 or 2 as in :class:`AxisBlocks`) and zero-padded to the transform lengths:
+    a blocked axis to its ``fft_length``, an axis in ``lengths`` to that length.
+
+    One array written once, which a transform takes without padding it again. The
+    subtraction is done in ``x``'s dtype, before the conversion.
+    """
+    shape: list[int] = []
+    # per axis, its parts: (index into x, their shape, index into the result)
+    parts: list[list[tuple[tuple[slice, ...], tuple[int, ...], tuple[slice, ...]]]] = []
+    for ax, n in enumerate(x.shape):
+        plan = blocks.get(ax)
+        if plan is not None and plan.long == long:
+            count, block = plan.count, plan.block
+            whole = (count - 1) * block  # the full blocks, then the last one
+            shape += [count, plan.fft_length]
+            last = ((slice(whole, n),), (1, n - whole), (slice(count - 1, count), slice(0, n - whole)))
+            full = ((slice(0, whole),), (count - 1, block), (slice(0, count - 1), slice(0, block)))
+            parts.append([full, last] if whole else [last])
+        elif plan is not None:
+            shape += [1, plan.fft_length]
+            parts.append([((slice(None),), (1, n), (slice(0, 1), slice(0, n)))])
+        else:
+            shape.append(lengths.get(ax, n))
+            parts.append([((slice(None),), (n,), (slice(0, n),))])
+    out = xp.zeros(tuple(shape), dtype=dtype, device=device(x))
+    numpy = isinstance(x, np.ndarray)
+    for combination in itertools.product(*parts):
+        piece = xp.reshape(x[tuple(s for c in combination for s in c[0])], tuple(d for c in combination for d in c[1]))
+        target = tuple(s for c in combination for s in c[2])
+        if numpy:  # subtracted and converted in one pass, straight into the transform's input
+            np.subtract(piece, offset, out=out[target])
+            continue
+        if offset:
+            piece = piece - xp.asarray(offset, dtype=x.dtype, device=device(x))
+        out[target] = xp.astype(piece, dtype)
+    return out
+
+
 def _cut(xp: ModuleType, x: Any, axis: int, plan: AxisBlocks | None) -> Any:
     """Reshape ``axis`` into (blocks, block length), zero-padding the end; or add a unit axis."""
     shape = list(x.shape)
@@ -163,13 +240,25 @@ def _cut(xp: ModuleType, x: Any, axis: int, plan: AxisBlocks | None) -> Any:
     return xp.reshape(x, tuple(shape[:axis] + [plan.count, plan.block] + shape[axis + 1 :]))
 
 
-def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, full: int) -> Any:
+def _add_blocks(
+    xp: ModuleType,
+    y: Any,
+    axis: int,
+    plan: AxisBlocks,
+    k: int,
+    full: int,
+    store: Callable[[Any, tuple, Any, bool], None] | None = None,
+    dtype: Any = None,
+) -> Any:
     """Merge axes (``axis``, ``axis + 1``) = (blocks, N) into one axis by overlap-add.
 
     Only the first ``L + k - 1`` samples of a block are nonzero in exact arithmetic; the
     rest is rounding noise and is dropped. Block ``i`` sample ``t`` lands at ``iL + t``:
     the samples are added in ``ceil((L + k - 1) / L)`` strips of width ``L``, each strip
-    of every block at once.
+    of every block at once. The first strip fills every block's row of the result, so it
+    is written, not added to zeros. ``store(out, index, piece, add)`` writes (or adds) a
+    piece into ``out[index]``, converting it to ``dtype`` (the result's; default ``y``'s,
+    with plain assignment).
     """
     block, count = plan.block, plan.count
     used = block + k - 1
@@ -177,10 +266,19 @@ def _add_blocks(xp: ModuleType, y: Any, axis: int, plan: AxisBlocks, k: int, ful
     lead = (slice(None),) * axis
     shape = list(y.shape)
     out_shape = shape[:axis] + [count + pieces - 1, block] + shape[axis + 2 :]
-    out = xp.zeros(tuple(out_shape), dtype=y.dtype, device=device(y))
+    out = xp.empty(tuple(out_shape), dtype=y.dtype if dtype is None else dtype, device=device(y))
+    out[lead + (slice(count, None), ...)] = 0
+    store = store or _store
     for piece in range(pieces):
         width = min(block, used - piece * block)
         target = lead + (slice(piece, piece + count), slice(0, width), ...)
-        out[target] += y[lead + (slice(None), slice(piece * block, piece * block + width), ...)]
+        store(out, target, y[lead + (slice(None), slice(piece * block, piece * block + width), ...)], piece > 0)
     merged = xp.reshape(out, tuple(shape[:axis] + [(count + pieces - 1) * block] + shape[axis + 2 :]))
     return merged[lead + (slice(0, full), ...)]
+
+
+def _store(out: Any, index: tuple, piece: Any, add: bool) -> None:
+    if add:
+        out[index] += piece
+    else:
+        out[index] = piece

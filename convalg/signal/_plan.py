@@ -23,6 +23,7 @@ import numpy as np
 from convalg import backends
 from convalg._runtime import memory, validation, windows
 from convalg._runtime.devices import device
+from convalg._runtime.parallel import workers
 from convalg._typing import SignalMethod
 from convalg.signal import _choose, _direct, _dtypes, _exact_fft, _fft, _overlap_add, _ranges
 
@@ -262,8 +263,12 @@ def prepare(
                 recipe.blocks[ax] = blocks
     elif method == "auto":
         candidates = {}
+        # exact integers along one axis: blocks also where one whole transform would run its
+        # inverse on one core (measured in 1-D only: N-D plans are the float rule's)
+        exact_1d = rule.exact and len(conv_axes) == 1
+        axis_blocks = _overlap_add.exact_blocks if exact_1d else _overlap_add.axis_blocks
         for ax in conv_axes:
-            blocks = _overlap_add.axis_blocks(s1[ax], s2[ax], real=not complex_data)
+            blocks = axis_blocks(s1[ax], s2[ax], real=not complex_data)
             if blocks is not None:
                 candidates[ax] = blocks
         if candidates:  # block the one axis that saves most
@@ -328,22 +333,45 @@ def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extende
         if not recipe.finite or fft_scale:
             allowed = ["direct"]
         costs = estimate_costs(recipe, allowed)
-        while True:  # the cheapest allowed method (integers: only with a certificate)
-            method = _choose.cheapest(costs)
-            if method == "direct" or not rule.exact:
-                return method
-            if _certify_integers(recipe, method):
-                certified = recipe.exact_transform.certificate  # type: ignore[union-attr]
-                costs[method] *= _exact_fft.cost_factor(certified)
-                if _choose.cheapest(costs) == method:
-                    return method
-                recipe.exact_transform = None
-            del costs[method]
+        return _cheapest_certified(recipe, costs) if rule.exact else _choose.cheapest(costs)
     unproven = method in allowed and method != "direct" and rule.exact and not _certify_integers(recipe, method)
     if (method not in allowed or unproven) and (not frequency_domain or rule.compute.kind == "O"):
         recipe.exact_transform = None
         return "direct"  # documented fallback: integers without a certificate, objects
     return method
+
+
+def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
+    """The cheapest method for exact integers: a transform only with a certificate, its
+    modelled cost scaled by :func:`_exact_fft.cost_factor` (at least that of one limb per
+    input before certifying, the certified limbs' after). Leaves the chosen method's
+    certified transform in ``recipe.exact_transform`` (None for 'direct')."""
+    cores = workers() if backends.is_numpy(recipe.xp) else 1
+
+    def one_line(method: str) -> bool:
+        return method == "fft" and recipe.a.ndim == 1
+
+    raw = dict(costs)
+    for method in costs:
+        if method != "direct":
+            costs[method] = raw[method] * _exact_fft.cost_factor(None, one_line(method), cores)
+    certified: set[str] = set()
+    while True:
+        method = _choose.cheapest(costs)
+        if method == "direct":
+            recipe.exact_transform = None
+            return method
+        if method in certified:
+            transform = recipe.exact_transform
+            if transform is None or transform.certificate.method != method:
+                _certify_integers(recipe, method)  # dropped for a dearer one: the same certificate again
+            return method
+        if _certify_integers(recipe, method):
+            certificate = recipe.exact_transform.certificate  # type: ignore[union-attr]
+            costs[method] = raw[method] * _exact_fft.cost_factor(certificate, one_line(method), cores)
+            certified.add(method)
+        else:
+            del costs[method]
 
 
 def _product_recipe(function: str, xp: ModuleType, a: Any, b: Any, rule, region, special) -> Recipe:

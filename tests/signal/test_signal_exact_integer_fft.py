@@ -254,6 +254,39 @@ def test_the_certificate_is_the_theorem_on_the_computed_spectra(seed):
     assert certificate.bound >= recomputed * (1 - 1e-9)
 
 
+@pytest.mark.parametrize("loud", [0, 3, -1])
+@pytest.mark.parametrize("method", ["oa", "auto"])
+def test_the_overlap_add_certificate_is_the_theorem_on_its_loudest_block(loud, method):
+    """Per block, recomputed apart: blocks of length ``N - k + 1`` cut from the (centred)
+    long input, each block's exact norm and spectrum; the certificate covers the worst block.
+    One block is 2**12 times louder than the others, so a certificate from another is less."""
+    rng = np.random.default_rng(abs(loud))
+    a = rng.integers(-(2**3), 2**3 + 1, 100_003)
+    b = rng.integers(-(2**14), 2**14 + 1, 1000)
+    (n_fft,) = plan("convolve", a, b, method=method).fft_shape
+    block = n_fft - b.size + 1
+    starts = range(0, a.size, block)
+    first = list(starts)[loud]
+    a[first : first + block] *= 2**12  # the loud block (the last one may be partial)
+    executed = plan("convolve", a, b, method=method)
+    assert executed.method == "oa" and executed.fft_shape == (n_fft,) and executed.certificate.limbs == (1, 1)
+    a_centred, b_centred = (x - c for x, c in zip((a, b), executed.certificate.centres))
+    peak_b = float(np.abs(scipy.fft.rfft(b_centred.astype(np.float64), n_fft)).max())
+    norm_b = math.sqrt(float(sum(Fraction(int(v)) ** 2 for v in b_centred)))
+    recomputed = max(
+        _theorem(
+            [math.sqrt(float(sum(Fraction(int(v)) ** 2 for v in a_centred[s : s + block])))],
+            [float(np.abs(scipy.fft.rfft(a_centred[s : s + block].astype(np.float64), n_fft)).max())],
+            [norm_b],
+            [peak_b],
+            (n_fft,),
+        )
+        for s in starts
+    )
+    assert executed.certificate.bound >= recomputed * (1 - 1e-9)
+    assert np.array_equal(convalg.convolve(a, b, method=method), np.convolve(a, b))  # NumPy: exact integer sums
+
+
 def test_a_weakened_certificate_gives_wrong_integers_on_adversarial_input(monkeypatch):
     """The adversarial inputs have teeth: with the bound divided by 2**20 (a Parseval slip of
     1/N for 1/sqrt(N) at N ~ 2**20) the certificate passes where the error exceeds 1/2."""
@@ -279,6 +312,50 @@ def test_plan_reports_the_certificate():
     assert "a-posteriori" in certificate.reason and "< 1/2" in certificate.reason
     assert plan("convolve", a.astype(float), b).certificate is None
     assert plan("convolve", a, b, method="direct").certificate is None
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_auto_cuts_long_kernels_into_blocks_of_3k_for_exact_integers(monkeypatch, cores):
+    """Where the float rule transforms the whole axis, exact integers are cut into blocks of
+    ``3k + 1`` (FFT length ``next_fast_len(4k)``): one whole transform would run its inverse on
+    one core. The result is exact either way."""
+    from convalg.signal import _plan
+
+    monkeypatch.setattr(_plan, "workers", lambda: cores)
+    rng = np.random.default_rng(cores)
+    a, b = rng.integers(0, 2**12, 200_000), rng.integers(0, 2**12, 20_000)
+    executed = plan("convolve", a, b)
+    assert plan("convolve", a.astype(float), b.astype(float)).method == "fft"  # floats: one transform
+    assert executed.method == "oa" and executed.certificate.method == "oa"
+    assert executed.fft_shape == (scipy.fft.next_fast_len(4 * b.size, real=True),)
+    assert np.array_equal(convalg.convolve(a, b), np.convolve(a, b))
+
+
+def test_a_method_chosen_after_another_was_certified_runs_with_its_own_certificate(monkeypatch):
+    """'auto' certifies the cheapest transform, then another when limbs made the first dearer;
+    if the first is cheaper after all, it runs with its own certificate (certified again)."""
+    from convalg.signal import _plan
+
+    original = _exact_fft.cost_factor
+    dearer = {"oa": 1e3, "fft": 1e4}  # both dearer once certified, 'oa' less so
+
+    def factor(certificate, one_line, cores):
+        return original(certificate, one_line, cores) * (dearer[certificate.method] if certificate else 1)
+
+    monkeypatch.setattr(_exact_fft, "cost_factor", factor)
+    monkeypatch.setattr(_plan, "workers", lambda: 2)
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(0, 2**12, 200_000), rng.integers(0, 2**12, 20_000)
+    xp, inputs = backends.namespace(a, b)
+    executed = _plan.prepare("convolve", xp, *inputs)
+    assert executed.plan.method == "direct" and executed.exact_transform is None  # both dearer than the sum
+    dearer["fft"] = 1.0  # now: 'oa' certified, dearer than 'fft'; 'fft' certified is cheaper
+    executed = _plan.prepare("convolve", xp, *inputs)
+    assert executed.plan.method == executed.exact_transform.certificate.method == "fft"
+    dearer.update(oa=1.5, fft=3.0)  # 'oa' dearer than uncertified 'fft'; 'fft' certified dearer still
+    executed = _plan.prepare("convolve", xp, *inputs)
+    assert executed.plan.method == executed.exact_transform.certificate.method == "oa"
+    assert np.array_equal(convalg.convolve(a, b), np.convolve(a, b))
 
 
 def test_no_memory_for_the_limbs_computes_directly(monkeypatch):
