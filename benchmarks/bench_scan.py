@@ -100,6 +100,7 @@ def scan(functions, dtypes, *, rounds: int) -> list[tuple[str, float, float]]:
     """(call, convalg seconds, scipy seconds) for every call of the grid."""
     import convalg.signal
 
+    np.ones(1 << 23).sum()  # warm the heap, as bench_signal.warm_the_heap does
     rows = []
     for function, s1, s2, dtype, mode in calls(functions, dtypes):
         a, b = arrays(s1, s2, dtype)

@@ -59,7 +59,10 @@ from convalg.signal._plan import _separable as separable_kernel
 _FLOATING = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct")
-_MODES_METHODS_1D = frozenset((mode, method) for mode in _MODES for method in _METHODS)
+# the C functions, bound once: a module attribute lookup is a noticeable part of a small call
+_correlate = _direct_numpy.correlate
+_count_nonzero = _direct_numpy.count_nonzero
+_isfinite = np.isfinite
 #: The BLAS rows of the direct method start above this many taps (``_choose.use_blas_1d``).
 _MAX_TAPS = 15
 #: Transform points below which an FFT call is small (one thread, well inside the memory guard).
@@ -98,7 +101,8 @@ def _dtype_table() -> dict[tuple[np.dtype, np.dtype], np.dtype]:
 
 
 _TABLE_DTYPES = [np.dtype(t) for t in "fdFD" + "bhilqBHI"]
-_COMPUTE_1D = _dtype_table()
+#: The computing dtype and its kind of each pair of input dtypes the 1-D fast path takes.
+_COMPUTE_1D = {pair: (compute, compute.kind) for pair, compute in _dtype_table().items()}
 #: The transforms' dtype (:func:`convalg.signal._dtypes.fftconvolve_rule`) of each pair of
 #: the table's dtypes: floating inputs keep their dtype, integers are transformed as float64.
 _FFT_COMPUTE = {
@@ -130,47 +134,58 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     """
     if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != 1 or in2.ndim != 1:
         return None
-    if type(mode) is not str or type(method) is not str or (mode, method) not in _MODES_METHODS_1D:
+    if type(mode) is not str or mode not in _MODES or type(method) is not str or method not in _METHODS:
         return None
     n1, n2 = len(in1), len(in2)
-    taps = min(n1, n2)
+    taps = n2 if n2 < n1 else n1  # noqa: FURB136 (min() is a call: a tenth of the checks here)
     if taps == 0 or (n1 + n2 - 1) * taps >= _MAX_WORK_1D:
         return None
-    compute = _COMPUTE_1D.get((in1.dtype, in2.dtype))
+    entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
     # at most the general path's own estimate of result, window and copies (_plan)
-    if compute is None or not memory.fits(8 * (n1 + n2) * compute.itemsize):
+    if entry is None or not memory.fits(8 * (n1 + n2) * entry[0].itemsize):
         return None
-    exact = compute.kind == "i"
-    if exact and taps * _largest(in1) * _largest(in2) >= 1 << 63:
+    compute, kind = entry
+    if kind == "i" and taps * _largest(in1) * _largest(in2) >= 1 << 63:
         return None  # a sum might not fit int64: the planner's range analysis decides
     a = in1 if in1.dtype is compute else in1.astype(compute)
     b = in2 if in2.dtype is compute else in2.astype(compute)
+    if kind == "f" and n2 <= n1 and taps <= _MAX_TAPS:
+        # the common case: numpy.correlate is scipy's correlation, and numpy.convolve the
+        # correlation with the reversed kernel, for every mode
+        out = _correlate(a, b[::-1] if function == "convolve" else b, mode)
+    else:
+        out = _other_1d(function, a, b, mode, kind)
+    # isfinite sets no floating-point flag (no warning or error under the caller's errstate)
+    if kind == "i" or _count_nonzero(_isfinite(out)) == len(out):
+        return out
+    return None  # overflow or non-finite data: the general path decides
+
+
+def _other_1d(function: str, a: np.ndarray, b: np.ndarray, mode: str, kind: str) -> np.ndarray:
+    """:func:`convolve_1d`'s result for complex and integer data, the longer second input,
+    and the BLAS rows."""
+    n1, n2 = len(a), len(b)
     if function == "correlate" and n2 > n1:
         # the convolution with the reversed conjugate, which loops over in1 (numpy.correlate
         # would reverse the products' order): correlate(a, b) is convolve(a, flip(conj(b)))
         # to the last bit, as on the general path
-        b = b[::-1].conj() if compute.kind == "c" else b[::-1]
+        b = b[::-1].conj() if kind == "c" else b[::-1]
         function = "convolve"
-    if taps > _MAX_TAPS and not exact and _choose.use_blas_1d(_outputs(n1, n2, mode), taps):
-        out = _blas_rows(function, a, b, mode)  # the planner's engine for these finite-data calls
-    elif mode == "same" and n2 > n1:
+    taps = min(n1, n2)
+    if taps > _MAX_TAPS and kind != "i" and _choose.use_blas_1d(_outputs(n1, n2, mode), taps):
+        return _blas_rows(function, a, b, mode)  # the planner's engine for these finite-data calls
+    if mode == "same" and n2 > n1:
         # numpy's 'same' keeps the longer input's length, scipy's in1's: scipy's window of
         # the full convolution, with the longer input first (the general path's operands)
         start = windows.axis_window(n1, n2, "same")[0]
-        out = _direct_numpy.full_piece(b, a, start, start + n1)
-    elif function == "correlate":
-        # numpy.correlate is scipy's correlation (in2 conjugated), for every mode taken here
-        out = _direct_numpy.correlate(a, b, mode)
-    elif compute.kind == "c":
-        out = np.convolve(a, b, mode)  # type: ignore[call-overload]  # mode: one of the three
-    else:
-        if n2 > n1:
-            a, b = b, a  # numpy.convolve's swap ('full' and 'valid' are symmetric)
-        out = _direct_numpy.correlate(a, b[::-1], mode)
-    # isfinite sets no floating-point flag (no warning or error under the caller's errstate)
-    if exact or _direct_numpy.count_nonzero(np.isfinite(out)) == len(out):
-        return out
-    return None  # overflow or non-finite data: the general path decides
+        return _direct_numpy.full_piece(b, a, start, start + n1)
+    if function == "correlate":
+        return _correlate(a, b, mode)  # scipy's correlation (in2 conjugated)
+    if kind == "c":
+        return np.convolve(a, b, mode)  # type: ignore[call-overload]  # mode: one of the three
+    if n2 > n1:
+        a, b = b, a  # numpy.convolve's swap ('full' and 'valid' are symmetric)
+    return _correlate(a, b[::-1], mode)
 
 
 def _outputs(n1: int, n2: int, mode: str) -> int:
