@@ -21,6 +21,8 @@ import argparse
 import functools
 import itertools
 import math
+import os
+import platform
 import statistics
 import sys
 import time
@@ -28,6 +30,7 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
+import scipy
 import scipy.signal
 
 FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
@@ -149,8 +152,26 @@ def main(argv: list[str] | None = None) -> int:
     lines = summary(rows, args.worst)
     print("\n".join(lines))
     if args.markdown:
+        header = [
+            "# Every call against scipy.signal",
+            "",
+            __doc__.strip().split("\n\n")[-1],
+            "",
+            "Rerun with:",
+            "",
+            "```bash",
+            "python benchmarks/bench_scan.py --markdown docs/benchmarks-scan.md",
+            "```",
+            "",
+            (
+                f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python "
+                f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}; "
+                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
+            ),
+            "",
+        ]
         with open(args.markdown, "w", encoding="utf-8") as out:
-            out.write("\n".join(["# Every call against scipy.signal", "", *lines, ""]))
+            out.write("\n".join([*header, *lines, ""]))
     return 0
 
 

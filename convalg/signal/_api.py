@@ -283,7 +283,9 @@ convolve2d = _boundary_function(
         How ``in1`` is extended beyond its edges: by ``fillvalue``, periodically, or by
         reflection with the edge repeated ('circular' and 'symmetric' are aliases).
     fillvalue : scalar, optional
-        The value outside ``in1`` for boundary='fill' (default 0).
+        The value outside ``in1`` for boundary='fill' (default 0), rounded to the dtype
+        the sums are computed in (as scipy rounds it to the output's): a value that rounds
+        to zero pads with zeros, which add no term (an Inf in ``in2`` stays local).
     backend : {None, 'numpy', 'cupy', 'array_api_strict', 'torch'}, optional
         The array library to compute in; None uses the inputs' own.
 
