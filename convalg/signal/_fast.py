@@ -5,9 +5,9 @@ planning of :mod:`convalg.signal._plan` (namespace detection, range analysis, th
 model, the memory guard, the dtype rules), all of which has a known answer for such a call:
 
 * two plain ``numpy.ndarray`` inputs (exact type: no subclass, no other library) of
-  native numeric dtypes: in 1-D, pairs whose rule computes in the result dtype
-  (:data:`_COMPUTE_1D`); for the FFT functions any pair, integers transformed as float64
-  (:data:`_FFT_COMPUTE`); in 2-D one floating dtype for both;
+  native numeric dtypes: for the direct functions (1-D and 2-D), pairs whose rule computes
+  in the result dtype (:data:`_COMPUTE_1D`: floating, or exact int64 where the sums provably
+  fit); for the FFT functions any pair, integers transformed as float64 (:data:`_FFT_COMPUTE`);
 * arguments that are not plainly valid (a mode that is not one of the three strings, a
   non-zero ``fillvalue``, empty inputs, a 'valid' call neither of whose inputs is the larger)
   are left to the general path, so every error is the general path's error.
@@ -32,8 +32,9 @@ and every other rule stay where they are.
 
 2-D ``convolve2d``/``correlate2d`` (:func:`recipe_2d`): the method is always 'direct';
 what the planner decides from the data is whether the inputs are finite and whether a sum
-could overflow. One BLAS product per input, ``sum |x|**2``, settles both: it is finite
-only when every element is, and ``max |x| <= sqrt(sum |x|**2)`` bounds the magnitudes for
+could overflow (integers: the bound of the 1-D path). One BLAS product per input,
+``sum |x|**2``, settles both for floats: it is finite only when every element is, and
+``max |x| <= sqrt(sum |x|**2)`` bounds the magnitudes for
 :func:`convalg.signal._ranges.overflow_scale`. When that bound proves no sum can overflow
 the call gets the recipe the planner would build (the same engine, separable factors
 included) and runs through the same :func:`convalg.signal._api.execute`; otherwise
@@ -56,7 +57,6 @@ from convalg.signal._plan import _overlaps as overlaps  # the planner's own rule
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
 from convalg.signal._plan import _separable as separable_kernel
 
-_FLOATING = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct")
 # the C functions, bound once: a module attribute lookup is a noticeable part of a small call
@@ -72,19 +72,6 @@ _SMALL_TRANSFORM = _fft.PARALLEL_LENGTH
 _MAX_WORK_1D = min(
     _direct_numpy.PARALLEL_WORK, int(0.99 * (_choose.FFT_CALL - _choose.DIRECT_1D_CALL) / _choose.DIRECT_1D_MAC)
 )
-
-
-def _plain_pair(in1: Any, in2: Any, ndim: int, mode: Any) -> np.dtype | None:
-    """The common dtype of two plain NumPy arrays of rank ``ndim`` and one native floating
-    dtype, with a valid ``mode``; None for anything else."""
-    if type(in1) is not np.ndarray or type(in2) is not np.ndarray:
-        return None
-    dtype = in1.dtype
-    if in1.ndim != ndim or in2.ndim != ndim or in2.dtype != dtype or dtype not in _FLOATING:
-        return None
-    if type(mode) is not str or mode not in _MODES:
-        return None
-    return dtype
 
 
 def _dtype_table() -> dict[tuple[np.dtype, np.dtype], np.dtype]:
@@ -121,7 +108,7 @@ def _largest(x: np.ndarray) -> int:
     bound = _SMALL_INTEGER_BOUND.get(x.dtype)
     if bound is not None:
         return bound
-    return max(-int(np.minimum.reduce(x)), int(np.maximum.reduce(x)))
+    return max(-int(np.minimum.reduce(x, axis=None)), int(np.maximum.reduce(x, axis=None)))
 
 
 def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.ndarray | None:
@@ -224,8 +211,12 @@ def recipe_2d(
     """
     if type(method) is not str or method not in _METHODS:
         return None
-    dtype = _plain_pair(in1, in2, 2, mode)
-    if dtype is None or type(boundary) is not str or boundary not in validation.BOUNDARIES:
+    if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != 2 or in2.ndim != 2:
+        return None
+    entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
+    if entry is None or type(mode) is not str or mode not in _MODES:
+        return None
+    if type(boundary) is not str or boundary not in validation.BOUNDARIES:
         return None
     if type(fillvalue) not in (int, float) or fillvalue != 0:
         return None  # a nonzero fill extends the input: left to the planner
@@ -242,19 +233,23 @@ def recipe_2d(
     taps = min(s1[0], s2[0]) * min(s1[1], s2[1]) if boundary == "fill" else s2[0] * s2[1]
     if outputs * taps >= _direct_numpy.PARALLEL_WORK:
         return None  # threads: not a small call
-    # at least the general path's estimate: result, window, scratch and output copies
-    if not memory.fits((4 * outputs + window) * dtype.itemsize):
+    compute, kind = entry
+    # at least the general path's estimate: result, window, scratch, output and input copies
+    if not memory.fits((4 * outputs + window + in1.size + in2.size) * compute.itemsize):
         return None
-    if not _sums_stay_finite(in1, in2, dtype, taps):
+    if kind == "i":
+        if taps * _largest(in1) * _largest(in2) >= 1 << 63:
+            return None  # a sum might not fit int64: the planner's range analysis decides
+    elif not _sums_stay_finite(in1, in2, compute, taps):
         return None
     a, b = in1, in2
     if function in ("correlate2d", "correlate"):
-        b = b[::-1, ::-1].conj() if dtype.kind == "c" else b[::-1, ::-1]
+        b = b[::-1, ::-1].conj() if kind == "c" else b[::-1, ::-1]
     if swapped:
         a, b = b, a
-    rule = _dtypes.convolve_rule(dtype, dtype)
+    rule = _dtypes.convolve_rule(in1.dtype, in2.dtype)
     canonical = validation.BOUNDARIES[boundary]
-    plan = Plan(method="direct", terms=taps, fft_shape=None, overlaps=1, dtype=rule.result, exact=False)
+    plan = Plan(method="direct", terms=taps, fft_shape=None, overlaps=1, dtype=rule.result, exact=rule.exact)
     axes = tuple(ax for ax in (0, 1) if s1[ax] != 1 and s2[ax] != 1)
     recipe = Recipe(
         plan, function, numpy_namespace, a, b, rule, axes, region, canonical, 0.0 if canonical == "fill" else 0

@@ -200,6 +200,42 @@ def test_small_integer_calls_take_the_fast_path_exactly(dtype):
         assert _fast.convolve_1d("convolve", big, taps * 4, "full", "auto") is None  # 3 * 2**60 * 8 may not fit
 
 
+@pytest.mark.parametrize("dtypes", [(np.uint8, np.int8), (np.int16, np.int16), (np.int32, np.int64)])
+@pytest.mark.parametrize("function", ["convolve2d", "correlate2d", "convolve", "correlate"])
+@pytest.mark.parametrize("boundary", ["fill", "wrap", "symm"])
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+def test_small_2d_integer_calls_are_exact_on_the_fast_path(dtypes, function, boundary, mode):
+    """Images and small integer kernels: the planner's exact recipe, and the general path's
+    exact integers (which tests/signal/test_signal_exact_integers.py holds to Python ints)."""
+    if boundary != "fill" and not function.endswith("2d"):
+        return
+    rng = np.random.default_rng(11)
+    a = rng.integers(0, 100, (20, 17)).astype(dtypes[0])
+    a[0, 0] = np.iinfo(dtypes[0]).max
+    b = rng.integers(-100, 100, (3, 4)).astype(dtypes[1])
+    b[0, 0] = max(np.iinfo(dtypes[1]).min, -(2**20))  # 12 * 2**31 * 2**20 < 2**63: provably fits
+    kwargs = {"mode": mode} | ({"boundary": boundary} if function.endswith("2d") else {})
+    extra = {"boundary": boundary} if function.endswith("2d") else {"method": "direct"}
+    recipe = _fast.recipe_2d(function, a, b, mode, **extra)
+    assert recipe is not None and recipe.plan == plan(
+        function, a, b, **kwargs, **({} if function.endswith("2d") else {"method": "direct"})
+    )
+    out = getattr(convalg, function)(a, b, **kwargs)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out, _general_2d(function, a, b, **kwargs))
+    check(function, a, b, out, **kwargs)
+
+
+@pytest.mark.parametrize("function", ["convolve2d", "correlate2d", "convolve"])
+def test_2d_integer_sums_past_int64_never_wrap(function):
+    """2**61 * 4 = 2**63 does not fit int64: not computed in int64 by the fast path, but
+    refused by the general path's exact check, naming the output."""
+    with pytest.raises(OverflowError, match=str(2**63)):
+        getattr(convalg, function)(np.full((4, 4), 2**61), np.ones((2, 2), dtype=np.int64))
+    fits = getattr(convalg, function)(np.full((4, 4), 2**60), np.ones((2, 2), dtype=np.int64))
+    assert fits.max() == 2**62
+
+
 def test_the_memory_guard_holds_on_the_fast_path(monkeypatch):
     a, b = np.ones(2000), np.ones(5)
     monkeypatch.setenv("CONVALG_MEMORY_LIMIT", "1000")
@@ -443,8 +479,9 @@ def test_the_2d_calls_take_the_fast_path_and_agree_with_plan():
 @pytest.mark.parametrize(
     "inputs",
     [
-        (np.ones((4, 4), dtype=np.int64), np.ones((2, 2), dtype=np.int64)),  # exact integers
-        (np.ones((4, 4)), np.ones((2, 2), dtype=np.float32)),  # mixed dtypes
+        (np.full((4, 4), 2**61), np.ones((2, 2), dtype=np.int64)),  # integer sums that might not fit
+        (np.ones((4, 4), dtype=np.uint64), np.ones((2, 2), dtype=np.uint64)),  # a uint64 result
+        (np.ones((4, 4), dtype=np.float16), np.ones((2, 2))),  # computed in another dtype than its result
         (np.ones((4, 4)).astype(">f8"), np.ones((2, 2)).astype(">f8")),  # foreign byte order
         (np.ma.masked_array(np.ones((4, 4))), np.ones((2, 2))),  # a subclass
         (np.ones((4, 4)), np.ones((0, 2))),  # empty
