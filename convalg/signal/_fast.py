@@ -237,17 +237,20 @@ def recipe_2d(
     # at least the general path's estimate: result, window, scratch, output and input copies
     if not memory.fits((4 * outputs + window + in1.size + in2.size) * compute.itemsize):
         return None
+    rule = _dtypes.convolve_rule(in1.dtype, in2.dtype)
     if kind == "i":
         if taps * _largest(in1) * _largest(in2) >= 1 << 63:
             return None  # a sum might not fit int64: the planner's range analysis decides
-    elif not _sums_stay_finite(in1, in2, compute, taps):
-        return None
+    else:
+        # in the computing dtype (the engines' operands; an integer vdot would wrap)
+        in1, in2 = in1.astype(compute, copy=False), in2.astype(compute, copy=False)
+        if not _sums_stay_finite(in1, in2, compute, taps):
+            return None
     a, b = in1, in2
     if function in ("correlate2d", "correlate"):
         b = b[::-1, ::-1].conj() if kind == "c" else b[::-1, ::-1]
     if swapped:
         a, b = b, a
-    rule = _dtypes.convolve_rule(in1.dtype, in2.dtype)
     canonical = validation.BOUNDARIES[boundary]
     plan = Plan(method="direct", terms=taps, fft_shape=None, overlaps=1, dtype=rule.result, exact=rule.exact)
     axes = tuple(ax for ax in (0, 1) if s1[ax] != 1 and s2[ax] != 1)

@@ -226,6 +226,19 @@ def test_small_2d_integer_calls_are_exact_on_the_fast_path(dtypes, function, bou
     check(function, a, b, out, **kwargs)
 
 
+def test_2d_mixed_integer_and_float_inputs_are_checked_in_the_float_dtype():
+    """Found by the random profile: int8 [[63]] with float32 [[0]] computes in float32; the
+    finiteness check squared the int8 data in int8 (63**2 wrapped negative)."""
+    a, b = np.array([[63]], dtype=np.int8), np.array([[0.0]], dtype=np.float32)
+    for function in ("convolve2d", "correlate2d", "convolve"):
+        out = getattr(convalg, function)(a, b)
+        assert out.dtype == np.float32 and out.tolist() == [[0.0]]
+    out = convalg.convolve2d(np.full((3, 3), 100, np.int8), np.ones((2, 2), np.float32))
+    np.testing.assert_array_equal(
+        out, _general_2d("convolve2d", np.full((3, 3), 100, np.int8), np.ones((2, 2), np.float32))
+    )
+
+
 @pytest.mark.parametrize("function", ["convolve2d", "correlate2d", "convolve"])
 def test_2d_integer_sums_past_int64_never_wrap(function):
     """2**61 * 4 = 2**63 does not fit int64: not computed in int64 by the fast path, but
