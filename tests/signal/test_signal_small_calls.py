@@ -346,6 +346,18 @@ def _general_2d(function, a, b, **kwargs):
         return getattr(convalg, function)(a, b, **kwargs)
 
 
+def _fast_and_general_2d(function, a, b, kwargs):
+    """``(out, general)``: the call with its fast path and on the general path alone, or None
+    when the general path refuses it (then the fast path raises the same, checked here)."""
+    with np.errstate(all="ignore"):
+        try:
+            general = _general_2d(function, a, b, **kwargs)
+        except ValueError as exc:
+            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, **kwargs))
+            return None
+        return getattr(convalg, function)(a, b, **kwargs), general
+
+
 def _raises_the_same(exc, call):
     """The fast paths' calls raise what the general path raised, with its message."""
     with pytest.raises(type(exc), match=re.escape(str(exc))):
@@ -396,13 +408,9 @@ def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, 
     a, b = _layout(a, layout), _layout(b, layout)
     a_before, b_before = a.copy(), b.copy()
     kwargs = {"mode": mode, "boundary": boundary, "fillvalue": fillvalue}
-    with np.errstate(all="ignore"):
-        try:
-            general = _general_2d(function, a, b, **kwargs)
-        except ValueError as exc:
-            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, **kwargs))
-            return
-        out = getattr(convalg, function)(a, b, **kwargs)
+    if (results := _fast_and_general_2d(function, a, b, kwargs)) is None:
+        return
+    out, general = results
     assert type(out) is np.ndarray and out.dtype == general.dtype
     np.testing.assert_array_equal(out, general)  # NaN where the general path has NaN
     np.testing.assert_array_equal(a, a_before)
@@ -442,13 +450,9 @@ def test_2d_inputs_of_the_nd_functions_take_the_planners_recipe(dtype, shapes, d
         b = data.draw(hnp.arrays(dtype, shapes[2:], elements=_values(dtype)))
     a, b = _layout(a, layout), _layout(b, layout)
     kwargs = {"mode": mode, "method": method}
-    with np.errstate(all="ignore"):
-        try:
-            general = _general_2d(function, a, b, **kwargs)
-        except ValueError as exc:
-            _raises_the_same(exc, lambda: getattr(convalg, function)(a, b, **kwargs))
-            return
-        out = getattr(convalg, function)(a, b, **kwargs)
+    if (results := _fast_and_general_2d(function, a, b, kwargs)) is None:
+        return
+    out, general = results
     np.testing.assert_array_equal(out, general)
     assert out.dtype == general.dtype
     recipe = _fast.recipe_2d(function, a, b, mode, method=method)
