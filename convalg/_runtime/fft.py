@@ -10,6 +10,7 @@ whatever the backend (any length at least the needed one is correct).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -54,16 +55,29 @@ def fast_shape(shape: Sequence[int], real: bool = True) -> tuple[int, ...]:
     return tuple(fast_length(n, real) for n in shape)
 
 
+#: Real points below which a batch of transforms runs on one worker. Measured with
+#: convalg.nn's FFT engine on the 2-core machine: (8, 3, 32, 32) inputs take 1.5 ms on two
+#: workers and 0.86 ms on one; (8, 8, 64, 64) inputs, 2**18 points, 9.5 ms on two and 11.2 on one.
+SMALL_TRANSFORM = 1 << 16
+
+
+def _keywords(xp: ModuleType, x: Any, shape: Sequence[int]) -> tuple[ModuleType, dict[str, Any]]:
+    module, keywords = transforms(xp)
+    if "workers" in keywords and math.prod(x.shape[: x.ndim - len(shape)]) * math.prod(shape) < SMALL_TRANSFORM:
+        keywords = dict(keywords, workers=1)  # the hand-over to a second thread costs more
+    return module, keywords
+
+
 def rfftn(xp: ModuleType, x: Any, shape: Sequence[int]) -> Any:
     """Real N-D transform of the trailing ``len(shape)`` axes of ``x``, zero-padded to ``shape``."""
-    module, keywords = transforms(xp)
+    module, keywords = _keywords(xp, x, shape)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     return module.rfftn(x, s=tuple(shape), axes=axes, **keywords)
 
 
 def irfftn(xp: ModuleType, x: Any, shape: Sequence[int]) -> Any:
     """Inverse of :func:`rfftn`: real arrays of ``shape`` on the trailing axes."""
-    module, keywords = transforms(xp)
+    module, keywords = _keywords(xp, x, shape)
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     return module.irfftn(x, s=tuple(shape), axes=axes, **keywords)
 

@@ -117,3 +117,27 @@ def test_the_calling_thread_finishes_all_blocks_when_no_worker_is_free(monkeypat
 def test_workers_is_at_least_one_and_at_most_the_cores():
     assert 1 <= runtime_parallel.workers() <= runtime_parallel.cores()
     assert runtime_parallel.parallel_map(lambda v: v * 2, [1, 2, 3]) == [2, 4, 6]
+
+
+def test_small_transforms_run_on_one_worker_and_large_ones_on_the_idle_cores(monkeypatch):
+    """A batch of transforms below SMALL_TRANSFORM real points stays on one pocketfft
+    worker (a second thread's hand-over cost more than it saved, measured in convalg.nn);
+    larger batches get the idle-core count; the values are the same either way."""
+    import array_api_compat.numpy as xp
+    import numpy as np
+    import scipy.fft
+
+    from convalg._runtime import fft as runtime_fft
+
+    monkeypatch.setattr(runtime_parallel, "workers", lambda: 2)
+    seen = []
+    original = scipy.fft.rfftn
+    monkeypatch.setattr(scipy.fft, "rfftn", lambda *a, **k: seen.append(k["workers"]) or original(*a, **k))
+    small = np.ones((3, 8, 8))
+    large = np.ones((4, 128, 128))  # 2**16 points
+    runtime_fft.rfftn(xp, small, (16, 16))
+    runtime_fft.rfftn(xp, large, (128, 128))
+    assert seen == [1, 2]
+    np.testing.assert_allclose(
+        runtime_fft.irfftn(xp, runtime_fft.rfftn(xp, small, (16, 16)), (16, 16))[:, :8, :8], small
+    )
