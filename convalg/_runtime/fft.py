@@ -18,8 +18,12 @@ from typing import Any
 from convalg import backends
 
 
-def transforms(xp: ModuleType) -> tuple[ModuleType, dict[str, Any]]:
+def transforms(xp: ModuleType, points: int | None = None, small: int = 0) -> tuple[ModuleType, dict[str, Any]]:
     """The FFT module for ``xp`` and the keywords every transform call takes (``workers``).
+
+    A call that transforms fewer than ``small`` real ``points`` in all runs on one worker:
+    the hand-over to a second thread costs more than it saves (each caller measured its own
+    threshold: :data:`SMALL_TRANSFORM` for batches, ``_fft.PARALLEL_LENGTH`` in convalg.signal).
 
     Examples
     --------
@@ -27,12 +31,14 @@ def transforms(xp: ModuleType) -> tuple[ModuleType, dict[str, Any]]:
     >>> module, keywords = transforms(xp)
     >>> module.__name__, sorted(keywords)
     ('scipy.fft', ['workers'])
+    >>> transforms(xp, points=100, small=8192)[1]
+    {'workers': 1}
     """
     module = backends.fft_module(xp)
     if backends.is_numpy(xp):
         from convalg._runtime.parallel import workers
 
-        return module, {"workers": workers()}
+        return module, {"workers": 1 if points is not None and points < small else workers()}
     return module, {}
 
 
@@ -62,10 +68,7 @@ SMALL_TRANSFORM = 1 << 16
 
 
 def _keywords(xp: ModuleType, x: Any, shape: Sequence[int]) -> tuple[ModuleType, dict[str, Any]]:
-    module, keywords = transforms(xp)
-    if "workers" in keywords and math.prod(x.shape[: x.ndim - len(shape)]) * math.prod(shape) < SMALL_TRANSFORM:
-        keywords = dict(keywords, workers=1)  # the hand-over to a second thread costs more
-    return module, keywords
+    return transforms(xp, math.prod(x.shape[: x.ndim - len(shape)]) * math.prod(shape), SMALL_TRANSFORM)
 
 
 def rfftn(xp: ModuleType, x: Any, shape: Sequence[int]) -> Any:

@@ -74,22 +74,22 @@ _MAX_WORK_1D = min(
 )
 
 
-def _dtype_table() -> dict[tuple[np.dtype, np.dtype], np.dtype]:
-    """The computing dtype of each pair of input dtypes the 1-D fast path takes: those whose
-    rule (:func:`convalg.signal._dtypes.convolve_rule`) computes in the result dtype, a
-    floating one or exact int64 (bool, float16, uint64 and objects are left to the planner)."""
-    table = {}
+def _dtype_table() -> dict[tuple[np.dtype, np.dtype], tuple[np.dtype, str]]:
+    """The computing dtype, and its kind, of each pair of input dtypes the direct fast paths
+    take: those whose rule (:func:`convalg.signal._dtypes.convolve_rule`) computes in the
+    result dtype, a floating one or exact int64 (bool, float16, uint64 and objects are left
+    to the planner)."""
+    table: dict[tuple[np.dtype, np.dtype], tuple[np.dtype, str]] = {}
     for d1 in _TABLE_DTYPES:
         for d2 in _TABLE_DTYPES:
             rule = _dtypes.convolve_rule(d1, d2)
             if rule.compute == rule.result and rule.compute.kind in "fci":
-                table[d1, d2] = rule.compute
+                table[d1, d2] = (rule.compute, rule.compute.kind)
     return table
 
 
 _TABLE_DTYPES = [np.dtype(t) for t in "fdFD" + "bhilqBHI"]
-#: The computing dtype and its kind of each pair of input dtypes the 1-D fast path takes.
-_COMPUTE_1D = {pair: (compute, compute.kind) for pair, compute in _dtype_table().items()}
+_COMPUTE_1D = _dtype_table()
 #: The transforms' dtype (:func:`convalg.signal._dtypes.fftconvolve_rule`) of each pair of
 #: the table's dtypes: floating inputs keep their dtype, integers are transformed as float64.
 _FFT_COMPUTE = {
@@ -158,9 +158,8 @@ def _other_1d(function: str, a: np.ndarray, b: np.ndarray, mode: str, kind: str)
         # to the last bit, as on the general path
         b = b[::-1].conj() if kind == "c" else b[::-1]
         function = "convolve"
-    taps = min(n1, n2)
-    if taps > _MAX_TAPS and kind != "i" and _choose.use_blas_1d(_outputs(n1, n2, mode), taps):
-        return _blas_rows(function, a, b, mode)  # the planner's engine for these finite-data calls
+    if min(n1, n2) > _MAX_TAPS and kind != "i" and (out := _blas_rows(function, a, b, mode)) is not None:
+        return out
     if mode == "same" and n2 > n1:
         # numpy's 'same' keeps the longer input's length, scipy's in1's: scipy's window of
         # the full convolution, with the longer input first (the general path's operands)
@@ -175,24 +174,21 @@ def _other_1d(function: str, a: np.ndarray, b: np.ndarray, mode: str, kind: str)
     return _correlate(a, b[::-1], mode)
 
 
-def _outputs(n1: int, n2: int, mode: str) -> int:
-    """The length of a 1-D result."""
-    if mode == "full":
-        return n1 + n2 - 1
-    return n1 if mode == "same" else abs(n1 - n2) + 1
-
-
-def _blas_rows(function: str, a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
+def _blas_rows(function: str, a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray | None:
     """The direct method as :func:`convalg.signal._direct_numpy.numpy_blas_1d` runs it for
     the general path, on the same operands: the reversed conjugate second input of a
-    correlation, scipy's 'valid' swap, the longer input first. Its inputs must be finite
-    (the zeros of the band times an Inf are NaN): a non-finite output sends the call back."""
+    correlation, scipy's 'valid' swap, the longer input first; None where the planner's cost
+    model (:func:`convalg.signal._choose.use_blas_1d`) picks NumPy's loop instead. Its inputs
+    must be finite (the zeros of the band times an Inf are NaN): a non-finite output sends
+    the call back."""
     if function == "correlate":
         b = b[::-1].conj() if b.dtype.kind == "c" else b[::-1]
     n1, n2 = len(a), len(b)
     if mode == "valid" and n2 > n1:
         a, b, n1, n2 = b, a, n2, n1
     region = (windows.axis_window(n1, n2, mode),)
+    if not _choose.use_blas_1d(region[0][1], min(n1, n2)):
+        return None
     if n2 > n1:
         a, b = b, a
     return _direct_numpy.numpy_blas_1d(a, b, region)

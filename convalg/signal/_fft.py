@@ -91,9 +91,10 @@ def transform_shape(
     return tuple(transform_length(shape1[a], shape2[a], region[a][0], region[a][1], real) for a in axes)
 
 
-def _transforms(xp: ModuleType, complex_data: bool):
-    """The N-D forward and inverse transforms (and their keywords) for real or complex data."""
-    module, extra = runtime_fft.transforms(xp)
+def _transforms(xp: ModuleType, complex_data: bool, points: int | None = None):
+    """The N-D forward and inverse transforms (and their keywords) for real or complex data;
+    one worker for fewer than :data:`PARALLEL_LENGTH` ``points``."""
+    module, extra = runtime_fft.transforms(xp, points, PARALLEL_LENGTH)
     if complex_data:
         return module.fftn, module.ifftn, extra
     return module.rfftn, module.irfftn, extra
@@ -120,14 +121,11 @@ def convolve(
     crop = tuple(slice(start, start + length) for start, length in region)
     if not axes:
         return (a * b)[crop]
-    module, extra = runtime_fft.transforms(xp)
-    if backends.is_numpy(xp):
-        if _pocketfft is not None and all(_plain(x) for x in (a, b)):
-            module = _PocketFFT  # type: ignore[assignment]
-        if math.prod(int(n) for n in fft_shape) < PARALLEL_LENGTH:
-            # a small transform on two threads waits for the second longer than it computes
-            # (a 10 x 10 complex transform: 90 us on two workers, a few us on one)
-            extra = dict(extra, workers=1)
+    # a small transform on two threads waits for the second longer than it computes (a 10 x 10
+    # complex transform: 90 us on two workers, a few us on one)
+    module, extra = runtime_fft.transforms(xp, math.prod(int(n) for n in fft_shape), PARALLEL_LENGTH)
+    if backends.is_numpy(xp) and _pocketfft is not None and all(_plain(x) for x in (a, b)):
+        module = _PocketFFT  # type: ignore[assignment]
     shape = dict(zip(axes, (int(n) for n in fft_shape)))
     order = sorted(axes)
     last = order[-1]

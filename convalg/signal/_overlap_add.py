@@ -166,9 +166,8 @@ def convolve(
     position = {i: i + sum(1 for axis in blocks if axis <= i) for i in range(ndim)}
     transform_axes = [position[axis] for axis in axes]
     shape = [blocks[axis].fft_length if axis in blocks else fft_shape[axis] for axis in axes]
-    forward, inverse, extra = _fft._transforms(xp, complex_data)
-    if "workers" in extra and math.prod(a.shape) + math.prod(b.shape) < _fft.PARALLEL_LENGTH:
-        extra = dict(extra, workers=1)  # handing a few small blocks to another thread costs more than it saves
+    # handing a few small blocks to another thread costs more than it saves
+    forward, inverse, extra = _fft._transforms(xp, complex_data, math.prod(a.shape) + math.prod(b.shape))
     spectrum = forward(a, s=shape, axes=transform_axes, **extra)
     spectrum = spectrum * forward(b, s=shape, axes=transform_axes, **extra)
     y = inverse(spectrum, s=shape, axes=transform_axes, **extra)

@@ -541,6 +541,19 @@ def test_1d_fast_path_edges_agree_with_the_general_path(dtype, n, taps, mode):
         check("convolve", a, b, convalg.convolve(a, b, mode=mode), mode=mode)
 
 
+@pytest.mark.parametrize(("n", "taps"), [(200, 16), (1000, 51), (2000, 64), (3000, 40)])
+def test_the_1d_fast_path_runs_the_engine_the_planner_picks(n, taps):
+    """NumPy's loop and the BLAS rows sum in different orders: on normal data the fast path's
+    values equal the general path's only if it picked the same engine."""
+    rng = np.random.default_rng(n + taps)
+    a, b = rng.standard_normal(n), rng.standard_normal(taps)
+    for function in ("convolve", "correlate"):
+        for mode in ("full", "same", "valid"):
+            out = _fast.convolve_1d(function, a, b, mode, "auto")
+            assert out is not None
+            np.testing.assert_array_equal(out, _general(function, a, b, mode=mode))
+
+
 def test_the_1d_work_threshold_is_below_the_cost_models_fft_cost():
     """Every call the 1-D fast path takes is one the cost model gives to 'direct'."""
     from convalg.signal import _choose
