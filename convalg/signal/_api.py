@@ -130,6 +130,8 @@ def convolve(
     if backend is None:
         if (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
             return out
+        if (out := _fast.convolve_2d("convolve", in1, in2, mode, method=method)) is not None:
+            return out
         if (recipe := _fast.recipe_2d("convolve", in1, in2, mode, method=method)) is not None:
             return execute(recipe)
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
@@ -169,6 +171,8 @@ def correlate(
     """
     if backend is None:
         if (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
+            return out
+        if (out := _fast.convolve_2d("correlate", in1, in2, mode, method=method)) is not None:
             return out
         if (recipe := _fast.recipe_2d("correlate", in1, in2, mode, method=method)) is not None:
             return execute(recipe)
@@ -260,8 +264,11 @@ def _boundary_function(name: str, doc: str) -> Callable[..., Array]:
         *,
         backend: Backend = None,
     ) -> Array:
-        if backend is None and (recipe := _fast.recipe_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
-            return execute(recipe)
+        if backend is None:
+            if (out := _fast.convolve_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
+                return out
+            if (recipe := _fast.recipe_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
+                return execute(recipe)
         return _run(name, in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
     function.__name__ = function.__qualname__ = name
@@ -652,7 +659,13 @@ def _direct_engine(recipe: Recipe, a, b, fillvalue, extended: bool, skip: bool):
         # The slab fast path multiplies the zero padding too; with a NaN or Inf in the data
         # the generic path keeps it local.
         return _direct_numpy.numpy_nd(
-            a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue, skip_zero_taps=skip
+            a,
+            b,
+            recipe.region,
+            boundary=recipe.boundary,
+            fillvalue=fillvalue,
+            skip_zero_taps=skip,
+            finite=recipe.finite,
         )
     return _direct.shifted_accumulation(
         xp, a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue, skip_zero_taps=skip

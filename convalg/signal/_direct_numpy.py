@@ -13,10 +13,11 @@ same products; only the summation order may differ, which the direct error bound
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -147,24 +148,29 @@ def numpy_blas_1d(a: np.ndarray, b: np.ndarray, region: Region) -> np.ndarray:
 
 def fill_window(a: np.ndarray, kernel_shape, region: Region, fillvalue: Any = 0) -> np.ndarray:
     """:func:`convalg.signal._direct.window` for boundary='fill' in one allocation and one
-    copy (the generic one concatenates a fill block on each side of each axis in turn).
+    copy (the generic one concatenates a fill block on each side of each axis in turn), or
+    ``a`` itself where the window is all of a C-contiguous ``a`` (mode 'valid'; read only).
 
     Examples
     --------
     >>> fill_window(np.arange(1, 4), (2,), ((0, 4),)).tolist()
     [0, 1, 2, 3, 0]
     """
-    lows = [start - k + 1 for (start, _), k in zip(region, kernel_shape)]
-    shape = tuple(length + k - 1 for (_, length), k in zip(region, kernel_shape))
-    win = np.full(shape, fillvalue, dtype=a.dtype) if fillvalue != 0 else np.zeros(shape, a.dtype)
-    source, target = [], []
-    for lo, size, n in zip(lows, shape, a.shape):
+    shape, source, target = [], [], []
+    inside = reads_input = True
+    for (start, length), k, n in zip(region, kernel_shape, a.shape):
+        lo, size = start - k + 1, length + k - 1
         first, last = max(lo, 0), min(lo + size, n)
-        if last <= first:
-            return win  # the window reads only fill values
+        shape.append(size)
         source.append(slice(first, last))
         target.append(slice(first - lo, last - lo))
-    win[tuple(target)] = a[tuple(source)]
+        inside = inside and lo == 0 and size == n
+        reads_input = reads_input and first < last
+    if inside and a.flags.c_contiguous:
+        return a  # the window is the input ('valid'): no copy
+    win = np.full(shape, fillvalue, dtype=a.dtype) if fillvalue != 0 else np.zeros(shape, a.dtype)
+    if reads_input:  # else the window reads only fill values
+        win[tuple(target)] = a[tuple(source)]
     return win
 
 
@@ -176,13 +182,17 @@ def numpy_nd(
     boundary: str = "fill",
     fillvalue: Any = 0,
     skip_zero_taps: bool = False,
+    finite: bool = False,
 ) -> np.ndarray:
     """NumPy fast path for N-D shifted accumulation: in place, in cache-sized slabs, in parallel.
 
     The same sum as :func:`shifted_accumulation`, tap by tap, but the output is cut along
     its first axis into slabs of about 32k elements that stay in cache while every tap is
     added (``numpy.multiply``/``numpy.add`` with ``out=``, no temporaries per tap), and the
-    slabs are spread over the cores.
+    slabs are spread over the cores. A small output is one slab, computed over the
+    flattened window: by :func:`spread_correlation` where the window is ``finite`` (no
+    NaN or Inf in the data or the fill) and :func:`spread_pays`, else by
+    :func:`_flat_accumulation`.
     """
     if boundary == "fill":
         win = fill_window(a, b.shape, region, fillvalue)
@@ -191,13 +201,17 @@ def numpy_nd(
     lengths = tuple(length for _, length in region)
     out = np.empty(lengths, dtype=np.result_type(win, b))
     row = math.prod(lengths[1:])
-    rows_per_slab = max(1, (1 << 15) // max(row, 1))
+    rows_per_slab = max(1, SLAB_OUTPUTS // max(row, 1))
     slabs = [(lo, min(lo + rows_per_slab, lengths[0])) for lo in range(0, lengths[0], rows_per_slab)]
     k0 = b.shape[0]
     rest_kernel = b.shape[1:]
 
     if len(slabs) == 1 and win.ndim > 1 and min(lengths) > 0:
-        out[...] = _flat_accumulation(np.ascontiguousarray(win), b, lengths, out.dtype, skip_zero_taps)
+        win = np.ascontiguousarray(win)
+        if finite and spread_pays(b.shape, lengths):
+            out[...] = spread_correlation(win, b, lengths)
+        else:
+            out[...] = _flat_accumulation(win, b, lengths, out.dtype, skip_zero_taps)
         return out
     taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]
 
@@ -276,6 +290,89 @@ def _flat_accumulation(win: np.ndarray, kernel: np.ndarray, lengths, dtype, skip
     outputs = np.ndarray(tuple(lengths), total.dtype, total, 0, tuple(stride * total.itemsize for stride in strides))
     outputs.flags.writeable = False
     return outputs
+
+
+#: outputs of one slab of :func:`numpy_nd` (one cache-sized piece of the output)
+SLAB_OUTPUTS = 1 << 15
+#: multiply-adds by :func:`spread_correlation` that cost as much as one more 1-D convolution
+#: call of :func:`_flat_accumulation` (measured: 8x8 * 3x3 'same' 5.6 us spread, 9.3 us by
+#: rows; 32x32 * 3x3 19 us spread, 12 us by rows)
+SPREAD_WORK_PER_CALL = 8192
+
+
+def spread_pays(kernel_shape: tuple[int, ...], lengths: tuple[int, ...]) -> bool:
+    """Whether :func:`spread_correlation` is the cheaper way to compute a one-slab output of
+    ``lengths`` with a kernel of ``kernel_shape`` (both N-D, N >= 2): its one 1-D correlation
+    also multiplies the zeros between the spread kernel's rows, which costs less than one call
+    per kernel row only for small outputs.
+
+    Examples
+    --------
+    >>> spread_pays((3, 3), (8, 8)), spread_pays((3, 3), (64, 64))
+    (True, False)
+    """
+    return _spread_layout(tuple(kernel_shape), tuple(lengths)).pays
+
+
+class _SpreadLayout(NamedTuple):
+    pays: bool
+    span: int  # the flattened window's outputs, from the first to the last
+    reach: int  # the spread kernel's length
+    spread_shape: tuple[int, ...]  # the kernel's rows padded to the window's
+    kernel_slices: tuple[slice, ...]  # where the kernel sits in them
+
+
+@functools.lru_cache(maxsize=256)
+def _spread_layout(kernel_shape: tuple[int, ...], lengths: tuple[int, ...]) -> _SpreadLayout:
+    """The shapes of :func:`spread_correlation` for an output of ``lengths``, and whether it
+    pays (:func:`spread_pays`), worked out once per pair of shapes (a small call in a loop
+    would spend a fifth of its time on this arithmetic)."""
+    window = [n + k - 1 for n, k in zip(lengths, kernel_shape)]
+    strides = [math.prod(window[d + 1 :]) for d in range(len(window))]
+    span = sum((n - 1) * s for n, s in zip(lengths, strides)) + 1
+    reach = sum((k - 1) * s for k, s in zip(kernel_shape, strides)) + 1
+    rows = math.prod(kernel_shape[:-1])
+    one_slab = max(1, SLAB_OUTPUTS // max(math.prod(lengths[1:]), 1)) >= lengths[0]  # as numpy_nd cuts
+    pays = rows >= 2 and one_slab and span * reach < SPREAD_WORK_PER_CALL * (rows - 1)
+    shape = (kernel_shape[0], *window[1:])
+    return _SpreadLayout(pays, span, reach, shape, tuple(slice(0, k) for k in kernel_shape))
+
+
+def spread_correlation(win: np.ndarray, kernel: np.ndarray, lengths: tuple[int, ...]) -> np.ndarray:
+    """The shifted accumulation of a small output over a C-contiguous, finite window
+    (``lengths + kernel.shape - 1``), as ONE 1-D correlation (a read-only strided view of
+    its result).
+
+    Output ``p`` reads ``win[p + k - 1 - j]`` for tap ``j``, in the flattened window index
+    ``P + t_j`` with ``P = sum(p_d s_d)`` and ``t_j = sum((k_d - 1 - j_d) s_d)`` for the
+    window's element strides ``s``. So the outputs are the 'valid' correlation of the
+    flattened window with the kernel reversed and spread at those strides (zeros between
+    its rows), read at the positions ``P``. Each output sums the same products plus exact
+    zero products (``0 * x = 0`` for finite ``x``, the reason the window must be finite), in
+    another order, which the direct error bound allows.
+
+    Examples
+    --------
+    >>> win = np.arange(16.0).reshape(4, 4)
+    >>> spread_correlation(win, np.ones((2, 2)), (3, 3)).tolist()[0]
+    [10.0, 14.0, 18.0]
+    """
+    layout = _spread_layout(kernel.shape, tuple(lengths))
+    spread = np.zeros(layout.spread_shape, dtype=kernel.dtype)
+    spread[layout.kernel_slices] = kernel[_REVERSED[: kernel.ndim]]
+    taps = spread.reshape(-1)[: layout.reach]
+    # numpy.correlate conjugates its second input: conjugated here, to multiply by the taps
+    flat = win.reshape(-1)[: layout.span + layout.reach - 1]
+    total = correlate(flat, taps.conj() if taps.dtype.kind == "c" else taps, "valid")
+    strides = win.strides
+    if total.itemsize != win.itemsize:  # a kernel of a wider dtype than the window's
+        strides = tuple(stride // win.itemsize * total.itemsize for stride in strides)
+    outputs = np.ndarray(tuple(lengths), total.dtype, total, 0, strides)
+    outputs.flags.writeable = False
+    return outputs
+
+
+_REVERSED = (slice(None, None, -1),) * 64  # every axis reversed (NumPy allows 64 axes)
 
 
 #: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)

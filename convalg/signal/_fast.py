@@ -30,6 +30,11 @@ of the inputs: an all-finite result (one pass) is the general path's result, and
 result is thrown away and the call re-planned in full, so overflow rescue, NaN locality
 and every other rule stay where they are.
 
+Tiny 2-D calls (:func:`convolve_2d`): where NumPy's direct engine computes the call as one
+1-D correlation of the flattened window with the spread kernel
+(:func:`convalg.signal._direct_numpy.spread_pays`), that engine is called on the planner's
+operands, and its output checked as on the 1-D path; no recipe is built.
+
 2-D ``convolve2d``/``correlate2d`` (:func:`recipe_2d`): the method is always 'direct';
 what the planner decides from the data is whether the inputs are finite and whether a sum
 could overflow (integers: the bound of the 1-D path). One BLAS product per input,
@@ -45,7 +50,7 @@ is left to the general path.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import array_api_compat.numpy as numpy_namespace
 import numpy as np
@@ -56,6 +61,7 @@ from convalg.signal._plan import Plan, Recipe
 from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
 from convalg.signal._plan import _separable as separable_kernel
+from convalg.signal._plan import _spread_pays as spread_pays
 
 _MODES = ("full", "same", "valid")
 _METHODS = ("auto", "direct")
@@ -194,17 +200,22 @@ def _blas_rows(function: str, a: np.ndarray, b: np.ndarray, mode: str) -> np.nda
     return _direct_numpy.numpy_blas_1d(a, b, region)
 
 
-def recipe_2d(
-    function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
-) -> Recipe | None:
-    """The general planner's recipe for a small 2-D float ``function`` call, or None when
-    the call needs the general path (module docstring).
+class _Direct2d(NamedTuple):
+    """A small 2-D direct call as the planner sees it (:func:`_direct_2d`)."""
 
-    ``function`` is 'convolve2d' or 'correlate2d', or 'convolve' or 'correlate' on 2-D
-    inputs (boundary 'fill' with zero fill, their only boundary). Those take ``method``:
-    'auto' is taken only where the modelled direct cost is below the fixed cost of any
-    transform, so that the planner is sure to pick 'direct' too.
-    """
+    a: np.ndarray  # the planner's operands: in1 and in2 in the computing dtype, in2 reversed
+    b: np.ndarray  # (and conjugated) for a correlation, swapped where 'valid' swaps them
+    region: tuple[tuple[int, int], ...]
+    taps: int
+    compute: np.dtype
+    boundary: str  # the canonical name
+
+
+def _direct_2d(
+    function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any, method: Any
+) -> _Direct2d | None:
+    """The checks that both 2-D fast paths share, and the call's operands, or None when the
+    call needs the general path (module docstring)."""
     if type(method) is not str or method not in _METHODS:
         return None
     if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != 2 or in2.ndim != 2:
@@ -223,7 +234,11 @@ def recipe_2d(
     if ordered is None:
         return None
     s1, s2, swapped = ordered
-    region = tuple(windows.axis_window(s1[ax], s2[ax], mode, centre_up=(function == "correlate2d")) for ax in (0, 1))
+    centre_up = function == "correlate2d"
+    region = (
+        windows.axis_window(s1[0], s2[0], mode, centre_up=centre_up),
+        windows.axis_window(s1[1], s2[1], mode, centre_up=centre_up),
+    )
     outputs = region[0][1] * region[1][1]
     window = (region[0][1] + s2[0] - 1) * (region[1][1] + s2[1] - 1)
     taps = min(s1[0], s2[0]) * min(s1[1], s2[1]) if boundary == "fill" else s2[0] * s2[1]
@@ -233,34 +248,83 @@ def recipe_2d(
     # at least the general path's estimate: result, window, scratch, output and input copies
     if not memory.fits((4 * outputs + window + in1.size + in2.size) * compute.itemsize):
         return None
-    rule = _dtypes.convolve_rule(in1.dtype, in2.dtype)
-    if kind == "i":
-        if taps * _largest(in1) * _largest(in2) >= 1 << 63:
-            return None  # a sum might not fit int64: the planner's range analysis decides
-    else:
-        # in the computing dtype (the engines' operands; an integer vdot would wrap)
-        in1, in2 = in1.astype(compute, copy=False), in2.astype(compute, copy=False)
-        if not _sums_stay_finite(in1, in2, compute, taps):
-            return None
-    a, b = in1, in2
+    if kind == "i" and taps * _largest(in1) * _largest(in2) >= 1 << 63:
+        return None  # a sum might not fit int64: the planner's range analysis decides
+    # in the computing dtype (the engines' operands; an integer vdot would wrap)
+    a = in1 if in1.dtype is compute else in1.astype(compute)
+    b = in2 if in2.dtype is compute else in2.astype(compute)
     if function in ("correlate2d", "correlate"):
         b = b[::-1, ::-1].conj() if kind == "c" else b[::-1, ::-1]
     if swapped:
         a, b = b, a
-    canonical = validation.BOUNDARIES[boundary]
-    plan = Plan(method="direct", terms=taps, fft_shape=None, overlaps=1, dtype=rule.result, exact=rule.exact)
-    axes = tuple(ax for ax in (0, 1) if s1[ax] != 1 and s2[ax] != 1)
-    recipe = Recipe(
-        plan, function, numpy_namespace, a, b, rule, axes, region, canonical, 0.0 if canonical == "fill" else 0
-    )
-    if canonical == "fill":
+    return _Direct2d(a, b, region, taps, compute, validation.BOUNDARIES[boundary])
+
+
+def _auto_is_direct(outputs: int, kernel: tuple[int, ...], factors: list | None) -> bool:
+    """Whether the planner surely picks 'direct' under method='auto': its direct cost
+    (:func:`convalg.signal._plan.estimate_costs`) is below a lower bound of every
+    transform's."""
+    return _choose.direct_cost(outputs, _direct.taps_cost(kernel, factors), numpy_1d=False) < _choose.FFT_CALL
+
+
+def convolve_2d(
+    function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
+) -> np.ndarray | None:
+    """The result of a tiny 2-D ``function`` call (the functions of :func:`recipe_2d`) that
+    the direct method computes as one correlation over the flattened window
+    (:func:`convalg.signal._direct_numpy.spread_correlation`, where
+    :func:`~convalg.signal._direct_numpy.spread_pays`), or None for any other call.
+
+    No recipe is built: the planner's one for such a call is known (the kernel is not
+    factored where the spread correlation pays) and its engine is called here on the same
+    operands, with the zero boundary boundary='fill' only. Finite data is that engine's
+    condition; as on the 1-D path the output is checked instead of the inputs (every input
+    element reaches an output of the window, times a zero at least), and any non-finite
+    result is left to the general path.
+    """
+    call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
+    if call is None or call.boundary != "fill":
+        return None
+    a, b = (call.b, call.a) if call.b.size > call.a.size else (call.a, call.b)  # the engine's swap
+    lengths = (call.region[0][1], call.region[1][1])
+    if not _direct_numpy.spread_pays(b.shape, lengths):
+        return None
+    if method == "auto" and not _auto_is_direct(lengths[0] * lengths[1], b.shape, None):
+        return None
+    window = _direct_numpy.fill_window(a, b.shape, call.region)
+    out = _direct_numpy.spread_correlation(window, b, lengths).copy()  # numpy_nd's output
+    if call.compute.kind == "i" or _count_nonzero(_isfinite(out)) == out.size:
+        return out
+    return None  # overflow or non-finite data: the general path decides
+
+
+def recipe_2d(
+    function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
+) -> Recipe | None:
+    """The general planner's recipe for a small 2-D float ``function`` call, or None when
+    the call needs the general path (module docstring).
+
+    ``function`` is 'convolve2d' or 'correlate2d', or 'convolve' or 'correlate' on 2-D
+    inputs (boundary 'fill' with zero fill, their only boundary). Those take ``method``:
+    'auto' is taken only where the modelled direct cost is below the fixed cost of any
+    transform, so that the planner is sure to pick 'direct' too.
+    """
+    call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
+    if call is None:
+        return None
+    a, b, compute = call.a, call.b, call.compute
+    if compute.kind != "i" and not _sums_stay_finite(a, b, compute, call.taps):
+        return None
+    rule = _dtypes.convolve_rule(in1.dtype, in2.dtype)
+    plan = Plan(method="direct", terms=call.taps, fft_shape=None, overlaps=1, dtype=rule.result, exact=rule.exact)
+    axes = tuple(ax for ax in (0, 1) if in1.shape[ax] != 1 and in2.shape[ax] != 1)
+    fill = 0.0 if call.boundary == "fill" else 0
+    recipe = Recipe(plan, function, numpy_namespace, a, b, rule, axes, call.region, call.boundary, fill)
+    if call.boundary == "fill" and not spread_pays(recipe):
         recipe.factors = separable_kernel(recipe)
     if method == "auto":
-        # the planner's direct cost (_plan.estimate_costs) against a lower bound of every
-        # transform's: 'auto' is 'direct' for sure
-        kernel = b.shape if b.size <= a.size else a.shape
-        cost = _choose.direct_cost(outputs, _direct.taps_cost(kernel, recipe.factors), numpy_1d=False)
-        if cost >= _choose.FFT_CALL:
+        outputs = call.region[0][1] * call.region[1][1]
+        if not _auto_is_direct(outputs, b.shape if b.size <= a.size else a.shape, recipe.factors):
             return None
     return recipe
 

@@ -25,7 +25,7 @@ from convalg._runtime import memory, validation, windows
 from convalg._runtime.devices import device
 from convalg._runtime.parallel import workers
 from convalg._typing import SignalMethod
-from convalg.signal import _choose, _direct, _dtypes, _exact_fft, _fft, _overlap_add, _ranges
+from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _exact_fft, _fft, _overlap_add, _ranges
 
 FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve", "convolve2d", "correlate2d")
 METHODS = get_args(SignalMethod)
@@ -289,6 +289,7 @@ def prepare(
         and not extended
         and finite
         and not recipe.moduli
+        and not _spread_pays(recipe)
     ):
         recipe.factors = _separable(recipe)
     method = _resolve_method(recipe, method, frequency_domain, extended, sum(fft_scales))
@@ -452,6 +453,17 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
 def blas_allowed(recipe: Recipe) -> bool:
     """Whether the direct method may use BLAS (finite floating data, no boundary extension)."""
     return recipe.finite and recipe.rule.compute.kind in "fc" and recipe.boundary == "fill" and recipe.fillvalue == 0
+
+
+def _spread_pays(recipe: Recipe) -> bool:
+    """Whether NumPy's direct engine computes this small finite N-D call as one correlation
+    (:func:`convalg.signal._direct_numpy.spread_pays`): cheaper than separable passes, so the
+    kernel is not factored (and the small-call fast path, which computes the same, need not
+    factor it either)."""
+    if recipe.a.ndim < 2 or not backends.is_numpy(recipe.xp):
+        return False
+    kernel = recipe.b if _size(recipe.b) <= _size(recipe.a) else recipe.a
+    return _direct_numpy.spread_pays(kernel.shape, tuple(length for _, length in recipe.region))
 
 
 def _separable(recipe: Recipe) -> list | None:

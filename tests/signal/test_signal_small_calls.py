@@ -342,6 +342,7 @@ def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, 
 def _general_2d(function, a, b, **kwargs):
     """The result of the general path alone for 2-D calls."""
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fast, "convolve_2d", lambda *args, **kwargs: None)
         patch.setattr(_fast, "recipe_2d", lambda *args, **kwargs: None)
         return getattr(convalg, function)(a, b, **kwargs)
 
@@ -705,3 +706,72 @@ def test_flat_accumulation_rows_equal_the_generic_engine(dtype, skip_zero_taps):
         fast = _direct_numpy.numpy_nd(a, b, region, skip_zero_taps=skip_zero_taps)
         generic = _direct.shifted_accumulation(xp_numpy, a, b, region, skip_zero_taps=skip_zero_taps)
         np.testing.assert_array_equal(fast, np.asarray(generic))
+
+
+# ----------------------------------------------- tiny 2-D calls: one correlation of the window
+
+
+@given(
+    shape=st.lists(st.integers(1, 7), min_size=2, max_size=3),
+    data=st.data(),
+    dtype=st.sampled_from([np.float64, np.complex128, np.int64]),
+)
+def test_spread_correlation_is_the_generic_shifted_accumulation(shape, data, dtype):
+    """The kernel spread at the window's strides, in one 1-D correlation: exactly the
+    generic engine's sums on integer values (so a misplaced tap, a wrong spread length or a
+    missing conjugation shows), for any region of any mode."""
+    import array_api_compat.numpy as xp_numpy
+
+    from convalg.signal import _direct, _direct_numpy
+
+    kshape = data.draw(st.lists(st.integers(1, 4), min_size=len(shape), max_size=len(shape)))
+    rng = np.random.default_rng(sum(shape) * 10 + sum(kshape))
+    a = rng.integers(-50, 50, shape).astype(dtype)
+    b = rng.integers(-3, 4, kshape).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.integers(-50, 50, shape)
+        b = b - 2j * rng.integers(-3, 4, kshape)
+    region = tuple(
+        data.draw(st.tuples(st.integers(0, n + k - 2), st.integers(1, n + k - 1))) for n, k in zip(shape, kshape)
+    )
+    region = tuple((start, min(length, n + k - 1 - start)) for (start, length), n, k in zip(region, shape, kshape))
+    lengths = tuple(length for _, length in region)
+    window = _direct_numpy.fill_window(a, b.shape, region)
+    spread = _direct_numpy.spread_correlation(window, b, lengths)
+    generic = _direct.shifted_accumulation(xp_numpy, a, b, region)
+    np.testing.assert_array_equal(spread, np.asarray(generic))
+    through_nd = _direct_numpy.numpy_nd(a, b, region, finite=True)  # whichever engine pays
+    np.testing.assert_array_equal(through_nd, np.asarray(generic))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.int64, np.int16, np.uint8])
+@pytest.mark.parametrize("function", ["convolve2d", "correlate2d", "convolve", "correlate"])
+@pytest.mark.parametrize(("shape", "kshape"), [((8, 8), (3, 3)), ((3, 40), (2, 5)), ((2, 2), (5, 4))])
+def test_tiny_2d_calls_are_one_correlation_and_the_planners_values(dtype, function, shape, kshape):
+    """The tiny 2-D calls of the scan (and a kernel larger than the input) take
+    :func:`_fast.convolve_2d`, to the last bit the general path's values (the same engine
+    on the same operands: a separable kernel is not factored there either), within the
+    oracle's bound; a NaN sends the call to the general path, which keeps it local."""
+    rng = np.random.default_rng(sum(shape) + sum(kshape))
+    a = (rng.standard_normal(shape) * 20).astype(dtype)
+    b = (rng.standard_normal(kshape) * 20).astype(dtype)
+    if np.dtype(dtype).kind == "c":
+        a, b = a + 1j * rng.standard_normal(shape), b - 1j * rng.standard_normal(kshape)
+    separable = np.outer(np.arange(1.0, kshape[0] + 1) / 3, np.linspace(-1, 1, kshape[1]) * 0.7).astype(dtype)
+    for kernel in (b, separable):
+        for mode in ("full", "same", "valid"):
+            kwargs = {"mode": mode}
+            if (results := _fast_and_general_2d(function, a, kernel, kwargs)) is None:
+                continue  # 'valid' with neither input the larger: the same error, checked
+            out, general = results
+            taken = _fast.convolve_2d(function, a, kernel, mode) is not None
+            assert taken or shape != (8, 8), "a tiny call left to the planner"
+            np.testing.assert_array_equal(out, general)
+            assert out.dtype == general.dtype and out.flags.c_contiguous and out.flags.writeable
+            check(function, a, kernel, out, **kwargs)
+    if np.dtype(dtype).kind in "fc":
+        a[1, 1] = np.nan
+        assert _fast.convolve_2d(function, a, b, "full") is None
+        out = getattr(convalg, function)(a, b)
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(_general_2d(function, a, b)))
+        assert not np.isnan(out).all(), "the NaN stays where its window reaches"
