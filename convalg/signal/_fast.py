@@ -260,11 +260,12 @@ def _direct_2d(
     return _Direct2d(a, b, region, taps, compute, validation.BOUNDARIES[boundary])
 
 
-def _auto_is_direct(outputs: int, kernel: tuple[int, ...], factors: list | None) -> bool:
+def _auto_is_direct(outputs: int, kernel: tuple[int, ...], factors: list | None, compute: np.dtype) -> bool:
     """Whether the planner surely picks 'direct' under method='auto': its direct cost
     (:func:`convalg.signal._plan.estimate_costs`) is below a lower bound of every
     transform's."""
-    return _choose.direct_cost(outputs, _direct.taps_cost(kernel, factors), numpy_1d=False) < _choose.FFT_CALL
+    taps = _direct.taps_cost(kernel, factors)
+    return _choose.direct_cost(outputs, taps, False, complex_data=compute.kind == "c") < _choose.FFT_CALL
 
 
 def convolve_2d(
@@ -289,7 +290,7 @@ def convolve_2d(
     lengths = (call.region[0][1], call.region[1][1])
     if not _direct_numpy.spread_pays(b.shape, lengths):
         return None
-    if method == "auto" and not _auto_is_direct(lengths[0] * lengths[1], b.shape, None):
+    if method == "auto" and not _auto_is_direct(lengths[0] * lengths[1], b.shape, None, call.compute):
         return None
     window = _direct_numpy.fill_window(a, b.shape, call.region)
     out = _direct_numpy.spread_correlation(window, b, lengths).copy()  # numpy_nd's output
@@ -324,7 +325,7 @@ def recipe_2d(
         recipe.factors = separable_kernel(recipe)
     if method == "auto":
         outputs = call.region[0][1] * call.region[1][1]
-        if not _auto_is_direct(outputs, b.shape if b.size <= a.size else a.shape, recipe.factors):
+        if not _auto_is_direct(outputs, b.shape if b.size <= a.size else a.shape, recipe.factors, compute):
             return None
     return recipe
 

@@ -437,7 +437,7 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
         kernel_shape = recipe.b.shape if _size(recipe.b) <= _size(recipe.a) else recipe.a.shape
         taps = _direct.taps_cost(kernel_shape, recipe.factors)
         numpy_1d = backends.is_numpy(xp) and recipe.a.ndim == 1
-        costs["direct"] = _choose.direct_cost(outputs, taps, numpy_1d, blas=blas_allowed(recipe))
+        costs["direct"] = _choose.direct_cost(outputs, taps, numpy_1d, blas_allowed(recipe), complex_data)
     batch = math.prod(
         max(recipe.a.shape[ax], recipe.b.shape[ax]) for ax in range(recipe.a.ndim) if ax not in recipe.axes
     )
