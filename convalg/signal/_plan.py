@@ -228,15 +228,20 @@ def prepare(
         return _product_recipe(function, xp, a, b, _dtypes.convolve_rule(dtype1, dtype2), region, "product")
 
     extended = two_d and (boundary != "fill" or fillvalue != 0)
-    mag_a, mag_b = _ranges.magnitude(xp, a), _ranges.magnitude(xp, b)
+    terms = math.prod(s2[ax] if extended and mode != "valid" else min(s1[ax], s2[ax]) for ax in range(a.ndim))
+    complex_data = rule.compute.kind == "c"
+    fft_shape = _fft.transform_shape(s1, s2, conv_axes, region, real=not complex_data)
+    if extended or rule.compute.kind not in "fc":
+        mag_a, mag_b = _ranges.magnitude(xp, a), _ranges.magnitude(xp, b)
+    else:  # one pass per input where that shows no scaling is needed
+        points = math.prod(fft_shape) if method != "direct" else None
+        mag_a, mag_b = _ranges.magnitudes(xp, a, b, rule.compute, terms, points)
     finite = mag_a.finite and mag_b.finite
     largest_a = mag_a.largest
     if extended and boundary == "fill":
         finite = finite and bool(np.isfinite(fillvalue))
         if np.isfinite(fillvalue):
             largest_a = max(largest_a, abs(fillvalue))
-    terms = math.prod(s2[ax] if extended and mode != "valid" else min(s1[ax], s2[ax]) for ax in range(a.ndim))
-    complex_data = rule.compute.kind == "c"
     recipe = Recipe(
         plan=None,  # type: ignore[arg-type]
         function=function,
@@ -252,7 +257,6 @@ def prepare(
     )
     if rule.exact:
         recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, terms, (largest_a, mag_b.largest), extended=extended)
-    fft_shape = _fft.transform_shape(s1, s2, conv_axes, region, real=not complex_data)
     recipe.fft_lengths = dict(zip(conv_axes, fft_shape))
     recipe.blocks = {}
     if method == "oa":

@@ -91,6 +91,54 @@ def magnitude(xp: ModuleType, x: Any) -> Magnitude:
     return Magnitude(finite, largest)
 
 
+def magnitudes(
+    xp: ModuleType, a: Any, b: Any, dtype: np.dtype, terms: int, fft_points: int | None = None
+) -> tuple[Magnitude, Magnitude]:
+    """The :class:`Magnitude` of both inputs as the planner needs them: where one pass per
+    floating NumPy input (:func:`_largest_from_norm`) shows that neither a direct sum of ``terms``
+    products nor (with ``fft_points``) a transform needs scaling, that bound stands for
+    ``largest`` (an upper bound of ``max |x|`` is all the scaling rules read, and they are
+    monotone in it, so they decide as they would with the maximum); else the exact
+    :func:`magnitude` of each.
+
+    Examples
+    --------
+    >>> import array_api_compat.numpy as xp
+    >>> a, b = np.array([3.0, -4.0]), np.array([1.0])
+    >>> magnitudes(xp, a, b, np.dtype(np.float64), 1)
+    (Magnitude(finite=True, largest=10.0), Magnitude(finite=True, largest=2.0))
+    >>> magnitudes(xp, a, b * 1e300, np.dtype(np.float64), 1)[1]
+    Magnitude(finite=True, largest=1e+300)
+    """
+    bounds = (_largest_from_norm(a), _largest_from_norm(b))
+    if bounds[0] is not None and bounds[1] is not None:
+        largest = (bounds[0], bounds[1])
+        if overflow_scale(largest, terms, dtype) == 0 and (
+            fft_points is None
+            or fft_overflow_scales(largest, (math.prod(a.shape), math.prod(b.shape)), fft_points, dtype) == (0, 0)
+        ):
+            return Magnitude(True, largest[0]), Magnitude(True, largest[1])
+    return magnitude(xp, a), magnitude(xp, b)
+
+
+def _largest_from_norm(x: Any) -> float | None:
+    """``2 ||x||_2 >= max |x|`` of a C-contiguous floating NumPy array from one BLAS pass, or
+    None where that shows nothing: another array, a non-finite sum of squares (a NaN or Inf,
+    or squares past the dtype's range), or so many elements that the rounding of the sum
+    could exceed the factor 2 (``n * eps > 1/4``)."""
+    if type(x) is not np.ndarray or not x.flags.c_contiguous or x.size == 0:
+        return None
+    eps = _EPS.get(x.dtype)
+    if eps is None or x.size * eps > 0.25:
+        return None
+    with np.errstate(all="ignore"):
+        squares = float(np.vdot(x, x).real)
+    return 2.0 * math.sqrt(squares) if math.isfinite(squares) else None
+
+
+_EPS = {np.dtype(t): float(np.finfo(t).eps) for t in "efdgFDG"}
+
+
 def _scalar(value: Any) -> Any:
     """A Python float, or a NumPy long double where a float64 cannot hold the value."""
     if isinstance(value, float):

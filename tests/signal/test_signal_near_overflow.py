@@ -8,6 +8,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from signal_oracle import check
 
 import convalg
@@ -157,3 +159,44 @@ def test_a_complex_product_whose_terms_overflow_keeps_its_representable_componen
         scalar = _numpy(convalg.convolve(a[0], b[0], backend=backend))
     for value in (out[0], scalar[()]):
         assert value.real == exact_real and np.isposinf(value.imag)
+
+
+def _exact_magnitudes(xp, a, b, *args):
+    from convalg.signal import _ranges
+
+    return _ranges.magnitude(xp, a), _ranges.magnitude(xp, b)
+
+
+@given(
+    dtype=st.sampled_from([np.float64, np.float32, np.complex64, np.complex128]),
+    sizes=st.tuples(st.integers(1, 300), st.integers(1, 40)),
+    exponents=st.tuples(st.integers(-1070, 1020), st.integers(-1070, 1020)),
+    special=st.sampled_from([None, np.nan, np.inf, 0.0]),
+    function=st.sampled_from(["convolve", "correlate", "fftconvolve", "oaconvolve"]),
+    method=st.sampled_from(["auto", "direct", "fft"]),
+)
+@example(
+    dtype=np.float64, sizes=(4, 4), exponents=(509, 509), special=None, function="convolve", method="auto"
+)  # the norm bound (2 ||x||_2) needs a scale where the maximum may not: the exact reductions decide
+def test_the_planner_decides_from_a_norm_bound_as_from_the_maximum(dtype, sizes, exponents, special, function, method):
+    """The planner reads ``max |x|`` of float inputs from one BLAS pass (2 ||x||_2) where that
+    shows no scaling is needed (_ranges.magnitudes): its plan (method, scalings, factors) and
+    its values are those of the two exact reductions, near the range's edges too."""
+    from convalg.signal import _ranges
+
+    rng = np.random.default_rng(sum(sizes))
+    finfo = np.finfo(dtype)
+    scale = [min(float(finfo.max) / 4, 2.0**e) for e in exponents]
+    a = (rng.standard_normal(sizes[0]) * scale[0]).astype(dtype)
+    b = (rng.standard_normal(sizes[1]) * scale[1]).astype(dtype)
+    if special is not None:
+        a[sizes[0] // 2] = special
+    kwargs = {"mode": "full"} if function.endswith("convolve") and function != "convolve" else {"method": method}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quick = (plan(function, a, b, **kwargs), getattr(convalg, function)(a, b, **kwargs))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_ranges, "magnitudes", _exact_magnitudes)
+            exact = (plan(function, a, b, **kwargs), getattr(convalg, function)(a, b, **kwargs))
+    assert quick[0] == exact[0]
+    np.testing.assert_array_equal(quick[1], exact[1])
