@@ -39,6 +39,7 @@ def numpy_dtype(dtype: Any) -> np.dtype:
         return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 
+@functools.lru_cache(maxsize=256)  # asked for on every call with the same few pairs
 def namespace_dtype(xp: ModuleType, dtype: np.dtype) -> Any:
     """The dtype object of namespace ``xp`` for a NumPy dtype; TypeError if ``xp`` lacks it."""
     from convalg import backends
