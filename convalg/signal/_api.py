@@ -130,10 +130,8 @@ def convolve(
     if backend is None:
         if (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
             return out
-        if (out := _fast.convolve_2d("convolve", in1, in2, mode, method=method)) is not None:
-            return out
-        if (recipe := _fast.recipe_2d("convolve", in1, in2, mode, method=method)) is not None:
-            return execute(recipe)
+        if (fast := _fast.direct_2d("convolve", in1, in2, mode, method=method)) is not None:
+            return fast if isinstance(fast, np.ndarray) else execute(fast)
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
 
@@ -172,10 +170,8 @@ def correlate(
     if backend is None:
         if (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
             return out
-        if (out := _fast.convolve_2d("correlate", in1, in2, mode, method=method)) is not None:
-            return out
-        if (recipe := _fast.recipe_2d("correlate", in1, in2, mode, method=method)) is not None:
-            return execute(recipe)
+        if (fast := _fast.direct_2d("correlate", in1, in2, mode, method=method)) is not None:
+            return fast if isinstance(fast, np.ndarray) else execute(fast)
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
 
@@ -264,11 +260,8 @@ def _boundary_function(name: str, doc: str) -> Callable[..., Array]:
         *,
         backend: Backend = None,
     ) -> Array:
-        if backend is None:
-            if (out := _fast.convolve_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
-                return out
-            if (recipe := _fast.recipe_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
-                return execute(recipe)
+        if backend is None and (fast := _fast.direct_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
+            return fast if isinstance(fast, np.ndarray) else execute(fast)
         return _run(name, in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
     function.__name__ = function.__qualname__ = name

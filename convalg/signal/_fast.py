@@ -33,7 +33,8 @@ and every other rule stay where they are.
 Tiny 2-D calls (:func:`convolve_2d`): where NumPy's direct engine computes the call as one
 1-D correlation of the flattened window with the spread kernel
 (:func:`convalg.signal._direct_numpy.spread_pays`), that engine is called on the planner's
-operands, and its output checked as on the 1-D path; no recipe is built.
+operands, and its output checked as on the 1-D path; no recipe is built. The public 2-D
+calls ask :func:`direct_2d`, which tries both 2-D paths after one set of checks.
 
 2-D ``convolve2d``/``correlate2d`` (:func:`recipe_2d`): the method is always 'direct';
 what the planner decides from the data is whether the inputs are finite and whether a sum
@@ -268,6 +269,18 @@ def _auto_is_direct(outputs: int, kernel: tuple[int, ...], factors: list | None,
     return _choose.direct_cost(outputs, taps, False, complex_data=compute.kind == "c") < _choose.FFT_CALL
 
 
+def direct_2d(
+    function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
+) -> np.ndarray | Recipe | None:
+    """A small 2-D direct call's result (:func:`convolve_2d`), else its recipe
+    (:func:`recipe_2d`), else None: the two 2-D fast paths after one set of checks."""
+    call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
+    if call is None:
+        return None
+    out = _spread(call, method)
+    return out if out is not None else _recipe(call, function, in1, in2, method)
+
+
 def convolve_2d(
     function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
 ) -> np.ndarray | None:
@@ -284,7 +297,11 @@ def convolve_2d(
     result is left to the general path.
     """
     call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
-    if call is None or call.boundary != "fill":
+    return None if call is None else _spread(call, method)
+
+
+def _spread(call: _Direct2d, method: str) -> np.ndarray | None:
+    if call.boundary != "fill":
         return None
     a, b = (call.b, call.a) if call.b.size > call.a.size else (call.a, call.b)  # the engine's swap
     lengths = (call.region[0][1], call.region[1][1])
@@ -311,8 +328,10 @@ def recipe_2d(
     transform, so that the planner is sure to pick 'direct' too.
     """
     call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
-    if call is None:
-        return None
+    return None if call is None else _recipe(call, function, in1, in2, method)
+
+
+def _recipe(call: _Direct2d, function: str, in1: np.ndarray, in2: np.ndarray, method: str) -> Recipe | None:
     a, b, compute = call.a, call.b, call.compute
     if compute.kind != "i" and not _sums_stay_finite(a, b, compute, call.taps):
         return None

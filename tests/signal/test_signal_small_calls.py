@@ -342,8 +342,7 @@ def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, 
 def _general_2d(function, a, b, **kwargs):
     """The result of the general path alone for 2-D calls."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_fast, "convolve_2d", lambda *args, **kwargs: None)
-        patch.setattr(_fast, "recipe_2d", lambda *args, **kwargs: None)
+        patch.setattr(_fast, "direct_2d", lambda *args, **kwargs: None)
         return getattr(convalg, function)(a, b, **kwargs)
 
 
