@@ -417,14 +417,12 @@ def _sums_stay_finite(
     """True when both inputs are finite and no sum of ``terms`` products can overflow
     (:func:`convalg.signal._ranges.overflow_scale` is 0), nor any FFT intermediate when
     ``transform`` gives the two input sizes and the transform's points
-    (:func:`convalg.signal._ranges.fft_overflow_scales` is (0, 0)), shown by ``sum |x|**2``."""
-    with np.errstate(all="ignore"):  # an overflowing sum of squares only means "not shown"
-        squares = (np.vdot(in1, in1).real, np.vdot(in2, in2).real)
-    if not (math.isfinite(squares[0]) and math.isfinite(squares[1])):
+    (:func:`convalg.signal._ranges.fft_overflow_scales` is (0, 0)), shown by an upper bound
+    of each input's magnitude (:func:`convalg.signal._ranges.largest_bound`)."""
+    first = _ranges.largest_bound(in1)
+    second = _ranges.largest_bound(in2) if first is not None else None
+    if first is None or second is None:
         return False
-    # max|x| <= ||x||_2; the factor 2 covers the rounding of the sum and the square root
-    # (Python floats: the range rules compare them without a NumPy overflow warning)
-    largest = (2.0 * math.sqrt(float(squares[0])), 2.0 * math.sqrt(float(squares[1])))
     if transform is not None:
-        return _ranges.fft_overflow_scales(largest, transform[:2], transform[2], dtype) == (0, 0)
-    return _ranges.overflow_scale(largest, terms, dtype) == 0
+        return _ranges.fft_overflow_scales((first, second), transform[:2], transform[2], dtype) == (0, 0)
+    return _ranges.overflow_scale((first, second), terms, dtype) == 0

@@ -200,3 +200,15 @@ def test_the_planner_decides_from_a_norm_bound_as_from_the_maximum(dtype, sizes,
             exact = (plan(function, a, b, **kwargs), getattr(convalg, function)(a, b, **kwargs))
     assert quick[0] == exact[0]
     np.testing.assert_array_equal(quick[1], exact[1])
+
+
+def test_only_small_inputs_are_bounded_by_a_blas_sum_of_squares():
+    """A long BLAS dot product runs on OpenBLAS's threads, which wait for a core on a busy
+    machine (milliseconds): inputs past NORM_PASS_ELEMENTS get the exact two reductions."""
+    from convalg.signal import _ranges
+
+    limit = _ranges.NORM_PASS_ELEMENTS
+    assert _ranges.largest_bound(np.full(limit + 1, -3.0)) == 3.0
+    assert _ranges.largest_bound(np.full(limit, -3.0)) == pytest.approx(2 * 3.0 * limit**0.5)
+    assert _ranges.largest_bound(np.full(limit + 1, -3.0)[::2]) == 3.0  # not contiguous: exact
+    assert _ranges.largest_bound(np.array([1.0, np.inf])) is None

@@ -416,9 +416,11 @@ def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, 
     np.testing.assert_array_equal(a, a_before)
     np.testing.assert_array_equal(b, b_before)
     taken = _fast.recipe_2d(function, a, b, mode, boundary, fillvalue) is not None
-    finite = np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
-    assert taken == (finite and fillvalue == 0), "the fast path takes exactly the finite calls with a zero fill"
-    if finite:
+    finite = np.isfinite(a).all() and np.isfinite(b).all()
+    moderate = finite and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
+    assert not taken or (finite and fillvalue == 0), "the fast path takes only finite calls with a zero fill"
+    assert taken or not (moderate and fillvalue == 0), "a finite call with a zero fill left to the planner"
+    if moderate:
         check(function, a, b, out, **kwargs)
 
 
