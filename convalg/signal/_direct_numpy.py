@@ -299,8 +299,8 @@ def _complex_flat_accumulation(out: np.ndarray, win: np.ndarray, kernel: np.ndar
     ``re = ar * br - ai * bi`` and ``im = ar * bi + ai * br``, four real accumulations.
 
     NumPy's complex correlation calls a complex dot product per output, which for the few
-    taps of a kernel row costs several times four real ones (64x64 * 7x7: 1.25 ms against
-    0.26 ms). The products are the same real products; only their grouping differs: the
+    taps of a kernel row costs several times four real ones (a whole ``correlate`` call of
+    64x64 * 7x7 complex128 inputs: 1.25 ms that way, 0.41 ms this way). The products are the same real products; only their grouping differs: the
     real part sums ``ar * br`` and ``ai * bi`` apart before subtracting, which the direct
     error bound allows, and a NaN or Inf reaches the same outputs and components (each real
     product lands in the component it lands in as part of a complex product).
