@@ -156,22 +156,33 @@ def fill_window(a: np.ndarray, kernel_shape, region: Region, fillvalue: Any = 0)
     >>> fill_window(np.arange(1, 4), (2,), ((0, 4),)).tolist()
     [0, 1, 2, 3, 0]
     """
-    shape, source, target = [], [], []
-    inside = reads_input = True
-    for (start, length), k, n in zip(region, kernel_shape, a.shape):
-        lo, size = start - k + 1, length + k - 1
-        first, last = max(lo, 0), min(lo + size, n)
-        shape.append(size)
-        source.append(slice(first, last))
-        target.append(slice(first - lo, last - lo))
-        inside = inside and lo == 0 and size == n
-        reads_input = reads_input and first < last
+    shape, source, target, inside, reads_input = _window_layout(a.shape, tuple(kernel_shape), tuple(map(tuple, region)))
     if inside and a.flags.c_contiguous:
         return a  # the window is the input ('valid'): no copy
     win = np.full(shape, fillvalue, dtype=a.dtype) if fillvalue != 0 else np.zeros(shape, a.dtype)
     if reads_input:  # else the window reads only fill values
-        win[tuple(target)] = a[tuple(source)]
+        win[target] = a[source]
     return win
+
+
+@functools.lru_cache(maxsize=256)  # a loop of small calls asks for the same few shapes
+def _window_layout(
+    shape: tuple[int, ...], kernel_shape: tuple[int, ...], region: tuple[tuple[int, int], ...]
+) -> tuple[tuple[int, ...], tuple[slice, ...], tuple[slice, ...], bool, bool]:
+    """:func:`fill_window`'s window shape, the input's part it holds and where: ``(shape,
+    source, target, inside, reads_input)``; ``inside`` where the window is the whole input,
+    ``reads_input`` unless it holds fill values only."""
+    window, source, target = [], [], []
+    inside = reads_input = True
+    for (start, length), k, n in zip(region, kernel_shape, shape):
+        lo, size = start - k + 1, length + k - 1
+        first, last = max(lo, 0), min(lo + size, n)
+        window.append(size)
+        source.append(slice(first, last))
+        target.append(slice(first - lo, last - lo))
+        inside = inside and lo == 0 and size == n
+        reads_input = reads_input and first < last
+    return tuple(window), tuple(source), tuple(target), inside, reads_input
 
 
 def numpy_nd(
@@ -300,10 +311,11 @@ def _complex_flat_accumulation(out: np.ndarray, win: np.ndarray, kernel: np.ndar
 
     NumPy's complex correlation calls a complex dot product per output, which for the few
     taps of a kernel row costs several times four real ones (a whole ``correlate`` call of
-    64x64 * 7x7 complex128 inputs: 1.25 ms that way, 0.41 ms this way). The products are the same real products; only their grouping differs: the
-    real part sums ``ar * br`` and ``ai * bi`` apart before subtracting, which the direct
-    error bound allows, and a NaN or Inf reaches the same outputs and components (each real
-    product lands in the component it lands in as part of a complex product).
+    64x64 * 7x7 complex128 inputs: 1.25 ms that way, 0.41 ms this way). The products are
+    the same real products; only their grouping differs: the real part sums ``ar * br``
+    and ``ai * bi`` apart before subtracting, which the direct error bound allows, and a
+    NaN or Inf reaches the same outputs and components (each real product lands in the
+    component it lands in as part of a complex product).
     """
     lengths, real = out.shape, out.real.dtype
     ar, ai = np.ascontiguousarray(win.real), np.ascontiguousarray(win.imag)

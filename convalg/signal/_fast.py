@@ -50,6 +50,7 @@ is left to the general path.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, NamedTuple
 
@@ -212,6 +213,33 @@ class _Direct2d(NamedTuple):
     boundary: str  # the canonical name
 
 
+@functools.lru_cache(maxsize=256)  # a loop of small calls asks for the same few shapes
+def _shapes_2d(
+    s1: tuple[int, int], s2: tuple[int, int], mode: str, centre_up: bool, fill: bool
+) -> tuple[tuple[tuple[int, int], tuple[int, int]], bool, int, int] | None:
+    """What a small 2-D direct call's shapes decide: its region (in the planner's order of
+    the inputs), whether 'valid' swaps them, the terms per output and the elements the
+    general path's memory estimate counts (result, window, scratch, output and input
+    copies); None for empty inputs, 'valid' with neither input the larger, and calls with
+    the work of threads."""
+    if 0 in s1 or 0 in s2:
+        return None
+    ordered = _valid_order(s1, s2, (0, 1), mode)
+    if ordered is None:
+        return None
+    s1, s2, swapped = ordered
+    region = (
+        windows.axis_window(s1[0], s2[0], mode, centre_up=centre_up),
+        windows.axis_window(s1[1], s2[1], mode, centre_up=centre_up),
+    )
+    outputs = region[0][1] * region[1][1]
+    window = (region[0][1] + s2[0] - 1) * (region[1][1] + s2[1] - 1)
+    taps = min(s1[0], s2[0]) * min(s1[1], s2[1]) if fill else s2[0] * s2[1]
+    if outputs * taps >= _direct_numpy.PARALLEL_WORK:
+        return None  # threads: not a small call
+    return region, swapped, taps, 4 * outputs + window + s1[0] * s1[1] + s2[0] * s2[1]
+
+
 def _direct_2d(
     function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any, method: Any
 ) -> _Direct2d | None:
@@ -228,26 +256,12 @@ def _direct_2d(
         return None
     if type(fillvalue) not in (int, float) or fillvalue != 0:
         return None  # a nonzero fill extends the input: left to the planner
-    s1, s2 = in1.shape, in2.shape
-    if 0 in s1 or 0 in s2:
+    shapes = _shapes_2d(in1.shape, in2.shape, mode, function == "correlate2d", boundary == "fill")
+    if shapes is None:
         return None
-    ordered = _valid_order(s1, s2, (0, 1), mode)
-    if ordered is None:
-        return None
-    s1, s2, swapped = ordered
-    centre_up = function == "correlate2d"
-    region = (
-        windows.axis_window(s1[0], s2[0], mode, centre_up=centre_up),
-        windows.axis_window(s1[1], s2[1], mode, centre_up=centre_up),
-    )
-    outputs = region[0][1] * region[1][1]
-    window = (region[0][1] + s2[0] - 1) * (region[1][1] + s2[1] - 1)
-    taps = min(s1[0], s2[0]) * min(s1[1], s2[1]) if boundary == "fill" else s2[0] * s2[1]
-    if outputs * taps >= _direct_numpy.PARALLEL_WORK:
-        return None  # threads: not a small call
+    region, swapped, taps, elements = shapes
     compute, kind = entry
-    # at least the general path's estimate: result, window, scratch, output and input copies
-    if not memory.fits((4 * outputs + window + in1.size + in2.size) * compute.itemsize):
+    if not memory.fits(elements * compute.itemsize):
         return None
     if kind == "i" and taps * _largest(in1) * _largest(in2) >= 1 << 63:
         return None  # a sum might not fit int64: the planner's range analysis decides
