@@ -209,23 +209,22 @@ def numpy_nd(
         win = fill_window(a, b.shape, region, fillvalue)
     else:
         win = np.asarray(window(_numpy_namespace(), a, b.shape, region, boundary, fillvalue))
-    lengths = tuple(length for _, length in region)
-    out = np.empty(lengths, dtype=np.result_type(win, b))
-    row = math.prod(lengths[1:])
-    rows_per_slab = max(1, SLAB_OUTPUTS // max(row, 1))
+    lengths = tuple([length for _, length in region])
+    dtype = np.result_type(win, b)
+    rows_per_slab = max(1, SLAB_OUTPUTS // max(math.prod(lengths[1:]), 1))
+    if rows_per_slab >= lengths[0] and win.ndim > 1 and min(lengths) > 0:  # one slab
+        win = np.ascontiguousarray(win)
+        if finite and spread_pays(b.shape, lengths):
+            return spread_correlation(win, b, lengths).copy()
+        if dtype.kind == "c":
+            out = np.empty(lengths, dtype=dtype)
+            _complex_flat_accumulation(out, win, b, skip_zero_taps)
+            return out
+        return _flat_accumulation(win, b, lengths, dtype, skip_zero_taps).copy()
+    out = np.empty(lengths, dtype=dtype)
     slabs = [(lo, min(lo + rows_per_slab, lengths[0])) for lo in range(0, lengths[0], rows_per_slab)]
     k0 = b.shape[0]
     rest_kernel = b.shape[1:]
-
-    if len(slabs) == 1 and win.ndim > 1 and min(lengths) > 0:
-        win = np.ascontiguousarray(win)
-        if finite and spread_pays(b.shape, lengths):
-            out[...] = spread_correlation(win, b, lengths)
-        elif out.dtype.kind == "c":
-            _complex_flat_accumulation(out, win, b, skip_zero_taps)
-        else:
-            out[...] = _flat_accumulation(win, b, lengths, out.dtype, skip_zero_taps)
-        return out
     taps = [(tap, b[tap]) for tap in np.ndindex(*b.shape) if not (skip_zero_taps and b[tap] == 0)]
 
     def accumulate(slab: tuple[int, int]) -> None:
@@ -281,16 +280,14 @@ def _flat_accumulation(win: np.ndarray, kernel: np.ndarray, lengths, dtype, skip
     the same products as the slab loop (in another order, which the direct error bound
     allows); rows of zero taps are skipped where ``skip_zero_taps`` (finite data) allows.
     """
-    strides = [stride // win.itemsize for stride in win.strides]
-    span = sum((n - 1) * stride for n, stride in zip(lengths, strides)) + 1
+    span, strides, rows = _rows_layout(win.shape, kernel.shape, tuple(lengths))
     flat = win.reshape(-1)
     reach = span + kernel.shape[-1] - 1
     total = None
-    for prefix in itertools.product(*map(range, kernel.shape[:-1])):
+    for prefix, offset in rows:
         weights = kernel[prefix]
         if skip_zero_taps and not count_nonzero(weights):
             continue
-        offset = sum((k - 1 - j) * stride for j, k, stride in zip(prefix, kernel.shape, strides))
         piece = _convolve_1d(flat[offset : offset + reach], weights, "valid")
         if total is None:
             total = piece.astype(dtype, copy=False)
@@ -303,6 +300,21 @@ def _flat_accumulation(win: np.ndarray, kernel: np.ndarray, lengths, dtype, skip
     outputs = np.ndarray(tuple(lengths), total.dtype, total, 0, tuple(stride * total.itemsize for stride in strides))
     outputs.flags.writeable = False
     return outputs
+
+
+@functools.lru_cache(maxsize=256)  # a loop of small calls asks for the same few shapes
+def _rows_layout(
+    window: tuple[int, ...], kernel: tuple[int, ...], lengths: tuple[int, ...]
+) -> tuple[int, tuple[int, ...], tuple[tuple[tuple[int, ...], int], ...]]:
+    """:func:`_flat_accumulation`'s layout: the span of the flattened outputs, the window's
+    element strides, and each kernel row's index with the offset of the slice it reads."""
+    strides = tuple(math.prod(window[d + 1 :]) for d in range(len(window)))
+    span = sum((n - 1) * stride for n, stride in zip(lengths, strides)) + 1
+    rows = tuple(
+        (prefix, sum((k - 1 - j) * stride for j, k, stride in zip(prefix, kernel, strides)))
+        for prefix in itertools.product(*map(range, kernel[:-1]))
+    )
+    return span, strides, rows
 
 
 def _complex_flat_accumulation(out: np.ndarray, win: np.ndarray, kernel: np.ndarray, skip_zero_taps: bool) -> None:

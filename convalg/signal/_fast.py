@@ -59,7 +59,7 @@ import numpy as np
 
 from convalg._runtime import memory, validation, windows
 from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
-from convalg.signal._plan import Plan, Recipe
+from convalg.signal._plan import Plan, Recipe, separable_factors
 from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
 from convalg.signal._plan import _separable as separable_kernel
@@ -291,40 +291,52 @@ def direct_2d(
     call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
     if call is None:
         return None
-    out = _spread(call, method)
+    out = _engine_result(call, method)
     return out if out is not None else _recipe(call, function, in1, in2, method)
 
 
 def convolve_2d(
     function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
 ) -> np.ndarray | None:
-    """The result of a tiny 2-D ``function`` call (the functions of :func:`recipe_2d`) that
-    the direct method computes as one correlation over the flattened window
-    (:func:`convalg.signal._direct_numpy.spread_correlation`, where
-    :func:`~convalg.signal._direct_numpy.spread_pays`), or None for any other call.
+    """The result of a small 2-D ``function`` call (the functions of :func:`recipe_2d`) with
+    the zero boundary, from NumPy's direct engine without a recipe, or None for a call that
+    needs one (:func:`recipe_2d`) or the general path.
 
-    No recipe is built: the planner's one for such a call is known (the kernel is not
-    factored where the spread correlation pays) and its engine is called here on the same
-    operands, with the zero boundary boundary='fill' only. Finite data is that engine's
-    condition; as on the 1-D path the output is checked instead of the inputs (every input
-    element reaches an output of the window, times a zero at least), and any non-finite
-    result is left to the general path.
+    The planner's recipe for such a call is known: the engine
+    (:func:`convalg.signal._direct_numpy.numpy_nd`) runs on the same operands, as one
+    correlation of the flattened window with the spread kernel where
+    :func:`~convalg.signal._direct_numpy.spread_pays` (the planner does not factor those
+    kernels), else by kernel rows, for a kernel that is not separable
+    (:func:`convalg.signal._plan.separable_factors`) and has no row of zero taps (so that no
+    row is skipped: every input element of the window meets a nonzero tap in some output).
+    Finite data is the engine's condition; as on the 1-D path the output is checked instead
+    of the inputs, and any non-finite result is left to the general path.
     """
     call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
-    return None if call is None else _spread(call, method)
+    return None if call is None else _engine_result(call, method)
 
 
-def _spread(call: _Direct2d, method: str) -> np.ndarray | None:
+def _no_zero_row(kernel: np.ndarray) -> bool:
+    """Whether every row of a 2-D kernel has a nonzero tap: then the engine skips no row
+    (it may skip zero rows for finite data), so a NaN or Inf in the window reaches an output
+    on the fast path as on the general one."""
+    return _count_nonzero(kernel) == kernel.size or all(_count_nonzero(row) for row in kernel)
+
+
+def _engine_result(call: _Direct2d, method: str) -> np.ndarray | None:
     if call.boundary != "fill":
         return None
     a, b = (call.b, call.a) if call.b.size > call.a.size else (call.a, call.b)  # the engine's swap
     lengths = (call.region[0][1], call.region[1][1])
-    if not _direct_numpy.spread_pays(b.shape, lengths):
-        return None
     if method == "auto" and not _auto_is_direct(lengths[0] * lengths[1], b.shape, None, call.compute):
         return None
-    window = _direct_numpy.fill_window(a, b.shape, call.region)
-    out = _direct_numpy.spread_correlation(window, b, lengths).copy()  # numpy_nd's output
+    if _direct_numpy.spread_pays(b.shape, lengths):
+        window = _direct_numpy.fill_window(a, b.shape, call.region)
+        out = _direct_numpy.spread_correlation(window, b, lengths).copy()  # numpy_nd's output
+    elif _no_zero_row(b) and separable_factors(a, b, call.compute) is None:
+        out = _direct_numpy.numpy_nd(a, b, call.region, skip_zero_taps=True, finite=True)
+    else:
+        return None  # separable passes, or a row of zero taps the engine may skip: the recipe
     if call.compute.kind == "i" or _count_nonzero(_isfinite(out)) == out.size:
         return out
     return None  # overflow or non-finite data: the general path decides

@@ -472,22 +472,33 @@ def _spread_pays(recipe: Recipe) -> bool:
 
 def _separable(recipe: Recipe) -> list | None:
     """Separable factors (in xp) of the tap input, when it is small and exactly rank one."""
-    if recipe.a.ndim < 2:
+    factors = separable_factors(recipe.a, recipe.b, recipe.rule.compute)
+    if factors is None:
         return None
-    kernel = recipe.b if _size(recipe.b) <= _size(recipe.a) else recipe.a
+    # converted on the host (integer factors are Python ints), then moved next to the input
+    compute = recipe.rule.compute
+    return [None if f is None else backends.from_numpy(recipe.xp, f.astype(compute), device(recipe.a)) for f in factors]
+
+
+def separable_factors(a: Any, b: Any, compute: np.dtype) -> tuple | None:
+    """The 1-D factors (NumPy arrays) by which the direct method runs a call on ``a`` and
+    ``b`` as separable passes: those of the tap input (the smaller) where it has at most
+    4096 elements, two axes longer than 1, rank one exactly, and factors that ``compute``
+    holds; else None."""
+    if a.ndim < 2:
+        return None
+    kernel = b if _size(b) <= _size(a) else a
     if _size(kernel) > 4096 or sum(1 for k in kernel.shape if k > 1) < 2:
         return None
     host = backends.to_numpy(kernel)
     factors = _separable_factors(host.dtype, host.shape, host.tobytes())
     if factors is None:
         return None
-    compute = recipe.rule.compute
     if compute.kind in "iu":
         info = np.iinfo(compute)
         if any(f is not None and not all(info.min <= int(v) <= info.max for v in f) for f in factors):
             return None  # a factor such as 2**63 of an int64 kernel: not in the computing dtype
-    # converted on the host (integer factors are Python ints), then moved next to the input
-    return [None if f is None else backends.from_numpy(recipe.xp, f.astype(compute), device(recipe.a)) for f in factors]
+    return factors
 
 
 @functools.lru_cache(maxsize=64)

@@ -776,3 +776,20 @@ def test_tiny_2d_calls_are_one_correlation_and_the_planners_values(dtype, functi
         out = getattr(convalg, function)(a, b)
         np.testing.assert_array_equal(np.isnan(out), np.isnan(_general_2d(function, a, b)))
         assert not np.isnan(out).all(), "the NaN stays where its window reaches"
+
+
+@pytest.mark.parametrize("function", ["convolve2d", "correlate2d", "convolve", "correlate"])
+@pytest.mark.parametrize("zero_row", [0, 2])
+def test_a_nan_only_a_zero_kernel_row_meets_stays_where_the_general_path_puts_it(function, zero_row):
+    """The engine skips a kernel row of zeros for finite data: a NaN in a corner that, in
+    'valid' mode, only such a row meets would vanish on the fast path. Such kernels take
+    the recipe, whose range analysis sees the NaN (the general path keeps NaN * 0)."""
+    rng = np.random.default_rng(zero_row)
+    kernel = rng.standard_normal((3, 3))
+    kernel[zero_row] = 0.0
+    for corner in ((0, 0), (-1, -1)):
+        a = rng.standard_normal((32, 32))
+        a[corner] = np.nan
+        out = getattr(convalg, function)(a, kernel, mode="valid")
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(_general_2d(function, a, kernel, mode="valid")))
+    assert _fast.convolve_2d(function, rng.standard_normal((32, 32)), kernel, "valid") is None
