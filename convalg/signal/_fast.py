@@ -30,17 +30,19 @@ of the inputs: an all-finite result (one pass) is the general path's result, and
 result is thrown away and the call re-planned in full, so overflow rescue, NaN locality
 and every other rule stay where they are.
 
-Tiny 2-D calls (:func:`convolve_2d`): where NumPy's direct engine computes the call as one
-1-D correlation of the flattened window with the spread kernel
-(:func:`convalg.signal._direct_numpy.spread_pays`), that engine is called on the planner's
-operands, and its output checked as on the 1-D path; no recipe is built. The public 2-D
-calls ask :func:`direct_2d`, which tries both 2-D paths after one set of checks.
+Small 2-D calls with the zero boundary (:func:`convolve_2d`): NumPy's direct engine
+(:func:`convalg.signal._direct_numpy.numpy_nd`) is called on the planner's operands
+without a recipe, where the planner's recipe is known: one 1-D correlation of the
+flattened window with the spread kernel where that pays (the planner does not factor such
+kernels), else the engine's kernel rows for a kernel that is neither separable nor has a
+row of zeros. Its output is checked as on the 1-D path. The public 2-D calls ask
+:func:`direct_2d`, which tries this and then :func:`recipe_2d` after one set of checks.
 
 2-D ``convolve2d``/``correlate2d`` (:func:`recipe_2d`): the method is always 'direct';
 what the planner decides from the data is whether the inputs are finite and whether a sum
-could overflow (integers: the bound of the 1-D path). One BLAS product per input,
-``sum |x|**2``, settles both for floats: it is finite only when every element is, and
-``max |x| <= sqrt(sum |x|**2)`` bounds the magnitudes for
+could overflow (integers: the bound of the 1-D path). For floats an upper bound of each
+input's magnitude settles both (:func:`convalg.signal._ranges.largest_bound`: ``2 ||x||_2``
+from one BLAS pass for small inputs, the exact maximum for longer ones), for
 :func:`convalg.signal._ranges.overflow_scale`. When that bound proves no sum can overflow
 the call gets the recipe the planner would build (the same engine, separable factors
 included) and runs through the same :func:`convalg.signal._api.execute`; otherwise
