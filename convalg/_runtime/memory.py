@@ -97,6 +97,15 @@ def fits(nbytes: int) -> bool:
 
 
 _ENCODED_ENV = getattr(os.environ, "encodekey", str)(MEMORY_LIMIT_ENV)
+#: Where a caller can ask "is CONVALG_MEMORY_LIMIT set?" without a call, as :func:`fits`
+#: does: ``LIMIT_KEY in ENVIRONMENT`` (os.environ's own dict, changed in place by every
+#: ``os.environ`` update; None where the interpreter keeps no such dict). A call below
+#: ``ALWAYS_FITS`` bytes with the variable unset fits.
+ENVIRONMENT: dict | None = getattr(os.environ, "_data", None)
+if type(ENVIRONMENT) is not dict:
+    ENVIRONMENT = None
+LIMIT_KEY = _ENCODED_ENV
+ALWAYS_FITS = _ALWAYS_FITS
 
 
 def _human(nbytes: float) -> str:

@@ -68,6 +68,7 @@ from convalg.signal._plan import _separable as separable_kernel
 from convalg.signal._plan import _spread_pays as spread_pays
 
 _MODES = ("full", "same", "valid")
+_ENVIRONMENT, _LIMIT_KEY, _ALWAYS_FITS = memory.ENVIRONMENT, memory.LIMIT_KEY, memory.ALWAYS_FITS
 _METHODS = ("auto", "direct")
 # the C functions, bound once: a module attribute lookup is a noticeable part of a small call
 _correlate = _direct_numpy.correlate
@@ -84,17 +85,17 @@ _MAX_WORK_1D = min(
 )
 
 
-def _dtype_table() -> dict[tuple[np.dtype, np.dtype], tuple[np.dtype, str]]:
-    """The computing dtype, and its kind, of each pair of input dtypes the direct fast paths
-    take: those whose rule (:func:`convalg.signal._dtypes.convolve_rule`) computes in the
-    result dtype, a floating one or exact int64 (bool, float16, uint64 and objects are left
-    to the planner)."""
-    table: dict[tuple[np.dtype, np.dtype], tuple[np.dtype, str]] = {}
+def _dtype_table() -> dict[tuple[np.dtype, np.dtype], tuple[np.dtype, str, bool]]:
+    """The computing dtype, its kind, and whether both inputs have it, of each pair of input
+    dtypes the direct fast paths take: those whose rule
+    (:func:`convalg.signal._dtypes.convolve_rule`) computes in the result dtype, a floating
+    one or exact int64 (bool, float16, uint64 and objects are left to the planner)."""
+    table: dict[tuple[np.dtype, np.dtype], tuple[np.dtype, str, bool]] = {}
     for d1 in _TABLE_DTYPES:
         for d2 in _TABLE_DTYPES:
             rule = _dtypes.convolve_rule(d1, d2)
             if rule.compute == rule.result and rule.compute.kind in "fci":
-                table[d1, d2] = (rule.compute, rule.compute.kind)
+                table[d1, d2] = (rule.compute, rule.compute.kind, d1 == d2 == rule.compute)
     return table
 
 
@@ -138,14 +139,21 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     if taps == 0 or (n1 + n2 - 1) * taps >= _MAX_WORK_1D:
         return None
     entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
-    # at most the general path's own estimate of result, window and copies (_plan)
-    if entry is None or not memory.fits(8 * (n1 + n2) * entry[0].itemsize):
+    if entry is None:
         return None
-    compute, kind = entry
+    compute, kind, converted = entry
+    # at most the general path's own estimate of result, window and copies (_plan); the
+    # memory guard's own test for small calls first (memory.fits: no call at all here)
+    nbytes = 8 * (n1 + n2) * compute.itemsize
+    if (_ENVIRONMENT is None or nbytes >= _ALWAYS_FITS or _LIMIT_KEY in _ENVIRONMENT) and not memory.fits(nbytes):
+        return None
     if kind == "i" and taps * _largest(in1) * _largest(in2) >= 1 << 63:
         return None  # a sum might not fit int64: the planner's range analysis decides
-    a = in1 if in1.dtype is compute else in1.astype(compute)
-    b = in2 if in2.dtype is compute else in2.astype(compute)
+    if converted:
+        a, b = in1, in2
+    else:
+        a = in1 if in1.dtype is compute else in1.astype(compute)
+        b = in2 if in2.dtype is compute else in2.astype(compute)
     if kind == "f" and n2 <= n1 and taps <= _MAX_TAPS:
         # the common case: numpy.correlate is scipy's correlation, and numpy.convolve the
         # correlation with the reversed kernel, for every mode
@@ -262,7 +270,7 @@ def _direct_2d(
     if shapes is None:
         return None
     region, swapped, taps, elements = shapes
-    compute, kind = entry
+    compute, kind, _ = entry
     if not memory.fits(elements * compute.itemsize):
         return None
     if kind == "i" and taps * _largest(in1) * _largest(in2) >= 1 << 63:
