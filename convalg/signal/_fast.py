@@ -62,6 +62,7 @@ import numpy as np
 from convalg._runtime import memory, validation, windows
 from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
 from convalg.signal._plan import Plan, Recipe, separable_factors
+from convalg.signal._plan import _check_memory as check_memory
 from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
 from convalg.signal._plan import _separable as separable_kernel
@@ -76,8 +77,10 @@ _count_nonzero = _direct_numpy.count_nonzero
 _isfinite = np.isfinite
 #: The BLAS rows of the direct method start above this many taps (``_choose.use_blas_1d``).
 _MAX_TAPS = 15
-#: Transform points below which an FFT call is small (one thread, well inside the memory guard).
+#: Transform points from which an FFT call gets the planner's own memory estimate
+#: (:func:`convalg.signal._plan._check_memory`), and the most it takes at all.
 _SMALL_TRANSFORM = _fft.PARALLEL_LENGTH
+_MAX_TRANSFORM = 1 << 22
 #: Multiply-adds below which 1-D 'auto' is sure to be direct on one thread: the modelled
 #: direct cost stays below ``FFT_CALL`` (with a margin for the rounding of the model's sum).
 _MAX_WORK_1D = min(
@@ -386,10 +389,11 @@ def _recipe(call: _Direct2d, function: str, in1: np.ndarray, in2: np.ndarray, me
 
 
 def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recipe | None:
-    """The general planner's recipe for a small ``function`` ('fftconvolve' or
-    'oaconvolve') call on plain numeric arrays convolved along every axis, or None when the
-    call needs the general path (module docstring). Integers are transformed as float64, as
-    scipy and the planner transform them."""
+    """The general planner's recipe for a ``function`` ('fftconvolve' or 'oaconvolve') call
+    on plain numeric arrays convolved along every axis, of fewer than ``_MAX_TRANSFORM``
+    transform points, or None when the call needs the general path (module docstring).
+    Integers are transformed as float64, as scipy and the planner transform them. From
+    ``_SMALL_TRANSFORM`` points the planner's own memory estimate is checked too."""
     if axes is not None or type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != in2.ndim:
         return None
     dtype = _FFT_COMPUTE.get((in1.dtype, in2.dtype))
@@ -407,9 +411,9 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
     real = dtype.kind != "c"
     fft_shape = _fft.transform_shape(s1, s2, axes_list, region, real=real)
     points = math.prod(fft_shape)
-    if points >= _SMALL_TRANSFORM or not memory.fits(8 * (points + math.prod(s1) + math.prod(s2)) * dtype.itemsize):
+    if points >= _MAX_TRANSFORM or not memory.fits(8 * (points + math.prod(s1) + math.prod(s2)) * dtype.itemsize):
         return None
-    in1, in2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)  # small, as checked
+    in1, in2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)  # within the memory checked
     if not _sums_stay_finite(in1, in2, dtype, 1, (math.prod(s1), math.prod(s2), points)):
         return None
     a, b = (in2, in1) if swapped else (in1, in2)
@@ -432,6 +436,8 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
         dtype=rule.result,
         exact=False,
     )
+    if points >= _SMALL_TRANSFORM:  # the planner's estimate and error where it may matter
+        check_memory(recipe, method, tuple(length for _, length in region))
     return recipe
 
 

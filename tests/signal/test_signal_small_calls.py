@@ -677,12 +677,36 @@ def test_fft_fast_path_plans_overlap_add_as_the_planner_does():
     check("oaconvolve", a, b, convalg.oaconvolve(a, b))
 
 
-def test_fft_fast_path_declines_axes_and_broadcasting():
+def test_fft_fast_path_declines_axes_and_broadcasting(monkeypatch):
     a, b = np.ones((4, 8)), np.ones((4, 3))
     assert _fast.recipe_fft("fftconvolve", a, b, "full", None) is not None
     assert _fast.recipe_fft("fftconvolve", a, b, "full", 1) is None  # axes given
     assert _fast.recipe_fft("fftconvolve", a, np.ones((1, 3)), "full", None) is None  # broadcast axis
+    assert _fast.recipe_fft("fftconvolve", np.ones(10**5), np.ones(10), "full", None) is not None
+    monkeypatch.setattr(_fast, "_MAX_TRANSFORM", 10**4)
     assert _fast.recipe_fft("fftconvolve", np.ones(10**5), np.ones(10), "full", None) is None  # large
+
+
+@pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
+def test_fft_fast_path_gives_mid_sizes_the_planners_plan_values_and_memory_errors(monkeypatch, function):
+    """Transforms of 8192 points and more (two workers, the planner's own memory estimate)
+    also take the fast recipe: the same plan and values as the general path, and under a
+    memory limit the same refusal."""
+    rng = np.random.default_rng(9)
+    a, b = rng.standard_normal(20_000), rng.integers(-9, 9, 31)
+    recipe = _fast.recipe_fft(function, a, b, "same", None)
+    assert recipe is not None and recipe.plan == plan(function, a, b, mode="same")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fast, "recipe_fft", lambda *args: None)
+        general = getattr(convalg, function)(a, b, mode="same")
+    np.testing.assert_array_equal(getattr(convalg, function)(a, b, mode="same"), general)
+    monkeypatch.setenv("CONVALG_MEMORY_LIMIT", "300000")
+    with pytest.raises(MemoryError) as fast:
+        getattr(convalg, function)(a, b)
+    monkeypatch.setattr(_fast, "recipe_fft", lambda *args: None)
+    with pytest.raises(MemoryError) as refused:
+        getattr(convalg, function)(a, b)
+    assert str(fast.value) == str(refused.value)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.int64])
