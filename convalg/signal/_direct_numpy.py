@@ -368,8 +368,7 @@ class _SpreadLayout(NamedTuple):
     pays: bool
     span: int  # the flattened window's outputs, from the first to the last
     reach: int  # the spread kernel's length
-    spread_shape: tuple[int, ...]  # the kernel's rows padded to the window's
-    kernel_slices: tuple[slice, ...]  # where the kernel sits in them
+    positions: np.ndarray  # where the reversed kernel's taps (C order) sit in it
 
 
 @functools.lru_cache(maxsize=256)
@@ -384,8 +383,12 @@ def _spread_layout(kernel_shape: tuple[int, ...], lengths: tuple[int, ...]) -> _
     rows = math.prod(kernel_shape[:-1])
     one_slab = max(1, SLAB_OUTPUTS // max(math.prod(lengths[1:]), 1)) >= lengths[0]  # as numpy_nd cuts
     pays = rows >= 2 and one_slab and span * reach < SPREAD_WORK_PER_CALL * (rows - 1)
-    shape = (kernel_shape[0], *window[1:])
-    return _SpreadLayout(pays, span, reach, shape, tuple(slice(0, k) for k in kernel_shape))
+    # tap j of the kernel reversed (index k - 1 - j) sits at sum(j_d s_d)
+    positions = np.zeros(1, dtype=np.intp)
+    for k, stride in zip(kernel_shape, strides):
+        positions = (positions[:, None] + np.arange(k) * stride).reshape(-1)
+    positions.flags.writeable = False  # shared by every call with these shapes
+    return _SpreadLayout(pays, span, reach, positions)
 
 
 def spread_correlation(win: np.ndarray, kernel: np.ndarray, lengths: tuple[int, ...]) -> np.ndarray:
@@ -408,9 +411,8 @@ def spread_correlation(win: np.ndarray, kernel: np.ndarray, lengths: tuple[int, 
     [10.0, 14.0, 18.0]
     """
     layout = _spread_layout(kernel.shape, tuple(lengths))
-    spread = np.zeros(layout.spread_shape, dtype=kernel.dtype)
-    spread[layout.kernel_slices] = kernel[_REVERSED[: kernel.ndim]]
-    taps = spread.reshape(-1)[: layout.reach]
+    taps = np.zeros(layout.reach, dtype=kernel.dtype)
+    taps[layout.positions] = kernel.reshape(-1)[::-1]
     # numpy.correlate conjugates its second input: conjugated here, to multiply by the taps
     flat = win.reshape(-1)[: layout.span + layout.reach - 1]
     total = correlate(flat, taps.conj() if taps.dtype.kind == "c" else taps, "valid")
@@ -420,9 +422,6 @@ def spread_correlation(win: np.ndarray, kernel: np.ndarray, lengths: tuple[int, 
     outputs = np.ndarray(tuple(lengths), total.dtype, total, 0, strides)
     outputs.flags.writeable = False
     return outputs
-
-
-_REVERSED = (slice(None, None, -1),) * 64  # every axis reversed (NumPy allows 64 axes)
 
 
 #: multiply-adds below which a direct call stays on one thread (a pool hand-off costs ~50 us)
