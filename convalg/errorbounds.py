@@ -63,6 +63,7 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -335,6 +336,11 @@ def fft_stages(fft_shape: Sequence[int]) -> tuple[int, int]:
 
 
 def _eps_fft(fft_shape, dtype) -> float:
+    return _eps_fft_of(tuple(int(n) for n in fft_shape), np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=256)  # a certificate asks for the same few shapes on every call
+def _eps_fft_of(fft_shape: tuple[int, ...], dtype: np.dtype) -> float:
     u = unit_roundoff(dtype)
     stages, radix = fft_stages(fft_shape)
     eta = u + math.sqrt(radix) * gamma(radix + 2, dtype) + math.sqrt(2) * gamma(2, dtype)
@@ -490,7 +496,8 @@ def fft_spectral(
     products: float | np.ndarray = 0.0
     magnitude: float | np.ndarray = 0.0
     for a2, ma, b2, mb in zip(norms_a, peaks_a, norms_b, peaks_b):
-        a2, ma, b2, mb = (np.asarray(v, dtype=np.float64) for v in (a2, ma, b2, mb))
+        # Python floats stay floats (the same float64 arithmetic, without array overhead)
+        a2, ma, b2, mb = (v if isinstance(v, float) else np.asarray(v, dtype=np.float64) for v in (a2, ma, b2, mb))
         error_a, error_b = eps * root * a2, eps * root * b2
         spectrum_b = root * b2 + error_b
         products = products + g * ma * spectrum_b + mb * error_a + (ma + error_a) * error_b

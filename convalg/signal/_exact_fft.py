@@ -38,7 +38,7 @@ from convalg._runtime import fft as runtime_fft
 from convalg._runtime import memory
 from convalg._runtime.devices import device
 from convalg._runtime.parallel import parallel_map, pool, workers
-from convalg.signal import _overlap_add
+from convalg.signal import _fft, _overlap_add
 from convalg.signal._overlap_add import AxisBlocks
 
 #: Rounding recovers an integer from a value within this distance of it.
@@ -49,6 +49,9 @@ _INT64_SAFE = 2.0**62
 _FLOAT_EXACT = 2**53
 #: Splitting rounds: a failed certificate splits further at most this often.
 _ROUNDS = 6
+#: Spectrum points from which the centring terms are summed on an idle core while the
+#: inverse transforms run; below, the hand-over costs more than it saves.
+_CENTRING_ASIDE = 1 << 16
 #: The narrowest limb (balanced digits of one bit cannot represent every integer).
 _MIN_LIMB_BITS = 2
 
@@ -88,11 +91,18 @@ class _Operand:
     source: Any  # the input as int64 (wrapped modulo 2**64)
     exact_floats: bool  # whether the centred input is below 2**52 (exact in float64)
     centre: int
-    bits: int  # bit length of max |source - centre|
+    largest: int  # max |source - centre|
     limb_bits: int = 0
     spectra: list = field(default_factory=list)  # one per limb (blocked for the long input of 'oa')
     norms: list = field(default_factory=list)  # per limb (of its largest block)
     peaks: list = field(default_factory=list)
+    limbs: list = field(default_factory=list)  # the transformed limbs while their norms are estimates
+    keep: tuple[int, ...] = ()  # the block-count axes of the limbs
+
+    @property
+    def bits(self) -> int:
+        """The bit length of max |source - centre|."""
+        return self.largest.bit_length()
 
     def values(self, xp: ModuleType) -> Any:
         """The centred input as int64 (modulo 2**64)."""
@@ -125,16 +135,18 @@ def certify(
     blocks: dict[int, AxisBlocks],
     region: tuple[tuple[int, int], ...],
     method: str,
+    known: tuple[int, int] = (-1, -1),
 ) -> Transform | None:
     """The certified transform of ``a * b`` by ``method``, or None when none was found
     within the splitting rounds and the memory limit (the caller computes directly).
 
     ``a`` and ``b`` are integer (or boolean) arrays whose exact result fits int64 or
-    uint64; ``blocks`` is empty for 'fft'.
+    uint64; ``blocks`` is empty for 'fft'. ``known`` may give ``max|a|`` and ``max|b|``
+    where range analysis knows them (-1: not known), which saves passes over the data.
     """
     blocks = blocks if method == "oa" else {}
     shape = tuple(blocks[ax].fft_length if ax in blocks else fft_lengths[ax] for ax in axes)
-    operands = (_operand(xp, a), _operand(xp, b))
+    operands = (_operand(xp, a, known[0]), _operand(xp, b, known[1]))
     for operand in operands:
         operand.limb_bits = (
             operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
@@ -145,6 +157,10 @@ def certify(
             return None
         _split(xp, [(operands[i], i + 1) for i in changed], axes, shape, blocks)
         bound, largest = _bound(operands, shape)
+        if not (bound < HALF and largest < _INT64_SAFE) and _measure_norms(xp, operands):
+            bound, largest = _bound(operands, shape)  # the same theorem with the limbs' own norms
+        for operand in operands:
+            operand.limbs = []  # (their norms, estimated or measured, are kept)
         if bound < HALF and largest < _INT64_SAFE:
             certificate = Certificate(
                 method=method,
@@ -160,24 +176,42 @@ def certify(
             )
             return Transform(xp, a, b, axes, shape, region, blocks, operands, certificate)
         # the bound scales about as 2**(bits_a + bits_b): take the bits it is too large by
-        # off the wider limbs first, keeping at least 2 bits (balanced digits of 1 bit
-        # cannot represent every integer)
-        excess = math.ceil(math.log2(max(bound / (HALF / 2), largest / _INT64_SAFE))) + 1
-        widths = [operands[0].limb_bits, operands[1].limb_bits]
-        if widths == [_MIN_LIMB_BITS, _MIN_LIMB_BITS] or not math.isfinite(excess):
+        # off the limbs, keeping at least 2 bits (balanced digits of 1 bit cannot represent
+        # every integer)
+        ratio = max(bound / (HALF / 2), largest / _INT64_SAFE)
+        if not math.isfinite(ratio) or [op.limb_bits for op in operands] == [_MIN_LIMB_BITS] * 2:
             return None
-        for _ in range(max(excess, 1)):
-            wider = 0 if widths[0] >= widths[1] else 1
-            if widths[wider] > _MIN_LIMB_BITS:
-                widths[wider] -= 1
-            elif widths[1 - wider] > _MIN_LIMB_BITS:
-                widths[1 - wider] -= 1
+        widths = _narrower(operands, max(math.ceil(math.log2(ratio)) + 1, 1))
         changed = [i for i in (0, 1) if widths[i] != operands[i].limb_bits]
         if not changed:
             return None
         for i in changed:
             operands[i].limb_bits = widths[i]
     return None
+
+
+def _narrower(operands: tuple[_Operand, _Operand], excess: int) -> list[int]:
+    """Limb widths ``excess`` bits narrower in all, the split that costs fewest transform
+    points: all off one input (the short one of 'oa' has one block to transform, the long
+    one every block), or alternately off the wider limbs of both."""
+    sizes = [math.prod(op.spectra[0].shape) for op in operands]
+
+    def take(widths: list[int], order: list[int]) -> list[int]:
+        widths = list(widths)
+        for _ in range(excess):
+            for i in order or ([0, 1] if widths[0] >= widths[1] else [1, 0]):  # []: the wider first
+                if widths[i] > _MIN_LIMB_BITS:
+                    widths[i] -= 1
+                    break
+        return widths
+
+    def points(widths: list[int]) -> int:
+        counts = [max(1, -(-op.bits // w)) for op, w in zip(operands, widths)]
+        weights = {i * widths[0] + j * widths[1] for i in range(counts[0]) for j in range(counts[1])}
+        return counts[0] * sizes[0] + counts[1] * sizes[1] + len(weights) * max(sizes)
+
+    start = [op.limb_bits for op in operands]
+    return min((take(start, order) for order in ([], [0, 1], [1, 0])), key=points)
 
 
 def cost_factor(certificate: Certificate | None, one_line: bool, cores: int) -> float:
@@ -201,25 +235,43 @@ def cost_factor(certificate: Certificate | None, one_line: bool, cores: int) -> 
     return factor
 
 
-def _operand(xp: ModuleType, x: Any) -> _Operand:
+def _operand(xp: ModuleType, x: Any, known: int = -1) -> _Operand:
     """``x`` as int64, centred by an integer near its mean when that shrinks its spectrum.
 
     Only inputs below ``2**52`` in magnitude are centred (their float64 copy, centred, is
-    exact); larger ones are split into limbs anyway.
+    exact); larger ones are split into limbs anyway. ``known`` is ``max|x|`` when range
+    analysis has it (-1 otherwise, or when ``x`` is unsigned 64-bit and so wraps here).
     """
     source = xp.astype(x, xp.int64, copy=False)  # uint64 wraps: everything is modulo 2**64
-    top, bottom = int(xp.max(source)), int(xp.min(source))
-    largest = max(abs(top), abs(bottom))
+    numpy = isinstance(source, np.ndarray)  # its methods: a few microseconds less per reduction
+    n = math.prod(x.shape)
+
+    def extremes() -> tuple[int, int]:
+        if numpy:
+            return int(source.max()), int(source.min())
+        return int(xp.max(source)), int(xp.min(source))
+
+    bounds = extremes() if known < 0 or known >= 2**63 else None  # (max, min), when taken
+    if bounds is not None:
+        known = max(abs(bounds[0]), abs(bounds[1]))
+    if known >= 2**52:
+        return _Operand(source, False, 0, known)
+    if n * known < 2**63:  # the exact sum in int64: cheaper than one in float64
+        mean = int(source.sum() if numpy else xp.sum(source)) / n
+    else:
+        mean = float(source.sum(dtype=np.float64) if numpy else xp.sum(source, dtype=xp.float64)) / n
+    # the DC coefficient n |mean| against the others' typical size, sqrt(n) times the
+    # spread (a quarter of the range): the choice only affects speed, never exactness.
+    # Whatever the extremes, the half range is at least (max|x| - |mean|) / 2: below that
+    # there is no centring, and the extremes are not needed.
+    if round(mean) == 0 or abs(mean) * math.sqrt(n) <= (known - abs(mean)) / 2:
+        return _Operand(source, True, 0, known)
+    top, bottom = bounds if bounds is not None else extremes()
     centre = 0
-    if largest < 2**52:
-        n = math.prod(x.shape)
-        mean = float(xp.sum(source, dtype=xp.float64)) / n
-        # the DC coefficient n |mean| against the others' typical size, sqrt(n) times the
-        # spread (a quarter of the range): the choice only affects speed, never exactness
-        if abs(mean) * math.sqrt(n) > (top - bottom) / 2 and round(mean) != 0:
-            centre = round(mean)
-            largest = max(abs(top - centre), abs(bottom - centre))
-    return _Operand(source, largest < 2**52, centre, largest.bit_length())
+    if abs(mean) * math.sqrt(n) > (top - bottom) / 2:
+        centre = round(mean)
+        known = max(abs(top - centre), abs(bottom - centre))
+    return _Operand(source, True, centre, known)
 
 
 def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
@@ -260,23 +312,45 @@ def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, bl
         limbs = [
             _overlap_add.padded(xp, values, lengths, blocks, long, xp.float64, offset) for values, offset in sources
         ]
-        keep = _count_axes(blocks, long)
-        operand.norms = [_norm(xp, limb, keep) for limb in limbs]
+        # First estimated, without a pass over the data: ||x||_2 <= sqrt(entries) max|x| per
+        # block; the certificate measures them (_measure_norms) only if that does not suffice
+        top = operand.largest if single else 1 << (operand.limb_bits - 1)  # balanced digits
+        operand.norms = [_norm_estimate(operand.source.shape, blocks, long, top)] * len(limbs)
+        operand.limbs, operand.keep = limbs, _count_axes(blocks, long)
         jobs += limbs
-    transform_axes = _transform_axes(axes, blocks)
-    module, extra = runtime_fft.transforms(xp)
-
-    def forward(x):
-        return module.rfftn(x, s=shape, axes=transform_axes, **extra)
-
-    if backends.is_numpy(xp) and len(jobs) > 1 and not blocks and workers() > 1:
+    forward, _ = _transforms(xp, shape, _transform_axes(axes, blocks), math.prod(jobs[0].shape))
+    if backends.is_numpy(xp) and len(jobs) > 1 and not blocks and workers() > 1 and shape[-1] >= _fft.PARALLEL_LENGTH:
         spectra = iter(parallel_map(forward, jobs))  # 1-D transforms use one core each
     else:
         spectra = iter([forward(x) for x in jobs])  # blocks: the batched transform uses the cores
-    for operand, long in operands:
-        keep = _count_axes(blocks, long)
+    for operand, _ in operands:
         operand.spectra = [next(spectra) for _ in operand.norms]
-        operand.peaks = [_peak(xp, s, keep) for s in operand.spectra]
+        operand.peaks = [_peak(xp, s) for s in operand.spectra]
+
+
+def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points: int):
+    """The forward and inverse real transforms along ``axes`` (lengths ``shape``) of arrays
+    already padded to those lengths (and of their spectra, as computed); one worker below
+    :data:`runtime_fft.SMALL_TRANSFORM` real ``points`` per call (measured: 4 blocks of 8000
+    points, 20000 x 2000 int64, took 108 us forward and 116 us back on one worker, 128 and
+    131 us on two).
+
+    NumPy arrays go straight to pocketfft's C functions, with the arguments and
+    normalisation ``scipy.fft.rfftn``/``irfftn`` give them (so the same values), without
+    their dispatch: a few microseconds per transform, which medium sizes feel.
+    """
+    module, extra = runtime_fft.transforms(xp, points, runtime_fft.SMALL_TRANSFORM)
+    if backends.is_numpy(xp) and _fft._pocketfft is not None:
+        pocketfft, along, threads = _fft._pocketfft, tuple(axes), extra["workers"]
+        return (
+            lambda x: pocketfft.r2c(x, along, True, 0, None, threads),
+            lambda spectrum: pocketfft.c2r(spectrum, along, shape[-1], False, 2, None, threads),
+        )
+    inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
+    return (
+        lambda x: module.rfftn(x, s=shape, axes=axes, **extra),
+        lambda spectrum: module.irfftn(spectrum, s=shape, axes=axes, **inverse),
+    )
 
 
 def _transform_axes(axes, blocks) -> list[int]:
@@ -299,6 +373,26 @@ def _per_block(xp: ModuleType, x: Any, keep: tuple[int, ...], reduce) -> float:
     return float(xp.max(per_block))
 
 
+def _norm_estimate(shape: tuple[int, ...], blocks: dict[int, AxisBlocks], long: int, top: int) -> float:
+    """``sqrt(entries) * top``, rounded up: at least the 2-norm of any block of an input of
+    ``shape`` (``long`` as in :class:`AxisBlocks`) whose entries are at most ``top`` in magnitude."""
+    entries = math.prod(
+        min(n, blocks[ax].block) if ax in blocks and blocks[ax].long == long else n for ax, n in enumerate(shape)
+    )
+    return math.sqrt(entries) * top * (1 + 2.0**-50)  # top < 2**53: two roundings, each relative 2**-53
+
+
+def _measure_norms(xp: ModuleType, operands: tuple[_Operand, _Operand]) -> bool:
+    """Replace the estimated norms by the limbs' own (:func:`_norm`); False if none were estimates."""
+    measured = False
+    for operand in operands:
+        if operand.limbs:
+            operand.norms = [_norm(xp, limb, operand.keep) for limb in operand.limbs]
+            operand.limbs = []
+            measured = True
+    return measured
+
+
 def _norm(xp: ModuleType, limb: Any, keep: tuple[int, ...]) -> float:
     """``||limb||_2`` of the largest block, rounded up: a sum of squares of integers below
     2**53 in float64, in any order, errs by at most ``(n + 2) 2**-52`` relatively."""
@@ -315,9 +409,12 @@ def _norm(xp: ModuleType, limb: Any, keep: tuple[int, ...]) -> float:
     return math.sqrt(squares * (1 + (n + 2) * 2.0**-52)) * (1 + 2.0**-51)
 
 
-def _peak(xp: ModuleType, spectrum: Any, keep: tuple[int, ...]) -> float:
-    """``max|spectrum|``, rounded up: the modulus errs by at most one ulp."""
-    return _per_block(xp, xp.abs(spectrum), keep, xp.max) * (1 + 2.0**-50)
+def _peak(xp: ModuleType, spectrum: Any) -> float:
+    """``max|spectrum|`` over every block (the bound takes the largest), rounded up: the
+    modulus errs by at most one ulp."""
+    if isinstance(spectrum, np.ndarray):
+        return float(np.abs(spectrum).max()) * (1 + 2.0**-50)
+    return float(xp.max(xp.abs(spectrum))) * (1 + 2.0**-50)
 
 
 def _groups(first: _Operand, second: _Operand) -> dict[int, list[tuple[int, int]]]:
@@ -343,8 +440,8 @@ def _bound(operands: tuple[_Operand, _Operand], shape) -> tuple[float, float]:
             fft_shape=shape,
         )
         size = sum(first.norms[i] * second.norms[j] for i, j in pairs)
-        worst = max(worst, float(np.max(value)))
-        largest = max(largest, float(np.max(size)) * (1 + 2.0**-40))
+        worst = max(worst, float(value.max()))
+        largest = max(largest, size * (1 + 2.0**-40))
     return worst, largest
 
 
@@ -368,11 +465,10 @@ def execute(transform: Transform) -> Any:
     """
     xp = transform.xp
     first, second = transform.operands
-    module, extra = runtime_fft.transforms(xp)
-    inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
-    transform_axes = _transform_axes(transform.axes, transform.blocks)
+    points = 2 * max(math.prod(s.shape) for s in first.spectra + second.spectra)  # (about: a worker count)
+    _, inverse = _transforms(xp, transform.shape, _transform_axes(transform.axes, transform.blocks), points)
     corrections = None
-    if (first.centre or second.centre) and backends.is_numpy(xp) and workers() > 1:
+    if (first.centre or second.centre) and backends.is_numpy(xp) and workers() > 1 and points >= _CENTRING_ASIDE:
         # the centring terms on an idle core while the inverse transforms run
         shape = tuple(length for _, length in transform.region)
         corrections = pool().submit(_centring_terms, xp, shape, transform)
@@ -384,7 +480,7 @@ def execute(transform: Transform) -> Any:
         for i, j in pairs:
             product = _product(first.spectra[i], second.spectra[j], len(second.spectra), len(first.spectra))
             spectrum = product if spectrum is None else spectrum + product
-        y = module.irfftn(spectrum, s=transform.shape, axes=transform_axes, **inverse)
+        y = inverse(spectrum)
         part = _integers(xp, y, transform)
         if weight:
             part = xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64, device=device(part)))

@@ -98,6 +98,7 @@ class Recipe:
     scale: int = 0  # floats: prescaling exponent that keeps sums finite (_ranges)
     fft_scales: tuple[int, int] = (0, 0)  # fft/oa: in1 and in2 transformed times 2**-s, 2**-t
     exact_transform: _exact_fft.Transform | None = None  # exact integers by fft/oa: certified spectra
+    largest: tuple[int, int] = (-1, -1)  # exact integers: max|a|, max|b| from range analysis (-1: unknown)
 
 
 def _reverse_conj(xp: ModuleType, x: Any) -> Any:
@@ -251,6 +252,7 @@ def prepare(
         finite=finite,
     )
     if rule.exact:
+        recipe.largest = (int(mag_a.largest), int(mag_b.largest))
         recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, terms, (largest_a, mag_b.largest), extended=extended)
     fft_shape = _fft.transform_shape(s1, s2, conv_axes, region, real=not complex_data)
     recipe.fft_lengths = dict(zip(conv_axes, fft_shape))
@@ -515,7 +517,15 @@ def _certify_integers(recipe: Recipe, method: str) -> bool:
     if (method == "oa" and not recipe.blocks) or not recipe.axes:
         return False  # (no convolved axis: the direct product is exact and cheapest)
     recipe.exact_transform = _exact_fft.certify(
-        recipe.xp, recipe.a, recipe.b, recipe.axes, recipe.fft_lengths, recipe.blocks, recipe.region, method
+        recipe.xp,
+        recipe.a,
+        recipe.b,
+        recipe.axes,
+        recipe.fft_lengths,
+        recipe.blocks,
+        recipe.region,
+        method,
+        recipe.largest,
     )
     return recipe.exact_transform is not None
 
