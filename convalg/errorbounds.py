@@ -483,16 +483,12 @@ def fft_spectral(
     >>> np.rint(np.fft.irfft(A * B, 4)).astype(int).tolist()
     [3, 11, -2, 8]
     """
-    dtype = np.dtype(dtype)
     pairs = len(norms_a)
     if not (pairs == len(peaks_a) == len(norms_b) == len(peaks_b)) or pairs == 0:
         raise ValueError(f"fft_spectral needs one norm and one peak of each input per pair; got {pairs} pairs")
     points = math.prod(int(n) for n in fft_shape) if len(fft_shape) else 1
     root = math.sqrt(points) * (1 + 2.0**-52)
-    eps = _eps_fft(fft_shape, dtype)
-    g = math.sqrt(2) * gamma(2, dtype)
-    eps_inv = (1 + eps) * (1 + gamma(2, dtype)) - 1
-    adds = gamma(pairs - 1, dtype) if pairs > 1 else 0.0
+    eps, g, eps_inv, adds = _spectral_constants(tuple(int(n) for n in fft_shape), np.dtype(dtype), pairs)
     products: float | np.ndarray = 0.0
     magnitude: float | np.ndarray = 0.0
     for a2, ma, b2, mb in zip(norms_a, peaks_a, norms_b, peaks_b):
@@ -505,6 +501,14 @@ def fft_spectral(
     total = products + (adds + eps_inv * (1 + adds)) * (1 + g) * magnitude
     # the evaluation above is a few dozen roundings, each relative u: 2**-40 covers them
     return np.asarray(total / math.sqrt(points) * (1 + 2.0**-40))
+
+
+@functools.lru_cache(maxsize=256)  # a certificate asks for the same few on every call
+def _spectral_constants(fft_shape: tuple[int, ...], dtype: np.dtype, pairs: int) -> tuple[float, float, float, float]:
+    """``eps_F``, ``g = sqrt(2) gamma_2``, ``eps_inv`` and ``gamma_{P-1}`` of :func:`fft_spectral`."""
+    eps = _eps_fft_of(fft_shape, dtype)
+    eps_inv = (1 + eps) * (1 + gamma(2, dtype)) - 1
+    return eps, math.sqrt(2) * gamma(2, dtype), eps_inv, gamma(pairs - 1, dtype) if pairs > 1 else 0.0
 
 
 def overlap_add(

@@ -242,20 +242,14 @@ def _operand(xp: ModuleType, x: Any, known: int = -1) -> _Operand:
     exact); larger ones are split into limbs anyway. ``known`` is ``max|x|`` when range
     analysis has it (-1 otherwise, or when ``x`` is unsigned 64-bit and so wraps here).
     """
-    source = xp.astype(x, xp.int64, copy=False)  # uint64 wraps: everything is modulo 2**64
-    numpy = isinstance(source, np.ndarray)  # its methods: a few microseconds less per reduction
-    n = math.prod(x.shape)
-
-    def extremes() -> tuple[int, int]:
-        if numpy:
-            return int(source.max()), int(source.min())
-        return int(xp.max(source)), int(xp.min(source))
-
-    bounds = extremes() if known < 0 or known >= 2**63 else None  # (max, min), when taken
+    numpy = isinstance(x, np.ndarray)  # NumPy's own methods: a few microseconds less per call
+    source = x.astype(np.int64, copy=False) if numpy else xp.astype(x, xp.int64, copy=False)  # uint64 wraps
+    bounds = _extremes(xp, source) if known < 0 or known >= 2**63 else None  # (max, min), when taken
     if bounds is not None:
         known = max(abs(bounds[0]), abs(bounds[1]))
     if known >= 2**52:
         return _Operand(source, False, 0, known)
+    n = math.prod(x.shape)
     if n * known < 2**63:  # the exact sum in int64: cheaper than one in float64
         mean = int(source.sum() if numpy else xp.sum(source)) / n
     else:
@@ -266,12 +260,18 @@ def _operand(xp: ModuleType, x: Any, known: int = -1) -> _Operand:
     # there is no centring, and the extremes are not needed.
     if round(mean) == 0 or abs(mean) * math.sqrt(n) <= (known - abs(mean)) / 2:
         return _Operand(source, True, 0, known)
-    top, bottom = bounds if bounds is not None else extremes()
-    centre = 0
-    if abs(mean) * math.sqrt(n) > (top - bottom) / 2:
-        centre = round(mean)
-        known = max(abs(top - centre), abs(bottom - centre))
-    return _Operand(source, True, centre, known)
+    top, bottom = bounds if bounds is not None else _extremes(xp, source)
+    if abs(mean) * math.sqrt(n) <= (top - bottom) / 2:
+        return _Operand(source, True, 0, known)
+    centre = round(mean)
+    return _Operand(source, True, centre, max(abs(top - centre), abs(bottom - centre)))
+
+
+def _extremes(xp: ModuleType, x: Any) -> tuple[int, int]:
+    """``(max(x), min(x))`` as Python ints."""
+    if isinstance(x, np.ndarray):
+        return int(x.max()), int(x.min())
+    return int(xp.max(x)), int(xp.min(x))
 
 
 def _digits(xp: ModuleType, values: Any, bits: int, single: bool) -> list:
