@@ -48,7 +48,7 @@ _INT64_SAFE = 2.0**62
 #: Largest magnitude a float64 holds exactly as an integer.
 _FLOAT_EXACT = 2**53
 #: Splitting rounds: a failed certificate splits further at most this often.
-_ROUNDS = 6
+ROUNDS = 6
 #: Spectrum points from which the centring terms are summed on an idle core while the
 #: inverse transforms run; below, the hand-over costs more than it saves.
 _CENTRING_ASIDE = 1 << 16
@@ -127,6 +127,27 @@ class Transform:
     largest: float = _INT64_SAFE  # a bound on every exact limb result (Cauchy-Schwarz)
 
 
+@dataclass
+class Attempt:
+    """Where a certification that has not succeeded yet stopped, to go on from (internal)."""
+
+    operands: tuple[_Operand, _Operand] | None = None
+    changed: list[int] = field(default_factory=lambda: [0, 1])  # the operands to split next
+    rounds: int = 0  # splitting rounds done
+    final: bool = False  # more rounds will not give a certificate
+
+
+def release(attempt: Attempt) -> None:
+    """Drop the spectra of an attempt that did not certify unless twice their size fits in
+    memory (the memory guard counted them for their own method only); it then starts anew
+    if resumed. A final attempt drops them in any case."""
+    if attempt.operands is None:
+        return
+    held = sum(math.prod(s.shape) * 16 for operand in attempt.operands for s in operand.spectra)
+    if attempt.final or not memory.fits(2 * held):
+        attempt.operands, attempt.changed, attempt.rounds = None, [0, 1], 0
+
+
 def certify(
     xp: ModuleType,
     a: Any,
@@ -137,23 +158,34 @@ def certify(
     region: tuple[tuple[int, int], ...],
     method: str,
     known: tuple[int, int] = (-1, -1),
+    rounds: int = ROUNDS,
+    attempt: Attempt | None = None,
 ) -> Transform | None:
     """The certified transform of ``a * b`` by ``method``, or None when none was found
-    within the splitting rounds and the memory limit (the caller computes directly).
+    within ``rounds`` splitting rounds in all and the memory limit (the caller computes
+    directly).
 
     ``a`` and ``b`` are integer (or boolean) arrays whose exact result fits int64 or
     uint64; ``blocks`` is empty for 'fft'. ``known`` may give ``max|a|`` and ``max|b|``
     where range analysis knows them (-1: not known), which saves passes over the data.
+    An ``attempt`` that stopped after fewer rounds goes on where it stopped (its limbs and
+    spectra are kept), and records where this one stops.
     """
+    attempt = Attempt() if attempt is None else attempt
+    if attempt.final:
+        return None
     blocks = blocks if method == "oa" else {}
     shape = tuple(blocks[ax].fft_length if ax in blocks else fft_lengths[ax] for ax in axes)
-    operands = (_operand(xp, a, known[0]), _operand(xp, b, known[1]))
-    for operand in operands:
-        operand.limb_bits = (
-            operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
-        )
-    changed = [0, 1]
-    for _ in range(_ROUNDS):
+    if attempt.operands is None:
+        attempt.operands = (_operand(xp, a, known[0]), _operand(xp, b, known[1]))
+        for operand in attempt.operands:
+            operand.limb_bits = (
+                operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
+            )
+    operands, changed = attempt.operands, attempt.changed
+    attempt.final = True  # until a round ends with more to try
+    while attempt.rounds < min(rounds, ROUNDS):
+        attempt.rounds += 1
         if not _fits_in_memory(xp, operands, axes, shape, blocks, region):
             return None
         _split(xp, [(operands[i], i + 1) for i in changed], axes, shape, blocks)
@@ -188,6 +220,8 @@ def certify(
             return None
         for i in changed:
             operands[i].limb_bits = widths[i]
+        attempt.changed = changed
+    attempt.final = attempt.rounds >= ROUNDS
     return None
 
 

@@ -475,3 +475,47 @@ def test_one_input_is_split_where_that_suffices():
     assert executed.method == "oa" and executed.certificate.limbs == (1, 2)
     index, expected = sampled_full(a, b)
     assert np.array_equal(convalg.convolve(a, b)[index], expected)
+
+
+def _certifications(monkeypatch) -> list[tuple[str, int]]:
+    """The (method, rounds) of every certification the planner starts, recorded."""
+    calls: list[tuple[str, int]] = []
+    original = _exact_fft.certify
+
+    def spy(*args):
+        calls.append((args[7], args[9]))
+        return original(*args)
+
+    monkeypatch.setattr(_exact_fft, "certify", spy)
+    return calls
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_auto_first_tries_the_shorter_transform_without_limbs(monkeypatch, cores):
+    """int64 +-2**15, 20000 x 2000, 'same': one whole transform (21600 points, modelled about
+    as cheap) would need limbs; the blocks of 8000 do not. Only the blocks are certified."""
+    from convalg.signal import _plan
+
+    monkeypatch.setattr(_plan, "workers", lambda: cores)
+    calls = _certifications(monkeypatch)
+    rng = np.random.default_rng(1)
+    a = rng.integers(-(2**15), 2**15 + 1, 20_000)
+    b = rng.integers(-(2**15), 2**15 + 1, 2000)
+    executed = plan("convolve", a, b, mode="same")
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 1)
+    assert calls == [("oa", 1)]
+    assert np.array_equal(convalg.convolve(a, b, mode="same"), np.convolve(a, b, mode="same"))
+
+
+def test_limbs_go_on_from_the_first_round_and_skip_longer_transforms(monkeypatch):
+    """int64 +-2**15, 50000 x 5000 needs limbs in blocks and whole: the whole transform (longer)
+    is not tried, and the blocks' certification goes on from its first round."""
+    calls = _certifications(monkeypatch)
+    rng = np.random.default_rng(1)
+    a = rng.integers(-(2**15), 2**15 + 1, 50_000)
+    b = rng.integers(-(2**15), 2**15 + 1, 5000)
+    executed = plan("convolve", a, b)
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 2)
+    assert calls == [("oa", 1), ("oa", _exact_fft.ROUNDS)]
+    index, expected = sampled_full(a, b)
+    assert np.array_equal(convalg.convolve(a, b)[index], expected)
