@@ -475,7 +475,7 @@ def _bound(operands: tuple[_Operand, _Operand], shape) -> tuple[float, float]:
             fft_shape=shape,
         )
         size = sum(first.norms[i] * second.norms[j] for i, j in pairs)
-        worst = max(worst, float(value.max()))
+        worst = max(worst, float(value) if value.ndim == 0 else float(value.max()))  # (a 0-d max: ~2 us)
         largest = max(largest, size * (1 + 2.0**-40))
     return worst, largest
 
