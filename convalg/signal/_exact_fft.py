@@ -52,6 +52,10 @@ ROUNDS = 6
 #: Spectrum points from which the centring terms are summed on an idle core while the
 #: inverse transforms run; below, the hand-over costs more than it saves.
 _CENTRING_ASIDE = 1 << 16
+#: Prefix sums along an outer axis of at most this many entries, whose slices have at
+#: least ``_SLICED_WIDTH`` entries, are summed slice by slice (:func:`_prefix_sums`).
+_SLICED_SUMS = 4096
+_SLICED_WIDTH = 256
 #: The narrowest limb (balanced digits of one bit cannot represent every integer).
 _MIN_LIMB_BITS = 2
 
@@ -680,7 +684,15 @@ def _prefix_sums(xp: ModuleType, x: Any, axis: int) -> Any:
     if isinstance(x, np.ndarray):  # summed into place: no extra copy
         sums = np.empty(shape, dtype=x.dtype)
         sums[_along(axis, slice(0, 1))] = 0
-        np.cumsum(x, axis=axis, out=sums[_along(axis, slice(1, None))])
+        n, width = x.shape[axis], math.prod(x.shape) // max(x.shape[axis], 1)
+        if axis == x.ndim - 1 or n > _SLICED_SUMS or width < _SLICED_WIDTH:
+            np.cumsum(x, axis=axis, out=sums[_along(axis, slice(1, None))])
+            return sums
+        # NumPy accumulates along an outer axis one line at a time, strided (256 x 256 int64
+        # along axis 0: 330-650 us; slice by slice, each a contiguous add: 176 us)
+        lines, terms = np.moveaxis(sums, axis, 0), np.moveaxis(x, axis, 0)  # views
+        for i in range(n):
+            np.add(lines[i], terms[i], out=lines[i + 1])
         return sums
     sums = xp.zeros(tuple(shape), dtype=x.dtype, device=device(x))
     sums[_along(axis, slice(1, None))] = xp.cumulative_sum(x, axis=axis)

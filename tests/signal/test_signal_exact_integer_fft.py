@@ -22,6 +22,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.fft
+import scipy.signal
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from signal_oracle import crop_like_scipy, exact_full
@@ -519,3 +520,28 @@ def test_limbs_go_on_from_the_first_round_and_skip_longer_transforms(monkeypatch
     assert calls == [("oa", 1), ("oa", _exact_fft.ROUNDS)]
     index, expected = sampled_full(a, b)
     assert np.array_equal(convalg.convolve(a, b)[index], expected)
+
+
+@pytest.mark.parametrize("shape", [(300, 257), (3, 260, 300), (7,), (5000, 300), (40, 30)])
+def test_prefix_sums_along_every_axis_are_numpys_cumulative_sums(shape):
+    """Centring's box sums: slice by slice along outer axes of wide slices, else NumPy's
+    cumsum; either way the sums of the first 0 .. n entries, wrapping modulo 2**64."""
+    import array_api_compat.numpy as xp
+
+    rng = np.random.default_rng(len(shape))
+    x = rng.integers(-(2**62), 2**62, shape)
+    for axis in range(x.ndim):
+        zero = np.zeros(shape[:axis] + (1,) + shape[axis + 1 :], dtype=np.int64)
+        with np.errstate(over="ignore"):
+            expected = np.concatenate([zero, np.cumsum(x, axis=axis)], axis=axis)
+        assert np.array_equal(_exact_fft._prefix_sums(xp, x, axis), expected)
+
+
+def test_centred_images_wider_than_the_sliced_sums_threshold_are_exact():
+    rng = np.random.default_rng(13)
+    image = rng.integers(0, 256, (300, 280)).astype(np.uint8)
+    kernel = rng.integers(0, 128, (9, 7)).astype(np.int8)
+    executed = plan("convolve", image, kernel, mode="same", method="fft")
+    assert executed.certificate.centres != (0, 0)
+    expected = scipy.signal.convolve2d(image.astype(np.int64), kernel.astype(np.int64), mode="same")
+    assert np.array_equal(convalg.convolve(image, kernel, mode="same", method="fft"), expected)
