@@ -9,6 +9,7 @@ Run on demand (never as a timed unit test)::
     python benchmarks/bench_signal.py --scipy-workers 2       # scipy's FFTs threaded too
     python benchmarks/bench_signal.py --overhead           # only the per-call overhead table
     python benchmarks/bench_signal.py --integers           # only the exact-integer table
+    python benchmarks/bench_signal.py --integer-sizes      # the exact-integer grid (--case int64, --case 2d ...)
 
 Every cell is the best of N runs after one warm-up run, on the same input arrays, timed with
 ``time.perf_counter``. The ratio columns are convalg time / scipy time (below 1 means convalg is
@@ -233,6 +234,19 @@ INTEGER_CASES = [
         ((1_000_000,), "int16", -(2**15), 2**15 - 1),
         ((255,), "int16", -(2**15), 2**15 - 1),
     ),
+    # medium sizes, where the certified transform's fixed cost per call is most of its time
+    IntegerCase(
+        "int64 8000 x 1000, +-2^15",
+        "convolve",
+        ((8000,), "int64", -(2**15), 2**15),
+        ((1000,), "int64", -(2**15), 2**15),
+    ),
+    IntegerCase(
+        "int64 20000 x 2000, +-2^15",
+        "convolve",
+        ((20_000,), "int64", -(2**15), 2**15),
+        ((2000,), "int64", -(2**15), 2**15),
+    ),
     *(
         IntegerCase(
             "uint8 image 1024^2 x int8 5^2",
@@ -276,6 +290,25 @@ def exact_sample(a: np.ndarray, b: np.ndarray, mode: str, count: int = 64) -> tu
     return index, np.array(values, dtype=object)
 
 
+def _integer_times(
+    signal, function: str, a: np.ndarray, b: np.ndarray, options: dict[str, str], rounds: int
+) -> tuple[dict[str, float], dict[str, object]]:
+    """Median seconds of ``function(a, b, **options)`` in convalg and scipy.signal, the two
+    alternating each round, and each library's result (of the warm-up call)."""
+    timers = {"scipy": functools.partial(getattr(scipy.signal, function), a, b, **options)}
+    if signal is not None:
+        timers["convalg"] = functools.partial(getattr(signal, function), a, b, **options)
+    samples: dict[str, list[float]] = {name: [] for name in timers}
+    with np.errstate(all="ignore"):  # scipy casts rounded floats back to small integer dtypes
+        results = {name: func() for name, func in timers.items()}  # warm-up
+        for _ in range(rounds):
+            for name, func in timers.items():
+                start = time.perf_counter()
+                func()
+                samples[name].append(time.perf_counter() - start)
+    return {name: sorted(v)[len(v) // 2] for name, v in samples.items()}, results
+
+
 def integer_lines(signal, *, quick: bool) -> list[str]:
     """The exact-integer table: median ms over alternating rounds, and an exactness check."""
     rounds = 3 if quick else 11
@@ -290,17 +323,7 @@ def integer_lines(signal, *, quick: bool) -> list[str]:
     ]
     for case in INTEGER_CASES:
         a, b = case.arrays()
-        timers = {"scipy": functools.partial(getattr(scipy.signal, case.function), a, b, mode=case.mode)}
-        if signal is not None:
-            timers["convalg"] = functools.partial(getattr(signal, case.function), a, b, mode=case.mode)
-        samples: dict[str, list[float]] = {name: [] for name in timers}
-        results = {name: func() for name, func in timers.items()}  # warm-up
-        for _ in range(rounds):
-            for name, func in timers.items():
-                start = time.perf_counter()
-                func()
-                samples[name].append(time.perf_counter() - start)
-        t = {name: sorted(v)[len(v) // 2] for name, v in samples.items()}
+        t, results = _integer_times(signal, case.function, a, b, {"mode": case.mode}, rounds)
         method, exact = "-", "-"
         if signal is not None:
             method = signal.plan(case.function, a, b, mode=case.mode).method
@@ -310,6 +333,82 @@ def integer_lines(signal, *, quick: bool) -> list[str]:
         ratio = _ratio(t["convalg"] / t["scipy"]) if "convalg" in t else "-"
         cells = [f"{t[name] * 1e3:.2f}" if name in t else "-" for name in ("convalg", "scipy")]
         lines.append("| " + " | ".join([case.name, case.function, case.mode, *cells, ratio, method, exact]) + " |")
+    return lines
+
+
+#: ``--integer-sizes``: the exact-integer range between the small direct calls and the large
+#: rows above, per dtype (values: int64/int32 within +-2**15, int16 and uint8 their whole range).
+INTEGER_GRID_DTYPES = {
+    "int64": (-(2**15), 2**15),
+    "int32": (-(2**15), 2**15),
+    "int16": (-(2**15), 2**15 - 1),
+    "uint8": (0, 255),
+}
+INTEGER_GRID_1D = [
+    ((2000,), (100,)),
+    ((8000,), (1000,)),
+    ((20_000,), (2000,)),
+    ((100_000,), (1000,)),
+    ((100_000,), (10_000,)),
+]
+INTEGER_GRID_2D = [((256, 256), (15, 15)), ((512, 512), (31, 31))]
+INTEGER_GRID_FUNCTIONS = ("convolve", "correlate", "fftconvolve", "oaconvolve")
+
+
+def integer_grid() -> list[tuple[str, str, tuple[int, ...], tuple[int, ...], str, str]]:
+    """``(name, function, signal shape, kernel shape, dtype, mode)`` of every call of the grid:
+    1-D and 2-D sizes x dtypes x functions x modes; ``convolve2d`` (direct only) on 2-D."""
+    return [
+        (
+            f"{dtype} {'x'.join(map(str, signal_shape))} x {'x'.join(map(str, kernel_shape))}",
+            function,
+            signal_shape,
+            kernel_shape,
+            dtype,
+            mode,
+        )
+        for signal_shape, kernel_shape in INTEGER_GRID_1D + INTEGER_GRID_2D
+        for dtype in INTEGER_GRID_DTYPES
+        for function in INTEGER_GRID_FUNCTIONS + (("convolve2d",) if len(signal_shape) == 2 else ())
+        for mode in ("full", "same", "valid")
+    ]
+
+
+def integer_grid_lines(signal, *, quick: bool, only: list[str]) -> list[str]:
+    """The ``--integer-sizes`` table: every grid call (whose name contains one of ``only``, if
+    given), median ms of alternating rounds; the slower-than-scipy calls are counted."""
+    rounds = 3 if quick else 11
+    lines = [
+        f"Exact-integer grid: median ms over {rounds} rounds, convalg and scipy alternating, method='auto'.",
+        "",
+        "| call | function | mode | convalg (ms) | scipy (ms) | convalg/scipy | convalg method |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    ratios = []
+    for name, function, signal_shape, kernel_shape, dtype, mode in integer_grid():
+        if only and not any(text in name or text == function for text in only):
+            continue
+        low, high = INTEGER_GRID_DTYPES[dtype]
+        rng = np.random.default_rng(20261204)
+        a, b = (rng.integers(low, high, shape, endpoint=True).astype(dtype) for shape in (signal_shape, kernel_shape))
+        slow = math.prod(signal_shape) * math.prod(kernel_shape) > 5e7  # a direct sum of seconds
+        t, _ = _integer_times(signal, function, a, b, {"mode": mode}, 3 if slow else rounds)
+        ratio = t["convalg"] / t["scipy"] if "convalg" in t else None
+        method = signal.plan(function, a, b, mode=mode).method if signal is not None else "-"
+        cells = [f"{t[lib] * 1e3:.2f}" if lib in t else "-" for lib in ("convalg", "scipy")]
+        lines.append("| " + " | ".join([name, function, mode, *cells, _ratio(ratio), method]) + " |")
+        print(lines[-1], file=sys.stderr, flush=True)
+        if ratio is not None:
+            ratios.append(ratio)
+    if ratios:
+        slower = sum(r > 1 for r in ratios)
+        lines += [
+            "",
+            (
+                f"{len(ratios)} calls: geometric mean {geometric_mean(ratios):.2f}, worst {max(ratios):.2f}, "
+                f"{slower} slower than scipy."
+            ),
+        ]
     return lines
 
 
@@ -658,8 +757,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--overhead", action="store_true", help="only the per-call overhead table of small calls")
     parser.add_argument("--integers", action="store_true", help="only the exact-integer table (issue 15)")
+    parser.add_argument(
+        "--integer-sizes",
+        action="store_true",
+        help="only the exact-integer grid of medium sizes, dtypes, functions and modes (--case filters it)",
+    )
     args = parser.parse_args(argv)
 
+    if args.integer_sizes:
+        signal, skipped = _load_convalg()
+        warm_the_heap()
+        print(
+            "\n".join(
+                machine_lines(args.scipy_workers) + [""] + integer_grid_lines(signal, quick=args.quick, only=args.case)
+            )
+        )
+        return 0
     cases = TINY_CASES if args.sizes == "tiny" else FULL_CASES
     if args.case:
         cases = [c for c in cases if any(text in c.name for text in args.case)]

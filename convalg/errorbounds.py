@@ -63,6 +63,7 @@ The bounds (u is the unit roundoff of the computing precision, ``gamma_k = k u /
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -335,6 +336,11 @@ def fft_stages(fft_shape: Sequence[int]) -> tuple[int, int]:
 
 
 def _eps_fft(fft_shape, dtype) -> float:
+    return _eps_fft_of(tuple(int(n) for n in fft_shape), np.dtype(dtype))
+
+
+@functools.lru_cache(maxsize=256)  # a certificate asks for the same few shapes on every call
+def _eps_fft_of(fft_shape: tuple[int, ...], dtype: np.dtype) -> float:
     u = unit_roundoff(dtype)
     stages, radix = fft_stages(fft_shape)
     eta = u + math.sqrt(radix) * gamma(radix + 2, dtype) + math.sqrt(2) * gamma(2, dtype)
@@ -477,20 +483,17 @@ def fft_spectral(
     >>> np.rint(np.fft.irfft(A * B, 4)).astype(int).tolist()
     [3, 11, -2, 8]
     """
-    dtype = np.dtype(dtype)
     pairs = len(norms_a)
     if not (pairs == len(peaks_a) == len(norms_b) == len(peaks_b)) or pairs == 0:
         raise ValueError(f"fft_spectral needs one norm and one peak of each input per pair; got {pairs} pairs")
     points = math.prod(int(n) for n in fft_shape) if len(fft_shape) else 1
     root = math.sqrt(points) * (1 + 2.0**-52)
-    eps = _eps_fft(fft_shape, dtype)
-    g = math.sqrt(2) * gamma(2, dtype)
-    eps_inv = (1 + eps) * (1 + gamma(2, dtype)) - 1
-    adds = gamma(pairs - 1, dtype) if pairs > 1 else 0.0
+    eps, g, eps_inv, adds = _spectral_constants(tuple(int(n) for n in fft_shape), np.dtype(dtype), pairs)
     products: float | np.ndarray = 0.0
     magnitude: float | np.ndarray = 0.0
     for a2, ma, b2, mb in zip(norms_a, peaks_a, norms_b, peaks_b):
-        a2, ma, b2, mb = (np.asarray(v, dtype=np.float64) for v in (a2, ma, b2, mb))
+        # Python floats stay floats (the same float64 arithmetic, without array overhead)
+        a2, ma, b2, mb = (v if isinstance(v, float) else np.asarray(v, dtype=np.float64) for v in (a2, ma, b2, mb))
         error_a, error_b = eps * root * a2, eps * root * b2
         spectrum_b = root * b2 + error_b
         products = products + g * ma * spectrum_b + mb * error_a + (ma + error_a) * error_b
@@ -498,6 +501,14 @@ def fft_spectral(
     total = products + (adds + eps_inv * (1 + adds)) * (1 + g) * magnitude
     # the evaluation above is a few dozen roundings, each relative u: 2**-40 covers them
     return np.asarray(total / math.sqrt(points) * (1 + 2.0**-40))
+
+
+@functools.lru_cache(maxsize=256)  # a certificate asks for the same few on every call
+def _spectral_constants(fft_shape: tuple[int, ...], dtype: np.dtype, pairs: int) -> tuple[float, float, float, float]:
+    """``eps_F``, ``g = sqrt(2) gamma_2``, ``eps_inv`` and ``gamma_{P-1}`` of :func:`fft_spectral`."""
+    eps = _eps_fft_of(fft_shape, dtype)
+    eps_inv = (1 + eps) * (1 + gamma(2, dtype)) - 1
+    return eps, math.sqrt(2) * gamma(2, dtype), eps_inv, gamma(pairs - 1, dtype) if pairs > 1 else 0.0
 
 
 def overlap_add(

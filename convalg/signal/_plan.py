@@ -98,6 +98,7 @@ class Recipe:
     scale: int = 0  # floats: prescaling exponent that keeps sums finite (_ranges)
     fft_scales: tuple[int, int] = (0, 0)  # fft/oa: in1 and in2 transformed times 2**-s, 2**-t
     exact_transform: _exact_fft.Transform | None = None  # exact integers by fft/oa: certified spectra
+    largest: tuple[int, int] = (-1, -1)  # exact integers: max|a|, max|b| from range analysis (-1: unknown)
 
 
 def _reverse_conj(xp: ModuleType, x: Any) -> Any:
@@ -256,6 +257,7 @@ def prepare(
         finite=finite,
     )
     if rule.exact:
+        recipe.largest = (int(mag_a.largest), int(mag_b.largest))
         recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, terms, (largest_a, mag_b.largest), extended=extended)
     recipe.fft_lengths = dict(zip(conv_axes, fft_shape))
     recipe.blocks = {}
@@ -346,37 +348,66 @@ def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extende
     return method
 
 
+#: Exact integers: modelled transform costs within this factor count as equal (the model's
+#: error is larger), and the transform likelier to be certified without limbs is tried first.
+_EXACT_TIE = 1.25
+
+
 def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
     """The cheapest method for exact integers: a transform only with a certificate, its
     modelled cost scaled by :func:`_exact_fft.cost_factor` (at least that of one limb per
     input before certifying, the certified limbs' after). Leaves the chosen method's
-    certified transform in ``recipe.exact_transform`` (None for 'direct')."""
+    certified transform in ``recipe.exact_transform`` (None for 'direct').
+
+    With two transforms to choose from, each is first certified without splitting its
+    inputs further: where the cheaper one would need limbs, the other may not, if its
+    transforms are shorter (smaller blocks, smaller bounds; a longer one is not tried).
+    Only if none is certified so do the splitting rounds go on, from where each stopped.
+    """
     cores = workers() if backends.is_numpy(recipe.xp) else 1
 
     def one_line(method: str) -> bool:
         return method == "fft" and recipe.a.ndim == 1
 
     raw = dict(costs)
-    for method in costs:
-        if method != "direct":
-            costs[method] = raw[method] * _exact_fft.cost_factor(None, one_line(method), cores)
-    certified: set[str] = set()
-    while True:
-        method = _choose.cheapest(costs)
-        if method == "direct":
-            recipe.exact_transform = None
-            return method
-        if method in certified:
-            transform = recipe.exact_transform
-            if transform is None or transform.certificate.method != method:
-                _certify_integers(recipe, method)  # dropped for a dearer one: the same certificate again
-            return method
-        if _certify_integers(recipe, method):
-            certificate = recipe.exact_transform.certificate  # type: ignore[union-attr]
-            costs[method] = raw[method] * _exact_fft.cost_factor(certificate, one_line(method), cores)
-            certified.add(method)
-        else:
-            del costs[method]
+    least = {
+        method: cost if method == "direct" else cost * _exact_fft.cost_factor(None, one_line(method), cores)
+        for method, cost in raw.items()
+    }
+    attempts = {method: _exact_fft.Attempt() for method in raw if method != "direct"}
+    for rounds in (1, _exact_fft.ROUNDS) if len(attempts) > 1 else (_exact_fft.ROUNDS,):
+        costs = dict(least)
+        certified: set[str] = set()
+        while True:
+            method = _choose.cheapest(costs)
+            if rounds == 1 and method != "direct":
+                # modelled costs this close are a tie, won by a certificate in hand, else by
+                # the shorter transform (smaller bounds: likelier certified without limbs)
+                ties = [m for m in costs if m != "direct" and costs[m] <= _EXACT_TIE * costs[method]]
+                method = min(ties, key=lambda m: (m not in certified, math.prod(_reported_fft_shape(recipe, m) or ())))
+            if method == "direct":
+                break
+            if method in certified:
+                transform = recipe.exact_transform
+                if transform is None or transform.certificate.method != method:
+                    _certify_integers(recipe, method)  # dropped for a dearer one: the same certificate again
+                return method
+            if _certify_integers(recipe, method, rounds, attempts[method]):
+                certificate = recipe.exact_transform.certificate  # type: ignore[union-attr]
+                costs[method] = raw[method] * _exact_fft.cost_factor(certificate, one_line(method), cores)
+                certified.add(method)
+            else:
+                del costs[method]
+                _exact_fft.release(attempts[method])
+                if rounds == 1:  # a transform at least as long would not do better: split instead
+                    failed = math.prod(_reported_fft_shape(recipe, method) or ())
+                    for other in [m for m in costs if m != "direct"]:
+                        if math.prod(_reported_fft_shape(recipe, other) or ()) >= failed:
+                            del costs[other]
+        if certified or all(attempt.final for attempt in attempts.values()):
+            break  # direct is cheaper than every certified transform, or none can be certified
+    recipe.exact_transform = None
+    return "direct"
 
 
 def _product_recipe(function: str, xp: ModuleType, a: Any, b: Any, rule, region, special) -> Recipe:
@@ -533,16 +564,29 @@ def _reported_fft_shape(recipe: Recipe, method: str) -> tuple[int, ...] | None:
     return None
 
 
-def _certify_integers(recipe: Recipe, method: str) -> bool:
+def _certify_integers(
+    recipe: Recipe, method: str, rounds: int | None = None, attempt: _exact_fft.Attempt | None = None
+) -> bool:
     """Whether a float64 transform by ``method`` provably rounds to the exact integer result.
 
     On success the certified spectra are kept in ``recipe.exact_transform`` (the execution
     reuses them) and the plan reports the certificate (:mod:`convalg.signal._exact_fft`).
+    ``rounds`` and ``attempt`` are :func:`_exact_fft.certify`'s (default: every round, anew).
     """
     if (method == "oa" and not recipe.blocks) or not recipe.axes:
         return False  # (no convolved axis: the direct product is exact and cheapest)
     recipe.exact_transform = _exact_fft.certify(
-        recipe.xp, recipe.a, recipe.b, recipe.axes, recipe.fft_lengths, recipe.blocks, recipe.region, method
+        recipe.xp,
+        recipe.a,
+        recipe.b,
+        recipe.axes,
+        recipe.fft_lengths,
+        recipe.blocks,
+        recipe.region,
+        method,
+        recipe.largest,
+        _exact_fft.ROUNDS if rounds is None else rounds,
+        attempt,
     )
     return recipe.exact_transform is not None
 

@@ -22,7 +22,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.fft
-from hypothesis import example, given
+import scipy.signal
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from signal_oracle import crop_like_scipy, exact_full
 
@@ -390,6 +391,7 @@ def test_dask_chunks_are_exact():
 def test_centring_terms_alongside_the_inverse_transform(monkeypatch, idle):
     """With an idle core the centring terms are summed in a thread: the same exact result."""
     monkeypatch.setattr(_exact_fft, "workers", lambda: idle)
+    monkeypatch.setattr(_exact_fft, "_CENTRING_ASIDE", 0)  # these sizes are summed inline otherwise
     rng = np.random.default_rng(idle)
     a, b = rng.integers(0, 2**12, 9000), rng.integers(0, 2**12, 700)
     assert plan("convolve", a, b, method="fft").certificate.centres != (0, 0)
@@ -398,3 +400,148 @@ def test_centring_terms_alongside_the_inverse_transform(monkeypatch, idle):
     kernel = rng.integers(-128, 128, (7, 5)).astype(np.int8)
     out = convalg.convolve(image, kernel, mode="same", method="fft")
     assert out.tolist() == crop_like_scipy(exact_full(image, kernel), image.shape, kernel.shape, "same").tolist()
+
+
+# ---------------------------------------------------------------- fewer passes, fewer limbs
+
+
+def sampled_full(a: np.ndarray, b: np.ndarray, count: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` random outputs of the full 1-D convolution (their indices and values), each an
+    integer dot product by the definition ``c[t] = sum_j a[t - j] b[j]`` (int64 sums, exact
+    for these magnitudes)."""
+    rng = np.random.default_rng(a.size)
+    index = rng.integers(0, a.size + b.size - 1, count)
+    values = []
+    for t in index:
+        j = np.arange(max(0, t - a.size + 1), min(t, b.size - 1) + 1)
+        values.append(int(np.dot(a[t - j].astype(np.int64), b[j].astype(np.int64))))
+    return index, np.array(values)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.integers(-(2**40), 2**40), min_size=1, max_size=300),
+    st.integers(-(2**40), 2**40),
+)
+@example([5] * 50 + [7] * 50, 0)  # centred: mean 6, range 2
+@example([200, 255, 0] * 40, 0)  # uint8-like: centred at 152
+@example([-3, 3] * 40, 0)  # signed, mean 0: not centred
+def test_centring_is_the_documented_rule_with_or_without_the_known_extremes(values, shift):
+    """The centre is round(mean) exactly when that is nonzero and the DC coefficient n|mean|
+    exceeds sqrt(n) times half the range (docs/exact-integers.md), written apart here; giving
+    the operand its max|x| from range analysis (which skips passes) changes nothing."""
+    import array_api_compat.numpy as xp
+
+    x = np.array(values, dtype=np.int64) + shift
+    ints = [int(v) for v in x]
+    n, top, bottom = len(ints), max(ints), min(ints)
+    mean = Fraction(sum(ints), n)
+    centred = round(mean) != 0 and abs(mean) * math.sqrt(n) > Fraction(top - bottom, 2)
+    centre = round(mean) if centred else 0
+    largest = max(abs(top - centre), abs(bottom - centre))
+    for operand in (_exact_fft._operand(xp, x), _exact_fft._operand(xp, x, max(abs(top), abs(bottom)))):
+        assert (operand.centre, operand.largest) == (centre, largest)
+
+
+def test_norms_are_measured_when_their_estimate_does_not_certify():
+    """int16 of the whole range, 24000 x 2400: the bound from the estimated norms
+    (sqrt(entries) max|x|) is not below 1/2, the one from the measured norms is: one limb each."""
+    rng = np.random.default_rng(11)
+    a = rng.integers(-(2**15), 2**15, 24_000).astype(np.int16)
+    b = rng.integers(-(2**15), 2**15, 2400).astype(np.int16)
+    executed = plan("convolve", a, b)
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 1)
+    (n_fft,) = executed.fft_shape
+    block = n_fft - b.size + 1
+    estimated = _theorem(
+        [math.sqrt(block) * 2**15],
+        [float(np.abs(scipy.fft.rfft(a[:block].astype(np.float64), n_fft)).max())],
+        [math.sqrt(b.size) * 2**15],
+        [float(np.abs(scipy.fft.rfft(b.astype(np.float64), n_fft)).max())],
+        (n_fft,),
+    )
+    assert estimated >= 0.5 > executed.certificate.bound
+    index, expected = sampled_full(a, b)
+    assert np.array_equal(convalg.convolve(a, b)[index], expected)
+
+
+def test_one_input_is_split_where_that_suffices():
+    """int16 of the whole range, 40000 x 4000, needs limbs: splitting the short input alone
+    takes enough bits off (one more block transform and inverse) where splitting both would
+    transform twice as many blocks."""
+    rng = np.random.default_rng(12)
+    a = rng.integers(-(2**15), 2**15, 40_000).astype(np.int16)
+    b = rng.integers(-(2**15), 2**15, 4000).astype(np.int16)
+    executed = plan("convolve", a, b)
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 2)
+    index, expected = sampled_full(a, b)
+    assert np.array_equal(convalg.convolve(a, b)[index], expected)
+
+
+def _certifications(monkeypatch) -> list[tuple[str, int]]:
+    """The (method, rounds) of every certification the planner starts, recorded."""
+    calls: list[tuple[str, int]] = []
+    original = _exact_fft.certify
+
+    def spy(*args):
+        calls.append((args[7], args[9]))
+        return original(*args)
+
+    monkeypatch.setattr(_exact_fft, "certify", spy)
+    return calls
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_auto_first_tries_the_shorter_transform_without_limbs(monkeypatch, cores):
+    """int64 +-2**15, 20000 x 2000, 'same': one whole transform (21600 points, modelled about
+    as cheap) would need limbs; the blocks of 8000 do not. Only the blocks are certified."""
+    from convalg.signal import _plan
+
+    monkeypatch.setattr(_plan, "workers", lambda: cores)
+    calls = _certifications(monkeypatch)
+    rng = np.random.default_rng(1)
+    a = rng.integers(-(2**15), 2**15 + 1, 20_000)
+    b = rng.integers(-(2**15), 2**15 + 1, 2000)
+    executed = plan("convolve", a, b, mode="same")
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 1)
+    assert calls == [("oa", 1)]
+    assert np.array_equal(convalg.convolve(a, b, mode="same"), np.convolve(a, b, mode="same"))
+
+
+def test_limbs_go_on_from_the_first_round_and_skip_longer_transforms(monkeypatch):
+    """int64 +-2**15, 50000 x 5000 needs limbs in blocks and whole: the whole transform (longer)
+    is not tried, and the blocks' certification goes on from its first round."""
+    calls = _certifications(monkeypatch)
+    rng = np.random.default_rng(1)
+    a = rng.integers(-(2**15), 2**15 + 1, 50_000)
+    b = rng.integers(-(2**15), 2**15 + 1, 5000)
+    executed = plan("convolve", a, b)
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 2)
+    assert calls == [("oa", 1), ("oa", _exact_fft.ROUNDS)]
+    index, expected = sampled_full(a, b)
+    assert np.array_equal(convalg.convolve(a, b)[index], expected)
+
+
+@pytest.mark.parametrize("shape", [(300, 257), (3, 260, 300), (7,), (5000, 300), (40, 30)])
+def test_prefix_sums_along_every_axis_are_numpys_cumulative_sums(shape):
+    """Centring's box sums: slice by slice along outer axes of wide slices, else NumPy's
+    cumsum; either way the sums of the first 0 .. n entries, wrapping modulo 2**64."""
+    import array_api_compat.numpy as xp
+
+    rng = np.random.default_rng(len(shape))
+    x = rng.integers(-(2**62), 2**62, shape)
+    for axis in range(x.ndim):
+        zero = np.zeros(shape[:axis] + (1,) + shape[axis + 1 :], dtype=np.int64)
+        with np.errstate(over="ignore"):
+            expected = np.concatenate([zero, np.cumsum(x, axis=axis)], axis=axis)
+        assert np.array_equal(_exact_fft._prefix_sums(xp, x, axis), expected)
+
+
+def test_centred_images_wider_than_the_sliced_sums_threshold_are_exact():
+    rng = np.random.default_rng(13)
+    image = rng.integers(0, 256, (300, 280)).astype(np.uint8)
+    kernel = rng.integers(0, 128, (9, 7)).astype(np.int8)
+    executed = plan("convolve", image, kernel, mode="same", method="fft")
+    assert executed.certificate.centres != (0, 0)
+    expected = scipy.signal.convolve2d(image.astype(np.int64), kernel.astype(np.int64), mode="same")
+    assert np.array_equal(convalg.convolve(image, kernel, mode="same", method="fft"), expected)
