@@ -129,6 +129,7 @@ class Transform:
     operands: tuple[_Operand, _Operand]
     certificate: Certificate
     largest: float = _INT64_SAFE  # a bound on every exact limb result (Cauchy-Schwarz)
+    executed: bool = False  # execute multiplies the spectra in place: once only
 
 
 @dataclass
@@ -500,8 +501,11 @@ def execute(transform: Transform) -> Any:
     """The exact result (int64, modulo 2**64) of a certified transform, cropped to its region.
 
     Each transform's spectra are used once: a spectrum in a single product is overwritten
-    by it.
+    by it, so a second execution is refused (it would multiply products again).
     """
+    if transform.executed:
+        raise RuntimeError("a certified transform runs once: its spectra are overwritten; prepare the call again")
+    transform.executed = True
     xp = transform.xp
     first, second = transform.operands
     points = 2 * max(math.prod(s.shape) for s in first.spectra + second.spectra)  # (about: a worker count)

@@ -545,3 +545,19 @@ def test_centred_images_wider_than_the_sliced_sums_threshold_are_exact():
     assert executed.certificate.centres != (0, 0)
     expected = scipy.signal.convolve2d(image.astype(np.int64), kernel.astype(np.int64), mode="same")
     assert np.array_equal(convalg.convolve(image, kernel, mode="same", method="fft"), expected)
+
+
+def test_a_certified_transform_runs_once():
+    """Its spectra are multiplied in place: a second run would square them, so it is refused
+    rather than answered wrongly."""
+    import array_api_compat.numpy as xp
+
+    from convalg.signal import _api, _plan
+
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(-(2**15), 2**15, 8000), rng.integers(-(2**15), 2**15, 1000)
+    recipe = _plan.prepare("convolve", xp, a, b)
+    assert recipe.exact_transform is not None
+    np.testing.assert_array_equal(_api.execute(recipe), np.convolve(a, b))
+    with pytest.raises(RuntimeError, match="runs once"):
+        _api.execute(recipe)
