@@ -393,7 +393,8 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
     on plain numeric arrays convolved along every axis, of fewer than ``_MAX_TRANSFORM``
     transform points, or None when the call needs the general path (module docstring).
     Integers are transformed as float64, as scipy and the planner transform them. From
-    ``_SMALL_TRANSFORM`` points the planner's own memory estimate is checked too."""
+    ``_SMALL_TRANSFORM`` points (where the transforms use a second core) the planner's own
+    memory estimate is checked too."""
     if axes is not None or type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != in2.ndim:
         return None
     dtype = _FFT_COMPUTE.get((in1.dtype, in2.dtype))

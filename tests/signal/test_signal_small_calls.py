@@ -689,11 +689,11 @@ def test_fft_fast_path_declines_axes_and_broadcasting(monkeypatch):
 
 @pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
 def test_fft_fast_path_gives_mid_sizes_the_planners_plan_values_and_memory_errors(monkeypatch, function):
-    """Transforms of 8192 points and more (two workers, the planner's own memory estimate)
+    """Transforms of _SMALL_TRANSFORM points and more (the planner's own memory estimate)
     also take the fast recipe: the same plan and values as the general path, and under a
     memory limit the same refusal."""
     rng = np.random.default_rng(9)
-    a, b = rng.standard_normal(20_000), rng.integers(-9, 9, 31)
+    a, b = rng.standard_normal(_fast._SMALL_TRANSFORM + 1000), rng.integers(-9, 9, 31)
     recipe = _fast.recipe_fft(function, a, b, "same", None)
     assert recipe is not None and recipe.plan == plan(function, a, b, mode="same")
     with pytest.MonkeyPatch.context() as patch:
