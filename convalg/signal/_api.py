@@ -510,7 +510,8 @@ def execute(recipe: Recipe):
         out = _exact_fft.execute(recipe.exact_transform)
         return out != 0 if rule.result.kind == "b" else _astype(xp, out, result_dtype)
     through_float = rule.exact and method != "direct"
-    compute = np.dtype(np.float64) if through_float else rule.compute
+    float_exact = method == "direct" and recipe.float_exact  # no rounding: exact in float64
+    compute = np.dtype(np.float64) if through_float or float_exact else rule.compute
     fillvalue = recipe.fillvalue
     if recipe.moduli:
         # sums that may wrap are computed modulo 2**64 (well defined for unsigned
@@ -538,6 +539,8 @@ def execute(recipe: Recipe):
             out = _ranges.scaled(xp, out, recipe.scale)
     if through_float:
         out = xp.astype(xp.round(out), _dtypes.namespace_dtype(xp, rule.compute))
+    elif float_exact:
+        out = _astype(xp, out, _dtypes.namespace_dtype(xp, rule.compute))
     if recipe.moduli:
         out = xp.astype(out, _dtypes.namespace_dtype(xp, rule.compute))  # two's complement
         _ranges.confirm_fits(xp, out, lambda p: _residues(recipe, p), recipe.moduli, rule, recipe.function)

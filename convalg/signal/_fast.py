@@ -61,7 +61,7 @@ import numpy as np
 
 from convalg._runtime import memory, validation, windows
 from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
-from convalg.signal._plan import Plan, Recipe, separable_factors
+from convalg.signal._plan import Plan, Recipe, floats_are_exact, separable_factors
 from convalg.signal._plan import _check_memory as check_memory
 from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
@@ -224,6 +224,7 @@ class _Direct2d(NamedTuple):
     taps: int
     compute: np.dtype
     boundary: str  # the canonical name
+    float_exact: bool  # int64 sums exact in float64 (_plan.floats_are_exact)
 
 
 @functools.lru_cache(maxsize=256)  # a loop of small calls asks for the same few shapes
@@ -276,8 +277,12 @@ def _direct_2d(
     compute, kind, _ = entry
     if not memory.fits(elements * compute.itemsize):
         return None
-    if kind == "i" and taps * _largest(in1) * _largest(in2) >= 1 << 63:
-        return None  # a sum might not fit int64: the planner's range analysis decides
+    float_exact = False
+    if kind == "i":
+        largest = (_largest(in1), _largest(in2))
+        if taps * largest[0] * largest[1] >= 1 << 63:
+            return None  # a sum might not fit int64: the planner's range analysis decides
+        float_exact = floats_are_exact(compute, taps, *largest)
     # in the computing dtype (the engines' operands; an integer vdot would wrap)
     a = in1 if in1.dtype is compute else in1.astype(compute)
     b = in2 if in2.dtype is compute else in2.astype(compute)
@@ -285,7 +290,7 @@ def _direct_2d(
         b = b[::-1, ::-1].conj() if kind == "c" else b[::-1, ::-1]
     if swapped:
         a, b = b, a
-    return _Direct2d(a, b, region, taps, compute, validation.BOUNDARIES[boundary])
+    return _Direct2d(a, b, region, taps, compute, validation.BOUNDARIES[boundary], float_exact)
 
 
 def _auto_is_direct(outputs: int, kernel: tuple[int, ...], factors: list | None, compute: np.dtype) -> bool:
@@ -343,14 +348,19 @@ def _engine_result(call: _Direct2d, method: str) -> np.ndarray | None:
     lengths = (call.region[0][1], call.region[1][1])
     if method == "auto" and not _auto_is_direct(lengths[0] * lengths[1], b.shape, None, call.compute):
         return None
-    if _direct_numpy.spread_pays(b.shape, lengths):
+    spread = _direct_numpy.spread_pays(b.shape, lengths)
+    if not spread and not (_no_zero_row(b) and separable_factors(a, b, call.compute) is None):
+        return None  # separable passes, or a row of zero taps the engine may skip: the recipe
+    if call.float_exact:  # as execute computes exact integers that fit float64
+        a, b = a.astype(np.float64), b.astype(np.float64)
+    if spread:
         window = _direct_numpy.fill_window(a, b.shape, call.region)
         out = _direct_numpy.spread_correlation(window, b, lengths).copy()  # numpy_nd's output
-    elif _no_zero_row(b) and separable_factors(a, b, call.compute) is None:
-        out = _direct_numpy.numpy_nd(a, b, call.region, skip_zero_taps=True, finite=True)
     else:
-        return None  # separable passes, or a row of zero taps the engine may skip: the recipe
-    if call.compute.kind == "i" or _count_nonzero(_isfinite(out)) == out.size:
+        out = _direct_numpy.numpy_nd(a, b, call.region, skip_zero_taps=True, finite=True)
+    if call.compute.kind == "i":
+        return out.astype(call.compute, copy=False)
+    if _count_nonzero(_isfinite(out)) == out.size:
         return out
     return None  # overflow or non-finite data: the general path decides
 
@@ -379,6 +389,7 @@ def _recipe(call: _Direct2d, function: str, in1: np.ndarray, in2: np.ndarray, me
     axes = tuple(ax for ax in (0, 1) if in1.shape[ax] != 1 and in2.shape[ax] != 1)
     fill = 0.0 if call.boundary == "fill" else 0
     recipe = Recipe(plan, function, numpy_namespace, a, b, rule, axes, call.region, call.boundary, fill)
+    recipe.float_exact = call.float_exact
     if call.boundary == "fill" and not spread_pays(recipe):
         recipe.factors = separable_kernel(recipe)
     if method == "auto":

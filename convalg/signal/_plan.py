@@ -99,6 +99,9 @@ class Recipe:
     fft_scales: tuple[int, int] = (0, 0)  # fft/oa: in1 and in2 transformed times 2**-s, 2**-t
     exact_transform: _exact_fft.Transform | None = None  # exact integers by fft/oa: certified spectra
     largest: tuple[int, int] = (-1, -1)  # exact integers: max|a|, max|b| from range analysis (-1: unknown)
+    # exact int64 sums whose every partial sum is an integer below 2**53: the direct method
+    # computes them in float64, exactly (every product and sum is representable), and faster
+    float_exact: bool = False
 
 
 def _reverse_conj(xp: ModuleType, x: Any) -> Any:
@@ -259,6 +262,7 @@ def prepare(
     if rule.exact:
         recipe.largest = (int(mag_a.largest), int(mag_b.largest))
         recipe.moduli = _ranges.integer_moduli(xp, a, b, rule, terms, (largest_a, mag_b.largest), extended=extended)
+        recipe.float_exact = floats_are_exact(rule.compute, terms, int(largest_a), int(mag_b.largest))
     recipe.fft_lengths = dict(zip(conv_axes, fft_shape))
     recipe.blocks = {}
     if method == "oa":
@@ -490,6 +494,25 @@ def blas_allowed(recipe: Recipe) -> bool:
     return recipe.finite and recipe.rule.compute.kind in "fc" and recipe.boundary == "fill" and recipe.fillvalue == 0
 
 
+#: Integers below this are exact in float64, and so is every sum of products that stays below it.
+FLOAT_EXACT_BOUND = 1 << 53
+
+
+def floats_are_exact(compute: np.dtype, terms: int, largest_a: int, largest_b: int) -> bool:
+    """Whether exact int64 direct sums of ``terms`` products of integers at most
+    ``largest_a`` and ``largest_b`` in magnitude may run in float64: every product and
+    every partial sum is then an integer below 2**53, exact in float64 whatever the order
+    of summation, so the float result converts back to the same int64 values (and the
+    float engines are 2-3x faster than NumPy's integer loops).
+
+    Examples
+    --------
+    >>> floats_are_exact(np.dtype(np.int64), 49, 255, 255), floats_are_exact(np.dtype(np.int64), 1000, 2**31, 2**31)
+    (True, False)
+    """
+    return compute == np.int64 and terms * largest_a * largest_b < FLOAT_EXACT_BOUND
+
+
 def _spread_pays(recipe: Recipe) -> bool:
     """Whether NumPy's direct engine computes this small finite N-D call as one correlation
     (:func:`convalg.signal._direct_numpy.spread_pays`): cheaper than separable passes, so the
@@ -506,8 +529,9 @@ def _separable(recipe: Recipe) -> list | None:
     factors = separable_factors(recipe.a, recipe.b, recipe.rule.compute)
     if factors is None:
         return None
-    # converted on the host (integer factors are Python ints), then moved next to the input
-    compute = recipe.rule.compute
+    # converted on the host (integer factors are Python ints), then moved next to the input,
+    # in the dtype the direct method computes in (exact integer factors: exact in float64)
+    compute = np.dtype(np.float64) if recipe.float_exact else recipe.rule.compute
     return [None if f is None else backends.from_numpy(recipe.xp, f.astype(compute), device(recipe.a)) for f in factors]
 
 

@@ -208,3 +208,37 @@ def test_a_rank_one_kernel_whose_factors_leave_int64_is_not_factored():
     assert out.dtype == np.int64 and not out.any()
     with pytest.raises(OverflowError, match=f"is {-(2**63) * 2}, outside the int64 range"):
         convalg.convolve(np.ones((3, 3), bool), kernel)
+
+
+@pytest.mark.parametrize("taps", [1, 2, 3, 4])
+@pytest.mark.parametrize("function", ["convolve", "correlate", "convolve2d", "correlate2d"])
+def test_direct_integer_sums_near_2_53_are_exact_in_float64_or_computed_as_integers(backend, function, taps):
+    """Direct int64 sums run in float64 where every partial sum is an integer below 2**53
+    (_plan.floats_are_exact). Odd products of 2**52 + 2**27 + 1 make sums just past 2**53
+    odd, which float64 cannot hold: a bound that let them through would be caught here."""
+    big = 2**26 + 1
+    two_d = function.endswith("2d")
+    shape, kernel = ((3, 6), (1, taps)) if two_d else ((6,), (taps,))
+    a = np.full(shape, big, dtype=np.int64)
+    a.reshape(-1)[::4] = big - 2  # sums of three or four such products are odd, past 2**53
+    b = np.full(kernel, big, dtype=np.int64)
+    out = convalg.backends.to_numpy(getattr(convalg, function)(a, b, mode="valid", backend=backend))
+    flipped = b if function.startswith("correlate") else b[(slice(None, None, -1),) * b.ndim]
+    windows = np.lib.stride_tricks.sliding_window_view(a, kernel)
+    expected = [
+        sum(int(x) * int(y) for x, y in zip(w.reshape(-1), flipped.reshape(-1))) for w in windows.reshape(-1, b.size)
+    ]
+    assert out.reshape(-1).tolist() == expected
+    assert out.dtype == np.int64
+
+
+def test_small_integer_images_are_summed_in_float64_and_large_ones_in_int64():
+    import array_api_compat.numpy as xp
+
+    from convalg.signal import _plan
+
+    image, kernel = np.arange(64 * 64).reshape(64, 64) % 256, np.arange(49).reshape(7, 7) % 5
+    assert _plan.prepare("convolve2d", xp, image.astype(np.uint8), kernel.astype(np.int8)).float_exact
+    assert not _plan.prepare("convolve2d", xp, image * 2**40, kernel).float_exact
+    assert _plan.floats_are_exact(np.dtype(np.int64), 2, 2**26, 2**26 - 1)
+    assert not _plan.floats_are_exact(np.dtype(np.int64), 2, 2**26, 2**26)
