@@ -75,6 +75,10 @@ _METHODS = ("auto", "direct")
 _correlate = _direct_numpy.correlate
 _count_nonzero = _direct_numpy.count_nonzero
 _isfinite = np.isfinite
+#: Multiply-adds ``(n1 + n2) * taps`` from which exact integer 1-D sums run in float64
+#: (where :func:`convalg.signal._plan.floats_are_exact`): measured, NumPy's int64 loop
+#: against float64 with the three conversions, 1000 x 3 5.2 / 4.7 us, 100 x 3 1.4 / 2.4 us.
+_FLOAT_WORK_1D = 3000
 #: The BLAS rows of the direct method start above this many taps (``_choose.use_blas_1d``).
 _MAX_TAPS = 15
 #: Transform points from which an FFT call gets the planner's own memory estimate
@@ -150,8 +154,13 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     nbytes = 8 * (n1 + n2) * compute.itemsize
     if (_ENVIRONMENT is None or nbytes >= _ALWAYS_FITS or _LIMIT_KEY in _ENVIRONMENT) and not memory.fits(nbytes):
         return None
-    if kind == "i" and taps * _largest(in1) * _largest(in2) >= 1 << 63:
-        return None  # a sum might not fit int64: the planner's range analysis decides
+    if kind == "i":
+        largest = (_largest(in1), _largest(in2))
+        if taps * largest[0] * largest[1] >= 1 << 63:
+            return None  # a sum might not fit int64: the planner's range analysis decides
+        if (n1 + n2) * taps >= _FLOAT_WORK_1D and floats_are_exact(compute, taps, *largest):
+            # exact in float64, whose loop is faster than NumPy's integer one from this work
+            return _other_1d(function, in1.astype(np.float64), in2.astype(np.float64), mode, kind).astype(compute)
     if converted:
         a, b = in1, in2
     else:

@@ -218,7 +218,7 @@ def test_direct_integer_sums_near_2_53_are_exact_in_float64_or_computed_as_integ
     odd, which float64 cannot hold: a bound that let them through would be caught here."""
     big = 2**26 + 1
     two_d = function.endswith("2d")
-    shape, kernel = ((3, 6), (1, taps)) if two_d else ((6,), (taps,))
+    shape, kernel = ((3, 6), (1, taps)) if two_d else ((1000,), (taps,))  # 1-D: floats from 3000 terms
     a = np.full(shape, big, dtype=np.int64)
     a.reshape(-1)[::4] = big - 2  # sums of three or four such products are odd, past 2**53
     b = np.full(kernel, big, dtype=np.int64)
