@@ -711,15 +711,17 @@ def test_fft_fast_path_gives_mid_sizes_the_planners_plan_values_and_memory_error
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128, np.int64])
 @pytest.mark.parametrize("skip_zero_taps", [True, False])
-def test_flat_accumulation_rows_equal_the_generic_engine(dtype, skip_zero_taps):
-    """The one-slab path's row convolutions: complex (no conjugation), integer, a kernel
-    with a row of zeros (skipped only where allowed), and with a NaN where not skipped."""
+@pytest.mark.parametrize("shape", [(9, 11), (60, 70)])
+def test_flat_accumulation_rows_equal_the_generic_engine(dtype, skip_zero_taps, shape):
+    """The one-slab path's row convolutions: complex (no conjugation; past
+    COMPLEX_BY_PARTS_WORK by real parts), integer, a kernel with a row of zeros (skipped
+    only where allowed), and with a NaN where not skipped."""
     import array_api_compat.numpy as xp_numpy
 
     from convalg.signal import _direct, _direct_numpy
 
     rng = np.random.default_rng(3)
-    a = rng.integers(-50, 50, (9, 11)).astype(dtype)
+    a = rng.integers(-50, 50, shape).astype(dtype)
     b = rng.integers(-3, 4, (3, 4)).astype(dtype)
     if np.dtype(dtype).kind == "c":
         a = a + 1j * rng.integers(-50, 50, a.shape)
@@ -727,7 +729,9 @@ def test_flat_accumulation_rows_equal_the_generic_engine(dtype, skip_zero_taps):
     b[1] = 0
     if not skip_zero_taps and np.dtype(dtype).kind != "i":
         a[4, 5] = np.nan  # reaches every output whose window holds it, through the zero row too
-    for region in (((0, 11), (0, 14)), ((1, 9), (1, 11)), ((2, 7), (3, 8))):
+    (n0, n1), (k0, k1) = a.shape, b.shape
+    full = ((0, n0 + k0 - 1), (0, n1 + k1 - 1))
+    for region in (full, ((1, n0), (1, n1)), ((2, n0 - 2), (3, n1 - 3))):
         fast = _direct_numpy.numpy_nd(a, b, region, skip_zero_taps=skip_zero_taps)
         generic = _direct.shifted_accumulation(xp_numpy, a, b, region, skip_zero_taps=skip_zero_taps)
         np.testing.assert_array_equal(fast, np.asarray(generic))
