@@ -16,7 +16,7 @@ from collections.abc import Sequence
 MEMORY_LIMIT_ENV = "CONVALG_MEMORY_LIMIT"
 
 #: Calls needing less than this (256 MiB) are not checked against the available memory.
-_ALWAYS_FITS = 1 << 28
+ALWAYS_FITS = 1 << 28
 
 
 def memory_limit() -> int:
@@ -85,18 +85,16 @@ def fits(nbytes: int) -> bool:
     >>> fits(1000), fits(1 << 70)
     (True, False)
     """
-    if nbytes < _ALWAYS_FITS:
-        # Is CONVALG_MEMORY_LIMIT set (now: it may change at any time)? ``name in
-        # os.environ`` raises and catches a KeyError when it is not, about 1 us: most of a
-        # small call's budget. CPython's os.environ keeps the variables in the dict
-        # ``_data`` under encoded names, which answers the same question at once.
-        data = getattr(os.environ, "_data", None)
-        if (_ENCODED_ENV not in data) if type(data) is dict else (MEMORY_LIMIT_ENV not in os.environ):
-            return True  # skip reading /proc/meminfo for small calls
+    # Is CONVALG_MEMORY_LIMIT set (now: it may change at any time)? ``name in os.environ``
+    # raises and catches a KeyError when it is not, about 1 us: most of a small call's
+    # budget. CPython's os.environ keeps the variables in the dict ``_data`` under encoded
+    # names, which answers the same question at once.
+    unset = (LIMIT_KEY not in ENVIRONMENT) if ENVIRONMENT is not None else (MEMORY_LIMIT_ENV not in os.environ)
+    if nbytes < ALWAYS_FITS and unset:
+        return True  # skip reading /proc/meminfo for small calls
     return nbytes <= memory_limit()
 
 
-_ENCODED_ENV = getattr(os.environ, "encodekey", str)(MEMORY_LIMIT_ENV)
 #: Where a caller can ask "is CONVALG_MEMORY_LIMIT set?" without a call, as :func:`fits`
 #: does: ``LIMIT_KEY in ENVIRONMENT`` (os.environ's own dict, changed in place by every
 #: ``os.environ`` update; None where the interpreter keeps no such dict). A call below
@@ -104,8 +102,7 @@ _ENCODED_ENV = getattr(os.environ, "encodekey", str)(MEMORY_LIMIT_ENV)
 ENVIRONMENT: dict | None = getattr(os.environ, "_data", None)
 if type(ENVIRONMENT) is not dict:
     ENVIRONMENT = None
-LIMIT_KEY = _ENCODED_ENV
-ALWAYS_FITS = _ALWAYS_FITS
+LIMIT_KEY = getattr(os.environ, "encodekey", str)(MEMORY_LIMIT_ENV)
 
 
 def _human(nbytes: float) -> str:

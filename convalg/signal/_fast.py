@@ -129,6 +129,16 @@ def _largest(x: np.ndarray) -> int:
     return max(-int(np.minimum.reduce(x, axis=None)), int(np.maximum.reduce(x, axis=None)))
 
 
+def _integer_sums(in1: np.ndarray, in2: np.ndarray, compute: np.dtype, taps: int) -> bool | None:
+    """How exact integer sums of ``taps`` products of ``in1`` and ``in2`` run: None where a
+    sum might not fit int64 (``taps * max|in1| * max|in2| >= 2**63``), else whether they are
+    exact in float64 (:func:`convalg.signal._plan.floats_are_exact`)."""
+    largest = (_largest(in1), _largest(in2))
+    if taps * largest[0] * largest[1] >= 1 << 63:
+        return None
+    return floats_are_exact(compute, taps, *largest)
+
+
 def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.ndarray | None:
     """The result of ``function`` ('convolve' or 'correlate') for a small 1-D call, or None
     when the call needs the general path (see the module docstring).
@@ -155,10 +165,10 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     if (_ENVIRONMENT is None or nbytes >= _ALWAYS_FITS or _LIMIT_KEY in _ENVIRONMENT) and not memory.fits(nbytes):
         return None
     if kind == "i":
-        largest = (_largest(in1), _largest(in2))
-        if taps * largest[0] * largest[1] >= 1 << 63:
+        in_floats = _integer_sums(in1, in2, compute, taps)
+        if in_floats is None:
             return None  # a sum might not fit int64: the planner's range analysis decides
-        if (n1 + n2) * taps >= _FLOAT_WORK_1D and floats_are_exact(compute, taps, *largest):
+        if in_floats and (n1 + n2) * taps >= _FLOAT_WORK_1D:
             # exact in float64, whose loop is faster than NumPy's integer one from this work
             return _other_1d(function, in1.astype(np.float64), in2.astype(np.float64), mode, kind).astype(compute)
     if converted:
@@ -288,11 +298,11 @@ def _direct_2d(
         return None
     float_exact = False
     if kind == "i":
-        largest = (_largest(in1), _largest(in2))
-        if taps * largest[0] * largest[1] >= 1 << 63:
+        in_floats = _integer_sums(in1, in2, compute, taps)
+        if in_floats is None:
             return None  # a sum might not fit int64: the planner's range analysis decides
-        float_exact = floats_are_exact(compute, taps, *largest)
-    # in the computing dtype (the engines' operands; an integer vdot would wrap)
+        float_exact = in_floats
+    # in the computing dtype (the engines' operands)
     a = in1 if in1.dtype is compute else in1.astype(compute)
     b = in2 if in2.dtype is compute else in2.astype(compute)
     if function in ("correlate2d", "correlate"):
