@@ -40,9 +40,9 @@ row of zeros. Its output is checked as on the 1-D path. The public 2-D calls ask
 
 2-D ``convolve2d``/``correlate2d`` (:func:`recipe_2d`): the method is always 'direct';
 what the planner decides from the data is whether the inputs are finite and whether a sum
-could overflow (integers: the bound of the 1-D path). For floats an upper bound of each
-input's magnitude settles both (:func:`convalg.signal._ranges.largest_bound`: ``2 ||x||_2``
-from one BLAS pass for small inputs, the exact maximum for longer ones), for
+could overflow (integers: the bound of the 1-D path). For floats the planner's own
+magnitudes settle both (:func:`convalg.signal._ranges.magnitudes`: ``2 ||x||_2`` from one
+BLAS pass for small inputs where that shows as much, else the exact maxima), for
 :func:`convalg.signal._ranges.overflow_scale`. When that bound proves no sum can overflow
 the call gets the recipe the planner would build (the same engine, separable factors
 included) and runs through the same :func:`convalg.signal._api.execute`; otherwise
@@ -491,12 +491,14 @@ def _sums_stay_finite(
     """True when both inputs are finite and no sum of ``terms`` products can overflow
     (:func:`convalg.signal._ranges.overflow_scale` is 0), nor any FFT intermediate when
     ``transform`` gives the two input sizes and the transform's points
-    (:func:`convalg.signal._ranges.fft_overflow_scales` is (0, 0)), shown by an upper bound
-    of each input's magnitude (:func:`convalg.signal._ranges.largest_bound`)."""
-    first = _ranges.largest_bound(in1)
-    second = _ranges.largest_bound(in2) if first is not None else None
-    if first is None or second is None:
+    (:func:`convalg.signal._ranges.fft_overflow_scales` is (0, 0)), shown by the planner's
+    own magnitudes (:func:`convalg.signal._ranges.magnitudes`: a one-pass bound for small
+    inputs where it shows as much, else the exact maxima)."""
+    points = None if transform is None else transform[2]
+    first, second = _ranges.magnitudes(numpy_namespace, in1, in2, dtype, terms, points)
+    if not (first.finite and second.finite):
         return False
+    largest = (first.largest, second.largest)
     if transform is not None:
-        return _ranges.fft_overflow_scales((first, second), transform[:2], transform[2], dtype) == (0, 0)
-    return _ranges.overflow_scale((first, second), terms, dtype) == 0
+        return _ranges.fft_overflow_scales(largest, transform[:2], transform[2], dtype) == (0, 0)
+    return _ranges.overflow_scale(largest, terms, dtype) == 0

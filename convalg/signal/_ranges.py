@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-import array_api_compat.numpy as numpy_namespace
 import numpy as np
 
 from convalg import backends
@@ -128,23 +127,6 @@ def magnitudes(
 #: longer dot products over its threads, which on a busy machine wait for a core for
 #: milliseconds (a 128x128 ``vdot`` took 3.7 ms with another process running, 3 us without).
 NORM_PASS_ELEMENTS = 4096
-
-
-def largest_bound(x: np.ndarray) -> float | None:
-    """An upper bound of ``max |x|`` of a floating NumPy array, or None where ``x`` holds a
-    NaN or Inf: ``2 ||x||_2`` from one BLAS pass for a small C-contiguous array
-    (:func:`_largest_from_norm`), else the exact :func:`magnitude`.
-
-    Examples
-    --------
-    >>> largest_bound(np.array([3.0, -4.0])), largest_bound(np.array([1.0, np.nan]))
-    (10.0, None)
-    """
-    bound = _largest_from_norm(x)
-    if bound is not None:
-        return bound
-    exact = magnitude(numpy_namespace, x)
-    return float(exact.largest) if exact.finite else None
 
 
 def _largest_from_norm(x: Any) -> float | None:
