@@ -11,13 +11,18 @@ seconds as a per-call overhead plus per-operation costs::
 
     direct, numpy.convolve (1-D NumPy):  DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
     direct, Toeplitz BLAS (1-D float):   DIRECT_1D_CALL + calls * BLAS_CALL + outputs * (R+1) B * BLAS_MAC
+    direct, N-D NumPy, one slab:         DIRECT_ND_CALL + (calls * DIRECT_ROW_CALL + macs * DIRECT_1D_MAC)
+                                         (times COMPLEX_ROWS for complex data)
     direct, shifted accumulation:        taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
                                          (times COMPLEX_DIRECT for complex data)
     fft / oa:                            FFT_CALL + FFT_ELEMENT * (work of every transform)
 
 ``taps`` is the kernel size, or the sum of its 1-D factors when it is separable (zero taps
 of a finite problem are skipped); ``slabs`` are the cache-sized pieces of
-``_direct_numpy.numpy_nd`` (one per 32k outputs). The work of an N-D transform is, per axis,
+``_direct_numpy.numpy_nd`` (one per 32k outputs). An output of one slab NumPy computes as
+1-D correlations over the flattened window (``calls`` of them, ``macs`` multiply-adds in
+all: ``_direct_numpy.one_slab_work``), the other backends and larger outputs tap by tap.
+The work of an N-D transform is, per axis,
 ``rows * (N log2 N * c(N) + FFT_ROW)`` where ``c(N)`` is 2.5 once a 1-D line of ``N``
 complex values leaves a 512 KiB cache (else 1); three transforms per FFT convolution,
 ``2 * blocks + 1`` for overlap-add. Complex data cost twice real data.
@@ -41,11 +46,20 @@ BLAS_CALL = 1.5e-6
 BLAS_MAC = 1.2e-10
 #: seconds per tap and slab (two NumPy calls), and per output element per tap
 DIRECT_TAP_CALL = 3e-6
-DIRECT_TAP_ELEMENT = 2e-9
-#: seconds per FFT-based call, per unit of transform work, and work per 1-D line
+DIRECT_TAP_ELEMENT = 1e-9
+#: seconds of a one-slab call of NumPy's N-D engine (window, output), and per 1-D
+#: correlation in it (measured on 2-D and 3-D calls from 8x8 * 3x3 to 128x128 * 5x5)
+DIRECT_ND_CALL = 8e-6
+DIRECT_ROW_CALL = 2e-6
+#: complex one-slab sums against real ones (four real accumulations by real parts and their
+#: combination; measured 3.6-4x on 64x64 * 7x7, 8^3 * 3^3 and 16^3 * 3^3)
+COMPLEX_ROWS = 4.0
+#: seconds per FFT-based call, per unit of transform work, and work per 1-D line (refit on
+#: 2-D and 3-D transforms from 10x10 to 540x540 and on 1-D ones of 1e3 to 1e5 points:
+#: 0.25-0.35 ns per unit in cache, so that N-D calls get the method that is faster)
 FFT_CALL = 5e-5
-FFT_ELEMENT = 0.8e-9
-FFT_ROW = 2000
+FFT_ELEMENT = 0.3e-9
+FFT_ROW = 64
 #: outputs per slab of the shifted accumulation (``_direct_numpy.numpy_nd``)
 SLAB = 1 << 15
 #: complex data's direct N-D sums against real data's (four real accumulations and their
@@ -69,8 +83,21 @@ def use_blas_1d(outputs: int, taps: int) -> bool:
     return taps >= 16 and blas_1d_cost(outputs, taps) < DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
 
 
-def direct_cost(outputs: int, taps: int, numpy_1d: bool, blas: bool = False, complex_data: bool = False) -> float:
-    """Modelled seconds of the direct method (``blas``: finite floating data, BLAS allowed)."""
+def direct_cost(
+    outputs: int,
+    taps: int,
+    numpy_1d: bool,
+    blas: bool = False,
+    complex_data: bool = False,
+    slab_work: tuple[int, int] | None = None,
+) -> float:
+    """Modelled seconds of the direct method (``blas``: finite floating data, BLAS allowed;
+    ``slab_work``: the calls and multiply-adds of NumPy's N-D engine for a one-slab output,
+    ``_direct_numpy.one_slab_work``)."""
+    if slab_work is not None:
+        calls, macs = slab_work
+        factor = COMPLEX_ROWS if complex_data else 1.0
+        return DIRECT_ND_CALL + (calls * DIRECT_ROW_CALL + macs * DIRECT_1D_MAC) * factor
     if numpy_1d:
         plain = DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
         return min(plain, blas_1d_cost(outputs, taps)) if blas and taps >= 16 else plain

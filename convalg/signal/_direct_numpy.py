@@ -371,6 +371,8 @@ def spread_pays(kernel_shape: tuple[int, ...], lengths: tuple[int, ...]) -> bool
 
 class _SpreadLayout(NamedTuple):
     pays: bool
+    one_slab: bool  # numpy_nd computes the output in one slab
+    rows: int  # the kernel's rows (all but the last index): the 1-D calls of _flat_accumulation
     span: int  # the flattened window's outputs, from the first to the last
     reach: int  # the spread kernel's length
     positions: np.ndarray  # where the reversed kernel's taps (C order) sit in it
@@ -393,7 +395,30 @@ def _spread_layout(kernel_shape: tuple[int, ...], lengths: tuple[int, ...]) -> _
     for k, stride in zip(kernel_shape, strides):
         positions = (positions[:, None] + np.arange(k) * stride).reshape(-1)
     positions.flags.writeable = False  # shared by every call with these shapes
-    return _SpreadLayout(pays, span, reach, positions)
+    return _SpreadLayout(pays, one_slab, rows, span, reach, positions)
+
+
+def one_slab_work(kernel_shape: tuple[int, ...], lengths: tuple[int, ...], finite: bool) -> tuple[int, int] | None:
+    """The 1-D correlation calls and the multiply-adds in them by which :func:`numpy_nd`
+    computes an output of ``lengths`` with a kernel of ``kernel_shape`` (both N-D, N >= 2)
+    in one slab, or None for an output of several slabs: one call over the spread kernel
+    where the window is ``finite`` and :func:`spread_pays`, else one per kernel row (rows
+    of zero taps counted too). The cost model (:func:`convalg.signal._choose.direct_cost`)
+    prices them.
+
+    Examples
+    --------
+    >>> one_slab_work((3, 3), (8, 8), finite=True), one_slab_work((3, 3), (8, 8), finite=False)
+    ((1, 1794), (3, 702))
+    >>> one_slab_work((3, 3), (512, 512), finite=True) is None
+    True
+    """
+    layout = _spread_layout(tuple(kernel_shape), tuple(lengths))
+    if not layout.one_slab:
+        return None
+    if finite and layout.pays:
+        return 1, layout.span * layout.reach
+    return layout.rows, layout.rows * layout.span * kernel_shape[-1]
 
 
 def spread_correlation(win: np.ndarray, kernel: np.ndarray, lengths: tuple[int, ...]) -> np.ndarray:

@@ -61,7 +61,7 @@ import numpy as np
 
 from convalg._runtime import memory, validation, windows
 from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
-from convalg.signal._plan import Plan, Recipe, floats_are_exact, separable_factors
+from convalg.signal._plan import Plan, Recipe, cheapest_transform, floats_are_exact, separable_factors
 from convalg.signal._plan import _check_memory as check_memory
 from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
@@ -312,12 +312,24 @@ def _direct_2d(
     return _Direct2d(a, b, region, taps, compute, validation.BOUNDARIES[boundary], float_exact)
 
 
-def _auto_is_direct(outputs: int, kernel: tuple[int, ...], factors: list | None, compute: np.dtype) -> bool:
+def _auto_is_direct(call: _Direct2d, kernel: tuple[int, ...], factors: list | None) -> bool:
     """Whether the planner surely picks 'direct' under method='auto': its direct cost
-    (:func:`convalg.signal._plan.estimate_costs`) is below a lower bound of every
-    transform's."""
+    (:func:`convalg.signal._plan.estimate_costs`, for finite data: a non-finite call is
+    sent back to it) is at most the cheaper transform's
+    (:func:`convalg.signal._plan.cheapest_transform`, a lower bound of a certified one's
+    for exact integers) where both axes are convolved, else below the fixed cost of any
+    transform."""
+    lengths = (call.region[0][1], call.region[1][1])
     taps = _direct.taps_cost(kernel, factors)
-    return _choose.direct_cost(outputs, taps, False, complex_data=compute.kind == "c") < _choose.FFT_CALL
+    complex_data = call.compute.kind == "c"
+    slab_work = None if factors is not None else _direct_numpy.one_slab_work(kernel, lengths, finite=True)
+    cost = _choose.direct_cost(lengths[0] * lengths[1], taps, False, complex_data=complex_data, slab_work=slab_work)
+    if cost < _choose.FFT_CALL:
+        return True
+    s1, s2 = call.a.shape, call.b.shape
+    if 1 in s1 or 1 in s2:
+        return False  # an axis that broadcasts: a batch of transforms
+    return cost <= cheapest_transform(s1, s2, call.region, complex_data)
 
 
 def direct_2d(
@@ -365,7 +377,7 @@ def _engine_result(call: _Direct2d, method: str) -> np.ndarray | None:
         return None
     a, b = (call.b, call.a) if call.b.size > call.a.size else (call.a, call.b)  # the engine's swap
     lengths = (call.region[0][1], call.region[1][1])
-    if method == "auto" and not _auto_is_direct(lengths[0] * lengths[1], b.shape, None, call.compute):
+    if method == "auto" and not _auto_is_direct(call, b.shape, None):
         return None
     spread = _direct_numpy.spread_pays(b.shape, lengths)
     if not spread and not (_no_zero_row(b) and separable_factors(a, b, call.compute) is None):
@@ -414,10 +426,8 @@ def _recipe(call: _Direct2d, function: str, in1: np.ndarray, in2: np.ndarray, me
     recipe.float_exact = call.float_exact
     if call.boundary == "fill" and not spread_pays(recipe):
         recipe.factors = separable_kernel(recipe)
-    if method == "auto":
-        outputs = call.region[0][1] * call.region[1][1]
-        if not _auto_is_direct(outputs, b.shape if b.size <= a.size else a.shape, recipe.factors, compute):
-            return None
+    if method == "auto" and not _auto_is_direct(call, b.shape if b.size <= a.size else a.shape, recipe.factors):
+        return None
     return recipe
 
 

@@ -272,18 +272,10 @@ def prepare(
             if blocks is not None:
                 recipe.blocks[ax] = blocks
     elif method == "auto":
-        candidates = {}
         # exact integers along one axis: blocks also where one whole transform would run its
         # inverse on one core (measured in 1-D only: N-D plans are the float rule's)
         exact_1d = rule.exact and len(conv_axes) == 1
-        axis_blocks = _overlap_add.exact_blocks if exact_1d else _overlap_add.axis_blocks
-        for ax in conv_axes:
-            blocks = axis_blocks(s1[ax], s2[ax], real=not complex_data)
-            if blocks is not None:
-                candidates[ax] = blocks
-        if candidates:  # block the one axis that saves most
-            best = max(candidates, key=lambda ax: candidates[ax].saving)
-            recipe.blocks = {best: candidates[best]}
+        recipe.blocks = auto_blocks(s1, s2, tuple(conv_axes), not complex_data, exact_1d)
 
     fft_scales = (0, 0)
     if rule.compute.kind in "fc":
@@ -319,6 +311,45 @@ def prepare(
         certificate=recipe.exact_transform.certificate if recipe.exact_transform is not None else None,
     )
     return recipe
+
+
+def auto_blocks(
+    s1: tuple[int, ...], s2: tuple[int, ...], conv_axes: tuple[int, ...], real: bool, exact_1d: bool = False
+) -> dict[int, _overlap_add.AxisBlocks]:
+    """Overlap-add's blocks under method='auto': of the one convolved axis whose blocking
+    saves most (:func:`convalg.signal._overlap_add.axis_blocks`, or
+    :func:`~convalg.signal._overlap_add.exact_blocks` for exact integers along one axis),
+    none where no axis saves."""
+    axis_blocks = _overlap_add.exact_blocks if exact_1d else _overlap_add.axis_blocks
+    candidates = {}
+    for ax in conv_axes:
+        blocks = axis_blocks(s1[ax], s2[ax], real=real)
+        if blocks is not None:
+            candidates[ax] = blocks
+    if not candidates:
+        return {}
+    best = max(candidates, key=lambda ax: candidates[ax].saving)
+    return {best: candidates[best]}
+
+
+@functools.lru_cache(maxsize=256)  # a loop of small calls asks for the same few shapes
+def cheapest_transform(
+    s1: tuple[int, ...], s2: tuple[int, ...], region: tuple[tuple[int, int], ...], complex_data: bool
+) -> float:
+    """The modelled seconds (:func:`estimate_costs`) of the cheaper of 'fft' and 'oa' under
+    method='auto' for a floating call convolved along every axis, with inputs of shapes
+    ``s1`` and ``s2`` in the planner's order and the output ``region``: what a direct cost
+    must stay below for 'auto' to pick 'direct'.
+
+    Examples
+    --------
+    >>> 40e-6 < cheapest_transform((64, 64), (3, 3), ((0, 66), (0, 66)), False) < 1e-3
+    True
+    """
+    axes = tuple(range(len(s1)))
+    fft_shape = list(_fft.transform_shape(s1, s2, axes, region, real=not complex_data))
+    blocks = auto_blocks(s1, s2, axes, not complex_data)
+    return min(_transform_costs(1, fft_shape, axes, blocks, complex_data).values())
 
 
 def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extended: bool, fft_scale: int = 0) -> str:
@@ -475,16 +506,34 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
     if "direct" in allowed:
         kernel_shape = recipe.b.shape if _size(recipe.b) <= _size(recipe.a) else recipe.a.shape
         taps = _direct.taps_cost(kernel_shape, recipe.factors)
-        numpy_1d = backends.is_numpy(xp) and recipe.a.ndim == 1
-        costs["direct"] = _choose.direct_cost(outputs, taps, numpy_1d, blas_allowed(recipe), complex_data)
+        numpy = backends.is_numpy(xp)
+        numpy_1d = numpy and recipe.a.ndim == 1
+        slab_work = None
+        extended = recipe.boundary != "fill" or recipe.fillvalue != 0
+        if numpy and recipe.a.ndim > 1 and recipe.factors is None and (recipe.finite or extended):
+            # _direct_numpy.numpy_nd's calls (the generic engine runs where a NaN or Inf must stay local)
+            slab_work = _direct_numpy.one_slab_work(kernel_shape, tuple(n for _, n in recipe.region), recipe.finite)
+        costs["direct"] = _choose.direct_cost(
+            outputs, taps, numpy_1d, blas_allowed(recipe), complex_data, slab_work=slab_work
+        )
     batch = math.prod(
         max(recipe.a.shape[ax], recipe.b.shape[ax]) for ax in range(recipe.a.ndim) if ax not in recipe.axes
     )
-    if "fft" in allowed:
-        costs["fft"] = _choose.fft_cost(batch, list(recipe.fft_lengths.values()), complex_data)
-    if "oa" in allowed and recipe.blocks:
-        counts = [recipe.blocks[ax].count for ax in recipe.blocks]
-        shape = [recipe.blocks[ax].fft_length if ax in recipe.blocks else recipe.fft_lengths[ax] for ax in recipe.axes]
+    fft_shape = [recipe.fft_lengths[ax] for ax in recipe.axes]
+    transforms = _transform_costs(batch, fft_shape, recipe.axes, recipe.blocks, complex_data)
+    costs.update((method, cost) for method, cost in transforms.items() if method in allowed)
+    return costs
+
+
+def _transform_costs(
+    batch: int, fft_shape: list[int], axes: tuple[int, ...], blocks: dict, complex_data: bool
+) -> dict[str, float]:
+    """Modelled seconds of 'fft' (transforms of ``fft_shape`` along ``axes``) and, where
+    ``blocks`` block an axis, of 'oa', for ``batch`` signals."""
+    costs = {"fft": _choose.fft_cost(batch, fft_shape, complex_data)}
+    if blocks:
+        counts = [blocks[ax].count for ax in blocks]
+        shape = [blocks[ax].fft_length if ax in blocks else length for ax, length in zip(axes, fft_shape)]
         costs["oa"] = _choose.oa_cost(batch, counts, shape, complex_data)
     return costs
 

@@ -479,6 +479,32 @@ def test_auto_is_left_to_the_planner_where_a_transform_may_be_cheaper():
     )
 
 
+@given(
+    shapes=st.tuples(st.integers(2, 96), st.integers(2, 96), st.integers(1, 11), st.integers(1, 11)),
+    complex_data=st.booleans(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    function=st.sampled_from(["convolve", "correlate"]),
+)
+@example(shapes=(64, 64, 7, 7), complex_data=True, mode="full", function="convolve")  # 'fft' by the model
+@example(shapes=(64, 64, 7, 7), complex_data=False, mode="same", function="correlate")  # 'direct', above FFT_CALL
+def test_auto_takes_the_2d_fast_path_only_where_the_planner_picks_direct(shapes, complex_data, mode, function):
+    """Up to sizes where the transforms' modelled cost decides (not only the fixed cost of
+    one), method='auto' is computed on the fast path exactly where the planner's plan is
+    'direct', and then gives the general path's values."""
+    rng = np.random.default_rng(list(shapes))
+    a, b = rng.standard_normal(shapes[:2]), rng.standard_normal(shapes[2:])
+    if complex_data:
+        a, b = a + 1j * rng.standard_normal(shapes[:2]), b - 1j * rng.standard_normal(shapes[2:])
+    if mode == "valid" and not (shapes[0] >= shapes[2] and shapes[1] >= shapes[3]):
+        return  # neither is the larger on both axes: an error on either path
+    fast = _fast.direct_2d(function, a, b, mode, method="auto")
+    if fast is None:
+        return
+    assert plan(function, a, b, mode=mode).method == "direct"
+    out = getattr(convalg, function)(a, b, mode=mode)
+    np.testing.assert_array_equal(out, _general_2d(function, a, b, mode=mode))
+
+
 def test_the_2d_calls_take_the_fast_path_and_agree_with_plan():
     rng = np.random.default_rng(7)
     a, b = rng.standard_normal((64, 64)), rng.standard_normal((3, 3))
