@@ -58,6 +58,10 @@ _SLICED_SUMS = 4096
 _SLICED_WIDTH = 256
 #: The narrowest limb (balanced digits of one bit cannot represent every integer).
 _MIN_LIMB_BITS = 2
+#: Seconds a certified transform takes beyond its transforms (:func:`cost_factor`): the
+#: operands, the spectral peaks, the bound, the rounding and the recombination. Measured:
+#: int64 against float64 inputs of the same transform, 300 x 300 to 8000 x 1000, 55-75 us.
+CERTIFY_CALL = 6e-5
 
 
 @dataclass(frozen=True)

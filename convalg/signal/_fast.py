@@ -169,8 +169,9 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
         if in_floats is None:
             return None  # a sum might not fit int64: the planner's range analysis decides
         if in_floats and (n1 + n2) * taps >= _FLOAT_WORK_1D:
-            # exact in float64, whose loop is faster than NumPy's integer one from this work
-            return _other_1d(function, in1.astype(np.float64), in2.astype(np.float64), mode, kind).astype(compute)
+            # exact in float64, whose loop (and BLAS rows, as the planner's blas_allowed has
+            # it) is faster than NumPy's integer one from this work
+            return _other_1d(function, in1.astype(np.float64), in2.astype(np.float64), mode, "f").astype(compute)
     if converted:
         a, b = in1, in2
     else:

@@ -391,7 +391,8 @@ _EXACT_TIE = 1.25
 def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
     """The cheapest method for exact integers: a transform only with a certificate, its
     modelled cost scaled by :func:`_exact_fft.cost_factor` (at least that of one limb per
-    input before certifying, the certified limbs' after). Leaves the chosen method's
+    input before certifying, the certified limbs' after) plus the certificate's own
+    :data:`_exact_fft.CERTIFY_CALL`. Leaves the chosen method's
     certified transform in ``recipe.exact_transform`` (None for 'direct').
 
     With two transforms to choose from, each is first certified without splitting its
@@ -405,10 +406,12 @@ def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
         return method == "fft" and recipe.a.ndim == 1
 
     raw = dict(costs)
-    least = {
-        method: cost if method == "direct" else cost * _exact_fft.cost_factor(None, one_line(method), cores)
-        for method, cost in raw.items()
-    }
+
+    def certified_cost(method: str, certificate: _exact_fft.Certificate | None) -> float:
+        factor = _exact_fft.cost_factor(certificate, one_line(method), cores)
+        return raw[method] * factor + _exact_fft.CERTIFY_CALL
+
+    least = {method: cost if method == "direct" else certified_cost(method, None) for method, cost in raw.items()}
     attempts = {method: _exact_fft.Attempt() for method in raw if method != "direct"}
     for rounds in (1, _exact_fft.ROUNDS) if len(attempts) > 1 else (_exact_fft.ROUNDS,):
         costs = dict(least)
@@ -429,7 +432,7 @@ def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
                 return method
             if _certify_integers(recipe, method, rounds, attempts[method]):
                 certificate = recipe.exact_transform.certificate  # type: ignore[union-attr]
-                costs[method] = raw[method] * _exact_fft.cost_factor(certificate, one_line(method), cores)
+                costs[method] = certified_cost(method, certificate)
                 certified.add(method)
             else:
                 del costs[method]
@@ -539,8 +542,11 @@ def _transform_costs(
 
 
 def blas_allowed(recipe: Recipe) -> bool:
-    """Whether the direct method may use BLAS (finite floating data, no boundary extension)."""
-    return recipe.finite and recipe.rule.compute.kind in "fc" and recipe.boundary == "fill" and recipe.fillvalue == 0
+    """Whether the direct method may use BLAS: finite floating data, or exact integers whose
+    sums run in float64 (``recipe.float_exact``: every product and partial sum is an exact
+    integer whatever the order, the band's zeros included), with no boundary extension."""
+    floating = recipe.rule.compute.kind in "fc" or recipe.float_exact
+    return recipe.finite and floating and recipe.boundary == "fill" and recipe.fillvalue == 0
 
 
 #: Integers below this are exact in float64, and so is every sum of products that stays below it.

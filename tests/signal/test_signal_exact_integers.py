@@ -242,3 +242,27 @@ def test_small_integer_images_are_summed_in_float64_and_large_ones_in_int64():
     assert not _plan.prepare("convolve2d", xp, image * 2**40, kernel).float_exact
     assert _plan.floats_are_exact(np.dtype(np.int64), 2, 2**26, 2**26 - 1)
     assert not _plan.floats_are_exact(np.dtype(np.int64), 2, 2**26, 2**26)
+
+
+@pytest.mark.parametrize("taps", [16, 31, 100])
+@pytest.mark.parametrize("function", ["convolve", "correlate"])
+@pytest.mark.parametrize("past_the_bound", [False, True])
+def test_long_integer_kernels_summed_by_blas_rows_in_float64_are_exact(monkeypatch, function, taps, past_the_bound):
+    """Exact int64 sums below 2**53 may run as float64 BLAS rows (_plan.blas_allowed: any
+    order of exact integer sums is exact); sums past it must not (the products of values
+    near ``sqrt(2**53 / taps)``, and four times that, are odd and need every bit)."""
+    from convalg.signal import _direct_numpy
+
+    calls = []
+    blas = _direct_numpy.numpy_blas_1d
+    monkeypatch.setattr(_direct_numpy, "numpy_blas_1d", lambda *args: calls.append(1) or blas(*args))
+    rng = np.random.default_rng(taps)
+    largest = math.isqrt(2**53 // taps) * (4 if past_the_bound else 1)
+    a = largest - rng.integers(0, 4, 4000)  # all near the largest: the sums reach the bound
+    b = largest - rng.integers(0, 4, taps)
+    out = getattr(convalg, function)(a, b)
+    flipped = b if function == "correlate" else b[::-1]
+    padded = [0] * (taps - 1) + a.tolist() + [0] * (taps - 1)
+    expected = [sum(x * y for x, y in zip(padded[i : i + taps], flipped.tolist())) for i in range(len(a) + taps - 1)]
+    assert out.tolist() == expected
+    assert bool(calls) != past_the_bound  # BLAS rows exactly where float64 sums are exact
