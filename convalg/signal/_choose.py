@@ -41,7 +41,16 @@ from collections.abc import Sequence
 #: seconds per call of numpy.convolve, and per multiply-add inside it
 DIRECT_1D_CALL = 5e-6
 DIRECT_1D_MAC = 3e-10
-#: seconds per small matrix product and per multiply-add inside it (``numpy_blas_1d``)
+#: seconds per output of numpy.correlate with more than SHORT_TAPS taps (one BLAS dot
+#: product each), and per multiply-add in it (measured on float64, 1e3 to 5e4 outputs of
+#: 16 to 1000 taps: 7-15 ns per output up to 100 taps, 31-39 at 300, 51-98 at 1000)
+SHORT_TAPS = 8
+DOT_CALL = 1e-8
+DOT_MAC = 8e-11
+#: seconds per call of ``numpy_blas_1d`` beyond numpy.convolve's (the Toeplitz blocks), per
+#: small matrix product and per multiply-add inside it (measured: 23-47 us for 1000 outputs
+#: of 16 to 100 taps, where numpy.correlate takes 7-16)
+BLAS_SETUP = 1.2e-5
 BLAS_CALL = 1.5e-6
 BLAS_MAC = 1.2e-10
 #: seconds per tap and slab (two NumPy calls), and per output element per tap
@@ -75,12 +84,20 @@ def blas_1d_cost(outputs: int, taps: int) -> float:
     reach = -(-(taps - 1) // block)
     rows = -(-outputs // block)
     calls = (reach + 1) * -(-rows // max(1, (1 << 18) // (block * block) - 1))
-    return DIRECT_1D_CALL + calls * BLAS_CALL + outputs * (reach + 1) * block * BLAS_MAC
+    return DIRECT_1D_CALL + BLAS_SETUP + calls * BLAS_CALL + outputs * (reach + 1) * block * BLAS_MAC
+
+
+def correlate_1d_cost(outputs: int, taps: int) -> float:
+    """Modelled seconds of numpy.correlate of floating data with more than ``SHORT_TAPS``
+    taps: a dot product per output. (:func:`direct_cost` keeps the plain per-multiply-add
+    rule, with which the transforms' crossover and the small-call fast path's threshold
+    were set: it overestimates long kernels, whose transforms are cheaper still.)"""
+    return DIRECT_1D_CALL + outputs * (DOT_CALL + taps * DOT_MAC)
 
 
 def use_blas_1d(outputs: int, taps: int) -> bool:
     """Whether the 1-D direct method should run as matrix products rather than numpy.convolve."""
-    return taps >= 16 and blas_1d_cost(outputs, taps) < DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
+    return taps >= 16 and blas_1d_cost(outputs, taps) < correlate_1d_cost(outputs, taps)
 
 
 def direct_cost(
