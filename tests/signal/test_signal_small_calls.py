@@ -659,6 +659,41 @@ def test_fft_fast_path_gives_the_general_paths_answer_and_plan(dtype, shape, dat
         check(function, a, b, out, mode=mode)
 
 
+@given(
+    shapes=st.lists(st.tuples(st.integers(2, 12), st.integers(2, 6)), min_size=2, max_size=3),
+    complex_data=st.booleans(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    axes_drawn=st.sampled_from([None, (0, 1), (1,), (-1,)]),
+    data=st.data(),
+)
+def test_small_nd_transforms_over_every_axis_at_once_are_within_the_bounds(
+    shapes, complex_data, mode, axes_drawn, data
+):
+    """Small N-D FFT convolutions transform every axis in one call (_fft._whole_transforms):
+    within the FFT bound of the exact result, as close to the axis by axis route as two
+    roundings of it, on any axes, broadcast axes of length 1 included."""
+    from convalg.signal import _fft
+
+    s1, s2 = tuple(n for n, _ in shapes), tuple(k for _, k in shapes)
+    if axes_drawn is not None and data.draw(st.booleans()):  # axis 0 not convolved: broadcast
+        s2 = (1,) + s2[1:]
+    dtype = np.complex128 if complex_data else np.float64
+    finite = st.floats(-1e3, 1e3, allow_subnormal=False)
+    elements = st.complex_numbers(max_magnitude=1e3, allow_subnormal=False) if complex_data else finite
+    a = data.draw(hnp.arrays(dtype, s1, elements=elements))
+    b = data.draw(hnp.arrays(dtype, s2, elements=elements))
+    try:
+        whole = convalg.fftconvolve(a, b, mode=mode, axes=axes_drawn)
+    except ValueError:
+        return  # 'valid' with neither input the larger: refused on either route
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fft, "WHOLE_TRANSFORM", 0)
+        by_axis = convalg.fftconvolve(a, b, mode=mode, axes=axes_drawn)
+    assert whole.shape == by_axis.shape and whole.dtype == by_axis.dtype
+    check("fftconvolve", a, b, whole, mode=mode, axes=axes_drawn)
+    check("fftconvolve", a, b, by_axis, mode=mode, axes=axes_drawn)
+
+
 @pytest.mark.parametrize("function", ["fftconvolve", "oaconvolve"])
 def test_subnormal_products_are_within_the_fft_bounds_with_their_underflow_term(function):
     """Found by the random profile: float32 values near 1e-23 have products below the
