@@ -130,7 +130,7 @@ def convolve(
     if backend is None:
         if (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
             return out
-        if (fast := _fast.direct_2d("convolve", in1, in2, mode, method=method)) is not None:
+        if (fast := _fast.direct_nd("convolve", in1, in2, mode, method=method)) is not None:
             return fast if isinstance(fast, np.ndarray) else execute(fast)
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
@@ -170,7 +170,7 @@ def correlate(
     if backend is None:
         if (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
             return out
-        if (fast := _fast.direct_2d("correlate", in1, in2, mode, method=method)) is not None:
+        if (fast := _fast.direct_nd("correlate", in1, in2, mode, method=method)) is not None:
             return fast if isinstance(fast, np.ndarray) else execute(fast)
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
@@ -260,7 +260,7 @@ def _boundary_function(name: str, doc: str) -> Callable[..., Array]:
         *,
         backend: Backend = None,
     ) -> Array:
-        if backend is None and (fast := _fast.direct_2d(name, in1, in2, mode, boundary, fillvalue)) is not None:
+        if backend is None and (fast := _fast.direct_nd(name, in1, in2, mode, boundary, fillvalue)) is not None:
             return fast if isinstance(fast, np.ndarray) else execute(fast)
         return _run(name, in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 

@@ -30,16 +30,17 @@ of the inputs: an all-finite result (one pass) is the general path's result, and
 result is thrown away and the call re-planned in full, so overflow rescue, NaN locality
 and every other rule stay where they are.
 
-Small 2-D calls with the zero boundary (:func:`convolve_2d`): NumPy's direct engine
+Small N-D calls (2-D and up) with the zero boundary (:func:`convolve_nd`): NumPy's direct engine
 (:func:`convalg.signal._direct_numpy.numpy_nd`) is called on the planner's operands
 without a recipe, where the planner's recipe is known: one 1-D correlation of the
 flattened window with the spread kernel where that pays (the planner does not factor such
 kernels), else the engine's kernel rows for a kernel that is neither separable nor has a
-row of zeros. Its output is checked as on the 1-D path. The public 2-D calls ask
-:func:`direct_2d`, which tries this and then :func:`recipe_2d` after one set of checks.
+row of zeros. Its output is checked as on the 1-D path. The public N-D calls ask
+:func:`direct_nd`, which tries this and then :func:`recipe_nd` after one set of checks.
 
-2-D ``convolve2d``/``correlate2d`` (:func:`recipe_2d`): the method is always 'direct';
-what the planner decides from the data is whether the inputs are finite and whether a sum
+``convolve2d``/``correlate2d``, and ``convolve``/``correlate`` of N-D inputs with
+method='direct' or where 'auto' surely picks it (:func:`recipe_nd`): what the planner
+decides from the data is whether the inputs are finite and whether a sum
 could overflow (integers: the bound of the 1-D path). For floats the planner's own
 magnitudes settle both (:func:`convalg.signal._ranges.magnitudes`: ``2 ||x||_2`` from one
 BLAS pass for small inputs where that shows as much, else the exact maxima), for
@@ -69,6 +70,8 @@ from convalg.signal._plan import _separable as separable_kernel
 from convalg.signal._plan import _spread_pays as spread_pays
 
 _MODES = ("full", "same", "valid")
+_FUNCTIONS_2D = ("convolve2d", "correlate2d")
+_REVERSED = slice(None, None, -1)
 _ENVIRONMENT, _LIMIT_KEY, _ALWAYS_FITS = memory.ENVIRONMENT, memory.LIMIT_KEY, memory.ALWAYS_FITS
 _METHODS = ("auto", "direct")
 # the C functions, bound once: a module attribute lookup is a noticeable part of a small call
@@ -235,8 +238,8 @@ def _blas_rows(function: str, a: np.ndarray, b: np.ndarray, mode: str) -> np.nda
     return _direct_numpy.numpy_blas_1d(a, b, region)
 
 
-class _Direct2d(NamedTuple):
-    """A small 2-D direct call as the planner sees it (:func:`_direct_2d`)."""
+class _DirectCall(NamedTuple):
+    """A small N-D direct call as the planner sees it (:func:`_direct_call`)."""
 
     a: np.ndarray  # the planner's operands: in1 and in2 in the computing dtype, in2 reversed
     b: np.ndarray  # (and conjugated) for a correlation, swapped where 'valid' swaps them
@@ -248,40 +251,40 @@ class _Direct2d(NamedTuple):
 
 
 @functools.lru_cache(maxsize=256)  # a loop of small calls asks for the same few shapes
-def _shapes_2d(
-    s1: tuple[int, int], s2: tuple[int, int], mode: str, centre_up: bool, fill: bool
-) -> tuple[tuple[tuple[int, int], tuple[int, int]], bool, int, int] | None:
-    """What a small 2-D direct call's shapes decide: its region (in the planner's order of
+def _direct_shapes(
+    s1: tuple[int, ...], s2: tuple[int, ...], mode: str, centre_up: bool, fill: bool
+) -> tuple[tuple[tuple[int, int], ...], bool, int, int] | None:
+    """What a small N-D direct call's shapes decide: its region (in the planner's order of
     the inputs), whether 'valid' swaps them, the terms per output and the elements the
     general path's memory estimate counts (result, window, scratch, output and input
     copies); None for empty inputs, 'valid' with neither input the larger, and calls with
     the work of threads."""
     if 0 in s1 or 0 in s2:
         return None
-    ordered = _valid_order(s1, s2, (0, 1), mode)
+    ordered = _valid_order(s1, s2, tuple(range(len(s1))), mode)
     if ordered is None:
         return None
     s1, s2, swapped = ordered
-    region = (
-        windows.axis_window(s1[0], s2[0], mode, centre_up=centre_up),
-        windows.axis_window(s1[1], s2[1], mode, centre_up=centre_up),
-    )
-    outputs = region[0][1] * region[1][1]
-    window = (region[0][1] + s2[0] - 1) * (region[1][1] + s2[1] - 1)
-    taps = min(s1[0], s2[0]) * min(s1[1], s2[1]) if fill else s2[0] * s2[1]
+    region = tuple(windows.axis_window(n, k, mode, centre_up=centre_up) for n, k in zip(s1, s2))
+    outputs = math.prod(length for _, length in region)
+    window = math.prod(length + k - 1 for (_, length), k in zip(region, s2))
+    taps = math.prod(map(min, s1, s2)) if fill else math.prod(s2)
     if outputs * taps >= _direct_numpy.PARALLEL_WORK:
         return None  # threads: not a small call
-    return region, swapped, taps, 4 * outputs + window + s1[0] * s1[1] + s2[0] * s2[1]
+    return region, swapped, taps, 4 * outputs + window + math.prod(s1) + math.prod(s2)
 
 
-def _direct_2d(
+def _direct_call(
     function: str, in1: Any, in2: Any, mode: Any, boundary: Any, fillvalue: Any, method: Any
-) -> _Direct2d | None:
-    """The checks that both 2-D fast paths share, and the call's operands, or None when the
-    call needs the general path (module docstring)."""
+) -> _DirectCall | None:
+    """The checks that both N-D fast paths share, and the call's operands, or None when the
+    call needs the general path (module docstring): inputs of the same rank, 2-D for
+    convolve2d/correlate2d and at least 2-D for convolve/correlate."""
     if type(method) is not str or method not in _METHODS:
         return None
-    if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != 2 or in2.ndim != 2:
+    if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != in2.ndim or in1.ndim < 2:
+        return None
+    if in1.ndim != 2 and function in _FUNCTIONS_2D:
         return None
     entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
     if entry is None or type(mode) is not str or mode not in _MODES:
@@ -290,7 +293,7 @@ def _direct_2d(
         return None
     if type(fillvalue) not in (int, float) or fillvalue != 0:
         return None  # a nonzero fill extends the input: left to the planner
-    shapes = _shapes_2d(in1.shape, in2.shape, mode, function == "correlate2d", boundary == "fill")
+    shapes = _direct_shapes(in1.shape, in2.shape, mode, function == "correlate2d", boundary == "fill")
     if shapes is None:
         return None
     region, swapped, taps, elements = shapes
@@ -307,24 +310,25 @@ def _direct_2d(
     a = in1 if in1.dtype is compute else in1.astype(compute)
     b = in2 if in2.dtype is compute else in2.astype(compute)
     if function in ("correlate2d", "correlate"):
-        b = b[::-1, ::-1].conj() if kind == "c" else b[::-1, ::-1]
+        b = b[(_REVERSED,) * b.ndim]
+        b = b.conj() if kind == "c" else b
     if swapped:
         a, b = b, a
-    return _Direct2d(a, b, region, taps, compute, validation.BOUNDARIES[boundary], float_exact)
+    return _DirectCall(a, b, region, taps, compute, validation.BOUNDARIES[boundary], float_exact)
 
 
-def _auto_is_direct(call: _Direct2d, kernel: tuple[int, ...], factors: list | None) -> bool:
+def _auto_is_direct(call: _DirectCall, kernel: tuple[int, ...], factors: list | None) -> bool:
     """Whether the planner surely picks 'direct' under method='auto': its direct cost
     (:func:`convalg.signal._plan.estimate_costs`, for finite data: a non-finite call is
     sent back to it) is at most the cheaper transform's
     (:func:`convalg.signal._plan.cheapest_transform`, a lower bound of a certified one's
     for exact integers) where both axes are convolved, else below the fixed cost of any
     transform."""
-    lengths = (call.region[0][1], call.region[1][1])
+    lengths = tuple(length for _, length in call.region)
     taps = _direct.taps_cost(kernel, factors)
     complex_data = call.compute.kind == "c"
     slab_work = None if factors is not None else _direct_numpy.one_slab_work(kernel, lengths, finite=True)
-    cost = _choose.direct_cost(lengths[0] * lengths[1], taps, False, complex_data=complex_data, slab_work=slab_work)
+    cost = _choose.direct_cost(math.prod(lengths), taps, False, complex_data=complex_data, slab_work=slab_work)
     if cost < _choose.FFT_CALL:
         return True
     s1, s2 = call.a.shape, call.b.shape
@@ -333,24 +337,24 @@ def _auto_is_direct(call: _Direct2d, kernel: tuple[int, ...], factors: list | No
     return cost <= cheapest_transform(s1, s2, call.region, complex_data)
 
 
-def direct_2d(
+def direct_nd(
     function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
 ) -> np.ndarray | Recipe | None:
-    """A small 2-D direct call's result (:func:`convolve_2d`), else its recipe
-    (:func:`recipe_2d`), else None: the two 2-D fast paths after one set of checks."""
-    call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
+    """A small N-D direct call's result (:func:`convolve_nd`), else its recipe
+    (:func:`recipe_nd`), else None: the two N-D fast paths after one set of checks."""
+    call = _direct_call(function, in1, in2, mode, boundary, fillvalue, method)
     if call is None:
         return None
     out = _engine_result(call, method)
     return out if out is not None else _recipe(call, function, in1, in2, method)
 
 
-def convolve_2d(
+def convolve_nd(
     function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
 ) -> np.ndarray | None:
-    """The result of a small 2-D ``function`` call (the functions of :func:`recipe_2d`) with
+    """The result of a small N-D ``function`` call (the functions of :func:`recipe_nd`) with
     the zero boundary, from NumPy's direct engine without a recipe, or None for a call that
-    needs one (:func:`recipe_2d`) or the general path.
+    needs one (:func:`recipe_nd`) or the general path.
 
     The planner's recipe for such a call is known: the engine
     (:func:`convalg.signal._direct_numpy.numpy_nd`) runs on the same operands, as one
@@ -362,28 +366,30 @@ def convolve_2d(
     Finite data is the engine's condition; as on the 1-D path the output is checked instead
     of the inputs, and any non-finite result is left to the general path.
     """
-    call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
+    call = _direct_call(function, in1, in2, mode, boundary, fillvalue, method)
     return None if call is None else _engine_result(call, method)
 
 
 def _no_zero_row(kernel: np.ndarray) -> bool:
-    """Whether every row of a 2-D kernel has a nonzero tap: then the engine skips no row
-    (it may skip zero rows for finite data), so a NaN or Inf in the window reaches an output
-    on the fast path as on the general one."""
-    return _count_nonzero(kernel) == kernel.size or all(_count_nonzero(row) for row in kernel)
+    """Whether every row of an N-D kernel (all but its last index fixed) has a nonzero tap:
+    then the engine skips no row (it may skip zero rows for finite data), so a NaN or Inf
+    in the window reaches an output on the fast path as on the general one."""
+    if _count_nonzero(kernel) == kernel.size:
+        return True
+    return all(_count_nonzero(row) for row in kernel.reshape(-1, kernel.shape[-1]))
 
 
-def _engine_result(call: _Direct2d, method: str) -> np.ndarray | None:
+def _engine_result(call: _DirectCall, method: str) -> np.ndarray | None:
     if call.boundary != "fill":
         return None
     a, b = (call.b, call.a) if call.b.size > call.a.size else (call.a, call.b)  # the engine's swap
-    lengths = (call.region[0][1], call.region[1][1])
+    lengths = tuple(length for _, length in call.region)
     if method == "auto" and not _auto_is_direct(call, b.shape, None):
         return None
     spread = _direct_numpy.spread_pays(b.shape, lengths)
     if not spread and not (_no_zero_row(b) and separable_factors(a, b, call.compute) is None):
         return None  # separable passes, or a row of zero taps the engine may skip: the recipe
-    if call.float_exact and lengths[0] * lengths[1] * call.taps >= _FLOAT_WORK_1D:
+    if call.float_exact and math.prod(lengths) * call.taps >= _FLOAT_WORK_1D:
         # exact in float64 (as execute computes them), faster from this work on
         a, b = a.astype(np.float64), b.astype(np.float64)
     if spread:
@@ -400,28 +406,28 @@ def _engine_result(call: _Direct2d, method: str) -> np.ndarray | None:
     return None  # overflow or non-finite data: the general path decides
 
 
-def recipe_2d(
+def recipe_nd(
     function: str, in1: Any, in2: Any, mode: Any, boundary: Any = "fill", fillvalue: Any = 0, method: Any = "direct"
 ) -> Recipe | None:
-    """The general planner's recipe for a small 2-D float ``function`` call, or None when
+    """The general planner's recipe for a small direct ``function`` call, or None when
     the call needs the general path (module docstring).
 
-    ``function`` is 'convolve2d' or 'correlate2d', or 'convolve' or 'correlate' on 2-D
-    inputs (boundary 'fill' with zero fill, their only boundary). Those take ``method``:
-    'auto' is taken only where the modelled direct cost is below the fixed cost of any
-    transform, so that the planner is sure to pick 'direct' too.
+    ``function`` is 'convolve2d' or 'correlate2d' (2-D inputs), or 'convolve' or
+    'correlate' on inputs of two or more dimensions (boundary 'fill' with zero fill, their
+    only boundary). Those take ``method``: 'auto' is taken only where the modelled direct
+    cost is at most every transform's, so that the planner is sure to pick 'direct' too.
     """
-    call = _direct_2d(function, in1, in2, mode, boundary, fillvalue, method)
+    call = _direct_call(function, in1, in2, mode, boundary, fillvalue, method)
     return None if call is None else _recipe(call, function, in1, in2, method)
 
 
-def _recipe(call: _Direct2d, function: str, in1: np.ndarray, in2: np.ndarray, method: str) -> Recipe | None:
+def _recipe(call: _DirectCall, function: str, in1: np.ndarray, in2: np.ndarray, method: str) -> Recipe | None:
     a, b, compute = call.a, call.b, call.compute
     if compute.kind != "i" and not _sums_stay_finite(a, b, compute, call.taps):
         return None
     rule = _dtypes.convolve_rule(in1.dtype, in2.dtype)
     plan = Plan(method="direct", terms=call.taps, fft_shape=None, overlaps=1, dtype=rule.result, exact=rule.exact)
-    axes = tuple(ax for ax in (0, 1) if in1.shape[ax] != 1 and in2.shape[ax] != 1)
+    axes = tuple(ax for ax in range(in1.ndim) if in1.shape[ax] != 1 and in2.shape[ax] != 1)
     fill = 0.0 if call.boundary == "fill" else 0
     recipe = Recipe(plan, function, numpy_namespace, a, b, rule, axes, call.region, call.boundary, fill)
     recipe.float_exact = call.float_exact

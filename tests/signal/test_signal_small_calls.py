@@ -216,7 +216,7 @@ def test_small_2d_integer_calls_are_exact_on_the_fast_path(dtypes, function, bou
     b[0, 0] = max(np.iinfo(dtypes[1]).min, -(2**20))  # 12 * 2**31 * 2**20 < 2**63: provably fits
     kwargs = {"mode": mode} | ({"boundary": boundary} if function.endswith("2d") else {})
     extra = {"boundary": boundary} if function.endswith("2d") else {"method": "direct"}
-    recipe = _fast.recipe_2d(function, a, b, mode, **extra)
+    recipe = _fast.recipe_nd(function, a, b, mode, **extra)
     assert recipe is not None and recipe.plan == plan(
         function, a, b, **kwargs, **({} if function.endswith("2d") else {"method": "direct"})
     )
@@ -342,7 +342,7 @@ def test_flat_accumulation_equals_the_generic_shifted_accumulation(shape, data, 
 def _general_2d(function, a, b, **kwargs):
     """The result of the general path alone for 2-D calls."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_fast, "direct_2d", lambda *args, **kwargs: None)
+        patch.setattr(_fast, "direct_nd", lambda *args, **kwargs: None)
         return getattr(convalg, function)(a, b, **kwargs)
 
 
@@ -415,7 +415,7 @@ def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, 
     np.testing.assert_array_equal(out, general)  # NaN where the general path has NaN
     np.testing.assert_array_equal(a, a_before)
     np.testing.assert_array_equal(b, b_before)
-    taken = _fast.recipe_2d(function, a, b, mode, boundary, fillvalue) is not None
+    taken = _fast.recipe_nd(function, a, b, mode, boundary, fillvalue) is not None
     finite = np.isfinite(a).all() and np.isfinite(b).all()
     moderate = finite and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
     assert not taken or (finite and fillvalue == 0), "the fast path takes only finite calls with a zero fill"
@@ -457,7 +457,7 @@ def test_2d_inputs_of_the_nd_functions_take_the_planners_recipe(dtype, shapes, d
     out, general = results
     np.testing.assert_array_equal(out, general)
     assert out.dtype == general.dtype
-    recipe = _fast.recipe_2d(function, a, b, mode, method=method)
+    recipe = _fast.recipe_nd(function, a, b, mode, method=method)
     finite = np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
     if recipe is not None:
         assert recipe.plan == plan(function, a, b, **kwargs)
@@ -467,12 +467,49 @@ def test_2d_inputs_of_the_nd_functions_take_the_planners_recipe(dtype, shapes, d
         check(function, a, b, out, **kwargs)
 
 
+@given(
+    dtype=st.sampled_from(DTYPES + [np.int64, np.uint8]),
+    shapes=st.lists(st.tuples(st.integers(1, 7), st.integers(1, 4)), min_size=3, max_size=4),
+    data=st.data(),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    method=st.sampled_from(["auto", "direct"]),
+    function=st.sampled_from(["convolve", "correlate"]),
+    layout=st.sampled_from(["plain", "strided", "fortran"]),
+)
+def test_3d_and_4d_inputs_take_the_planners_recipe_or_its_engine(dtype, shapes, data, mode, method, function, layout):
+    """convolve/correlate on small 3-D and 4-D inputs: the fast path's values are the
+    general path's to the last bit (the same engine on the same operands), its recipe is
+    the planner's plan, and NaN, Inf and overflowing sums go to the general path."""
+    s1, s2 = tuple(n for n, _ in shapes), tuple(k for _, k in shapes)
+    if np.dtype(dtype).kind in "iu":
+        info = np.iinfo(dtype)
+        elements = st.integers(int(max(info.min, -(2**26))), int(min(info.max, 2**26)))  # sums fit int64
+    else:
+        elements = _values(dtype)
+    a = _layout(data.draw(hnp.arrays(dtype, s1, elements=elements)), layout)
+    b = _layout(data.draw(hnp.arrays(dtype, s2, elements=elements)), layout)
+    kwargs = {"mode": mode, "method": method}
+    if (results := _fast_and_general_2d(function, a, b, kwargs)) is None:
+        return
+    out, general = results
+    np.testing.assert_array_equal(out, general)
+    assert out.dtype == general.dtype
+    recipe = _fast.recipe_nd(function, a, b, mode, method=method)
+    if recipe is not None:
+        assert recipe.plan == plan(function, a, b, **kwargs)
+    finite = np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
+    if finite and method == "direct":
+        assert _fast.direct_nd(function, a, b, mode, method=method) is not None, "left to the planner"
+    if finite:
+        check(function, a, b, out, **kwargs)
+
+
 def test_auto_is_left_to_the_planner_where_a_transform_may_be_cheaper():
     rng = np.random.default_rng(5)
     a, b = rng.standard_normal((64, 64)), rng.standard_normal((15, 15))
     assert plan("convolve", a, b).method == "fft"  # the planner's pick: not the fast path's to make
-    assert _fast.recipe_2d("convolve", a, b, "full", method="auto") is None
-    recipe = _fast.recipe_2d("convolve", a, b, "full", method="direct")
+    assert _fast.recipe_nd("convolve", a, b, "full", method="auto") is None
+    recipe = _fast.recipe_nd("convolve", a, b, "full", method="direct")
     assert recipe is not None and recipe.plan == plan("convolve", a, b, method="direct")
     np.testing.assert_array_equal(
         convalg.convolve(a, b, method="direct"), _general_2d("convolve", a, b, method="direct")
@@ -497,7 +534,7 @@ def test_auto_takes_the_2d_fast_path_only_where_the_planner_picks_direct(shapes,
         a, b = a + 1j * rng.standard_normal(shapes[:2]), b - 1j * rng.standard_normal(shapes[2:])
     if mode == "valid" and not (shapes[0] >= shapes[2] and shapes[1] >= shapes[3]):
         return  # neither is the larger on both axes: an error on either path
-    fast = _fast.direct_2d(function, a, b, mode, method="auto")
+    fast = _fast.direct_nd(function, a, b, mode, method="auto")
     if fast is None:
         return
     assert plan(function, a, b, mode=mode).method == "direct"
@@ -509,12 +546,12 @@ def test_the_2d_calls_take_the_fast_path_and_agree_with_plan():
     rng = np.random.default_rng(7)
     a, b = rng.standard_normal((64, 64)), rng.standard_normal((3, 3))
     for boundary in ("fill", "wrap", "symm"):
-        recipe = _fast.recipe_2d("convolve2d", a, b, "same", boundary, 0)
+        recipe = _fast.recipe_nd("convolve2d", a, b, "same", boundary, 0)
         assert recipe is not None
         p = plan("convolve2d", a, b, mode="same", boundary=boundary)
         assert recipe.plan == p
     sobel = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])
-    recipe = _fast.recipe_2d("convolve2d", a, sobel, "same", "fill", 0)
+    recipe = _fast.recipe_nd("convolve2d", a, sobel, "same", "fill", 0)
     assert recipe is not None and recipe.factors is not None  # separable, as the planner has it
     out = convalg.convolve2d(a, sobel, mode="same")
     np.testing.assert_array_equal(out, _general_2d("convolve2d", a, sobel, mode="same"))
@@ -537,7 +574,7 @@ def test_the_2d_calls_take_the_fast_path_and_agree_with_plan():
     ],
 )
 def test_everything_else_takes_the_general_path_in_2d(inputs):
-    assert _fast.recipe_2d("convolve2d", *inputs, "full", "fill", 0) is None
+    assert _fast.recipe_nd("convolve2d", *inputs, "full", "fill", 0) is None
 
 
 def test_the_memory_guard_holds_on_the_2d_fast_path(monkeypatch):
@@ -839,7 +876,7 @@ def test_spread_correlation_is_the_generic_shifted_accumulation(shape, data, dty
 @pytest.mark.parametrize(("shape", "kshape"), [((8, 8), (3, 3)), ((3, 40), (2, 5)), ((2, 2), (5, 4))])
 def test_tiny_2d_calls_are_one_correlation_and_the_planners_values(dtype, function, shape, kshape):
     """The tiny 2-D calls of the scan (and a kernel larger than the input) take
-    :func:`_fast.convolve_2d`, to the last bit the general path's values (the same engine
+    :func:`_fast.convolve_nd`, to the last bit the general path's values (the same engine
     on the same operands: a separable kernel is not factored there either), within the
     oracle's bound; a NaN sends the call to the general path, which keeps it local."""
     rng = np.random.default_rng(sum(shape) + sum(kshape))
@@ -854,14 +891,14 @@ def test_tiny_2d_calls_are_one_correlation_and_the_planners_values(dtype, functi
             if (results := _fast_and_general_2d(function, a, kernel, kwargs)) is None:
                 continue  # 'valid' with neither input the larger: the same error, checked
             out, general = results
-            taken = _fast.convolve_2d(function, a, kernel, mode) is not None
+            taken = _fast.convolve_nd(function, a, kernel, mode) is not None
             assert taken or shape != (8, 8), "a tiny call left to the planner"
             np.testing.assert_array_equal(out, general)
             assert out.dtype == general.dtype and out.flags.c_contiguous and out.flags.writeable
             check(function, a, kernel, out, **kwargs)
     if np.dtype(dtype).kind in "fc":
         a[1, 1] = np.nan
-        assert _fast.convolve_2d(function, a, b, "full") is None
+        assert _fast.convolve_nd(function, a, b, "full") is None
         out = getattr(convalg, function)(a, b)
         np.testing.assert_array_equal(np.isnan(out), np.isnan(_general_2d(function, a, b)))
         assert not np.isnan(out).all(), "the NaN stays where its window reaches"
@@ -881,4 +918,20 @@ def test_a_nan_only_a_zero_kernel_row_meets_stays_where_the_general_path_puts_it
         a[corner] = np.nan
         out = getattr(convalg, function)(a, kernel, mode="valid")
         np.testing.assert_array_equal(np.isnan(out), np.isnan(_general_2d(function, a, kernel, mode="valid")))
-    assert _fast.convolve_2d(function, rng.standard_normal((32, 32)), kernel, "valid") is None
+    assert _fast.convolve_nd(function, rng.standard_normal((32, 32)), kernel, "valid") is None
+
+
+@pytest.mark.parametrize("function", ["convolve", "correlate"])
+@pytest.mark.parametrize("zero_row", [(0, 0), (2, 1)])
+def test_a_nan_only_a_zero_row_of_a_3d_kernel_meets_stays_where_the_general_path_puts_it(function, zero_row):
+    """The same for a 3-D kernel, whose rows are its 1-D lines along the last axis: one
+    zero line (not a whole zero plane) is what the engine may skip."""
+    rng = np.random.default_rng(sum(zero_row))
+    kernel = rng.standard_normal((3, 3, 3))
+    kernel[zero_row] = 0.0
+    for corner in ((0, 0, 0), (-1, -1, -1)):
+        a = rng.standard_normal((12, 12, 12))
+        a[corner] = np.nan
+        out = getattr(convalg, function)(a, kernel, mode="valid")
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(_general_2d(function, a, kernel, mode="valid")))
+    assert _fast.convolve_nd(function, rng.standard_normal((12, 12, 12)), kernel, "valid") is None
