@@ -450,7 +450,13 @@ def test_2d_inputs_of_the_nd_functions_take_the_planners_recipe(dtype, shapes, d
     else:
         a = data.draw(hnp.arrays(dtype, shapes[:2], elements=_values(dtype)))
         b = data.draw(hnp.arrays(dtype, shapes[2:], elements=_values(dtype)))
-    a, b = _layout(a, layout), _layout(b, layout)
+    _assert_the_fast_call_is_the_planners(function, _layout(a, layout), _layout(b, layout), mode, method)
+
+
+def _assert_the_fast_call_is_the_planners(function, a, b, mode, method):
+    """The N-D functions' fast call gives the general path's values and dtype, its recipe
+    is the planner's plan, a finite small call with method='direct' is not left to the
+    planner, and the values are within the bound of that plan."""
     kwargs = {"mode": mode, "method": method}
     if (results := _fast_and_general_2d(function, a, b, kwargs)) is None:
         return
@@ -488,20 +494,7 @@ def test_3d_and_4d_inputs_take_the_planners_recipe_or_its_engine(dtype, shapes, 
         elements = _values(dtype)
     a = _layout(data.draw(hnp.arrays(dtype, s1, elements=elements)), layout)
     b = _layout(data.draw(hnp.arrays(dtype, s2, elements=elements)), layout)
-    kwargs = {"mode": mode, "method": method}
-    if (results := _fast_and_general_2d(function, a, b, kwargs)) is None:
-        return
-    out, general = results
-    np.testing.assert_array_equal(out, general)
-    assert out.dtype == general.dtype
-    recipe = _fast.recipe_nd(function, a, b, mode, method=method)
-    if recipe is not None:
-        assert recipe.plan == plan(function, a, b, **kwargs)
-    finite = np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
-    if finite and method == "direct":
-        assert _fast.direct_nd(function, a, b, mode, method=method) is not None, "left to the planner"
-    if finite:
-        check(function, a, b, out, **kwargs)
+    _assert_the_fast_call_is_the_planners(function, a, b, mode, method)
 
 
 def test_auto_is_left_to_the_planner_where_a_transform_may_be_cheaper():
