@@ -89,7 +89,10 @@ _MAX_TAPS = 15
 _SMALL_TRANSFORM = _fft.PARALLEL_LENGTH
 _MAX_TRANSFORM = 1 << 22
 #: Multiply-adds below which 1-D 'auto' is sure to be direct on one thread: the modelled
-#: direct cost stays below ``FFT_CALL`` (with a margin for the rounding of the model's sum).
+#: direct cost stays below ``FFT_CALL`` (with a margin for the rounding of the model's sum);
+#: from there to ``_PARALLEL_WORK`` (threads) the planner's costs decide
+#: (:func:`_auto_is_direct_1d`).
+_PARALLEL_WORK = _direct_numpy.PARALLEL_WORK
 _MAX_WORK_1D = min(
     _direct_numpy.PARALLEL_WORK, int(0.99 * (_choose.FFT_CALL - _choose.DIRECT_1D_CALL) / _choose.DIRECT_1D_MAC)
 )
@@ -156,7 +159,8 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
         return None
     n1, n2 = len(in1), len(in2)
     taps = n2 if n2 < n1 else n1  # noqa: FURB136 (min() is a call: a tenth of the checks here)
-    if taps == 0 or (n1 + n2 - 1) * taps >= _MAX_WORK_1D:
+    work = (n1 + n2 - 1) * taps
+    if taps == 0 or work >= _PARALLEL_WORK:
         return None
     entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
     if entry is None:
@@ -167,14 +171,18 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     nbytes = 8 * (n1 + n2) * compute.itemsize
     if (_ENVIRONMENT is None or nbytes >= _ALWAYS_FITS or _LIMIT_KEY in _ENVIRONMENT) and not memory.fits(nbytes):
         return None
+    in_floats = False  # exact integer sums in float64
     if kind == "i":
-        in_floats = _integer_sums(in1, in2, compute, taps)
-        if in_floats is None:
+        sums = _integer_sums(in1, in2, compute, taps)
+        if sums is None:
             return None  # a sum might not fit int64: the planner's range analysis decides
-        if in_floats and (n1 + n2) * taps >= _FLOAT_WORK_1D:
-            # exact in float64, whose loop (and BLAS rows, as the planner's blas_allowed has
-            # it) is faster than NumPy's integer one from this work
-            return _other_1d(function, in1.astype(np.float64), in2.astype(np.float64), mode, "f").astype(compute)
+        in_floats = sums
+    if work >= _MAX_WORK_1D and method == "auto" and not _auto_is_direct_1d(n1, n2, mode, kind, in_floats):
+        return None  # a transform may be cheaper: the planner decides
+    if in_floats and (n1 + n2) * taps >= _FLOAT_WORK_1D:
+        # exact in float64, whose loop (and BLAS rows, as the planner's blas_allowed has it)
+        # is faster than NumPy's integer one from this work
+        return _other_1d(function, in1.astype(np.float64), in2.astype(np.float64), mode, "f").astype(compute)
     if converted:
         a, b = in1, in2
     else:
@@ -190,6 +198,24 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     if kind == "i" or _count_nonzero(_isfinite(out)) == len(out):
         return out
     return None  # overflow or non-finite data: the general path decides
+
+
+@functools.lru_cache(maxsize=256)  # a loop of calls asks for the same few shapes
+def _auto_is_direct_1d(n1: int, n2: int, mode: str, kind: str, float_exact: bool) -> bool:
+    """Whether the planner surely picks 'direct' for a 1-D call of finite data (a
+    non-finite output is sent back to it) under method='auto' with more work than
+    ``_MAX_WORK_1D``: its direct cost (:func:`convalg.signal._plan.estimate_costs`: NumPy's
+    loop, or the BLAS rows for floats and exact float64 integer sums) is at most the
+    cheaper transform's (:func:`convalg.signal._plan.cheapest_transform`, a lower bound of
+    a certified one's for exact integers). An input of length 1 is no convolved axis for
+    the planner (its transforms are then a product): left to it."""
+    if n1 == 1 or n2 == 1:
+        return False
+    s1, s2 = ((n2,), (n1,)) if mode == "valid" and n2 > n1 else ((n1,), (n2,))  # the planner's order
+    region = (windows.axis_window(s1[0], s2[0], mode),)
+    blas = kind in "fc" or float_exact
+    cost = _choose.direct_cost(region[0][1], min(n1, n2), numpy_1d=True, blas=blas)
+    return cost <= cheapest_transform(s1, s2, region, kind == "c", exact_1d=kind == "i")
 
 
 def _other_1d(function: str, a: np.ndarray, b: np.ndarray, mode: str, kind: str) -> np.ndarray:

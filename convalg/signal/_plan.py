@@ -334,12 +334,18 @@ def auto_blocks(
 
 @functools.lru_cache(maxsize=256)  # a loop of small calls asks for the same few shapes
 def cheapest_transform(
-    s1: tuple[int, ...], s2: tuple[int, ...], region: tuple[tuple[int, int], ...], complex_data: bool
+    s1: tuple[int, ...],
+    s2: tuple[int, ...],
+    region: tuple[tuple[int, int], ...],
+    complex_data: bool,
+    exact_1d: bool = False,
 ) -> float:
     """The modelled seconds (:func:`estimate_costs`) of the cheaper of 'fft' and 'oa' under
-    method='auto' for a floating call convolved along every axis, with inputs of shapes
-    ``s1`` and ``s2`` in the planner's order and the output ``region``: what a direct cost
-    must stay below for 'auto' to pick 'direct'.
+    method='auto' for a call convolved along every axis, with inputs of shapes ``s1`` and
+    ``s2`` in the planner's order and the output ``region`` (``exact_1d``: exact integers
+    along one axis, blocked as :func:`auto_blocks` blocks them): what a direct cost must
+    stay below for 'auto' to pick 'direct'. For exact integers it is a lower bound: a
+    certified transform costs more (:func:`_cheapest_certified`).
 
     Examples
     --------
@@ -348,7 +354,7 @@ def cheapest_transform(
     """
     axes = tuple(range(len(s1)))
     fft_shape = list(_fft.transform_shape(s1, s2, axes, region, real=not complex_data))
-    blocks = auto_blocks(s1, s2, axes, not complex_data)
+    blocks = auto_blocks(s1, s2, axes, not complex_data, exact_1d)
     return min(_transform_costs(1, fft_shape, axes, blocks, complex_data).values())
 
 

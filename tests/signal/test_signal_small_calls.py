@@ -622,8 +622,42 @@ def test_the_1d_work_threshold_is_below_the_cost_models_fft_cost():
     a = np.ones(outputs - taps + 1)
     assert plan("convolve", a, np.ones(taps)).method == "direct"
     assert _fast.convolve_1d("convolve", a, np.ones(taps), "full", "auto") is not None
-    longer = np.ones(_fast._MAX_WORK_1D // taps + 1)
-    assert _fast.convolve_1d("convolve", longer, np.ones(taps), "full", "auto") is None
+    longer = np.ones(_fast._MAX_WORK_1D // taps + 1)  # from here the planner's costs decide
+    taken = _fast.convolve_1d("convolve", longer, np.ones(taps), "full", "auto") is not None
+    assert taken == (plan("convolve", longer, np.ones(taps)).method == "direct")
+
+
+@given(
+    n=st.integers(2_000, 140_000),
+    k=st.integers(2, 400),
+    dtype=st.sampled_from([np.float64, np.float32, np.complex128, np.int64, np.int16]),
+    mode=st.sampled_from(["full", "same", "valid"]),
+    function=st.sampled_from(["convolve", "correlate"]),
+    swap=st.booleans(),
+)
+@example(n=10_000, k=31, dtype=np.float64, mode="full", function="convolve", swap=False)  # direct, BLAS rows
+@example(n=20_000, k=400, dtype=np.float64, mode="full", function="convolve", swap=False)  # a transform
+@example(n=200_000, k=1, dtype=np.float64, mode="same", function="convolve", swap=False)  # no convolved axis
+def test_medium_1d_auto_calls_take_the_fast_path_only_where_the_planner_picks_direct(n, k, dtype, mode, function, swap):
+    """Between the fast path's work threshold and the work of threads, method='auto' is
+    computed on the fast path exactly where the planner's plan is 'direct' (its costs,
+    BLAS rows and certified transforms included), with the general path's values."""
+    if (n + k - 1) * min(n, k) >= 1 << 21:
+        k = max(1, (1 << 21) // (n + k) - 1)
+    rng = np.random.default_rng([n, k])
+    a, b = rng.standard_normal(n), rng.standard_normal(k)
+    if np.dtype(dtype).kind in "iu":
+        a, b = rng.integers(-(2**12), 2**12, n), rng.integers(-(2**12), 2**12, k)
+    elif np.dtype(dtype).kind == "c":
+        a, b = a + 1j * rng.standard_normal(n), b - 1j
+    a, b = a.astype(dtype), b.astype(dtype)
+    if swap:
+        a, b = b, a
+    fast = _fast.convolve_1d(function, a, b, mode, "auto")
+    if fast is None:
+        return
+    assert plan(function, a, b, mode=mode).method == "direct"
+    np.testing.assert_array_equal(fast, _general(function, a, b, mode=mode))
 
 
 @given(n=st.integers(1, 80), k=st.integers(1, 20), data=st.data(), dtype=st.sampled_from(DTYPES + [np.int64]))
