@@ -88,10 +88,10 @@ def blas_1d_cost(outputs: int, taps: int) -> float:
 
 
 def correlate_1d_cost(outputs: int, taps: int) -> float:
-    """Modelled seconds of numpy.correlate of floating data with more than ``SHORT_TAPS``
-    taps: a dot product per output. (:func:`direct_cost` keeps the plain per-multiply-add
-    rule, with which the transforms' crossover and the small-call fast path's threshold
-    were set: it overestimates long kernels, whose transforms are cheaper still.)"""
+    """Modelled seconds of numpy.correlate of real floating data with more than
+    ``SHORT_TAPS`` taps: a dot product per output. :func:`direct_cost` takes it where it is
+    below the plain per-multiply-add rule (long kernels), so that the small-call fast
+    path's threshold, set by that rule, still bounds the direct cost."""
     return DIRECT_1D_CALL + outputs * (DOT_CALL + taps * DOT_MAC)
 
 
@@ -117,7 +117,11 @@ def direct_cost(
         return DIRECT_ND_CALL + (calls * DIRECT_ROW_CALL + macs * DIRECT_1D_MAC) * factor
     if numpy_1d:
         plain = DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
-        return min(plain, blas_1d_cost(outputs, taps)) if blas and taps >= 16 else plain
+        if not blas:
+            return plain
+        if not complex_data:  # a long real kernel: numpy.correlate's dot products
+            plain = min(plain, correlate_1d_cost(outputs, taps))
+        return min(plain, blas_1d_cost(outputs, taps)) if taps >= 16 else plain
     slabs = -(-outputs // SLAB)
     return taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT) * (COMPLEX_DIRECT if complex_data else 1.0)
 

@@ -214,7 +214,7 @@ def _auto_is_direct_1d(n1: int, n2: int, mode: str, kind: str, float_exact: bool
     s1, s2 = ((n2,), (n1,)) if mode == "valid" and n2 > n1 else ((n1,), (n2,))  # the planner's order
     region = (windows.axis_window(s1[0], s2[0], mode),)
     blas = kind in "fc" or float_exact
-    cost = _choose.direct_cost(region[0][1], min(n1, n2), numpy_1d=True, blas=blas)
+    cost = _choose.direct_cost(region[0][1], min(n1, n2), numpy_1d=True, blas=blas, complex_data=kind == "c")
     return cost <= cheapest_transform(s1, s2, region, kind == "c", exact_1d=kind == "i")
 
 

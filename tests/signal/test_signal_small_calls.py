@@ -638,6 +638,7 @@ def test_the_1d_work_threshold_is_below_the_cost_models_fft_cost():
 @example(n=10_000, k=31, dtype=np.float64, mode="full", function="convolve", swap=False)  # direct, BLAS rows
 @example(n=20_000, k=400, dtype=np.float64, mode="full", function="convolve", swap=False)  # a transform
 @example(n=200_000, k=1, dtype=np.float64, mode="same", function="convolve", swap=False)  # no convolved axis
+@example(n=2000, k=194, dtype=np.complex128, mode="full", function="convolve", swap=False)  # complex: no dot model
 def test_medium_1d_auto_calls_take_the_fast_path_only_where_the_planner_picks_direct(n, k, dtype, mode, function, swap):
     """Between the fast path's work threshold and the work of threads, method='auto' is
     computed on the fast path exactly where the planner's plan is 'direct' (its costs,
