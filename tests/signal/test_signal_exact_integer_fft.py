@@ -392,6 +392,7 @@ def test_centring_terms_alongside_the_inverse_transform(monkeypatch, idle):
     """With an idle core the centring terms are summed in a thread: the same exact result."""
     monkeypatch.setattr(_exact_fft, "workers", lambda: idle)
     monkeypatch.setattr(_exact_fft, "_CENTRING_ASIDE", 0)  # these sizes are summed inline otherwise
+    monkeypatch.setattr(_exact_fft, "_centring_may_pay", lambda *args: True)  # certified uncentred too
     rng = np.random.default_rng(idle)
     a, b = rng.integers(0, 2**12, 9000), rng.integers(0, 2**12, 700)
     assert plan("convolve", a, b, method="fft").certificate.centres != (0, 0)
@@ -537,7 +538,8 @@ def test_prefix_sums_along_every_axis_are_numpys_cumulative_sums(shape):
         assert np.array_equal(_exact_fft._prefix_sums(xp, x, axis), expected)
 
 
-def test_centred_images_wider_than_the_sliced_sums_threshold_are_exact():
+def test_centred_images_wider_than_the_sliced_sums_threshold_are_exact(monkeypatch):
+    monkeypatch.setattr(_exact_fft, "_centring_may_pay", lambda *args: True)  # certified uncentred too
     rng = np.random.default_rng(13)
     image = rng.integers(0, 256, (300, 280)).astype(np.uint8)
     kernel = rng.integers(0, 128, (9, 7)).astype(np.int8)
@@ -561,3 +563,21 @@ def test_a_certified_transform_runs_once():
     np.testing.assert_array_equal(_api.execute(recipe), np.convolve(a, b))
     with pytest.raises(RuntimeError, match="runs once"):
         _api.execute(recipe)
+
+
+@pytest.mark.parametrize(("dtype", "n", "k"), [("uint8", 3000, 3000), ("uint8", 300, 280), ("int16", 2000, 500)])
+def test_inputs_certified_as_they_are_are_not_centred(dtype, n, k):
+    """Centring costs the correction terms' passes: it is skipped where the bound of the
+    inputs as they are, from their sizes and largest magnitudes alone, is below 1/2 (a speed
+    rule: the certificate is still computed from the data), and the result stays exact."""
+    rng = np.random.default_rng(n)
+    info = np.iinfo(dtype)
+    low = max(int(info.min), -(2**10)) if dtype == "int16" else 0
+    a = rng.integers(low, int(info.max) + 1 if dtype == "uint8" else 2**10, n).astype(dtype)
+    b = rng.integers(low, int(info.max) + 1 if dtype == "uint8" else 2**10, k).astype(dtype)
+    executed = plan("convolve", a, b, method="fft")
+    assert executed.certificate.centres == (0, 0) and executed.certificate.limbs == (1, 1)
+    sizes, known = (a.size, b.size), (int(np.abs(a.astype(np.int64)).max()), int(np.abs(b.astype(np.int64)).max()))
+    assert not _exact_fft._centring_may_pay(*sizes, known, executed.fft_shape)
+    assert _exact_fft._centring_may_pay(*sizes, (2**20, 2**20), executed.fft_shape)  # wide values: may
+    assert convalg.convolve(a, b, method="fft").tolist() == np.convolve(a.astype(np.int64), b.astype(np.int64)).tolist()
