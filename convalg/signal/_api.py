@@ -654,7 +654,8 @@ def _direct_engine(recipe: Recipe, a, b, fillvalue, extended: bool, skip: bool):
         )
     if numpy and a.ndim == 1:
         outputs = recipe.region[0][1]
-        if blas_allowed(recipe) and _choose.use_blas_1d(outputs, b.shape[0]):
+        complex_data = recipe.rule.compute.kind == "c"
+        if blas_allowed(recipe) and _choose.use_blas_1d(outputs, b.shape[0], complex_data):
             return _direct_numpy.numpy_blas_1d(a, b, recipe.region)
         return _direct_numpy.numpy_1d(a, b, recipe.region, boundary=recipe.boundary, fillvalue=fillvalue)
     if numpy and recipe.rule.compute.kind != "O" and (recipe.finite or extended):

@@ -15,7 +15,7 @@ seconds as a per-call overhead plus per-operation costs::
                                          (times COMPLEX_ROWS for complex data)
     direct, shifted accumulation:        taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT)
                                          (times COMPLEX_DIRECT for complex data)
-    fft / oa:                            FFT_CALL + FFT_ELEMENT * (work of every transform)
+    fft / oa:                            FFT_CALL (+ OA_CALL) + FFT_ELEMENT * (work of every transform)
 
 ``taps`` is the kernel size, or the sum of its 1-D factors when it is separable (zero taps
 of a finite problem are skipped); ``slabs`` are the cache-sized pieces of
@@ -25,7 +25,7 @@ all: ``_direct_numpy.one_slab_work``), the other backends and larger outputs tap
 The work of an N-D transform is, per axis,
 ``rows * (N log2 N * c(N) + FFT_ROW)`` where ``c(N)`` is 2.5 once a 1-D line of ``N``
 complex values leaves a 512 KiB cache (else 1); three transforms per FFT convolution,
-``2 * blocks + 1`` for overlap-add. Complex data cost twice real data.
+``2 * blocks + 1`` (and ``OA_CALL``) for overlap-add. Complex data cost twice real data.
 
 The constants are medians of timings of the issue's benchmark cases (``benchmarks/
 bench_signal.py`` and per-method timings of each case) on the development machine: a
@@ -53,6 +53,12 @@ DOT_MAC = 8e-11
 BLAS_SETUP = 1.2e-5
 BLAS_CALL = 1.5e-6
 BLAS_MAC = 1.2e-10
+#: complex data: numpy.correlate's seconds per output (a complex dot product) and per
+#: multiply-add (measured 18-23 ns per output up to 24 taps, 41-50 at 32-64, 99 at 256),
+#: and complex BLAS rows against real ones (complex matrix products: four real ones)
+COMPLEX_DOT_CALL = 1.8e-8
+COMPLEX_DOT_MAC = 3e-10
+COMPLEX_BLAS = 4.0
 #: seconds per tap and slab (two NumPy calls), and per output element per tap
 DIRECT_TAP_CALL = 3e-6
 DIRECT_TAP_ELEMENT = 1e-9
@@ -69,6 +75,9 @@ COMPLEX_ROWS = 4.0
 FFT_CALL = 5e-5
 FFT_ELEMENT = 0.3e-9
 FFT_ROW = 64
+#: seconds an overlap-add call takes beyond one FFT call (cutting and padding the blocks,
+#: adding the strips back): measured 1-D, 1000 x 7 and 2000 x 31, 110-120 us against 55-70
+OA_CALL = 5e-5
 #: outputs per slab of the shifted accumulation (``_direct_numpy.numpy_nd``)
 SLAB = 1 << 15
 #: complex data's direct N-D sums against real data's (four real accumulations and their
@@ -76,7 +85,7 @@ SLAB = 1 << 15
 COMPLEX_DIRECT = 2.5
 
 
-def blas_1d_cost(outputs: int, taps: int) -> float:
+def blas_1d_cost(outputs: int, taps: int, complex_data: bool = False) -> float:
     """Modelled seconds of ``_direct_numpy.numpy_blas_1d`` (Toeplitz rows times small matrices)."""
     from convalg.signal._direct_numpy import toeplitz_block
 
@@ -84,20 +93,23 @@ def blas_1d_cost(outputs: int, taps: int) -> float:
     reach = -(-(taps - 1) // block)
     rows = -(-outputs // block)
     calls = (reach + 1) * -(-rows // max(1, (1 << 18) // (block * block) - 1))
-    return DIRECT_1D_CALL + BLAS_SETUP + calls * BLAS_CALL + outputs * (reach + 1) * block * BLAS_MAC
+    products = calls * BLAS_CALL + outputs * (reach + 1) * block * BLAS_MAC
+    return DIRECT_1D_CALL + BLAS_SETUP + products * (COMPLEX_BLAS if complex_data else 1.0)
 
 
-def correlate_1d_cost(outputs: int, taps: int) -> float:
-    """Modelled seconds of numpy.correlate of real floating data with more than
-    ``SHORT_TAPS`` taps: a dot product per output. :func:`direct_cost` takes it where it is
-    below the plain per-multiply-add rule (long kernels), so that the small-call fast
-    path's threshold, set by that rule, still bounds the direct cost."""
+def correlate_1d_cost(outputs: int, taps: int, complex_data: bool = False) -> float:
+    """Modelled seconds of numpy.correlate with more than ``SHORT_TAPS`` taps: a dot product
+    per output. :func:`direct_cost` takes it where it is below the plain per-multiply-add
+    rule (long real kernels), so that the small-call fast path's threshold, set by that
+    rule, still bounds the direct cost."""
+    if complex_data:
+        return DIRECT_1D_CALL + outputs * (COMPLEX_DOT_CALL + taps * COMPLEX_DOT_MAC)
     return DIRECT_1D_CALL + outputs * (DOT_CALL + taps * DOT_MAC)
 
 
-def use_blas_1d(outputs: int, taps: int) -> bool:
+def use_blas_1d(outputs: int, taps: int, complex_data: bool = False) -> bool:
     """Whether the 1-D direct method should run as matrix products rather than numpy.convolve."""
-    return taps >= 16 and blas_1d_cost(outputs, taps) < correlate_1d_cost(outputs, taps)
+    return taps >= 16 and blas_1d_cost(outputs, taps, complex_data) < correlate_1d_cost(outputs, taps, complex_data)
 
 
 def direct_cost(
@@ -119,9 +131,8 @@ def direct_cost(
         plain = DIRECT_1D_CALL + outputs * taps * DIRECT_1D_MAC
         if not blas:
             return plain
-        if not complex_data:  # a long real kernel: numpy.correlate's dot products
-            plain = min(plain, correlate_1d_cost(outputs, taps))
-        return min(plain, blas_1d_cost(outputs, taps)) if taps >= 16 else plain
+        plain = min(plain, correlate_1d_cost(outputs, taps, complex_data))  # long real kernels
+        return min(plain, blas_1d_cost(outputs, taps, complex_data)) if taps >= 16 else plain
     slabs = -(-outputs // SLAB)
     return taps * (slabs * DIRECT_TAP_CALL + outputs * DIRECT_TAP_ELEMENT) * (COMPLEX_DIRECT if complex_data else 1.0)
 
@@ -149,7 +160,7 @@ def oa_cost(batch: int, block_counts: Sequence[int], block_shape: Sequence[int],
     blocks = math.prod(block_counts)
     factor = 2.0 if complex_data else 1.0
     work = batch * (2 * blocks + 1) * transform_work(block_shape)
-    return FFT_CALL + FFT_ELEMENT * factor * work
+    return FFT_CALL + OA_CALL + FFT_ELEMENT * factor * work
 
 
 def cheapest(costs: dict[str, float]) -> str:

@@ -257,7 +257,7 @@ def _blas_rows(function: str, a: np.ndarray, b: np.ndarray, mode: str) -> np.nda
     if mode == "valid" and n2 > n1:
         a, b, n1, n2 = b, a, n2, n1
     region = (windows.axis_window(n1, n2, mode),)
-    if not _choose.use_blas_1d(region[0][1], min(n1, n2)):
+    if not _choose.use_blas_1d(region[0][1], min(n1, n2), a.dtype.kind == "c"):
         return None
     if n2 > n1:
         a, b = b, a

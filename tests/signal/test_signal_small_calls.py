@@ -497,6 +497,19 @@ def test_3d_and_4d_inputs_take_the_planners_recipe_or_its_engine(dtype, shapes, 
     _assert_the_fast_call_is_the_planners(function, a, b, mode, method)
 
 
+def test_complex_1d_direct_sums_are_priced_as_complex_products():
+    """Complex BLAS rows are four real matrix products, and numpy.correlate's complex dot
+    products cost more per output than real ones: priced as real, complex 3000 x 300 ran
+    direct as BLAS rows in 374 us where a transform takes 155 (scipy 289)."""
+    from convalg.signal import _choose
+
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal(3000) + 1j * rng.standard_normal(3000)
+    b = rng.standard_normal(300) + 1j * rng.standard_normal(300)
+    assert plan("convolve", a, b).method != "direct"
+    assert _choose.use_blas_1d(30049, 50) and not _choose.use_blas_1d(30049, 50, complex_data=True)
+
+
 def test_auto_is_left_to_the_planner_where_a_transform_may_be_cheaper():
     rng = np.random.default_rng(5)
     a, b = rng.standard_normal((64, 64)), rng.standard_normal((15, 15))
