@@ -390,7 +390,10 @@ def convolve_nd(
     (:func:`convalg.signal._plan.separable_factors`) and has no row of zero taps (so that no
     row is skipped: every input element of the window meets a nonzero tap in some output).
     Finite data is the engine's condition; as on the 1-D path the output is checked instead
-    of the inputs, and any non-finite result is left to the general path.
+    of the inputs, and any non-finite result is left to the general path. A NaN or Inf
+    outside the window of every kept output ('same' and 'valid' crop) is never read here:
+    the outputs are then finite, within the direct bound, while the general path, which
+    sees data that is not finite, sums them with its generic engine in another order.
     """
     call = _direct_call(function, in1, in2, mode, boundary, fillvalue, method)
     return None if call is None else _engine_result(call, method)

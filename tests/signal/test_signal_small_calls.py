@@ -346,6 +346,23 @@ def _general_2d(function, a, b, **kwargs):
         return getattr(convalg, function)(a, b, **kwargs)
 
 
+def _assert_the_general_paths_values(function, a, b, out, general, kwargs):
+    """``out`` (the fast path's) is ``general`` (the general path's) to the last bit, except
+    where an input holds a NaN or Inf that no kept output reads ('same' and 'valid' crop its
+    window away): the fast engine never reads it, while the general path sums data that is
+    not finite with its generic engine, in another order. Both are then finite where the
+    other is, and within the direct bound of the exact result (found by CI's profile:
+    a (1, 3) * (3, 3) 'same' call with a NaN in the corner, 2.8e-14 apart)."""
+    if (np.isfinite(a).all() and np.isfinite(b).all()) or not np.isfinite(out).all():
+        np.testing.assert_array_equal(out, general)
+        return
+    np.testing.assert_array_equal(np.isfinite(out), np.isfinite(general))
+    clean = [np.where(np.isfinite(x), x, 0) for x in (a, b)]
+    if max(np.abs(x).max() for x in clean) < 1e4:
+        for result in (out, general):
+            check(function, *clean, result, **kwargs)
+
+
 def _fast_and_general_2d(function, a, b, kwargs):
     """``(out, general)``: the call with its fast path and on the general path alone, or None
     when the general path refuses it (then the fast path raises the same, checked here)."""
@@ -399,9 +416,22 @@ def _layout(x, how):
     function="correlate2d",
     layout="plain",
 )  # neither input the larger in every dimension: the general path's ValueError
+@example(
+    dtype=np.float64,
+    shapes=(1, 3, 3, 3),
+    data="nan in the corner",
+    mode="same",
+    boundary="fill",
+    fillvalue=0,
+    function="convolve2d",
+    layout="plain",
+)  # a NaN no kept output reads: finite outputs, summed in another order on the general path
 def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, boundary, fillvalue, function, layout):
     if data is None:
         a, b = np.ones(shapes[:2], dtype), np.ones(shapes[2:], dtype)
+    elif data == "nan in the corner":  # CI's derandomised draw
+        a, b = np.array([[111.0, 1.149999976158142, 1.149999976158142]]), np.full((3, 3), 1.149999976158142)
+        b[0, 0] = np.nan
     else:
         a = data.draw(hnp.arrays(dtype, shapes[:2], elements=_values(dtype)))
         b = data.draw(hnp.arrays(dtype, shapes[2:], elements=_values(dtype)))
@@ -412,7 +442,7 @@ def test_2d_fast_path_gives_the_general_paths_answer(dtype, shapes, data, mode, 
         return
     out, general = results
     assert type(out) is np.ndarray and out.dtype == general.dtype
-    np.testing.assert_array_equal(out, general)  # NaN where the general path has NaN
+    _assert_the_general_paths_values(function, a, b, out, general, kwargs)  # NaN where it has NaN
     np.testing.assert_array_equal(a, a_before)
     np.testing.assert_array_equal(b, b_before)
     taken = _fast.recipe_nd(function, a, b, mode, boundary, fillvalue) is not None
@@ -461,7 +491,7 @@ def _assert_the_fast_call_is_the_planners(function, a, b, mode, method):
     if (results := _fast_and_general_2d(function, a, b, kwargs)) is None:
         return
     out, general = results
-    np.testing.assert_array_equal(out, general)
+    _assert_the_general_paths_values(function, a, b, out, general, kwargs)
     assert out.dtype == general.dtype
     recipe = _fast.recipe_nd(function, a, b, mode, method=method)
     finite = np.isfinite(a).all() and np.isfinite(b).all() and np.abs(a).max() < 1e4 and np.abs(b).max() < 1e4
