@@ -61,8 +61,15 @@ import array_api_compat.numpy as numpy_namespace
 import numpy as np
 
 from convalg._runtime import memory, validation, windows
-from convalg.signal import _choose, _direct, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
-from convalg.signal._plan import Plan, Recipe, cheapest_transform, floats_are_exact, separable_factors
+from convalg.signal import _choose, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
+from convalg.signal._plan import (
+    Plan,
+    Recipe,
+    cheapest_transform,
+    floats_are_exact,
+    numpy_direct_cost,
+    separable_factors,
+)
 from convalg.signal._plan import _check_memory as check_memory
 from convalg.signal._plan import _overlaps as overlaps  # the planner's own rules, as it applies them
 from convalg.signal._plan import _reported_fft_shape as reported_fft_shape
@@ -214,7 +221,7 @@ def _auto_is_direct_1d(n1: int, n2: int, mode: str, kind: str, float_exact: bool
     s1, s2 = ((n2,), (n1,)) if mode == "valid" and n2 > n1 else ((n1,), (n2,))  # the planner's order
     region = (windows.axis_window(s1[0], s2[0], mode),)
     blas = kind in "fc" or float_exact
-    cost = _choose.direct_cost(region[0][1], min(n1, n2), numpy_1d=True, blas=blas, complex_data=kind == "c")
+    cost = numpy_direct_cost((min(n1, n2),), (region[0][1],), None, kind == "c", blas)
     return cost <= cheapest_transform(s1, s2, region, kind == "c", exact_1d=kind == "i")
 
 
@@ -351,10 +358,8 @@ def _auto_is_direct(call: _DirectCall, kernel: tuple[int, ...], factors: list | 
     for exact integers) where both axes are convolved, else below the fixed cost of any
     transform."""
     lengths = tuple(length for _, length in call.region)
-    taps = _direct.taps_cost(kernel, factors)
     complex_data = call.compute.kind == "c"
-    slab_work = None if factors is not None else _direct_numpy.one_slab_work(kernel, lengths, finite=True)
-    cost = _choose.direct_cost(math.prod(lengths), taps, False, complex_data=complex_data, slab_work=slab_work)
+    cost = numpy_direct_cost(kernel, lengths, factors, complex_data, blas=False)
     if cost < _choose.FFT_CALL:
         return True
     s1, s2 = call.a.shape, call.b.shape

@@ -514,17 +514,17 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
     costs: dict[str, float] = {}
     if "direct" in allowed:
         kernel_shape = recipe.b.shape if _size(recipe.b) <= _size(recipe.a) else recipe.a.shape
-        taps = _direct.taps_cost(kernel_shape, recipe.factors)
-        numpy = backends.is_numpy(xp)
-        numpy_1d = numpy and recipe.a.ndim == 1
-        slab_work = None
         extended = recipe.boundary != "fill" or recipe.fillvalue != 0
-        if numpy and recipe.a.ndim > 1 and recipe.factors is None and (recipe.finite or extended):
-            # _direct_numpy.numpy_nd's calls (the generic engine runs where a NaN or Inf must stay local)
-            slab_work = _direct_numpy.one_slab_work(kernel_shape, tuple(n for _, n in recipe.region), recipe.finite)
-        costs["direct"] = _choose.direct_cost(
-            outputs, taps, numpy_1d, blas_allowed(recipe), complex_data, slab_work=slab_work
-        )
+        blas = blas_allowed(recipe)
+        if backends.is_numpy(xp) and (recipe.a.ndim == 1 or recipe.finite or extended):
+            # NumPy's engines (the generic one runs where a NaN or Inf must stay local)
+            lengths = tuple(length for _, length in recipe.region)
+            costs["direct"] = numpy_direct_cost(
+                kernel_shape, lengths, recipe.factors, complex_data, blas, recipe.finite
+            )
+        else:
+            taps = _direct.taps_cost(kernel_shape, recipe.factors)
+            costs["direct"] = _choose.direct_cost(outputs, taps, False, blas, complex_data)
     batch = math.prod(
         max(recipe.a.shape[ax], recipe.b.shape[ax]) for ax in range(recipe.a.ndim) if ax not in recipe.axes
     )
@@ -532,6 +532,28 @@ def estimate_costs(recipe: Recipe, allowed: list[str]) -> dict[str, float]:
     transforms = _transform_costs(batch, fft_shape, recipe.axes, recipe.blocks, complex_data)
     costs.update((method, cost) for method, cost in transforms.items() if method in allowed)
     return costs
+
+
+def numpy_direct_cost(
+    kernel_shape: tuple[int, ...],
+    lengths: tuple[int, ...],
+    factors: Any,
+    complex_data: bool,
+    blas: bool,
+    finite: bool = True,
+) -> float:
+    """Modelled seconds of NumPy's direct engines for an output of ``lengths`` with a
+    kernel of ``kernel_shape`` (separable ``factors``, or None): numpy.correlate or BLAS
+    rows in 1-D (``blas``: :func:`blas_allowed`), else the one-slab correlations of
+    :func:`convalg.signal._direct_numpy.one_slab_work` (the spread kernel only where the
+    data is ``finite``), or tap by tap. The planner (:func:`estimate_costs`) and the
+    small-call fast paths price a call with it alike."""
+    taps = _direct.taps_cost(kernel_shape, factors)
+    outputs = math.prod(lengths)
+    if len(lengths) == 1:
+        return _choose.direct_cost(outputs, taps, True, blas, complex_data)
+    slab_work = None if factors is not None else _direct_numpy.one_slab_work(kernel_shape, lengths, finite)
+    return _choose.direct_cost(outputs, taps, False, complex_data=complex_data, slab_work=slab_work)
 
 
 def _transform_costs(
