@@ -57,6 +57,13 @@ def _wide_unsigned(x) -> bool:
     return dtype.kind == "u" and dtype.itemsize > 1
 
 
+def _direct_fast_path(function: str, in1, in2, mode, boundary="fill", fillvalue=0, method="direct"):
+    """The result of a small direct N-D call on the fast path (:func:`_fast.direct_nd`:
+    the engine's result, or the planner's recipe executed), or None for the general path."""
+    fast = _fast.direct_nd(function, in1, in2, mode, boundary, fillvalue, method)
+    return fast if fast is None or isinstance(fast, np.ndarray) else execute(fast)
+
+
 def _run(function: str, in1, in2, backend, **kwargs):
     """The general path of a public call: dask routing, namespace, plan, execution."""
     if function in _CHUNKED and backends.is_dask(in1, in2):
@@ -130,8 +137,8 @@ def convolve(
     if backend is None:
         if (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
             return out
-        if (fast := _fast.direct_nd("convolve", in1, in2, mode, method=method)) is not None:
-            return fast if isinstance(fast, np.ndarray) else execute(fast)
+        if (out := _direct_fast_path("convolve", in1, in2, mode, method=method)) is not None:
+            return out
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
 
@@ -170,8 +177,8 @@ def correlate(
     if backend is None:
         if (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
             return out
-        if (fast := _fast.direct_nd("correlate", in1, in2, mode, method=method)) is not None:
-            return fast if isinstance(fast, np.ndarray) else execute(fast)
+        if (out := _direct_fast_path("correlate", in1, in2, mode, method=method)) is not None:
+            return out
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
 
@@ -260,8 +267,8 @@ def _boundary_function(name: str, doc: str) -> Callable[..., Array]:
         *,
         backend: Backend = None,
     ) -> Array:
-        if backend is None and (fast := _fast.direct_nd(name, in1, in2, mode, boundary, fillvalue)) is not None:
-            return fast if isinstance(fast, np.ndarray) else execute(fast)
+        if backend is None and (out := _direct_fast_path(name, in1, in2, mode, boundary, fillvalue)) is not None:
+            return out
         return _run(name, in1, in2, backend, mode=mode, boundary=boundary, fillvalue=fillvalue)
 
     function.__name__ = function.__qualname__ = name
