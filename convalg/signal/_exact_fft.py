@@ -273,11 +273,58 @@ def cost_factor(certificate: Certificate | None, one_line: bool, cores: int) -> 
     first, second = certificate.limbs if certificate is not None else (1, 1)
     bits = certificate.limb_bits if certificate is not None else (1, 1)
     weights = len({i * bits[0] + j * bits[1] for i in range(first) for j in range(second)})
+    return _limbs_factor(first, second, weights, one_line, cores)
+
+
+def split_factor(one_line: bool, cores: int) -> float:
+    """:func:`cost_factor` of the least split, one input in two limbs: what a transform
+    whose certificate failed without limbs costs at least once certified."""
+    return _limbs_factor(2, 1, 2, one_line, cores)
+
+
+def _limbs_factor(first: int, second: int, weights: int, one_line: bool, cores: int) -> float:
     factor = 1.2 * (first + second + weights) / 3
     if one_line and cores > 1:
         alone = -(-(first + second) // cores) + weights
         factor *= alone / ((first + second + weights) / cores)
     return factor
+
+
+#: Entries :func:`likely_excess` reads of each input, evenly spaced.
+_SAMPLE = 4096
+
+
+def likely_excess(xp: ModuleType, a: Any, b: Any, shape: tuple[int, ...], blocks: dict[int, AxisBlocks]) -> float:
+    """A guess, before any transform, of the certificate's bound over 1/2 without limbs for
+    transforms of ``shape`` (one block's, ``blocks`` as in :func:`certify`): a speed rule
+    only, which lets the planner skip a transform that would not be certified without limbs
+    (the certificate itself is always computed from the data).
+
+    Each input's norm is guessed from the spread of at most :data:`_SAMPLE` evenly spaced
+    entries (about its mean: centring may remove that) times the square root of a block's
+    entries; each spectral peak as the norm times ``sqrt(ln(N / 2) + 1)``, about the
+    largest of ``N / 2`` spectral values of data without structure. Data with structure
+    has larger peaks, so the guess errs low: towards trying the transform.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.integers(-(2**15), 2**15, (512, 512))
+    >>> b = rng.integers(-(2**15), 2**15, (31, 31))
+    >>> likely_excess(np, a, b, (576, 576), {}) > 1  # one whole transform needs limbs
+    True
+    """
+    points = math.prod(shape)
+    spread = math.sqrt(math.log(max(points, 2) / 2) + 1)
+    norms = []
+    for long, x in ((1, a), (2, b)):
+        flat = xp.reshape(x, (-1,))
+        sample = xp.astype(flat[:: max(1, math.prod(x.shape) // _SAMPLE)], xp.float64)
+        deviation = sample - xp.mean(sample)
+        mean_square = float(xp.mean(deviation * deviation))
+        norms.append(math.sqrt(mean_square * _norm_estimate(x.shape, blocks, long, 1) ** 2))
+    bound = errorbounds.fft_spectral([norms[0]], [norms[0] * spread], [norms[1]], [norms[1] * spread], fft_shape=shape)
+    return float(bound) / HALF
 
 
 def _centring_may_pay(size_a: int, size_b: int, known: tuple[int, int], shape: tuple[int, ...]) -> bool:

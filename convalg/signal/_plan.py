@@ -267,10 +267,7 @@ def prepare(
     recipe.blocks = {}
     if method == "oa":
         # overlap-add's error locality, exactly as scipy's: every axis scipy blocks
-        for ax in conv_axes:
-            blocks = _overlap_add.locality_blocks(s1[ax], s2[ax])
-            if blocks is not None:
-                recipe.blocks[ax] = blocks
+        recipe.blocks = _locality_blocks(s1, s2, conv_axes)
     elif method == "auto":
         # exact integers along one axis: blocks also where one whole transform would run its
         # inverse on one core (measured in 1-D only: N-D plans are the float rule's)
@@ -311,6 +308,12 @@ def prepare(
         certificate=recipe.exact_transform.certificate if recipe.exact_transform is not None else None,
     )
     return recipe
+
+
+def _locality_blocks(s1: tuple[int, ...], s2: tuple[int, ...], axes) -> dict[int, _overlap_add.AxisBlocks]:
+    """scipy.signal.oaconvolve's blocks of every axis it blocks."""
+    plans = {ax: _overlap_add.locality_blocks(s1[ax], s2[ax]) for ax in axes}
+    return {ax: plan for ax, plan in plans.items() if plan is not None}
 
 
 def auto_blocks(
@@ -389,6 +392,18 @@ def _resolve_method(recipe: Recipe, method: str, frequency_domain: bool, extende
     return method
 
 
+#: A whole N-D transform whose certificate :func:`_exact_fft.likely_excess` guesses at more
+#: than this many times its limit is not tried without limbs where blocks may be instead.
+_DOOMED = 1.25
+
+
+def _whole_transform_doomed(recipe: Recipe) -> bool:
+    """Whether one whole transform of exact integers would surely need limbs (a guess: a
+    failed first round costs its forward transforms, int16 512x512 * 31x31: 11 ms)."""
+    shape = tuple(recipe.fft_lengths[ax] for ax in recipe.axes)
+    return _exact_fft.likely_excess(recipe.xp, recipe.a, recipe.b, shape, {}) > _DOOMED
+
+
 #: Exact integers: modelled transform costs within this factor count as equal (the model's
 #: error is larger), and the transform likelier to be certified without limbs is tried first.
 _EXACT_TIE = 1.25
@@ -401,10 +416,13 @@ def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
     :data:`_exact_fft.CERTIFY_CALL`. Leaves the chosen method's
     certified transform in ``recipe.exact_transform`` (None for 'direct').
 
-    With two transforms to choose from, each is first certified without splitting its
-    inputs further: where the cheaper one would need limbs, the other may not, if its
-    transforms are shorter (smaller blocks, smaller bounds; a longer one is not tried).
-    Only if none is certified so do the splitting rounds go on, from where each stopped.
+    Each transform is first certified without splitting its inputs further: where the
+    cheaper one would need limbs, another may not, if its transforms are shorter (smaller
+    blocks, smaller bounds; a longer one is not tried). Where one whole transform fails so
+    and no blocks were planned, scipy's overlap-add blocks are tried next if they cost less
+    than the least split (int16 512x512 * 31x31: 3.4 times the bound's limit in one
+    transform, 0.92 times in blocks of 186 x 186). Only if none is certified so do the
+    splitting rounds go on, from where each stopped.
     """
     cores = workers() if backends.is_numpy(recipe.xp) else 1
 
@@ -419,7 +437,11 @@ def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
 
     least = {method: cost if method == "direct" else certified_cost(method, None) for method, cost in raw.items()}
     attempts = {method: _exact_fft.Attempt() for method in raw if method != "direct"}
-    for rounds in (1, _exact_fft.ROUNDS) if len(attempts) > 1 else (_exact_fft.ROUNDS,):
+    blocks = {} if recipe.blocks or "fft" not in raw else _locality_blocks(recipe.a.shape, recipe.b.shape, recipe.axes)
+    doomed: set[str] = set()  # not tried without limbs: surely not certified so
+    if blocks and _whole_transform_doomed(recipe):
+        doomed.add("fft")
+    for rounds in (1, _exact_fft.ROUNDS) if len(attempts) > 1 or blocks else (_exact_fft.ROUNDS,):
         costs = dict(least)
         certified: set[str] = set()
         while True:
@@ -436,18 +458,29 @@ def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
                 if transform is None or transform.certificate.method != method:
                     _certify_integers(recipe, method)  # dropped for a dearer one: the same certificate again
                 return method
-            if _certify_integers(recipe, method, rounds, attempts[method]):
+            if not (rounds == 1 and method in doomed) and _certify_integers(recipe, method, rounds, attempts[method]):
                 certificate = recipe.exact_transform.certificate  # type: ignore[union-attr]
                 costs[method] = certified_cost(method, certificate)
                 certified.add(method)
-            else:
-                del costs[method]
-                _exact_fft.release(attempts[method])
-                if rounds == 1:  # a transform at least as long would not do better: split instead
-                    failed = math.prod(_reported_fft_shape(recipe, method) or ())
-                    for other in [m for m in costs if m != "direct"]:
-                        if math.prod(_reported_fft_shape(recipe, other) or ()) >= failed:
-                            del costs[other]
+                continue
+            del costs[method]
+            _exact_fft.release(attempts[method])
+            if rounds > 1:
+                continue
+            # a transform at least as long would not do better: split instead, or try blocks
+            failed = math.prod(_reported_fft_shape(recipe, method) or ())
+            for other in [m for m in costs if m != "direct"]:
+                if math.prod(_reported_fft_shape(recipe, other) or ()) >= failed:
+                    del costs[other]
+            if blocks:
+                recipe.blocks, blocks = blocks, {}
+                raw["oa"] = estimate_costs(recipe, ["oa"])["oa"]
+                split = raw[method] * _exact_fft.split_factor(one_line(method), cores) + _exact_fft.CERTIFY_CALL
+                if certified_cost("oa", None) < split:
+                    least["oa"] = costs["oa"] = certified_cost("oa", None)
+                    attempts["oa"] = _exact_fft.Attempt()
+                else:
+                    recipe.blocks = {}
         if certified or all(attempt.final for attempt in attempts.values()):
             break  # direct is cheaper than every certified transform, or none can be certified
     recipe.exact_transform = None

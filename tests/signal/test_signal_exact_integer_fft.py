@@ -523,6 +523,58 @@ def test_limbs_go_on_from_the_first_round_and_skip_longer_transforms(monkeypatch
     assert np.array_equal(convalg.convolve(a, b)[index], expected)
 
 
+def test_a_whole_n_d_transform_that_needs_limbs_gives_way_to_scipys_blocks(monkeypatch):
+    """int16 over its whole range, 256x256 * 31x31: one whole transform would need limbs
+    (its bound about 3 times the limit), scipy's overlap-add blocks of 186 x 186 do not, and
+    cost less than the least split. 'auto' guesses as much from samples of the data
+    (:func:`_exact_fft.likely_excess`) and certifies the blocks first, without limbs; every
+    output is the exact integer sum."""
+    calls = _certifications(monkeypatch)
+    rng = np.random.default_rng(7)
+    a = rng.integers(-(2**15), 2**15, (256, 256), endpoint=True).astype(np.int16)
+    b = rng.integers(-(2**15), 2**15, (31, 31), endpoint=True).astype(np.int16)
+    assert plan("convolve", a, b, method="fft").certificate.limbs != (1, 1)
+    assert _exact_fft.likely_excess(np, a, b, (288, 288), {}) > 1.25
+    calls.clear()
+    executed = plan("convolve", a, b)
+    assert calls == [("oa", 1)]
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 1)
+    assert executed.fft_shape == (216, 216)
+    expected = scipy.signal.convolve(a.astype(np.int64), b.astype(np.int64), method="direct")  # integer sums
+    assert np.array_equal(convalg.convolve(a, b), expected)
+
+
+def test_every_backend_skips_the_doomed_whole_transform_alike(backend):
+    """The call above on each backend: the same guess dooms the whole transform, scipy's
+    blocks are certified without limbs, and the integers are exact."""
+    rng = np.random.default_rng(7)
+    a = rng.integers(-(2**15), 2**15, (256, 256), endpoint=True).astype(np.int16)
+    b = rng.integers(-(2**15), 2**15, (31, 31), endpoint=True).astype(np.int16)
+    xp, (xa, xb) = backends.namespace(a, b, backend=backend)
+    guess = _exact_fft.likely_excess(np, a, b, (288, 288), {})
+    assert guess > 1.25
+    assert _exact_fft.likely_excess(xp, xa, xb, (288, 288), {}) == pytest.approx(guess, rel=1e-9)  # (sums' order)
+    executed = plan("convolve", a, b, backend=backend)
+    assert executed.method == "oa" and executed.certificate.limbs == (1, 1)
+    out = backends.to_numpy(convalg.convolve(a, b, backend=backend))
+    assert np.array_equal(out, scipy.signal.convolve(a.astype(np.int64), b.astype(np.int64), method="direct"))
+
+
+def test_blocks_dearer_than_the_least_split_are_not_tried(monkeypatch):
+    """The same call, with the least split modelled as cheap as no split, and its whole
+    transform not guessed to need limbs: it is tried, the blocks are not, and the whole
+    transform is split into limbs instead."""
+    calls = _certifications(monkeypatch)
+    monkeypatch.setattr(_exact_fft, "split_factor", lambda one_line, cores: 1.0)
+    monkeypatch.setattr(_exact_fft, "likely_excess", lambda *args: 0.0)
+    rng = np.random.default_rng(7)
+    a = rng.integers(-(2**15), 2**15, (256, 256), endpoint=True).astype(np.int16)
+    b = rng.integers(-(2**15), 2**15, (31, 31), endpoint=True).astype(np.int16)
+    executed = plan("convolve", a, b)
+    assert calls == [("fft", 1), ("fft", _exact_fft.ROUNDS)]
+    assert executed.method == "fft" and executed.certificate.limbs != (1, 1)
+
+
 @pytest.mark.parametrize("shape", [(300, 257), (3, 260, 300), (7,), (5000, 300), (40, 30)])
 def test_prefix_sums_along_every_axis_are_numpys_cumulative_sums(shape):
     """Centring's box sums: slice by slice along outer axes of wide slices, else NumPy's
