@@ -26,6 +26,7 @@ transforms are recomputed.
 
 from __future__ import annotations
 
+import collections
 import math
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -58,6 +59,10 @@ _SLICED_SUMS = 4096
 _SLICED_WIDTH = 256
 #: The narrowest limb (balanced digits of one bit cannot represent every integer).
 _MIN_LIMB_BITS = 2
+#: Transformed limbs a certified transform keeps for its inverse transforms' outputs: fresh
+#: memory costs a page fault per page on first touch (measured on the 2-core VM: about 2 us
+#: per 4 KiB page, as much as the transforms themselves at 1e5 points).
+_SPARE = 2
 #: Seconds a certified transform takes beyond its transforms (:func:`cost_factor`): the
 #: operands, the spectral peaks, the bound, the rounding and the recombination. Measured:
 #: int64 against float64 inputs of the same transform, 300 x 300 to 8000 x 1000, 55-75 us.
@@ -134,6 +139,7 @@ class Transform:
     certificate: Certificate
     largest: float = _INT64_SAFE  # a bound on every exact limb result (Cauchy-Schwarz)
     executed: bool = False  # execute multiplies the spectra in place: once only
+    spare: list = field(default_factory=list)  # transformed limbs (NumPy), free for inverse outputs
 
 
 @dataclass
@@ -202,6 +208,8 @@ def certify(
         bound, largest = _bound(operands, shape)
         if not (bound < HALF and largest < _INT64_SAFE) and _measure_norms(xp, operands):
             bound, largest = _bound(operands, shape)  # the same theorem with the limbs' own norms
+        # the transformed limbs are free now: execute may write inverse transforms into them
+        spare = [limb for operand in operands for limb in operand.limbs if isinstance(limb, np.ndarray)][:_SPARE]
         for operand in operands:
             operand.limbs = []  # (their norms, estimated or measured, are kept)
         if bound < HALF and largest < _INT64_SAFE:
@@ -217,7 +225,7 @@ def certify(
                     "gives the exact integers; centring and limbs recombined exactly modulo 2**64"
                 ),
             )
-            return Transform(xp, a, b, axes, shape, region, blocks, operands, certificate, largest)
+            return Transform(xp, a, b, axes, shape, region, blocks, operands, certificate, largest, spare=spare)
         # the bound scales about as 2**(bits_a + bits_b): take the bits it is too large by
         # off the limbs, keeping at least 2 bits (balanced digits of 1 bit cannot represent
         # every integer)
@@ -454,12 +462,12 @@ def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points:
         pocketfft, along, threads = _fft._pocketfft, tuple(axes), extra["workers"]
         return (
             lambda x: pocketfft.r2c(x, along, True, 0, None, threads),
-            lambda spectrum: pocketfft.c2r(spectrum, along, shape[-1], False, 2, None, threads),
+            lambda spectrum, out=None: pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads),
         )
     inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
     return (
         lambda x: module.rfftn(x, s=shape, axes=axes, **extra),
-        lambda spectrum: module.irfftn(spectrum, s=shape, axes=axes, **inverse),
+        lambda spectrum, out=None: module.irfftn(spectrum, s=shape, axes=axes, **inverse),
     )
 
 
@@ -579,24 +587,40 @@ def execute(transform: Transform) -> Any:
     xp = transform.xp
     first, second = transform.operands
     points = 2 * max(math.prod(s.shape) for s in first.spectra + second.spectra)  # (about: a worker count)
-    _, inverse = _transforms(xp, transform.shape, _transform_axes(transform.axes, transform.blocks), points)
+    along = _transform_axes(transform.axes, transform.blocks)
+    _, inverse = _transforms(xp, transform.shape, along, points)
     corrections = None
     if (first.centre or second.centre) and backends.is_numpy(xp) and workers() > 1 and points >= _CENTRING_ASIDE:
         # the centring terms on an idle core while the inverse transforms run
         shape = tuple(length for _, length in transform.region)
         corrections = pool().submit(_centring_terms, xp, shape, transform)
-    total = None
-    for weight, pairs in sorted(_groups(first, second).items()):
-        if weight >= 64:
-            continue  # a multiple of 2**64: zero modulo 2**64
+    total = strips = None
+    spare, free = list(transform.spare), None  # float64 arrays for inverse outputs; a complex one for products
+    groups = [(weight, pairs) for weight, pairs in sorted(_groups(first, second).items()) if weight < 64]
+    uses = collections.Counter(use for _, pairs in groups for i, j in pairs for use in ((0, i), (1, j)))
+    for weight, pairs in groups:  # (weights of 2**64 and above are zero modulo 2**64)
         spectrum = None
         for i, j in pairs:
-            product = _product(first.spectra[i], second.spectra[j], len(second.spectra), len(first.spectra))
-            spectrum = product if spectrum is None else spectrum + product
-        y = inverse(spectrum)
+            uses[0, i] -= 1
+            uses[1, j] -= 1
+            product = _product(first.spectra[i], second.spectra[j], uses[0, i] == 0, uses[1, j] == 0, free)
+            if spectrum is None:
+                spectrum, free = product, None
+            else:
+                spectrum += product
+        y = inverse(spectrum, _spare_for(spare, spectrum, along[-1], transform.shape[-1]))
+        free = spectrum  # (a product's own memory, or a spectrum used up by this product)
+        if _adds_into_strips(y, transform):
+            if strips is None:
+                strips = np.zeros(_strips_shape(y, transform), dtype=np.int64)  # (zero pages: no writes)
+            total = _add_rounded(y, transform, strips, weight)
+            spare.append(y)
+            continue
         part = _integers(xp, y, transform)
+        if isinstance(y, np.ndarray) and not np.shares_memory(part, y):
+            spare.append(y)
         if weight:
-            part = xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64, device=device(part)))
+            part = _shifted(xp, part, weight)
         if total is None:
             total = part
         else:
@@ -608,16 +632,70 @@ def execute(transform: Transform) -> Any:
     return total
 
 
-def _product(x: Any, y: Any, uses_x: int, uses_y: int) -> Any:
-    """``x * y``, in place in a factor used in this product only (``uses_*``: its products)
-    whose shape is the product's (the other may broadcast over blocks)."""
-    if uses_x == 1 and x.shape == _broadcast_shape(x.shape, y.shape):
+def _product(x: Any, y: Any, last_x: bool, last_y: bool, free: Any = None) -> Any:
+    """``x * y``, in place in a factor used by no later product (``last_*``) whose shape is
+    the product's (the other may broadcast over blocks), else into ``free`` (a NumPy array
+    no longer needed) where it has the product's shape."""
+    shape = _broadcast_shape(x.shape, y.shape)
+    if last_x and x.shape == shape:
         x *= y
         return x
-    if uses_y == 1 and y.shape == _broadcast_shape(x.shape, y.shape):
+    if last_y and y.shape == shape:
         y *= x
         return y
+    if isinstance(free, np.ndarray) and free.shape == shape and free.dtype == np.result_type(x, y):
+        return np.multiply(x, y, out=free)
     return x * y
+
+
+def _adds_into_strips(y: Any, transform: Transform) -> bool:
+    """Whether an inverse transform's integers are added straight into the blocks' strips
+    (:func:`_add_rounded`): NumPy results rounded in place, one blocked axis."""
+    return isinstance(y, np.ndarray) and transform.largest < 2**50 and len(transform.blocks) == 1
+
+
+def _blocked_axis(transform: Transform) -> tuple[int, AxisBlocks, int, int]:
+    """The one blocked axis: its block-count position, plan, short and full lengths."""
+    ((axis, plan),) = transform.blocks.items()
+    short = min(transform.a.shape[axis], transform.b.shape[axis])
+    return axis, plan, short, transform.a.shape[axis] + transform.b.shape[axis] - 1
+
+
+def _strips_shape(y: np.ndarray, transform: Transform) -> tuple[int, ...]:
+    axis, plan, short, _ = _blocked_axis(transform)
+    return _overlap_add.strips_shape(y.shape, axis, plan, short)
+
+
+def _add_rounded(y: np.ndarray, transform: Transform, strips: np.ndarray, weight: int) -> np.ndarray:
+    """Add ``y`` rounded (in place), times ``2**weight``, block by block into ``strips``
+    (int64, modulo 2**64); the sum so far, cropped to the region (a view of ``strips``).
+    Every weight adds into the same strips: no integer result per weight, no shifted copy."""
+    rounded = _round_in_place(y)
+    if weight:
+        np.left_shift(rounded, weight, out=rounded)
+    axis, plan, short, full = _blocked_axis(transform)
+    merged = _overlap_add._add_blocks(np, rounded, axis, plan, short, full, out=strips)
+    return merged[tuple(slice(start, start + length) for start, length in transform.region)]
+
+
+def _spare_for(spare: list, spectrum: Any, axis: int, length: int) -> Any:
+    """An array of ``spare`` (taken from it) with the shape of the real inverse transform of
+    ``spectrum`` (whose last transformed axis, ``axis``, has ``length`` points), or None."""
+    if not isinstance(spectrum, np.ndarray):
+        return None
+    shape = spectrum.shape[:axis] + (length,) + spectrum.shape[axis + 1 :]
+    for index, array in enumerate(spare):
+        if array.shape == shape and array.dtype == np.float64 and array.flags.c_contiguous:
+            return spare.pop(index)
+    return None
+
+
+def _shifted(xp: ModuleType, part: Any, weight: int) -> Any:
+    """``part * 2**weight`` (int64, modulo 2**64): in place for NumPy (``part`` is this call's own)."""
+    if isinstance(part, np.ndarray):
+        part <<= weight
+        return part
+    return xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64, device=device(part)))
 
 
 def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...]) -> tuple[int, ...]:

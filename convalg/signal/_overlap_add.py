@@ -253,6 +253,7 @@ def _add_blocks(
     full: int,
     store: Callable[[Any, tuple, Any, bool], None] | None = None,
     dtype: Any = None,
+    out: Any = None,
 ) -> Any:
     """Merge axes (``axis``, ``axis + 1``) = (blocks, N) into one axis by overlap-add.
 
@@ -262,26 +263,41 @@ def _add_blocks(
     of every block at once. The first strip fills every block's row of the result, so it
     is written, not added to zeros. ``store(out, index, piece, add)`` writes (or adds) a
     piece into ``out[index]``, converting it to ``dtype`` (the result's; default ``y``'s,
-    with plain assignment).
+    with plain assignment). Given ``out``, an array of :func:`strips_shape` (zeros, or an
+    earlier merge's), every strip is added to it instead.
     """
     block, count = plan.block, plan.count
     used = block + k - 1
     pieces = -(-used // block)
     lead = (slice(None),) * axis
     shape = list(y.shape)
-    out_shape = shape[:axis] + [count + pieces - 1, block] + shape[axis + 2 :]
     numpy = isinstance(y, np.ndarray)  # NumPy's own calls: a few microseconds per call
-    dtype = y.dtype if dtype is None else dtype
-    out = np.empty(out_shape, dtype) if numpy else xp.empty(tuple(out_shape), dtype=dtype, device=device(y))
-    out[lead + (slice(count, None), ...)] = 0
+    accumulate = out is not None
+    if not accumulate:
+        out_shape = strips_shape(y.shape, axis, plan, k)
+        dtype = y.dtype if dtype is None else dtype
+        out = np.empty(out_shape, dtype) if numpy else xp.empty(out_shape, dtype=dtype, device=device(y))
+        out[lead + (slice(count, None), ...)] = 0
     store = store or _store
     for piece in range(pieces):
         width = min(block, used - piece * block)
         target = lead + (slice(piece, piece + count), slice(0, width), ...)
-        store(out, target, y[lead + (slice(None), slice(piece * block, piece * block + width), ...)], piece > 0)
+        store(
+            out,
+            target,
+            y[lead + (slice(None), slice(piece * block, piece * block + width), ...)],
+            accumulate or piece > 0,
+        )
     merged_shape = tuple(shape[:axis] + [(count + pieces - 1) * block] + shape[axis + 2 :])
     merged = out.reshape(merged_shape) if numpy else xp.reshape(out, merged_shape)
     return merged[lead + (slice(0, full), ...)]
+
+
+def strips_shape(shape: tuple[int, ...], axis: int, plan: AxisBlocks, k: int) -> tuple[int, ...]:
+    """The shape of :func:`_add_blocks`' strips for blocks ``y`` of ``shape``: (count + pieces
+    - 1, block) in place of its axes (``axis``, ``axis + 1``)."""
+    pieces = -(-(plan.block + k - 1) // plan.block)
+    return tuple(shape[:axis]) + (plan.count + pieces - 1, plan.block) + tuple(shape[axis + 2 :])
 
 
 def _store(out: Any, index: tuple, piece: Any, add: bool) -> None:
