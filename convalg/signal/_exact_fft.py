@@ -39,7 +39,7 @@ from convalg._runtime import fft as runtime_fft
 from convalg._runtime import memory
 from convalg._runtime.devices import device
 from convalg._runtime.parallel import parallel_map, pool, workers
-from convalg.signal import _fft, _overlap_add
+from convalg.signal import _dtypes, _fft, _overlap_add
 from convalg.signal._overlap_add import AxisBlocks
 
 #: Rounding recovers an integer from a value within this distance of it.
@@ -101,7 +101,7 @@ class Certificate:
 class _Operand:
     """One input's limbs and their spectra (internal)."""
 
-    source: Any  # the input as int64 (wrapped modulo 2**64)
+    source: Any  # the input: int64 (uint64 wrapped modulo 2**64), or a narrower integer dtype as given
     exact_floats: bool  # whether the centred input is below 2**52 (exact in float64)
     centre: int
     largest: int  # max |source - centre|
@@ -119,9 +119,10 @@ class _Operand:
 
     def values(self, xp: ModuleType) -> Any:
         """The centred input as int64 (modulo 2**64)."""
+        source = _as_int64(xp, self.source)
         if not self.centre:
-            return self.source
-        return self.source - xp.asarray(self.centre, dtype=xp.int64, device=device(self.source))
+            return source
+        return source - xp.asarray(self.centre, dtype=xp.int64, device=device(source))
 
 
 @dataclass
@@ -359,7 +360,9 @@ def _operand(xp: ModuleType, x: Any, known: int = -1, centre: bool = True) -> _O
     analysis has it (-1 otherwise, or when ``x`` is unsigned 64-bit and so wraps here).
     """
     numpy = isinstance(x, np.ndarray)  # NumPy's own methods: a few microseconds less per call
-    source = x.astype(np.int64, copy=False) if numpy else xp.astype(x, xp.int64, copy=False)  # uint64 wraps
+    # narrower integers stay as they are: every int64 reader widens them (no copy of the input
+    # where none is needed: fresh memory costs a page fault a page); uint64 wraps here
+    source = x if _dtypes.numpy_dtype(x.dtype) in _NARROW else _as_int64(xp, x)
     bounds = _extremes(xp, source) if known < 0 or known >= 2**63 else None  # (max, min), when taken
     if bounds is not None:
         known = max(abs(bounds[0]), abs(bounds[1]))
@@ -383,6 +386,17 @@ def _operand(xp: ModuleType, x: Any, known: int = -1, centre: bool = True) -> _O
         return _Operand(source, True, 0, known)
     centre = round(mean)
     return _Operand(source, True, centre, max(abs(top - centre), abs(bottom - centre)))
+
+
+#: Integer dtypes every int64 reader widens exactly: their inputs are not copied as int64.
+_NARROW = frozenset(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32))
+
+
+def _as_int64(xp: ModuleType, x: Any) -> Any:
+    """``x`` as int64 (uint64 wraps modulo 2**64); no copy if it is one."""
+    if isinstance(x, np.ndarray):
+        return x.astype(np.int64, copy=False)
+    return xp.astype(x, xp.int64, copy=False)
 
 
 def _extremes(xp: ModuleType, x: Any) -> tuple[int, int]:
@@ -790,6 +804,7 @@ def _add_box(xp: ModuleType, total: Any, x: Any, other: tuple[int, ...], region,
             for ax, (start, length) in enumerate(region)
         )
     ]
+    x = _as_int64(xp, x)  # (sums modulo 2**64)
     factor = xp.asarray(scale, dtype=xp.int64, device=device(x))
     if not summed:
         total += x * factor

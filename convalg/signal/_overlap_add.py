@@ -192,7 +192,8 @@ def padded(
     a blocked axis to its ``fft_length``, an axis in ``lengths`` to that length.
 
     One array written once, which a transform takes without padding it again. The
-    subtraction is done in ``x``'s dtype, before the conversion.
+    subtraction is done in int64 for integer ``x`` (modulo 2**64, as the input), before the
+    conversion.
     """
     shape: list[int] = []
     # per axis, its parts: (index into x, their shape, index into the result)
@@ -214,19 +215,21 @@ def padded(
             parts.append([((slice(None),), (n,), (slice(0, n),))])
     numpy = isinstance(x, np.ndarray)  # NumPy's own calls: this runs for every limb of every call
     out = np.zeros(shape, dtype) if numpy else xp.zeros(tuple(shape), dtype=dtype, device=device(x))
+    integer = xp.isdtype(x.dtype, "integral") if not numpy else x.dtype.kind in "iu"
+    wide = (np.int64 if numpy else xp.int64) if integer else x.dtype  # the subtraction's dtype
     for combination in itertools.product(*parts):
         index = tuple(s for c in combination for s in c[0])
         piece_shape = tuple(d for c in combination for d in c[1])
         target = tuple(s for c in combination for s in c[2])
         if numpy:  # subtracted and converted in one pass, straight into the transform's input
             if offset:
-                np.subtract(x[index].reshape(piece_shape), offset, out=out[target])
+                np.subtract(x[index].reshape(piece_shape), offset, out=out[target], dtype=wide)
             else:
                 out[target] = x[index].reshape(piece_shape)  # a plain cast: faster than a ufunc
             continue
         piece = xp.reshape(x[index], piece_shape)
         if offset:
-            piece = piece - xp.asarray(offset, dtype=x.dtype, device=device(x))
+            piece = xp.astype(piece, wide) - xp.asarray(offset, dtype=wide, device=device(x))
         out[target] = xp.astype(piece, dtype)
     return out
 

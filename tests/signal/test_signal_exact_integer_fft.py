@@ -542,6 +542,7 @@ def test_a_whole_n_d_transform_that_needs_limbs_gives_way_to_scipys_blocks(monke
     assert executed.fft_shape == (216, 216)
     expected = scipy.signal.convolve(a.astype(np.int64), b.astype(np.int64), method="direct")  # integer sums
     assert np.array_equal(convalg.convolve(a, b), expected)
+    assert np.array_equal(convalg.convolve(a, b, method="fft"), expected)  # int16 limbs, not copied as int64
 
 
 def test_every_backend_skips_the_doomed_whole_transform_alike(backend):
