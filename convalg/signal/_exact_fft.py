@@ -434,6 +434,9 @@ def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, bl
     lengths = dict(zip(axes, shape))
     jobs = []
     for operand, long in operands:
+        # a short input (a kernel) is padded along its last transformed axis only: its rows
+        # of zeros would transform to zeros (:func:`_transforms` pads the spectrum instead)
+        compact = _compact(xp, operand.source.shape, axes, shape, blocks)
         single = operand.bits <= operand.limb_bits
         if single and operand.exact_floats:
             sources = [(operand.source, operand.centre)]  # centred while converted
@@ -441,8 +444,9 @@ def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, bl
             sources = [(d, 0) for d in _digits(xp, operand.values(xp), operand.limb_bits, single)]
         if single:
             operand.limb_bits = max(operand.bits, 1)
+        padding = {axes[-1]: shape[-1]} if compact else lengths
         limbs = [
-            _overlap_add.padded(xp, values, lengths, blocks, long, xp.float64, offset) for values, offset in sources
+            _overlap_add.padded(xp, values, padding, blocks, long, xp.float64, offset) for values, offset in sources
         ]
         # First estimated, without a pass over the data: ||x||_2 <= sqrt(entries) max|x| per
         # block; the certificate measures them (_measure_norms) only if that does not suffice
@@ -460,6 +464,17 @@ def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, bl
         operand.peaks = [_peak(xp, s) for s in operand.spectra]
 
 
+def _compact(xp: ModuleType, size: tuple[int, ...], axes, shape, blocks: dict[int, AxisBlocks]) -> bool:
+    """Whether an input of ``size`` is transformed from its rows along the last transformed
+    axis alone (one whole NumPy transform of two or more axes, the input at most half the
+    transform along the others): the other axes' rows of zeros transform to zeros, so
+    :func:`_transforms`' forward transform pads the rows' spectra instead, a fraction of
+    the work and memory (a 15 x 15 kernel of a 270 x 270 transform: 15 rows, not 270)."""
+    if blocks or len(axes) < 2 or not backends.is_numpy(xp) or _fft._pocketfft is None:
+        return False
+    return 2 * math.prod(size[ax] for ax in axes[:-1]) <= math.prod(shape[:-1])
+
+
 def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points: int):
     """The forward and inverse real transforms along ``axes`` (lengths ``shape``) of arrays
     already padded to those lengths (and of their spectra, as computed); one worker below
@@ -474,8 +489,23 @@ def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points:
     module, extra = runtime_fft.transforms(xp, points, runtime_fft.SMALL_TRANSFORM)
     if backends.is_numpy(xp) and _fft._pocketfft is not None:
         pocketfft, along, threads = _fft._pocketfft, tuple(axes), extra["workers"]
+
+        def forward(x: np.ndarray) -> np.ndarray:
+            if all(x.shape[ax] == n for ax, n in zip(along[:-1], shape[:-1])):
+                return pocketfft.r2c(x, along, True, 0, None, threads)
+            # a compact input (_compact): its rows' spectra, zero-padded axis by axis, each
+            # axis then transformed (the same 1-D transforms as above, in another order)
+            spectrum = pocketfft.r2c(x, along[-1:], True, 0, None, threads)
+            for ax, n in zip(reversed(along[:-1]), reversed(shape[:-1])):
+                if spectrum.shape[ax] < n:
+                    rows = spectrum
+                    spectrum = np.zeros(rows.shape[:ax] + (n,) + rows.shape[ax + 1 :], dtype=rows.dtype)
+                    spectrum[(slice(None),) * ax + (slice(0, rows.shape[ax]),)] = rows
+                pocketfft.c2c(spectrum, (ax,), True, 0, spectrum, threads)
+            return spectrum
+
         return (
-            lambda x: pocketfft.r2c(x, along, True, 0, None, threads),
+            forward,
             lambda spectrum, out=None: pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads),
         )
     inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra

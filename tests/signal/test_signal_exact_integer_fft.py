@@ -576,6 +576,38 @@ def test_blocks_dearer_than_the_least_split_are_not_tried(monkeypatch):
     assert executed.method == "fft" and executed.certificate.limbs != (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("size", "fft_shape", "axes"),
+    [((15, 15), (270, 270), (0, 1)), ((5, 4, 3), (40, 36, 30), (0, 1, 2)), ((3, 5, 9), (3, 20, 16), (1, 2))],
+)
+def test_a_compact_kernel_transforms_as_its_zero_padded_array(size, fft_shape, axes):
+    """A kernel at most half the transform along the leading transformed axes is transformed
+    from its rows (padded along the last axis only), its spectrum padded axis by axis: the
+    same spectrum as that of the whole zero-padded array (the same 1-D transforms; in 3-D in
+    another order, so within rounding), and the certified result stays exact. The third
+    case leaves its first axis untransformed (a batch axis)."""
+    rng = np.random.default_rng(11)
+    kernel = rng.integers(-(2**15), 2**15, size).astype(np.float64)
+    lengths = dict(zip(axes, [fft_shape[ax] for ax in axes]))
+    full = np.zeros([lengths.get(ax, n) for ax, n in enumerate(size)])
+    full[tuple(slice(0, n) for n in size)] = kernel
+    compact = np.zeros([fft_shape[ax] if ax == axes[-1] else n for ax, n in enumerate(size)])
+    compact[tuple(slice(0, n) for n in size)] = kernel
+    transform_shape = tuple(fft_shape[ax] for ax in axes)
+    assert _exact_fft._compact(np, size, axes, transform_shape, {})
+    forward, _ = _exact_fft._transforms(np, transform_shape, list(axes), full.size)
+    expected, spectrum = forward(full), forward(compact)
+    assert spectrum.shape == expected.shape
+    if len(axes) == 2:
+        assert np.array_equal(spectrum, expected)
+    else:
+        assert np.allclose(spectrum, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    if len(axes) == len(size):  # the certified convolution through it (convolve's axes are all axes)
+        signal = rng.integers(-(2**15), 2**15, [fft_shape[ax] - 2 * n for ax, n in enumerate(size)])
+        out = convalg.convolve(signal, kernel.astype(np.int64), method="fft")
+        assert out.tolist() == exact_full(signal, kernel.astype(np.int64)).tolist()
+
+
 @pytest.mark.parametrize("shape", [(300, 257), (3, 260, 300), (7,), (5000, 300), (40, 30)])
 def test_prefix_sums_along_every_axis_are_numpys_cumulative_sums(shape):
     """Centring's box sums: slice by slice along outer axes of wide slices, else NumPy's
