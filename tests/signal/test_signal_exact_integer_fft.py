@@ -525,7 +525,7 @@ def test_limbs_go_on_from_the_first_round_and_skip_longer_transforms(monkeypatch
 
 def test_a_whole_n_d_transform_that_needs_limbs_gives_way_to_scipys_blocks(monkeypatch):
     """int16 over its whole range, 256x256 * 31x31: one whole transform would need limbs
-    (its bound about 3 times the limit), scipy's overlap-add blocks of 186 x 186 do not, and
+    (its bound about 1.5 times the limit), scipy's overlap-add blocks of 186 x 186 do not, and
     cost less than the least split. 'auto' guesses as much from samples of the data
     (:func:`_exact_fft.likely_excess`) and certifies the blocks first, without limbs; every
     output is the exact integer sum."""
@@ -534,7 +534,10 @@ def test_a_whole_n_d_transform_that_needs_limbs_gives_way_to_scipys_blocks(monke
     a = rng.integers(-(2**15), 2**15, (256, 256), endpoint=True).astype(np.int16)
     b = rng.integers(-(2**15), 2**15, (31, 31), endpoint=True).astype(np.int16)
     assert plan("convolve", a, b, method="fft").certificate.limbs != (1, 1)
-    assert _exact_fft.likely_excess(np, a, b, (288, 288), {}) > 1.25
+    assert 1.25 < _exact_fft.likely_excess(np, a, b, (288, 288), {}) < 2  # the certificate: about 1.5
+    c = rng.integers(-(2**15), 2**15, (15, 15), endpoint=True).astype(np.int16)
+    assert plan("convolve", a, c, method="fft").certificate.limbs == (1, 1)  # whose guess is not doomed
+    assert _exact_fft.likely_excess(np, a, c, (270, 270), {}) < 1.25
     calls.clear()
     executed = plan("convolve", a, b)
     assert calls == [("oa", 1)]
