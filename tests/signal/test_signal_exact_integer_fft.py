@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import scipy.fft
 import scipy.signal
-from hypothesis import example, given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 from signal_oracle import crop_like_scipy, exact_full
 
@@ -577,6 +577,57 @@ def test_blocks_dearer_than_the_least_split_are_not_tried(monkeypatch):
     executed = plan("convolve", a, b)
     assert calls == [("fft", 1), ("fft", _exact_fft.ROUNDS)]
     assert executed.method == "fft" and executed.certificate.limbs != (1, 1)
+
+
+_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32"]
+
+
+@st.composite
+def n_d_integer_calls(draw):
+    """A random exact-integer N-D call: 1-3 axes, shapes up to 320, 48 or 12 per axis, each input of its
+    own integer dtype over its whole range (at most +-2**30), or of a narrow range around a
+    large offset (centring), or alternating extremes; a mode. Some sums leave int64."""
+    ndim = draw(st.integers(1, 3))
+    longest = {1: 320, 2: 48, 3: 12}[ndim]  # (1-D: long enough for blocks of limbs)
+    shapes = [tuple(draw(st.integers(1, longest)) for _ in range(ndim)) for _ in range(2)]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    arrays = []
+    for shape in shapes:
+        dtype = np.dtype(draw(st.sampled_from(_DTYPES)))
+        info = np.iinfo(dtype)
+        low, high = max(info.min, -(2**30)), min(info.max, 2**30)
+        kind = draw(st.sampled_from(["range", "offset", "alternating"]))
+        if kind == "range":
+            x = rng.integers(low, high, shape, endpoint=True)
+        elif kind == "offset":  # a small spread far from zero: centred
+            x = high - rng.integers(0, 4, shape)
+        else:
+            x = np.where(np.indices(shape).sum(axis=0) % 2 == 0, high, low)
+        arrays.append(x.astype(dtype))
+    return arrays[0], arrays[1], draw(st.sampled_from(["full", "same", "valid"]))
+
+
+# no shrinking: a drawn seed shrinks into fresh random calls, each a Python-int oracle of up
+# to 1e5 products, for many minutes; the failing call is printed as drawn
+@settings(deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(n_d_integer_calls(), st.sampled_from(["fft", "oa", "auto"]))
+def test_random_n_d_integer_calls_are_the_python_integer_sums(call, method):
+    """Every certified path (whole transforms with compact kernels, blocks added into
+    strips, limbs, centring, narrow dtypes read as they are) gives the sums of Python ints,
+    or the documented OverflowError where one leaves int64."""
+    a, b, mode = call
+    if mode == "valid" and not (
+        all(m >= n for m, n in zip(a.shape, b.shape)) or all(m <= n for m, n in zip(a.shape, b.shape))
+    ):
+        return  # scipy refuses such 'valid' calls; that refusal is tested elsewhere
+    expected = crop_like_scipy(exact_full(a, b), a.shape, b.shape, mode)
+    if any(not -(2**63) <= v < 2**63 for v in expected.ravel()):
+        with pytest.raises(OverflowError, match="outside the int64 range"):
+            convalg.convolve(a, b, mode=mode, method=method)
+        return
+    out = convalg.convolve(a, b, mode=mode, method=method)
+    assert out.shape == expected.shape
+    assert out.tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize(
