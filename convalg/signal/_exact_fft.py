@@ -698,10 +698,16 @@ def _product(x: Any, y: Any, last_x: bool, last_y: bool, free: Any = None) -> An
     return x * y
 
 
+def _rounds_in_place(y: Any, transform: Transform) -> bool:
+    """Whether an inverse transform ``y`` is rounded in its own memory (:func:`_round_in_place`):
+    NumPy results whose exact limb results are below 2**50."""
+    return isinstance(y, np.ndarray) and transform.largest < 2**50
+
+
 def _adds_into_strips(y: Any, transform: Transform) -> bool:
     """Whether an inverse transform's integers are added straight into the blocks' strips
-    (:func:`_add_rounded`): NumPy results rounded in place, one blocked axis."""
-    return isinstance(y, np.ndarray) and transform.largest < 2**50 and len(transform.blocks) == 1
+    (:func:`_add_rounded`): rounded in place, one blocked axis."""
+    return _rounds_in_place(y, transform) and len(transform.blocks) == 1
 
 
 def _blocked_axis(transform: Transform) -> tuple[int, AxisBlocks, int, int]:
@@ -767,7 +773,7 @@ def _integers(xp: ModuleType, y: Any, transform: Transform) -> Any:
     """
     crop = tuple(slice(start, start + length) for start, length in transform.region)
     store = _rounding_store(xp)
-    if isinstance(y, np.ndarray) and transform.largest < 2**50:
+    if _rounds_in_place(y, transform):
         y, store = _round_in_place(y), None  # (y is this call's own inverse transform)
     elif not transform.blocks:
         return _round(xp, y[crop])

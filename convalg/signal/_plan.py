@@ -438,9 +438,6 @@ def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
     least = {method: cost if method == "direct" else certified_cost(method, None) for method, cost in raw.items()}
     attempts = {method: _exact_fft.Attempt() for method in raw if method != "direct"}
     blocks = {} if recipe.blocks or "fft" not in raw else _locality_blocks(recipe.a.shape, recipe.b.shape, recipe.axes)
-    # a whole transform not tried without limbs where blocks may be instead: guessed only
-    # when it is about to be tried
-    doomed = functools.cache(lambda method: bool(method == "fft" and blocks and _whole_transform_doomed(recipe)))
     for rounds in (1, _exact_fft.ROUNDS) if len(attempts) > 1 or blocks else (_exact_fft.ROUNDS,):
         costs = dict(least)
         certified: set[str] = set()
@@ -458,7 +455,10 @@ def _cheapest_certified(recipe: Recipe, costs: dict[str, float]) -> str:
                 if transform is None or transform.certificate.method != method:
                     _certify_integers(recipe, method)  # dropped for a dearer one: the same certificate again
                 return method
-            if not (rounds == 1 and doomed(method)) and _certify_integers(recipe, method, rounds, attempts[method]):
+            # a whole transform is not tried without limbs where blocks may be instead and it
+            # surely needs them (guessed only now, when it is about to be tried)
+            doomed = rounds == 1 and method == "fft" and blocks and _whole_transform_doomed(recipe)
+            if not doomed and _certify_integers(recipe, method, rounds, attempts[method]):
                 certificate = recipe.exact_transform.certificate  # type: ignore[union-attr]
                 costs[method] = certified_cost(method, certificate)
                 certified.add(method)
