@@ -18,12 +18,16 @@ from typing import Any
 from convalg import backends
 
 
-def transforms(xp: ModuleType, points: int | None = None, small: int = 0) -> tuple[ModuleType, dict[str, Any]]:
+def transforms(
+    xp: ModuleType, points: int | None = None, small: int = 0, axes: int = 1
+) -> tuple[ModuleType, dict[str, Any]]:
     """The FFT module for ``xp`` and the keywords every transform call takes (``workers``).
 
     A call that transforms fewer than ``small`` real ``points`` in all runs on one worker:
     the hand-over to a second thread costs more than it saves (each caller measured its own
     threshold: :data:`SMALL_TRANSFORM` for batches, ``_fft.PARALLEL_LENGTH`` in convalg.signal).
+    A call along more than one of its ``axes`` hands over once per axis: it runs on one
+    worker below :data:`SMALL_MULTI_AXIS` points whatever ``small``.
 
     Examples
     --------
@@ -38,6 +42,8 @@ def transforms(xp: ModuleType, points: int | None = None, small: int = 0) -> tup
     if backends.is_numpy(xp):
         from convalg._runtime.parallel import workers
 
+        if axes > 1:
+            small = max(small, SMALL_MULTI_AXIS)
         return module, {"workers": 1 if points is not None and points < small else workers()}
     return module, {}
 
@@ -66,9 +72,18 @@ def fast_shape(shape: Sequence[int], real: bool = True) -> tuple[int, ...]:
 #: workers and 0.86 ms on one; (8, 8, 64, 64) inputs, 2**18 points, 9.5 ms on two and 11.2 on one.
 SMALL_TRANSFORM = 1 << 16
 
+#: Real points below which one transform call along two or more axes runs on one worker.
+#: pocketfft hands each axis over to its threads in turn: on the 2-core VM (medians of
+#: alternating calls, ``r2c`` of an n x n array along both axes) two workers took 382 us
+#: against 272 on one at 270 x 270, 666 against 552 at 400 x 400, and 1320 against 1756 at
+#: 546 x 546 (about 2**18 points); a batch of 1-D transforms pays once (4 x 32000 points:
+#: 431 us on two, 725 on one).
+SMALL_MULTI_AXIS = 1 << 18
+
 
 def _keywords(xp: ModuleType, x: Any, shape: Sequence[int]) -> tuple[ModuleType, dict[str, Any]]:
-    return transforms(xp, math.prod(x.shape[: x.ndim - len(shape)]) * math.prod(shape), SMALL_TRANSFORM)
+    points = math.prod(x.shape[: x.ndim - len(shape)]) * math.prod(shape)
+    return transforms(xp, points, SMALL_TRANSFORM, axes=len(shape))
 
 
 def rfftn(xp: ModuleType, x: Any, shape: Sequence[int]) -> Any:

@@ -36,7 +36,7 @@ import numpy as np
 
 from convalg import backends, errorbounds
 from convalg._runtime import fft as runtime_fft
-from convalg._runtime import memory
+from convalg._runtime import memory, scratch
 from convalg._runtime.devices import device
 from convalg._runtime.parallel import parallel_map, pool, workers
 from convalg.signal import _dtypes, _fft, _overlap_add
@@ -492,32 +492,41 @@ def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points:
     normalisation ``scipy.fft.rfftn``/``irfftn`` give them (so the same values), without
     their dispatch: a few microseconds per transform, which medium sizes feel.
     """
-    module, extra = runtime_fft.transforms(xp, points, runtime_fft.SMALL_TRANSFORM)
+    module, extra = runtime_fft.transforms(xp, points, runtime_fft.SMALL_TRANSFORM, axes=len(axes))
     if backends.is_numpy(xp) and _fft._pocketfft is not None:
         pocketfft, along, threads = _fft._pocketfft, tuple(axes), extra["workers"]
 
+        def half_spectrum(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+            last = axes[-1]
+            out = scratch.empty(x.shape[:last] + (x.shape[last] // 2 + 1,) + x.shape[last + 1 :], np.complex128)
+            return pocketfft.r2c(x, axes, True, 0, out, threads)
+
         def forward(x: np.ndarray) -> np.ndarray:
             if all(x.shape[ax] == n for ax, n in zip(along[:-1], shape[:-1])):
-                return pocketfft.r2c(x, along, True, 0, None, threads)
+                return half_spectrum(x, along)
             # a compact input (_compact): its rows' spectra, zero-padded axis by axis, each
             # axis then transformed (the same 1-D transforms as above, in another order)
-            spectrum = pocketfft.r2c(x, along[-1:], True, 0, None, threads)
+            spectrum = half_spectrum(x, along[-1:])
             for ax, n in zip(reversed(along[:-1]), reversed(shape[:-1])):
                 if spectrum.shape[ax] < n:
                     rows = spectrum
-                    spectrum = np.zeros(rows.shape[:ax] + (n,) + rows.shape[ax + 1 :], dtype=rows.dtype)
+                    spectrum = scratch.empty(rows.shape[:ax] + (n,) + rows.shape[ax + 1 :], rows.dtype)
                     spectrum[(slice(None),) * ax + (slice(0, rows.shape[ax]),)] = rows
+                    spectrum[(slice(None),) * ax + (slice(rows.shape[ax], None),)] = 0
                 pocketfft.c2c(spectrum, (ax,), True, 0, spectrum, threads)
             return spectrum
 
-        return (
-            forward,
-            lambda spectrum, out=None: pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads),
-        )
-    inverse = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
+        def inverse(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+            if out is None:
+                last = along[-1]
+                out = scratch.empty(spectrum.shape[:last] + (shape[-1],) + spectrum.shape[last + 1 :], np.float64)
+            return pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads)
+
+        return forward, inverse
+    inverse_keywords = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
     return (
         lambda x: module.rfftn(x, s=shape, axes=axes, **extra),
-        lambda spectrum, out=None: module.irfftn(spectrum, s=shape, axes=axes, **inverse),
+        lambda spectrum, out=None: module.irfftn(spectrum, s=shape, axes=axes, **inverse_keywords),
     )
 
 
@@ -662,7 +671,7 @@ def execute(transform: Transform) -> Any:
         free = spectrum  # (a product's own memory, or a spectrum used up by this product)
         if _adds_into_strips(y, transform):
             if strips is None:
-                strips = np.zeros(_strips_shape(y, transform), dtype=np.int64)  # (zero pages: no writes)
+                strips = scratch.zeros(_strips_shape(y, transform), np.int64)
             total = _add_rounded(y, transform, strips, weight)
             spare.append(y)
             continue
@@ -695,6 +704,8 @@ def _product(x: Any, y: Any, last_x: bool, last_y: bool, free: Any = None) -> An
         return y
     if isinstance(free, np.ndarray) and free.shape == shape and free.dtype == np.result_type(x, y):
         return np.multiply(x, y, out=free)
+    if isinstance(x, np.ndarray):
+        return np.multiply(x, y, out=scratch.empty(shape, np.result_type(x, y)))
     return x * y
 
 
@@ -759,7 +770,10 @@ def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...]) -> tuple[i
 
 
 def _centring_terms(xp: ModuleType, shape: tuple[int, ...], transform: Transform) -> Any:
-    terms = xp.zeros(shape, dtype=xp.int64, device=device(transform.a))
+    if backends.is_numpy(xp):
+        terms = scratch.zeros(shape, np.int64)
+    else:
+        terms = xp.zeros(shape, dtype=xp.int64, device=device(transform.a))
     _add_centring(xp, terms, transform)
     return terms
 
@@ -864,7 +878,10 @@ def _box_axis(xp: ModuleType, x: Any, ax: int, k: int, start: int, length: int) 
     start + length - 1``, ``S`` the prefix sums of ``x`` along ``ax`` (``S[0] = 0``)."""
     shape = list(x.shape)
     shape[ax] = length
-    out = xp.zeros(tuple(shape), dtype=x.dtype, device=device(x))
+    if isinstance(x, np.ndarray):
+        out = scratch.zeros(tuple(shape), x.dtype)
+    else:
+        out = xp.zeros(tuple(shape), dtype=x.dtype, device=device(x))
     _add_box_axis(xp, out, _prefix_sums(xp, x, ax), ax, x.shape[ax], k, start, length)
     return out
 
@@ -891,7 +908,7 @@ def _prefix_sums(xp: ModuleType, x: Any, axis: int) -> Any:
     shape = list(x.shape)
     shape[axis] += 1
     if isinstance(x, np.ndarray):  # summed into place: no extra copy
-        sums = np.empty(shape, dtype=x.dtype)
+        sums = scratch.empty(tuple(shape), x.dtype)
         sums[_along(axis, slice(0, 1))] = 0
         n, width = x.shape[axis], math.prod(x.shape) // max(x.shape[axis], 1)
         if axis == x.ndim - 1 or n > _SLICED_SUMS or width < _SLICED_WIDTH:

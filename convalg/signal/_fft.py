@@ -95,10 +95,11 @@ def transform_shape(
     return tuple(transform_length(shape1[a], shape2[a], region[a][0], region[a][1], real) for a in axes)
 
 
-def _transforms(xp: ModuleType, complex_data: bool, points: int | None = None):
-    """The N-D forward and inverse transforms (and their keywords) for real or complex data;
-    one worker for fewer than :data:`PARALLEL_LENGTH` ``points``."""
-    module, extra = runtime_fft.transforms(xp, points, PARALLEL_LENGTH)
+def _transforms(xp: ModuleType, complex_data: bool, points: int | None = None, axes: int = 1):
+    """The N-D forward and inverse transforms (and their keywords) for real or complex data
+    along ``axes`` axes; one worker for fewer than :data:`PARALLEL_LENGTH` ``points`` (or
+    :data:`convalg._runtime.fft.SMALL_MULTI_AXIS` along more than one axis)."""
+    module, extra = runtime_fft.transforms(xp, points, PARALLEL_LENGTH, axes)
     if complex_data:
         return module.fftn, module.ifftn, extra
     return module.rfftn, module.irfftn, extra

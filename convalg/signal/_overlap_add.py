@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from convalg._runtime import scratch
 from convalg._runtime.devices import device
 from convalg._runtime.fft import fast_length
 from convalg.signal import _fft
@@ -167,7 +168,8 @@ def convolve(
     transform_axes = [position[axis] for axis in axes]
     shape = [blocks[axis].fft_length if axis in blocks else fft_shape[axis] for axis in axes]
     # handing a few small blocks to another thread costs more than it saves
-    forward, inverse, extra = _fft._transforms(xp, complex_data, math.prod(a.shape) + math.prod(b.shape))
+    points = math.prod(a.shape) + math.prod(b.shape)
+    forward, inverse, extra = _fft._transforms(xp, complex_data, points, len(transform_axes))
     spectrum = forward(a, s=shape, axes=transform_axes, **extra)
     spectrum = spectrum * forward(b, s=shape, axes=transform_axes, **extra)
     y = inverse(spectrum, s=shape, axes=transform_axes, **extra)
@@ -214,7 +216,7 @@ def padded(
             shape.append(lengths.get(ax, n))
             parts.append([((slice(None),), (n,), (slice(0, n),))])
     numpy = isinstance(x, np.ndarray)  # NumPy's own calls: this runs for every limb of every call
-    out = np.zeros(shape, dtype) if numpy else xp.zeros(tuple(shape), dtype=dtype, device=device(x))
+    out = scratch.zeros(tuple(shape), dtype) if numpy else xp.zeros(tuple(shape), dtype=dtype, device=device(x))
     integer = xp.isdtype(x.dtype, "integral") if not numpy else x.dtype.kind in "iu"
     wide = (np.int64 if numpy else xp.int64) if integer else x.dtype  # the subtraction's dtype
     for combination in itertools.product(*parts):

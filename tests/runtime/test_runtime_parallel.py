@@ -121,8 +121,9 @@ def test_workers_is_at_least_one_and_at_most_the_cores():
 
 def test_small_transforms_run_on_one_worker_and_large_ones_on_the_idle_cores(monkeypatch):
     """A batch of transforms below SMALL_TRANSFORM real points stays on one pocketfft
-    worker (a second thread's hand-over cost more than it saved, measured in convalg.nn);
-    larger batches get the idle-core count; the values are the same either way."""
+    worker (a second thread's hand-over cost more than it saved, measured in convalg.nn),
+    and so does one along two or more axes below SMALL_MULTI_AXIS (pocketfft hands each
+    axis over); larger ones get the idle-core count; the values are the same either way."""
     import array_api_compat.numpy as xp
     import numpy as np
     import scipy.fft
@@ -134,10 +135,14 @@ def test_small_transforms_run_on_one_worker_and_large_ones_on_the_idle_cores(mon
     original = scipy.fft.rfftn
     monkeypatch.setattr(scipy.fft, "rfftn", lambda *a, **k: seen.append(k["workers"]) or original(*a, **k))
     small = np.ones((3, 8, 8))
-    large = np.ones((4, 128, 128))  # 2**16 points
+    lines = np.ones((4, 1 << 14))  # 2**16 points along one axis
+    planes = np.ones((4, 128, 128))  # 2**16 points along two axes
+    large = np.ones((16, 128, 128))  # 2**18 points along two axes
     runtime_fft.rfftn(xp, small, (16, 16))
+    runtime_fft.rfftn(xp, lines, (1 << 14,))
+    runtime_fft.rfftn(xp, planes, (128, 128))
     runtime_fft.rfftn(xp, large, (128, 128))
-    assert seen == [1, 2]
+    assert seen == [1, 2, 1, 2]
     np.testing.assert_allclose(
         runtime_fft.irfftn(xp, runtime_fft.rfftn(xp, small, (16, 16)), (16, 16))[:, :8, :8], small
     )
