@@ -82,6 +82,20 @@ def test_results_kept_by_the_caller_survive_later_calls(shape1, shape2, method):
         np.testing.assert_array_equal(result, truth)
 
 
+@pytest.mark.parametrize(("shape1", "shape2"), [((300, 300), (15, 15)), ((40, 40, 40), (5, 5, 5)), ((30000,), (999,))])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128])
+def test_float_results_kept_by_the_caller_are_not_overwritten(shape1, shape2, dtype):
+    rng = np.random.default_rng(7)
+    kept = []
+    for _ in range(5):
+        a = rng.standard_normal(shape1).astype(dtype)
+        b = rng.standard_normal(shape2).astype(dtype)
+        result = convalg.convolve(a, b, method="fft")
+        kept.append((result, result.copy()))
+    for result, snapshot in kept:
+        np.testing.assert_array_equal(result, snapshot)
+
+
 def test_concurrent_calls_get_their_own_workspace():
     rng = np.random.default_rng(6)
     jobs = [(rng.integers(-999, 999, 20000), rng.integers(-999, 999, 300)) for _ in range(8)]
