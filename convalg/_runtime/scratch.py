@@ -96,7 +96,7 @@ def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     """
     dtype = np.dtype(dtype)
     nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes >= SMALL:
+    if nbytes >= SMALL and not dtype.hasobject:  # (object arrays must start as valid references)
         with _LOCK:
             buffer = _lend(nbytes, limit())
             if buffer is not None:  # (viewed before the lock is released: in use from here)

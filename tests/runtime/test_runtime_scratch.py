@@ -55,8 +55,10 @@ def test_a_view_keeps_its_buffer_in_use():
     assert (window == 7.0).all()
 
 
-def test_small_arrays_are_not_pooled():
+def test_small_and_object_arrays_are_not_pooled():
     scratch.empty((10, 10), np.float64)
+    objects = scratch.empty(LARGE, object)  # NumPy fills a fresh object array with None
+    assert objects[0, 0] is None and objects[-1, -1] is None
     assert scratch.held() == 0
 
 
