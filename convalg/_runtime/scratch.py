@@ -74,12 +74,17 @@ def limit() -> int:
     return int(min(value, 1 << 62))
 
 
-def _references(buffers: list[np.ndarray], index: int) -> int:
-    return sys.getrefcount(buffers[index])
+def _reference_counts(buffers: list[np.ndarray]) -> list[int]:
+    """Each buffer's reference count as :func:`_lend`'s loop sees it (the list, the loop
+    variable and ``getrefcount``'s argument, plus every array made from it)."""
+    counts = []
+    for buffer in buffers:  # (a loop as _lend's, not a comprehension: the same references)
+        counts.append(sys.getrefcount(buffer))  # noqa: PERF401
+    return counts
 
 
-#: The references of a buffer held by the pool alone, counted as :func:`_lend` counts them.
-_IDLE = _references([np.empty(1, np.uint8)], 0)
+#: The references of a buffer that the pool alone holds.
+_IDLE = _reference_counts([np.empty(1, np.uint8)])[0]
 
 
 def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -98,9 +103,9 @@ def empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     nbytes = math.prod(shape) * dtype.itemsize
     if nbytes >= SMALL and not dtype.hasobject:  # (object arrays must start as valid references)
         with _LOCK:
-            buffer = _lend(nbytes, limit())
-            if buffer is not None:  # (viewed before the lock is released: in use from here)
-                return buffer[:nbytes].view(dtype).reshape(shape)
+            buffer = _lend(nbytes)
+            if buffer is not None:  # (referred to before the lock is released: in use from here)
+                return np.ndarray(shape, dtype, buffer)
     return np.empty(shape, dtype)
 
 
@@ -117,15 +122,27 @@ def zeros(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return out
 
 
-def _lend(nbytes: int, most: int) -> np.ndarray | None:
+def _lend(nbytes: int) -> np.ndarray | None:
     """The smallest idle buffer of ``nbytes`` to twice that, else a new one where the pool
-    has room for it within ``most`` bytes (idle buffers are dropped to make room), else None."""
+    has room for it (idle buffers are dropped to make room), else None."""
+    best, best_size = None, 0
+    for buffer in _BUFFERS:  # (sizes first: a reference count is dearer than an attribute)
+        size = buffer.nbytes
+        if nbytes <= size <= 2 * nbytes and (best is None or size < best_size) and sys.getrefcount(buffer) == _IDLE:
+            best, best_size = buffer, size
+            if size == nbytes:  # (a loop of equal calls asks for equal sizes)
+                break
+    if best is not None:
+        return best
+    return _grow(nbytes, limit())
+
+
+def _grow(nbytes: int, most: int) -> np.ndarray | None:
+    """A new buffer of ``nbytes`` where the pool has room for it within ``most`` bytes and
+    :data:`MOST_BUFFERS` buffers, the smallest idle ones dropped to make room; else None."""
     if nbytes > most:
         return None
-    idle = [index for index in range(len(_BUFFERS)) if _references(_BUFFERS, index) == _IDLE]
-    fitting = [index for index in idle if nbytes <= _BUFFERS[index].nbytes <= 2 * nbytes]
-    if fitting:
-        return _BUFFERS[min(fitting, key=lambda index: _BUFFERS[index].nbytes)]
+    idle = [index for index, count in enumerate(_reference_counts(_BUFFERS)) if count == _IDLE]
     held = sum(buffer.nbytes for buffer in _BUFFERS)
     dropped: set[int] = set()
     for index in sorted(idle, key=lambda index: _BUFFERS[index].nbytes):  # the smallest first
@@ -133,7 +150,7 @@ def _lend(nbytes: int, most: int) -> np.ndarray | None:
             break
         held -= _BUFFERS[index].nbytes
         dropped.add(index)
-    _BUFFERS[:] = [_BUFFERS[index] for index in range(len(_BUFFERS)) if index not in dropped]
+    _BUFFERS[:] = [buffer for index, buffer in enumerate(_BUFFERS) if index not in dropped]
     if held + nbytes > most or len(_BUFFERS) >= MOST_BUFFERS:
         return None
     _BUFFERS.append(np.empty(nbytes, np.uint8))
@@ -160,5 +177,5 @@ def release() -> None:
     >>> release()
     """
     with _LOCK:
-        busy = [index for index in range(len(_BUFFERS)) if _references(_BUFFERS, index) != _IDLE]
-        _BUFFERS[:] = [_BUFFERS[index] for index in busy]
+        counts = _reference_counts(_BUFFERS)
+        _BUFFERS[:] = [buffer for buffer, count in zip(_BUFFERS, counts) if count != _IDLE]

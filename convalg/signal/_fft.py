@@ -50,14 +50,24 @@ def _fitted(x: Any, n: int, axis: int) -> tuple[Any, bool]:
     have = x.shape[axis]
     if have >= n:
         return (x if have == n else x[(slice(None),) * axis + (slice(0, n),)]), False
-    padded = scratch.empty(_resized(x.shape, axis, n), x.dtype)
+    shape = x.shape[:axis] + (n,) + x.shape[axis + 1 :]
+    if x.nbytes < scratch.SMALL:  # (small: malloc's own memory, and a call less)
+        padded = np.zeros(shape, x.dtype)
+    else:
+        padded = scratch.empty(shape, x.dtype)
+        padded[_along(axis, slice(have, None))] = 0
     padded[_along(axis, slice(0, have))] = x
-    padded[_along(axis, slice(have, None))] = 0
     return padded, True
 
 
 def _resized(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
     return shape[:axis] + (n,) + shape[axis + 1 :]
+
+
+#: The complex dtype of a real transform's result, and the real one of its inverse's.
+_COMPLEX = {np.dtype(real): np.dtype(full) for real, full in ((np.float32, np.complex64), (np.float64, np.complex128))}
+_COMPLEX[np.dtype(np.longdouble)] = np.dtype(np.clongdouble)
+_REAL = {full: real for real, full in _COMPLEX.items()}
 
 
 class _PocketFFT:
@@ -71,29 +81,30 @@ class _PocketFFT:
     @staticmethod
     def rfft(x: Any, n: int, axis: int, workers: int = 1, overwrite_x: bool = False) -> Any:
         x = _fitted(x, n, axis)[0]
-        out = scratch.empty(_resized(x.shape, axis, n // 2 + 1), np.result_type(x.dtype, np.complex64))
+        # (a small result: pocketfft allocates it, where the pool's bookkeeping would cost more)
+        out = (
+            None if x.nbytes < scratch.SMALL else scratch.empty(_resized(x.shape, axis, n // 2 + 1), _COMPLEX[x.dtype])
+        )
         return _pocketfft.r2c(x, (axis,), True, 0, out, workers)
 
     @staticmethod
     def irfft(x: Any, n: int, axis: int, workers: int = 1, overwrite_x: bool = False) -> Any:
         x = _fitted(x, n // 2 + 1, axis)[0]
-        out = scratch.empty(_resized(x.shape, axis, n), np.finfo(x.dtype).dtype)
+        out = None if x.nbytes < scratch.SMALL else scratch.empty(_resized(x.shape, axis, n), _REAL[x.dtype])
         return _pocketfft.c2r(x, (axis,), n, False, 2, out, workers)
 
+    # (in place where x is this call's own)
     @staticmethod
     def fft(x: Any, n: int, axis: int, workers: int = 1, overwrite_x: bool = False) -> Any:
-        return _PocketFFT._c2c(x, n, axis, True, workers, overwrite_x)
+        x, copied = _fitted(x, n, axis)
+        out = x if overwrite_x or copied else None if x.nbytes < scratch.SMALL else scratch.empty(x.shape, x.dtype)
+        return _pocketfft.c2c(x, (axis,), True, 0, out, workers)
 
     @staticmethod
     def ifft(x: Any, n: int, axis: int, workers: int = 1, overwrite_x: bool = False) -> Any:
-        return _PocketFFT._c2c(x, n, axis, False, workers, overwrite_x)
-
-    @staticmethod
-    def _c2c(x: Any, n: int, axis: int, forward: bool, workers: int, overwrite_x: bool) -> Any:
         x, copied = _fitted(x, n, axis)
-        in_place = (overwrite_x or copied) and x.dtype.kind == "c"
-        out = x if in_place else scratch.empty(x.shape, np.result_type(x.dtype, np.complex64))
-        return _pocketfft.c2c(x, (axis,), forward, 0 if forward else 2, out, workers)
+        out = x if overwrite_x or copied else None if x.nbytes < scratch.SMALL else scratch.empty(x.shape, x.dtype)
+        return _pocketfft.c2c(x, (axis,), False, 2, out, workers)
 
 
 def transform_length(n1: int, n2: int, start: int, length: int, real: bool) -> int:

@@ -129,6 +129,15 @@ def test_the_pool_stays_within_its_limit(monkeypatch):
     assert len(scratch._BUFFERS) <= scratch.MOST_BUFFERS
 
 
+def test_idle_buffers_make_room_for_new_ones(monkeypatch):
+    monkeypatch.setenv(scratch.LIMIT_ENV, str(4 << 20))
+    for n in (300, 310, 320, 330):  # 2.9 MiB of idle buffers, none kept
+        scratch.empty((n, n), np.float64)
+    big = scratch.empty((600, 600), np.float64)  # 2.7 MiB more: idle ones must go
+    assert scratch.held() <= 4 << 20
+    assert any(np.shares_memory(big, buffer) for buffer in scratch._BUFFERS)  # pooled, not bypassed
+
+
 def test_a_limit_of_zero_turns_the_pool_off(monkeypatch):
     monkeypatch.setenv(scratch.LIMIT_ENV, "0")
     a, b = np.arange(20000) % 7, np.ones(300, dtype=int)
