@@ -27,6 +27,7 @@ transforms are recomputed.
 from __future__ import annotations
 
 import collections
+import functools
 import math
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -342,6 +343,7 @@ def likely_excess(xp: ModuleType, a: Any, b: Any, shape: tuple[int, ...], blocks
     return float(bound) / HALF
 
 
+@functools.lru_cache(maxsize=256)  # a loop of calls asks about the same sizes and extremes
 def _centring_may_pay(size_a: int, size_b: int, known: tuple[int, int], shape: tuple[int, ...]) -> bool:
     """Whether centring the inputs may be needed for a certificate without limbs: unless
     the bound of the inputs as they are (:func:`convalg.errorbounds.fft_spectral`), from
@@ -494,40 +496,47 @@ def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points:
     """
     module, extra = runtime_fft.transforms(xp, points, runtime_fft.SMALL_TRANSFORM, axes=len(axes))
     if backends.is_numpy(xp) and _fft._pocketfft is not None:
-        pocketfft, along, threads = _fft._pocketfft, tuple(axes), extra["workers"]
-
-        def half_spectrum(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-            last = axes[-1]
-            out = scratch.empty(x.shape[:last] + (x.shape[last] // 2 + 1,) + x.shape[last + 1 :], np.complex128)
-            return pocketfft.r2c(x, axes, True, 0, out, threads)
-
-        def forward(x: np.ndarray) -> np.ndarray:
-            if all(x.shape[ax] == n for ax, n in zip(along[:-1], shape[:-1])):
-                return half_spectrum(x, along)
-            # a compact input (_compact): its rows' spectra, zero-padded axis by axis, each
-            # axis then transformed (the same 1-D transforms as above, in another order)
-            spectrum = half_spectrum(x, along[-1:])
-            for ax, n in zip(reversed(along[:-1]), reversed(shape[:-1])):
-                if spectrum.shape[ax] < n:
-                    rows = spectrum
-                    spectrum = scratch.empty(rows.shape[:ax] + (n,) + rows.shape[ax + 1 :], rows.dtype)
-                    spectrum[(slice(None),) * ax + (slice(0, rows.shape[ax]),)] = rows
-                    spectrum[(slice(None),) * ax + (slice(rows.shape[ax], None),)] = 0
-                pocketfft.c2c(spectrum, (ax,), True, 0, spectrum, threads)
-            return spectrum
-
-        def inverse(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-            if out is None:
-                last = along[-1]
-                out = scratch.empty(spectrum.shape[:last] + (shape[-1],) + spectrum.shape[last + 1 :], np.float64)
-            return pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads)
-
-        return forward, inverse
+        return _pocketfft_transforms(tuple(shape), tuple(axes), extra["workers"])
     inverse_keywords = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
     return (
         lambda x: module.rfftn(x, s=shape, axes=axes, **extra),
         lambda spectrum, out=None: module.irfftn(spectrum, s=shape, axes=axes, **inverse_keywords),
     )
+
+
+@functools.lru_cache(maxsize=64)  # a loop of calls transforms the same shapes
+def _pocketfft_transforms(shape: tuple[int, ...], along: tuple[int, ...], threads: int):
+    """:func:`_transforms` of NumPy arrays: pocketfft's C functions, results lent by the
+    scratch pool."""
+    pocketfft = _fft._pocketfft
+
+    def half_spectrum(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        last = axes[-1]
+        out = scratch.empty(x.shape[:last] + (x.shape[last] // 2 + 1,) + x.shape[last + 1 :], np.complex128)
+        return pocketfft.r2c(x, axes, True, 0, out, threads)
+
+    def forward(x: np.ndarray) -> np.ndarray:
+        if all(x.shape[ax] == n for ax, n in zip(along[:-1], shape[:-1])):
+            return half_spectrum(x, along)
+        # a compact input (_compact): its rows' spectra, zero-padded axis by axis, each
+        # axis then transformed (the same 1-D transforms as above, in another order)
+        spectrum = half_spectrum(x, along[-1:])
+        for ax, n in zip(reversed(along[:-1]), reversed(shape[:-1])):
+            if spectrum.shape[ax] < n:
+                rows = spectrum
+                spectrum = scratch.empty(rows.shape[:ax] + (n,) + rows.shape[ax + 1 :], rows.dtype)
+                spectrum[(slice(None),) * ax + (slice(0, rows.shape[ax]),)] = rows
+                spectrum[(slice(None),) * ax + (slice(rows.shape[ax], None),)] = 0
+            pocketfft.c2c(spectrum, (ax,), True, 0, spectrum, threads)
+        return spectrum
+
+    def inverse(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            last = along[-1]
+            out = scratch.empty(spectrum.shape[:last] + (shape[-1],) + spectrum.shape[last + 1 :], np.float64)
+        return pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads)
+
+    return forward, inverse
 
 
 def _transform_axes(axes, blocks) -> list[int]:
