@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from convalg._runtime.devices import device
+
 #: Arrays smaller than this many bytes are allocated as usual (malloc keeps such memory).
 SMALL = 1 << 17
 
@@ -120,6 +122,21 @@ def zeros(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     out = empty(shape, dtype)
     out.fill(0)
     return out
+
+
+def zeros_in(xp: Any, shape: tuple[int, ...], dtype: Any, like: Any) -> Any:
+    """Zeros of ``shape`` and ``dtype`` in the namespace ``xp``, on the device of ``like``:
+    from the pool (:func:`zeros`) where ``like`` is a NumPy array.
+
+    Examples
+    --------
+    >>> import array_api_compat.numpy as xp
+    >>> zeros_in(xp, (400, 400), xp.int64, np.ones(3)).any()
+    np.False_
+    """
+    if isinstance(like, np.ndarray):
+        return zeros(shape, dtype)
+    return xp.zeros(shape, dtype=dtype, device=device(like))
 
 
 def _lend(nbytes: int) -> np.ndarray | None:

@@ -511,8 +511,7 @@ def _pocketfft_transforms(shape: tuple[int, ...], along: tuple[int, ...], thread
     pocketfft = _fft._pocketfft
 
     def half_spectrum(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-        last = axes[-1]
-        out = scratch.empty(x.shape[:last] + (x.shape[last] // 2 + 1,) + x.shape[last + 1 :], np.complex128)
+        out = scratch.empty(_fft.resized_shape(x.shape, axes[-1], x.shape[axes[-1]] // 2 + 1), np.complex128)
         return pocketfft.r2c(x, axes, True, 0, out, threads)
 
     def forward(x: np.ndarray) -> np.ndarray:
@@ -524,7 +523,7 @@ def _pocketfft_transforms(shape: tuple[int, ...], along: tuple[int, ...], thread
         for ax, n in zip(reversed(along[:-1]), reversed(shape[:-1])):
             if spectrum.shape[ax] < n:
                 rows = spectrum
-                spectrum = scratch.empty(rows.shape[:ax] + (n,) + rows.shape[ax + 1 :], rows.dtype)
+                spectrum = scratch.empty(_fft.resized_shape(rows.shape, ax, n), rows.dtype)
                 spectrum[(slice(None),) * ax + (slice(0, rows.shape[ax]),)] = rows
                 spectrum[(slice(None),) * ax + (slice(rows.shape[ax], None),)] = 0
             pocketfft.c2c(spectrum, (ax,), True, 0, spectrum, threads)
@@ -532,8 +531,7 @@ def _pocketfft_transforms(shape: tuple[int, ...], along: tuple[int, ...], thread
 
     def inverse(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if out is None:
-            last = along[-1]
-            out = scratch.empty(spectrum.shape[:last] + (shape[-1],) + spectrum.shape[last + 1 :], np.float64)
+            out = scratch.empty(_fft.resized_shape(spectrum.shape, along[-1], shape[-1]), np.float64)
         return pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads)
 
     return forward, inverse
@@ -779,10 +777,7 @@ def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...]) -> tuple[i
 
 
 def _centring_terms(xp: ModuleType, shape: tuple[int, ...], transform: Transform) -> Any:
-    if backends.is_numpy(xp):
-        terms = scratch.zeros(shape, np.int64)
-    else:
-        terms = xp.zeros(shape, dtype=xp.int64, device=device(transform.a))
+    terms = scratch.zeros_in(xp, shape, xp.int64, transform.a)
     _add_centring(xp, terms, transform)
     return terms
 
@@ -887,10 +882,7 @@ def _box_axis(xp: ModuleType, x: Any, ax: int, k: int, start: int, length: int) 
     start + length - 1``, ``S`` the prefix sums of ``x`` along ``ax`` (``S[0] = 0``)."""
     shape = list(x.shape)
     shape[ax] = length
-    if isinstance(x, np.ndarray):
-        out = scratch.zeros(tuple(shape), x.dtype)
-    else:
-        out = xp.zeros(tuple(shape), dtype=x.dtype, device=device(x))
+    out = scratch.zeros_in(xp, tuple(shape), x.dtype, x)
     _add_box_axis(xp, out, _prefix_sums(xp, x, ax), ax, x.shape[ax], k, start, length)
     return out
 

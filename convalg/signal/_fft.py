@@ -50,7 +50,7 @@ def _fitted(x: Any, n: int, axis: int) -> tuple[Any, bool]:
     have = x.shape[axis]
     if have >= n:
         return (x if have == n else x[(slice(None),) * axis + (slice(0, n),)]), False
-    shape = x.shape[:axis] + (n,) + x.shape[axis + 1 :]
+    shape = resized_shape(x.shape, axis, n)
     if x.nbytes < scratch.SMALL:  # (small: malloc's own memory, and a call less)
         padded = np.zeros(shape, x.dtype)
     else:
@@ -60,7 +60,8 @@ def _fitted(x: Any, n: int, axis: int) -> tuple[Any, bool]:
     return padded, True
 
 
-def _resized(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
+def resized_shape(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
+    """``shape`` with ``n`` in place of its length along ``axis``."""
     return shape[:axis] + (n,) + shape[axis + 1 :]
 
 
@@ -83,14 +84,16 @@ class _PocketFFT:
         x = _fitted(x, n, axis)[0]
         # (a small result: pocketfft allocates it, where the pool's bookkeeping would cost more)
         out = (
-            None if x.nbytes < scratch.SMALL else scratch.empty(_resized(x.shape, axis, n // 2 + 1), _COMPLEX[x.dtype])
+            None
+            if x.nbytes < scratch.SMALL
+            else scratch.empty(resized_shape(x.shape, axis, n // 2 + 1), _COMPLEX[x.dtype])
         )
         return _pocketfft.r2c(x, (axis,), True, 0, out, workers)
 
     @staticmethod
     def irfft(x: Any, n: int, axis: int, workers: int = 1, overwrite_x: bool = False) -> Any:
         x = _fitted(x, n // 2 + 1, axis)[0]
-        out = None if x.nbytes < scratch.SMALL else scratch.empty(_resized(x.shape, axis, n), _REAL[x.dtype])
+        out = None if x.nbytes < scratch.SMALL else scratch.empty(resized_shape(x.shape, axis, n), _REAL[x.dtype])
         return _pocketfft.c2r(x, (axis,), n, False, 2, out, workers)
 
     # (in place where x is this call's own)

@@ -216,7 +216,7 @@ def padded(
             shape.append(lengths.get(ax, n))
             parts.append([((slice(None),), (n,), (slice(0, n),))])
     numpy = isinstance(x, np.ndarray)  # NumPy's own calls: this runs for every limb of every call
-    out = scratch.zeros(tuple(shape), dtype) if numpy else xp.zeros(tuple(shape), dtype=dtype, device=device(x))
+    out = scratch.zeros_in(xp, tuple(shape), dtype, x)
     integer = xp.isdtype(x.dtype, "integral") if not numpy else x.dtype.kind in "iu"
     wide = (np.int64 if numpy else xp.int64) if integer else x.dtype  # the subtraction's dtype
     for combination in itertools.product(*parts):
