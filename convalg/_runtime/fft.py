@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from convalg import backends
+from convalg._runtime import parallel
 
 
 def transforms(
@@ -40,12 +41,21 @@ def transforms(
     """
     module = backends.fft_module(xp)
     if backends.is_numpy(xp):
-        from convalg._runtime.parallel import workers
-
-        if axes > 1:
-            small = max(small, SMALL_MULTI_AXIS)
-        return module, {"workers": 1 if points is not None and points < small else workers()}
+        return module, {"workers": numpy_workers(points, small, axes)}
     return module, {}
+
+
+def numpy_workers(points: int | None = None, small: int = 0, axes: int = 1) -> int:
+    """The ``workers`` of a NumPy transform call (:func:`transforms`' rule).
+
+    Examples
+    --------
+    >>> numpy_workers(100, small=8192)
+    1
+    """
+    if axes > 1:
+        small = max(small, SMALL_MULTI_AXIS)
+    return 1 if points is not None and points < small else parallel.workers()
 
 
 @functools.lru_cache(maxsize=1024)  # planning asks for the same few lengths on every call

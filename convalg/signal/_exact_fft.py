@@ -26,7 +26,6 @@ transforms are recomputed.
 
 from __future__ import annotations
 
-import collections
 import functools
 import math
 from dataclasses import dataclass, field
@@ -177,6 +176,7 @@ def certify(
     known: tuple[int, int] = (-1, -1),
     rounds: int = ROUNDS,
     attempt: Attempt | None = None,
+    limb_bits: tuple[int, int] | None = None,
 ) -> Transform | None:
     """The certified transform of ``a * b`` by ``method``, or None when none was found
     within ``rounds`` splitting rounds in all and the memory limit (the caller computes
@@ -186,7 +186,9 @@ def certify(
     uint64; ``blocks`` is empty for 'fft'. ``known`` may give ``max|a|`` and ``max|b|``
     where range analysis knows them (-1: not known), which saves passes over the data.
     An ``attempt`` that stopped after fewer rounds goes on where it stopped (its limbs and
-    spectra are kept), and records where this one stops.
+    spectra are kept), and records where this one stops. ``limb_bits`` gives the limb
+    widths to start a fresh attempt from (those certified before for a call like this one;
+    default: the widest limbs float64 holds).
     """
     attempt = Attempt() if attempt is None else attempt
     if attempt.final:
@@ -196,10 +198,9 @@ def certify(
     if attempt.operands is None:
         centre = _centring_may_pay(math.prod(a.shape), math.prod(b.shape), known, shape)
         attempt.operands = (_operand(xp, a, known[0], centre), _operand(xp, b, known[1], centre))
-        for operand in attempt.operands:
-            operand.limb_bits = (
-                operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
-            )
+        for operand, start in zip(attempt.operands, limb_bits or (64, 64)):
+            widest = operand.bits if operand.bits <= 52 else math.ceil(operand.bits / math.ceil(operand.bits / 52))
+            operand.limb_bits = widest if start >= widest else max(start, _MIN_LIMB_BITS)
     operands, changed = attempt.operands, attempt.changed
     attempt.final = True  # until a round ends with more to try
     while attempt.rounds < min(rounds, ROUNDS):
@@ -370,7 +371,7 @@ def _operand(xp: ModuleType, x: Any, known: int = -1, centre: bool = True) -> _O
     numpy = isinstance(x, np.ndarray)  # NumPy's own methods: a few microseconds less per call
     # narrower integers stay as they are: every int64 reader widens them (no copy of the input
     # where none is needed: fresh memory costs a page fault a page); uint64 wraps here
-    source = x if _dtypes.numpy_dtype(x.dtype) in _NARROW else _as_int64(xp, x)
+    source = x if (x.dtype if numpy else _dtypes.numpy_dtype(x.dtype)) in _NARROW else _as_int64(xp, x)
     bounds = _extremes(xp, source) if known < 0 or known >= 2**63 else None  # (max, min), when taken
     if bounds is not None:
         known = max(abs(bounds[0]), abs(bounds[1]))
@@ -483,7 +484,7 @@ def _compact(xp: ModuleType, size: tuple[int, ...], axes, shape, blocks: dict[in
     return 2 * math.prod(size[ax] for ax in axes[:-1]) <= math.prod(shape[:-1])
 
 
-def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points: int):
+def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: tuple[int, ...], points: int):
     """The forward and inverse real transforms along ``axes`` (lengths ``shape``) of arrays
     already padded to those lengths (and of their spectra, as computed); one worker below
     :data:`runtime_fft.SMALL_TRANSFORM` real ``points`` per call (measured: 4 blocks of 8000
@@ -494,9 +495,10 @@ def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: list[int], points:
     normalisation ``scipy.fft.rfftn``/``irfftn`` give them (so the same values), without
     their dispatch: a few microseconds per transform, which medium sizes feel.
     """
+    if _fft._pocketfft is not None and backends.is_numpy(xp):
+        threads = runtime_fft.numpy_workers(points, runtime_fft.SMALL_TRANSFORM, len(axes))
+        return _pocketfft_transforms(tuple(shape), tuple(axes), threads)
     module, extra = runtime_fft.transforms(xp, points, runtime_fft.SMALL_TRANSFORM, axes=len(axes))
-    if backends.is_numpy(xp) and _fft._pocketfft is not None:
-        return _pocketfft_transforms(tuple(shape), tuple(axes), extra["workers"])
     inverse_keywords = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
     return (
         lambda x: module.rfftn(x, s=shape, axes=axes, **extra),
@@ -537,16 +539,24 @@ def _pocketfft_transforms(shape: tuple[int, ...], along: tuple[int, ...], thread
     return forward, inverse
 
 
-def _transform_axes(axes, blocks) -> list[int]:
-    position = {i: i + sum(1 for axis in blocks if axis <= i) for i in range(max(axes, default=0) + 1)}
-    return [position[axis] for axis in axes]
+def _transform_axes(axes, blocks: dict[int, AxisBlocks]) -> tuple[int, ...]:
+    """Positions (after cutting) of the transformed ``axes``."""
+    return _positions(tuple(axes), tuple(blocks))
+
+
+@functools.lru_cache(maxsize=256)  # every call asks, for the same few layouts
+def _positions(axes: tuple[int, ...], blocked: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(axis + sum(1 for other in blocked if other <= axis) for axis in axes)
 
 
 def _count_axes(blocks: dict[int, AxisBlocks], long: int) -> tuple[int, ...]:
     """Positions (after cutting) of the block-count axes of the input that is ``long``."""
-    return tuple(
-        axis + sum(1 for other in blocks if other < axis) for axis, plan in blocks.items() if plan.long == long
-    )
+    return _count_positions(tuple(blocks.items()), long)
+
+
+@functools.lru_cache(maxsize=256)
+def _count_positions(blocks: tuple[tuple[int, AxisBlocks], ...], long: int) -> tuple[int, ...]:
+    return tuple(axis + sum(1 for other, _ in blocks if other < axis) for axis, plan in blocks if plan.long == long)
 
 
 def _per_block(xp: ModuleType, x: Any, keep: tuple[int, ...], reduce) -> float:
@@ -560,10 +570,15 @@ def _per_block(xp: ModuleType, x: Any, keep: tuple[int, ...], reduce) -> float:
 def _norm_estimate(shape: tuple[int, ...], blocks: dict[int, AxisBlocks], long: int, top: int) -> float:
     """``sqrt(entries) * top``, rounded up: at least the 2-norm of any block of an input of
     ``shape`` (``long`` as in :class:`AxisBlocks`) whose entries are at most ``top`` in magnitude."""
-    entries = math.prod(
-        min(n, blocks[ax].block) if ax in blocks and blocks[ax].long == long else n for ax, n in enumerate(shape)
-    )
+    entries = _block_entries(tuple(shape), tuple(blocks.items()), long)
     return math.sqrt(entries) * top * (1 + 2.0**-50)  # top < 2**53: two roundings, each relative 2**-53
+
+
+@functools.lru_cache(maxsize=256)
+def _block_entries(shape: tuple[int, ...], blocks: tuple[tuple[int, AxisBlocks], ...], long: int) -> int:
+    """The entries of one block of an input of ``shape`` (:func:`_norm_estimate`)."""
+    cut = {ax: plan.block for ax, plan in blocks if plan.long == long}
+    return math.prod(min(n, cut[ax]) if ax in cut else n for ax, n in enumerate(shape))
 
 
 def _measure_norms(xp: ModuleType, operands: tuple[_Operand, _Operand]) -> bool:
@@ -601,13 +616,32 @@ def _peak(xp: ModuleType, spectrum: Any) -> float:
     return float(xp.max(xp.abs(spectrum))) * (1 + 2.0**-50)
 
 
-def _groups(first: _Operand, second: _Operand) -> dict[int, list[tuple[int, int]]]:
-    """Limb pairs by the weight ``2**e`` of their product."""
+def _groups(first: _Operand, second: _Operand) -> tuple[tuple[int, tuple[tuple[int, int, bool, bool], ...]], ...]:
+    """Limb pairs by the weight ``2**e`` of their product (:func:`_weights`)."""
+    return _weights(len(first.spectra), first.limb_bits, len(second.spectra), second.limb_bits)
+
+
+@functools.lru_cache(maxsize=256)  # a loop of calls splits alike
+def _weights(
+    first: int, first_bits: int, second: int, second_bits: int
+) -> tuple[tuple[int, tuple[tuple[int, int, bool, bool], ...]], ...]:
+    """The limb pairs ``(i, j)`` of ``first`` and ``second`` limbs by the weight ``2**e`` of
+    their product, in increasing weight; each pair with whether it is the last product, in
+    that order, to use limb ``i`` and limb ``j`` (its spectrum may then be overwritten;
+    products of weight ``2**64`` and above, zero modulo ``2**64``, are no use)."""
     groups: dict[int, list[tuple[int, int]]] = {}
-    for i in range(len(first.spectra)):
-        for j in range(len(second.spectra)):
-            groups.setdefault(i * first.limb_bits + j * second.limb_bits, []).append((i, j))
-    return groups
+    for i in range(first):
+        for j in range(second):
+            groups.setdefault(i * first_bits + j * second_bits, []).append((i, j))
+    ordered = sorted(groups.items())
+    last: dict[tuple[int, int], tuple[int, int]] = {}  # the last pair to use each limb
+    for weight, pairs in ordered:
+        for i, j in pairs if weight < 64 else ():
+            last[0, i] = last[1, j] = (i, j)
+    return tuple(
+        (weight, tuple((i, j, last.get((0, i)) == (i, j), last.get((1, j)) == (i, j)) for i, j in pairs))
+        for weight, pairs in ordered
+    )
 
 
 def _bound(operands: tuple[_Operand, _Operand], shape) -> tuple[float, float]:
@@ -615,15 +649,15 @@ def _bound(operands: tuple[_Operand, _Operand], shape) -> tuple[float, float]:
     result by Cauchy-Schwarz (``sum ||a_i||_2 ||b_j||_2``), which must fit int64."""
     first, second = operands
     worst, largest = 0.0, 0.0
-    for pairs in _groups(first, second).values():
+    for _, pairs in _groups(first, second):
         value = errorbounds.fft_spectral(
-            [first.norms[i] for i, _ in pairs],
-            [first.peaks[i] for i, _ in pairs],
-            [second.norms[j] for _, j in pairs],
-            [second.peaks[j] for _, j in pairs],
+            [first.norms[i] for i, *_ in pairs],
+            [first.peaks[i] for i, *_ in pairs],
+            [second.norms[j] for _, j, *_ in pairs],
+            [second.peaks[j] for _, j, *_ in pairs],
             fft_shape=shape,
         )
-        size = sum(first.norms[i] * second.norms[j] for i, j in pairs)
+        size = sum(first.norms[i] * second.norms[j] for i, j, *_ in pairs)
         worst = max(worst, float(value) if value.ndim == 0 else float(value.max()))  # (a 0-d max: ~2 us)
         largest = max(largest, size * (1 + 2.0**-40))
     return worst, largest
@@ -662,14 +696,12 @@ def execute(transform: Transform) -> Any:
         corrections = pool().submit(_centring_terms, xp, shape, transform)
     total = strips = None
     spare, free = list(transform.spare), None  # float64 arrays for inverse outputs; a complex one for products
-    groups = [(weight, pairs) for weight, pairs in sorted(_groups(first, second).items()) if weight < 64]
-    uses = collections.Counter(use for _, pairs in groups for i, j in pairs for use in ((0, i), (1, j)))
-    for weight, pairs in groups:  # (weights of 2**64 and above are zero modulo 2**64)
+    for weight, pairs in _groups(first, second):
+        if weight >= 64:
+            break  # (weights of 2**64 and above are zero modulo 2**64)
         spectrum = None
-        for i, j in pairs:
-            uses[0, i] -= 1
-            uses[1, j] -= 1
-            product = _product(first.spectra[i], second.spectra[j], uses[0, i] == 0, uses[1, j] == 0, free)
+        for i, j, last_i, last_j in pairs:
+            product = _product(first.spectra[i], second.spectra[j], last_i, last_j, free)
             if spectrum is None:
                 spectrum, free = product, None
             else:
@@ -677,9 +709,10 @@ def execute(transform: Transform) -> Any:
         y = inverse(spectrum, _spare_for(spare, spectrum, along[-1], transform.shape[-1]))
         free = spectrum  # (a product's own memory, or a spectrum used up by this product)
         if _adds_into_strips(y, transform):
+            add = strips is not None  # (the first weight writes the strips)
             if strips is None:
-                strips = scratch.zeros(_strips_shape(y, transform), np.int64)
-            total = _add_rounded(y, transform, strips, weight)
+                strips = scratch.empty(_strips_shape(y, transform), np.int64)
+            total = _add_rounded(y, transform, strips, weight, add=add)
             spare.append(y)
             continue
         part = _integers(xp, y, transform)
@@ -740,15 +773,16 @@ def _strips_shape(y: np.ndarray, transform: Transform) -> tuple[int, ...]:
     return _overlap_add.strips_shape(y.shape, axis, plan, short)
 
 
-def _add_rounded(y: np.ndarray, transform: Transform, strips: np.ndarray, weight: int) -> np.ndarray:
+def _add_rounded(y: np.ndarray, transform: Transform, strips: np.ndarray, weight: int, add: bool) -> np.ndarray:
     """Add ``y`` rounded (in place), times ``2**weight``, block by block into ``strips``
-    (int64, modulo 2**64); the sum so far, cropped to the region (a view of ``strips``).
-    Every weight adds into the same strips: no integer result per weight, no shifted copy."""
+    (int64, modulo 2**64; the first weight, ``add`` False, writes them); the sum so far,
+    cropped to the region (a view of ``strips``). Every weight adds into the same strips:
+    no integer result per weight, no shifted copy."""
     rounded = _round_in_place(y)
     if weight:
         np.left_shift(rounded, weight, out=rounded)
     axis, plan, short, full = _blocked_axis(transform)
-    merged = _overlap_add._add_blocks(np, rounded, axis, plan, short, full, out=strips)
+    merged = _overlap_add._add_blocks(np, rounded, axis, plan, short, full, out=strips, add=add)
     return merged[tuple(slice(start, start + length) for start, length in transform.region)]
 
 

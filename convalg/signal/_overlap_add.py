@@ -197,32 +197,12 @@ def padded(
     subtraction is done in int64 for integer ``x`` (modulo 2**64, as the input), before the
     conversion.
     """
-    shape: list[int] = []
-    # per axis, its parts: (index into x, their shape, index into the result)
-    parts: list[list[tuple[tuple[slice, ...], tuple[int, ...], tuple[slice, ...]]]] = []
-    for ax, n in enumerate(x.shape):
-        plan = blocks.get(ax)
-        if plan is not None and plan.long == long:
-            count, block = plan.count, plan.block
-            whole = (count - 1) * block  # the full blocks, then the last one
-            shape += [count, plan.fft_length]
-            last = ((slice(whole, n),), (1, n - whole), (slice(count - 1, count), slice(0, n - whole)))
-            full = ((slice(0, whole),), (count - 1, block), (slice(0, count - 1), slice(0, block)))
-            parts.append([full, last] if whole else [last])
-        elif plan is not None:
-            shape += [1, plan.fft_length]
-            parts.append([((slice(None),), (1, n), (slice(0, 1), slice(0, n)))])
-        else:
-            shape.append(lengths.get(ax, n))
-            parts.append([((slice(None),), (n,), (slice(0, n),))])
+    shape, pieces = _padded_layout(tuple(x.shape), tuple(lengths.items()), tuple(blocks.items()), long)
     numpy = isinstance(x, np.ndarray)  # NumPy's own calls: this runs for every limb of every call
-    out = scratch.zeros_in(xp, tuple(shape), dtype, x)
+    out = scratch.zeros_in(xp, shape, dtype, x)
     integer = xp.isdtype(x.dtype, "integral") if not numpy else x.dtype.kind in "iu"
     wide = (np.int64 if numpy else xp.int64) if integer else x.dtype  # the subtraction's dtype
-    for combination in itertools.product(*parts):
-        index = tuple(s for c in combination for s in c[0])
-        piece_shape = tuple(d for c in combination for d in c[1])
-        target = tuple(s for c in combination for s in c[2])
+    for index, piece_shape, target in pieces:
         if numpy:  # subtracted and converted in one pass, straight into the transform's input
             if offset:
                 np.subtract(x[index].reshape(piece_shape), offset, out=out[target], dtype=wide)
@@ -234,6 +214,42 @@ def padded(
             piece = xp.astype(piece, wide) - xp.asarray(offset, dtype=wide, device=device(x))
         out[target] = xp.astype(piece, dtype)
     return out
+
+
+@functools.lru_cache(maxsize=256)  # every limb of every call in a loop asks for the same layout
+def _padded_layout(
+    size: tuple[int, ...], lengths: tuple[tuple[int, int], ...], blocks: tuple[tuple[int, AxisBlocks], ...], long: int
+) -> tuple[tuple[int, ...], list[tuple[tuple[slice, ...], tuple[int, ...], tuple[slice, ...]]]]:
+    """:func:`padded`'s result shape for an input of ``size``, and its pieces: (index into
+    the input, the piece's shape, index into the result)."""
+    lengths_of, blocks_of = dict(lengths), dict(blocks)
+    shape: list[int] = []
+    # per axis, its parts: (index into x, their shape, index into the result)
+    parts: list[list[tuple[tuple[slice, ...], tuple[int, ...], tuple[slice, ...]]]] = []
+    for ax, n in enumerate(size):
+        plan = blocks_of.get(ax)
+        if plan is not None and plan.long == long:
+            count, block = plan.count, plan.block
+            whole = (count - 1) * block  # the full blocks, then the last one
+            shape += [count, plan.fft_length]
+            last = ((slice(whole, n),), (1, n - whole), (slice(count - 1, count), slice(0, n - whole)))
+            full = ((slice(0, whole),), (count - 1, block), (slice(0, count - 1), slice(0, block)))
+            parts.append([full, last] if whole else [last])
+        elif plan is not None:
+            shape += [1, plan.fft_length]
+            parts.append([((slice(None),), (1, n), (slice(0, 1), slice(0, n)))])
+        else:
+            shape.append(lengths_of.get(ax, n))
+            parts.append([((slice(None),), (n,), (slice(0, n),))])
+    pieces = [
+        (
+            tuple(s for c in combination for s in c[0]),
+            tuple(d for c in combination for d in c[1]),
+            tuple(s for c in combination for s in c[2]),
+        )
+        for combination in itertools.product(*parts)
+    ]
+    return tuple(shape), pieces
 
 
 def _cut(xp: ModuleType, x: Any, axis: int, plan: AxisBlocks | None) -> Any:
@@ -259,6 +275,7 @@ def _add_blocks(
     store: Callable[[Any, tuple, Any, bool], None] | None = None,
     dtype: Any = None,
     out: Any = None,
+    add: bool = True,
 ) -> Any:
     """Merge axes (``axis``, ``axis + 1``) = (blocks, N) into one axis by overlap-add.
 
@@ -268,8 +285,9 @@ def _add_blocks(
     of every block at once. The first strip fills every block's row of the result, so it
     is written, not added to zeros. ``store(out, index, piece, add)`` writes (or adds) a
     piece into ``out[index]``, converting it to ``dtype`` (the result's; default ``y``'s,
-    with plain assignment). Given ``out``, an array of :func:`strips_shape` (zeros, or an
-    earlier merge's), every strip is added to it instead.
+    with plain assignment). Given ``out``, an array of :func:`strips_shape`, every strip is
+    added to it instead (an earlier merge's, or zeros), or with ``add`` False written into
+    it as into a new one (its contents are then ignored).
     """
     block, count = plan.block, plan.count
     used = block + k - 1
@@ -277,11 +295,12 @@ def _add_blocks(
     lead = (slice(None),) * axis
     shape = list(y.shape)
     numpy = isinstance(y, np.ndarray)  # NumPy's own calls: a few microseconds per call
-    accumulate = out is not None
+    accumulate = out is not None and add
     if not accumulate:
-        out_shape = strips_shape(y.shape, axis, plan, k)
-        dtype = y.dtype if dtype is None else dtype
-        out = np.empty(out_shape, dtype) if numpy else xp.empty(out_shape, dtype=dtype, device=device(y))
+        if out is None:
+            out_shape = strips_shape(y.shape, axis, plan, k)
+            dtype = y.dtype if dtype is None else dtype
+            out = np.empty(out_shape, dtype) if numpy else xp.empty(out_shape, dtype=dtype, device=device(y))
         out[lead + (slice(count, None), ...)] = 0
     store = store or _store
     for piece in range(pieces):

@@ -484,9 +484,9 @@ def _certifications(monkeypatch) -> list[tuple[str, int]]:
     calls: list[tuple[str, int]] = []
     original = _exact_fft.certify
 
-    def spy(*args):
-        calls.append((args[7], args[9]))
-        return original(*args)
+    def spy(*args, **keywords):
+        calls.append((args[7], keywords.get("rounds", args[9] if len(args) > 9 else _exact_fft.ROUNDS)))
+        return original(*args, **keywords)
 
     monkeypatch.setattr(_exact_fft, "certify", spy)
     return calls
