@@ -64,6 +64,13 @@ def _direct_fast_path(function: str, in1, in2, mode, boundary="fill", fillvalue=
     return fast if fast is None or isinstance(fast, np.ndarray) else execute(fast)
 
 
+def _exact_fast_path(function: str, in1, in2, mode, method):
+    """The result of a 1-D exact integer call on the fast path (:func:`_fast.exact_1d`: a
+    transform certified as for a call alike, or the planner's recipe executed), or None."""
+    fast = _fast.exact_1d(function, in1, in2, mode, method)
+    return fast if fast is None or isinstance(fast, np.ndarray) else execute(fast)
+
+
 def _run(function: str, in1, in2, backend, **kwargs):
     """The general path of a public call: dask routing, namespace, plan, execution."""
     if function in _CHUNKED and backends.is_dask(in1, in2):
@@ -137,6 +144,8 @@ def convolve(
     if backend is None:
         if (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
             return out
+        if (out := _exact_fast_path("convolve", in1, in2, mode, method)) is not None:
+            return out
         if (out := _direct_fast_path("convolve", in1, in2, mode, method=method)) is not None:
             return out
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
@@ -176,6 +185,8 @@ def correlate(
     """
     if backend is None:
         if (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
+            return out
+        if (out := _exact_fast_path("correlate", in1, in2, mode, method)) is not None:
             return out
         if (out := _direct_fast_path("correlate", in1, in2, mode, method=method)) is not None:
             return out

@@ -61,13 +61,14 @@ import array_api_compat.numpy as numpy_namespace
 import numpy as np
 
 from convalg._runtime import memory, validation, windows
-from convalg.signal import _choose, _direct_numpy, _dtypes, _fft, _overlap_add, _ranges
+from convalg.signal import _choose, _direct_numpy, _dtypes, _exact_fft, _fft, _overlap_add, _ranges
 from convalg.signal._plan import (
     Plan,
     Recipe,
     cheapest_transform,
     floats_are_exact,
     numpy_direct_cost,
+    prepare,
     separable_factors,
 )
 from convalg.signal._plan import _check_memory as check_memory
@@ -137,8 +138,11 @@ def _largest(x: np.ndarray) -> int:
     """``max |x|`` of an integer array (a Python int): from its dtype when that is small, else
     from its two extremes."""
     bound = _SMALL_INTEGER_BOUND.get(x.dtype)
-    if bound is not None:
-        return bound
+    return bound if bound is not None else _magnitude(x)
+
+
+def _magnitude(x: np.ndarray) -> int:
+    """``max |x|`` of an integer array, from its two extremes."""
     return max(-int(np.minimum.reduce(x, axis=None)), int(np.maximum.reduce(x, axis=None)))
 
 
@@ -205,6 +209,95 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
     if kind == "i" or _count_nonzero(_isfinite(out)) == len(out):
         return out
     return None  # overflow or non-finite data: the general path decides
+
+
+class _Certified(NamedTuple):
+    """The certified transform the planner chose for a 1-D exact integer call (:func:`exact_1d`)."""
+
+    method: str  # 'fft' or 'oa'
+    fft_lengths: dict[int, int]
+    blocks: dict[int, _overlap_add.AxisBlocks]
+    region: tuple[tuple[int, int], ...]
+    limb_bits: tuple[int, int]
+
+
+#: The transforms certified for recent 1-D exact integer calls, by :func:`_certified_key`.
+_CERTIFIED: dict[tuple, _Certified] = {}
+_MAX_CERTIFIED = 64
+
+
+def _certified_key(function: str, in1: np.ndarray, in2: np.ndarray, mode: str, largest: tuple[int, int]) -> tuple:
+    """Calls alike for the planner: the same function, mode, lengths, dtypes and bit
+    lengths of ``max|in1|`` and ``max|in2|``."""
+    return (function, mode, len(in1), len(in2), in1.dtype, in2.dtype, largest[0].bit_length(), largest[1].bit_length())
+
+
+def exact_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.ndarray | Recipe | None:
+    """The exact result of a 1-D integer ``function`` call ('convolve' or 'correlate',
+    method='auto') by the certified transform the planner chose for a call alike
+    (:func:`_certified_key`); else the planner's recipe for it (recorded when it is such a
+    transform), or None for the general path.
+
+    The planner's choice for a call of given lengths, dtypes and magnitudes is the costly
+    part of a medium call (int64 8000 x 1000: its cost model and the certification of two
+    methods, about 90 us of 330). A call alike takes its method, blocks and limb widths
+    and goes straight to :func:`convalg.signal._exact_fft.certify`, which computes the
+    certificate from this call's own spectra as always: should it fail, the general path
+    decides. A sum that might not fit int64 (``taps * max|in1| * max|in2| >= 2**63``, the
+    bound of :func:`convolve_1d`) is left to the planner's range analysis. Exact results
+    are the same by every method, so a choice made for other data of the same
+    magnitudes changes the time of a call only.
+    """
+    if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != 1 or in2.ndim != 1:
+        return None
+    if type(mode) is not str or mode not in _MODES or method != "auto":
+        return None
+    entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
+    n1, n2 = len(in1), len(in2)
+    if entry is None or entry[1] != "i" or n1 < 2 or n2 < 2 or (mode == "valid" and n1 == n2):
+        return None
+    # the data's own extremes (not a narrow dtype's): the planner certified from those
+    largest = (_magnitude(in1), _magnitude(in2))
+    if min(n1, n2) * largest[0] * largest[1] >= 1 << 63:
+        return None
+    key = _certified_key(function, in1, in2, mode, largest)
+    known = _CERTIFIED.get(key)
+    if known is None:
+        recipe = prepare(function, numpy_namespace, in1, in2, mode=mode, method=method)
+        transform = recipe.exact_transform
+        if transform is not None:
+            if len(_CERTIFIED) >= _MAX_CERTIFIED:
+                _CERTIFIED.clear()
+            certificate = transform.certificate
+            _CERTIFIED[key] = _Certified(
+                certificate.method, recipe.fft_lengths, recipe.blocks, recipe.region, certificate.limb_bits
+            )
+        return recipe
+    # the planner's operands: in2 reversed for a correlation (integers: no conjugate), the
+    # longer input first where 'valid' swaps them
+    a, b = in1, (in2[::-1] if function == "correlate" else in2)
+    if mode == "valid" and n2 > n1:
+        a, b, largest = b, a, largest[::-1]
+    outputs = known.region[0][1]
+    if not memory.fits(8 * (outputs + n1 + n2)):
+        return None  # the result and the inputs' copies: the general path's memory guard
+    transform = _exact_fft.certify(
+        numpy_namespace,
+        a,
+        b,
+        (0,),
+        known.fft_lengths,
+        known.blocks,
+        known.region,
+        known.method,
+        largest,
+        rounds=1,
+        limb_bits=known.limb_bits,
+    )
+    if transform is None:
+        _CERTIFIED.pop(key, None)
+        return None
+    return _exact_fft.execute(transform)
 
 
 @functools.lru_cache(maxsize=256)  # a loop of calls asks for the same few shapes
