@@ -486,6 +486,14 @@ def plan(func_name: str, in1, in2, **kwargs) -> Plan:
         ``method``, ``terms``, ``fft_shape``, ``overlaps``, ``dtype`` and ``exact``: what
         the call computes and what an error bound for it needs.
 
+    Notes
+    -----
+    Exact integer results are the same whatever the method. A 1-D integer call under
+    method='auto' like an earlier one (the same function, mode, lengths, dtypes and bit
+    lengths of the inputs' largest magnitudes) may run the certified transform the planner
+    chose for that one, certified again from this call's own data; if that certificate
+    fails, the call runs this plan (docs/exact-integers.md).
+
     Examples
     --------
     >>> import numpy as np

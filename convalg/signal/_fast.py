@@ -254,7 +254,7 @@ def exact_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.nd
         return None
     entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
     n1, n2 = len(in1), len(in2)
-    if entry is None or entry[1] != "i" or n1 < 2 or n2 < 2 or (mode == "valid" and n1 == n2):
+    if entry is None or entry[1] != "i" or n1 < 2 or n2 < 2:
         return None
     # the data's own extremes (not a narrow dtype's): the planner certified from those
     largest = (_magnitude(in1), _magnitude(in2))
