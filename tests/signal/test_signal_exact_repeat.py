@@ -94,6 +94,18 @@ def test_calls_alike_are_exact_for_every_integer_dtype(planned, dtype1, dtype2):
     assert len(planned) == 1
 
 
+@pytest.mark.parametrize("view", ["strided", "reversed"])
+def test_calls_alike_of_views_are_exact(planned, view):
+    """Views of other arrays (every other entry, reversed) are read as they are."""
+    rng = np.random.default_rng(23)
+    for call in range(2):
+        long, short = data(rng, 16000, "int32", 15), data(rng, 2000, "int16", 12)
+        a, b = (long[::2], short[::2]) if view == "strided" else (long[::-1][:8000], short[::-1][:1000])
+        out = convalg.correlate(a, b, mode="same")
+        assert np.array_equal(out, oracle("correlate", a, b, "same")), call
+    assert len(planned) == 1
+
+
 def test_every_call_alike_computes_its_own_certificate(planned, monkeypatch):
     """The bound of errorbounds.fft_spectral is evaluated once per call, from that call's
     spectra: a call alike takes the planner's choice, not its verdict."""
