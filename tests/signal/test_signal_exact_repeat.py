@@ -158,11 +158,13 @@ def test_a_call_alike_whose_certificate_fails_goes_to_the_planner(planned, monke
     assert planned == ["convolve", "convolve"]  # ... so the planner decided
 
 
+@pytest.mark.parametrize("dtype", ["int64", "int16"])
 @pytest.mark.parametrize("function", ["convolve", "correlate"])
 @pytest.mark.parametrize(("n1", "n2", "mode"), [(8000, 1000, "full"), (1000, 8000, "valid"), (1000, 20000, "full")])
-def test_a_call_alike_is_certified_as_the_planner_certifies_it(monkeypatch, function, n1, n2, mode):
+def test_a_call_alike_is_certified_as_the_planner_certifies_it(monkeypatch, dtype, function, n1, n2, mode):
     """The certificate of a call alike is the planner's for the same data (the same theorem
-    from the same spectra and magnitudes: the 'valid' swap swaps the magnitudes too)."""
+    from the same spectra and magnitudes: the data's own, not a narrow dtype's range; the
+    'valid' swap swaps them too)."""
     certificates: list = []
     original = _exact_fft.certify
 
@@ -175,8 +177,8 @@ def test_a_call_alike_is_certified_as_the_planner_certifies_it(monkeypatch, func
     rng = np.random.default_rng(n1 * 3 + n2)
     bits = (14, 9) if n1 > n2 else (9, 14)
     call = getattr(convalg, function)
-    call(data(rng, n1, "int64", bits[0]), data(rng, n2, "int64", bits[1]), mode=mode)
-    a, b = data(rng, n1, "int64", bits[0]), data(rng, n2, "int64", bits[1])
+    call(data(rng, n1, dtype, bits[0]), data(rng, n2, dtype, bits[1]), mode=mode)
+    a, b = data(rng, n1, dtype, bits[0]), data(rng, n2, dtype, bits[1])
     del certificates[:]
     out = call(a, b, mode=mode)
     assert np.array_equal(out, oracle(function, a, b, mode))
