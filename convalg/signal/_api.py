@@ -65,9 +65,9 @@ def _direct_fast_path(function: str, in1, in2, mode, boundary="fill", fillvalue=
 
 
 def _exact_fast_path(function: str, in1, in2, mode, method):
-    """The result of a 1-D exact integer call on the fast path (:func:`_fast.exact_1d`: a
+    """The result of an exact integer call on the fast path (:func:`_fast.exact_alike`: a
     transform certified as for a call alike, or the planner's recipe executed), or None."""
-    fast = _fast.exact_1d(function, in1, in2, mode, method)
+    fast = _fast.exact_alike(function, in1, in2, mode, method)
     return fast if fast is None or isinstance(fast, np.ndarray) else execute(fast)
 
 
@@ -144,9 +144,9 @@ def convolve(
     if backend is None:
         if (out := _fast.convolve_1d("convolve", in1, in2, mode, method)) is not None:
             return out
-        if (out := _exact_fast_path("convolve", in1, in2, mode, method)) is not None:
-            return out
         if (out := _direct_fast_path("convolve", in1, in2, mode, method=method)) is not None:
+            return out
+        if (out := _exact_fast_path("convolve", in1, in2, mode, method)) is not None:
             return out
     return _run("convolve", in1, in2, backend, mode=mode, method=method)
 
@@ -186,9 +186,9 @@ def correlate(
     if backend is None:
         if (out := _fast.convolve_1d("correlate", in1, in2, mode, method)) is not None:
             return out
-        if (out := _exact_fast_path("correlate", in1, in2, mode, method)) is not None:
-            return out
         if (out := _direct_fast_path("correlate", in1, in2, mode, method=method)) is not None:
+            return out
+        if (out := _exact_fast_path("correlate", in1, in2, mode, method)) is not None:
             return out
     return _run("correlate", in1, in2, backend, mode=mode, method=method)
 
@@ -488,8 +488,8 @@ def plan(func_name: str, in1, in2, **kwargs) -> Plan:
 
     Notes
     -----
-    Exact integer results are the same whatever the method. A 1-D integer call under
-    method='auto' like an earlier one (the same function, mode, lengths, dtypes and bit
+    Exact integer results are the same whatever the method. An integer call under
+    method='auto' like an earlier one (the same function, mode, shapes, dtypes and bit
     lengths of the inputs' largest magnitudes) may run the certified transform the planner
     chose for that one, certified again from this call's own data; if that certificate
     fails, the call runs this plan (docs/exact-integers.md).

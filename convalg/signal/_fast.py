@@ -212,7 +212,7 @@ def convolve_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np
 
 
 class _Certified(NamedTuple):
-    """The certified transform the planner chose for a 1-D exact integer call (:func:`exact_1d`)."""
+    """The certified transform the planner chose for an exact integer call (:func:`exact_alike`)."""
 
     method: str  # 'fft' or 'oa'
     fft_lengths: dict[int, int]
@@ -221,44 +221,49 @@ class _Certified(NamedTuple):
     limb_bits: tuple[int, int]
 
 
-#: The transforms certified for recent 1-D exact integer calls, by :func:`_certified_key`.
+#: The transforms certified for recent exact integer calls, by :func:`_certified_key`.
 _CERTIFIED: dict[tuple, _Certified] = {}
 _MAX_CERTIFIED = 64
 
 
 def _certified_key(function: str, in1: np.ndarray, in2: np.ndarray, mode: str, largest: tuple[int, int]) -> tuple:
-    """Calls alike for the planner: the same function, mode, lengths, dtypes and bit
+    """Calls alike for the planner: the same function, mode, shapes, dtypes and bit
     lengths of ``max|in1|`` and ``max|in2|``."""
-    return (function, mode, len(in1), len(in2), in1.dtype, in2.dtype, largest[0].bit_length(), largest[1].bit_length())
+    bits = (largest[0].bit_length(), largest[1].bit_length())
+    return (function, mode, in1.shape, in2.shape, in1.dtype, in2.dtype, bits)
 
 
-def exact_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.ndarray | Recipe | None:
-    """The exact result of a 1-D integer ``function`` call ('convolve' or 'correlate',
-    method='auto') by the certified transform the planner chose for a call alike
-    (:func:`_certified_key`); else the planner's recipe for it (recorded when it is such a
-    transform), or None for the general path.
+def exact_alike(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.ndarray | Recipe | None:
+    """The exact result of an integer ``function`` call ('convolve' or 'correlate',
+    method='auto', every axis convolved) by the certified transform the planner chose for
+    a call alike (:func:`_certified_key`); else the planner's recipe for it (recorded when
+    it is such a transform), or None for the general path.
 
-    The planner's choice for a call of given lengths, dtypes and magnitudes is the costly
-    part of a medium call (int64 8000 x 1000: its cost model and the certification of two
-    methods, about 90 us of 330). A call alike takes its method, blocks and limb widths
-    and goes straight to :func:`convalg.signal._exact_fft.certify`, which computes the
-    certificate from this call's own spectra as always: should it fail, the general path
-    decides. A sum that might not fit int64 (``taps * max|in1| * max|in2| >= 2**63``, the
-    bound of :func:`convolve_1d`) is left to the planner's range analysis. Exact results
-    are the same by every method, so a choice made for other data of the same
-    magnitudes changes the time of a call only.
+    The planner's choice for a call of given shapes, dtypes and magnitudes is a costly part
+    of a medium call (int64 8000 x 1000: its cost model and the certification of two
+    methods, about 90 us of 330; int16 256x256 * 15x15: about 200 us of 1.5 ms). A call
+    alike takes its method, blocks and limb widths and goes straight to
+    :func:`convalg.signal._exact_fft.certify`, which computes the certificate from this
+    call's own spectra as always: should it fail, the general path decides. A sum that
+    might not fit int64 (``taps * max|in1| * max|in2| >= 2**63``, the bound of
+    :func:`convolve_1d`) is left to the planner's range analysis. Exact results are the same
+    by every method, so a choice made for other data of the same magnitudes changes the
+    time of a call only.
     """
-    if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != 1 or in2.ndim != 1:
+    if type(in1) is not np.ndarray or type(in2) is not np.ndarray or in1.ndim != in2.ndim or in1.ndim == 0:
         return None
     if type(mode) is not str or mode not in _MODES or method != "auto":
         return None
     entry = _COMPUTE_1D.get((in1.dtype, in2.dtype))
-    n1, n2 = len(in1), len(in2)
-    if entry is None or entry[1] != "i" or n1 < 2 or n2 < 2:
-        return None
+    if entry is None or entry[1] != "i" or min(in1.shape) < 2 or min(in2.shape) < 2:
+        return None  # (an axis of length 1 broadcasts or multiplies: not a convolved axis)
+    axes = tuple(range(in1.ndim))
+    ordered = _valid_order(in1.shape, in2.shape, axes, mode)
+    if ordered is None:
+        return None  # neither input the larger in 'valid' mode: the general path's error
     # the data's own extremes (not a narrow dtype's): the planner certified from those
     largest = (_magnitude(in1), _magnitude(in2))
-    if min(n1, n2) * largest[0] * largest[1] >= 1 << 63:
+    if math.prod(map(min, in1.shape, in2.shape)) * largest[0] * largest[1] >= 1 << 63:
         return None
     key = _certified_key(function, in1, in2, mode, largest)
     known = _CERTIFIED.get(key)
@@ -273,19 +278,19 @@ def exact_1d(function: str, in1: Any, in2: Any, mode: Any, method: Any) -> np.nd
                 certificate.method, recipe.fft_lengths, recipe.blocks, recipe.region, certificate.limb_bits
             )
         return recipe
-    # the planner's operands: in2 reversed for a correlation (integers: no conjugate), the
-    # longer input first where 'valid' swaps them
-    a, b = in1, (in2[::-1] if function == "correlate" else in2)
-    if mode == "valid" and n2 > n1:
+    # the planner's operands: in2 flipped for a correlation (integers: no conjugate), the
+    # larger input first where 'valid' swaps them
+    a, b = in1, (in2[(_REVERSED,) * in2.ndim] if function == "correlate" else in2)
+    if ordered[2]:
         a, b, largest = b, a, largest[::-1]
-    outputs = known.region[0][1]
-    if not memory.fits(8 * (outputs + n1 + n2)):
+    outputs = math.prod(length for _, length in known.region)
+    if not memory.fits(8 * (outputs + in1.size + in2.size)):
         return None  # the result and the inputs' copies: the general path's memory guard
     transform = _exact_fft.certify(
         numpy_namespace,
         a,
         b,
-        (0,),
+        axes,
         known.fft_lengths,
         known.blocks,
         known.region,
