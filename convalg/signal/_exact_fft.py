@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from convalg import backends, errorbounds
-from convalg._runtime import fft as runtime_fft
 from convalg._runtime import memory, scratch
 from convalg._runtime.devices import device
 from convalg._runtime.parallel import parallel_map, pool, workers
@@ -444,7 +443,7 @@ def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, bl
     jobs = []
     for operand, long in operands:
         # a short input (a kernel) is padded along its last transformed axis only: its rows
-        # of zeros would transform to zeros (:func:`_transforms` pads the spectrum instead)
+        # of zeros would transform to zeros (:func:`_fft.padded_transforms` pads the spectrum instead)
         compact = _compact(xp, operand.source.shape, axes, shape, blocks)
         single = operand.bits <= operand.limb_bits
         if single and operand.exact_floats:
@@ -463,7 +462,7 @@ def _split(xp: ModuleType, operands: list[tuple[_Operand, int]], axes, shape, bl
         operand.norms = [_norm_estimate(operand.source.shape, blocks, long, top)] * len(limbs)
         operand.limbs, operand.keep = limbs, _count_axes(blocks, long)
         jobs += limbs
-    forward, _ = _transforms(xp, shape, _transform_axes(axes, blocks), math.prod(jobs[0].shape))
+    forward, _ = _fft.padded_transforms(xp, shape, _overlap_add.transform_axes(axes, blocks), math.prod(jobs[0].shape))
     if backends.is_numpy(xp) and len(jobs) > 1 and not blocks and workers() > 1 and shape[-1] >= _fft.PARALLEL_LENGTH:
         spectra = iter(parallel_map(forward, jobs))  # 1-D transforms use one core each
     else:
@@ -477,76 +476,11 @@ def _compact(xp: ModuleType, size: tuple[int, ...], axes, shape, blocks: dict[in
     """Whether an input of ``size`` is transformed from its rows along the last transformed
     axis alone (one whole NumPy transform of two or more axes, the input at most half the
     transform along the others): the other axes' rows of zeros transform to zeros, so
-    :func:`_transforms`' forward transform pads the rows' spectra instead, a fraction of
+    :func:`_fft.padded_transforms`' forward transform pads the rows' spectra instead, a fraction of
     the work and memory (a 15 x 15 kernel of a 270 x 270 transform: 15 rows, not 270)."""
     if blocks or len(axes) < 2 or not backends.is_numpy(xp) or _fft._pocketfft is None:
         return False
     return 2 * math.prod(size[ax] for ax in axes[:-1]) <= math.prod(shape[:-1])
-
-
-def _transforms(xp: ModuleType, shape: tuple[int, ...], axes: tuple[int, ...], points: int):
-    """The forward and inverse real transforms along ``axes`` (lengths ``shape``) of arrays
-    already padded to those lengths (and of their spectra, as computed); one worker below
-    :data:`runtime_fft.SMALL_TRANSFORM` real ``points`` per call (measured: 4 blocks of 8000
-    points, 20000 x 2000 int64, took 108 us forward and 116 us back on one worker, 128 and
-    131 us on two).
-
-    NumPy arrays go straight to pocketfft's C functions, with the arguments and
-    normalisation ``scipy.fft.rfftn``/``irfftn`` give them (so the same values), without
-    their dispatch: a few microseconds per transform, which medium sizes feel.
-    """
-    if _fft._pocketfft is not None and backends.is_numpy(xp):
-        threads = runtime_fft.numpy_workers(points, runtime_fft.SMALL_TRANSFORM, len(axes))
-        return _pocketfft_transforms(tuple(shape), tuple(axes), threads)
-    module, extra = runtime_fft.transforms(xp, points, runtime_fft.SMALL_TRANSFORM, axes=len(axes))
-    inverse_keywords = dict(extra, overwrite_x=True) if backends.is_numpy(xp) else extra  # our own spectra
-    return (
-        lambda x: module.rfftn(x, s=shape, axes=axes, **extra),
-        lambda spectrum, out=None: module.irfftn(spectrum, s=shape, axes=axes, **inverse_keywords),
-    )
-
-
-@functools.lru_cache(maxsize=64)  # a loop of calls transforms the same shapes
-def _pocketfft_transforms(shape: tuple[int, ...], along: tuple[int, ...], threads: int):
-    """:func:`_transforms` of NumPy arrays: pocketfft's C functions, results lent by the
-    scratch pool."""
-    pocketfft = _fft._pocketfft
-
-    def half_spectrum(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-        out = scratch.empty(_fft.resized_shape(x.shape, axes[-1], x.shape[axes[-1]] // 2 + 1), np.complex128)
-        return pocketfft.r2c(x, axes, True, 0, out, threads)
-
-    def forward(x: np.ndarray) -> np.ndarray:
-        if all(x.shape[ax] == n for ax, n in zip(along[:-1], shape[:-1])):
-            return half_spectrum(x, along)
-        # a compact input (_compact): its rows' spectra, zero-padded axis by axis, each
-        # axis then transformed (the same 1-D transforms as above, in another order)
-        spectrum = half_spectrum(x, along[-1:])
-        for ax, n in zip(reversed(along[:-1]), reversed(shape[:-1])):
-            if spectrum.shape[ax] < n:
-                rows = spectrum
-                spectrum = scratch.empty(_fft.resized_shape(rows.shape, ax, n), rows.dtype)
-                spectrum[(slice(None),) * ax + (slice(0, rows.shape[ax]),)] = rows
-                spectrum[(slice(None),) * ax + (slice(rows.shape[ax], None),)] = 0
-            pocketfft.c2c(spectrum, (ax,), True, 0, spectrum, threads)
-        return spectrum
-
-    def inverse(spectrum: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        if out is None:
-            out = scratch.empty(_fft.resized_shape(spectrum.shape, along[-1], shape[-1]), np.float64)
-        return pocketfft.c2r(spectrum, along, shape[-1], False, 2, out, threads)
-
-    return forward, inverse
-
-
-def _transform_axes(axes, blocks: dict[int, AxisBlocks]) -> tuple[int, ...]:
-    """Positions (after cutting) of the transformed ``axes``."""
-    return _positions(tuple(axes), tuple(blocks))
-
-
-@functools.lru_cache(maxsize=256)  # every call asks, for the same few layouts
-def _positions(axes: tuple[int, ...], blocked: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(axis + sum(1 for other in blocked if other <= axis) for axis in axes)
 
 
 def _count_axes(blocks: dict[int, AxisBlocks], long: int) -> tuple[int, ...]:
@@ -687,8 +621,8 @@ def execute(transform: Transform) -> Any:
     xp = transform.xp
     first, second = transform.operands
     points = 2 * max(math.prod(s.shape) for s in first.spectra + second.spectra)  # (about: a worker count)
-    along = _transform_axes(transform.axes, transform.blocks)
-    _, inverse = _transforms(xp, transform.shape, along, points)
+    along = _overlap_add.transform_axes(transform.axes, transform.blocks)
+    _, inverse = _fft.padded_transforms(xp, transform.shape, along, points)
     corrections = None
     if (first.centre or second.centre) and backends.is_numpy(xp) and workers() > 1 and points >= _CENTRING_ASIDE:
         # the centring terms on an idle core while the inverse transforms run

@@ -29,7 +29,7 @@ from signal_oracle import crop_like_scipy, exact_full
 
 import convalg
 from convalg import backends, errorbounds
-from convalg.signal import _exact_fft, plan
+from convalg.signal import _exact_fft, _fft, plan
 
 METHODS = ("fft", "oa", "auto")
 
@@ -649,7 +649,7 @@ def test_a_compact_kernel_transforms_as_its_zero_padded_array(size, fft_shape, a
     compact[tuple(slice(0, n) for n in size)] = kernel
     transform_shape = tuple(fft_shape[ax] for ax in axes)
     assert _exact_fft._compact(np, size, axes, transform_shape, {})
-    forward, _ = _exact_fft._transforms(np, transform_shape, list(axes), full.size)
+    forward, _ = _fft.padded_transforms(np, tuple(transform_shape), tuple(axes), full.size)
     expected, spectrum = forward(full), forward(compact)
     assert spectrum.shape == expected.shape
     if len(axes) == 2:

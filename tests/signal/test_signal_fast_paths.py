@@ -222,6 +222,27 @@ def test_overlap_add_keeps_errors_local_to_their_blocks(backend, method):
     assert np.allclose(convalg.backends.to_numpy(out), [2.0, 2.0], rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize(
+    ("s1", "s2"),
+    [((4000,), (33,)), ((33,), (4000,)), ((120, 12), (12, 120)), ((300, 200), (5, 7)), ((3, 2000), (1, 31))],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.longdouble])
+def test_real_overlap_add_through_pooled_transforms_is_within_its_bound(s1, s2, dtype):
+    """Real NumPy blocks are padded once and transformed by pocketfft into pooled memory:
+    either input the long one, two blocked axes each with its own long input, a broadcast
+    axis, every real precision; each result within the bound its plan names of the
+    extended-precision reference, and held by the caller across later calls."""
+    rng = np.random.default_rng(len(s1) * 100 + s1[0])
+    a = rng.standard_normal(s1).astype(dtype)
+    b = rng.standard_normal(s2).astype(dtype)
+    assert plan("oaconvolve", a, b).method == "oa"
+    kept = [convalg.oaconvolve(a, b, mode) for mode in ("full", "same")]
+    for _ in range(3):
+        convalg.oaconvolve(b, a)  # later calls may reuse the pool's memory, never kept results
+    for mode, out in zip(("full", "same"), kept):
+        check("oaconvolve", a, b, out, mode=mode)
+
+
 @pytest.mark.parametrize(("s1", "s2"), [((300, 200), (5, 7)), ((4000,), (33,)), ((64, 640), (3, 9))])
 def test_overlap_add_blocks_every_axis_scipy_blocks_so_far_samples_do_not_matter(s1, s2):
     """A huge sample in one corner leaves the outputs of blocks far from it near-exact."""
