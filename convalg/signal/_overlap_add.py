@@ -333,7 +333,7 @@ def _add_blocks(
         if out is None:
             out_shape = strips_shape(y.shape, axis, plan, k)
             dtype = y.dtype if dtype is None else dtype
-            out = np.empty(out_shape, dtype) if numpy else xp.empty(out_shape, dtype=dtype, device=device(y))
+            out = scratch.empty(out_shape, dtype) if numpy else xp.empty(out_shape, dtype=dtype, device=device(y))
         out[lead + (slice(count, None), ...)] = 0
     store = store or _store
     for piece in range(pieces):
