@@ -124,6 +124,25 @@ def zeros(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     return out
 
 
+def astype(x: np.ndarray, dtype: Any) -> np.ndarray:
+    """``x.astype(dtype, copy=False)``, the copy (where one is made) lent by the pool
+    where it is large: an input converted for one call's work.
+
+    Examples
+    --------
+    >>> x = np.arange(100_000, dtype=np.int32)
+    >>> y = astype(x, np.float64)
+    >>> y.dtype, bool((y == x).all()), astype(y, np.float64) is y
+    (dtype('float64'), True, True)
+    """
+    dtype = np.dtype(dtype)
+    if x.dtype == dtype or dtype.hasobject or x.size * dtype.itemsize < SMALL:
+        return x.astype(dtype, copy=False)
+    converted = empty(x.shape, dtype)
+    converted[...] = x  # (the same unsafe casting as astype)
+    return converted
+
+
 def zeros_in(xp: Any, shape: tuple[int, ...], dtype: Any, like: Any) -> Any:
     """Zeros of ``shape`` and ``dtype`` in the namespace ``xp``, on the device of ``like``:
     from the pool (:func:`zeros`) where ``like`` is a NumPy array.

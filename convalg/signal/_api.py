@@ -579,12 +579,7 @@ def _operand(xp, x, dtype):
     """An input in the computing dtype: a large NumPy copy in memory the scratch pool lends
     (this call's own, given back when the call ends; fresh memory costs a page fault a
     page: int32 512x512, 256 faults)."""
-    dtype = np.dtype(dtype) if type(x) is np.ndarray else dtype
-    if type(x) is np.ndarray and x.dtype != dtype and dtype.kind in "fciu" and x.size * dtype.itemsize >= scratch.SMALL:
-        converted = scratch.empty(x.shape, dtype)
-        converted[...] = x
-        return converted
-    return _astype(xp, x, dtype)
+    return scratch.astype(x, dtype) if type(x) is np.ndarray else _astype(xp, x, dtype)
 
 
 def _astype(xp, x, dtype):

@@ -60,7 +60,7 @@ from typing import Any, NamedTuple
 import array_api_compat.numpy as numpy_namespace
 import numpy as np
 
-from convalg._runtime import memory, validation, windows
+from convalg._runtime import memory, scratch, validation, windows
 from convalg.signal import _choose, _direct_numpy, _dtypes, _exact_fft, _fft, _overlap_add, _ranges
 from convalg.signal._plan import (
     Plan,
@@ -596,7 +596,7 @@ def recipe_fft(function: str, in1: Any, in2: Any, mode: Any, axes: Any) -> Recip
     points = math.prod(fft_shape)
     if points >= _MAX_TRANSFORM or not memory.fits(8 * (points + math.prod(s1) + math.prod(s2)) * dtype.itemsize):
         return None
-    in1, in2 = in1.astype(dtype, copy=False), in2.astype(dtype, copy=False)  # within the memory checked
+    in1, in2 = scratch.astype(in1, dtype), scratch.astype(in2, dtype)  # within the memory checked
     if not _sums_stay_finite(in1, in2, dtype, 1, (math.prod(s1), math.prod(s2), points)):
         return None
     a, b = (in2, in1) if swapped else (in1, in2)

@@ -55,6 +55,30 @@ def test_a_view_keeps_its_buffer_in_use():
     assert (window == 7.0).all()
 
 
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [(np.int64, np.float64), (np.uint8, np.float64), (np.int32, np.int64), (np.float32, np.complex128)],
+)
+def test_a_conversion_equals_numpys_and_is_pooled_where_large(source, target):
+    """scratch.astype converts as ndarray.astype does (the same values, negative and large
+    ones included), into a pooled buffer for large arrays only; an array already of the
+    dtype is returned as it is."""
+    rng = np.random.default_rng(1)
+    info = np.iinfo(source) if np.dtype(source).kind in "iu" else None
+    for shape in (LARGE, (7, 5)):
+        if info is not None:
+            x = rng.integers(info.min, info.max, shape, dtype=source, endpoint=True)
+        else:
+            x = rng.standard_normal(shape).astype(source)
+        converted = scratch.astype(x, target)
+        assert converted.dtype == target and np.array_equal(converted, x.astype(target))
+        pooled = scratch.held() >= converted.nbytes
+        assert pooled == (shape == LARGE)  # (LARGE is above scratch.SMALL in every target dtype)
+        assert scratch.astype(converted, target) is converted
+        del converted
+        scratch.release()
+
+
 def test_small_and_object_arrays_are_not_pooled():
     scratch.empty((10, 10), np.float64)
     objects = scratch.empty(LARGE, object)  # NumPy fills a fresh object array with None
