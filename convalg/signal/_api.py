@@ -60,14 +60,17 @@ def _wide_unsigned(x) -> bool:
 def _direct_fast_path(function: str, in1, in2, mode, boundary="fill", fillvalue=0, method="direct"):
     """The result of a small direct N-D call on the fast path (:func:`_fast.direct_nd`:
     the engine's result, or the planner's recipe executed), or None for the general path."""
-    fast = _fast.direct_nd(function, in1, in2, mode, boundary, fillvalue, method)
-    return fast if fast is None or isinstance(fast, np.ndarray) else execute(fast)
+    return _fast_result(_fast.direct_nd(function, in1, in2, mode, boundary, fillvalue, method))
 
 
 def _exact_fast_path(function: str, in1, in2, mode, method):
     """The result of an exact integer call on the fast path (:func:`_fast.exact_alike`: a
     transform certified as for a call alike, or the planner's recipe executed), or None."""
-    fast = _fast.exact_alike(function, in1, in2, mode, method)
+    return _fast_result(_fast.exact_alike(function, in1, in2, mode, method))
+
+
+def _fast_result(fast):
+    """A fast path's answer as a result: its array, its recipe executed, or None."""
     return fast if fast is None or isinstance(fast, np.ndarray) else execute(fast)
 
 

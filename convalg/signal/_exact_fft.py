@@ -635,7 +635,7 @@ def execute(transform: Transform) -> Any:
             break  # (weights of 2**64 and above are zero modulo 2**64)
         spectrum = None
         for i, j, last_i, last_j in pairs:
-            product = _product(first.spectra[i], second.spectra[j], last_i, last_j, free)
+            product = _fft.pooled_product(first.spectra[i], second.spectra[j], last_i, last_j, free)
             if spectrum is None:
                 spectrum, free = product, None
             else:
@@ -663,24 +663,6 @@ def execute(transform: Transform) -> Any:
     else:
         _add_centring(xp, total, transform)
     return total
-
-
-def _product(x: Any, y: Any, last_x: bool, last_y: bool, free: Any = None) -> Any:
-    """``x * y``, in place in a factor used by no later product (``last_*``) whose shape is
-    the product's (the other may broadcast over blocks), else into ``free`` (a NumPy array
-    no longer needed) where it has the product's shape."""
-    shape = _broadcast_shape(x.shape, y.shape)
-    if last_x and x.shape == shape:
-        x *= y
-        return x
-    if last_y and y.shape == shape:
-        y *= x
-        return y
-    if isinstance(free, np.ndarray) and free.shape == shape and free.dtype == np.result_type(x, y):
-        return np.multiply(x, y, out=free)
-    if isinstance(x, np.ndarray):
-        return np.multiply(x, y, out=scratch.empty(shape, np.result_type(x, y)))
-    return x * y
 
 
 def _rounds_in_place(y: Any, transform: Transform) -> bool:
@@ -738,10 +720,6 @@ def _shifted(xp: ModuleType, part: Any, weight: int) -> Any:
         part <<= weight
         return part
     return xp.bitwise_left_shift(part, xp.asarray(weight, dtype=xp.int64, device=device(part)))
-
-
-def _broadcast_shape(first: tuple[int, ...], second: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(max(m, n) for m, n in zip(first, second))
 
 
 def _centring_terms(xp: ModuleType, shape: tuple[int, ...], transform: Transform) -> Any:

@@ -171,6 +171,25 @@ def _pocketfft_transforms(shape: tuple[int, ...], along: tuple[int, ...], thread
     return forward, inverse
 
 
+def pooled_product(x: Any, y: Any, last_x: bool = True, last_y: bool = True, free: Any = None) -> Any:
+    """``x * y`` of two spectra, the other broadcasting over blocks: in place in a factor
+    used by no later product (``last_*``) whose shape is the product's, else into ``free``
+    (a NumPy array no longer needed) where it has the product's shape, else (NumPy) into
+    memory the scratch pool lends."""
+    shape = tuple(max(m, n) for m, n in zip(x.shape, y.shape))
+    if last_x and x.shape == shape:
+        x *= y
+        return x
+    if last_y and y.shape == shape:
+        y *= x
+        return y
+    if isinstance(free, np.ndarray) and free.shape == shape and free.dtype == np.result_type(x, y):
+        return np.multiply(x, y, out=free)
+    if isinstance(x, np.ndarray):
+        return np.multiply(x, y, out=scratch.empty(shape, np.result_type(x, y)))
+    return x * y
+
+
 def transform_length(n1: int, n2: int, start: int, length: int, real: bool) -> int:
     """The FFT length for one convolved axis: no wrap-around into the wanted outputs."""
     full = n1 + n2 - 1

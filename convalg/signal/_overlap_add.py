@@ -168,7 +168,7 @@ def convolve(
         a = padded(xp, a, lengths, blocks, 1, a.dtype)
         b = padded(xp, b, lengths, blocks, 2, b.dtype)
         forward, inverse = _fft.padded_transforms(xp, shape, along, a.size + b.size)
-        y = inverse(_pooled_product(forward(a), forward(b)))
+        y = inverse(_fft.pooled_product(forward(a), forward(b)))
     else:
         # Cut: descending axes, so inserting a block axis never shifts an axis still to do.
         for axis in sorted(blocks, reverse=True):
@@ -187,18 +187,6 @@ def convolve(
         y = _add_blocks(xp, y, position, blocks[axis], short_length[axis], full_length[axis])
     crop = tuple(slice(start, start + length) for start, length in region)
     return y[crop]
-
-
-def _pooled_product(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """``first * second`` (broadcast over the blocks of the short input): in place in the
-    factor with the product's shape, else in memory the scratch pool lends."""
-    shape = np.broadcast_shapes(first.shape, second.shape)
-    if first.shape != shape:
-        first, second = second, first  # (either order: the same error bound)
-    if first.shape == shape:
-        first *= second
-        return first
-    return np.multiply(first, second, out=scratch.empty(shape, np.result_type(first, second)))
 
 
 def transform_axes(axes, blocks: dict[int, AxisBlocks]) -> tuple[int, ...]:
